@@ -1,0 +1,43 @@
+//! Compiles every package under `proto/` with protox (no system protoc), generating message
+//! types, gRPC clients and servers, and an encoded descriptor set for gRPC reflection.
+
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+
+fn collect_protos(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_protos(&path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "proto") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
+    let proto_root = manifest_dir.join("../../proto").canonicalize()?;
+    let mut files = Vec::new();
+    collect_protos(&proto_root.join("siyu"), &mut files)?;
+    // A stable order keeps the generated code and descriptor set reproducible.
+    files.sort();
+
+    let descriptors = protox::compile(&files, [&proto_root])?;
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
+    std::fs::write(out_dir.join("siyu_descriptor.bin"), descriptors.encode_to_vec())?;
+
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        .include_file("siyu_include.rs")
+        .compile_fds(descriptors)?;
+
+    println!("cargo:rerun-if-changed={}", proto_root.display());
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+    Ok(())
+}
