@@ -21,8 +21,57 @@ mod tests {
     fn descriptor_set_holds_every_package() {
         let set = prost_types::FileDescriptorSet::decode(super::FILE_DESCRIPTOR_SET).unwrap();
         let packages: std::collections::BTreeSet<_> = set.file.iter().filter_map(|f| f.package.clone()).collect();
-        for expected in ["siyu.common.v1", "siyu.events.v1"] {
+        for expected in [
+            "siyu.common.v1",
+            "siyu.events.v1",
+            "siyu.identity.v1",
+            "siyu.membership.v1",
+            "siyu.catalog.v1",
+            "siyu.orders.v1",
+            "siyu.payments.v1",
+            "siyu.content.v1",
+        ] {
             assert!(packages.contains(expected), "missing {expected}: {packages:?}");
+        }
+    }
+
+    #[test]
+    fn saga_calls_exist_on_both_sides() {
+        // Orders' checkout saga calls these; the names are the contract between services.
+        let set = prost_types::FileDescriptorSet::decode(super::FILE_DESCRIPTOR_SET).unwrap();
+        let methods: std::collections::BTreeSet<String> = set
+            .file
+            .iter()
+            .flat_map(|f| {
+                let package = f.package.clone().unwrap_or_default();
+                f.service.iter().flat_map(move |s| {
+                    let service = format!("{package}.{}", s.name());
+                    s.method.iter().map(move |m| format!("{service}/{}", m.name()))
+                })
+            })
+            .collect();
+        for rpc in [
+            "siyu.catalog.v1.PriceService/PriceSkus",
+            "siyu.catalog.v1.InventoryService/ReserveStock",
+            "siyu.catalog.v1.InventoryService/ConfirmReservation",
+            "siyu.catalog.v1.InventoryService/ReleaseReservation",
+            "siyu.catalog.v1.InventoryService/RestockReturn",
+            "siyu.membership.v1.MemberService/GetMemberByUser",
+            "siyu.membership.v1.CouponService/ListUsableCoupons",
+            "siyu.membership.v1.CouponService/LockCoupons",
+            "siyu.membership.v1.CouponService/UseCoupons",
+            "siyu.membership.v1.CouponService/ReleaseCoupons",
+            "siyu.membership.v1.CouponService/RestoreCoupons",
+            "siyu.membership.v1.LedgerService/HoldPoints",
+            "siyu.membership.v1.LedgerService/CapturePoints",
+            "siyu.membership.v1.LedgerService/ReleasePoints",
+            "siyu.membership.v1.LedgerService/HoldStoredValue",
+            "siyu.membership.v1.LedgerService/CaptureStoredValue",
+            "siyu.membership.v1.LedgerService/ReleaseStoredValue",
+            "siyu.orders.v1.CheckoutService/Checkout",
+            "siyu.payments.v1.WechatPayNotifyService/HandleWechatPayNotification",
+        ] {
+            assert!(methods.contains(rpc), "missing {rpc}");
         }
     }
 
