@@ -1,0 +1,11 @@
+//! Integration tests of siyu-telemetry: one binary, one module per concern.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "fixtures and helpers of a test binary: a panic is a failed test with its location"
+)]
+
+mod admin;
+mod grpc;
+mod init;
