@@ -51,15 +51,25 @@ pub struct OrgPath(pub Vec<Uuid>);
 impl OrgPath {
     /// Renders the path as `id/id/id`, the form carried in tokens and stored in databases.
     pub fn to_path_string(&self) -> String {
-        self.0.iter().map(Uuid::to_string).collect::<Vec<_>>().join("/")
+        self.0
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join("/")
     }
 
     /// Parses the `id/id/id` form.
     pub fn parse(value: &str) -> Result<Self, CoreError> {
         if value.is_empty() {
-            return Err(CoreError::InvalidId { field: "org".into() });
+            return Err(CoreError::InvalidId {
+                field: "org".into(),
+            });
         }
-        value.split('/').map(|part| crate::id::parse("org", part)).collect::<Result<_, _>>().map(Self)
+        value
+            .split('/')
+            .map(|part| crate::id::parse("org", part))
+            .collect::<Result<_, _>>()
+            .map(Self)
     }
 
     /// True when `other` is this unit or lies in its subtree.
@@ -100,12 +110,16 @@ pub struct Principal {
 impl Principal {
     /// True when the principal holds `role` on a unit whose subtree contains `target`.
     pub fn has_role_on(&self, role: &str, target: &OrgPath) -> bool {
-        self.grants.iter().any(|g| g.role == role && g.org.covers(target))
+        self.grants
+            .iter()
+            .any(|g| g.role == role && g.org.covers(target))
     }
 
     /// True when the principal holds any of `roles` on a unit covering `target`.
     pub fn has_any_role_on(&self, roles: &[&str], target: &OrgPath) -> bool {
-        self.grants.iter().any(|g| roles.contains(&g.role.as_str()) && g.org.covers(target))
+        self.grants
+            .iter()
+            .any(|g| roles.contains(&g.role.as_str()) && g.org.covers(target))
     }
 
     /// True when the principal holds `role` anywhere.
@@ -145,7 +159,12 @@ mod tests {
 
     #[test]
     fn a_grant_covers_its_subtree_only() {
-        let (hq, east, west, store) = (crate::id::new(), crate::id::new(), crate::id::new(), crate::id::new());
+        let (hq, east, west, store) = (
+            crate::id::new(),
+            crate::id::new(),
+            crate::id::new(),
+            crate::id::new(),
+        );
         let east_path = path(&[hq, east]);
         assert!(east_path.covers(&path(&[hq, east, store])));
         assert!(east_path.covers(&east_path));
@@ -168,7 +187,10 @@ mod tests {
         let principal = Principal {
             subject: "staff-1".into(),
             kind: PrincipalKind::Staff,
-            grants: vec![RoleGrant { role: "store_manager".into(), org: path(&[hq, store_a]) }],
+            grants: vec![RoleGrant {
+                role: "store_manager".into(),
+                org: path(&[hq, store_a]),
+            }],
             scopes: vec![],
             token_id: None,
         };

@@ -16,7 +16,9 @@ pub fn new_string() -> String {
 
 /// Parses an id received on the wire; `field` names the field in the error.
 pub fn parse(field: &str, value: &str) -> Result<Uuid, CoreError> {
-    Uuid::parse_str(value).map_err(|_| CoreError::InvalidId { field: field.to_owned() })
+    Uuid::parse_str(value).map_err(|_| CoreError::InvalidId {
+        field: field.to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -34,7 +36,12 @@ mod tests {
     #[test]
     fn parse_names_the_field() {
         let err = parse("order_id", "not-a-uuid").unwrap_err();
-        assert_eq!(err, CoreError::InvalidId { field: "order_id".into() });
+        assert_eq!(
+            err,
+            CoreError::InvalidId {
+                field: "order_id".into()
+            }
+        );
         assert!(parse("order_id", &new_string()).is_ok());
     }
 }

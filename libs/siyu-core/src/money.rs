@@ -22,7 +22,10 @@ impl Currency {
 
     /// Parses a three-letter upper-case code.
     pub fn parse(code: &str) -> Result<Self, CoreError> {
-        let bytes: [u8; 3] = code.as_bytes().try_into().map_err(|_| CoreError::InvalidCurrency)?;
+        let bytes: [u8; 3] = code
+            .as_bytes()
+            .try_into()
+            .map_err(|_| CoreError::InvalidCurrency)?;
         if bytes.iter().all(u8::is_ascii_uppercase) {
             Ok(Self(bytes))
         } else {
@@ -68,7 +71,10 @@ pub struct Money {
 impl Money {
     /// `minor` fen of CNY.
     pub const fn cny(minor: i64) -> Self {
-        Self { minor, currency: Currency::CNY }
+        Self {
+            minor,
+            currency: Currency::CNY,
+        }
     }
 
     /// An amount in the given currency.
@@ -95,27 +101,39 @@ impl Money {
         if self.currency == other.currency {
             Ok(())
         } else {
-            Err(CoreError::CurrencyMismatch { left: self.currency.to_string(), right: other.currency.to_string() })
+            Err(CoreError::CurrencyMismatch {
+                left: self.currency.to_string(),
+                right: other.currency.to_string(),
+            })
         }
     }
 
     /// `self + other`, refusing overflow and mixed currencies.
     pub fn checked_add(self, other: Money) -> Result<Money, CoreError> {
         self.same_currency(&other)?;
-        let minor = self.minor.checked_add(other.minor).ok_or(CoreError::MoneyOverflow)?;
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(CoreError::MoneyOverflow)?;
         Ok(Money { minor, ..self })
     }
 
     /// `self - other`, refusing overflow and mixed currencies.
     pub fn checked_sub(self, other: Money) -> Result<Money, CoreError> {
         self.same_currency(&other)?;
-        let minor = self.minor.checked_sub(other.minor).ok_or(CoreError::MoneyOverflow)?;
+        let minor = self
+            .minor
+            .checked_sub(other.minor)
+            .ok_or(CoreError::MoneyOverflow)?;
         Ok(Money { minor, ..self })
     }
 
     /// `self × factor` (e.g. unit price × quantity), refusing overflow.
     pub fn checked_mul(self, factor: i64) -> Result<Money, CoreError> {
-        let minor = self.minor.checked_mul(factor).ok_or(CoreError::MoneyOverflow)?;
+        let minor = self
+            .minor
+            .checked_mul(factor)
+            .ok_or(CoreError::MoneyOverflow)?;
         Ok(Money { minor, ..self })
     }
 
@@ -124,19 +142,29 @@ impl Money {
     pub fn checked_mul_bps(self, bps: i64) -> Result<Money, CoreError> {
         let product = i128::from(self.minor) * i128::from(bps);
         let half = if product >= 0 { 5_000 } else { -5_000 };
-        let minor = i64::try_from((product + half) / 10_000).map_err(|_| CoreError::MoneyOverflow)?;
+        let minor =
+            i64::try_from((product + half) / 10_000).map_err(|_| CoreError::MoneyOverflow)?;
         Ok(Money { minor, ..self })
     }
 
     /// The smaller of two amounts of one currency.
     pub fn min(self, other: Money) -> Result<Money, CoreError> {
         self.same_currency(&other)?;
-        Ok(if other.minor < self.minor { other } else { self })
+        Ok(if other.minor < self.minor {
+            other
+        } else {
+            self
+        })
     }
 
     /// Sums amounts of one currency; an empty list sums to zero of `currency`.
-    pub fn sum(currency: Currency, items: impl IntoIterator<Item = Money>) -> Result<Money, CoreError> {
-        items.into_iter().try_fold(Money::zero(currency), Money::checked_add)
+    pub fn sum(
+        currency: Currency,
+        items: impl IntoIterator<Item = Money>,
+    ) -> Result<Money, CoreError> {
+        items
+            .into_iter()
+            .try_fold(Money::zero(currency), Money::checked_add)
     }
 
     /// Splits `self` across lines in proportion to `weights` (e.g. line subtotals).
@@ -178,7 +206,11 @@ impl Money {
         }
         parts
             .into_iter()
-            .map(|part| i64::try_from(sign * part).map(|minor| Money { minor, ..self }).map_err(|_| CoreError::MoneyOverflow))
+            .map(|part| {
+                i64::try_from(sign * part)
+                    .map(|minor| Money { minor, ..self })
+                    .map_err(|_| CoreError::MoneyOverflow)
+            })
             .collect()
     }
 }

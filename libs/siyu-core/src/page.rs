@@ -34,7 +34,11 @@ impl<C: DeserializeOwned> PageRequest<C> {
             n if n > 0 && n.unsigned_abs() <= MAX_PAGE_SIZE => n.unsigned_abs(),
             _ => return Err(CoreError::InvalidPageSize { max: MAX_PAGE_SIZE }),
         };
-        let after = if page_token.is_empty() { None } else { Some(PageToken::decode(list, page_token)?) };
+        let after = if page_token.is_empty() {
+            None
+        } else {
+            Some(PageToken::decode(list, page_token)?)
+        };
         Ok(Self { size, after })
     }
 
@@ -57,24 +61,44 @@ struct Envelope<C> {
 impl PageToken {
     /// Encodes `cursor` for the list named `list`.
     pub fn encode<C: Serialize>(list: &str, cursor: &C) -> String {
-        let envelope = Envelope { l: list.to_owned(), c: cursor };
+        let envelope = Envelope {
+            l: list.to_owned(),
+            c: cursor,
+        };
         // Serializing plain data structs to JSON cannot fail; fall back to "no next page".
-        serde_json::to_vec(&envelope).map(|bytes| URL_SAFE_NO_PAD.encode(bytes)).unwrap_or_default()
+        serde_json::to_vec(&envelope)
+            .map(|bytes| URL_SAFE_NO_PAD.encode(bytes))
+            .unwrap_or_default()
     }
 
     /// Decodes a token issued for `list`.
     pub fn decode<C: DeserializeOwned>(list: &str, token: &str) -> Result<C, CoreError> {
-        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| CoreError::InvalidPageToken)?;
-        let envelope: Envelope<C> = serde_json::from_slice(&bytes).map_err(|_| CoreError::InvalidPageToken)?;
-        if envelope.l == list { Ok(envelope.c) } else { Err(CoreError::InvalidPageToken) }
+        let bytes = URL_SAFE_NO_PAD
+            .decode(token)
+            .map_err(|_| CoreError::InvalidPageToken)?;
+        let envelope: Envelope<C> =
+            serde_json::from_slice(&bytes).map_err(|_| CoreError::InvalidPageToken)?;
+        if envelope.l == list {
+            Ok(envelope.c)
+        } else {
+            Err(CoreError::InvalidPageToken)
+        }
     }
 
     /// Trims a fetched batch to the page and returns the next token, if a further row exists.
-    pub fn finish<T, C: Serialize>(list: &str, mut rows: Vec<T>, size: u32, cursor_of: impl Fn(&T) -> C) -> (Vec<T>, String) {
+    pub fn finish<T, C: Serialize>(
+        list: &str,
+        mut rows: Vec<T>,
+        size: u32,
+        cursor_of: impl Fn(&T) -> C,
+    ) -> (Vec<T>, String) {
         let size = usize::try_from(size).unwrap_or(usize::MAX);
         if rows.len() > size {
             rows.truncate(size);
-            let next = rows.last().map(|row| Self::encode(list, &cursor_of(row))).unwrap_or_default();
+            let next = rows
+                .last()
+                .map(|row| Self::encode(list, &cursor_of(row)))
+                .unwrap_or_default();
             (rows, next)
         } else {
             (rows, String::new())
@@ -94,18 +118,41 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_for_their_own_list_only() {
-        let cursor = Cursor { created_at: 42, id: "a".into() };
+        let cursor = Cursor {
+            created_at: 42,
+            id: "a".into(),
+        };
         let token = PageToken::encode("orders", &cursor);
-        assert_eq!(PageToken::decode::<Cursor>("orders", &token).unwrap(), cursor);
-        assert_eq!(PageToken::decode::<Cursor>("members", &token), Err(CoreError::InvalidPageToken));
-        assert_eq!(PageToken::decode::<Cursor>("orders", "%%%"), Err(CoreError::InvalidPageToken));
-        assert_eq!(PageToken::decode::<Cursor>("orders", "e30"), Err(CoreError::InvalidPageToken));
+        assert_eq!(
+            PageToken::decode::<Cursor>("orders", &token).unwrap(),
+            cursor
+        );
+        assert_eq!(
+            PageToken::decode::<Cursor>("members", &token),
+            Err(CoreError::InvalidPageToken)
+        );
+        assert_eq!(
+            PageToken::decode::<Cursor>("orders", "%%%"),
+            Err(CoreError::InvalidPageToken)
+        );
+        assert_eq!(
+            PageToken::decode::<Cursor>("orders", "e30"),
+            Err(CoreError::InvalidPageToken)
+        );
     }
 
     #[test]
     fn page_size_is_bounded() {
-        assert_eq!(PageRequest::<Cursor>::parse("x", 0, "").unwrap().size, DEFAULT_PAGE_SIZE);
-        assert_eq!(PageRequest::<Cursor>::parse("x", 5, "").unwrap().fetch_limit(), 6);
+        assert_eq!(
+            PageRequest::<Cursor>::parse("x", 0, "").unwrap().size,
+            DEFAULT_PAGE_SIZE
+        );
+        assert_eq!(
+            PageRequest::<Cursor>::parse("x", 5, "")
+                .unwrap()
+                .fetch_limit(),
+            6
+        );
         assert!(PageRequest::<Cursor>::parse("x", -1, "").is_err());
         assert!(PageRequest::<Cursor>::parse("x", 201, "").is_err());
     }

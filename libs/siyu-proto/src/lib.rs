@@ -3,7 +3,14 @@
 //! Packages map to modules: `siyu.catalog.v1` is [`catalog::v1`], `siyu.common.v1` is
 //! [`common::v1`], and so on. [`FILE_DESCRIPTOR_SET`] serves gRPC reflection.
 
-#[allow(missing_docs, clippy::all, clippy::pedantic, clippy::nursery, rust_2018_idioms, unused_qualifications)]
+#[allow(
+    missing_docs,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    rust_2018_idioms,
+    unused_qualifications
+)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/siyu_include.rs"));
 }
@@ -11,7 +18,8 @@ mod generated {
 pub use generated::siyu::*;
 
 /// The encoded `FileDescriptorSet` of every Siyu package, for `tonic-reflection`.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/siyu_descriptor.bin"));
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/siyu_descriptor.bin"));
 
 #[cfg(test)]
 mod tests {
@@ -20,7 +28,8 @@ mod tests {
     #[test]
     fn descriptor_set_holds_every_package() {
         let set = prost_types::FileDescriptorSet::decode(super::FILE_DESCRIPTOR_SET).unwrap();
-        let packages: std::collections::BTreeSet<_> = set.file.iter().filter_map(|f| f.package.clone()).collect();
+        let packages: std::collections::BTreeSet<_> =
+            set.file.iter().filter_map(|f| f.package.clone()).collect();
         for expected in [
             "siyu.common.v1",
             "siyu.events.v1",
@@ -31,7 +40,10 @@ mod tests {
             "siyu.payments.v1",
             "siyu.content.v1",
         ] {
-            assert!(packages.contains(expected), "missing {expected}: {packages:?}");
+            assert!(
+                packages.contains(expected),
+                "missing {expected}: {packages:?}"
+            );
         }
     }
 
@@ -46,7 +58,9 @@ mod tests {
                 let package = f.package.clone().unwrap_or_default();
                 f.service.iter().flat_map(move |s| {
                     let service = format!("{package}.{}", s.name());
-                    s.method.iter().map(move |m| format!("{service}/{}", m.name()))
+                    s.method
+                        .iter()
+                        .map(move |m| format!("{service}/{}", m.name()))
                 })
             })
             .collect();
@@ -77,7 +91,10 @@ mod tests {
 
     #[test]
     fn money_round_trips() {
-        let money = super::common::v1::Money { minor_units: 1999, currency_code: "CNY".into() };
+        let money = super::common::v1::Money {
+            minor_units: 1999,
+            currency_code: "CNY".into(),
+        };
         let decoded = super::common::v1::Money::decode(money.encode_to_vec().as_slice()).unwrap();
         assert_eq!(decoded, money);
     }

@@ -18,7 +18,10 @@ enum Command {
     Dev,
 }
 
-#[expect(clippy::print_stdout, reason = "a command-line program reporting to its user")]
+#[expect(
+    clippy::print_stdout,
+    reason = "a command-line program reporting to its user"
+)]
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {

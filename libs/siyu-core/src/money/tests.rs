@@ -4,19 +4,40 @@ use super::*;
 
 #[test]
 fn arithmetic_is_checked() {
-    assert_eq!(Money::cny(150).checked_add(Money::cny(50)).unwrap(), Money::cny(200));
-    assert_eq!(Money::cny(i64::MAX).checked_add(Money::cny(1)), Err(CoreError::MoneyOverflow));
-    assert_eq!(Money::cny(i64::MIN).checked_sub(Money::cny(1)), Err(CoreError::MoneyOverflow));
-    assert_eq!(Money::cny(i64::MAX).checked_mul(2), Err(CoreError::MoneyOverflow));
+    assert_eq!(
+        Money::cny(150).checked_add(Money::cny(50)).unwrap(),
+        Money::cny(200)
+    );
+    assert_eq!(
+        Money::cny(i64::MAX).checked_add(Money::cny(1)),
+        Err(CoreError::MoneyOverflow)
+    );
+    assert_eq!(
+        Money::cny(i64::MIN).checked_sub(Money::cny(1)),
+        Err(CoreError::MoneyOverflow)
+    );
+    assert_eq!(
+        Money::cny(i64::MAX).checked_mul(2),
+        Err(CoreError::MoneyOverflow)
+    );
     let usd = Money::new(1, Currency::parse("USD").unwrap());
-    assert!(matches!(Money::cny(1).checked_add(usd), Err(CoreError::CurrencyMismatch { .. })));
+    assert!(matches!(
+        Money::cny(1).checked_add(usd),
+        Err(CoreError::CurrencyMismatch { .. })
+    ));
 }
 
 #[test]
 fn basis_points_round_half_away_from_zero() {
-    assert_eq!(Money::cny(999).checked_mul_bps(9_500).unwrap(), Money::cny(949)); // 949.05
+    assert_eq!(
+        Money::cny(999).checked_mul_bps(9_500).unwrap(),
+        Money::cny(949)
+    ); // 949.05
     assert_eq!(Money::cny(10).checked_mul_bps(500).unwrap(), Money::cny(1)); // 0.5 -> 1
-    assert_eq!(Money::cny(-10).checked_mul_bps(500).unwrap(), Money::cny(-1));
+    assert_eq!(
+        Money::cny(-10).checked_mul_bps(500).unwrap(),
+        Money::cny(-1)
+    );
 }
 
 #[test]
@@ -24,7 +45,10 @@ fn currency_codes_are_validated() {
     assert!(Currency::parse("cny").is_err());
     assert!(Currency::parse("CNYX").is_err());
     assert_eq!(Currency::parse("CNY").unwrap(), Currency::CNY);
-    assert_eq!(serde_json::to_string(&Money::cny(5)).unwrap(), r#"{"minor":5,"currency":"CNY"}"#);
+    assert_eq!(
+        serde_json::to_string(&Money::cny(5)).unwrap(),
+        r#"{"minor":5,"currency":"CNY"}"#
+    );
 }
 
 #[test]
@@ -49,8 +73,14 @@ fn allocation_hands_out_the_remainder_exactly() {
 #[test]
 fn allocation_refuses_meaningless_weights() {
     assert_eq!(Money::cny(1).allocate(&[]), Err(CoreError::InvalidWeights));
-    assert_eq!(Money::cny(1).allocate(&[0, 0]), Err(CoreError::InvalidWeights));
-    assert_eq!(Money::cny(1).allocate(&[2, -1]), Err(CoreError::InvalidWeights));
+    assert_eq!(
+        Money::cny(1).allocate(&[0, 0]),
+        Err(CoreError::InvalidWeights)
+    );
+    assert_eq!(
+        Money::cny(1).allocate(&[2, -1]),
+        Err(CoreError::InvalidWeights)
+    );
 }
 
 proptest! {
