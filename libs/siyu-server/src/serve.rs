@@ -1,0 +1,183 @@
+//! [`GrpcServer`]: one service's gRPC endpoint with the suite's standard layers.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use siyu_auth::{AuthLayer, JwksVerifier};
+use siyu_telemetry::{Metrics, ServerTraceLayer};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::body::Body;
+use tonic::server::NamedService;
+use tonic::service::{Routes, RoutesBuilder};
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+/// Methods every server answers without a token: health checks and reflection are for
+/// probes and tooling, not for data.
+const ALWAYS_PUBLIC: [&str; 4] = [
+    "/grpc.health.v1.Health/Check",
+    "/grpc.health.v1.Health/Watch",
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+];
+
+/// What can stop a server from starting or serving.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The reflection service could not read the embedded descriptor set.
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+    /// The listener's address could not be read.
+    #[error("listener: {0}")]
+    Listener(#[from] std::io::Error),
+    /// The transport failed while serving.
+    #[error("transport: {0}")]
+    Transport(#[from] tonic::transport::Error),
+}
+
+/// A service's gRPC server: its handlers plus health, reflection, trace context, RED metrics
+/// and token verification, in that order of layers (outermost first).
+pub struct GrpcServer {
+    routes: RoutesBuilder,
+    verifier: Arc<JwksVerifier>,
+    metrics: Metrics,
+    public_methods: Vec<String>,
+}
+
+impl GrpcServer {
+    /// A server whose calls are verified by `verifier` and measured into `metrics`.
+    pub fn new(verifier: Arc<JwksVerifier>, metrics: Metrics) -> Self {
+        Self {
+            routes: RoutesBuilder::default(),
+            verifier,
+            metrics,
+            public_methods: Vec::new(),
+        }
+    }
+
+    /// Adds a generated tonic service.
+    pub fn add_service<S>(mut self, service: S) -> Self
+    where
+        S: tower::Service<http::Request<Body>, Error = std::convert::Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: axum::response::IntoResponse,
+        S::Future: Send + 'static,
+    {
+        self.routes.add_service(service);
+        self
+    }
+
+    /// Lets `path` (`/package.Service/Method`) be called without a token (logins, JWKS).
+    pub fn public_method(mut self, path: impl Into<String>) -> Self {
+        self.public_methods.push(path.into());
+        self
+    }
+
+    /// Starts serving on `listener` in the background; the handle reports the address, flips
+    /// readiness and stops the server (draining in-flight calls).
+    pub async fn spawn(self, listener: TcpListener) -> Result<ServingHandle, ServerError> {
+        let addr = listener.local_addr()?;
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let (reporter, health) = tonic_health::server::health_reporter();
+        // Not ready until the service says so: probes must not route traffic to a replica
+        // that is still warming its caches.
+        reporter
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(siyu_proto::FILE_DESCRIPTOR_SET)
+            .build_v1()?;
+
+        let mut routes = self.routes;
+        routes.add_service(health).add_service(reflection);
+        let routes: Routes = routes.routes();
+
+        let auth = ALWAYS_PUBLIC
+            .iter()
+            .map(|p| (*p).to_owned())
+            .chain(self.public_methods)
+            .fold(AuthLayer::new(self.verifier), AuthLayer::public_method);
+
+        let task = tokio::spawn(async move {
+            let result = tonic::transport::Server::builder()
+                .layer(ServerTraceLayer)
+                .layer(self.metrics.grpc_layer())
+                .layer(auth)
+                .add_routes(routes)
+                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
+                    let _ = stop_rx.await;
+                })
+                .await;
+            if let Err(err) = &result {
+                tracing::error!(error = %err, "gRPC server stopped with an error");
+            }
+            result.map_err(ServerError::from)
+        });
+        Ok(ServingHandle {
+            addr,
+            reporter,
+            stop: Some(stop_tx),
+            task,
+        })
+    }
+
+    /// Serves until `shutdown` completes, then drains in-flight calls and returns.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), ServerError> {
+        let handle = self.spawn(listener).await?;
+        handle.set_ready(true).await;
+        shutdown.await;
+        handle.stop().await
+    }
+}
+
+/// A running server.
+pub struct ServingHandle {
+    addr: SocketAddr,
+    reporter: HealthReporter,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), ServerError>>,
+}
+
+impl ServingHandle {
+    /// The address the server listens on (useful with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Sets the `grpc.health.v1` status of the whole server (the readiness probe).
+    pub async fn set_ready(&self, ready: bool) {
+        let status = if ready {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        self.reporter.set_service_status("", status).await;
+    }
+
+    /// Stops accepting calls, drains the ones in flight and waits for the server to end.
+    pub async fn stop(mut self) -> Result<(), ServerError> {
+        self.set_ready(false).await;
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match (&mut self.task).await {
+            Ok(result) => result,
+            Err(join) => {
+                tracing::error!(error = %join, "gRPC server task failed");
+                Ok(())
+            }
+        }
+    }
+}
