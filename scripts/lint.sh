@@ -8,7 +8,7 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 if [ ! -x node_modules/.bin/buf ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 fi
 (cd proto && ../node_modules/.bin/buf lint)
 # Every service, RPC, message, field and enum value carries a doc comment: the comment is the contract.
