@@ -1,0 +1,406 @@
+//! Order reservations (the checkout saga's calls). All lines or none; idempotent by order id.
+//!
+//! Concurrency: each line is one conditional `UPDATE … SET reserved = reserved + q WHERE … AND
+//! on_hand - reserved >= q` inside the caller's transaction, lines in (sku, location) order. On
+//! Postgres the row lock taken by the first update makes a concurrent reservation of the same
+//! pair wait and then re-check the condition against the committed row, so no interleaving can
+//! oversell; a failed line rolls back the whole transaction (the caller never commits an error).
+//! On SQLite the transaction holds the database write lock from its start (`begin_write`).
+
+use std::collections::HashMap;
+
+use sea_orm::ConnectionTrait;
+use siyu_core::{Ctx, PrincipalKind, TenantId};
+use uuid::Uuid;
+
+use super::allocation::{self, Policy, Target};
+use super::domain::{
+    Location, Movement, MovementKind, Reservation, ReservationLine, ReservationStatus,
+};
+use super::locations::load;
+use super::stock::require_skus;
+use super::{App, AppError, access};
+use crate::repo;
+
+/// How often allocation is re-planned when a concurrent order took the planned stock.
+const PLAN_ATTEMPTS: usize = 3;
+
+/// A ReserveStock request, parsed.
+#[derive(Debug, Clone)]
+pub struct Reserve {
+    /// The order.
+    pub order_id: Uuid,
+    /// (sku, quantity), distinct SKUs.
+    pub lines: Vec<(Uuid, i32)>,
+    /// Allocation policy.
+    pub policy: Policy,
+    /// Hold time.
+    pub ttl_secs: i64,
+    /// Retry a RELEASED/EXPIRED reservation.
+    pub revive: bool,
+}
+
+fn may_reserve(ctx: &Ctx, allocated: &[&Location]) -> Result<(), AppError> {
+    match ctx.principal.kind {
+        PrincipalKind::Service => Ok(()),
+        PrincipalKind::Partner => access::on_location(
+            ctx,
+            &[],
+            Some("inventory.write"),
+            allocated
+                .first()
+                .copied()
+                .ok_or(AppError::Internal("no location".into()))?,
+        ),
+        PrincipalKind::Staff => allocated
+            .iter()
+            .try_for_each(|l| access::on_location(ctx, access::STOCK_WRITE, None, l)),
+        PrincipalKind::Consumer => Err(AppError::PermissionDenied(
+            "consumers may not reserve".into(),
+        )),
+    }
+}
+
+impl App {
+    /// ReserveStock.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, order_id = %r.order_id))]
+    pub async fn reserve(
+        &self,
+        conn: &impl ConnectionTrait,
+        ctx: &Ctx,
+        r: Reserve,
+    ) -> Result<Reservation, AppError> {
+        if ctx.principal.kind == PrincipalKind::Consumer {
+            return Err(AppError::PermissionDenied(
+                "consumers may not reserve".into(),
+            ));
+        }
+        let tenant = ctx.tenant;
+        let now = self.clock.now();
+        let now_ms = now.timestamp_millis();
+        let id = siyu_core::id::new();
+        if !repo::reservations::claim_order(conn, tenant, r.order_id, id).await? {
+            let existing = repo::reservations::by_order(conn, tenant, r.order_id, true)
+                .await?
+                .ok_or_else(|| AppError::Internal("order claimed without reservation".into()))?;
+            let closed = matches!(
+                existing.status,
+                ReservationStatus::Released | ReservationStatus::Expired
+            );
+            if !(r.revive && closed) {
+                return Ok(existing);
+            }
+            if !repo::reservations::repoint_order(conn, tenant, r.order_id, existing.id, id).await?
+            {
+                return Err(AppError::Internal("concurrent revival".into()));
+            }
+        }
+        // Validate SKUs and the named location before touching stock (one query each).
+        let skus: Vec<Uuid> = r.lines.iter().map(|l| l.0).collect();
+        let infos = require_skus(conn, tenant, &skus).await?;
+        if let Some(bad) = infos.iter().find(|s| !s.sellable) {
+            return Err(AppError::SkuNotSellable {
+                sku_id: bad.id.to_string(),
+            });
+        }
+        let named = match r.policy.target {
+            Target::Fixed(id) | Target::Pickup(id) => {
+                let l = load(conn, tenant, id).await?;
+                if l.status != super::domain::LocationStatus::Active {
+                    return Err(AppError::Precondition("LOCATION_NOT_ACTIVE"));
+                }
+                Some(l)
+            }
+            Target::Delivery => None,
+        };
+        let candidates = match r.policy.target {
+            Target::Fixed(_) => named.iter().cloned().collect(),
+            _ => repo::locations::active(conn, tenant).await?,
+        };
+        let mut lines = Vec::new();
+        let mut levels = Vec::new();
+        'attempt: for attempt in 0..PLAN_ATTEMPTS {
+            let snapshot = match r.policy.target {
+                Target::Fixed(_) => HashMap::new(),
+                _ => {
+                    let ids: Vec<Uuid> = candidates.iter().map(|l| l.id).collect();
+                    repo::stock::levels(conn, tenant, &skus, &ids)
+                        .await?
+                        .into_iter()
+                        .map(|l| ((l.sku_id, l.location_id), l.available()))
+                        .collect()
+                }
+            };
+            let mut plan =
+                allocation::plan(&r.lines, &r.policy, named.as_ref(), &candidates, &snapshot)
+                    .map_err(|s| AppError::InsufficientStock {
+                        sku_id: s.sku_id.to_string(),
+                        requested: s.requested,
+                        available: s.available,
+                    })?;
+            let allocated: Vec<&Location> = candidates
+                .iter()
+                .filter(|l| plan.iter().any(|p| p.2 == l.id))
+                .collect();
+            may_reserve(ctx, &allocated)?;
+            plan.sort_by_key(|p| (p.0, p.2));
+            lines.clear();
+            levels.clear();
+            for (sku, qty, loc) in &plan {
+                match repo::stock::try_reserve(conn, tenant, *sku, *loc, *qty, now_ms).await? {
+                    Some(level) => {
+                        levels.push(level);
+                        lines.push(ReservationLine {
+                            sku_id: *sku,
+                            quantity: *qty,
+                            location_id: *loc,
+                        });
+                    }
+                    None => {
+                        let fixed = matches!(r.policy.target, Target::Fixed(_));
+                        if fixed || attempt + 1 == PLAN_ATTEMPTS {
+                            let available =
+                                repo::stock::available(conn, tenant, *sku, *loc).await?;
+                            return Err(AppError::InsufficientStock {
+                                sku_id: sku.to_string(),
+                                requested: *qty,
+                                available,
+                            });
+                        }
+                        // Undo this attempt's holds inside the transaction and plan again.
+                        for l in &lines {
+                            repo::stock::unreserve(
+                                conn,
+                                tenant,
+                                l.sku_id,
+                                l.location_id,
+                                l.quantity,
+                                now_ms,
+                            )
+                            .await?;
+                        }
+                        continue 'attempt;
+                    }
+                }
+            }
+            break;
+        }
+        let reservation = Reservation {
+            id,
+            order_id: r.order_id,
+            status: ReservationStatus::Held,
+            lines,
+            expires_at_ms: now_ms + r.ttl_secs * 1000,
+            created_at_ms: now_ms,
+            closed_at_ms: None,
+            release_reason: String::new(),
+        };
+        repo::reservations::insert(conn, tenant, &reservation).await?;
+        for level in &levels {
+            if let Some(l) = candidates.iter().find(|l| l.id == level.location_id) {
+                super::lowstock::after_change(conn, tenant, l, level, now).await?;
+            }
+        }
+        Ok(reservation)
+    }
+
+    /// ConfirmReservation (and OrderPaid): on_hand and reserved drop, SALE movements.
+    #[tracing::instrument(skip_all, fields(%tenant, %order_id))]
+    pub async fn confirm(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant: TenantId,
+        order_id: Uuid,
+        operator: &str,
+    ) -> Result<Reservation, AppError> {
+        let mut r = repo::reservations::by_order(conn, tenant, order_id, false)
+            .await?
+            .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
+        let now_ms = self.now_ms();
+        if !repo::reservations::close_if_held(conn, r.id, ReservationStatus::Confirmed, "", now_ms)
+            .await?
+        {
+            // Lost the race or not HELD: answer from the committed state.
+            let r = repo::reservations::by_order(conn, tenant, order_id, false)
+                .await?
+                .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
+            return match r.status {
+                ReservationStatus::Confirmed => Ok(r),
+                ReservationStatus::Released => Err(AppError::Precondition("RESERVATION_RELEASED")),
+                ReservationStatus::Expired => Err(AppError::Precondition("RESERVATION_EXPIRED")),
+                ReservationStatus::Held => {
+                    Err(AppError::Unavailable("reservation busy, retry".into()))
+                }
+            };
+        }
+        let mut movements = Vec::with_capacity(r.lines.len());
+        let mut sorted = r.lines.clone();
+        sorted.sort_by_key(|l| (l.sku_id, l.location_id));
+        for l in &sorted {
+            let level = repo::stock::consume_reserved(
+                conn,
+                tenant,
+                l.sku_id,
+                l.location_id,
+                l.quantity,
+                now_ms,
+            )
+            .await?
+            .ok_or_else(|| AppError::Internal("reserved stock missing on confirm".into()))?;
+            let mut m = Movement::new(MovementKind::Sale, &level, -l.quantity, operator, now_ms);
+            m.order_id = order_id.to_string();
+            movements.push(m);
+        }
+        repo::movements::insert_many(conn, tenant, &movements).await?;
+        r.status = ReservationStatus::Confirmed;
+        r.closed_at_ms = Some(now_ms);
+        Ok(r)
+    }
+
+    /// ReleaseReservation (and OrderCancelled) or expiry: reserved drops.
+    #[tracing::instrument(skip_all, fields(%tenant, %order_id))]
+    pub async fn release(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant: TenantId,
+        order_id: Uuid,
+        reason: &str,
+    ) -> Result<Option<Reservation>, AppError> {
+        let Some(r) = repo::reservations::by_order(conn, tenant, order_id, false).await? else {
+            return Ok(None);
+        };
+        let (r, _) = self
+            .close(conn, tenant, r, ReservationStatus::Released, reason)
+            .await?;
+        Ok(Some(r))
+    }
+
+    /// HELD → Released/Expired exactly once, giving the held units back; `true` when this call
+    /// made the transition (`false`: it was already closed, the current state is returned).
+    pub(crate) async fn close(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant: TenantId,
+        mut r: Reservation,
+        to: ReservationStatus,
+        reason: &str,
+    ) -> Result<(Reservation, bool), AppError> {
+        let now = self.clock.now();
+        let now_ms = now.timestamp_millis();
+        if !repo::reservations::close_if_held(conn, r.id, to, reason, now_ms).await? {
+            let (_, current) = repo::reservations::by_id(conn, r.id)
+                .await?
+                .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
+            return match current.status {
+                ReservationStatus::Confirmed if to == ReservationStatus::Released => {
+                    Err(AppError::Precondition("RESERVATION_CONFIRMED"))
+                }
+                ReservationStatus::Held => {
+                    Err(AppError::Unavailable("reservation busy, retry".into()))
+                }
+                _ => Ok((current, false)),
+            };
+        }
+        let mut sorted = r.lines.clone();
+        sorted.sort_by_key(|l| (l.sku_id, l.location_id));
+        let locs: Vec<Uuid> = sorted.iter().map(|l| l.location_id).collect();
+        let locations = repo::locations::get_many(conn, tenant, &locs).await?;
+        for l in &sorted {
+            let level =
+                repo::stock::unreserve(conn, tenant, l.sku_id, l.location_id, l.quantity, now_ms)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::Internal("reserved stock missing on release".into())
+                    })?;
+            if let Some(loc) = locations.iter().find(|x| x.id == l.location_id) {
+                super::lowstock::after_change(conn, tenant, loc, &level, now).await?;
+            }
+        }
+        r.status = to;
+        r.closed_at_ms = Some(now_ms);
+        r.release_reason = reason.to_owned();
+        Ok((r, true))
+    }
+
+    /// GetReservation.
+    pub async fn get_reservation(
+        &self,
+        ctx: &Ctx,
+        order_id: Uuid,
+    ) -> Result<Reservation, AppError> {
+        let r = repo::reservations::by_order(&self.db, ctx.tenant, order_id, false)
+            .await?
+            .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
+        match ctx.principal.kind {
+            PrincipalKind::Service => Ok(r),
+            PrincipalKind::Staff => {
+                let locs: Vec<Uuid> = r.lines.iter().map(|l| l.location_id).collect();
+                for l in repo::locations::get_many(&self.db, ctx.tenant, &locs).await? {
+                    access::on_location(ctx, access::STOCK_READ, None, &l)?;
+                }
+                Ok(r)
+            }
+            _ => Err(AppError::PermissionDenied("services and staff only".into())),
+        }
+    }
+
+    /// RestockReturn: RETURN movements, never more than sold per SKU, once per (order, refund).
+    #[tracing::instrument(skip_all, fields(%tenant, %order_id))]
+    pub async fn restock(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant: TenantId,
+        order_id: Uuid,
+        refund_id: &str,
+        lines: Vec<(Uuid, i32, Option<Uuid>)>,
+        operator: &str,
+    ) -> Result<Vec<Movement>, AppError> {
+        let r = repo::reservations::by_order(conn, tenant, order_id, false)
+            .await?
+            .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
+        if r.status != ReservationStatus::Confirmed {
+            return Err(AppError::Precondition("RESERVATION_NOT_CONFIRMED"));
+        }
+        let now = self.clock.now();
+        let now_ms = now.timestamp_millis();
+        if !repo::reservations::claim_restock(conn, tenant, order_id, refund_id, now_ms).await? {
+            let f = repo::movements::Filter {
+                order_id: Some(order_id.to_string()),
+                refund_id: Some(refund_id.to_owned()),
+                kinds: vec![MovementKind::Return],
+                ..Default::default()
+            };
+            return repo::movements::list(conn, tenant, &f, None, 1_000).await;
+        }
+        let mut planned = Vec::with_capacity(lines.len());
+        for (sku, qty, loc) in lines {
+            let sold = r
+                .lines
+                .iter()
+                .find(|l| l.sku_id == sku)
+                .ok_or(AppError::Precondition("RESTOCK_EXCEEDS_SOLD"))?;
+            if !repo::reservations::add_restocked(conn, r.id, sku, qty).await? {
+                return Err(AppError::Precondition("RESTOCK_EXCEEDS_SOLD"));
+            }
+            planned.push((sku, loc.unwrap_or(sold.location_id), qty));
+        }
+        planned.sort();
+        let locs: Vec<Uuid> = planned.iter().map(|p| p.1).collect();
+        let locations = repo::locations::get_many(conn, tenant, &locs).await?;
+        let mut out = Vec::with_capacity(planned.len());
+        for (sku, loc, qty) in planned {
+            let location = locations
+                .iter()
+                .find(|l| l.id == loc)
+                .ok_or(AppError::NotFound("LOCATION_NOT_FOUND"))?;
+            let level = repo::stock::add_on_hand(conn, tenant, sku, loc, qty, now_ms).await?;
+            let mut m = Movement::new(MovementKind::Return, &level, qty, operator, now_ms);
+            m.order_id = order_id.to_string();
+            m.refund_id = refund_id.to_owned();
+            out.push(m);
+            super::lowstock::after_change(conn, tenant, location, &level, now).await?;
+        }
+        repo::movements::insert_many(conn, tenant, &out).await?;
+        Ok(out)
+    }
+}

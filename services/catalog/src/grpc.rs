@@ -1,0 +1,85 @@
+//! gRPC handlers: decode → parse into domain inputs → app → map errors. Mutations run in one
+//! transaction with their idempotency record when `x-idempotency-key` is present.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use prost::Message;
+use sea_orm::DatabaseTransaction;
+use siyu_core::Ctx;
+use siyu_store::Idempotency;
+use siyu_store::idempotency::request_hash;
+use siyu_store::outbox::OutboxWaker;
+use tonic::Status;
+
+use crate::app::{App, AppError};
+
+pub mod convert;
+pub mod error;
+pub mod inventory;
+
+/// The future a mutation returns, borrowing the transaction it runs in.
+pub type TxFuture<'c, R> = Pin<Box<dyn Future<Output = Result<R, AppError>> + Send + 'c>>;
+
+/// Shared state of the handlers.
+#[derive(Debug, Clone)]
+pub struct Handlers {
+    /// Domain logic.
+    pub app: App,
+    /// Idempotency records.
+    pub idem: Idempotency,
+    /// Wakes the outbox relay after a commit that wrote events.
+    pub waker: OutboxWaker,
+}
+
+impl Handlers {
+    /// Runs `effect` in a write transaction, under the idempotency key when given, and returns
+    /// the (possibly replayed) response.
+    pub async fn mutate<Req, Resp, F>(
+        &self,
+        ctx: &Ctx,
+        key: Option<String>,
+        method: &str,
+        request: &Req,
+        effect: F,
+    ) -> Result<Resp, Status>
+    where
+        Req: Message,
+        Resp: Message + Default + 'static,
+        F: for<'c> FnOnce(&'c DatabaseTransaction) -> TxFuture<'c, Resp> + Send + 'static,
+    {
+        let result = match key {
+            Some(key) => {
+                let hash = request_hash(method, &request.encode_to_vec());
+                let outcome = self
+                    .idem
+                    .run::<_, AppError>(ctx.tenant, &key, method, &hash, move |txn| {
+                        Box::pin(async move { effect(txn).await.map(|r| r.encode_to_vec()) })
+                    })
+                    .await
+                    .map_err(Status::from)?;
+                Resp::decode(outcome.into_bytes().as_slice())
+                    .map_err(|e| siyu_server::status::internal(&e))
+            }
+            None => {
+                let txn = siyu_store::db::begin_write(&self.app.db)
+                    .await
+                    .map_err(|e| Status::from(AppError::from(e)))?;
+                let resp = effect(&txn).await.map_err(Status::from)?;
+                txn.commit()
+                    .await
+                    .map_err(|e| Status::from(AppError::from(e)))?;
+                Ok(resp)
+            }
+        };
+        if result.is_ok() {
+            self.waker.wake();
+        }
+        result
+    }
+}
+
+/// The caller's context, established by the auth layer.
+pub fn ctx<T>(request: &tonic::Request<T>) -> Result<Ctx, Status> {
+    siyu_auth::ctx_from(request).cloned()
+}

@@ -1,0 +1,326 @@
+//! `inv_stock`: one row per (SKU, location). Every change is a single conditional statement
+//! that returns the row after it (`RETURNING`, on Postgres and SQLite ≥ 3.35), so the hot paths
+//! cost one round trip per line and the invariant is checked by the statement itself, never by a
+//! read-then-write race.
+
+use sea_orm::{ConnectionTrait, QueryResult, Value};
+use siyu_core::TenantId;
+use uuid::Uuid;
+
+use super::{col, execute, for_update, placeholders, query_all, query_one, uuid};
+use crate::app::AppError;
+use crate::app::domain::StockLevel;
+
+const RET: &str = "sku_id, location_id, on_hand, reserved, in_transit, low_threshold, \
+    low_alerted, version, updated_at_ms";
+
+pub(crate) fn decode(row: &QueryResult) -> Result<StockLevel, AppError> {
+    Ok(StockLevel {
+        sku_id: col(row, "sku_id")?,
+        location_id: col(row, "location_id")?,
+        on_hand: col(row, "on_hand")?,
+        reserved: col(row, "reserved")?,
+        in_transit: col(row, "in_transit")?,
+        low_threshold: col(row, "low_threshold")?,
+        low_alerted: col(row, "low_alerted")?,
+        version: col(row, "version")?,
+        updated_at_ms: col(row, "updated_at_ms")?,
+    })
+}
+
+fn key(tenant: TenantId, sku: Uuid, loc: Uuid) -> [Value; 3] {
+    [uuid(tenant.0), uuid(sku), uuid(loc)]
+}
+
+async fn one(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<StockLevel>, AppError> {
+    query_one(conn, sql, values)
+        .await?
+        .map(|r| decode(&r))
+        .transpose()
+}
+
+/// on_hand += qty (receive, return, transfer in), creating the row when needed.
+#[tracing::instrument(skip_all, fields(%sku, %loc, qty))]
+pub async fn add_on_hand(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sku: Uuid,
+    loc: Uuid,
+    qty: i32,
+    now_ms: i64,
+) -> Result<StockLevel, AppError> {
+    let sql = format!(
+        "INSERT INTO inv_stock (tenant, sku_id, location_id, on_hand, version, updated_at_ms) \
+         VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (tenant, sku_id, location_id) DO UPDATE SET \
+         on_hand = inv_stock.on_hand + excluded.on_hand, version = inv_stock.version + 1, \
+         updated_at_ms = excluded.updated_at_ms RETURNING {RET}"
+    );
+    let mut v = key(tenant, sku, loc).to_vec();
+    v.extend([qty.into(), now_ms.into()]);
+    one(conn, &sql, v)
+        .await?
+        .ok_or_else(|| AppError::Internal("upsert returned no row".into()))
+}
+
+/// reserved += qty if available ≥ qty; `None` when short (or never stocked).
+#[tracing::instrument(skip_all, fields(%sku, %loc, qty))]
+pub async fn try_reserve(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sku: Uuid,
+    loc: Uuid,
+    qty: i32,
+    now_ms: i64,
+) -> Result<Option<StockLevel>, AppError> {
+    let sql = format!(
+        "UPDATE inv_stock SET reserved = reserved + $4, version = version + 1, updated_at_ms = $5 \
+         WHERE tenant = $1 AND sku_id = $2 AND location_id = $3 AND on_hand - reserved >= $4 \
+         RETURNING {RET}"
+    );
+    let mut v = key(tenant, sku, loc).to_vec();
+    v.extend([qty.into(), now_ms.into()]);
+    one(conn, &sql, v).await
+}
+
+/// on_hand −= qty and reserved −= qty (a confirmed sale); `None` if fewer are reserved.
+#[tracing::instrument(skip_all, fields(%sku, %loc, qty))]
+pub async fn consume_reserved(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sku: Uuid,
+    loc: Uuid,
+    qty: i32,
+    now_ms: i64,
+) -> Result<Option<StockLevel>, AppError> {
+    let sql = format!(
+        "UPDATE inv_stock SET on_hand = on_hand - $4, reserved = reserved - $4, \
+         version = version + 1, updated_at_ms = $5 \
+         WHERE tenant = $1 AND sku_id = $2 AND location_id = $3 AND reserved >= $4 \
+         RETURNING {RET}"
+    );
+    let mut v = key(tenant, sku, loc).to_vec();
+    v.extend([qty.into(), now_ms.into()]);
+    one(conn, &sql, v).await
+}
+
+/// reserved −= qty (release); `None` if fewer are reserved.
+#[tracing::instrument(skip_all, fields(%sku, %loc, qty))]
+pub async fn unreserve(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sku: Uuid,
+    loc: Uuid,
+    qty: i32,
+    now_ms: i64,
+) -> Result<Option<StockLevel>, AppError> {
+    let sql = format!(
+        "UPDATE inv_stock SET reserved = reserved - $4, version = version + 1, updated_at_ms = $5 \
+         WHERE tenant = $1 AND sku_id = $2 AND location_id = $3 AND reserved >= $4 \
+         RETURNING {RET}"
+    );
+    let mut v = key(tenant, sku, loc).to_vec();
+    v.extend([qty.into(), now_ms.into()]);
+    one(conn, &sql, v).await
+}
+
+/// The row, created empty if missing, locked for the rest of the transaction on Postgres
+/// (adjustments read, decide, then write).
+#[tracing::instrument(skip_all, fields(%sku, %loc))]
+pub async fn lock(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sku: Uuid,
+    loc: Uuid,
+    now_ms: i64,
+) -> Result<StockLevel, AppError> {
+    let mut v = key(tenant, sku, loc).to_vec();
+    v.push(now_ms.into());
+    execute(
+        conn,
+        "INSERT INTO inv_stock (tenant, sku_id, location_id, updated_at_ms) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (tenant, sku_id, location_id) DO NOTHING",
+        v,
+    )
+    .await?;
+    let sql = format!(
+        "SELECT {RET} FROM inv_stock WHERE tenant = $1 AND sku_id = $2 AND location_id = $3{}",
+        for_update(conn)
+    );
+    one(conn, &sql, key(tenant, sku, loc).to_vec())
+        .await?
+        .ok_or_else(|| AppError::Internal("locked stock row vanished".into()))
+}
+
+/// Sets on_hand of a locked row (adjust, sync); the CHECK still guards on_hand ≥ reserved.
+pub async fn set_on_hand(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sku: Uuid,
+    loc: Uuid,
+    on_hand: i32,
+    now_ms: i64,
+) -> Result<StockLevel, AppError> {
+    let sql = format!(
+        "UPDATE inv_stock SET on_hand = $4, version = version + 1, updated_at_ms = $5 \
+         WHERE tenant = $1 AND sku_id = $2 AND location_id = $3 RETURNING {RET}"
+    );
+    let mut v = key(tenant, sku, loc).to_vec();
+    v.extend([on_hand.into(), now_ms.into()]);
+    one(conn, &sql, v)
+        .await?
+        .ok_or_else(|| AppError::Internal("stock row vanished".into()))
+}
+
+/// Flips the low-stock alert flag; `true` when this call changed it (so one caller publishes).
+pub async fn set_low_alerted(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sku: Uuid,
+    loc: Uuid,
+    alerted: bool,
+) -> Result<bool, AppError> {
+    let mut v = key(tenant, sku, loc).to_vec();
+    v.push(alerted.into());
+    let n = execute(
+        conn,
+        "UPDATE inv_stock SET low_alerted = $4 WHERE tenant = $1 AND sku_id = $2 \
+         AND location_id = $3 AND low_alerted <> $4",
+        v,
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+/// Sets the own threshold of a pair (creating the row), or of every row of the SKU that has
+/// none when `loc` is `None`. Returns the rows touched.
+pub async fn set_threshold(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sku: Uuid,
+    loc: Option<Uuid>,
+    threshold: i32,
+    now_ms: i64,
+) -> Result<u64, AppError> {
+    match loc {
+        Some(loc) => {
+            let mut v = key(tenant, sku, loc).to_vec();
+            v.extend([threshold.into(), now_ms.into()]);
+            execute(
+                conn,
+                "INSERT INTO inv_stock (tenant, sku_id, location_id, low_threshold, updated_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant, sku_id, location_id) DO UPDATE \
+                 SET low_threshold = excluded.low_threshold",
+                v,
+            )
+            .await
+        }
+        None => {
+            execute(
+                conn,
+                "UPDATE inv_stock SET low_threshold = $3 WHERE tenant = $1 AND sku_id = $2 \
+                 AND low_threshold = 0",
+                [uuid(tenant.0), uuid(sku), threshold.into()],
+            )
+            .await
+        }
+    }
+}
+
+/// Rows of the tenant for `skus` × `locs` (`locs` empty = every location).
+#[tracing::instrument(skip_all, fields(skus = skus.len(), locs = locs.len()))]
+pub async fn levels(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    skus: &[Uuid],
+    locs: &[Uuid],
+) -> Result<Vec<StockLevel>, AppError> {
+    if skus.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = format!(
+        "SELECT {RET} FROM inv_stock WHERE tenant = $1 AND sku_id IN ({})",
+        placeholders(2, skus.len())
+    );
+    let mut v = vec![uuid(tenant.0)];
+    v.extend(skus.iter().map(|s| uuid(*s)));
+    if !locs.is_empty() {
+        sql.push_str(&format!(
+            " AND location_id IN ({})",
+            placeholders(v.len() + 1, locs.len())
+        ));
+        v.extend(locs.iter().map(|l| uuid(*l)));
+    }
+    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+}
+
+/// Which pairs `ListStockLevels` walks.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    /// Every SKU at a location (ordered by SKU).
+    Location(Uuid),
+    /// A SKU everywhere (ordered by location).
+    Sku(Uuid),
+}
+
+/// A page of levels; `low_only` compares with the location default via a join.
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    scope: Scope,
+    low_only: bool,
+    nonzero_only: bool,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<StockLevel>, AppError> {
+    let (filter, order, id) = match scope {
+        Scope::Location(l) => ("s.location_id", "s.sku_id", l),
+        Scope::Sku(s) => ("s.sku_id", "s.location_id", s),
+    };
+    let mut sql = format!(
+        "SELECT s.sku_id, s.location_id, s.on_hand, s.reserved, s.in_transit, s.low_threshold, \
+         s.low_alerted, s.version, s.updated_at_ms FROM inv_stock s JOIN inv_locations l \
+         ON l.tenant = s.tenant AND l.id = s.location_id WHERE s.tenant = $1 AND {filter} = $2"
+    );
+    let mut v = vec![uuid(tenant.0), uuid(id)];
+    if low_only {
+        sql.push_str(
+            " AND (CASE WHEN s.low_threshold > 0 THEN s.low_threshold ELSE l.default_low_threshold END) > 0 \
+             AND s.on_hand - s.reserved <= (CASE WHEN s.low_threshold > 0 THEN s.low_threshold \
+             ELSE l.default_low_threshold END)",
+        );
+    }
+    if nonzero_only {
+        sql.push_str(" AND (s.on_hand > 0 OR s.reserved > 0)");
+    }
+    if let Some(after) = after {
+        v.push(uuid(after));
+        sql.push_str(&format!(" AND {order} > $3"));
+    }
+    sql.push_str(&format!(" ORDER BY {order} LIMIT {limit}"));
+    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+}
+
+/// Available units of one pair (0 when never stocked), for error metadata.
+pub async fn available(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sku: Uuid,
+    loc: Uuid,
+) -> Result<i32, AppError> {
+    let row = query_one(
+        conn,
+        "SELECT on_hand - reserved AS a FROM inv_stock WHERE tenant = $1 AND sku_id = $2 \
+         AND location_id = $3",
+        key(tenant, sku, loc).to_vec(),
+    )
+    .await?;
+    match row {
+        Some(r) => col::<i32>(&r, "a"),
+        None => Ok(0),
+    }
+}

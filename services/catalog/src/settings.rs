@@ -1,0 +1,104 @@
+//! Typed settings of the catalog service: the standard sections plus catalog's own.
+
+use serde::{Deserialize, Serialize};
+use siyu_config::{
+    AuthSettings, BusSettings, CacheSettings, DatabaseSettings, ServerSettings, Validate,
+    Violations,
+};
+
+/// Everything `siyu-catalog` reads at start-up.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// gRPC and admin listeners.
+    pub server: ServerSettings,
+    /// The catalog database (`postgres://` or `sqlite://`).
+    pub database: DatabaseSettings,
+    /// Redis or in-memory cache; reserved for the flash-sale hot path (not connected yet).
+    pub cache: CacheSettings,
+    /// The event bus (`nats://` or `memory://`).
+    pub bus: BusSettings,
+    /// Token verification against identity's JWKS.
+    pub auth: AuthSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Catalog-specific knobs.
+    pub catalog: CatalogSettings,
+}
+
+/// Log output of the binary.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `EnvFilter` directive.
+    pub filter: String,
+    /// JSON lines (production) or text.
+    pub json: bool,
+    /// OTLP collector endpoint; no export when empty.
+    pub otlp_endpoint: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            filter: "info".into(),
+            json: true,
+            otlp_endpoint: String::new(),
+        }
+    }
+}
+
+/// Catalog-specific settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogSettings {
+    /// How often the leased expiry job looks for HELD reservations past their TTL.
+    pub reservation_expiry_interval_secs: u64,
+    /// Run background jobs (expiry, event consumers, outbox relay) in this process.
+    pub run_jobs: bool,
+}
+
+impl Default for CatalogSettings {
+    fn default() -> Self {
+        Self {
+            reservation_expiry_interval_secs: 30,
+            run_jobs: true,
+        }
+    }
+}
+
+impl Validate for Settings {
+    fn validate(&self, v: &mut Violations) {
+        v.nested("server", &self.server);
+        v.nested("database", &self.database);
+        v.nested("cache", &self.cache);
+        v.nested("bus", &self.bus);
+        v.nested("auth", &self.auth);
+        v.check(
+            (1..=3600).contains(&self.catalog.reservation_expiry_interval_secs),
+            "catalog.reservation_expiry_interval_secs",
+            "must be within 1..=3600",
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let mut v = Violations::new();
+        Settings::default().validate(&mut v);
+        assert!(v.is_empty());
+    }
+
+    #[test]
+    fn a_zero_expiry_interval_is_refused() {
+        let mut s = Settings::default();
+        s.catalog.reservation_expiry_interval_secs = 0;
+        let mut v = Violations::new();
+        s.validate(&mut v);
+        assert!(!v.is_empty());
+    }
+}

@@ -1,0 +1,277 @@
+//! Spawns the service on port 0 against a fresh database and mints tokens.
+
+use std::sync::Arc;
+
+use sea_orm::{ConnectionTrait, Statement, Value};
+use siyu_auth::{Audience, Claims, RoleClaim, SigningKey};
+use siyu_catalog::settings::Settings;
+use siyu_catalog::{Application, Overrides};
+use siyu_catalog_migration::Migrator;
+use siyu_core::{Clock, ManualClock, PrincipalKind, TenantId};
+use siyu_proto::catalog::v1 as pb;
+use siyu_proto::catalog::v1::inventory_service_client::InventoryServiceClient;
+use siyu_testkit::TestDb;
+use tonic::transport::Channel;
+use uuid::Uuid;
+
+#[allow(dead_code, reason = "kept alive for the test")]
+pub struct H {
+    pub db: TestDb,
+    pub app: Application,
+    pub clock: ManualClock,
+    key: SigningKey,
+    pub channel: Channel,
+}
+
+impl H {
+    pub async fn pg() -> Self {
+        Self::start(TestDb::postgres::<Migrator>().await.unwrap()).await
+    }
+
+    pub async fn sqlite() -> Self {
+        Self::start(TestDb::sqlite::<Migrator>().await.unwrap()).await
+    }
+
+    async fn start(db: TestDb) -> Self {
+        let key = SigningKey::ed25519_from_seed("k1", &[7u8; 32]).unwrap();
+        let mut s = Settings {
+            database: siyu_config::DatabaseSettings::new(db.url()),
+            ..Settings::default()
+        };
+        s.database.max_connections = 20;
+        s.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
+        s.server.admin_addr = "127.0.0.1:0".parse().unwrap();
+        s.catalog.run_jobs = false;
+        let clock = ManualClock::new(chrono::DateTime::from_timestamp(1_750_000_000, 0).unwrap());
+        let app = Application::build_with(
+            s,
+            Overrides {
+                clock: Some(Arc::new(clock.clone())),
+                jwks: Some(SigningKey::jwks([&key])),
+            },
+        )
+        .await
+        .unwrap();
+        let channel = Channel::from_shared(format!("http://{}", app.grpc_addr()))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        Self {
+            db,
+            app,
+            clock,
+            key,
+            channel,
+        }
+    }
+
+    pub fn client(&self) -> InventoryServiceClient<Channel> {
+        InventoryServiceClient::new(self.channel.clone())
+    }
+
+    pub fn app_layer(&self) -> siyu_catalog::app::App {
+        siyu_catalog::app::App::new(self.db.db.clone(), Arc::new(self.clock.clone()))
+    }
+
+    pub fn token(
+        &self,
+        tenant: TenantId,
+        kind: PrincipalKind,
+        roles: &[(&str, String)],
+        scopes: &[&str],
+    ) -> String {
+        let now = self.clock.now().timestamp();
+        self.key
+            .sign(&Claims {
+                sub: format!("{kind:?}-1").to_lowercase(),
+                tenant,
+                kind,
+                roles: roles
+                    .iter()
+                    .map(|(r, o)| RoleClaim {
+                        role: (*r).into(),
+                        org: o.clone(),
+                    })
+                    .collect(),
+                scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+                exp: now + 3600,
+                nbf: None,
+                iat: now,
+                iss: "siyu-identity".into(),
+                aud: Audience::One("siyu".into()),
+                jti: siyu_core::id::new_string(),
+                client_id: (kind == PrincipalKind::Partner).then(|| "partner-1".into()),
+            })
+            .unwrap()
+    }
+
+    pub async fn exec(&self, sql: &str, values: Vec<Value>) {
+        let b = self.db.db.get_database_backend();
+        self.db
+            .db
+            .execute_raw(Statement::from_sql_and_values(b, sql, values))
+            .await
+            .unwrap();
+    }
+
+    /// A sellable SKU of `tenant` (catalog admin RPCs are not implemented yet: seeded by SQL).
+    pub async fn sku(&self, tenant: TenantId) -> Uuid {
+        let (p, s) = (siyu_core::id::new(), siyu_core::id::new());
+        self.exec(
+            "INSERT INTO cat_products (tenant, id, title, status, created_at_ms) VALUES ($1, $2, 'T', 2, 0)",
+            vec![Value::Uuid(Some(tenant.0)), Value::Uuid(Some(p))],
+        )
+        .await;
+        self.exec(
+            "INSERT INTO cat_skus (tenant, id, product_id, title, enabled, created_at_ms) VALUES ($1, $2, $3, 'S', TRUE, 0)",
+            vec![Value::Uuid(Some(tenant.0)), Value::Uuid(Some(s)), Value::Uuid(Some(p))],
+        )
+        .await;
+        s
+    }
+
+    pub async fn scalar(&self, sql: &str, values: Vec<Value>) -> i64 {
+        let b = self.db.db.get_database_backend();
+        let row = self
+            .db
+            .db
+            .query_one_raw(Statement::from_sql_and_values(b, sql, values))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0)
+            .or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from))
+            .unwrap()
+    }
+}
+
+pub fn with<T>(msg: T, token: &str) -> tonic::Request<T> {
+    let mut r = tonic::Request::new(msg);
+    r.metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    r
+}
+
+pub fn reason(s: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    s.get_details_error_info()
+        .map(|i| i.reason)
+        .unwrap_or_default()
+}
+
+/// A tenant with an HQ root, one store under it, and an admin token.
+pub struct Tenant {
+    pub id: TenantId,
+    pub root: Uuid,
+    pub admin: String,
+    pub service: String,
+}
+
+impl Tenant {
+    pub async fn new(h: &H) -> Self {
+        let id = TenantId(siyu_core::id::new());
+        let root = siyu_core::id::new();
+        let admin = h.token(
+            id,
+            PrincipalKind::Staff,
+            &[("tenant_admin", root.to_string())],
+            &[],
+        );
+        let service = h.token(id, PrincipalKind::Service, &[], &[]);
+        Self {
+            id,
+            root,
+            admin,
+            service,
+        }
+    }
+
+    /// Creates a store under the root at (lat, 121.47); returns its id.
+    pub async fn store(&self, h: &H, lat: f64) -> Uuid {
+        let id = siyu_core::id::new();
+        let loc = pb::Location {
+            location_id: id.to_string(),
+            kind: pb::LocationKind::Store as i32,
+            name: format!("店{id}"),
+            org_path: format!("{}/{id}", self.root),
+            address: Some(siyu_proto::common::v1::Address {
+                location: Some(siyu_proto::common::v1::GeoPoint {
+                    latitude: lat,
+                    longitude: 121.47,
+                }),
+                ..Default::default()
+            }),
+            pickup_enabled: true,
+            delivery_enabled: true,
+            delivery_radius_meters: 5_000,
+            ..Default::default()
+        };
+        h.client()
+            .create_location(with(
+                pb::CreateLocationRequest {
+                    location: Some(loc),
+                },
+                &self.admin,
+            ))
+            .await
+            .unwrap();
+        id
+    }
+
+    pub async fn receive(&self, h: &H, loc: Uuid, sku: Uuid, q: i32) {
+        h.client()
+            .receive_stock(with(
+                pb::ReceiveStockRequest {
+                    location_id: loc.to_string(),
+                    lines: vec![pb::SkuQuantity {
+                        sku_id: sku.to_string(),
+                        quantity: q,
+                    }],
+                    ..Default::default()
+                },
+                &self.admin,
+            ))
+            .await
+            .unwrap();
+    }
+}
+
+pub fn reserve_req(order: Uuid, loc: Uuid, lines: &[(Uuid, i32)]) -> pb::ReserveStockRequest {
+    pb::ReserveStockRequest {
+        order_id: order.to_string(),
+        lines: lines
+            .iter()
+            .map(|(s, q)| pb::ReservationLine {
+                sku_id: s.to_string(),
+                quantity: *q,
+                location_id: String::new(),
+            })
+            .collect(),
+        allocation: Some(pb::AllocationPolicy {
+            target: Some(pb::allocation_policy::Target::LocationId(loc.to_string())),
+            ..Default::default()
+        }),
+        ttl_seconds: 0,
+        revive: false,
+    }
+}
+
+/// Asserts the stock invariant and that the journal sums to on_hand, for every pair.
+pub async fn assert_invariants(h: &H) {
+    let bad = h
+        .scalar(
+            "SELECT COUNT(*) FROM inv_stock WHERE reserved < 0 OR on_hand < reserved",
+            vec![],
+        )
+        .await;
+    assert_eq!(bad, 0, "available < 0 somewhere");
+    let drift = h
+        .scalar(
+            "SELECT COUNT(*) FROM inv_stock s WHERE s.on_hand <> COALESCE((SELECT SUM(m.quantity) FROM inv_movements m \
+             WHERE m.tenant = s.tenant AND m.sku_id = s.sku_id AND m.location_id = s.location_id), 0)",
+            vec![],
+        )
+        .await;
+    assert_eq!(drift, 0, "journal does not sum to on_hand");
+}

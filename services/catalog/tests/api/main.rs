@@ -1,0 +1,12 @@
+//! Integration tests of siyu-catalog through its gRPC contract.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    reason = "tests"
+)]
+
+mod harness;
+mod inventory;
+mod reservations;
