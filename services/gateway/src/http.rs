@@ -1,0 +1,52 @@
+//! The REST listener: health, the OpenAPI document and docs page, and every routed request.
+
+mod client_ip;
+mod forward;
+mod handler;
+mod observe;
+mod payload;
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use http::header::CONTENT_TYPE;
+use http::{HeaderValue, StatusCode};
+
+use crate::state::AppState;
+
+pub use self::observe::RequestId;
+
+/// The docs page: a self-contained renderer of `/openapi.json` (no CDN).
+const DOCS_HTML: &str = include_str!("openapi/docs.html");
+
+/// The router of the REST listener.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/openapi.json", get(openapi))
+        .route("/docs", get(|| async { Html(DOCS_HTML) }))
+        .fallback(handler::handle)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::observe,
+        ))
+        .with_state(state)
+}
+
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.is_ready() {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
+    }
+}
+
+async fn openapi(State(state): State<AppState>) -> Response {
+    let mut response = state.openapi.clone().into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}

@@ -1,0 +1,200 @@
+//! The OpenAPI 3.1 document, generated from the route table and the message descriptors:
+//! one operation per route, request and response schemas from the messages, path and query
+//! parameters from the fields, and the two security schemes (bearer JWT, OAuth2 client
+//! credentials for partners).
+
+mod schema;
+
+use std::collections::BTreeSet;
+
+use prost_reflect::{Cardinality, Kind, MessageDescriptor};
+use serde_json::{Map, Value, json};
+
+use self::schema::{Schemas, is_scalar_like};
+use crate::routes::table::{CompiledRoute, RouteTable};
+use crate::routes::{Access, Body, Idempotency};
+
+/// Nested request messages are flattened into query parameters this deep (`page.pageSize`).
+const MAX_QUERY_DEPTH: usize = 2;
+
+/// Renders the document.
+pub fn document(table: &RouteTable) -> Value {
+    let mut schemas = Schemas::default();
+    let mut paths = Map::new();
+    let mut scopes = BTreeSet::new();
+    for route in table.routes() {
+        if let Access::Partner(Some(scope)) = route.route.access {
+            scopes.insert(scope);
+        }
+        let operation = operation(route, &mut schemas);
+        let entry = paths
+            .entry(route.template().to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(methods) = entry {
+            methods.insert(route.route.method.as_str().to_ascii_lowercase(), operation);
+        }
+    }
+    let scopes: Map<String, Value> = scopes
+        .into_iter()
+        .map(|s| (s.to_owned(), Value::String(format!("the {s} scope"))))
+        .collect();
+    let mut components = schemas.into_map();
+    components.insert("Problem".to_owned(), problem_schema());
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Siyu API",
+            "version": "v1",
+            "description": "Consumer (/api/v1), staff (/admin/v1) and partner (/open/v1) APIs. \
+                Errors are application/problem+json (RFC 9457) with a stable `reason`.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "partnerOAuth": {
+                    "type": "oauth2",
+                    "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": scopes}},
+                },
+            },
+        },
+    })
+}
+
+fn operation(route: &CompiledRoute, schemas: &mut Schemas) -> Value {
+    let input = route.method.input();
+    let output = route.method.output();
+    let mut parameters = Vec::new();
+    let path_params: Vec<&str> = route.path_params().collect();
+    for field in &path_params {
+        parameters.push(json!({
+            "name": field, "in": "path", "required": true, "schema": {"type": "string"},
+        }));
+    }
+    if route.route.body == Body::None {
+        query_params(&input, "", 0, &path_params, schemas, &mut parameters);
+    }
+    if route.route.method == http::Method::POST && route.route.idempotency != Idempotency::Exempt {
+        parameters.push(json!({
+            "name": "Idempotency-Key", "in": "header",
+            "required": route.route.idempotency == Idempotency::Replay,
+            "description": if route.route.idempotency == Idempotency::Replay {
+                "Required; a retry with the same key replays the first reply."
+            } else {
+                "Optional; de-duplicates concurrent duplicates only (replies are not replayed)."
+            },
+            "schema": {"type": "string", "maxLength": 255},
+        }));
+    }
+    let mut op = json!({
+        "operationId": operation_id(route),
+        "summary": route.route.summary,
+        "tags": [route.method.parent_service().name()],
+        "x-grpc-method": route.route.rpc,
+        "x-siyu-access": access_text(route.route.access),
+        "parameters": parameters,
+        "security": security(route.route.access),
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": schemas.reference(&output)}}},
+            "default": {"description": "An error", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+        },
+    });
+    if route.route.body == Body::All {
+        let mut content = Map::new();
+        content.insert(
+            "application/json".into(),
+            json!({"schema": schemas.reference(&input)}),
+        );
+        if route.route.oauth {
+            content.insert(
+                "application/x-www-form-urlencoded".into(),
+                json!({"schema": schemas.reference(&input)}),
+            );
+        }
+        op["requestBody"] = json!({"required": false, "content": content});
+    }
+    op
+}
+
+fn query_params(
+    message: &MessageDescriptor,
+    prefix: &str,
+    depth: usize,
+    bound: &[&str],
+    schemas: &mut Schemas,
+    out: &mut Vec<Value>,
+) {
+    for field in message.fields() {
+        let proto_path = format!("{prefix}{}", field.name());
+        if bound.contains(&proto_path.as_str()) {
+            continue;
+        }
+        let name = format!("{prefix}{}", field.json_name());
+        match field.kind() {
+            Kind::Message(inner) if !is_scalar_like(&inner) => {
+                if field.cardinality() != Cardinality::Repeated && depth < MAX_QUERY_DEPTH {
+                    query_params(&inner, &format!("{name}."), depth + 1, bound, schemas, out);
+                }
+            }
+            _ => out.push(json!({
+                "name": name, "in": "query", "required": false,
+                "schema": schemas.field(&field),
+            })),
+        }
+    }
+}
+
+fn operation_id(route: &CompiledRoute) -> String {
+    let path: String = route
+        .template()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!(
+        "{}{}",
+        route.route.method.as_str().to_ascii_lowercase(),
+        path
+    )
+}
+
+fn security(access: Access) -> Value {
+    match access {
+        Access::Public => json!([]),
+        Access::Optional => json!([{}, {"bearerAuth": []}]),
+        Access::Consumer | Access::Staff(_) => json!([{"bearerAuth": []}]),
+        Access::Partner(scope) => json!([{"partnerOAuth": scope.into_iter().collect::<Vec<_>>()}]),
+    }
+}
+
+fn access_text(access: Access) -> String {
+    match access {
+        Access::Public => "public".into(),
+        Access::Optional => "public; a token, when sent, must be valid".into(),
+        Access::Consumer => "consumer".into(),
+        Access::Staff([]) => "staff".into(),
+        Access::Staff(roles) => format!("staff with one of: {}", roles.join(", ")),
+        Access::Partner(None) => "partner".into(),
+        Access::Partner(Some(scope)) => format!("partner with scope {scope}"),
+    }
+}
+
+fn problem_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "RFC 9457 problem details with the service's stable reason.",
+        "required": ["type", "title", "status", "reason"],
+        "properties": {
+            "type": {"type": "string", "examples": ["urn:siyu:problem:TOKEN_EXPIRED"]},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string", "description": "The request id (x-request-id)."},
+            "reason": {"type": "string"},
+            "errors": {"type": "array", "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "description": {"type": "string"}},
+            }},
+        },
+    })
+}

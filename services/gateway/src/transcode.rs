@@ -1,0 +1,158 @@
+//! REST ↔ gRPC message transcoding with the embedded descriptors: the JSON body (or form, or
+//! query string) plus path parameters become the request message; the response message
+//! becomes canonical proto3 JSON.
+
+mod fields;
+
+use bytes::Bytes;
+use http::StatusCode;
+use prost::Message as _;
+use prost_reflect::{DeserializeOptions, DynamicMessage, MessageDescriptor, SerializeOptions};
+use serde_json::{Map, Value};
+
+use crate::problem::Problem;
+use crate::routes::Body;
+use crate::routes::table::CompiledRoute;
+
+use self::fields::{insert_path_param, insert_string_field};
+
+/// What the request carried besides the path.
+#[derive(Debug, Clone, Copy)]
+pub enum Payload<'a> {
+    /// No body (or an empty one).
+    Empty,
+    /// An `application/json` body.
+    Json(&'a [u8]),
+    /// An `application/x-www-form-urlencoded` body (OAuth routes only).
+    Form(&'a [u8]),
+}
+
+/// Builds and encodes the request message of `route`.
+///
+/// Unknown fields are refused (a typo must not be silently dropped), as are query parameters
+/// on body routes and bodies on query routes.
+pub fn encode_request(
+    route: &CompiledRoute,
+    path_params: &[(&'static str, String)],
+    query: Option<&str>,
+    payload: Payload<'_>,
+    extra_fields: &[(&str, String)],
+) -> Result<Bytes, Problem> {
+    let input = route.method.input();
+    let mut root = Map::new();
+    let query = query.filter(|q| !q.is_empty());
+    match (route.route.body, payload) {
+        (Body::All, Payload::Json(bytes)) => root = parse_json_object(bytes)?,
+        (Body::All, Payload::Form(bytes)) => {
+            for (key, value) in parse_pairs(bytes)? {
+                insert_string_field(&input, &mut root, &key, value)?;
+            }
+        }
+        (Body::All, Payload::Empty) | (Body::None, Payload::Empty) => {}
+        (Body::None, Payload::Json(_) | Payload::Form(_)) => {
+            return Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "BODY_NOT_ALLOWED",
+                "this route takes no body; send fields as query parameters",
+            ));
+        }
+    }
+    if let Some(query) = query {
+        if route.route.body == Body::All {
+            return Err(Problem::bad_field(
+                "UNKNOWN_FIELD",
+                query.split(['=', '&']).next().unwrap_or_default(),
+                "query parameters are not accepted on this route; send fields in the body",
+            ));
+        }
+        for (key, value) in parse_pairs(query.as_bytes())? {
+            insert_string_field(&input, &mut root, &key, value)?;
+        }
+    }
+    for (key, value) in extra_fields {
+        insert_string_field(&input, &mut root, key, value.clone())?;
+    }
+    for (field, value) in path_params {
+        insert_path_param(&input, &mut root, field, value)?;
+    }
+    let message = decode_json(input, Value::Object(root))?;
+    Ok(Bytes::from(message.encode_to_vec()))
+}
+
+/// The response message as canonical proto3 JSON (lowerCamelCase names, 64-bit integers as
+/// strings, default values omitted). `proto_names` keeps the proto field names instead, as
+/// RFC 6749 and RFC 7662 require for the token endpoints (`access_token`, `expires_in`).
+pub fn response_json(
+    desc: MessageDescriptor,
+    bytes: &[u8],
+    proto_names: bool,
+) -> Result<Vec<u8>, Problem> {
+    let message = DynamicMessage::decode(desc, bytes).map_err(|err| {
+        tracing::error!(error = %err, "upstream reply does not decode with its descriptor");
+        bad_gateway()
+    })?;
+    let mut out = serde_json::Serializer::new(Vec::with_capacity(bytes.len() * 2));
+    message
+        .serialize_with_options(
+            &mut out,
+            &SerializeOptions::new()
+                .use_proto_field_name(proto_names)
+                .stringify_64_bit_integers(!proto_names),
+        )
+        .map_err(|err| {
+            tracing::error!(error = %err, "upstream reply does not render as JSON");
+            bad_gateway()
+        })?;
+    Ok(out.into_inner())
+}
+
+fn bad_gateway() -> Problem {
+    Problem::new(
+        StatusCode::BAD_GATEWAY,
+        "UPSTREAM_BAD_RESPONSE",
+        "the service answered something the gateway cannot read",
+    )
+}
+
+fn parse_json_object(bytes: &[u8]) -> Result<Map<String, Value>, Problem> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_JSON",
+            "the body must be a JSON object",
+        )),
+        Err(err) => Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_JSON",
+            format!("the body is not valid JSON: {err}"),
+        )),
+    }
+}
+
+fn parse_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, Problem> {
+    serde_urlencoded::from_bytes(bytes).map_err(|_| {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED_QUERY",
+            "the form or query string is not valid URL encoding",
+        )
+    })
+}
+
+fn decode_json(desc: MessageDescriptor, value: Value) -> Result<DynamicMessage, Problem> {
+    let options = DeserializeOptions::new().deny_unknown_fields(true);
+    DynamicMessage::deserialize_with_options(desc, value, &options).map_err(|err| {
+        let text = err.to_string();
+        match text
+            .strip_prefix("unrecognized field name '")
+            .and_then(|rest| rest.split('\'').next())
+        {
+            Some(field) => Problem::bad_field("UNKNOWN_FIELD", field, "unknown field"),
+            None => Problem::new(StatusCode::BAD_REQUEST, "INVALID_FIELD_VALUE", text),
+        }
+    })
+}
