@@ -6,6 +6,7 @@
 //! [`table::RouteTable`] checks every entry against the embedded descriptors at start-up, so
 //! a typo in a method or field name stops the gateway instead of failing one request later.
 
+pub mod catalog;
 pub mod identity;
 pub mod table;
 
@@ -155,12 +156,16 @@ impl Route {
 
 /// Every REST route of every service the gateway fronts.
 pub fn rest_routes() -> Vec<Route> {
-    identity::rest()
+    let mut routes = identity::rest();
+    routes.extend(catalog::rest());
+    routes
 }
 
 /// Every method partners may call through the gRPC ingress.
 pub fn grpc_routes() -> Vec<GrpcRoute> {
-    identity::grpc()
+    let mut routes = identity::grpc();
+    routes.extend(catalog::grpc());
+    routes
 }
 
 /// The upstream (a key of `Settings::upstreams`) serving `rpc`: the service segment of

@@ -301,7 +301,7 @@ mod tests {
     fn the_real_tables_compile() {
         let table = RouteTable::compile(&pool(), rest_routes(), grpc_routes()).unwrap();
         assert!(table.routes().len() > 90);
-        assert_eq!(table.upstreams(), vec!["identity"]);
+        assert_eq!(table.upstreams(), vec!["catalog", "identity"]);
     }
 
     #[test]

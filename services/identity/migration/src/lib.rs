@@ -1,0 +1,56 @@
+//! Migrations of the identity service: the shared siyu-store tables first, then identity's own.
+//!
+//! Ids are stored as TEXT (UUIDv7 strings) so the same SQL works on Postgres and SQLite without
+//! per-backend binding; timestamps are `TIMESTAMPTZ` on Postgres and ISO-8601 TEXT on SQLite.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+mod m20250801_000001_signing_keys;
+mod m20250801_000002_tenants;
+mod m20250801_000003_org;
+mod m20250801_000004_users;
+mod m20250801_000005_staff;
+mod m20250801_000006_sessions;
+mod m20250801_000007_partners;
+mod m20250801_000008_audit;
+
+/// The identity service's migrator.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        let mut all = siyu_store::migrations::all();
+        all.push(Box::new(m20250801_000001_signing_keys::Migration));
+        all.push(Box::new(m20250801_000002_tenants::Migration));
+        all.push(Box::new(m20250801_000003_org::Migration));
+        all.push(Box::new(m20250801_000004_users::Migration));
+        all.push(Box::new(m20250801_000005_staff::Migration));
+        all.push(Box::new(m20250801_000006_sessions::Migration));
+        all.push(Box::new(m20250801_000007_partners::Migration));
+        all.push(Box::new(m20250801_000008_audit::Migration));
+        all
+    }
+}
+
+/// Renders the portable type placeholders of a DDL template for the backend.
+fn ddl(backend: DbBackend, template: &str) -> String {
+    let pg = matches!(backend, DbBackend::Postgres);
+    template
+        .replace("{ts}", if pg { "TIMESTAMPTZ" } else { "TEXT" })
+        .replace("{bytes}", if pg { "BYTEA" } else { "BLOB" })
+        .replace("{bool}", if pg { "BOOLEAN" } else { "INTEGER" })
+        .replace("{f64}", if pg { "DOUBLE PRECISION" } else { "REAL" })
+}
+
+/// Runs each statement of `templates` in order.
+async fn run(manager: &SchemaManager<'_>, templates: &[&str]) -> Result<(), DbErr> {
+    let backend = manager.get_database_backend();
+    let conn = manager.get_connection();
+    for template in templates {
+        conn.execute_unprepared(&ddl(backend, template)).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! Domain logic of identity in plain Rust: no tonic, no SQL (that lives in `repo`).
+
+pub mod audit;
+mod error;
+pub mod sessions;
+pub mod staff_auth;
+pub mod tenants;
+pub mod wechat_login;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use siyu_core::Clock;
+use siyu_store::Cache;
+
+pub use error::AppError;
+
+use crate::crypto::{PasswordHashing, Sealer};
+use crate::keys::KeyRing;
+use crate::settings::Settings;
+use crate::wechat::WeChatClient;
+
+/// Everything the domain operations need.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// Identity's database.
+    pub db: DatabaseConnection,
+    /// Time seam.
+    pub clock: Arc<dyn Clock>,
+    /// Signing and verification keys.
+    pub keys: Arc<KeyRing>,
+    /// Seals app secrets at rest.
+    pub sealer: Sealer,
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// Login challenges.
+    pub cache: Cache,
+    /// WeChat API client.
+    pub wechat: WeChatClient,
+    /// Staff password hashing.
+    pub hashing: PasswordHashing,
+}
+
+/// Who is calling from where (from gateway-supplied metadata), for sessions and audit.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// `x-client-ip`.
+    pub ip: String,
+    /// `user-agent`, truncated to 256 chars.
+    pub user_agent: String,
+}
+
+impl ClientInfo {
+    /// The IP with the last IPv4 octet (or the IPv6 tail) masked.
+    pub fn ip_masked(&self) -> String {
+        if let Some((head, _)) = self.ip.rsplit_once('.') {
+            format!("{head}.*")
+        } else if let Some((head, _)) = self.ip.split_once("::") {
+            format!("{head}::*")
+        } else if self.ip.contains(':') {
+            let parts: Vec<&str> = self.ip.split(':').take(3).collect();
+            format!("{}:*", parts.join(":"))
+        } else {
+            String::new()
+        }
+    }
+}

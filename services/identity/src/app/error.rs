@@ -1,0 +1,88 @@
+//! The one error type of the identity domain. Reasons are the stable `ErrorInfo.reason`
+//! strings the proto comments document; `grpc/error.rs` maps each variant to a gRPC code.
+
+use std::collections::BTreeMap;
+
+/// Everything an identity operation can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad input: (proto field, description) pairs; `reason` defaults to INVALID_ARGUMENT.
+    #[error("invalid argument ({reason})")]
+    InvalidArgument {
+        /// The ErrorInfo reason.
+        reason: &'static str,
+        /// Field violations.
+        fields: Vec<(String, String)>,
+    },
+    /// The thing does not exist in the caller's tenant.
+    #[error("not found ({0})")]
+    NotFound(&'static str),
+    /// A uniqueness rule was hit.
+    #[error("already exists ({0})")]
+    AlreadyExists(&'static str),
+    /// The state does not allow the operation.
+    #[error("failed precondition ({0})")]
+    FailedPrecondition(&'static str),
+    /// The account is locked until the given time (RFC 3339).
+    #[error("account locked")]
+    AccountLocked {
+        /// When the lock ends.
+        until: String,
+    },
+    /// Credentials or tokens were refused.
+    #[error("unauthenticated ({0})")]
+    Unauthenticated(&'static str),
+    /// The caller may not do this.
+    #[error("permission denied ({0})")]
+    PermissionDenied(&'static str),
+    /// A rate or quota limit was hit.
+    #[error("resource exhausted ({reason})")]
+    ResourceExhausted {
+        /// The ErrorInfo reason.
+        reason: &'static str,
+        /// ErrorInfo metadata (e.g. `retry_after_seconds`).
+        meta: BTreeMap<String, String>,
+    },
+    /// A dependency (WeChat, database) is down.
+    #[error("unavailable ({0})")]
+    Unavailable(&'static str),
+    /// Token verification failed (answered with siyu-auth's reasons).
+    #[error("auth: {0}")]
+    Auth(#[from] siyu_auth::AuthError),
+    /// The store failed.
+    #[error("store: {0}")]
+    Store(#[from] siyu_store::StoreError),
+    /// A bug or corrupt data; logged, answered masked.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// INVALID_ARGUMENT with reason INVALID_ARGUMENT for one field.
+    pub fn invalid(field: &str, description: &str) -> Self {
+        Self::InvalidArgument {
+            reason: "INVALID_ARGUMENT",
+            fields: vec![(field.to_owned(), description.to_owned())],
+        }
+    }
+
+    /// INVALID_ARGUMENT with a specific reason for one field.
+    pub fn invalid_with(reason: &'static str, field: &str, description: &str) -> Self {
+        Self::InvalidArgument {
+            reason,
+            fields: vec![(field.to_owned(), description.to_owned())],
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Store(siyu_store::StoreError::from(err))
+    }
+}
+
+impl From<crate::crypto::CryptoError> for AppError {
+    fn from(err: crate::crypto::CryptoError) -> Self {
+        Self::Internal(err.to_string())
+    }
+}

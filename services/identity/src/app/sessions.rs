@@ -1,0 +1,405 @@
+//! Sessions and tokens: access JWTs, opaque refresh tokens rotated on every use, reuse
+//! detection revoking the whole family, logout.
+//!
+//! Concurrency: `RefreshSession` spends the presented token with a conditional UPDATE
+//! (`spent_at IS NULL`). Of N concurrent presentations exactly one spends it; every other one
+//! finds it spent and is treated as reuse — the family is revoked, including the pair the
+//! winner just received. The proto's 10-second "lost response" grace is deliberately not
+//! implemented: only hashes are stored, so the winner's pair cannot be handed out again, and
+//! a concurrent duplicate is indistinguishable from a thief racing the owner.
+
+use chrono::{DateTime, Duration, Utc};
+use siyu_auth::{Audience, Claims, RoleClaim};
+use siyu_core::{PrincipalKind, TenantId};
+
+use super::{App, AppError, ClientInfo};
+use crate::crypto::{random_token, sha256_hex};
+use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::sessions::{self as repo, SessionRow};
+use crate::repo::{staff as staff_repo, users as users_repo};
+
+/// A token pair as handed to the client.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    /// Access JWT.
+    pub access_token: String,
+    /// Its expiry.
+    pub access_expires_at: DateTime<Utc>,
+    /// Opaque refresh token (empty for partner/service tokens).
+    pub refresh_token: String,
+    /// Its expiry.
+    pub refresh_expires_at: Option<DateTime<Utc>>,
+    /// Session id.
+    pub session_id: String,
+}
+
+/// A new session of a consumer or staff member.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    /// Tenant.
+    pub tenant: &'a str,
+    /// Consumer or staff.
+    pub kind: PrincipalKind,
+    /// User or staff id.
+    pub subject: &'a str,
+    /// e.g. `wechat_mini_program`, `password`.
+    pub login_method: &'a str,
+    /// App id of a consumer login.
+    pub app_id: &'a str,
+    /// Client.
+    pub client: &'a ClientInfo,
+}
+
+/// The jti of a session token: `<sid>.<token id>`, so identity can find the session of a
+/// token (siyu-auth's `Claims` has no `sid` claim).
+pub fn session_jti(sid: &str) -> String {
+    format!("{sid}.{}", siyu_core::id::new().simple())
+}
+
+/// The session id inside a session token's jti.
+pub fn sid_of(jti: &str) -> Option<&str> {
+    jti.split_once('.').map(|(sid, _)| sid)
+}
+
+/// The wire name of a principal kind.
+pub fn kind_name(kind: PrincipalKind) -> &'static str {
+    match kind {
+        PrincipalKind::Consumer => "consumer",
+        PrincipalKind::Staff => "staff",
+        PrincipalKind::Partner => "partner",
+        PrincipalKind::Service => "service",
+    }
+}
+
+impl App {
+    /// Starts a session in `txn` and returns its tokens (roles re-read for staff).
+    pub async fn start_session(
+        &self,
+        txn: &impl sea_orm::ConnectionTrait,
+        new: NewSession<'_>,
+    ) -> Result<Issued, AppError> {
+        let now = self.clock.now();
+        let sid = siyu_core::id::new_string();
+        let refresh_expires_at = now + Duration::seconds(self.settings.tokens.refresh_ttl_secs);
+        let row = SessionRow {
+            id: sid.clone(),
+            tenant_id: new.tenant.to_owned(),
+            principal_kind: kind_name(new.kind).to_owned(),
+            subject_id: new.subject.to_owned(),
+            login_method: new.login_method.to_owned(),
+            app_id: new.app_id.to_owned(),
+            user_agent: new.client.user_agent.chars().take(256).collect(),
+            ip_masked: new.client.ip_masked(),
+            created_at: now,
+            last_refresh_at: now,
+            expires_at: refresh_expires_at,
+            absolute_expires_at: now + Duration::seconds(self.settings.tokens.session_max_secs),
+            revoked_at: None,
+        };
+        repo::insert_session(txn, &row).await?;
+        let refresh_token = random_token()?;
+        repo::insert_refresh(
+            txn,
+            &sha256_hex(&refresh_token),
+            &sid,
+            new.tenant,
+            now,
+            refresh_expires_at,
+        )
+        .await?;
+        let roles = self
+            .roles_of(txn, new.tenant, new.kind, new.subject)
+            .await?;
+        let (access_token, access_expires_at) = self.sign_access(
+            new.tenant,
+            new.kind,
+            new.subject,
+            roles,
+            Vec::new(),
+            Some(&sid),
+            None,
+            None,
+        )?;
+        Ok(Issued {
+            access_token,
+            access_expires_at,
+            refresh_token,
+            refresh_expires_at: Some(refresh_expires_at),
+            session_id: sid,
+        })
+    }
+
+    /// Signs an access token. `ttl` defaults to the configured access lifetime.
+    #[allow(clippy::too_many_arguments, reason = "one flat list of claims")]
+    pub fn sign_access(
+        &self,
+        tenant: &str,
+        kind: PrincipalKind,
+        subject: &str,
+        roles: Vec<RoleClaim>,
+        scopes: Vec<String>,
+        sid: Option<&str>,
+        client_id: Option<String>,
+        ttl: Option<Duration>,
+    ) -> Result<(String, DateTime<Utc>), AppError> {
+        let now = self.clock.now();
+        let exp =
+            now + ttl.unwrap_or_else(|| Duration::seconds(self.settings.tokens.access_ttl_secs));
+        let tenant = TenantId::parse(tenant).map_err(|e| AppError::Internal(e.to_string()))?;
+        let claims = Claims {
+            sub: subject.to_owned(),
+            tenant,
+            kind,
+            roles,
+            scopes,
+            exp: exp.timestamp(),
+            nbf: Some(now.timestamp()),
+            iat: now.timestamp(),
+            iss: self.settings.tokens.issuer.clone(),
+            aud: Audience::One(self.settings.tokens.audience.clone()),
+            jti: sid.map_or_else(siyu_core::id::new_string, session_jti),
+            client_id,
+        };
+        Ok((self.keys.sign(&claims)?, exp))
+    }
+
+    async fn roles_of(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        tenant: &str,
+        kind: PrincipalKind,
+        subject: &str,
+    ) -> Result<Vec<RoleClaim>, AppError> {
+        if kind != PrincipalKind::Staff {
+            return Ok(Vec::new());
+        }
+        Ok(staff_repo::role_claims(conn, tenant, subject)
+            .await?
+            .into_iter()
+            .map(|(role, org)| RoleClaim { role, org })
+            .collect())
+    }
+
+    /// Exchanges a refresh token for a new pair (see the module comment on concurrency).
+    #[tracing::instrument(skip_all)]
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Issued, AppError> {
+        if refresh_token.is_empty() || refresh_token.len() > 128 {
+            return Err(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"));
+        }
+        let hash = sha256_hex(refresh_token);
+        let now = self.clock.now();
+        let txn = siyu_store::db::begin_write(&self.db).await?;
+        let token = repo::get_refresh(&txn, &hash)
+            .await?
+            .ok_or(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"))?;
+        let session = repo::get_session(&txn, &token.session_id)
+            .await?
+            .ok_or(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"))?;
+        if session.revoked_at.is_some() {
+            // Revocation spent every token of the family; that is not a new reuse.
+            return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+        }
+        if repo::spend_refresh(&txn, &hash, now).await? == 0 {
+            // Already spent: theft or a racing duplicate. Revoke the family, audit, commit.
+            repo::revoke_sessions(
+                &txn,
+                &session.tenant_id,
+                std::slice::from_ref(&session.id),
+                "refresh_token_reused",
+                now,
+            )
+            .await?;
+            audit_repo::append(
+                &txn,
+                &session.tenant_id,
+                NewEntry {
+                    kind: "REFRESH_TOKEN_REUSED",
+                    outcome: "FAILURE",
+                    actor_kind: session.principal_kind.clone(),
+                    actor_id: session.subject_id.clone(),
+                    target_kind: "session".into(),
+                    target_id: session.id.clone(),
+                    details: Default::default(),
+                },
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            return Err(AppError::Unauthenticated("REFRESH_TOKEN_REUSED"));
+        }
+        if token.expires_at <= now || session.absolute_expires_at <= now {
+            return Err(AppError::Unauthenticated("REFRESH_TOKEN_EXPIRED"));
+        }
+        let kind = self.check_subject(&txn, &session).await?;
+        let new_token = random_token()?;
+        let refresh_expires_at = (now + Duration::seconds(self.settings.tokens.refresh_ttl_secs))
+            .min(session.absolute_expires_at);
+        repo::insert_refresh(
+            &txn,
+            &sha256_hex(&new_token),
+            &session.id,
+            &session.tenant_id,
+            now,
+            refresh_expires_at,
+        )
+        .await?;
+        repo::touch_session(&txn, &session.id, now, refresh_expires_at).await?;
+        let roles = self
+            .roles_of(&txn, &session.tenant_id, kind, &session.subject_id)
+            .await?;
+        txn.commit().await?;
+        let (access_token, access_expires_at) = self.sign_access(
+            &session.tenant_id,
+            kind,
+            &session.subject_id,
+            roles,
+            Vec::new(),
+            Some(&session.id),
+            None,
+            None,
+        )?;
+        Ok(Issued {
+            access_token,
+            access_expires_at,
+            refresh_token: new_token,
+            refresh_expires_at: Some(refresh_expires_at),
+            session_id: session.id,
+        })
+    }
+
+    /// Checks the session's subject may still hold tokens; returns its kind.
+    async fn check_subject(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        session: &SessionRow,
+    ) -> Result<PrincipalKind, AppError> {
+        match session.principal_kind.as_str() {
+            "staff" => {
+                let staff = staff_repo::get(conn, &session.tenant_id, &session.subject_id)
+                    .await?
+                    .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;
+                if staff.status != "ACTIVE" {
+                    return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+                }
+                if staff.must_change_password {
+                    return Err(AppError::FailedPrecondition("PASSWORD_CHANGE_REQUIRED"));
+                }
+                Ok(PrincipalKind::Staff)
+            }
+            _ => {
+                let user = users_repo::get(conn, &session.tenant_id, &session.subject_id)
+                    .await?
+                    .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;
+                if user.status != "ACTIVE" {
+                    return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+                }
+                Ok(PrincipalKind::Consumer)
+            }
+        }
+    }
+
+    /// True when the session is live (identity checks this for its own callers, so a revoked
+    /// session's access tokens stop working here at once).
+    pub async fn session_is_live(&self, tenant: &str, sid: &str) -> Result<bool, AppError> {
+        Ok(repo::get_session(&self.db, sid)
+            .await?
+            .is_some_and(|s| s.tenant_id == tenant && s.revoked_at.is_none()))
+    }
+
+    /// Revokes sessions of `subject` in `tenant` (all, or all but `keep`), auditing `kind`.
+    pub async fn revoke_subject_sessions(
+        &self,
+        tenant: &str,
+        actor: (&str, &str),
+        subject: &str,
+        keep: Option<&str>,
+        reason: &str,
+    ) -> Result<u64, AppError> {
+        let now = self.clock.now();
+        let txn = siyu_store::db::begin_write(&self.db).await?;
+        let ids: Vec<String> = repo::live_session_ids(&txn, tenant, subject)
+            .await?
+            .into_iter()
+            .filter(|id| Some(id.as_str()) != keep)
+            .collect();
+        let n = repo::revoke_sessions(&txn, tenant, &ids, reason, now).await?;
+        audit_repo::append(
+            &txn,
+            tenant,
+            NewEntry {
+                kind: "SESSIONS_REVOKED",
+                outcome: "SUCCESS",
+                actor_kind: actor.0.to_owned(),
+                actor_id: actor.1.to_owned(),
+                target_kind: "subject".into(),
+                target_id: subject.to_owned(),
+                details: [
+                    ("count".to_owned(), n.to_string()),
+                    ("reason".to_owned(), reason.to_owned()),
+                ]
+                .into_iter()
+                .collect(),
+            },
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(n)
+    }
+
+    /// Revokes one session of the caller's tenant (logout, RevokeSession).
+    pub async fn revoke_session(
+        &self,
+        tenant: &str,
+        sid: &str,
+        audit: Option<(&'static str, (&str, &str))>,
+    ) -> Result<u64, AppError> {
+        let now = self.clock.now();
+        let txn = siyu_store::db::begin_write(&self.db).await?;
+        let n = repo::revoke_sessions(&txn, tenant, &[sid.to_owned()], "logout", now).await?;
+        if let Some((kind, (actor_kind, actor_id))) = audit {
+            audit_repo::append(
+                &txn,
+                tenant,
+                NewEntry {
+                    kind,
+                    outcome: "SUCCESS",
+                    actor_kind: actor_kind.to_owned(),
+                    actor_id: actor_id.to_owned(),
+                    target_kind: "session".into(),
+                    target_id: sid.to_owned(),
+                    details: Default::default(),
+                },
+                now,
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        Ok(n)
+    }
+
+    /// The session of a refresh token (for Logout with `refresh_token`).
+    pub async fn session_of_refresh(
+        &self,
+        refresh_token: &str,
+    ) -> Result<Option<SessionRow>, AppError> {
+        let Some(token) = repo::get_refresh(&self.db, &sha256_hex(refresh_token)).await? else {
+            return Ok(None);
+        };
+        Ok(repo::get_session(&self.db, &token.session_id).await?)
+    }
+
+    /// A session by id.
+    pub async fn session(&self, sid: &str) -> Result<Option<SessionRow>, AppError> {
+        Ok(repo::get_session(&self.db, sid).await?)
+    }
+
+    /// Live sessions of a subject.
+    pub async fn live_sessions(
+        &self,
+        tenant: &str,
+        subject: &str,
+    ) -> Result<Vec<SessionRow>, AppError> {
+        Ok(repo::live_sessions(&self.db, tenant, subject, self.clock.now()).await?)
+    }
+}

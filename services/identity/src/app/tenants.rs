@@ -1,0 +1,302 @@
+//! Tenants: creation (with root HQ unit and first tenant_admin), the platform bootstrap,
+//! apps with write-only secrets, and app-id resolution for anonymous consumer calls.
+
+use chrono::{DateTime, Utc};
+
+use super::{App, AppError};
+use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::staff::{self as staff_repo, StaffRow};
+use crate::repo::tenants::{self as repo, AppRow, TenantRow};
+
+/// What CreateTenant needs.
+#[derive(Debug, Clone)]
+pub struct NewTenant {
+    /// Unique slug.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Apps to register at once.
+    pub apps: Vec<NewApp>,
+    /// First tenant_admin's login name.
+    pub admin_login_name: String,
+    /// Their display name.
+    pub admin_display_name: String,
+    /// Their initial password.
+    pub admin_password: String,
+}
+
+/// An app to add or update.
+#[derive(Debug, Clone)]
+pub struct NewApp {
+    /// App id.
+    pub app_id: String,
+    /// MINI_PROGRAM, OFFICIAL_ACCOUNT, WECOM, H5.
+    pub kind: String,
+    /// Display name.
+    pub name: String,
+    /// Write-only secret; empty keeps the stored one.
+    pub secret: String,
+    /// Enabled.
+    pub enabled: bool,
+}
+
+/// A created tenant.
+#[derive(Debug, Clone)]
+pub struct CreatedTenant {
+    /// The tenant.
+    pub tenant: TenantRow,
+    /// First admin's staff id.
+    pub admin_staff_id: String,
+}
+
+/// The tenant and app behind an app id.
+#[derive(Debug, Clone)]
+pub struct ResolvedApp {
+    /// Tenant.
+    pub tenant: TenantRow,
+    /// App (secret sealed).
+    pub app: AppRow,
+}
+
+impl App {
+    /// Creates a tenant with its HQ unit and first tenant_admin (must change the password at
+    /// first login unless `platform`), auditing TENANT_CREATED in the new tenant's chain.
+    #[tracing::instrument(skip_all, fields(code = %new.code))]
+    pub async fn create_tenant(
+        &self,
+        new: NewTenant,
+        actor: (&str, &str),
+        platform: bool,
+    ) -> Result<CreatedTenant, AppError> {
+        check_password(&new.admin_password, "admin_initial_password")?;
+        let now = self.clock.now();
+        let hash = self.hashing.hash(&new.admin_password)?;
+        let txn = siyu_store::db::begin_write(&self.db).await?;
+        if repo::by_code(&txn, &new.code).await?.is_some() {
+            return Err(AppError::AlreadyExists("TENANT_CODE_TAKEN"));
+        }
+        let tenant = TenantRow {
+            id: siyu_core::id::new_string(),
+            code: new.code.clone(),
+            name: new.name.clone(),
+            status: "ACTIVE".into(),
+            is_platform: platform,
+            root_org_id: siyu_core::id::new_string(),
+            privacy_policy_version: "1".into(),
+            created_at: now,
+            updated_at: now,
+        };
+        if let Err(err) = repo::insert(&txn, &tenant).await {
+            return Err(if crate::repo::is_unique_violation(&err) {
+                AppError::AlreadyExists("TENANT_CODE_TAKEN")
+            } else {
+                err.into()
+            });
+        }
+        repo::insert_root_org(&txn, &tenant.id, &tenant.root_org_id, &tenant.name, now).await?;
+        for app in &new.apps {
+            self.write_app(&txn, &tenant.id, app, now).await?;
+        }
+        let admin = StaffRow {
+            id: siyu_core::id::new_string(),
+            tenant_id: tenant.id.clone(),
+            login_name: new.admin_login_name.clone(),
+            display_name: new.admin_display_name.clone(),
+            password_hash: hash,
+            status: "ACTIVE".into(),
+            must_change_password: !platform,
+            failed_attempts: 0,
+            failure_window_start: None,
+            locked_until: None,
+            home_org_id: tenant.root_org_id.clone(),
+            created_at: now,
+        };
+        staff_repo::insert(&txn, &admin).await?;
+        staff_repo::grant(
+            &txn,
+            &tenant.id,
+            &admin.id,
+            "tenant_admin",
+            &tenant.root_org_id,
+            now,
+        )
+        .await?;
+        audit_repo::append(
+            &txn,
+            &tenant.id,
+            NewEntry {
+                kind: "TENANT_CREATED",
+                outcome: "SUCCESS",
+                actor_kind: actor.0.to_owned(),
+                actor_id: actor.1.to_owned(),
+                target_kind: "tenant".into(),
+                target_id: tenant.id.clone(),
+                details: [("code".to_owned(), tenant.code.clone())]
+                    .into_iter()
+                    .collect(),
+            },
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(CreatedTenant {
+            tenant,
+            admin_staff_id: admin.id,
+        })
+    }
+
+    /// Creates the platform operator's tenant (`siyu-identity bootstrap`), or returns the
+    /// existing one. Its tenant_admins on the root are the contract's "platform" callers.
+    pub async fn bootstrap_platform(
+        &self,
+        admin_login_name: &str,
+        admin_password: &str,
+    ) -> Result<TenantRow, AppError> {
+        let code = self.settings.platform.tenant_code.clone();
+        if let Some(existing) = repo::by_code(&self.db, &code).await? {
+            return Ok(existing);
+        }
+        let created = self
+            .create_tenant(
+                NewTenant {
+                    code: code.clone(),
+                    name: "Siyu platform".into(),
+                    apps: Vec::new(),
+                    admin_login_name: admin_login_name.to_owned(),
+                    admin_display_name: "Platform admin".into(),
+                    admin_password: admin_password.to_owned(),
+                },
+                ("service", "bootstrap"),
+                true,
+            )
+            .await?;
+        Ok(created.tenant)
+    }
+
+    /// True when `tenant` is the platform tenant.
+    pub async fn is_platform_tenant(&self, tenant: &str) -> Result<Option<TenantRow>, AppError> {
+        Ok(repo::get(&self.db, tenant).await?.filter(|t| t.is_platform))
+    }
+
+    /// A tenant by id.
+    pub async fn tenant(&self, id: &str) -> Result<TenantRow, AppError> {
+        repo::get(&self.db, id)
+            .await?
+            .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))
+    }
+
+    /// Adds or updates an app of `tenant`; returns (stored app, created).
+    pub async fn upsert_app(
+        &self,
+        tenant: &str,
+        app: NewApp,
+        actor: (&str, &str),
+    ) -> Result<(AppRow, bool), AppError> {
+        let now = self.clock.now();
+        let txn = siyu_store::db::begin_write(&self.db).await?;
+        let created = repo::get_app(&txn, &app.app_id).await?.is_none();
+        if created && app.secret.is_empty() && app.kind != "H5" {
+            return Err(AppError::invalid_with(
+                "APP_SECRET_REQUIRED",
+                "app.app_secret",
+                "a new app needs its secret",
+            ));
+        }
+        self.write_app(&txn, tenant, &app, now).await?;
+        audit_repo::append(
+            &txn,
+            tenant,
+            NewEntry {
+                kind: if app.secret.is_empty() {
+                    "TENANT_SETTINGS_UPDATED"
+                } else {
+                    "APP_SECRET_CHANGED"
+                },
+                outcome: "SUCCESS",
+                actor_kind: actor.0.to_owned(),
+                actor_id: actor.1.to_owned(),
+                target_kind: "app".into(),
+                target_id: app.app_id.clone(),
+                details: Default::default(),
+            },
+            now,
+        )
+        .await?;
+        let stored = repo::get_app(&txn, &app.app_id)
+            .await?
+            .ok_or_else(|| AppError::Internal("app vanished".into()))?;
+        txn.commit().await?;
+        Ok((stored, created))
+    }
+
+    async fn write_app(
+        &self,
+        txn: &impl sea_orm::ConnectionTrait,
+        tenant: &str,
+        app: &NewApp,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let secret_enc = if app.secret.is_empty() {
+            None
+        } else {
+            Some(self.sealer.seal(app.secret.as_bytes())?)
+        };
+        let last4: String = {
+            let chars: Vec<char> = app.secret.chars().collect();
+            chars[chars.len().saturating_sub(4)..].iter().collect()
+        };
+        let row = AppRow {
+            app_id: app.app_id.clone(),
+            tenant_id: tenant.to_owned(),
+            kind: app.kind.clone(),
+            name: app.name.clone(),
+            secret_enc,
+            secret_last4: last4,
+            enabled: app.enabled,
+        };
+        if !repo::upsert_app(txn, &row, now).await? {
+            return Err(AppError::AlreadyExists("APP_ID_TAKEN"));
+        }
+        Ok(())
+    }
+
+    /// Resolves an app id to its tenant, refusing disabled apps and suspended tenants.
+    pub async fn resolve_app(&self, app_id: &str) -> Result<ResolvedApp, AppError> {
+        let app = repo::get_app(&self.db, app_id)
+            .await?
+            .ok_or(AppError::NotFound("APP_NOT_FOUND"))?;
+        let tenant = repo::get(&self.db, &app.tenant_id)
+            .await?
+            .ok_or(AppError::NotFound("APP_NOT_FOUND"))?;
+        if !app.enabled {
+            return Err(AppError::FailedPrecondition("APP_DISABLED"));
+        }
+        if tenant.status != "ACTIVE" {
+            return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
+        }
+        Ok(ResolvedApp { tenant, app })
+    }
+}
+
+/// Password policy: at least 12 characters, not all of one class.
+pub fn check_password(password: &str, field: &str) -> Result<(), AppError> {
+    let long = password.chars().count() >= 12 && password.len() <= 256;
+    let classes = [
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| !c.is_ascii_alphanumeric()),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if long && classes >= 2 {
+        Ok(())
+    } else {
+        Err(AppError::invalid_with(
+            "PASSWORD_TOO_WEAK",
+            field,
+            "needs at least 12 characters of at least two kinds (lower, upper, digit, symbol)",
+        ))
+    }
+}

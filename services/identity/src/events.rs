@@ -1,0 +1,81 @@
+//! Events identity publishes, written to the outbox in the transaction of the change.
+
+use chrono::{DateTime, Utc};
+use prost::Message as _;
+use siyu_core::TenantId;
+use siyu_proto::events::v1 as ev;
+use siyu_store::outbox::{self, OutgoingEvent, TraceContext};
+
+use crate::app::AppError;
+
+/// Enqueues `UserRegistered` for a user created by a WeChat login.
+pub async fn user_registered(
+    txn: &impl sea_orm::ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let payload = ev::UserRegistered {
+        user_id: user_id.to_owned(),
+        login_method: "wechat_mini_program".into(),
+        registered_at: Some(timestamp(now)),
+        ..Default::default()
+    };
+    enqueue(
+        txn,
+        tenant,
+        user_id,
+        "siyu.events.v1.UserRegistered",
+        "identity.user_registered",
+        payload.encode_to_vec(),
+        now,
+    )
+    .await
+}
+
+async fn enqueue(
+    txn: &impl sea_orm::ConnectionTrait,
+    tenant: &str,
+    subject_id: &str,
+    type_name: &str,
+    subject: &str,
+    payload: Vec<u8>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let tenant_id = TenantId::parse(tenant).map_err(|e| AppError::Internal(e.to_string()))?;
+    let envelope = ev::EventEnvelope {
+        id: siyu_core::id::new_string(),
+        tenant_id: tenant.to_owned(),
+        r#type: type_name.to_owned(),
+        occurred_at: Some(timestamp(now)),
+        source: "identity".into(),
+        subject_id: subject_id.to_owned(),
+        payload: Some(prost_types::Any {
+            type_url: format!("type.googleapis.com/{type_name}"),
+            value: payload,
+        }),
+        ..Default::default()
+    };
+    outbox::enqueue(
+        txn,
+        OutgoingEvent {
+            tenant: Some(tenant_id),
+            event_type: subject.to_owned(),
+            subject: subject.to_owned(),
+            source: "identity".into(),
+            occurred_at: now,
+            trace: TraceContext::default(),
+            payload: envelope.encode_to_vec(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A protobuf timestamp.
+pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(0),
+    }
+}

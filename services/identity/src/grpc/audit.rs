@@ -1,0 +1,109 @@
+//! AuditService handlers.
+
+use siyu_proto::identity::v1 as pb;
+use tonic::{Request, Status};
+
+use super::AuditApi;
+use crate::app::AppError;
+use crate::app::audit::BreakKind;
+use crate::events::timestamp;
+use crate::repo::audit::Entry;
+
+fn party(kind: &str, id: &str) -> pb::AuditParty {
+    pb::AuditParty {
+        kind: pb::PrincipalKind::from_str_name(&format!(
+            "PRINCIPAL_KIND_{}",
+            kind.to_ascii_uppercase()
+        ))
+        .unwrap_or(pb::PrincipalKind::Unspecified) as i32,
+        id: id.to_owned(),
+        display: String::new(),
+    }
+}
+
+fn entry_view(e: &Entry) -> pb::AuditEntry {
+    pb::AuditEntry {
+        entry_id: e.id.clone(),
+        sequence: e.seq,
+        occur_time: Some(timestamp(e.created_at)),
+        kind: pb::AuditKind::from_str_name(&format!("AUDIT_KIND_{}", e.kind))
+            .unwrap_or(pb::AuditKind::Unspecified) as i32,
+        outcome: if e.outcome == "SUCCESS" {
+            pb::AuditOutcome::Success
+        } else {
+            pb::AuditOutcome::Failure
+        } as i32,
+        actor: Some(party(&e.actor_kind, &e.actor_id)),
+        subject: Some(party(&e.target_kind, &e.target_id)),
+        details: serde_json::from_str(&e.details).unwrap_or_default(),
+        prev_hash: e.prev_hash.clone(),
+        hash: e.hash.clone(),
+        ..Default::default()
+    }
+}
+
+impl AuditApi {
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn rpc_list_audit_entries(
+        &self,
+        request: Request<pb::ListAuditEntriesRequest>,
+    ) -> Result<pb::ListAuditEntriesResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        self.require_root_role(&caller, &["auditor", "tenant_admin"])
+            .await?;
+        let size = request
+            .get_ref()
+            .page
+            .as_ref()
+            .map_or(50, |p| p.page_size)
+            .clamp(1, 200);
+        let entries = self
+            .app
+            .audit_entries(&caller.tenant(), i64::MAX, i64::from(size))
+            .await?;
+        Ok(pb::ListAuditEntriesResponse {
+            entries: entries.iter().map(entry_view).collect(),
+            page: None,
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn rpc_verify_audit_chain(
+        &self,
+        request: Request<pb::VerifyAuditChainRequest>,
+    ) -> Result<pb::VerifyAuditChainResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        let wanted = request.get_ref().tenant_id.clone();
+        let tenant = if wanted.is_empty() || wanted == caller.tenant() {
+            self.require_root_role(&caller, &["auditor", "tenant_admin"])
+                .await?;
+            caller.tenant()
+        } else {
+            if self.require_platform(&caller).await.is_err() {
+                return Err(AppError::NotFound("TENANT_NOT_FOUND").into());
+            }
+            wanted
+        };
+        let v = self.app.verify_audit_chain(&tenant).await?;
+        Ok(pb::VerifyAuditChainResponse {
+            intact: v.first_break.is_none(),
+            checked_count: v.checked,
+            last_checked_sequence: v.last_seq,
+            last_checked_hash: v.last_hash,
+            first_break: v.first_break.map(|b| pb::ChainBreak {
+                kind: match b.kind {
+                    BreakKind::HashMismatch => pb::ChainBreakKind::HashMismatch,
+                    BreakKind::PrevHashMismatch => pb::ChainBreakKind::PrevHashMismatch,
+                    BreakKind::SequenceGap => pb::ChainBreakKind::SequenceGap,
+                    BreakKind::Truncated => pb::ChainBreakKind::Truncated,
+                } as i32,
+                sequence: b.seq,
+                entry_id: b.entry_id,
+                expected_hash: b.expected,
+                actual_hash: b.actual,
+            }),
+            next_from_sequence: 0,
+            head_sequence: v.head_seq,
+        })
+    }
+}

@@ -1,0 +1,66 @@
+//! `AppError` → `tonic::Status`, in one exhaustive match.
+
+use std::collections::HashMap;
+
+use siyu_server::status::{Failure, internal, unavailable};
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
+
+use crate::app::AppError;
+
+/// The ErrorInfo domain of identity's own failures.
+pub const DOMAIN: &str = "identity.siyu";
+
+impl From<AppError> for Status {
+    fn from(err: AppError) -> Self {
+        match err {
+            AppError::InvalidArgument { reason, fields } => {
+                let mut details =
+                    ErrorDetails::with_error_info(reason, DOMAIN, HashMap::<String, String>::new());
+                let names: Vec<String> = fields.iter().map(|(f, _)| f.clone()).collect();
+                for (field, description) in fields {
+                    details.add_bad_request_violation(field, description);
+                }
+                Status::with_error_details(
+                    Code::InvalidArgument,
+                    format!("invalid argument: {}", names.join(", ")),
+                    details,
+                )
+            }
+            AppError::NotFound(reason) => fail(Code::NotFound, reason),
+            AppError::AlreadyExists(reason) => fail(Code::AlreadyExists, reason),
+            AppError::FailedPrecondition(reason) => fail(Code::FailedPrecondition, reason),
+            AppError::AccountLocked { until } => {
+                Failure::new(Code::FailedPrecondition, DOMAIN, "ACCOUNT_LOCKED")
+                    .meta("locked_until", until)
+                    .into()
+            }
+            AppError::Unauthenticated(reason) => fail(Code::Unauthenticated, reason),
+            AppError::PermissionDenied(reason) => fail(Code::PermissionDenied, reason),
+            AppError::ResourceExhausted { reason, meta } => {
+                let mut failure = Failure::new(Code::ResourceExhausted, DOMAIN, reason);
+                for (k, v) in meta {
+                    failure = failure.meta(k, v);
+                }
+                failure.into()
+            }
+            AppError::Unavailable(reason) => {
+                tracing::warn!(reason, "dependency unavailable");
+                fail(Code::Unavailable, reason)
+            }
+            AppError::Auth(err) => err.into(),
+            AppError::Store(err) if err.is_unavailable() => unavailable("database"),
+            AppError::Store(err) => internal(&err),
+            AppError::Internal(message) => internal(&message),
+        }
+    }
+}
+
+fn fail(code: Code, reason: &'static str) -> Status {
+    Failure::new(code, DOMAIN, reason).into()
+}
+
+/// UNAUTHENTICATED TOKEN_REVOKED: the token verified but its session was revoked.
+pub fn token_revoked() -> Status {
+    fail(Code::Unauthenticated, "TOKEN_REVOKED")
+}

@@ -1,0 +1,258 @@
+//! TokenService handlers.
+
+use siyu_proto::identity::v1 as pb;
+use tonic::{Request, Status};
+
+use super::TokenApi;
+use crate::app::AppError;
+use crate::app::sessions::Issued;
+use crate::events::timestamp;
+use crate::keys::status;
+use crate::repo::sessions::SessionRow;
+
+/// The wire form of issued tokens.
+pub fn token_pair(issued: &Issued) -> pb::TokenPair {
+    pb::TokenPair {
+        access_token: issued.access_token.clone(),
+        access_token_expire_time: Some(timestamp(issued.access_expires_at)),
+        refresh_token: issued.refresh_token.clone(),
+        refresh_token_expire_time: issued.refresh_expires_at.map(timestamp),
+        token_type: "Bearer".into(),
+        session_id: issued.session_id.clone(),
+    }
+}
+
+fn session_view(s: &SessionRow, current: Option<&str>) -> pb::Session {
+    let kind = match s.principal_kind.as_str() {
+        "staff" => pb::PrincipalKind::Staff,
+        _ => pb::PrincipalKind::Consumer,
+    };
+    pb::Session {
+        session_id: s.id.clone(),
+        principal_kind: kind as i32,
+        subject_id: s.subject_id.clone(),
+        login_method: s.login_method.clone(),
+        app_id: s.app_id.clone(),
+        user_agent: s.user_agent.clone(),
+        ip_masked: s.ip_masked.clone(),
+        create_time: Some(timestamp(s.created_at)),
+        last_refresh_time: Some(timestamp(s.last_refresh_at)),
+        expire_time: Some(timestamp(s.expires_at)),
+        current: current == Some(s.id.as_str()),
+    }
+}
+
+fn key_status(value: &str) -> pb::SigningKeyStatus {
+    match value {
+        status::PENDING => pb::SigningKeyStatus::Pending,
+        status::ACTIVE => pb::SigningKeyStatus::Active,
+        status::RETIRING => pb::SigningKeyStatus::Retiring,
+        _ => pb::SigningKeyStatus::Retired,
+    }
+}
+
+fn key_view(k: &crate::repo::keys::StoredKey) -> pb::SigningKey {
+    pb::SigningKey {
+        kid: k.kid.clone(),
+        alg: k.alg.clone(),
+        status: key_status(&k.status) as i32,
+        create_time: Some(timestamp(k.created_at)),
+        activate_time: Some(timestamp(k.activate_at)),
+        retire_time: k.retire_at.map(timestamp),
+        remove_time: k.remove_at.map(timestamp),
+    }
+}
+
+impl TokenApi {
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn rpc_refresh_session(
+        &self,
+        request: Request<pb::RefreshSessionRequest>,
+    ) -> Result<pb::RefreshSessionResponse, Status> {
+        let issued = self.app.refresh(&request.get_ref().refresh_token).await?;
+        Ok(pb::RefreshSessionResponse {
+            tokens: Some(token_pair(&issued)),
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn rpc_logout(
+        &self,
+        request: Request<pb::LogoutRequest>,
+    ) -> Result<pb::LogoutResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        let tenant = caller.tenant();
+        let refresh = &request.get_ref().refresh_token;
+        let sid = if refresh.is_empty() {
+            caller.sid.clone()
+        } else {
+            // Only a session of the caller may be ended this way.
+            self.app
+                .session_of_refresh(refresh)
+                .await?
+                .filter(|s| s.tenant_id == tenant && s.subject_id == caller.ctx.principal.subject)
+                .map(|s| s.id)
+        };
+        if let Some(sid) = sid {
+            let audit = (caller.ctx.principal.kind == siyu_core::PrincipalKind::Staff)
+                .then(|| ("LOGOUT", caller.actor()));
+            self.app.revoke_session(&tenant, &sid, audit).await?;
+        }
+        Ok(pb::LogoutResponse {})
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn rpc_logout_everywhere(
+        &self,
+        request: Request<pb::LogoutEverywhereRequest>,
+    ) -> Result<pb::LogoutEverywhereResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        let keep = request
+            .get_ref()
+            .keep_current
+            .then_some(caller.sid.as_deref())
+            .flatten();
+        let n = self
+            .app
+            .revoke_subject_sessions(
+                &caller.tenant(),
+                caller.actor(),
+                &caller.ctx.principal.subject,
+                keep,
+                "logout_everywhere",
+            )
+            .await?;
+        Ok(pb::LogoutEverywhereResponse {
+            revoked_session_count: i32::try_from(n).unwrap_or(i32::MAX),
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn rpc_list_sessions(
+        &self,
+        request: Request<pb::ListSessionsRequest>,
+    ) -> Result<pb::ListSessionsResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        let subject = &request.get_ref().subject_id;
+        if !subject.is_empty() && *subject != caller.ctx.principal.subject {
+            // Admin views of other principals' sessions are not implemented yet; answer as
+            // the contract does for an unknown subject rather than leak existence.
+            return Err(AppError::NotFound("STAFF_NOT_FOUND").into());
+        }
+        let sessions = self
+            .app
+            .live_sessions(&caller.tenant(), &caller.ctx.principal.subject)
+            .await?;
+        Ok(pb::ListSessionsResponse {
+            sessions: sessions
+                .iter()
+                .map(|s| session_view(s, caller.sid.as_deref()))
+                .collect(),
+            page: None,
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn rpc_revoke_session(
+        &self,
+        request: Request<pb::RevokeSessionRequest>,
+    ) -> Result<pb::RevokeSessionResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        let sid = &request.get_ref().session_id;
+        let session = self
+            .app
+            .session(sid)
+            .await?
+            .filter(|s| {
+                s.tenant_id == caller.tenant() && s.subject_id == caller.ctx.principal.subject
+            })
+            .ok_or(AppError::NotFound("SESSION_NOT_FOUND"))?;
+        self.app
+            .revoke_session(
+                &session.tenant_id,
+                &session.id,
+                Some(("SESSIONS_REVOKED", caller.actor())),
+            )
+            .await?;
+        Ok(pb::RevokeSessionResponse {})
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn rpc_get_jwks(
+        &self,
+        _request: Request<pb::GetJwksRequest>,
+    ) -> Result<pb::GetJwksResponse, Status> {
+        let field = |jwk: &serde_json::Value, name: &str| {
+            jwk.get(name)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let keys = self
+            .app
+            .keys
+            .public_jwks()
+            .iter()
+            .map(|jwk| pb::Jwk {
+                kty: field(jwk, "kty"),
+                crv: field(jwk, "crv"),
+                x: field(jwk, "x"),
+                y: field(jwk, "y"),
+                kid: field(jwk, "kid"),
+                alg: field(jwk, "alg"),
+                r#use: "sig".into(),
+            })
+            .collect();
+        Ok(pb::GetJwksResponse {
+            keys,
+            max_age_seconds: 300,
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn rpc_list_signing_keys(
+        &self,
+        request: Request<pb::ListSigningKeysRequest>,
+    ) -> Result<pb::ListSigningKeysResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        self.require_platform(&caller).await?;
+        let include_retired = request.get_ref().include_retired;
+        Ok(pb::ListSigningKeysResponse {
+            keys: self
+                .app
+                .keys
+                .keys()
+                .iter()
+                .filter(|k| include_retired || k.status != status::RETIRED)
+                .map(key_view)
+                .collect(),
+        })
+    }
+
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn rpc_rotate_signing_key(
+        &self,
+        request: Request<pb::RotateSigningKeyRequest>,
+    ) -> Result<pb::RotateSigningKeyResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        self.require_platform(&caller).await?;
+        let req = request.get_ref();
+        if !req.alg.is_empty() && req.alg != "EdDSA" {
+            return Err(AppError::invalid("alg", "only EdDSA is supported").into());
+        }
+        if req.activate_after_seconds != 0 && req.activate_after_seconds < 600 {
+            return Err(AppError::invalid("activate_after_seconds", "must be at least 600").into());
+        }
+        let (new_kid, previous) = self
+            .app
+            .keys
+            .rotate(i64::from(req.activate_after_seconds), req.emergency)
+            .await?;
+        let keys = self.app.keys.keys();
+        let find = |kid: &str| keys.iter().find(|k| k.kid == kid).map(key_view);
+        Ok(pb::RotateSigningKeyResponse {
+            new_key: find(&new_kid),
+            previous_key: previous.as_deref().and_then(find),
+        })
+    }
+}

@@ -1,0 +1,187 @@
+//! The identity service: tenants and org, consumers (WeChat login), staff (password login with
+//! lockout), partners, tokens and sessions (rotating Ed25519 key set, refresh-token families
+//! with reuse detection), and the hash-chained security audit log.
+//!
+//! `Application::build(settings)` connects the database, cache and bus, opens the key ring,
+//! spawns the outbox relay and key reloader, and serves gRPC on `settings.server.grpc_addr`.
+
+pub mod app;
+pub mod crypto;
+pub mod events;
+pub mod grpc;
+pub mod keys;
+pub mod repo;
+pub mod settings;
+pub mod wechat;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use siyu_auth::{JwksVerifier, SigningKey, VerifierSettings};
+use siyu_core::Clock;
+use siyu_store::{Bus, BusConfig, Cache, DbOptions, OutboxRelay};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use siyu_identity_migration::Migrator;
+
+use crate::app::App;
+use crate::crypto::{PasswordHashing, Sealer};
+use crate::keys::KeyRing;
+use crate::settings::Settings;
+use crate::wechat::WeChatClient;
+
+/// A running identity service.
+pub struct Application {
+    app: Arc<App>,
+    serving: siyu_server::ServingHandle,
+    stop_tx: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Builds and starts the service (migrations are run by `siyu-identity migrate`, or by
+    /// the caller beforehand).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, siyu_core::clock::system()).await
+    }
+
+    /// [`Application::build`] with a clock seam (tests use a `ManualClock`).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let app = Arc::new(open_app(&settings, Arc::clone(&clock)).await?);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+
+        let bus = Bus::connect(
+            settings.bus.url.expose_secret(),
+            BusConfig::new(&settings.bus.subject_prefix, &settings.bus.stream),
+        )
+        .await?;
+        let relay = OutboxRelay::new(app.db.clone(), bus, Arc::clone(&clock));
+        tasks.push(tokio::spawn(relay.run(stopped(stop_rx.clone()))));
+
+        let reload_app = Arc::clone(&app);
+        let period = Duration::from_secs(settings.tokens.key_reload_secs.max(1));
+        let mut reload_stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(period);
+            loop {
+                tokio::select! {
+                    _ = ticker.tick() => {
+                        if let Err(err) = reload_app.keys.reload().await {
+                            tracing::warn!(error = %err, "signing key reload failed");
+                        }
+                    }
+                    _ = reload_stop.changed() => break,
+                }
+            }
+        }));
+
+        // The shared auth layer needs a verifier, but every identity method is public there:
+        // handlers verify against the live key ring (see `grpc`).
+        let layer_verifier = Arc::new(JwksVerifier::from_static_jwks(
+            VerifierSettings::new(&settings.tokens.issuer, &settings.tokens.audience),
+            &SigningKey::jwks(std::iter::empty()),
+            Arc::clone(&clock),
+        )?);
+        let metrics = siyu_telemetry::Metrics::new("identity")?;
+        let api = grpc::Api::new(Arc::clone(&app));
+        let server = grpc::method_paths().into_iter().fold(
+            grpc::add_services(siyu_server::GrpcServer::new(layer_verifier, metrics), &api),
+            siyu_server::GrpcServer::public_method,
+        );
+        let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr).await?;
+        let serving = server.spawn(listener).await?;
+        serving.set_ready(true).await;
+        Ok(Self {
+            app,
+            serving,
+            stop_tx,
+            tasks,
+        })
+    }
+
+    /// The address gRPC listens on.
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.serving.addr()
+    }
+
+    /// The domain layer (tests and the bootstrap command use it directly).
+    pub fn app(&self) -> &Arc<App> {
+        &self.app
+    }
+
+    /// Serves until Ctrl-C / SIGTERM, then stops.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        siyu_server::shutdown::signal().await;
+        self.stop().await
+    }
+
+    /// Stops serving (draining in-flight calls) and the background tasks.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop_tx.send(true);
+        self.serving.stop().await?;
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        Ok(())
+    }
+}
+
+/// Connects everything the domain layer needs (no server).
+pub async fn open_app(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+    let db = siyu_store::db::connect(
+        settings.database.url.expose_secret(),
+        &DbOptions {
+            max_connections: Some(settings.database.max_connections),
+            min_connections: settings.database.min_connections,
+            connect_timeout: Duration::from_secs(settings.database.connect_timeout_secs),
+            ..DbOptions::default()
+        },
+    )
+    .await?;
+    let sealer = Sealer::from_base64(settings.tokens.encryption_key.expose_secret())?;
+    let mut verifier = VerifierSettings::new(&settings.tokens.issuer, &settings.tokens.audience);
+    verifier.leeway_secs = settings.tokens.leeway_secs;
+    let keys = KeyRing::open(
+        db.clone(),
+        sealer.clone(),
+        Arc::clone(&clock),
+        verifier,
+        chrono::Duration::seconds(settings.tokens.access_ttl_secs),
+    )
+    .await?;
+    let cache = Cache::connect(
+        settings.cache.url.expose_secret(),
+        &settings.cache.key_prefix,
+        Arc::clone(&clock),
+    )
+    .await?;
+    let wechat = WeChatClient::new(
+        &settings.wechat.api_base_url,
+        Duration::from_millis(settings.wechat.timeout_ms),
+    )?;
+    let hashing = PasswordHashing::new(
+        settings.staff_auth.argon2_memory_kib,
+        settings.staff_auth.argon2_iterations,
+    )?;
+    Ok(App {
+        db,
+        clock,
+        keys: Arc::new(keys),
+        sealer,
+        settings: Arc::new(settings.clone()),
+        cache,
+        wechat,
+        hashing,
+    })
+}
+
+async fn stopped(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}

@@ -1,0 +1,271 @@
+//! Sessions (refresh-token families), hashed refresh tokens and the revocation feed.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::{all, exec, one, text, ts, ts_opt};
+
+/// A session row.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    /// Session id (the `sid`).
+    pub id: String,
+    /// Tenant.
+    pub tenant_id: String,
+    /// `consumer` or `staff`.
+    pub principal_kind: String,
+    /// User or staff id.
+    pub subject_id: String,
+    /// How it started.
+    pub login_method: String,
+    /// App id of a consumer login.
+    pub app_id: String,
+    /// User agent at login.
+    pub user_agent: String,
+    /// Masked client IP.
+    pub ip_masked: String,
+    /// Started.
+    pub created_at: DateTime<Utc>,
+    /// Last refresh.
+    pub last_refresh_at: DateTime<Utc>,
+    /// Current refresh token expiry.
+    pub expires_at: DateTime<Utc>,
+    /// Hard end.
+    pub absolute_expires_at: DateTime<Utc>,
+    /// When revoked.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A refresh token row.
+#[derive(Debug, Clone)]
+pub struct RefreshRow {
+    /// Its session.
+    pub session_id: String,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// When it was used (spent).
+    pub spent_at: Option<DateTime<Utc>>,
+}
+
+const SESSION_COLUMNS: &str = "id, tenant_id, principal_kind, subject_id, login_method, app_id, \
+     user_agent, ip_masked, created_at, last_refresh_at, expires_at, absolute_expires_at, revoked_at";
+
+/// Inserts a session.
+#[tracing::instrument(skip_all, fields(session = %s.id))]
+pub async fn insert_session(conn: &impl ConnectionTrait, s: &SessionRow) -> Result<(), DbErr> {
+    exec(
+        conn,
+        &format!(
+            "INSERT INTO identity_sessions ({SESSION_COLUMNS}) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)"
+        ),
+        vec![
+            text(&s.id),
+            text(&s.tenant_id),
+            text(&s.principal_kind),
+            text(&s.subject_id),
+            text(&s.login_method),
+            text(&s.app_id),
+            text(&s.user_agent),
+            text(&s.ip_masked),
+            ts(s.created_at),
+            ts(s.last_refresh_at),
+            ts(s.expires_at),
+            ts(s.absolute_expires_at),
+            ts_opt(s.revoked_at),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A session by id (any tenant: the caller checks).
+#[tracing::instrument(skip_all, fields(session = id))]
+pub async fn get_session(
+    conn: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<SessionRow>, DbErr> {
+    one(
+        conn,
+        &format!("SELECT {SESSION_COLUMNS} FROM identity_sessions WHERE id = $1"),
+        vec![text(id)],
+    )
+    .await?
+    .map(|row| decode_session(&row))
+    .transpose()
+}
+
+/// Live sessions of a subject in a tenant, most recently used first.
+#[tracing::instrument(skip_all, fields(tenant, subject))]
+pub async fn live_sessions(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    subject: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<SessionRow>, DbErr> {
+    let rows = all(
+        conn,
+        &format!(
+            "SELECT {SESSION_COLUMNS} FROM identity_sessions WHERE tenant_id = $1 AND \
+             subject_id = $2 AND revoked_at IS NULL AND expires_at > $3 \
+             ORDER BY last_refresh_at DESC"
+        ),
+        vec![text(tenant), text(subject), ts(now)],
+    )
+    .await?;
+    rows.iter().map(decode_session).collect()
+}
+
+/// Inserts a refresh token hash.
+pub async fn insert_refresh(
+    conn: &impl ConnectionTrait,
+    hash: &str,
+    session_id: &str,
+    tenant: &str,
+    issued_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    exec(
+        conn,
+        "INSERT INTO identity_refresh_tokens (token_hash, session_id, tenant_id, issued_at, \
+         expires_at, spent_at) VALUES ($1,$2,$3,$4,$5,NULL)",
+        vec![
+            text(hash),
+            text(session_id),
+            text(tenant),
+            ts(issued_at),
+            ts(expires_at),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A refresh token by hash.
+pub async fn get_refresh(
+    conn: &impl ConnectionTrait,
+    hash: &str,
+) -> Result<Option<RefreshRow>, DbErr> {
+    let Some(row) = one(
+        conn,
+        "SELECT session_id, expires_at, spent_at FROM identity_refresh_tokens WHERE token_hash = $1",
+        vec![text(hash)],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(RefreshRow {
+        session_id: row.try_get("", "session_id")?,
+        expires_at: row.try_get("", "expires_at")?,
+        spent_at: row.try_get("", "spent_at")?,
+    }))
+}
+
+/// Spends a refresh token; 1 when this call spent it, 0 when it was already spent. On Postgres
+/// the UPDATE waits for a concurrent spender's commit and then sees its `spent_at`: exactly one
+/// caller wins.
+pub async fn spend_refresh(
+    conn: &impl ConnectionTrait,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_refresh_tokens SET spent_at = $1 WHERE token_hash = $2 AND spent_at IS NULL",
+        vec![ts(now), text(hash)],
+    )
+    .await
+}
+
+/// Extends a session after a refresh.
+pub async fn touch_session(
+    conn: &impl ConnectionTrait,
+    id: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_sessions SET last_refresh_at = $1, expires_at = $2 WHERE id = $3",
+        vec![ts(now), ts(expires_at), text(id)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Revokes sessions (every one of `ids` still live) and spends all their refresh tokens;
+/// returns how many sessions were live. Also records them in the revocation feed.
+pub async fn revoke_sessions(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    ids: &[String],
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let mut revoked = 0;
+    for id in ids {
+        let n = exec(
+            conn,
+            "UPDATE identity_sessions SET revoked_at = $1, revoke_reason = $2 \
+             WHERE id = $3 AND tenant_id = $4 AND revoked_at IS NULL",
+            vec![ts(now), text(reason), text(id), text(tenant)],
+        )
+        .await?;
+        exec(
+            conn,
+            "UPDATE identity_refresh_tokens SET spent_at = $1 WHERE session_id = $2 AND spent_at IS NULL",
+            vec![ts(now), text(id)],
+        )
+        .await?;
+        if n > 0 {
+            revoked += n;
+            exec(
+                conn,
+                "INSERT INTO identity_token_revocations (id, kind, tenant_id, value, revoked_at) \
+                 VALUES ($1, 'SESSION', $2, $3, $4)",
+                vec![
+                    text(siyu_core::id::new_string()),
+                    text(tenant),
+                    text(id),
+                    ts(now),
+                ],
+            )
+            .await?;
+        }
+    }
+    Ok(revoked)
+}
+
+/// Ids of every live session of a subject.
+pub async fn live_session_ids(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    subject: &str,
+) -> Result<Vec<String>, DbErr> {
+    let rows = all(
+        conn,
+        "SELECT id FROM identity_sessions WHERE tenant_id = $1 AND subject_id = $2 AND revoked_at IS NULL",
+        vec![text(tenant), text(subject)],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get("", "id")).collect()
+}
+
+fn decode_session(row: &sea_orm::QueryResult) -> Result<SessionRow, DbErr> {
+    Ok(SessionRow {
+        id: row.try_get("", "id")?,
+        tenant_id: row.try_get("", "tenant_id")?,
+        principal_kind: row.try_get("", "principal_kind")?,
+        subject_id: row.try_get("", "subject_id")?,
+        login_method: row.try_get("", "login_method")?,
+        app_id: row.try_get("", "app_id")?,
+        user_agent: row.try_get("", "user_agent")?,
+        ip_masked: row.try_get("", "ip_masked")?,
+        created_at: row.try_get("", "created_at")?,
+        last_refresh_at: row.try_get("", "last_refresh_at")?,
+        expires_at: row.try_get("", "expires_at")?,
+        absolute_expires_at: row.try_get("", "absolute_expires_at")?,
+        revoked_at: row.try_get("", "revoked_at")?,
+    })
+}

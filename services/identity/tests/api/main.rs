@@ -1,0 +1,14 @@
+//! Integration tests of the identity service through its gRPC contract.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    reason = "tests"
+)]
+
+mod audit;
+mod helpers;
+mod staff;
+mod tokens;
+mod wechat;
