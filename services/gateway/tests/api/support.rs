@@ -68,7 +68,9 @@ impl TestApp {
         settings.server.shutdown_grace_secs = 1;
         // The catalog routes need an upstream configured for readiness; the test upstream
         // answers UNIMPLEMENTED for catalog methods, which no test here calls.
-        settings.upstreams.insert("catalog".into(), upstream_url.clone());
+        settings
+            .upstreams
+            .insert("catalog".into(), upstream_url.clone());
         settings.upstreams.insert("identity".into(), upstream_url);
         settings.cache.url = SecretString::from(match backend {
             Backend::Redis => redis_url(),
