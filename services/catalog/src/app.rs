@@ -12,10 +12,16 @@ use siyu_store::StoreError;
 
 pub mod access;
 pub mod allocation;
+pub mod assortment;
+pub mod categories;
 pub mod domain;
 pub mod expiry;
 pub mod locations;
 pub mod lowstock;
+pub mod prices;
+pub mod pricing;
+pub mod product;
+pub mod products;
 pub mod reservations;
 pub mod stock;
 
@@ -65,9 +71,31 @@ pub enum AppError {
     /// A state precondition failed (reason e.g. LOCATION_NOT_ACTIVE, RESERVATION_EXPIRED).
     #[error("failed precondition: {0}")]
     Precondition(&'static str),
+    /// PublishProduct without what a product on sale needs (FAILED_PRECONDITION
+    /// PRODUCT_INCOMPLETE, metadata `missing`).
+    #[error("product incomplete: {0}")]
+    Incomplete(String),
     /// The resource already exists (reason e.g. LOCATION_EXISTS).
     #[error("already exists: {0}")]
     AlreadyExists(&'static str),
+    /// Input refused with a documented reason (PRICE_INVALID, SPEC_MISMATCH…) and the field.
+    #[error("rejected: {reason}")]
+    Rejected {
+        /// ErrorInfo reason.
+        reason: &'static str,
+        /// The proto field path.
+        field: String,
+        /// What is wrong.
+        description: String,
+    },
+    /// A unique code of a SKU is taken (SKU_CODE_TAKEN, BARCODE_TAKEN).
+    #[error("taken: {reason}")]
+    Taken {
+        /// ErrorInfo reason.
+        reason: &'static str,
+        /// The SKU's index in the request.
+        index: usize,
+    },
     /// The idempotency key was used before with another request.
     #[error("idempotency key reused")]
     IdempotencyKeyReused,
@@ -92,6 +120,19 @@ impl From<StoreError> for AppError {
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         StoreError::from(err).into()
+    }
+}
+
+/// Shorthand for a reasoned `InvalidArgument` (`Rejected`).
+pub fn rejected(
+    reason: &'static str,
+    field: impl Into<String>,
+    description: impl Into<String>,
+) -> AppError {
+    AppError::Rejected {
+        reason,
+        field: field.into(),
+        description: description.into(),
     }
 }
 

@@ -14,9 +14,13 @@ use tonic::Status;
 
 use crate::app::{App, AppError};
 
+pub mod assortment;
+pub mod catalog;
+pub mod catalog_convert;
 pub mod convert;
 pub mod error;
 pub mod inventory;
+pub mod price;
 
 /// The future a mutation returns, borrowing the transaction it runs in.
 pub type TxFuture<'c, R> = Pin<Box<dyn Future<Output = Result<R, AppError>> + Send + 'c>>;
@@ -76,6 +80,21 @@ impl Handlers {
             self.waker.wake();
         }
         result
+    }
+}
+
+impl Handlers {
+    /// Splits a mutation's request into (message, ctx, idempotency key, app, ctx clone for the
+    /// transaction closure).
+    #[allow(clippy::type_complexity, reason = "a destructuring helper")]
+    pub fn begin<T>(
+        &self,
+        request: tonic::Request<T>,
+    ) -> Result<(T, Ctx, Option<String>, App, Ctx), Status> {
+        let ctx = ctx(&request)?;
+        let key = siyu_server::metadata::idempotency_key(&request)?;
+        let (app, c) = (self.app.clone(), ctx.clone());
+        Ok((request.into_inner(), ctx, key, app, c))
     }
 }
 

@@ -12,7 +12,10 @@ use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use siyu_auth::{JwksVerifier, VerifierSettings};
 use siyu_core::Clock;
+use siyu_proto::catalog::v1::assortment_service_server::AssortmentServiceServer;
+use siyu_proto::catalog::v1::catalog_service_server::CatalogServiceServer;
 use siyu_proto::catalog::v1::inventory_service_server::InventoryServiceServer;
+use siyu_proto::catalog::v1::price_service_server::PriceServiceServer;
 use siyu_server::{GrpcServer, ServingHandle};
 use siyu_store::{Bus, BusConfig, DbOptions, Idempotency, Lease, OutboxRelay};
 use siyu_telemetry::{AdminServer, Metrics, Readiness};
@@ -144,7 +147,10 @@ impl Application {
             .await
             .context("grpc listener")?;
         let serving = GrpcServer::new(verifier, metrics.clone())
-            .add_service(InventoryServiceServer::new(handlers))
+            .add_service(InventoryServiceServer::new(handlers.clone()))
+            .add_service(CatalogServiceServer::new(handlers.clone()))
+            .add_service(PriceServiceServer::new(handlers.clone()))
+            .add_service(AssortmentServiceServer::new(handlers))
             .spawn(listener)
             .await?;
         serving.set_ready(true).await;

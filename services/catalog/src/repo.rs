@@ -9,8 +9,12 @@ use siyu_store::StoreError;
 
 use crate::app::AppError;
 
+pub mod assortment;
+pub mod categories;
 pub mod locations;
 pub mod movements;
+pub mod prices;
+pub mod products;
 pub mod reservations;
 pub mod skus;
 pub mod stock;
@@ -91,4 +95,12 @@ pub(crate) fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE` pattern (both backends default to `\` as escape only
+/// with `ESCAPE`, so callers match literally by removing them instead).
+pub(crate) fn like_escape(s: &str) -> String {
+    s.chars()
+        .filter(|c| !matches!(c, '%' | '_' | '\\'))
+        .collect()
 }

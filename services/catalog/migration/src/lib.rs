@@ -10,6 +10,7 @@ use sea_orm_migration::prelude::*;
 mod m20250701_000001_catalog_skus;
 mod m20250701_000002_inventory;
 mod m20250701_000003_reservations;
+mod m20250702_000001_catalog;
 
 /// The catalog migrator.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250701_000001_catalog_skus::Migration));
         all.push(Box::new(m20250701_000002_inventory::Migration));
         all.push(Box::new(m20250701_000003_reservations::Migration));
+        all.push(Box::new(m20250702_000001_catalog::Migration));
         all
     }
 }

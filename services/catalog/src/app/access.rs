@@ -65,3 +65,26 @@ pub fn service(ctx: &Ctx) -> Result<(), AppError> {
 pub fn anyone(_ctx: &Ctx) -> Result<(), AppError> {
     Ok(())
 }
+
+/// Catalog administration: staff holding an HQ role (the catalog is tenant-wide, so a grant on
+/// any unit counts), or a partner with `scope` when given.
+pub fn catalog_admin(ctx: &Ctx, scope: Option<&str>) -> Result<(), AppError> {
+    match (kind(ctx), scope) {
+        (PrincipalKind::Staff, _) if ADMIN.iter().any(|r| ctx.principal.has_role(r)) => Ok(()),
+        (PrincipalKind::Partner, Some(scope)) => {
+            siyu_auth::require_scope(ctx, scope).map_err(denied)
+        }
+        _ => Err(AppError::PermissionDenied(
+            "needs tenant_admin or hq_operator".into(),
+        )),
+    }
+}
+
+/// Storefront readers: consumers (and the gateway's anonymous guests), staff, services, and
+/// partners with catalog.read.
+pub fn shopper(ctx: &Ctx) -> Result<(), AppError> {
+    match kind(ctx) {
+        PrincipalKind::Partner => siyu_auth::require_scope(ctx, "catalog.read").map_err(denied),
+        PrincipalKind::Consumer | PrincipalKind::Staff | PrincipalKind::Service => Ok(()),
+    }
+}

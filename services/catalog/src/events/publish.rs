@@ -10,6 +10,7 @@ use siyu_store::outbox::{TraceContext, enqueue};
 
 use crate::app::AppError;
 use crate::app::domain::{Location, LocationKind, Reservation, SkuInfo, StockLevel};
+use crate::app::product::Product;
 
 /// Bus subject (and event type) of StockLow.
 pub const STOCK_LOW: &str = "catalog.stock_low";
@@ -127,6 +128,71 @@ pub async fn reservation_expired(
         RESERVATION_EXPIRED,
         "siyu.events.v1.ReservationExpired",
         r.order_id.to_string(),
+        msg.encode_to_vec(),
+        now,
+    )
+    .await
+}
+
+/// Bus subject (and event type) of ProductPublished.
+pub const PRODUCT_PUBLISHED: &str = "catalog.product_published";
+/// Bus subject (and event type) of ProductUnpublished.
+pub const PRODUCT_UNPUBLISHED: &str = "catalog.product_unpublished";
+
+/// ProductPublished for a product that just went on sale (first time or again).
+pub async fn product_published(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    p: &Product,
+    first_time: bool,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let enabled: Vec<_> = p.skus.iter().filter(|s| s.enabled).collect();
+    let msg = ev::ProductPublished {
+        product_id: p.id.to_string(),
+        title: p.title.clone(),
+        image_url: p.main_image().to_owned(),
+        category_ids: p.category_path.iter().map(ToString::to_string).collect(),
+        sku_ids: enabled.iter().map(|s| s.id.to_string()).collect(),
+        min_sale_price: enabled.iter().map(|s| s.sale_price).min().map(|m| {
+            siyu_proto::common::v1::Money {
+                minor_units: m,
+                currency_code: "CNY".into(),
+            }
+        }),
+        first_time,
+        online: enabled.iter().any(|s| s.online),
+    };
+    write(
+        conn,
+        tenant,
+        PRODUCT_PUBLISHED,
+        "siyu.events.v1.ProductPublished",
+        p.id.to_string(),
+        msg.encode_to_vec(),
+        now,
+    )
+    .await
+}
+
+/// ProductUnpublished for a product taken off sale.
+pub async fn product_unpublished(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    p: &Product,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let msg = ev::ProductUnpublished {
+        product_id: p.id.to_string(),
+        reason: reason.to_owned(),
+    };
+    write(
+        conn,
+        tenant,
+        PRODUCT_UNPUBLISHED,
+        "siyu.events.v1.ProductUnpublished",
+        p.id.to_string(),
         msg.encode_to_vec(),
         now,
     )

@@ -2,6 +2,7 @@
 
 use siyu_server::status::{Failure, internal, invalid_argument, unavailable};
 use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, StatusExt};
 
 use crate::app::AppError;
 
@@ -46,9 +47,34 @@ impl From<AppError> for Status {
             AppError::Precondition(reason) => {
                 Failure::new(Code::FailedPrecondition, DOMAIN, reason).into()
             }
+            AppError::Incomplete(missing) => {
+                Failure::new(Code::FailedPrecondition, DOMAIN, "PRODUCT_INCOMPLETE")
+                    .meta("missing", missing)
+                    .into()
+            }
             AppError::AlreadyExists(reason) => {
                 Failure::new(Code::AlreadyExists, DOMAIN, reason).into()
             }
+            AppError::Rejected {
+                reason,
+                field,
+                description,
+            } => {
+                let mut details = ErrorDetails::with_error_info(
+                    reason,
+                    DOMAIN,
+                    [("field".to_owned(), field.clone())],
+                );
+                details.add_bad_request_violation(field.clone(), description.clone());
+                Status::with_error_details(
+                    Code::InvalidArgument,
+                    format!("{field}: {description}"),
+                    details,
+                )
+            }
+            AppError::Taken { reason, index } => Failure::new(Code::AlreadyExists, DOMAIN, reason)
+                .meta("sku_index", index.to_string())
+                .into(),
             AppError::IdempotencyKeyReused => {
                 Failure::new(Code::AlreadyExists, DOMAIN, "IDEMPOTENCY_KEY_REUSED")
                     .message("idempotency key reused with a different request")

@@ -9,6 +9,7 @@ use siyu_catalog::{Application, Overrides};
 use siyu_catalog_migration::Migrator;
 use siyu_core::{Clock, ManualClock, PrincipalKind, TenantId};
 use siyu_proto::catalog::v1 as pb;
+use siyu_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use siyu_proto::catalog::v1::inventory_service_client::InventoryServiceClient;
 use siyu_testkit::TestDb;
 use tonic::transport::Channel;
@@ -106,6 +107,7 @@ impl H {
             .unwrap()
     }
 
+    #[allow(dead_code, reason = "for tests that seed by SQL")]
     pub async fn exec(&self, sql: &str, values: Vec<Value>) {
         let b = self.db.db.get_database_backend();
         self.db
@@ -115,20 +117,74 @@ impl H {
             .unwrap();
     }
 
-    /// A sellable SKU of `tenant` (catalog admin RPCs are not implemented yet: seeded by SQL).
+    /// A sellable (published) single-SKU product of `tenant`, created through CatalogService;
+    /// returns the SKU id.
     pub async fn sku(&self, tenant: TenantId) -> Uuid {
-        let (p, s) = (siyu_core::id::new(), siyu_core::id::new());
-        self.exec(
-            "INSERT INTO cat_products (tenant, id, title, status, created_at_ms) VALUES ($1, $2, 'T', 2, 0)",
-            vec![Value::Uuid(Some(tenant.0)), Value::Uuid(Some(p))],
-        )
-        .await;
-        self.exec(
-            "INSERT INTO cat_skus (tenant, id, product_id, title, enabled, created_at_ms) VALUES ($1, $2, $3, 'S', TRUE, 0)",
-            vec![Value::Uuid(Some(tenant.0)), Value::Uuid(Some(s)), Value::Uuid(Some(p))],
-        )
-        .await;
-        s
+        let admin = self.token(
+            tenant,
+            PrincipalKind::Staff,
+            &[("tenant_admin", siyu_core::id::new_string())],
+            &[],
+        );
+        let p = self.product(&admin, "T", &[("", 100)]).await;
+        self.catalog()
+            .publish_product(with(
+                pb::PublishProductRequest {
+                    product_id: p.product_id.clone(),
+                },
+                &admin,
+            ))
+            .await
+            .unwrap();
+        p.skus[0].sku_id.parse().unwrap()
+    }
+
+    pub fn catalog(&self) -> CatalogServiceClient<Channel> {
+        CatalogServiceClient::new(self.channel.clone())
+    }
+
+    /// A category (root) of the token's tenant.
+    pub async fn category(&self, admin: &str, name: &str, parent: &str) -> pb::Category {
+        self.catalog()
+            .create_category(with(
+                pb::CreateCategoryRequest {
+                    category: Some(pb::Category {
+                        name: name.into(),
+                        parent_id: parent.into(),
+                        ..Default::default()
+                    }),
+                },
+                admin,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .category
+            .unwrap()
+    }
+
+    /// A DRAFT product titled `title` in a fresh category, with one SKU per (colour, price):
+    /// colour "" means a single SKU without specs.
+    pub async fn product(&self, admin: &str, title: &str, skus: &[(&str, i64)]) -> pb::Product {
+        let cat = self
+            .category(
+                admin,
+                &format!("类目{}", &siyu_core::id::new_string()[24..]),
+                "",
+            )
+            .await;
+        self.catalog()
+            .create_product(with(
+                pb::CreateProductRequest {
+                    product: Some(product_msg(&cat.category_id, title, skus)),
+                },
+                admin,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .product
+            .unwrap()
     }
 
     pub async fn scalar(&self, sql: &str, values: Vec<Value>) -> i64 {
@@ -274,4 +330,56 @@ pub async fn assert_invariants(h: &H) {
         )
         .await;
     assert_eq!(drift, 0, "journal does not sum to on_hand");
+}
+
+pub fn cny(minor: i64) -> Option<siyu_proto::common::v1::Money> {
+    Some(siyu_proto::common::v1::Money {
+        minor_units: minor,
+        currency_code: "CNY".into(),
+    })
+}
+
+/// A product message with one image and one SKU per (colour, price).
+pub fn product_msg(category: &str, title: &str, skus: &[(&str, i64)]) -> pb::Product {
+    let colours: Vec<String> = skus
+        .iter()
+        .filter(|(c, _)| !c.is_empty())
+        .map(|(c, _)| (*c).to_owned())
+        .collect();
+    pb::Product {
+        title: title.into(),
+        category_id: category.into(),
+        media: vec![pb::Media {
+            kind: pb::MediaKind::Image as i32,
+            url: "https://cdn.example/p.jpg".into(),
+            ..Default::default()
+        }],
+        spec_dimensions: if colours.is_empty() {
+            vec![]
+        } else {
+            vec![pb::SpecDimension {
+                name: "颜色".into(),
+                values: colours,
+            }]
+        },
+        skus: skus
+            .iter()
+            .map(|(c, price)| pb::Sku {
+                specs: if c.is_empty() {
+                    vec![]
+                } else {
+                    vec![pb::SpecValue {
+                        dimension: "颜色".into(),
+                        value: (*c).into(),
+                    }]
+                },
+                sale_price: cny(*price),
+                enabled: true,
+                member_discount_eligible: true,
+                weight_grams: 200,
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    }
 }

@@ -334,6 +334,8 @@ async fn another_tenant_gets_not_found_for_every_implemented_rpc() {
             .unwrap_err(),
         ),
     ];
+    let mut results = results;
+    results.extend(crate::catalog::isolation_rows(&h, &a, &b, &store.to_string()).await);
     for (rpc, status) in results {
         assert_eq!(status.code(), Code::NotFound, "{rpc}: {status:?}");
     }

@@ -7,6 +7,8 @@
     reason = "tests"
 )]
 
+mod catalog;
 mod harness;
 mod inventory;
+mod pricing;
 mod reservations;
