@@ -2,6 +2,8 @@
 
 pub mod audit;
 mod error;
+pub mod org;
+pub mod org_query;
 pub mod sessions;
 pub mod staff_auth;
 pub mod tenants;

@@ -6,10 +6,14 @@
 mod audit;
 mod consumer_auth;
 mod error;
-mod routes;
+mod idempotent;
+mod org;
+mod partner;
+mod staff;
 mod staff_auth;
 mod tenant;
 mod token;
+mod user;
 
 use std::sync::Arc;
 
@@ -130,6 +134,12 @@ impl Api {
             Err(AppError::PermissionDenied("PERMISSION_DENIED").into())
         }
     }
+}
+
+/// (kind, id) of the caller as owned strings, for effects that outlive the request borrow.
+pub fn owned_actor(caller: &Caller) -> (String, String) {
+    let (kind, id) = caller.actor();
+    (kind.to_owned(), id.to_owned())
 }
 
 /// The client's IP and user agent from gateway metadata.

@@ -9,6 +9,7 @@ pub mod app;
 pub mod crypto;
 pub mod events;
 pub mod grpc;
+pub mod http;
 pub mod keys;
 pub mod repo;
 pub mod settings;
@@ -37,6 +38,7 @@ use crate::wechat::WeChatClient;
 pub struct Application {
     app: Arc<App>,
     serving: siyu_server::ServingHandle,
+    http: http::HttpServer,
     stop_tx: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -97,10 +99,17 @@ impl Application {
         );
         let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr).await?;
         let serving = server.spawn(listener).await?;
+        let http = http::HttpServer::start(
+            settings.server.admin_addr,
+            Arc::clone(&app.keys),
+            stop_rx.clone(),
+        )
+        .await?;
         serving.set_ready(true).await;
         Ok(Self {
             app,
             serving,
+            http,
             stop_tx,
             tasks,
         })
@@ -109,6 +118,16 @@ impl Application {
     /// The address gRPC listens on.
     pub fn grpc_addr(&self) -> SocketAddr {
         self.serving.addr()
+    }
+
+    /// The address of the HTTP listener serving `/.well-known/jwks.json`.
+    pub fn http_addr(&self) -> SocketAddr {
+        self.http.addr()
+    }
+
+    /// The URL other services' verifiers fetch identity's JWKS from.
+    pub fn jwks_url(&self) -> String {
+        format!("http://{}{}", self.http.addr(), http::JWKS_PATH)
     }
 
     /// The domain layer (tests and the bootstrap command use it directly).
@@ -126,6 +145,7 @@ impl Application {
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop_tx.send(true);
         self.serving.stop().await?;
+        self.http.join().await;
         for task in self.tasks {
             let _ = task.await;
         }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod keys;
+pub mod org;
 pub mod sessions;
 pub mod staff;
 pub mod tenants;

@@ -14,6 +14,7 @@ mod m20250801_000005_staff;
 mod m20250801_000006_sessions;
 mod m20250801_000007_partners;
 mod m20250801_000008_audit;
+mod m20250802_000009_org_stores;
 
 /// The identity service's migrator.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250801_000006_sessions::Migration));
         all.push(Box::new(m20250801_000007_partners::Migration));
         all.push(Box::new(m20250801_000008_audit::Migration));
+        all.push(Box::new(m20250802_000009_org_stores::Migration));
         all
     }
 }

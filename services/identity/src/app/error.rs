@@ -29,6 +29,9 @@ pub enum AppError {
         /// When the lock ends.
         until: String,
     },
+    /// A concurrent change won (stale etag).
+    #[error("aborted ({0})")]
+    Aborted(&'static str),
     /// Credentials or tokens were refused.
     #[error("unauthenticated ({0})")]
     Unauthenticated(&'static str),

@@ -309,6 +309,7 @@ impl App {
     /// Revokes sessions of `subject` in `tenant` (all, or all but `keep`), auditing `kind`.
     pub async fn revoke_subject_sessions(
         &self,
+        txn: &impl sea_orm::ConnectionTrait,
         tenant: &str,
         actor: (&str, &str),
         subject: &str,
@@ -316,15 +317,14 @@ impl App {
         reason: &str,
     ) -> Result<u64, AppError> {
         let now = self.clock.now();
-        let txn = siyu_store::db::begin_write(&self.db).await?;
-        let ids: Vec<String> = repo::live_session_ids(&txn, tenant, subject)
+        let ids: Vec<String> = repo::live_session_ids(txn, tenant, subject)
             .await?
             .into_iter()
             .filter(|id| Some(id.as_str()) != keep)
             .collect();
-        let n = repo::revoke_sessions(&txn, tenant, &ids, reason, now).await?;
+        let n = repo::revoke_sessions(txn, tenant, &ids, reason, now).await?;
         audit_repo::append(
-            &txn,
+            txn,
             tenant,
             NewEntry {
                 kind: "SESSIONS_REVOKED",
@@ -343,23 +343,22 @@ impl App {
             now,
         )
         .await?;
-        txn.commit().await?;
         Ok(n)
     }
 
     /// Revokes one session of the caller's tenant (logout, RevokeSession).
     pub async fn revoke_session(
         &self,
+        txn: &impl sea_orm::ConnectionTrait,
         tenant: &str,
         sid: &str,
         audit: Option<(&'static str, (&str, &str))>,
     ) -> Result<u64, AppError> {
         let now = self.clock.now();
-        let txn = siyu_store::db::begin_write(&self.db).await?;
-        let n = repo::revoke_sessions(&txn, tenant, &[sid.to_owned()], "logout", now).await?;
+        let n = repo::revoke_sessions(txn, tenant, &[sid.to_owned()], "logout", now).await?;
         if let Some((kind, (actor_kind, actor_id))) = audit {
             audit_repo::append(
-                &txn,
+                txn,
                 tenant,
                 NewEntry {
                     kind,
@@ -374,7 +373,6 @@ impl App {
             )
             .await?;
         }
-        txn.commit().await?;
         Ok(n)
     }
 

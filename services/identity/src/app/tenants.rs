@@ -64,6 +64,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(code = %new.code))]
     pub async fn create_tenant(
         &self,
+        txn: &impl sea_orm::ConnectionTrait,
         new: NewTenant,
         actor: (&str, &str),
         platform: bool,
@@ -71,8 +72,7 @@ impl App {
         check_password(&new.admin_password, "admin_initial_password")?;
         let now = self.clock.now();
         let hash = self.hashing.hash(&new.admin_password)?;
-        let txn = siyu_store::db::begin_write(&self.db).await?;
-        if repo::by_code(&txn, &new.code).await?.is_some() {
+        if repo::by_code(txn, &new.code).await?.is_some() {
             return Err(AppError::AlreadyExists("TENANT_CODE_TAKEN"));
         }
         let tenant = TenantRow {
@@ -86,16 +86,16 @@ impl App {
             created_at: now,
             updated_at: now,
         };
-        if let Err(err) = repo::insert(&txn, &tenant).await {
+        if let Err(err) = repo::insert(txn, &tenant).await {
             return Err(if crate::repo::is_unique_violation(&err) {
                 AppError::AlreadyExists("TENANT_CODE_TAKEN")
             } else {
                 err.into()
             });
         }
-        repo::insert_root_org(&txn, &tenant.id, &tenant.root_org_id, &tenant.name, now).await?;
+        repo::insert_root_org(txn, &tenant.id, &tenant.root_org_id, &tenant.name, now).await?;
         for app in &new.apps {
-            self.write_app(&txn, &tenant.id, app, now).await?;
+            self.write_app(txn, &tenant.id, app, now).await?;
         }
         let admin = StaffRow {
             id: siyu_core::id::new_string(),
@@ -111,9 +111,9 @@ impl App {
             home_org_id: tenant.root_org_id.clone(),
             created_at: now,
         };
-        staff_repo::insert(&txn, &admin).await?;
+        staff_repo::insert(txn, &admin).await?;
         staff_repo::grant(
-            &txn,
+            txn,
             &tenant.id,
             &admin.id,
             "tenant_admin",
@@ -122,7 +122,7 @@ impl App {
         )
         .await?;
         audit_repo::append(
-            &txn,
+            txn,
             &tenant.id,
             NewEntry {
                 kind: "TENANT_CREATED",
@@ -138,7 +138,6 @@ impl App {
             now,
         )
         .await?;
-        txn.commit().await?;
         Ok(CreatedTenant {
             tenant,
             admin_staff_id: admin.id,
@@ -156,8 +155,10 @@ impl App {
         if let Some(existing) = repo::by_code(&self.db, &code).await? {
             return Ok(existing);
         }
+        let txn = siyu_store::db::begin_write(&self.db).await?;
         let created = self
             .create_tenant(
+                &txn,
                 NewTenant {
                     code: code.clone(),
                     name: "Siyu platform".into(),
@@ -170,6 +171,7 @@ impl App {
                 true,
             )
             .await?;
+        txn.commit().await?;
         Ok(created.tenant)
     }
 
@@ -188,13 +190,13 @@ impl App {
     /// Adds or updates an app of `tenant`; returns (stored app, created).
     pub async fn upsert_app(
         &self,
+        txn: &impl sea_orm::ConnectionTrait,
         tenant: &str,
         app: NewApp,
         actor: (&str, &str),
     ) -> Result<(AppRow, bool), AppError> {
         let now = self.clock.now();
-        let txn = siyu_store::db::begin_write(&self.db).await?;
-        let created = repo::get_app(&txn, &app.app_id).await?.is_none();
+        let created = repo::get_app(txn, &app.app_id).await?.is_none();
         if created && app.secret.is_empty() && app.kind != "H5" {
             return Err(AppError::invalid_with(
                 "APP_SECRET_REQUIRED",
@@ -202,9 +204,9 @@ impl App {
                 "a new app needs its secret",
             ));
         }
-        self.write_app(&txn, tenant, &app, now).await?;
+        self.write_app(txn, tenant, &app, now).await?;
         audit_repo::append(
-            &txn,
+            txn,
             tenant,
             NewEntry {
                 kind: if app.secret.is_empty() {
@@ -222,10 +224,9 @@ impl App {
             now,
         )
         .await?;
-        let stored = repo::get_app(&txn, &app.app_id)
+        let stored = repo::get_app(txn, &app.app_id)
             .await?
             .ok_or_else(|| AppError::Internal("app vanished".into()))?;
-        txn.commit().await?;
         Ok((stored, created))
     }
 

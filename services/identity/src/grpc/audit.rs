@@ -1,7 +1,7 @@
 //! AuditService handlers.
 
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use tonic::{Request, Response, Status};
 
 use super::AuditApi;
 use crate::app::AppError;
@@ -42,12 +42,13 @@ fn entry_view(e: &Entry) -> pb::AuditEntry {
     }
 }
 
-impl AuditApi {
+#[tonic::async_trait]
+impl pb::audit_service_server::AuditService for AuditApi {
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_list_audit_entries(
+    async fn list_audit_entries(
         &self,
         request: Request<pb::ListAuditEntriesRequest>,
-    ) -> Result<pb::ListAuditEntriesResponse, Status> {
+    ) -> Result<Response<pb::ListAuditEntriesResponse>, Status> {
         let caller = self.authenticate(&request).await?;
         self.require_root_role(&caller, &["auditor", "tenant_admin"])
             .await?;
@@ -61,17 +62,17 @@ impl AuditApi {
             .app
             .audit_entries(&caller.tenant(), i64::MAX, i64::from(size))
             .await?;
-        Ok(pb::ListAuditEntriesResponse {
+        Ok(Response::new(pb::ListAuditEntriesResponse {
             entries: entries.iter().map(entry_view).collect(),
             page: None,
-        })
+        }))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_verify_audit_chain(
+    async fn verify_audit_chain(
         &self,
         request: Request<pb::VerifyAuditChainRequest>,
-    ) -> Result<pb::VerifyAuditChainResponse, Status> {
+    ) -> Result<Response<pb::VerifyAuditChainResponse>, Status> {
         let caller = self.authenticate(&request).await?;
         let wanted = request.get_ref().tenant_id.clone();
         let tenant = if wanted.is_empty() || wanted == caller.tenant() {
@@ -85,7 +86,7 @@ impl AuditApi {
             wanted
         };
         let v = self.app.verify_audit_chain(&tenant).await?;
-        Ok(pb::VerifyAuditChainResponse {
+        Ok(Response::new(pb::VerifyAuditChainResponse {
             intact: v.first_break.is_none(),
             checked_count: v.checked,
             last_checked_sequence: v.last_seq,
@@ -104,6 +105,6 @@ impl AuditApi {
             }),
             next_from_sequence: 0,
             head_sequence: v.head_seq,
-        })
+        }))
     }
 }

@@ -1,19 +1,20 @@
 //! ConsumerAuthService handlers.
 
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use tonic::{Request, Response, Status};
 
 use super::token::token_pair;
 use super::{ConsumerAuthApi, client_info};
 use crate::app::AppError;
 use crate::events::timestamp;
 
-impl ConsumerAuthApi {
+#[tonic::async_trait]
+impl pb::consumer_auth_service_server::ConsumerAuthService for ConsumerAuthApi {
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_login_with_we_chat(
+    async fn login_with_we_chat(
         &self,
         request: Request<pb::LoginWithWeChatRequest>,
-    ) -> Result<pb::LoginWithWeChatResponse, Status> {
+    ) -> Result<Response<pb::LoginWithWeChatResponse>, Status> {
         let client = client_info(&request);
         let req = request.get_ref();
         if req.app_id.is_empty() || req.app_id.len() > 64 {
@@ -23,11 +24,15 @@ impl ConsumerAuthApi {
             return Err(AppError::invalid("code", "must be 1..128 characters").into());
         }
         let login = self
-            .app
-            .login_with_wechat(&req.app_id, &req.code, &client)
+            .dedupe(&request, &req.app_id, "LoginWithWeChat", async {
+                Ok(self
+                    .app
+                    .login_with_wechat(&req.app_id, &req.code, &client)
+                    .await?)
+            })
             .await?;
         let user = &login.user;
-        Ok(pb::LoginWithWeChatResponse {
+        Ok(Response::new(pb::LoginWithWeChatResponse {
             tokens: Some(token_pair(&login.issued)),
             user: Some(pb::User {
                 user_id: user.id.clone(),
@@ -39,6 +44,6 @@ impl ConsumerAuthApi {
             }),
             is_new_user: login.is_new_user,
             phone_required: user.phone.is_none(),
-        })
+        }))
     }
 }

@@ -30,6 +30,7 @@ impl From<AppError> for Status {
             AppError::NotFound(reason) => fail(Code::NotFound, reason),
             AppError::AlreadyExists(reason) => fail(Code::AlreadyExists, reason),
             AppError::FailedPrecondition(reason) => fail(Code::FailedPrecondition, reason),
+            AppError::Aborted(reason) => fail(Code::Aborted, reason),
             AppError::AccountLocked { until } => {
                 Failure::new(Code::FailedPrecondition, DOMAIN, "ACCOUNT_LOCKED")
                     .meta("locked_until", until)
@@ -49,6 +50,9 @@ impl From<AppError> for Status {
                 fail(Code::Unavailable, reason)
             }
             AppError::Auth(err) => err.into(),
+            AppError::Store(siyu_store::StoreError::KeyReused) => {
+                fail(Code::AlreadyExists, "IDEMPOTENCY_KEY_REUSED")
+            }
             AppError::Store(err) if err.is_unavailable() => unavailable("database"),
             AppError::Store(err) => internal(&err),
             AppError::Internal(message) => internal(&message),

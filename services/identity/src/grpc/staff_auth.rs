@@ -1,7 +1,7 @@
 //! StaffAuthService handlers.
 
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use tonic::{Request, Response, Status};
 
 use super::token::token_pair;
 use super::{StaffAuthApi, client_info};
@@ -64,12 +64,15 @@ impl StaffAuthApi {
         };
         Ok(result(login, roles))
     }
+}
 
+#[tonic::async_trait]
+impl pb::staff_auth_service_server::StaffAuthService for StaffAuthApi {
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_login_staff(
+    async fn login_staff(
         &self,
         request: Request<pb::LoginStaffRequest>,
-    ) -> Result<pb::LoginStaffResponse, Status> {
+    ) -> Result<Response<pb::LoginStaffResponse>, Status> {
         let client = client_info(&request);
         let req = request.get_ref();
         if req.tenant_code.is_empty() || req.tenant_code.len() > 32 {
@@ -92,19 +95,23 @@ impl StaffAuthApi {
             return Err(AppError::invalid("password", "must be 1..256 characters").into());
         }
         let login = self
-            .app
-            .login_staff(&req.tenant_code, &login_name, &req.password, &client)
+            .dedupe(&request, &req.tenant_code, "LoginStaff", async {
+                Ok(self
+                    .app
+                    .login_staff(&req.tenant_code, &login_name, &req.password, &client)
+                    .await?)
+            })
             .await?;
-        Ok(pb::LoginStaffResponse {
+        Ok(Response::new(pb::LoginStaffResponse {
             result: Some(self.with_roles(login).await?),
-        })
+        }))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_change_staff_password(
+    async fn change_staff_password(
         &self,
         request: Request<pb::ChangeStaffPasswordRequest>,
-    ) -> Result<pb::ChangeStaffPasswordResponse, Status> {
+    ) -> Result<Response<pb::ChangeStaffPasswordResponse>, Status> {
         let client = client_info(&request);
         let req = request.get_ref();
         if req.challenge_token.is_empty() {
@@ -114,11 +121,19 @@ impl StaffAuthApi {
             ));
         }
         let login = self
-            .app
-            .change_password_with_challenge(&req.challenge_token, &req.new_password, &client)
+            .dedupe(&request, "challenge", "ChangeStaffPassword", async {
+                Ok(self
+                    .app
+                    .change_password_with_challenge(
+                        &req.challenge_token,
+                        &req.new_password,
+                        &client,
+                    )
+                    .await?)
+            })
             .await?;
-        Ok(pb::ChangeStaffPasswordResponse {
+        Ok(Response::new(pb::ChangeStaffPasswordResponse {
             result: Some(self.with_roles(login).await?),
-        })
+        }))
     }
 }

@@ -1,9 +1,9 @@
 //! TenantService handlers.
 
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use tonic::{Request, Response, Status};
 
-use super::TenantApi;
+use super::{TenantApi, owned_actor};
 use crate::app::AppError;
 use crate::app::tenants::{NewApp, NewTenant};
 use crate::events::timestamp;
@@ -85,12 +85,13 @@ fn parse_app(app: &pb::WeChatApp, field: &str) -> Result<NewApp, AppError> {
     })
 }
 
-impl TenantApi {
+#[tonic::async_trait]
+impl pb::tenant_service_server::TenantService for TenantApi {
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_create_tenant(
+    async fn create_tenant(
         &self,
         request: Request<pb::CreateTenantRequest>,
-    ) -> Result<pb::CreateTenantResponse, Status> {
+    ) -> Result<Response<pb::CreateTenantResponse>, Status> {
         let caller = self.authenticate(&request).await?;
         self.require_platform(&caller).await?;
         let req = request.get_ref();
@@ -122,32 +123,41 @@ impl TenantApi {
             .enumerate()
             .map(|(i, app)| parse_app(app, &format!("apps[{i}]")))
             .collect::<Result<Vec<_>, _>>()?;
-        let created = self
-            .app
-            .create_tenant(
-                NewTenant {
-                    code: req.code.clone(),
-                    name: req.name.clone(),
-                    apps,
-                    admin_login_name: req.admin_login_name.clone(),
-                    admin_display_name: req.admin_display_name.clone(),
-                    admin_password: req.admin_initial_password.clone(),
+        let new = NewTenant {
+            code: req.code.clone(),
+            name: req.name.clone(),
+            apps,
+            admin_login_name: req.admin_login_name.clone(),
+            admin_display_name: req.admin_display_name.clone(),
+            admin_password: req.admin_initial_password.clone(),
+        };
+        let actor = owned_actor(&caller);
+        let reply = self
+            .mutate(
+                &request,
+                &caller.tenant(),
+                "CreateTenant",
+                move |app, txn| {
+                    Box::pin(async move {
+                        let created = app
+                            .create_tenant(txn, new, (&actor.0, &actor.1), false)
+                            .await?;
+                        Ok(pb::CreateTenantResponse {
+                            tenant: Some(tenant_view(&created.tenant)),
+                            admin_staff_id: created.admin_staff_id,
+                        })
+                    })
                 },
-                caller.actor(),
-                false,
             )
             .await?;
-        Ok(pb::CreateTenantResponse {
-            tenant: Some(tenant_view(&created.tenant)),
-            admin_staff_id: created.admin_staff_id,
-        })
+        Ok(Response::new(reply))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_get_tenant(
+    async fn get_tenant(
         &self,
         request: Request<pb::GetTenantRequest>,
-    ) -> Result<pb::GetTenantResponse, Status> {
+    ) -> Result<Response<pb::GetTenantResponse>, Status> {
         let caller = self.authenticate(&request).await?;
         let wanted = request.get_ref().tenant_id.clone();
         let own = wanted.is_empty() || wanted == caller.tenant();
@@ -161,35 +171,35 @@ impl TenantApi {
         }
         let id = if own { caller.tenant() } else { wanted };
         let tenant = self.app.tenant(&id).await?;
-        Ok(pb::GetTenantResponse {
+        Ok(Response::new(pb::GetTenantResponse {
             tenant: Some(tenant_view(&tenant)),
-        })
+        }))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_resolve_tenant_by_app_id(
+    async fn resolve_tenant_by_app_id(
         &self,
         request: Request<pb::ResolveTenantByAppIdRequest>,
-    ) -> Result<pb::ResolveTenantByAppIdResponse, Status> {
+    ) -> Result<Response<pb::ResolveTenantByAppIdResponse>, Status> {
         let app_id = &request.get_ref().app_id;
         if app_id.is_empty() || app_id.len() > 64 {
             return Err(AppError::invalid("app_id", "must be 1..64 characters").into());
         }
         let resolved = self.app.resolve_app(app_id).await?;
-        Ok(pb::ResolveTenantByAppIdResponse {
+        Ok(Response::new(pb::ResolveTenantByAppIdResponse {
             tenant_id: resolved.tenant.id.clone(),
             tenant_code: resolved.tenant.code.clone(),
             tenant_name: resolved.tenant.name.clone(),
             app_kind: app_kind(&resolved.app.kind) as i32,
             privacy_policy_version: resolved.tenant.privacy_policy_version,
-        })
+        }))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_upsert_app(
+    async fn upsert_app(
         &self,
         request: Request<pb::UpsertAppRequest>,
-    ) -> Result<pb::UpsertAppResponse, Status> {
+    ) -> Result<Response<pb::UpsertAppResponse>, Status> {
         let caller = self.authenticate(&request).await?;
         self.require_root_role(&caller, &["tenant_admin"]).await?;
         let app = request
@@ -198,13 +208,26 @@ impl TenantApi {
             .as_ref()
             .ok_or_else(|| AppError::invalid("app", "is required"))?;
         let app = parse_app(app, "app")?;
-        let (stored, created) = self
-            .app
-            .upsert_app(&caller.tenant(), app, caller.actor())
+        let tenant = caller.tenant();
+        let actor = owned_actor(&caller);
+        let reply = self
+            .mutate(
+                &request,
+                &tenant.clone(),
+                "UpsertApp",
+                move |app_ctx, txn| {
+                    Box::pin(async move {
+                        let (stored, created) = app_ctx
+                            .upsert_app(txn, &tenant, app, (&actor.0, &actor.1))
+                            .await?;
+                        Ok(pb::UpsertAppResponse {
+                            app: Some(app_view(&stored)),
+                            created,
+                        })
+                    })
+                },
+            )
             .await?;
-        Ok(pb::UpsertAppResponse {
-            app: Some(app_view(&stored)),
-            created,
-        })
+        Ok(Response::new(reply))
     }
 }

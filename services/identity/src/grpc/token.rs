@@ -1,9 +1,9 @@
 //! TokenService handlers.
 
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use tonic::{Request, Response, Status};
 
-use super::TokenApi;
+use super::{TokenApi, owned_actor};
 use crate::app::AppError;
 use crate::app::sessions::Issued;
 use crate::events::timestamp;
@@ -63,23 +63,29 @@ fn key_view(k: &crate::repo::keys::StoredKey) -> pb::SigningKey {
     }
 }
 
-impl TokenApi {
+#[tonic::async_trait]
+impl pb::token_service_server::TokenService for TokenApi {
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_refresh_session(
+    async fn refresh_session(
         &self,
         request: Request<pb::RefreshSessionRequest>,
-    ) -> Result<pb::RefreshSessionResponse, Status> {
-        let issued = self.app.refresh(&request.get_ref().refresh_token).await?;
-        Ok(pb::RefreshSessionResponse {
+    ) -> Result<Response<pb::RefreshSessionResponse>, Status> {
+        let token = request.get_ref().refresh_token.clone();
+        let issued = self
+            .dedupe(&request, "refresh", "RefreshSession", async {
+                Ok(self.app.refresh(&token).await?)
+            })
+            .await?;
+        Ok(Response::new(pb::RefreshSessionResponse {
             tokens: Some(token_pair(&issued)),
-        })
+        }))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_logout(
+    async fn logout(
         &self,
         request: Request<pb::LogoutRequest>,
-    ) -> Result<pb::LogoutResponse, Status> {
+    ) -> Result<Response<pb::LogoutResponse>, Status> {
         let caller = self.authenticate(&request).await?;
         let tenant = caller.tenant();
         let refresh = &request.get_ref().refresh_token;
@@ -93,45 +99,69 @@ impl TokenApi {
                 .filter(|s| s.tenant_id == tenant && s.subject_id == caller.ctx.principal.subject)
                 .map(|s| s.id)
         };
-        if let Some(sid) = sid {
-            let audit = (caller.ctx.principal.kind == siyu_core::PrincipalKind::Staff)
-                .then(|| ("LOGOUT", caller.actor()));
-            self.app.revoke_session(&tenant, &sid, audit).await?;
-        }
-        Ok(pb::LogoutResponse {})
+        let staff = caller.ctx.principal.kind == siyu_core::PrincipalKind::Staff;
+        let actor = owned_actor(&caller);
+        let reply = self
+            .mutate(&request, &tenant.clone(), "Logout", move |app, txn| {
+                Box::pin(async move {
+                    if let Some(sid) = sid {
+                        let audit =
+                            staff.then_some(("LOGOUT", (actor.0.as_str(), actor.1.as_str())));
+                        app.revoke_session(txn, &tenant, &sid, audit).await?;
+                    }
+                    Ok(pb::LogoutResponse {})
+                })
+            })
+            .await?;
+        Ok(Response::new(reply))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_logout_everywhere(
+    async fn logout_everywhere(
         &self,
         request: Request<pb::LogoutEverywhereRequest>,
-    ) -> Result<pb::LogoutEverywhereResponse, Status> {
+    ) -> Result<Response<pb::LogoutEverywhereResponse>, Status> {
         let caller = self.authenticate(&request).await?;
         let keep = request
             .get_ref()
             .keep_current
-            .then_some(caller.sid.as_deref())
+            .then(|| caller.sid.clone())
             .flatten();
-        let n = self
-            .app
-            .revoke_subject_sessions(
-                &caller.tenant(),
-                caller.actor(),
-                &caller.ctx.principal.subject,
-                keep,
-                "logout_everywhere",
+        let tenant = caller.tenant();
+        let actor = owned_actor(&caller);
+        let subject = caller.ctx.principal.subject.clone();
+        let reply = self
+            .mutate(
+                &request,
+                &tenant.clone(),
+                "LogoutEverywhere",
+                move |app, txn| {
+                    Box::pin(async move {
+                        let n = app
+                            .revoke_subject_sessions(
+                                txn,
+                                &tenant,
+                                (&actor.0, &actor.1),
+                                &subject,
+                                keep.as_deref(),
+                                "logout_everywhere",
+                            )
+                            .await?;
+                        Ok(pb::LogoutEverywhereResponse {
+                            revoked_session_count: i32::try_from(n).unwrap_or(i32::MAX),
+                        })
+                    })
+                },
             )
             .await?;
-        Ok(pb::LogoutEverywhereResponse {
-            revoked_session_count: i32::try_from(n).unwrap_or(i32::MAX),
-        })
+        Ok(Response::new(reply))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_list_sessions(
+    async fn list_sessions(
         &self,
         request: Request<pb::ListSessionsRequest>,
-    ) -> Result<pb::ListSessionsResponse, Status> {
+    ) -> Result<Response<pb::ListSessionsResponse>, Status> {
         let caller = self.authenticate(&request).await?;
         let subject = &request.get_ref().subject_id;
         if !subject.is_empty() && *subject != caller.ctx.principal.subject {
@@ -143,20 +173,20 @@ impl TokenApi {
             .app
             .live_sessions(&caller.tenant(), &caller.ctx.principal.subject)
             .await?;
-        Ok(pb::ListSessionsResponse {
+        Ok(Response::new(pb::ListSessionsResponse {
             sessions: sessions
                 .iter()
                 .map(|s| session_view(s, caller.sid.as_deref()))
                 .collect(),
             page: None,
-        })
+        }))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_revoke_session(
+    async fn revoke_session(
         &self,
         request: Request<pb::RevokeSessionRequest>,
-    ) -> Result<pb::RevokeSessionResponse, Status> {
+    ) -> Result<Response<pb::RevokeSessionResponse>, Status> {
         let caller = self.authenticate(&request).await?;
         let sid = &request.get_ref().session_id;
         let session = self
@@ -167,21 +197,34 @@ impl TokenApi {
                 s.tenant_id == caller.tenant() && s.subject_id == caller.ctx.principal.subject
             })
             .ok_or(AppError::NotFound("SESSION_NOT_FOUND"))?;
-        self.app
-            .revoke_session(
-                &session.tenant_id,
-                &session.id,
-                Some(("SESSIONS_REVOKED", caller.actor())),
+        let actor = owned_actor(&caller);
+        let reply = self
+            .mutate(
+                &request,
+                &caller.tenant(),
+                "RevokeSession",
+                move |app, txn| {
+                    Box::pin(async move {
+                        app.revoke_session(
+                            txn,
+                            &session.tenant_id,
+                            &session.id,
+                            Some(("SESSIONS_REVOKED", (actor.0.as_str(), actor.1.as_str()))),
+                        )
+                        .await?;
+                        Ok(pb::RevokeSessionResponse {})
+                    })
+                },
             )
             .await?;
-        Ok(pb::RevokeSessionResponse {})
+        Ok(Response::new(reply))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_get_jwks(
+    async fn get_jwks(
         &self,
         _request: Request<pb::GetJwksRequest>,
-    ) -> Result<pb::GetJwksResponse, Status> {
+    ) -> Result<Response<pb::GetJwksResponse>, Status> {
         let field = |jwk: &serde_json::Value, name: &str| {
             jwk.get(name)
                 .and_then(serde_json::Value::as_str)
@@ -203,21 +246,21 @@ impl TokenApi {
                 r#use: "sig".into(),
             })
             .collect();
-        Ok(pb::GetJwksResponse {
+        Ok(Response::new(pb::GetJwksResponse {
             keys,
             max_age_seconds: 300,
-        })
+        }))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_list_signing_keys(
+    async fn list_signing_keys(
         &self,
         request: Request<pb::ListSigningKeysRequest>,
-    ) -> Result<pb::ListSigningKeysResponse, Status> {
+    ) -> Result<Response<pb::ListSigningKeysResponse>, Status> {
         let caller = self.authenticate(&request).await?;
         self.require_platform(&caller).await?;
         let include_retired = request.get_ref().include_retired;
-        Ok(pb::ListSigningKeysResponse {
+        Ok(Response::new(pb::ListSigningKeysResponse {
             keys: self
                 .app
                 .keys
@@ -226,14 +269,14 @@ impl TokenApi {
                 .filter(|k| include_retired || k.status != status::RETIRED)
                 .map(key_view)
                 .collect(),
-        })
+        }))
     }
 
     #[tracing::instrument(skip_all)]
-    pub(crate) async fn rpc_rotate_signing_key(
+    async fn rotate_signing_key(
         &self,
         request: Request<pb::RotateSigningKeyRequest>,
-    ) -> Result<pb::RotateSigningKeyResponse, Status> {
+    ) -> Result<Response<pb::RotateSigningKeyResponse>, Status> {
         let caller = self.authenticate(&request).await?;
         self.require_platform(&caller).await?;
         let req = request.get_ref();
@@ -243,16 +286,23 @@ impl TokenApi {
         if req.activate_after_seconds != 0 && req.activate_after_seconds < 600 {
             return Err(AppError::invalid("activate_after_seconds", "must be at least 600").into());
         }
+        // The ring writes through its own connection (one writer on SQLite), so rotation cannot
+        // share the idempotency record's transaction; the key de-duplicates concurrent retries,
+        // and a sequential retry is refused with SIGNING_KEY_ROTATION_IN_PROGRESS.
         let (new_kid, previous) = self
-            .app
-            .keys
-            .rotate(i64::from(req.activate_after_seconds), req.emergency)
+            .dedupe(&request, &caller.tenant(), "RotateSigningKey", async {
+                Ok(self
+                    .app
+                    .keys
+                    .rotate(i64::from(req.activate_after_seconds), req.emergency)
+                    .await?)
+            })
             .await?;
         let keys = self.app.keys.keys();
         let find = |kid: &str| keys.iter().find(|k| k.kid == kid).map(key_view);
-        Ok(pb::RotateSigningKeyResponse {
+        Ok(Response::new(pb::RotateSigningKeyResponse {
             new_key: find(&new_kid),
             previous_key: previous.as_deref().and_then(find),
-        })
+        }))
     }
 }

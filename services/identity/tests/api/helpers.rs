@@ -37,6 +37,7 @@ impl Harness {
         let control = sandbox.control().unwrap();
         let mut settings = Settings::default();
         settings.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
+        settings.server.admin_addr = "127.0.0.1:0".parse().unwrap();
         settings.database.url = SecretString::from(db.url().to_owned());
         settings.database.max_connections = 20;
         settings.cache.url = SecretString::from("memory://");
@@ -79,6 +80,9 @@ impl Harness {
         &self,
     ) -> pb::consumer_auth_service_client::ConsumerAuthServiceClient<Channel> {
         pb::consumer_auth_service_client::ConsumerAuthServiceClient::new(self.channel.clone())
+    }
+    pub fn org(&self) -> pb::org_service_client::OrgServiceClient<Channel> {
+        pb::org_service_client::OrgServiceClient::new(self.channel.clone())
     }
     pub fn audit(&self) -> pb::audit_service_client::AuditServiceClient<Channel> {
         pb::audit_service_client::AuditServiceClient::new(self.channel.clone())

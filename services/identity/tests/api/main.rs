@@ -9,6 +9,9 @@
 
 mod audit;
 mod helpers;
+mod idempotency;
+mod isolation;
+mod org;
 mod staff;
 mod tokens;
 mod wechat;

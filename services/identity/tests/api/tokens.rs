@@ -272,3 +272,27 @@ async fn forged_tampered_and_alg_none_tokens_are_refused() {
         .unwrap_err();
     assert_eq!(missing.code(), Code::Unauthenticated);
 }
+
+#[tokio::test]
+async fn a_jwks_verifier_fetching_identitys_http_jwks_accepts_issued_tokens() {
+    let h = Harness::start().await;
+    let (tenant, app_id, _) = h.tenant_with_app("jwkshttp").await;
+    let tokens = h.wechat_login(&app_id, "o_jwks").await.tokens.unwrap();
+    let settings =
+        siyu_auth::VerifierSettings::new("siyu-identity", "siyu").with_jwks_url(h.app.jwks_url());
+    let verifier =
+        siyu_auth::JwksVerifier::from_settings(settings, siyu_core::clock::system()).unwrap();
+    let claims = verifier.verify(&tokens.access_token).await.unwrap();
+    assert_eq!(claims.tenant.to_string(), tenant);
+    assert_eq!(claims.kind, siyu_core::PrincipalKind::Consumer);
+    // A tampered token is refused by the same verifier.
+    let mut tampered = tokens.access_token.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'Q' } else { 'A' });
+    assert!(verifier.verify(&tampered).await.is_err());
+    let body = reqwest::get(h.app.jwks_url()).await.unwrap();
+    assert_eq!(
+        body.headers()["cache-control"].to_str().unwrap(),
+        "public, max-age=300"
+    );
+}
