@@ -5,6 +5,7 @@
 //! The library is the body of the `loadgen` CLI: errors are reported to a person at a
 //! terminal, so `anyhow` is used throughout rather than a typed error enum.
 
+pub mod catalog;
 pub mod cli;
 pub mod echo;
 pub mod histogram;
@@ -14,3 +15,4 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod scenarios;
+pub mod tokens;

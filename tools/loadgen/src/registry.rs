@@ -4,11 +4,17 @@
 use anyhow::bail;
 
 use crate::scenario::ScenarioSpec;
-use crate::scenarios::{grpc_echo, pg_insert};
+use crate::scenarios::{catalog_reserve, catalog_reserve_hot, grpc_echo, pg_insert, token_verify};
 
 /// All registered scenarios, references first.
 pub fn all() -> &'static [ScenarioSpec] {
-    const ALL: &[ScenarioSpec] = &[grpc_echo::SPEC, pg_insert::SPEC];
+    const ALL: &[ScenarioSpec] = &[
+        grpc_echo::SPEC,
+        pg_insert::SPEC,
+        token_verify::SPEC,
+        catalog_reserve::SPEC,
+        catalog_reserve_hot::SPEC,
+    ];
     ALL
 }
 

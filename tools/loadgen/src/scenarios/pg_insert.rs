@@ -217,7 +217,7 @@ async fn ensure_bench_database(url: &str) -> anyhow::Result<()> {
 }
 
 /// `url` with its database name replaced by `database`.
-fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
+pub(crate) fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
     let (scheme, rest) = url
         .split_once("://")
         .context("database URL has no scheme")?;
@@ -237,7 +237,7 @@ fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
 }
 
 /// The URL without its password, for error messages.
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.split_once("://"), url.rfind('@')) {
         (Some((scheme, _)), Some(at)) => format!("{scheme}://…{}", &url[at..]),
         _ => url.to_owned(),

@@ -1,0 +1,300 @@
+//! The catalog service in-process, for the `catalog-*` scenarios: a scratch Postgres database
+//! `loadgen_catalog_<uuid>` migrated with `siyu-catalog-migration`, `siyu_catalog::Application`
+//! on a runtime of its own (scheduled like a separate process, as `grpc-echo`'s server is),
+//! memory:// cache and bus, a static JWKS whose key mints the tokens, one warehouse and N
+//! sellable SKUs. [`CatalogFixture::stop`] stops the service and drops the database.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, Value,
+};
+use siyu_auth::SigningKey;
+use siyu_catalog::settings::Settings;
+use siyu_catalog::{Application, Overrides};
+use siyu_core::{PrincipalKind, TenantId};
+use siyu_proto::catalog::v1 as pb;
+use siyu_proto::catalog::v1::inventory_service_client::InventoryServiceClient;
+use tokio::runtime::Runtime;
+use tonic::transport::{Channel, Endpoint};
+use uuid::Uuid;
+
+use crate::scenarios::pg_insert::{redact, with_database};
+use crate::tokens::{bearer, mint};
+
+mod options;
+
+pub use options::{DATABASE_URL, POOL_SIZE, SERVER_THREADS, ServiceOptions};
+
+/// Lines per ReceiveStock call (the service accepts up to 500).
+const RECEIVE_CHUNK: usize = 500;
+
+/// How to start the service.
+#[derive(Debug, Clone)]
+pub struct CatalogConfig {
+    /// Server whose `postgres` database is used to create and drop the scratch database.
+    pub database_url: String,
+    /// The service's pool size (also its minimum, so no connection is opened while measuring).
+    pub pool_size: u32,
+    /// Worker threads of the service's runtime.
+    pub server_threads: usize,
+}
+
+/// A running in-process catalog with a seeded tenant.
+pub struct CatalogFixture {
+    /// The tenant every token acts in.
+    pub tenant: TenantId,
+    /// The tenant's HQ org unit, where the admin token's role and the warehouse sit.
+    pub root: Uuid,
+    /// A service token (orders' saga calls ReserveStock with one).
+    pub service_token: String,
+    /// A tenant-admin staff token, for seeding.
+    pub admin_token: String,
+    /// One HTTP/2 connection to the service.
+    pub channel: Channel,
+    /// loadgen's own pool on the scratch database, for seeding and checks.
+    pub db: DatabaseConnection,
+    admin_url: String,
+    db_name: String,
+    runtime: Option<Runtime>,
+    app: Option<Application>,
+}
+
+impl CatalogFixture {
+    /// Creates and migrates the scratch database and starts the service on it; on failure
+    /// whatever was created is removed again.
+    pub async fn start(config: &CatalogConfig) -> anyhow::Result<Self> {
+        let db_name = format!("loadgen_catalog_{}", Uuid::now_v7().simple());
+        let admin = admin_connection(&config.database_url).await?;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {db_name}"))
+            .await
+            .with_context(|| format!("creating {db_name}"))?;
+        admin.close().await?;
+        match Self::start_on(config, &db_name).await {
+            Ok(fixture) => Ok(fixture),
+            Err(e) => {
+                // Best effort: the error that matters is the one that stopped the start.
+                let _ = drop_database(&config.database_url, &db_name).await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn start_on(config: &CatalogConfig, db_name: &str) -> anyhow::Result<Self> {
+        let url = with_database(&config.database_url, db_name)?;
+        let mut opts = ConnectOptions::new(url.clone());
+        opts.max_connections(4)
+            .connect_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        let db = Database::connect(opts).await.context("scratch database")?;
+        siyu_store::db::migrate::<siyu_catalog_migration::Migrator>(&db)
+            .await
+            .context("catalog migrations")?;
+
+        let key = SigningKey::ed25519_from_seed("loadgen", &[42u8; 32])?;
+        let mut settings = Settings {
+            database: siyu_config::DatabaseSettings::new(&url),
+            ..Settings::default()
+        };
+        settings.database.max_connections = config.pool_size;
+        settings.database.min_connections = config.pool_size;
+        settings.server.grpc_addr = "127.0.0.1:0".parse()?;
+        settings.server.admin_addr = "127.0.0.1:0".parse()?;
+        let overrides = Overrides {
+            clock: None,
+            jwks: Some(SigningKey::jwks([&key])),
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(config.server_threads)
+            .thread_name("catalog-server")
+            .enable_all()
+            .build()
+            .context("starting the catalog's runtime")?;
+        let app = runtime
+            .spawn(Application::build_with(settings, overrides))
+            .await?
+            .context("starting the catalog")?;
+        let target = format!("http://{}", app.grpc_addr());
+        let tenant = TenantId(Uuid::now_v7());
+        let root = Uuid::now_v7();
+        let fixture = Self {
+            tenant,
+            root,
+            service_token: mint(&key, tenant, PrincipalKind::Service, None)?,
+            admin_token: mint(&key, tenant, PrincipalKind::Staff, Some(root))?,
+            // Connects on the first call (seeding), before anything is measured.
+            channel: Endpoint::from_shared(target)?
+                .tcp_nodelay(true)
+                .connect_lazy(),
+            db,
+            admin_url: config.database_url.clone(),
+            db_name: db_name.to_owned(),
+            runtime: Some(runtime),
+            app: Some(app),
+        };
+        Ok(fixture)
+    }
+
+    /// A client on the shared connection.
+    pub fn client(&self) -> InventoryServiceClient<Channel> {
+        InventoryServiceClient::new(self.channel.clone())
+    }
+
+    /// Creates an ACTIVE warehouse through CreateLocation; returns its id.
+    pub async fn warehouse(&self) -> anyhow::Result<Uuid> {
+        let location = pb::Location {
+            kind: pb::LocationKind::Warehouse as i32,
+            name: "loadgen warehouse".to_owned(),
+            org_path: self.root.to_string(),
+            ..Default::default()
+        };
+        let request = pb::CreateLocationRequest {
+            location: Some(location),
+        };
+        let response = self
+            .client()
+            .create_location(bearer(request, &self.admin_token)?)
+            .await
+            .context("CreateLocation")?;
+        let id = response
+            .into_inner()
+            .location
+            .context("CreateLocation returned no location")?
+            .location_id;
+        Uuid::parse_str(&id).context("location id")
+    }
+
+    /// Inserts `n` sellable SKUs of the tenant by SQL (CatalogService is not implemented yet:
+    /// this is how the catalog's own tests seed them) and returns their ids.
+    pub async fn skus(&self, n: usize) -> anyhow::Result<Vec<Uuid>> {
+        let ids: Vec<Uuid> = (0..n).map(|_| Uuid::now_v7()).collect();
+        for chunk in ids.chunks(RECEIVE_CHUNK) {
+            let (mut products, mut skus, mut values) = (Vec::new(), Vec::new(), Vec::new());
+            values.push(Value::Uuid(Some(self.tenant.0)));
+            for (i, sku) in chunk.iter().enumerate() {
+                let (p, s) = (2 * i + 2, 2 * i + 3);
+                products.push(format!("($1, ${p}, 'loadgen product', 2, 0)"));
+                skus.push(format!("($1, ${s}, ${p}, 'loadgen sku', TRUE, 0)"));
+                values.push(Value::Uuid(Some(Uuid::now_v7())));
+                values.push(Value::Uuid(Some(*sku)));
+            }
+            let sql = format!(
+                "WITH p AS (INSERT INTO cat_products (tenant, id, title, status, created_at_ms) \
+                 VALUES {}) INSERT INTO cat_skus (tenant, id, product_id, title, enabled, \
+                 created_at_ms) VALUES {}",
+                products.join(", "),
+                skus.join(", ")
+            );
+            self.db
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    sql,
+                    values,
+                ))
+                .await
+                .context("seeding SKUs")?;
+        }
+        Ok(ids)
+    }
+
+    /// Receives `quantity` of every SKU at `location` through ReceiveStock.
+    pub async fn receive(
+        &self,
+        location: Uuid,
+        skus: &[Uuid],
+        quantity: i32,
+    ) -> anyhow::Result<()> {
+        for chunk in skus.chunks(RECEIVE_CHUNK) {
+            let request = pb::ReceiveStockRequest {
+                location_id: location.to_string(),
+                lines: chunk
+                    .iter()
+                    .map(|s| pb::SkuQuantity {
+                        sku_id: s.to_string(),
+                        quantity,
+                    })
+                    .collect(),
+                ..Default::default()
+            };
+            self.client()
+                .receive_stock(bearer(request, &self.admin_token)?)
+                .await
+                .context("ReceiveStock")?;
+        }
+        Ok(())
+    }
+
+    /// `(sku, on_hand, reserved)` of every stock row at `location`.
+    pub async fn stock(&self, location: Uuid) -> anyhow::Result<Vec<(Uuid, i64, i64)>> {
+        let sql = "SELECT sku_id, on_hand::BIGINT, reserved::BIGINT FROM inv_stock \
+                   WHERE tenant = $1 AND location_id = $2";
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                sql,
+                [self.tenant.0.into(), location.into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get_by_index(0)?,
+                    r.try_get_by_index(1)?,
+                    r.try_get_by_index(2)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Stops the service, closes the pools and drops the scratch database.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        let stopped = match (self.app.take(), self.runtime.as_ref()) {
+            (Some(app), Some(runtime)) => runtime.spawn(app.stop()).await?,
+            _ => Ok(()),
+        };
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+        let closed = self.db.clone().close().await;
+        let dropped = drop_database(&self.admin_url, &self.db_name).await;
+        stopped?;
+        closed?;
+        dropped
+    }
+}
+
+impl Drop for CatalogFixture {
+    fn drop(&mut self) {
+        // Dropping a runtime from async code panics; this is the safe way out when `stop`
+        // was not called.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+async fn admin_connection(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    Database::connect(opts)
+        .await
+        .with_context(|| format!("connecting to {}", redact(url)))
+}
+
+async fn drop_database(url: &str, name: &str) -> anyhow::Result<()> {
+    if !name.starts_with("loadgen_catalog_") {
+        bail!("refusing to drop {name}");
+    }
+    let admin = admin_connection(url).await?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .with_context(|| format!("dropping {name}"))?;
+    admin.close().await?;
+    Ok(())
+}
