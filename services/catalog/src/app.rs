@@ -24,6 +24,7 @@ pub mod product;
 pub mod products;
 pub mod reservations;
 pub mod stock;
+pub mod storefront;
 
 /// Absurd quantities are refused at the edge: no SKU moves a million units in one line.
 pub const MAX_QUANTITY: i32 = 1_000_000;

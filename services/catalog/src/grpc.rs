@@ -20,7 +20,9 @@ pub mod catalog_convert;
 pub mod convert;
 pub mod error;
 pub mod inventory;
+pub mod locations;
 pub mod price;
+pub mod storefront;
 
 /// The future a mutation returns, borrowing the transaction it runs in.
 pub type TxFuture<'c, R> = Pin<Box<dyn Future<Output = Result<R, AppError>> + Send + 'c>>;

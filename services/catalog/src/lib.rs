@@ -16,6 +16,7 @@ use siyu_proto::catalog::v1::assortment_service_server::AssortmentServiceServer;
 use siyu_proto::catalog::v1::catalog_service_server::CatalogServiceServer;
 use siyu_proto::catalog::v1::inventory_service_server::InventoryServiceServer;
 use siyu_proto::catalog::v1::price_service_server::PriceServiceServer;
+use siyu_proto::catalog::v1::storefront_service_server::StorefrontServiceServer;
 use siyu_server::{GrpcServer, ServingHandle};
 use siyu_store::{Bus, BusConfig, DbOptions, Idempotency, Lease, OutboxRelay};
 use siyu_telemetry::{AdminServer, Metrics, Readiness};
@@ -150,7 +151,8 @@ impl Application {
             .add_service(InventoryServiceServer::new(handlers.clone()))
             .add_service(CatalogServiceServer::new(handlers.clone()))
             .add_service(PriceServiceServer::new(handlers.clone()))
-            .add_service(AssortmentServiceServer::new(handlers))
+            .add_service(AssortmentServiceServer::new(handlers.clone()))
+            .add_service(StorefrontServiceServer::new(handlers))
             .spawn(listener)
             .await?;
         serving.set_ready(true).await;

@@ -16,6 +16,7 @@ pub mod movements;
 pub mod prices;
 pub mod products;
 pub mod reservations;
+pub mod search;
 pub mod skus;
 pub mod stock;
 

@@ -93,6 +93,19 @@ fn warehouses<'a>(
     ws
 }
 
+/// The locations that may deliver to `to`: ACTIVE delivering stores whose radius covers it
+/// (nearest first), then ACTIVE warehouses by priority. The same rule allocation uses.
+pub fn delivery_sources(to: Option<Geo>, locations: &[Location]) -> Vec<&Location> {
+    let policy = Policy {
+        target: Target::Delivery,
+        delivery_to: to,
+        allow_warehouse: true,
+    };
+    let mut v = delivery_stores(&policy, locations);
+    v.extend(warehouses(&policy, locations, to));
+    v
+}
+
 /// Chooses a location per line (never splitting a line), or the first line that cannot be
 /// placed. `first` is the fixed or pickup location, when the policy names one.
 pub fn plan(

@@ -89,6 +89,58 @@ pub fn page<C: serde::de::DeserializeOwned>(
     siyu_core::PageRequest::parse(list, size, token).map_err(|e| invalid("page", e.to_string()))
 }
 
+/// A location name: 1..100 characters after trimming.
+pub fn location_name(v: &str) -> Result<String, AppError> {
+    let name = v.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(invalid("location.name", "must be 1..100 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+/// A delivery radius: 0..100,000 m.
+pub fn radius(r: i32) -> Result<i32, AppError> {
+    if (0..=100_000).contains(&r) {
+        Ok(r)
+    } else {
+        Err(invalid(
+            "location.delivery_radius_meters",
+            "must be 0..100000",
+        ))
+    }
+}
+
+/// A default low-stock threshold: 0..MAX_QUANTITY.
+pub fn threshold(t: i32) -> Result<i32, AppError> {
+    if (0..=MAX_QUANTITY).contains(&t) {
+        Ok(t)
+    } else {
+        Err(invalid(
+            "location.default_low_stock_threshold",
+            "must be 0..1000000",
+        ))
+    }
+}
+
+/// A location's address (coordinates validated when present).
+pub fn address_in(a: Option<&common::Address>) -> Result<Address, AppError> {
+    let a = a.cloned().unwrap_or_default();
+    let g = match &a.location {
+        Some(p) => Some(geo("location.address.location", p)?),
+        None => None,
+    };
+    Ok(Address {
+        province: a.province,
+        city: a.city,
+        district: a.district,
+        detail: a.detail,
+        postal_code: a.postal_code,
+        contact_name: a.contact_name,
+        contact_phone: a.contact_phone,
+        geo: g,
+    })
+}
+
 /// The location of a CreateLocation request.
 pub fn location_in(l: &pb::Location) -> Result<Location, AppError> {
     let kind = match pb::LocationKind::try_from(l.kind) {
@@ -96,10 +148,7 @@ pub fn location_in(l: &pb::Location) -> Result<Location, AppError> {
         Ok(pb::LocationKind::Warehouse) => LocationKind::Warehouse,
         _ => return Err(invalid("location.kind", "must be STORE or WAREHOUSE")),
     };
-    let name = l.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(invalid("location.name", "must be 1..100 characters"));
-    }
+    let name = location_name(&l.name)?;
     let org_path = OrgPath::parse(&l.org_path)
         .map_err(|_| invalid("location.org_path", "must be id/id/id"))?;
     let id = match kind {
@@ -116,38 +165,15 @@ pub fn location_in(l: &pb::Location) -> Result<Location, AppError> {
             ));
         }
     };
-    if l.delivery_radius_meters < 0 || l.delivery_radius_meters > 100_000 {
-        return Err(invalid(
-            "location.delivery_radius_meters",
-            "must be 0..100000",
-        ));
-    }
-    if l.default_low_stock_threshold < 0 || l.default_low_stock_threshold > MAX_QUANTITY {
-        return Err(invalid(
-            "location.default_low_stock_threshold",
-            "must be 0..1000000",
-        ));
-    }
-    let a = l.address.clone().unwrap_or_default();
-    let g = match &a.location {
-        Some(p) => Some(geo("location.address.location", p)?),
-        None => None,
-    };
+    radius(l.delivery_radius_meters)?;
+    threshold(l.default_low_stock_threshold)?;
+    let address = address_in(l.address.as_ref())?;
     Ok(Location {
         id,
         kind,
-        name: name.to_owned(),
+        name,
         org_path,
-        address: Address {
-            province: a.province,
-            city: a.city,
-            district: a.district,
-            detail: a.detail,
-            postal_code: a.postal_code,
-            contact_name: a.contact_name,
-            contact_phone: a.contact_phone,
-            geo: g,
-        },
+        address,
         status,
         pickup_enabled: l.pickup_enabled,
         delivery_enabled: l.delivery_enabled,

@@ -95,9 +95,9 @@ impl InventoryService for Handlers {
 
     async fn update_location(
         &self,
-        _request: Request<pb::UpdateLocationRequest>,
+        request: Request<pb::UpdateLocationRequest>,
     ) -> R<pb::UpdateLocationResponse> {
-        Err(unimplemented("UpdateLocation"))
+        self.update_location_rpc(request).await
     }
 
     #[tracing::instrument(skip_all)]

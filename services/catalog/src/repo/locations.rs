@@ -101,7 +101,7 @@ pub async fn update(
         detail = $9, postal_code = $10, contact_name = $11, contact_phone = $12, latitude = $13, \
         longitude = $14, status = $15, pickup_enabled = $16, delivery_enabled = $17, \
         delivery_radius_m = $18, priority = $19, opening_hours = $20, default_low_threshold = $21, \
-        updated_at_ms = $22 WHERE tenant = $1 AND id = $2 AND kind = $4 AND org_path = $5";
+        updated_at_ms = $22 WHERE tenant = $1 AND id = $2 AND kind = $3 AND org_path = $5";
     execute(conn, sql, values(tenant, l)).await.map(|_| ())
 }
 

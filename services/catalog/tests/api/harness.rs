@@ -33,7 +33,19 @@ impl H {
         Self::start(TestDb::sqlite::<Migrator>().await.unwrap()).await
     }
 
+    /// Postgres plus the test NATS, with the background jobs (relay, expiry, orders consumer)
+    /// running; returns a handle on the same bus for publishing orders' events.
+    pub async fn pg_with_bus() -> (Self, siyu_store::Bus) {
+        let (bus, config) = siyu_testkit::test_bus().await.unwrap();
+        let db = TestDb::postgres::<Migrator>().await.unwrap();
+        (Self::start_with(db, Some(config)).await, bus)
+    }
+
     async fn start(db: TestDb) -> Self {
+        Self::start_with(db, None).await
+    }
+
+    async fn start_with(db: TestDb, bus: Option<siyu_store::BusConfig>) -> Self {
         let key = SigningKey::ed25519_from_seed("k1", &[7u8; 32]).unwrap();
         let mut s = Settings {
             database: siyu_config::DatabaseSettings::new(db.url()),
@@ -43,6 +55,12 @@ impl H {
         s.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
         s.server.admin_addr = "127.0.0.1:0".parse().unwrap();
         s.catalog.run_jobs = false;
+        if let Some(b) = bus {
+            s.bus.url = siyu_testkit::env::nats_url().into();
+            s.bus.subject_prefix = b.subject_prefix;
+            s.bus.stream = b.stream;
+            s.catalog.run_jobs = true;
+        }
         let clock = ManualClock::new(chrono::DateTime::from_timestamp(1_750_000_000, 0).unwrap());
         let app = Application::build_with(
             s,

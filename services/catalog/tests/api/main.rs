@@ -8,7 +8,10 @@
 )]
 
 mod catalog;
+mod events;
 mod harness;
 mod inventory;
+mod locations;
 mod pricing;
 mod reservations;
+mod storefront;

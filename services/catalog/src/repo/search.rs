@@ -1,0 +1,229 @@
+//! Storefront search: the one query that matches, filters and keyset-orders ON_SALE products.
+//!
+//! Keyword matching (query already normalised like `cat_products.search_text`):
+//! - Postgres, query of ≥ 3 characters: every whitespace-separated token is a substring
+//!   (`LIKE '%tok%'`, served by the pg_trgm GIN index) OR the whole query is a fuzzy word match
+//!   (`q <% search_text`, word similarity over trigrams, same index). Plain `%` (whole-string
+//!   similarity) is useless here: a 2–4 character Chinese query against a 40-character search
+//!   text scores < 0.1. Relevance = word_similarity, boosted for substring and title hits.
+//! - Postgres, 1–2 characters (口红, 面膜: fewer characters than a trigram): `ILIKE '%q%'`.
+//! - SQLite: `LIKE` per token (the stored text and the query are both lower-cased).
+//!
+//! The sort key is computed in an inner query so the keyset condition compares exactly the
+//! value the ORDER BY used (no float round trips: relevance is scaled to an integer).
+
+use sea_orm::{ConnectionTrait, DbBackend, Value};
+use siyu_core::TenantId;
+use uuid::Uuid;
+
+use super::{col, like_escape, placeholders, query_all, query_one, uuid};
+use crate::app::AppError;
+
+/// `ProductStatus.ON_SALE` as stored.
+const ON_SALE: i16 = 2;
+
+/// What SQL filters on; price and exact sellability are checked by the caller with the pricing
+/// function.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Normalised keyword query (non-empty).
+    pub text: Option<String>,
+    /// Category path (this category and below).
+    pub category_path: Option<String>,
+    /// The store whose assortment applies.
+    pub store: Option<Uuid>,
+    /// Online channels need `cat_skus.online`.
+    pub online: bool,
+    /// Only products with a SKU available at one of these locations (`Some(empty)` = none).
+    pub in_stock_at: Option<Vec<Uuid>>,
+    /// Safe upper bound on `min_sale_price` (only when no discount can lower a price).
+    pub max_sale_price: Option<i64>,
+}
+
+/// Sort key; relevance, newest and sales descend, the stored lowest sale price either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Text match score (needs a query).
+    Relevance,
+    /// `first_on_sale_at_ms`.
+    Newest,
+    /// `sales_30d`.
+    Sales,
+    /// `min_sale_price` ascending (candidate order for price sorts).
+    MinSalePriceAsc,
+    /// `min_sale_price` descending.
+    MinSalePriceDesc,
+}
+
+/// One matching product and its sort key (also the page cursor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Hit {
+    /// The product.
+    pub id: Uuid,
+    /// The sort key value.
+    pub key: i64,
+}
+
+struct Built {
+    from_where: String,
+    key: String,
+    values: Vec<Value>,
+}
+
+fn push(v: &mut Vec<Value>, x: impl Into<Value>) -> String {
+    v.push(x.into());
+    format!("${}", v.len())
+}
+
+fn build(backend: DbBackend, tenant: TenantId, f: &Filter, order: Order) -> Built {
+    let mut v = vec![uuid(tenant.0)];
+    let mut sql = format!(" FROM cat_products p WHERE p.tenant = $1 AND p.status = {ON_SALE}");
+    let mut relevance = "0".to_owned();
+    if let Some(q) = &f.text {
+        let q = like_escape(q);
+        let tokens: Vec<&str> = q.split_whitespace().collect();
+        if tokens.is_empty() {
+            // Only LIKE wildcards were typed: they match nothing literally.
+            sql.push_str(" AND 1 = 0");
+        }
+        let whole = push(&mut v, format!("%{q}%"));
+        let title = format!(
+            "(CASE WHEN LOWER(p.title) LIKE {whole} THEN 2 ELSE 0 END + CASE WHEN p.search_text \
+             LIKE {whole} THEN 1 ELSE 0 END)"
+        );
+        let long = q.chars().count() >= 3;
+        match backend {
+            DbBackend::Postgres if long => {
+                let mut likes = Vec::new();
+                for t in &tokens {
+                    let n = push(&mut v, format!("%{t}%"));
+                    likes.push(format!("p.search_text LIKE {n}"));
+                }
+                let raw = push(&mut v, q.clone());
+                sql.push_str(&format!(
+                    " AND (({}) OR {raw} <% p.search_text)",
+                    likes.join(" AND ")
+                ));
+                relevance = format!(
+                    "({title} * 1000000 + CAST(word_similarity({raw}, p.search_text) * 1000000 AS BIGINT))"
+                );
+            }
+            DbBackend::Postgres => {
+                sql.push_str(&format!(" AND p.search_text ILIKE {whole}"));
+                relevance = title;
+            }
+            _ => {
+                for t in &tokens {
+                    let n = push(&mut v, format!("%{t}%"));
+                    sql.push_str(&format!(" AND p.search_text LIKE {n}"));
+                }
+                relevance = title;
+            }
+        }
+    }
+    if let Some(path) = &f.category_path {
+        let a = push(&mut v, path.clone());
+        let b = push(&mut v, format!("{path}/%"));
+        sql.push_str(&format!(
+            " AND (p.category_path = {a} OR p.category_path LIKE {b})"
+        ));
+    }
+    if let Some(max) = f.max_sale_price {
+        let n = push(&mut v, max);
+        sql.push_str(&format!(" AND p.min_sale_price <= {n}"));
+    }
+    // A SKU sellable in this channel/store must exist (the pricing function has the last word).
+    let mut sku = String::from("s.tenant = p.tenant AND s.product_id = p.id AND s.enabled = TRUE");
+    if f.online {
+        sku.push_str(" AND s.online = TRUE");
+    }
+    if let Some(store) = f.store {
+        v.push(uuid(store));
+        sku.push_str(&format!(" AND {}", super::assortment::carries_sql(v.len())));
+    }
+    match &f.in_stock_at {
+        None => sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM cat_skus s WHERE {sku})"
+        )),
+        Some(locs) if locs.is_empty() => sql.push_str(" AND 1 = 0"),
+        Some(locs) => {
+            let list = placeholders(v.len() + 1, locs.len());
+            v.extend(locs.iter().map(|l| uuid(*l)));
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM cat_skus s JOIN inv_stock st ON st.tenant = s.tenant \
+                 AND st.sku_id = s.id WHERE {sku} AND st.location_id IN ({list}) \
+                 AND st.on_hand - st.reserved > 0)"
+            ));
+        }
+    }
+    let key = match order {
+        Order::Relevance => relevance,
+        Order::Newest => "COALESCE(p.first_on_sale_at_ms, 0)".into(),
+        Order::Sales => "CAST(p.sales_30d AS BIGINT)".into(),
+        Order::MinSalePriceAsc | Order::MinSalePriceDesc => "COALESCE(p.min_sale_price, 0)".into(),
+    };
+    Built {
+        from_where: sql,
+        key,
+        values: v,
+    }
+}
+
+/// The matching products after `after` in `order`, at most `limit`; ties broken by id.
+#[tracing::instrument(skip_all, fields(?order, limit))]
+pub async fn search(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    f: &Filter,
+    order: Order,
+    after: Option<Hit>,
+    limit: u64,
+) -> Result<Vec<Hit>, AppError> {
+    let Built {
+        from_where,
+        key,
+        mut values,
+    } = build(conn.get_database_backend(), tenant, f, order);
+    let asc = order == Order::MinSalePriceAsc;
+    let mut sql = format!(
+        "SELECT t.id, t.k FROM (SELECT p.id AS id, CAST({key} AS BIGINT) AS k{from_where}) t"
+    );
+    if let Some(a) = after {
+        let k = push(&mut values, a.key);
+        let id = push(&mut values, uuid(a.id));
+        let cmp = if asc { ">" } else { "<" };
+        sql.push_str(&format!(
+            " WHERE (t.k {cmp} {k} OR (t.k = {k} AND t.id > {id}))"
+        ));
+    }
+    let dir = if asc { "ASC" } else { "DESC" };
+    sql.push_str(&format!(" ORDER BY t.k {dir}, t.id ASC LIMIT {limit}"));
+    query_all(conn, &sql, values)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Hit {
+                id: col(r, "id")?,
+                key: col(r, "k")?,
+            })
+        })
+        .collect()
+}
+
+/// How many products match, counting at most `cap` (for "共 N 件").
+#[tracing::instrument(skip_all)]
+pub async fn count(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    f: &Filter,
+    cap: u64,
+) -> Result<i64, AppError> {
+    let Built {
+        from_where, values, ..
+    } = build(conn.get_database_backend(), tenant, f, Order::Sales);
+    let sql = format!("SELECT COUNT(*) AS n FROM (SELECT p.id{from_where} LIMIT {cap}) t");
+    match query_one(conn, &sql, values).await? {
+        Some(r) => col(&r, "n"),
+        None => Ok(0),
+    }
+}
