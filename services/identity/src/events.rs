@@ -33,6 +33,26 @@ pub async fn user_registered(
     .await
 }
 
+/// Enqueues `StaffDisabled` (every service's auth layer denies the staff's tokens from it on).
+pub async fn staff_disabled(
+    txn: &impl sea_orm::ConnectionTrait,
+    tenant: &str,
+    payload: ev::StaffDisabled,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let subject_id = payload.staff_id.clone();
+    enqueue(
+        txn,
+        tenant,
+        &subject_id,
+        "siyu.events.v1.StaffDisabled",
+        "identity.staff_disabled",
+        payload.encode_to_vec(),
+        now,
+    )
+    .await
+}
+
 async fn enqueue(
     txn: &impl sea_orm::ConnectionTrait,
     tenant: &str,

@@ -83,6 +83,15 @@ impl Api {
             }
             PrincipalKind::Partner | PrincipalKind::Service => None,
         };
+        if ctx.principal.kind == PrincipalKind::Partner
+            && !self
+                .app
+                .partner_token_live(&claims)
+                .await
+                .map_err(Status::from)?
+        {
+            return Err(error::token_revoked());
+        }
         if let Some(sid) = &sid {
             let live = self
                 .app

@@ -4,8 +4,10 @@
 pub mod audit;
 pub mod keys;
 pub mod org;
+pub mod partners;
 pub mod sessions;
 pub mod staff;
+pub mod staff_admin;
 pub mod tenants;
 pub mod users;
 

@@ -28,6 +28,8 @@ pub struct Settings {
     pub platform: PlatformSettings,
     /// Staff login lockout and password hashing.
     pub staff_auth: StaffAuthSettings,
+    /// Internal services allowed to obtain kind=service tokens.
+    pub service_tokens: ServiceTokenSettings,
     /// Logs, traces and metrics.
     #[serde(skip_serializing)]
     pub telemetry: TelemetrySettings,
@@ -77,6 +79,27 @@ pub struct PlatformSettings {
     pub tenant_code: String,
 }
 
+/// Internal services allowed to obtain kind=service tokens (IssueServiceToken).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceTokenSettings {
+    /// One entry per service.
+    pub clients: Vec<ServiceClient>,
+}
+
+/// One internal service and its credential.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceClient {
+    /// The service name (the token `sub`), e.g. "content".
+    pub name: String,
+    /// Hex SHA-256 of the service's shared secret: the config holds no secret itself, and the
+    /// secret is high-entropy, so a fast hash is enough.
+    pub credential_sha256: String,
+    /// Scopes the service may ask for.
+    pub scopes: Vec<String>,
+}
+
 /// Staff login lockout and password hashing.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -107,6 +130,7 @@ impl Default for Settings {
             wechat: WeChatSettings::default(),
             platform: PlatformSettings::default(),
             staff_auth: StaffAuthSettings::default(),
+            service_tokens: ServiceTokenSettings::default(),
             telemetry: TelemetrySettings::new("identity"),
         }
     }

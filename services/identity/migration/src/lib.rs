@@ -15,6 +15,8 @@ mod m20250801_000006_sessions;
 mod m20250801_000007_partners;
 mod m20250801_000008_audit;
 mod m20250802_000009_org_stores;
+mod m20250803_000010_partner_clients;
+mod m20250803_000011_staff_admin;
 
 /// The identity service's migrator.
 #[derive(Debug)]
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250801_000007_partners::Migration));
         all.push(Box::new(m20250801_000008_audit::Migration));
         all.push(Box::new(m20250802_000009_org_stores::Migration));
+        all.push(Box::new(m20250803_000010_partner_clients::Migration));
+        all.push(Box::new(m20250803_000011_staff_admin::Migration));
         all
     }
 }

@@ -14,6 +14,18 @@ pub enum AppError {
         /// Field violations.
         fields: Vec<(String, String)>,
     },
+    /// Bad input whose ErrorInfo carries metadata (e.g. UNKNOWN_SCOPE names the `scope`).
+    #[error("invalid argument ({reason})")]
+    InvalidWithMeta {
+        /// The ErrorInfo reason.
+        reason: &'static str,
+        /// The proto field.
+        field: String,
+        /// What is wrong with it.
+        description: String,
+        /// ErrorInfo metadata.
+        meta: BTreeMap<String, String>,
+    },
     /// The thing does not exist in the caller's tenant.
     #[error("not found ({0})")]
     NotFound(&'static str),

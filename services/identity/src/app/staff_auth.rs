@@ -117,6 +117,7 @@ impl App {
             return Err(AppError::PermissionDenied("ACCOUNT_DISABLED"));
         }
         staff_repo::set_failures(&txn, &staff.id, 0, None, None).await?;
+        crate::repo::staff_admin::touch_login(&txn, &staff.id, now).await?;
         if staff.must_change_password {
             txn.commit().await?;
             let token = random_token()?;

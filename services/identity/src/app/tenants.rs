@@ -110,6 +110,9 @@ impl App {
             locked_until: None,
             home_org_id: tenant.root_org_id.clone(),
             created_at: now,
+            updated_at: now,
+            version: 1,
+            ..StaffRow::default()
         };
         staff_repo::insert(txn, &admin).await?;
         staff_repo::grant(

@@ -27,6 +27,21 @@ impl From<AppError> for Status {
                     details,
                 )
             }
+            AppError::InvalidWithMeta {
+                reason,
+                field,
+                description,
+                meta,
+            } => {
+                let meta: HashMap<String, String> = meta.into_iter().collect();
+                let mut details = ErrorDetails::with_error_info(reason, DOMAIN, meta);
+                details.add_bad_request_violation(field.clone(), description);
+                Status::with_error_details(
+                    Code::InvalidArgument,
+                    format!("invalid argument: {field}"),
+                    details,
+                )
+            }
             AppError::NotFound(reason) => fail(Code::NotFound, reason),
             AppError::AlreadyExists(reason) => fail(Code::AlreadyExists, reason),
             AppError::FailedPrecondition(reason) => fail(Code::FailedPrecondition, reason),

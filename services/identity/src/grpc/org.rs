@@ -124,7 +124,7 @@ fn store_fields(p: &pb::StoreProfile, field: &str) -> Result<StoreFields, AppErr
 }
 
 /// Offset paging over an in-memory result (the tree reads load one subtree).
-fn page<T>(
+pub(super) fn page<T>(
     list: &str,
     rows: Vec<T>,
     page: Option<&common::PageRequest>,
@@ -170,7 +170,9 @@ impl pb::org_service_server::OrgService for OrgApi {
         let kind = match kind_name(req.r#type) {
             Some(k @ ("REGION" | "STORE" | "DEPARTMENT")) => k,
             _ => {
-                return Err(AppError::invalid("type", "must be REGION, STORE or DEPARTMENT").into());
+                return Err(
+                    AppError::invalid("type", "must be REGION, STORE or DEPARTMENT").into(),
+                );
             }
         };
         if req.parent_id.is_empty() {

@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, DbErr, Value};
 use super::{all, exec, one, text, ts, ts_opt};
 
 /// A staff row.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct StaffRow {
     /// Staff id.
     pub id: String,
@@ -32,10 +32,28 @@ pub struct StaffRow {
     pub home_org_id: String,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// Employee number ('' = unset).
+    pub employee_no: String,
+    /// Mobile phone ('' = unset).
+    pub phone: String,
+    /// Work e-mail.
+    pub email: String,
+    /// Avatar URL.
+    pub avatar_url: String,
+    /// WeCom user id.
+    pub wecom_user_id: String,
+    /// Optimistic concurrency version (the etag).
+    pub version: i64,
+    /// Last successful login.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, tenant_id, login_name, display_name, password_hash, status, \
-    must_change_password, failed_attempts, failure_window_start, locked_until, home_org_id, created_at";
+pub(crate) const COLUMNS: &str = "id, tenant_id, login_name, display_name, password_hash, status, \
+    must_change_password, failed_attempts, failure_window_start, locked_until, home_org_id, \
+    created_at, employee_no, phone, email, avatar_url, wecom_user_id, version, last_login_at, \
+    updated_at";
 
 /// Inserts a staff account.
 #[tracing::instrument(skip_all, fields(staff = %s.id))]
@@ -43,8 +61,8 @@ pub async fn insert(conn: &impl ConnectionTrait, s: &StaffRow) -> Result<(), DbE
     exec(
         conn,
         &format!(
-            "INSERT INTO identity_staff ({COLUMNS}, updated_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$12)"
+            "INSERT INTO identity_staff ({COLUMNS}) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$12)"
         ),
         vec![
             text(&s.id),
@@ -59,13 +77,20 @@ pub async fn insert(conn: &impl ConnectionTrait, s: &StaffRow) -> Result<(), DbE
             ts_opt(s.locked_until),
             text(&s.home_org_id),
             ts(s.created_at),
+            text(&s.employee_no),
+            text(&s.phone),
+            text(&s.email),
+            text(&s.avatar_url),
+            text(&s.wecom_user_id),
+            Value::BigInt(Some(s.version.max(1))),
+            ts_opt(s.last_login_at),
         ],
     )
     .await?;
     Ok(())
 }
 
-/// Grants `role` on `org_unit_id`.
+/// Grants `role` on `org_unit_id` (by the system: bootstrap, tenant creation).
 pub async fn grant(
     conn: &impl ConnectionTrait,
     tenant: &str,
@@ -184,7 +209,7 @@ pub async fn role_claims(
         .collect()
 }
 
-fn decode(row: &sea_orm::QueryResult) -> Result<StaffRow, DbErr> {
+pub(crate) fn decode(row: &sea_orm::QueryResult) -> Result<StaffRow, DbErr> {
     Ok(StaffRow {
         id: row.try_get("", "id")?,
         tenant_id: row.try_get("", "tenant_id")?,
@@ -198,5 +223,13 @@ fn decode(row: &sea_orm::QueryResult) -> Result<StaffRow, DbErr> {
         locked_until: row.try_get("", "locked_until")?,
         home_org_id: row.try_get("", "home_org_id")?,
         created_at: row.try_get("", "created_at")?,
+        employee_no: row.try_get("", "employee_no")?,
+        phone: row.try_get("", "phone")?,
+        email: row.try_get("", "email")?,
+        avatar_url: row.try_get("", "avatar_url")?,
+        wecom_user_id: row.try_get("", "wecom_user_id")?,
+        version: row.try_get("", "version")?,
+        last_login_at: row.try_get("", "last_login_at")?,
+        updated_at: row.try_get("", "updated_at")?,
     })
 }

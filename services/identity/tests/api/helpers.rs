@@ -12,6 +12,8 @@ use wechat_sandbox::{Sandbox, SandboxControl, SandboxSettings, SpawnedSandbox};
 
 pub const PLATFORM_ADMIN: &str = "root";
 pub const PASSWORD: &str = "Correct-Horse-42";
+/// The shared secret of the "content" service configured in every harness.
+pub const SERVICE_SECRET: &str = "svc-content-secret-0123456789abcdef";
 
 pub struct Harness {
     #[allow(dead_code, reason = "kept alive for the test")]
@@ -48,6 +50,11 @@ impl Harness {
         // Cheap argon2 in tests: debug builds make the production cost take seconds.
         settings.staff_auth.argon2_memory_kib = 64;
         settings.staff_auth.argon2_iterations = 1;
+        settings.service_tokens.clients = vec![siyu_identity::settings::ServiceClient {
+            name: "content".into(),
+            credential_sha256: siyu_identity::crypto::sha256_hex(SERVICE_SECRET),
+            scopes: vec!["members.read".into(), "orders.read".into()],
+        }];
         let app = Application::build(settings).await.unwrap();
         app.app()
             .bootstrap_platform(PLATFORM_ADMIN, PASSWORD)
@@ -83,6 +90,12 @@ impl Harness {
     }
     pub fn org(&self) -> pb::org_service_client::OrgServiceClient<Channel> {
         pb::org_service_client::OrgServiceClient::new(self.channel.clone())
+    }
+    pub fn partners(&self) -> pb::partner_service_client::PartnerServiceClient<Channel> {
+        pb::partner_service_client::PartnerServiceClient::new(self.channel.clone())
+    }
+    pub fn staff(&self) -> pb::staff_service_client::StaffServiceClient<Channel> {
+        pb::staff_service_client::StaffServiceClient::new(self.channel.clone())
     }
     pub fn audit(&self) -> pb::audit_service_client::AuditServiceClient<Channel> {
         pb::audit_service_client::AuditServiceClient::new(self.channel.clone())
@@ -199,4 +212,20 @@ pub fn assert_reason(status: &tonic::Status, code: tonic::Code, reason: &str) {
     assert_eq!(status.code(), code, "{status:?}");
     let info = status.get_details_error_info().expect("ErrorInfo");
     assert_eq!(info.reason, reason, "{status:?}");
+}
+
+/// Counts rows of a raw SQL `SELECT COUNT(*) AS n …` with one text parameter.
+pub async fn count(h: &Harness, sql: &str, param: &str) -> i64 {
+    use sea_orm::ConnectionTrait as _;
+    let row =
+        h.db.db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                sql,
+                [param.into()],
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+    row.try_get("", "n").unwrap()
 }

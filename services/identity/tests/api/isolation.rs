@@ -9,6 +9,18 @@ use crate::helpers::{Harness, authed};
 use crate::org::{create, region, store};
 
 type Call<'a> = (&'static str, BoxFuture<'a, Result<(), tonic::Status>>);
+type StaffClient = pb::staff_service_client::StaffServiceClient<tonic::transport::Channel>;
+
+/// A StaffService call naming one of tenant A's ids with tenant B's token.
+fn staff_call<'a>(
+    name: &'static str,
+    h: &Harness,
+    id: &str,
+    token: &str,
+    call: impl FnOnce(StaffClient, String, String) -> BoxFuture<'a, Result<(), tonic::Status>>,
+) -> Call<'a> {
+    (name, call(h.staff(), id.to_owned(), token.to_owned()))
+}
 
 #[tokio::test]
 async fn every_rpc_answers_not_found_for_another_tenants_ids() {
@@ -31,6 +43,37 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
         .await
         .org_unit_id;
     let consumer_a = h.wechat_login(&app_a, "o_iso").await.tokens.unwrap();
+    let (partner, _) = crate::partners::create(
+        &h,
+        &admin_a,
+        crate::partners::client("POS", &["orders.read"]),
+    )
+    .await;
+    let partner_a = partner.client_id;
+    let guide = crate::staff_admin::create_staff(
+        &h,
+        &admin_a,
+        crate::staff_admin::new_staff("guide.iso", &store_a, &[(pb::StaffRole::Guide, &store_a)]),
+    )
+    .await
+    .unwrap();
+    let staff_a = guide.staff_id.clone();
+    let grant_a = guide.roles[0].grant_id.clone();
+    let code_a = h
+        .staff()
+        .issue_guide_code(authed(
+            pb::IssueGuideCodeRequest {
+                staff_id: staff_a.clone(),
+                ..Default::default()
+            },
+            &admin_a,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .guide_code
+        .unwrap()
+        .code;
     let b = admin_b.as_str();
 
     let calls: Vec<Call<'_>> = vec![
@@ -247,6 +290,246 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
                 }
             }),
         ),
+        (
+            "GetPartnerClient",
+            Box::pin({
+                let mut c = h.partners();
+                let id = partner_a.clone();
+                async move {
+                    c.get_partner_client(authed(pb::GetPartnerClientRequest { client_id: id }, b))
+                        .await
+                        .map(drop)
+                }
+            }),
+        ),
+        (
+            "UpdatePartnerClient",
+            Box::pin({
+                let mut c = h.partners();
+                let id = partner_a.clone();
+                async move {
+                    c.update_partner_client(authed(
+                        pb::UpdatePartnerClientRequest {
+                            client: Some(pb::PartnerClient {
+                                client_id: id,
+                                etag: "1".into(),
+                                name: "x".into(),
+                                ..Default::default()
+                            }),
+                            update_mask: Some(prost_types::FieldMask {
+                                paths: vec!["name".into()],
+                            }),
+                            revoke_tokens: true,
+                        },
+                        b,
+                    ))
+                    .await
+                    .map(drop)
+                }
+            }),
+        ),
+        (
+            "RotatePartnerClientSecret",
+            Box::pin({
+                let mut c = h.partners();
+                let id = partner_a.clone();
+                async move {
+                    c.rotate_partner_client_secret(authed(
+                        pb::RotatePartnerClientSecretRequest {
+                            client_id: id,
+                            previous_secret_grace_seconds: 0,
+                        },
+                        b,
+                    ))
+                    .await
+                    .map(drop)
+                }
+            }),
+        ),
+        (
+            "RevokePartnerClient",
+            Box::pin({
+                let mut c = h.partners();
+                let id = partner_a.clone();
+                async move {
+                    c.revoke_partner_client(authed(
+                        pb::RevokePartnerClientRequest {
+                            client_id: id,
+                            reason: String::new(),
+                        },
+                        b,
+                    ))
+                    .await
+                    .map(drop)
+                }
+            }),
+        ),
+        staff_call("GetStaff", &h, &staff_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.get_staff(authed(pb::GetStaffRequest { staff_id: id }, &t))
+                    .await
+                    .map(drop)
+            })
+        }),
+        staff_call("UpdateStaff", &h, &staff_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.update_staff(authed(
+                    pb::UpdateStaffRequest {
+                        staff: Some(pb::Staff {
+                            staff_id: id,
+                            etag: "1".into(),
+                            display_name: "x".into(),
+                            ..Default::default()
+                        }),
+                        update_mask: Some(prost_types::FieldMask {
+                            paths: vec!["display_name".into()],
+                        }),
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        staff_call("DisableStaff", &h, &staff_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.disable_staff(authed(
+                    pb::DisableStaffRequest {
+                        staff_id: id,
+                        reason: "x".into(),
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        staff_call("EnableStaff", &h, &staff_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.enable_staff(authed(
+                    pb::EnableStaffRequest {
+                        staff_id: id,
+                        reason: String::new(),
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        staff_call("UnlockStaff", &h, &staff_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.unlock_staff(authed(pb::UnlockStaffRequest { staff_id: id }, &t))
+                    .await
+                    .map(drop)
+            })
+        }),
+        staff_call("ResetStaffPassword", &h, &staff_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.reset_staff_password(authed(
+                    pb::ResetStaffPasswordRequest {
+                        staff_id: id,
+                        ..Default::default()
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        staff_call("GrantRole", &h, &staff_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.grant_role(authed(
+                    pb::GrantRoleRequest {
+                        staff_id: id,
+                        role: pb::StaffRole::Guide as i32,
+                        org_unit_id: String::from("unused"),
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        staff_call("GrantRole(unit of A)", &h, &store_a, b, |mut c, unit, t| {
+            Box::pin(async move {
+                c.grant_role(authed(
+                    pb::GrantRoleRequest {
+                        staff_id: String::from("01890000-0000-7000-8000-000000000000"),
+                        role: pb::StaffRole::Guide as i32,
+                        org_unit_id: unit,
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        staff_call("RevokeRole", &h, &grant_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.revoke_role(authed(
+                    pb::RevokeRoleRequest {
+                        grant_id: id,
+                        ..Default::default()
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        staff_call("ListRoleGrants", &h, &store_a, b, |mut c, unit, t| {
+            Box::pin(async move {
+                c.list_role_grants(authed(
+                    pb::ListRoleGrantsRequest {
+                        org_unit_id: unit,
+                        ..Default::default()
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        staff_call("ListStaff", &h, &store_a, b, |mut c, unit, t| {
+            Box::pin(async move {
+                c.list_staff(authed(
+                    pb::ListStaffRequest {
+                        org_unit_id: unit,
+                        ..Default::default()
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        staff_call("IssueGuideCode", &h, &staff_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.issue_guide_code(authed(
+                    pb::IssueGuideCodeRequest {
+                        staff_id: id,
+                        ..Default::default()
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        staff_call("ResolveGuideCode", &h, &code_a, b, |mut c, code, t| {
+            Box::pin(async move {
+                c.resolve_guide_code(authed(
+                    pb::ResolveGuideCodeRequest {
+                        code,
+                        app_id: String::new(),
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
     ];
     for (name, call) in calls {
         let err = call.await.expect_err(name);

@@ -12,6 +12,8 @@ mod helpers;
 mod idempotency;
 mod isolation;
 mod org;
+mod partners;
 mod staff;
+mod staff_admin;
 mod tokens;
 mod wechat;
