@@ -94,7 +94,11 @@ async fn a_client_error_is_replayed_too() {
 }
 
 async fn concurrent_duplicates_have_one_effect(backend: Backend) {
-    let app = Arc::new(TestApp::spawn(backend).await);
+    // A generous deadline: under a loaded machine a call past the default 1 s test deadline
+    // answers 504, which is (rightly) not stored, so a waiting duplicate would call again —
+    // the upstream's own idempotency covers that case, not the gateway's.
+    let app =
+        Arc::new(TestApp::spawn_with(backend, |limits| limits.request_timeout_ms = 30_000).await);
     let token = app.consumer_token();
     let key = unique_key();
     let calls = (0..16).map(|_| {
