@@ -4,8 +4,10 @@ pub mod audit;
 mod error;
 pub mod org;
 pub mod org_query;
+pub mod otp;
 pub mod partner_tokens;
 pub mod partners;
+pub mod phone_bind;
 pub mod roles;
 pub mod sessions;
 pub mod staff_admin;
@@ -45,6 +47,8 @@ pub struct App {
     pub wechat: WeChatClient,
     /// Staff password hashing.
     pub hashing: PasswordHashing,
+    /// Delivers phone OTPs (the SMS seam).
+    pub otp_sender: Arc<dyn crate::otp::OtpSender>,
 }
 
 /// Who is calling from where (from gateway-supplied metadata), for sessions and audit.

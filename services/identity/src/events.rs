@@ -53,6 +53,52 @@ pub async fn staff_disabled(
     .await
 }
 
+/// Enqueues `UserPhoneBound`.
+pub async fn user_phone_bound(
+    txn: &impl sea_orm::ConnectionTrait,
+    tenant: &str,
+    payload: ev::UserPhoneBound,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let subject_id = payload.user_id.clone();
+    enqueue(
+        txn,
+        tenant,
+        &subject_id,
+        "siyu.events.v1.UserPhoneBound",
+        "identity.user_phone_bound",
+        payload.encode_to_vec(),
+        now,
+    )
+    .await
+}
+
+/// Enqueues `UsersMerged` (subject = the kept user).
+pub async fn users_merged(
+    txn: &impl sea_orm::ConnectionTrait,
+    merge: &crate::repo::merges::MergeRow,
+    moved_identity_kinds: Vec<String>,
+) -> Result<(), AppError> {
+    let payload = ev::UsersMerged {
+        merge_id: merge.id.clone(),
+        kept_user_id: merge.kept_user_id.clone(),
+        merged_user_id: merge.merged_user_id.clone(),
+        reason: merge.reason.clone(),
+        moved_identity_kinds,
+        merged_at: Some(timestamp(merge.created_at)),
+    };
+    enqueue(
+        txn,
+        &merge.tenant_id,
+        &merge.kept_user_id,
+        "siyu.events.v1.UsersMerged",
+        "identity.users_merged",
+        payload.encode_to_vec(),
+        merge.created_at,
+    )
+    .await
+}
+
 async fn enqueue(
     txn: &impl sea_orm::ConnectionTrait,
     tenant: &str,

@@ -11,6 +11,7 @@ pub mod events;
 pub mod grpc;
 pub mod http;
 pub mod keys;
+pub mod otp;
 pub mod repo;
 pub mod settings;
 pub mod wechat;
@@ -199,6 +200,8 @@ pub async fn open_app(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Res
         cache,
         wechat,
         hashing,
+        // No SMS provider is wired yet: OTPs are kept in memory (tests read them there).
+        otp_sender: Arc::new(crate::otp::MemoryOtpSender::default()),
     })
 }
 

@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod keys;
+pub mod merges;
 pub mod org;
+pub mod otps;
 pub mod partners;
 pub mod sessions;
 pub mod staff;
@@ -76,4 +78,13 @@ pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// ` FOR UPDATE` on Postgres; nothing on SQLite, where `begin_write` already holds the
+/// database write lock.
+pub(crate) fn for_update(conn: &impl ConnectionTrait) -> &'static str {
+    match conn.get_database_backend() {
+        sea_orm::DbBackend::Postgres => " FOR UPDATE",
+        _ => "",
+    }
 }

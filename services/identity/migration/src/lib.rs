@@ -17,6 +17,7 @@ mod m20250801_000008_audit;
 mod m20250802_000009_org_stores;
 mod m20250803_000010_partner_clients;
 mod m20250803_000011_staff_admin;
+mod m20250804_000012_phone_merge;
 
 /// The identity service's migrator.
 #[derive(Debug)]
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250802_000009_org_stores::Migration));
         all.push(Box::new(m20250803_000010_partner_clients::Migration));
         all.push(Box::new(m20250803_000011_staff_admin::Migration));
+        all.push(Box::new(m20250804_000012_phone_merge::Migration));
         all
     }
 }

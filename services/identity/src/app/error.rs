@@ -58,6 +58,18 @@ pub enum AppError {
         /// ErrorInfo metadata (e.g. `retry_after_seconds`).
         meta: BTreeMap<String, String>,
     },
+    /// A wrong OTP (UNAUTHENTICATED OTP_INVALID with `attempts_left`).
+    #[error("otp invalid")]
+    OtpInvalid {
+        /// Attempts left before the OTP is void.
+        attempts_left: i32,
+    },
+    /// The named user was merged into another (FAILED_PRECONDITION USER_MERGED).
+    #[error("user merged")]
+    UserMerged {
+        /// The user it was merged into.
+        kept_user_id: String,
+    },
     /// A dependency (WeChat, database) is down.
     #[error("unavailable ({0})")]
     Unavailable(&'static str),

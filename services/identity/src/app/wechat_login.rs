@@ -58,6 +58,69 @@ impl App {
         ))
     }
 
+    /// BindPhoneWithWeChat: exchanges the getPhoneNumber code (app access token from the
+    /// cache) and binds the number to the caller (see `phone_bind`). `app_id` empty → the app
+    /// of the caller's session; an app of another tenant is APP_NOT_FOUND.
+    #[tracing::instrument(skip_all)]
+    pub async fn bind_phone_with_wechat(
+        &self,
+        tenant: &str,
+        user_id: &str,
+        sid: Option<&str>,
+        app_id: &str,
+        code: &str,
+        client: &ClientInfo,
+    ) -> Result<super::phone_bind::Binding, AppError> {
+        let app_id = if app_id.is_empty() {
+            match sid {
+                Some(sid) => self
+                    .session(sid)
+                    .await?
+                    .map(|s| s.app_id)
+                    .unwrap_or_default(),
+                None => String::new(),
+            }
+        } else {
+            app_id.to_owned()
+        };
+        if app_id.is_empty() {
+            return Err(AppError::invalid(
+                "app_id",
+                "is required (no app on the session)",
+            ));
+        }
+        let resolved = self.resolve_app(&app_id).await?;
+        if resolved.tenant.id != tenant || resolved.app.kind != "MINI_PROGRAM" {
+            return Err(AppError::NotFound("APP_NOT_FOUND"));
+        }
+        let sealed = resolved
+            .app
+            .secret_enc
+            .as_ref()
+            .ok_or(AppError::FailedPrecondition("APP_DISABLED"))?;
+        let secret = String::from_utf8(self.sealer.open(sealed)?)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let phone = match self.wechat.phone_number(&app_id, &secret, code).await {
+            Ok(phone) => phone,
+            Err(WeChatError::Code(40029 | 40163 | 47001)) => {
+                return Err(AppError::Unauthenticated("WECHAT_PHONE_CODE_INVALID"));
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "getuserphonenumber failed");
+                return Err(AppError::Unavailable("WECHAT_UNAVAILABLE"));
+            }
+        };
+        self.bind_phone(super::phone_bind::BindRequest {
+            tenant,
+            user_id,
+            phone: &phone.e164,
+            method: "wechat_phone_code",
+            app_id: &app_id,
+            client,
+        })
+        .await
+    }
+
     /// One attempt; `None` when a concurrent login linked the identity first (retry reads it).
     async fn try_login(
         &self,
@@ -85,6 +148,7 @@ impl App {
                     tenant_id: tenant.to_owned(),
                     status: "ACTIVE".into(),
                     phone: None,
+                    merged_into: None,
                     created_at: now,
                     updated_at: now,
                 };

@@ -51,6 +51,16 @@ impl From<AppError> for Status {
                     .meta("locked_until", until)
                     .into()
             }
+            AppError::OtpInvalid { attempts_left } => {
+                Failure::new(Code::Unauthenticated, DOMAIN, "OTP_INVALID")
+                    .meta("attempts_left", attempts_left.to_string())
+                    .into()
+            }
+            AppError::UserMerged { kept_user_id } => {
+                Failure::new(Code::FailedPrecondition, DOMAIN, "USER_MERGED")
+                    .meta("kept_user_id", kept_user_id)
+                    .into()
+            }
             AppError::Unauthenticated(reason) => fail(Code::Unauthenticated, reason),
             AppError::PermissionDenied(reason) => fail(Code::PermissionDenied, reason),
             AppError::ResourceExhausted { reason, meta } => {

@@ -16,6 +16,8 @@ pub struct UserRow {
     pub status: String,
     /// Bound phone.
     pub phone: Option<String>,
+    /// The kept user, when MERGED.
+    pub merged_into: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Updated.
@@ -33,7 +35,7 @@ pub async fn find_by_identity(
 ) -> Result<Option<UserRow>, DbErr> {
     one(
         conn,
-        "SELECT u.id, u.tenant_id, u.status, u.phone, u.created_at, u.updated_at \
+        "SELECT u.id, u.tenant_id, u.status, u.phone, u.merged_into, u.created_at, u.updated_at \
          FROM identity_user_identities i JOIN identity_users u ON u.id = i.user_id \
          WHERE i.tenant_id = $1 AND i.kind = $2 AND i.scope = $3 AND i.value = $4",
         vec![text(tenant), text(kind), text(scope), text(value)],
@@ -51,7 +53,7 @@ pub async fn get(
 ) -> Result<Option<UserRow>, DbErr> {
     one(
         conn,
-        "SELECT id, tenant_id, status, phone, created_at, updated_at FROM identity_users \
+        "SELECT id, tenant_id, status, phone, merged_into, created_at, updated_at FROM identity_users \
          WHERE tenant_id = $1 AND id = $2",
         vec![text(tenant), text(id)],
     )
@@ -105,12 +107,13 @@ pub async fn link(
     Ok(())
 }
 
-fn decode(row: &sea_orm::QueryResult) -> Result<UserRow, DbErr> {
+pub(crate) fn decode(row: &sea_orm::QueryResult) -> Result<UserRow, DbErr> {
     Ok(UserRow {
         id: row.try_get("", "id")?,
         tenant_id: row.try_get("", "tenant_id")?,
         status: row.try_get("", "status")?,
         phone: row.try_get("", "phone")?,
+        merged_into: row.try_get("", "merged_into")?,
         created_at: row.try_get("", "created_at")?,
         updated_at: row.try_get("", "updated_at")?,
     })

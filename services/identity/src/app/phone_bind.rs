@@ -1,0 +1,300 @@
+//! Phone binding and the merge of two users who turn out to be one person.
+//!
+//! Concurrency: the phone identity is unique per (tenant, 'PHONE', '', value), and every change
+//! of a user's identities happens under that user's row lock (`SELECT … FOR UPDATE`, taken in id
+//! order so two binders never deadlock). A bind reads the phone's owner, locks caller + owner,
+//! re-reads the owner and retries when it changed; a lost insert race (unique violation) also
+//! retries. The loser of a merge race finds itself MERGED (USER_MERGED) or the phone already
+//! its own (no-op), so there is exactly one merge per pair and a phone has one owner.
+
+use std::collections::BTreeMap;
+
+use siyu_core::PrincipalKind;
+
+use super::sessions::{Issued, NewSession};
+use super::{App, AppError, ClientInfo};
+use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::merges::{self as repo, IdentityRow, MergeRow};
+use crate::repo::users::{self as users_repo, UserRow};
+
+/// A merge that a binding caused.
+#[derive(Debug, Clone)]
+pub struct Merged {
+    /// The record.
+    pub row: MergeRow,
+    /// The identities moved to the kept user.
+    pub moved: Vec<IdentityRow>,
+}
+
+/// The outcome of a phone binding.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    /// The user now owning the phone (the kept user after a merge).
+    pub user: UserRow,
+    /// The merge, when binding merged two users.
+    pub merge: Option<Merged>,
+    /// Fresh tokens for the kept user when the caller's user was merged away.
+    pub issued: Option<Issued>,
+}
+
+/// How a binding was verified and for whom.
+#[derive(Debug, Clone, Copy)]
+pub struct BindRequest<'a> {
+    /// Tenant.
+    pub tenant: &'a str,
+    /// The caller's user id.
+    pub user_id: &'a str,
+    /// The verified number, E.164.
+    pub phone: &'a str,
+    /// `wechat_phone_code` or `otp`.
+    pub method: &'static str,
+    /// App of the caller's session (for a new session after a merge).
+    pub app_id: &'a str,
+    /// Client.
+    pub client: &'a ClientInfo,
+}
+
+impl App {
+    /// Binds `req.phone` to the caller, merging with its current owner when there is one.
+    #[tracing::instrument(skip_all, fields(tenant = req.tenant, user = req.user_id))]
+    pub async fn bind_phone(&self, req: BindRequest<'_>) -> Result<Binding, AppError> {
+        for _ in 0..8 {
+            if let Some(done) = self.try_bind(req).await? {
+                return Ok(done);
+            }
+        }
+        Err(AppError::Aborted("CONCURRENT_MODIFICATION"))
+    }
+
+    /// One attempt; `None` when a concurrent binder changed the phone's owner (retry).
+    async fn try_bind(&self, req: BindRequest<'_>) -> Result<Option<Binding>, AppError> {
+        let (tenant, phone) = (req.tenant, req.phone);
+        let now = self.clock.now();
+        let txn = siyu_store::db::begin_write(&self.db).await?;
+        let seen = repo::phone_owner(&txn, tenant, phone).await?;
+        let mut ids = vec![req.user_id];
+        ids.extend(seen.as_deref());
+        let locked = repo::lock_users(&txn, tenant, &ids).await?;
+        let caller = locked
+            .iter()
+            .find(|u| u.id == req.user_id)
+            .cloned()
+            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+        match caller.status.as_str() {
+            "ACTIVE" => {}
+            "MERGED" => {
+                return Err(AppError::UserMerged {
+                    kept_user_id: caller.merged_into.unwrap_or_default(),
+                });
+            }
+            _ => return Err(AppError::PermissionDenied("USER_BLOCKED")),
+        }
+        let owner = repo::phone_owner(&txn, tenant, phone).await?;
+        if owner != seen {
+            txn.rollback().await?;
+            return Ok(None);
+        }
+        let actor = ("consumer", req.user_id);
+        let Some(owner) = owner else {
+            let replaced = repo::unlink_phones(&txn, tenant, &caller.id).await? > 0;
+            if let Err(err) =
+                users_repo::link(&txn, tenant, &caller.id, "PHONE", "", phone, now).await
+            {
+                if crate::repo::is_unique_violation(&err) {
+                    txn.rollback().await?;
+                    return Ok(None);
+                }
+                return Err(err.into());
+            }
+            repo::set_phone(&txn, tenant, &caller.id, Some(phone), now).await?;
+            self.phone_bound(&txn, &req, &caller.id, replaced, actor)
+                .await?;
+            txn.commit().await?;
+            let user = UserRow {
+                phone: Some(phone.to_owned()),
+                updated_at: now,
+                ..caller
+            };
+            return Ok(Some(Binding {
+                user,
+                merge: None,
+                issued: None,
+            }));
+        };
+        if owner == caller.id {
+            txn.commit().await?;
+            return Ok(Some(Binding {
+                user: caller,
+                merge: None,
+                issued: None,
+            }));
+        }
+        let other = locked
+            .iter()
+            .find(|u| u.id == owner)
+            .cloned()
+            .ok_or_else(|| AppError::Internal("phone owner vanished under lock".into()))?;
+        if other.status != "ACTIVE" {
+            // A blocked owner: merging would unblock or hide it; customer service decides.
+            return Err(AppError::FailedPrecondition("MERGE_CONFLICT"));
+        }
+        let (kept, merged) = if (other.created_at, &other.id) < (caller.created_at, &caller.id) {
+            (other, caller)
+        } else {
+            (caller, other)
+        };
+        let merged_ids = repo::identities_of(&txn, tenant, &merged.id).await?;
+        let kept_ids = repo::identities_of(&txn, tenant, &kept.id).await?;
+        check_mergeable(&kept_ids, &merged_ids)?;
+        // The number being bound wins: the caller's previous number (whichever side it is on)
+        // is unlinked, the bound one ends on the kept user.
+        let replaced = if kept.id == req.user_id {
+            repo::unlink_phones(&txn, tenant, &kept.id).await? > 0
+        } else {
+            repo::unlink_phones(&txn, tenant, &merged.id).await?;
+            false
+        };
+        let mut moved = Vec::new();
+        for identity in merged_ids {
+            if identity.kind == "PHONE" && identity.value != phone {
+                continue;
+            }
+            repo::move_identity(&txn, tenant, &identity.id, &kept.id).await?;
+            moved.push(identity);
+        }
+        if repo::mark_merged(&txn, tenant, &merged.id, &kept.id, now).await? != 1 {
+            return Err(AppError::Internal("merged user changed under lock".into()));
+        }
+        repo::set_phone(&txn, tenant, &kept.id, Some(phone), now).await?;
+        let row = MergeRow {
+            id: siyu_core::id::new_string(),
+            tenant_id: tenant.to_owned(),
+            kept_user_id: kept.id.clone(),
+            merged_user_id: merged.id.clone(),
+            moved: serde_json::to_string(&moved.iter().map(|i| &i.id).collect::<Vec<_>>())
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+            reason: "phone_bind".into(),
+            actor: format!("user:{}", req.user_id),
+            created_at: now,
+        };
+        repo::insert_merge(&txn, &row).await?;
+        let mut details = BTreeMap::new();
+        details.insert("merge_id".to_owned(), row.id.clone());
+        details.insert("merged_user_id".to_owned(), merged.id.clone());
+        details.insert("moved".to_owned(), moved.len().to_string());
+        audit_repo::append(
+            &txn,
+            tenant,
+            NewEntry {
+                kind: "USERS_MERGED",
+                outcome: "SUCCESS",
+                actor_kind: actor.0.into(),
+                actor_id: actor.1.into(),
+                target_kind: "user".into(),
+                target_id: kept.id.clone(),
+                details,
+            },
+            now,
+        )
+        .await?;
+        let kinds = moved
+            .iter()
+            .map(|i| event_kind(&i.kind).to_owned())
+            .collect();
+        crate::events::users_merged(&txn, &row, kinds).await?;
+        self.phone_bound(&txn, &req, &kept.id, replaced, actor)
+            .await?;
+        self.revoke_subject_sessions(&txn, tenant, actor, &merged.id, None, "user_merged")
+            .await?;
+        let issued = if merged.id == req.user_id {
+            let session = NewSession {
+                tenant,
+                kind: PrincipalKind::Consumer,
+                subject: &kept.id,
+                login_method: "merge",
+                app_id: req.app_id,
+                client: req.client,
+            };
+            Some(self.start_session(&txn, session).await?)
+        } else {
+            None
+        };
+        txn.commit().await?;
+        let user = UserRow {
+            phone: Some(phone.to_owned()),
+            updated_at: now,
+            ..kept
+        };
+        Ok(Some(Binding {
+            user,
+            merge: Some(Merged { row, moved }),
+            issued,
+        }))
+    }
+
+    /// Audits PHONE_BOUND and publishes UserPhoneBound.
+    async fn phone_bound(
+        &self,
+        txn: &impl sea_orm::ConnectionTrait,
+        req: &BindRequest<'_>,
+        user_id: &str,
+        replaced: bool,
+        actor: (&str, &str),
+    ) -> Result<(), AppError> {
+        let now = self.clock.now();
+        let details = [("method".to_owned(), req.method.to_owned())]
+            .into_iter()
+            .collect();
+        audit_repo::append(
+            txn,
+            req.tenant,
+            NewEntry {
+                kind: "PHONE_BOUND",
+                outcome: "SUCCESS",
+                actor_kind: actor.0.into(),
+                actor_id: actor.1.into(),
+                target_kind: "user".into(),
+                target_id: user_id.to_owned(),
+                details,
+            },
+            now,
+        )
+        .await?;
+        let payload = siyu_proto::events::v1::UserPhoneBound {
+            user_id: user_id.to_owned(),
+            phone: req.phone.to_owned(),
+            replaced_previous: replaced,
+            method: req.method.to_owned(),
+            bound_at: Some(crate::events::timestamp(now)),
+        };
+        crate::events::user_phone_bound(txn, req.tenant, payload, now).await
+    }
+}
+
+/// MERGE_CONFLICT when both users hold different identities of a single-valued kind in the
+/// same scope (two openids of one app, two unionids, two card numbers): not one person.
+/// Phones are not compared: the number being bound replaces the caller's previous one.
+fn check_mergeable(kept: &[IdentityRow], merged: &[IdentityRow]) -> Result<(), AppError> {
+    let clash = merged.iter().any(|m| {
+        m.kind != "PHONE"
+            && kept
+                .iter()
+                .any(|k| k.kind == m.kind && k.scope == m.scope && k.value != m.value)
+    });
+    if clash {
+        Err(AppError::FailedPrecondition("MERGE_CONFLICT"))
+    } else {
+        Ok(())
+    }
+}
+
+/// The event's spelling of an identity kind.
+pub fn event_kind(kind: &str) -> &'static str {
+    match kind {
+        "OPENID" => "wechat_openid",
+        "UNIONID" => "wechat_unionid",
+        "PHONE" => "phone",
+        "WECOM" => "wecom_external_user_id",
+        _ => "member_card_no",
+    }
+}
