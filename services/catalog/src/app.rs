@@ -25,6 +25,7 @@ pub mod products;
 pub mod reservations;
 pub mod stock;
 pub mod storefront;
+pub mod sync;
 
 /// Absurd quantities are refused at the edge: no SKU moves a million units in one line.
 pub const MAX_QUANTITY: i32 = 1_000_000;

@@ -24,6 +24,14 @@ pub mod locations;
 pub mod price;
 pub mod storefront;
 
+/// What every handler returns.
+pub type R<T> = Result<tonic::Response<T>, Status>;
+
+/// Maps an app error at a `map_err` call site (the mapping itself is `grpc/error.rs`).
+pub fn err(e: AppError) -> Status {
+    e.into()
+}
+
 /// The future a mutation returns, borrowing the transaction it runs in.
 pub type TxFuture<'c, R> = Pin<Box<dyn Future<Output = Result<R, AppError>> + Send + 'c>>;
 

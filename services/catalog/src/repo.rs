@@ -19,6 +19,7 @@ pub mod reservations;
 pub mod search;
 pub mod skus;
 pub mod stock;
+pub mod syncs;
 
 /// A statement for `conn`'s backend.
 pub(crate) fn stmt(

@@ -11,6 +11,7 @@ mod m20250701_000001_catalog_skus;
 mod m20250701_000002_inventory;
 mod m20250701_000003_reservations;
 mod m20250702_000001_catalog;
+mod m20250703_000001_stock_syncs;
 
 /// The catalog migrator.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250701_000002_inventory::Migration));
         all.push(Box::new(m20250701_000003_reservations::Migration));
         all.push(Box::new(m20250702_000001_catalog::Migration));
+        all.push(Box::new(m20250703_000001_stock_syncs::Migration));
         all
     }
 }

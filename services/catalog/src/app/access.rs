@@ -80,6 +80,18 @@ pub fn catalog_admin(ctx: &Ctx, scope: Option<&str>) -> Result<(), AppError> {
     }
 }
 
+/// SyncStock: partners with inventory.write, or staff holding tenant_admin (a sync overwrites
+/// counts tenant-wide, so no narrower role will do).
+pub fn stock_sync(ctx: &Ctx) -> Result<(), AppError> {
+    match kind(ctx) {
+        PrincipalKind::Staff if ctx.principal.has_role("tenant_admin") => Ok(()),
+        PrincipalKind::Partner => siyu_auth::require_scope(ctx, "inventory.write").map_err(denied),
+        _ => Err(AppError::PermissionDenied(
+            "needs partner inventory.write or tenant_admin".into(),
+        )),
+    }
+}
+
 /// Storefront readers: consumers (and the gateway's anonymous guests), staff, services, and
 /// partners with catalog.read.
 pub fn shopper(ctx: &Ctx) -> Result<(), AppError> {

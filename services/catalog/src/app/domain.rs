@@ -86,7 +86,7 @@ pub struct Location {
 }
 
 /// A stock row as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StockLevel {
     /// The SKU.
     pub sku_id: Uuid,

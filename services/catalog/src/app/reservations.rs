@@ -10,17 +10,18 @@
 use std::collections::HashMap;
 
 use sea_orm::ConnectionTrait;
-use siyu_core::{Ctx, PrincipalKind, TenantId};
+use siyu_core::{Ctx, PrincipalKind};
 use uuid::Uuid;
 
 use super::allocation::{self, Policy, Target};
-use super::domain::{
-    Location, Movement, MovementKind, Reservation, ReservationLine, ReservationStatus,
-};
+use super::domain::{Location, Reservation, ReservationLine, ReservationStatus};
 use super::locations::load;
 use super::stock::require_skus;
 use super::{App, AppError, access};
 use crate::repo;
+
+mod returns;
+mod settle;
 
 /// How often allocation is re-planned when a concurrent order took the planned stock.
 const PLAN_ATTEMPTS: usize = 3;
@@ -202,205 +203,5 @@ impl App {
             }
         }
         Ok(reservation)
-    }
-
-    /// ConfirmReservation (and OrderPaid): on_hand and reserved drop, SALE movements.
-    #[tracing::instrument(skip_all, fields(%tenant, %order_id))]
-    pub async fn confirm(
-        &self,
-        conn: &impl ConnectionTrait,
-        tenant: TenantId,
-        order_id: Uuid,
-        operator: &str,
-    ) -> Result<Reservation, AppError> {
-        let mut r = repo::reservations::by_order(conn, tenant, order_id, false)
-            .await?
-            .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
-        let now_ms = self.now_ms();
-        if !repo::reservations::close_if_held(conn, r.id, ReservationStatus::Confirmed, "", now_ms)
-            .await?
-        {
-            // Lost the race or not HELD: answer from the committed state.
-            let r = repo::reservations::by_order(conn, tenant, order_id, false)
-                .await?
-                .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
-            return match r.status {
-                ReservationStatus::Confirmed => Ok(r),
-                ReservationStatus::Released => Err(AppError::Precondition("RESERVATION_RELEASED")),
-                ReservationStatus::Expired => Err(AppError::Precondition("RESERVATION_EXPIRED")),
-                ReservationStatus::Held => {
-                    Err(AppError::Unavailable("reservation busy, retry".into()))
-                }
-            };
-        }
-        let mut movements = Vec::with_capacity(r.lines.len());
-        let mut sorted = r.lines.clone();
-        sorted.sort_by_key(|l| (l.sku_id, l.location_id));
-        for l in &sorted {
-            let level = repo::stock::consume_reserved(
-                conn,
-                tenant,
-                l.sku_id,
-                l.location_id,
-                l.quantity,
-                now_ms,
-            )
-            .await?
-            .ok_or_else(|| AppError::Internal("reserved stock missing on confirm".into()))?;
-            let mut m = Movement::new(MovementKind::Sale, &level, -l.quantity, operator, now_ms);
-            m.order_id = order_id.to_string();
-            movements.push(m);
-        }
-        repo::movements::insert_many(conn, tenant, &movements).await?;
-        r.status = ReservationStatus::Confirmed;
-        r.closed_at_ms = Some(now_ms);
-        Ok(r)
-    }
-
-    /// ReleaseReservation (and OrderCancelled) or expiry: reserved drops.
-    #[tracing::instrument(skip_all, fields(%tenant, %order_id))]
-    pub async fn release(
-        &self,
-        conn: &impl ConnectionTrait,
-        tenant: TenantId,
-        order_id: Uuid,
-        reason: &str,
-    ) -> Result<Option<Reservation>, AppError> {
-        let Some(r) = repo::reservations::by_order(conn, tenant, order_id, false).await? else {
-            return Ok(None);
-        };
-        let (r, _) = self
-            .close(conn, tenant, r, ReservationStatus::Released, reason)
-            .await?;
-        Ok(Some(r))
-    }
-
-    /// HELD → Released/Expired exactly once, giving the held units back; `true` when this call
-    /// made the transition (`false`: it was already closed, the current state is returned).
-    pub(crate) async fn close(
-        &self,
-        conn: &impl ConnectionTrait,
-        tenant: TenantId,
-        mut r: Reservation,
-        to: ReservationStatus,
-        reason: &str,
-    ) -> Result<(Reservation, bool), AppError> {
-        let now = self.clock.now();
-        let now_ms = now.timestamp_millis();
-        if !repo::reservations::close_if_held(conn, r.id, to, reason, now_ms).await? {
-            let (_, current) = repo::reservations::by_id(conn, r.id)
-                .await?
-                .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
-            return match current.status {
-                ReservationStatus::Confirmed if to == ReservationStatus::Released => {
-                    Err(AppError::Precondition("RESERVATION_CONFIRMED"))
-                }
-                ReservationStatus::Held => {
-                    Err(AppError::Unavailable("reservation busy, retry".into()))
-                }
-                _ => Ok((current, false)),
-            };
-        }
-        let mut sorted = r.lines.clone();
-        sorted.sort_by_key(|l| (l.sku_id, l.location_id));
-        let locs: Vec<Uuid> = sorted.iter().map(|l| l.location_id).collect();
-        let locations = repo::locations::get_many(conn, tenant, &locs).await?;
-        for l in &sorted {
-            let level =
-                repo::stock::unreserve(conn, tenant, l.sku_id, l.location_id, l.quantity, now_ms)
-                    .await?
-                    .ok_or_else(|| {
-                        AppError::Internal("reserved stock missing on release".into())
-                    })?;
-            if let Some(loc) = locations.iter().find(|x| x.id == l.location_id) {
-                super::lowstock::after_change(conn, tenant, loc, &level, now).await?;
-            }
-        }
-        r.status = to;
-        r.closed_at_ms = Some(now_ms);
-        r.release_reason = reason.to_owned();
-        Ok((r, true))
-    }
-
-    /// GetReservation.
-    pub async fn get_reservation(
-        &self,
-        ctx: &Ctx,
-        order_id: Uuid,
-    ) -> Result<Reservation, AppError> {
-        let r = repo::reservations::by_order(&self.db, ctx.tenant, order_id, false)
-            .await?
-            .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
-        match ctx.principal.kind {
-            PrincipalKind::Service => Ok(r),
-            PrincipalKind::Staff => {
-                let locs: Vec<Uuid> = r.lines.iter().map(|l| l.location_id).collect();
-                for l in repo::locations::get_many(&self.db, ctx.tenant, &locs).await? {
-                    access::on_location(ctx, access::STOCK_READ, None, &l)?;
-                }
-                Ok(r)
-            }
-            _ => Err(AppError::PermissionDenied("services and staff only".into())),
-        }
-    }
-
-    /// RestockReturn: RETURN movements, never more than sold per SKU, once per (order, refund).
-    #[tracing::instrument(skip_all, fields(%tenant, %order_id))]
-    pub async fn restock(
-        &self,
-        conn: &impl ConnectionTrait,
-        tenant: TenantId,
-        order_id: Uuid,
-        refund_id: &str,
-        lines: Vec<(Uuid, i32, Option<Uuid>)>,
-        operator: &str,
-    ) -> Result<Vec<Movement>, AppError> {
-        let r = repo::reservations::by_order(conn, tenant, order_id, false)
-            .await?
-            .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
-        if r.status != ReservationStatus::Confirmed {
-            return Err(AppError::Precondition("RESERVATION_NOT_CONFIRMED"));
-        }
-        let now = self.clock.now();
-        let now_ms = now.timestamp_millis();
-        if !repo::reservations::claim_restock(conn, tenant, order_id, refund_id, now_ms).await? {
-            let f = repo::movements::Filter {
-                order_id: Some(order_id.to_string()),
-                refund_id: Some(refund_id.to_owned()),
-                kinds: vec![MovementKind::Return],
-                ..Default::default()
-            };
-            return repo::movements::list(conn, tenant, &f, None, 1_000).await;
-        }
-        let mut planned = Vec::with_capacity(lines.len());
-        for (sku, qty, loc) in lines {
-            let sold = r
-                .lines
-                .iter()
-                .find(|l| l.sku_id == sku)
-                .ok_or(AppError::Precondition("RESTOCK_EXCEEDS_SOLD"))?;
-            if !repo::reservations::add_restocked(conn, r.id, sku, qty).await? {
-                return Err(AppError::Precondition("RESTOCK_EXCEEDS_SOLD"));
-            }
-            planned.push((sku, loc.unwrap_or(sold.location_id), qty));
-        }
-        planned.sort();
-        let locs: Vec<Uuid> = planned.iter().map(|p| p.1).collect();
-        let locations = repo::locations::get_many(conn, tenant, &locs).await?;
-        let mut out = Vec::with_capacity(planned.len());
-        for (sku, loc, qty) in planned {
-            let location = locations
-                .iter()
-                .find(|l| l.id == loc)
-                .ok_or(AppError::NotFound("LOCATION_NOT_FOUND"))?;
-            let level = repo::stock::add_on_hand(conn, tenant, sku, loc, qty, now_ms).await?;
-            let mut m = Movement::new(MovementKind::Return, &level, qty, operator, now_ms);
-            m.order_id = order_id.to_string();
-            m.refund_id = refund_id.to_owned();
-            out.push(m);
-            super::lowstock::after_change(conn, tenant, location, &level, now).await?;
-        }
-        repo::movements::insert_many(conn, tenant, &out).await?;
-        Ok(out)
     }
 }

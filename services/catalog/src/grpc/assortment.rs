@@ -3,20 +3,14 @@
 use siyu_proto::catalog::v1 as pb;
 use siyu_proto::catalog::v1::assortment_service_server::AssortmentService;
 use siyu_proto::common::v1::PageResponse;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response};
 use uuid::Uuid;
 
-use super::convert::{id, opt_id, page};
-use super::{Handlers, ctx};
+use super::convert::{id, ids, opt_id, page};
+use super::{Handlers, R, ctx, err};
 use crate::app::assortment::Assortment;
 use crate::app::product::StoreMode;
 use crate::app::{AppError, invalid};
-
-type R<T> = Result<Response<T>, Status>;
-
-fn err(e: AppError) -> Status {
-    e.into()
-}
 
 fn assortment_in(field: &str, a: &pb::SkuAssortment, sku: Uuid) -> Result<Assortment, AppError> {
     let mode = StoreMode::from_i32(a.store_mode)
@@ -50,16 +44,6 @@ fn assortment_out(a: &Assortment) -> pb::SkuAssortment {
         store_mode: a.mode as i32,
         store_ids: a.stores.iter().map(ToString::to_string).collect(),
     }
-}
-
-fn sku_ids(field: &str, v: &[String], max: usize) -> Result<Vec<Uuid>, AppError> {
-    if v.is_empty() || v.len() > max {
-        return Err(invalid(field, format!("must hold 1..{max} ids")));
-    }
-    v.iter()
-        .enumerate()
-        .map(|(i, s)| id(&format!("{field}[{i}]"), s))
-        .collect()
 }
 
 #[tonic::async_trait]
@@ -113,7 +97,7 @@ impl AssortmentService for Handlers {
     ) -> R<pb::SetStoreCarriesSkusResponse> {
         let (req, ctx, key, app, c) = self.begin(request)?;
         let store = id("store_id", &req.store_id).map_err(err)?;
-        let mut skus = sku_ids("sku_ids", &req.sku_ids, 500).map_err(err)?;
+        let mut skus = ids("sku_ids", &req.sku_ids, 500).map_err(err)?;
         skus.sort();
         skus.dedup();
         let carries = req.carries;
@@ -133,7 +117,7 @@ impl AssortmentService for Handlers {
         request: Request<pb::GetAssortmentRequest>,
     ) -> R<pb::GetAssortmentResponse> {
         let ctx = ctx(&request)?;
-        let skus = sku_ids("sku_ids", &request.get_ref().sku_ids, 200).map_err(err)?;
+        let skus = ids("sku_ids", &request.get_ref().sku_ids, 200).map_err(err)?;
         let out = self.app.get_assortment(&ctx, &skus).await.map_err(err)?;
         Ok(Response::new(pb::GetAssortmentResponse {
             assortments: out.iter().map(assortment_out).collect(),

@@ -18,6 +18,17 @@ pub fn id(field: &str, value: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(value).map_err(|_| invalid(field, "must be a UUID"))
 }
 
+/// A list of 1..=`max` ids, each named `field[i]` when malformed.
+pub fn ids(field: &str, v: &[String], max: usize) -> Result<Vec<Uuid>, AppError> {
+    if v.is_empty() || v.len() > max {
+        return Err(invalid(field, format!("must hold 1..{max} ids")));
+    }
+    v.iter()
+        .enumerate()
+        .map(|(i, s)| id(&format!("{field}[{i}]"), s))
+        .collect()
+}
+
 /// Parses an optional UUID field (empty = none).
 pub fn opt_id(field: &str, value: &str) -> Result<Option<Uuid>, AppError> {
     if value.is_empty() {

@@ -3,22 +3,16 @@
 use siyu_proto::catalog::v1 as pb;
 use siyu_proto::catalog::v1::price_service_server::PriceService;
 use siyu_proto::common::v1::{Channel as PbChannel, PageResponse};
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response};
 use uuid::Uuid;
 
 use super::catalog_convert::{money_in, money_out, sku_out, tier_prices_in};
-use super::convert::{id, ms, opt_id, page};
-use super::{Handlers, ctx};
+use super::convert::{id, ids, ms, opt_id, page};
+use super::{Handlers, R, ctx, err};
 use crate::app::prices::PricedSku;
 use crate::app::pricing::{Channel, PriceContext};
 use crate::app::{AppError, invalid, rejected};
 use crate::repo::prices::StorePrice;
-
-type R<T> = Result<Response<T>, Status>;
-
-fn err(e: AppError) -> Status {
-    e.into()
-}
 
 /// Proto channel → pricing channel; only the POS is an in-store channel.
 pub fn channel(field: &str, c: i32) -> Result<Channel, AppError> {
@@ -65,16 +59,6 @@ pub fn sku_price_out(p: &PricedSku) -> pb::SkuPrice {
             .collect(),
         barcode: s.barcode.clone(),
     }
-}
-
-fn ids(field: &str, v: &[String], max: usize) -> Result<Vec<Uuid>, AppError> {
-    if v.is_empty() || v.len() > max {
-        return Err(invalid(field, format!("must hold 1..{max} ids")));
-    }
-    v.iter()
-        .enumerate()
-        .map(|(i, s)| id(&format!("{field}[{i}]"), s))
-        .collect()
 }
 
 #[tonic::async_trait]

@@ -9,20 +9,18 @@ use siyu_proto::catalog::v1 as pb;
 use siyu_proto::catalog::v1::storefront_service_server::StorefrontService;
 use siyu_proto::common::v1 as common;
 use siyu_store::idempotency::request_hash;
-use tonic::{Request, Response, Status};
+use tonic::{Request, Response};
 
 use super::catalog_convert::{money_out, product_out};
 use super::convert::{geo, id, location_out, opt_id, page};
 use super::price::{bps, channel, sku_price_out};
-use super::{Handlers, ctx};
+use super::{Handlers, R, ctx, err};
 use crate::app::product::normalize;
 use crate::app::storefront::Shop;
 use crate::app::storefront::nearby::{Nearby, NearbyCursor};
 use crate::app::storefront::search::{Search, Sort, Summary};
 use crate::app::{AppError, MAX_QUANTITY, invalid};
 use crate::repo::search::Hit;
-
-type R<T> = Result<Response<T>, Status>;
 
 /// Longest keyword query, in characters.
 pub const MAX_QUERY_CHARS: usize = 50;
@@ -32,10 +30,6 @@ pub const MAX_SEARCH_PAGE: usize = 50;
 pub const DEFAULT_RADIUS_M: i32 = 20_000;
 /// Largest radius, metres.
 pub const MAX_RADIUS_M: i32 = 100_000;
-
-fn err(e: AppError) -> Status {
-    e.into()
-}
 
 /// The list name a page token is bound to: the method plus a hash of the request without its
 /// page.

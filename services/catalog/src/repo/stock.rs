@@ -43,6 +43,25 @@ async fn one(
         .transpose()
 }
 
+/// One conditional change of a pair with `$4` = qty: `UPDATE … SET {set} WHERE key AND {cond}
+/// RETURNING`; `None` when the condition did not hold (or the row does not exist).
+async fn conditional(
+    conn: &impl ConnectionTrait,
+    [tenant, sku, loc]: [Uuid; 3],
+    set: &str,
+    cond: &str,
+    qty: i32,
+    now_ms: i64,
+) -> Result<Option<StockLevel>, AppError> {
+    let sql = format!(
+        "UPDATE inv_stock SET {set}, version = version + 1, updated_at_ms = $5 \
+         WHERE tenant = $1 AND sku_id = $2 AND location_id = $3 AND {cond} RETURNING {RET}"
+    );
+    let mut v = key(TenantId(tenant), sku, loc).to_vec();
+    v.extend([qty.into(), now_ms.into()]);
+    one(conn, &sql, v).await
+}
+
 /// on_hand += qty (receive, return, transfer in), creating the row when needed.
 #[tracing::instrument(skip_all, fields(%sku, %loc, qty))]
 pub async fn add_on_hand(
@@ -76,14 +95,15 @@ pub async fn try_reserve(
     qty: i32,
     now_ms: i64,
 ) -> Result<Option<StockLevel>, AppError> {
-    let sql = format!(
-        "UPDATE inv_stock SET reserved = reserved + $4, version = version + 1, updated_at_ms = $5 \
-         WHERE tenant = $1 AND sku_id = $2 AND location_id = $3 AND on_hand - reserved >= $4 \
-         RETURNING {RET}"
-    );
-    let mut v = key(tenant, sku, loc).to_vec();
-    v.extend([qty.into(), now_ms.into()]);
-    one(conn, &sql, v).await
+    conditional(
+        conn,
+        [tenant.0, sku, loc],
+        "reserved = reserved + $4",
+        "on_hand - reserved >= $4",
+        qty,
+        now_ms,
+    )
+    .await
 }
 
 /// on_hand −= qty and reserved −= qty (a confirmed sale); `None` if fewer are reserved.
@@ -96,15 +116,15 @@ pub async fn consume_reserved(
     qty: i32,
     now_ms: i64,
 ) -> Result<Option<StockLevel>, AppError> {
-    let sql = format!(
-        "UPDATE inv_stock SET on_hand = on_hand - $4, reserved = reserved - $4, \
-         version = version + 1, updated_at_ms = $5 \
-         WHERE tenant = $1 AND sku_id = $2 AND location_id = $3 AND reserved >= $4 \
-         RETURNING {RET}"
-    );
-    let mut v = key(tenant, sku, loc).to_vec();
-    v.extend([qty.into(), now_ms.into()]);
-    one(conn, &sql, v).await
+    conditional(
+        conn,
+        [tenant.0, sku, loc],
+        "on_hand = on_hand - $4, reserved = reserved - $4",
+        "reserved >= $4",
+        qty,
+        now_ms,
+    )
+    .await
 }
 
 /// reserved −= qty (release); `None` if fewer are reserved.
@@ -117,14 +137,15 @@ pub async fn unreserve(
     qty: i32,
     now_ms: i64,
 ) -> Result<Option<StockLevel>, AppError> {
-    let sql = format!(
-        "UPDATE inv_stock SET reserved = reserved - $4, version = version + 1, updated_at_ms = $5 \
-         WHERE tenant = $1 AND sku_id = $2 AND location_id = $3 AND reserved >= $4 \
-         RETURNING {RET}"
-    );
-    let mut v = key(tenant, sku, loc).to_vec();
-    v.extend([qty.into(), now_ms.into()]);
-    one(conn, &sql, v).await
+    conditional(
+        conn,
+        [tenant.0, sku, loc],
+        "reserved = reserved - $4",
+        "reserved >= $4",
+        qty,
+        now_ms,
+    )
+    .await
 }
 
 /// The row, created empty if missing, locked for the rest of the transaction on Postgres

@@ -227,6 +227,14 @@ pub fn with<T>(msg: T, token: &str) -> tonic::Request<T> {
     r
 }
 
+/// The first BadRequest field violation of an INVALID_ARGUMENT status ("" when none).
+pub fn field(s: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    s.get_details_bad_request()
+        .and_then(|b| b.field_violations.first().map(|v| v.field.clone()))
+        .unwrap_or_default()
+}
+
 pub fn reason(s: &tonic::Status) -> String {
     use tonic_types::StatusExt;
     s.get_details_error_info()

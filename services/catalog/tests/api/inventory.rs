@@ -421,9 +421,15 @@ async fn bad_locations_and_coordinates_are_refused() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    let unimplemented = h
+    let err = h
         .client()
         .sync_stock(with(pb::SyncStockRequest::default(), &t.admin))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    let unimplemented = h
+        .client()
+        .get_transfer(with(pb::GetTransferRequest::default(), &t.admin))
         .await
         .unwrap_err();
     assert_eq!(unimplemented.code(), Code::Unimplemented);

@@ -7,7 +7,7 @@ use siyu_proto::catalog::v1 as pb;
 use tonic::Code;
 use uuid::Uuid;
 
-use crate::harness::{H, Tenant, reason, with};
+use crate::harness::{H, Tenant, field, reason, with};
 
 fn update(id: Uuid, l: pb::Location, paths: &[&str]) -> pb::UpdateLocationRequest {
     pb::UpdateLocationRequest {
@@ -19,13 +19,6 @@ fn update(id: Uuid, l: pb::Location, paths: &[&str]) -> pb::UpdateLocationReques
             paths: paths.iter().map(|p| (*p).to_owned()).collect(),
         }),
     }
-}
-
-fn field(s: &tonic::Status) -> String {
-    use tonic_types::StatusExt;
-    s.get_details_bad_request()
-        .and_then(|b| b.field_violations.first().map(|v| v.field.clone()))
-        .unwrap_or_default()
 }
 
 #[tokio::test]

@@ -15,3 +15,4 @@ mod locations;
 mod pricing;
 mod reservations;
 mod storefront;
+mod sync;

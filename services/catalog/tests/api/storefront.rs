@@ -11,17 +11,10 @@ use siyu_proto::common::v1::{GeoPoint, PageRequest};
 use tonic::Code;
 use tonic::transport::Channel;
 
-use crate::harness::{H, Tenant, cny, product_msg, reason, with};
+use crate::harness::{H, Tenant, cny, field, product_msg, reason, with};
 
 fn shop(h: &H) -> StorefrontServiceClient<Channel> {
     StorefrontServiceClient::new(h.channel.clone())
-}
-
-fn field(s: &tonic::Status) -> String {
-    use tonic_types::StatusExt;
-    s.get_details_bad_request()
-        .and_then(|b| b.field_violations.first().map(|v| v.field.clone()))
-        .unwrap_or_default()
 }
 
 /// A catalogue: products (title, [(colour, price)]) published in `category`.
