@@ -84,11 +84,7 @@ impl CatalogFixture {
 
     async fn start_on(config: &CatalogConfig, db_name: &str) -> anyhow::Result<Self> {
         let url = with_database(&config.database_url, db_name)?;
-        let mut opts = ConnectOptions::new(url.clone());
-        opts.max_connections(4)
-            .connect_timeout(Duration::from_secs(10))
-            .sqlx_logging(false);
-        let db = Database::connect(opts).await.context("scratch database")?;
+        let db = scratch_pool(&url, 4).await?;
         siyu_store::db::migrate::<siyu_catalog_migration::Migrator>(&db)
             .await
             .context("catalog migrations")?;
@@ -276,7 +272,17 @@ impl Drop for CatalogFixture {
     }
 }
 
-async fn admin_connection(url: &str) -> anyhow::Result<DatabaseConnection> {
+/// loadgen's own small pool on a scratch database (seeding and checks).
+pub(crate) async fn scratch_pool(url: &str, size: u32) -> anyhow::Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(url.to_owned());
+    opts.max_connections(size)
+        .connect_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    Database::connect(opts).await.context("scratch database")
+}
+
+/// A one-connection pool on the server's maintenance database (CREATE/DROP DATABASE).
+pub(crate) async fn admin_connection(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut opts = ConnectOptions::new(url.to_owned());
     opts.max_connections(1)
         .connect_timeout(Duration::from_secs(10))
@@ -286,8 +292,9 @@ async fn admin_connection(url: &str) -> anyhow::Result<DatabaseConnection> {
         .with_context(|| format!("connecting to {}", redact(url)))
 }
 
-async fn drop_database(url: &str, name: &str) -> anyhow::Result<()> {
-    if !name.starts_with("loadgen_catalog_") {
+/// Drops a scratch database `WITH (FORCE)`; refuses any name that is not loadgen's.
+pub(crate) async fn drop_database(url: &str, name: &str) -> anyhow::Result<()> {
+    if !(name.starts_with("loadgen_catalog_") || name.starts_with(crate::platform::DB_PREFIX)) {
         bail!("refusing to drop {name}");
     }
     let admin = admin_connection(url).await?;

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod echo;
 pub mod histogram;
 pub mod options;
+pub mod platform;
 pub mod registry;
 pub mod report;
 pub mod runner;

@@ -4,7 +4,10 @@
 use anyhow::bail;
 
 use crate::scenario::ScenarioSpec;
-use crate::scenarios::{catalog_reserve, catalog_reserve_hot, grpc_echo, pg_insert, token_verify};
+use crate::scenarios::{
+    catalog_reserve, catalog_reserve_hot, gateway_hop, grpc_echo, pg_insert,
+    product_detail_gateway, refresh_rotation, token_verify, wechat_login_gateway,
+};
 
 /// All registered scenarios, references first.
 pub fn all() -> &'static [ScenarioSpec] {
@@ -14,6 +17,10 @@ pub fn all() -> &'static [ScenarioSpec] {
         token_verify::SPEC,
         catalog_reserve::SPEC,
         catalog_reserve_hot::SPEC,
+        gateway_hop::SPEC,
+        refresh_rotation::SPEC,
+        wechat_login_gateway::SPEC,
+        product_detail_gateway::SPEC,
     ];
     ALL
 }

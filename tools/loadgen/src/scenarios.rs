@@ -2,6 +2,10 @@
 
 pub mod catalog_reserve;
 pub mod catalog_reserve_hot;
+pub mod gateway_hop;
 pub mod grpc_echo;
 pub mod pg_insert;
+pub mod product_detail_gateway;
+pub mod refresh_rotation;
 pub mod token_verify;
+pub mod wechat_login_gateway;
