@@ -26,6 +26,7 @@ pub mod reservations;
 pub mod stock;
 pub mod storefront;
 pub mod sync;
+pub mod transfers;
 
 /// Absurd quantities are refused at the edge: no SKU moves a million units in one line.
 pub const MAX_QUANTITY: i32 = 1_000_000;

@@ -20,6 +20,7 @@ pub mod search;
 pub mod skus;
 pub mod stock;
 pub mod syncs;
+pub mod transfers;
 
 /// A statement for `conn`'s backend.
 pub(crate) fn stmt(

@@ -12,6 +12,7 @@ mod m20250701_000002_inventory;
 mod m20250701_000003_reservations;
 mod m20250702_000001_catalog;
 mod m20250703_000001_stock_syncs;
+mod m20250704_000001_transfers;
 
 /// The catalog migrator.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250701_000003_reservations::Migration));
         all.push(Box::new(m20250702_000001_catalog::Migration));
         all.push(Box::new(m20250703_000001_stock_syncs::Migration));
+        all.push(Box::new(m20250704_000001_transfers::Migration));
         all
     }
 }

@@ -357,3 +357,70 @@ mod tests {
         assert!(MovementKind::try_from(0).is_err());
     }
 }
+
+/// The life of a transfer (numbers as `TransferStatus` in the proto).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferStatus {
+    /// Quantities reserved at the source.
+    Created = 1,
+    /// Source on-hand reduced; in transit to the destination.
+    Shipped = 2,
+    /// Destination on-hand increased. Terminal.
+    Received = 3,
+    /// Source reservation released before shipping. Terminal.
+    Cancelled = 4,
+}
+
+impl TryFrom<i16> for TransferStatus {
+    type Error = String;
+
+    fn try_from(v: i16) -> Result<Self, Self::Error> {
+        match v {
+            1 => Ok(Self::Created),
+            2 => Ok(Self::Shipped),
+            3 => Ok(Self::Received),
+            4 => Ok(Self::Cancelled),
+            other => Err(format!("unknown transfer status {other}")),
+        }
+    }
+}
+
+/// One line of a transfer.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TransferLine {
+    /// The SKU.
+    pub sku_id: Uuid,
+    /// Units requested, reserved and shipped.
+    pub quantity: i32,
+    /// Units counted at the destination (0 until received).
+    pub received_quantity: i32,
+}
+
+/// A stock transfer (调拨单).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    /// Id (UUIDv7: ordering by id is ordering by creation).
+    pub id: Uuid,
+    /// Human number, "TR" + date + digits.
+    pub transfer_no: String,
+    /// Source.
+    pub from_location_id: Uuid,
+    /// Destination.
+    pub to_location_id: Uuid,
+    /// Lines, SKU order.
+    pub lines: Vec<TransferLine>,
+    /// State.
+    pub status: TransferStatus,
+    /// Note (a short receipt appends its TRANSFER_DISCREPANCY line).
+    pub note: String,
+    /// Carrier tracking reference.
+    pub tracking_reference: String,
+    /// Creator (principal subject).
+    pub created_by: String,
+    /// Created, ms.
+    pub created_at_ms: i64,
+    /// Shipped, ms.
+    pub shipped_at_ms: Option<i64>,
+    /// Received or cancelled, ms.
+    pub closed_at_ms: Option<i64>,
+}

@@ -1,9 +1,9 @@
 //! `siyu.catalog.v1.InventoryService`: the trait impl only dispatches; each concept's handlers
-//! live in `inventory/` (locations, levels, stock, reservations, sync).
+//! live in `inventory/` (locations, levels, stock, transfers, reservations, sync).
 
 use siyu_proto::catalog::v1 as pb;
 use siyu_proto::catalog::v1::inventory_service_server::InventoryService;
-use tonic::{Request, Status};
+use tonic::Request;
 
 use super::{Handlers, R};
 
@@ -12,10 +12,7 @@ mod locations;
 mod reservations;
 mod stock;
 mod sync;
-
-fn unimplemented(what: &str) -> Status {
-    Status::unimplemented(format!("{what} is not implemented yet"))
-}
+mod transfers;
 
 #[tonic::async_trait]
 impl InventoryService for Handlers {
@@ -91,44 +88,44 @@ impl InventoryService for Handlers {
 
     async fn create_transfer(
         &self,
-        _r: Request<pb::CreateTransferRequest>,
+        request: Request<pb::CreateTransferRequest>,
     ) -> R<pb::CreateTransferResponse> {
-        Err(unimplemented("CreateTransfer"))
+        self.create_transfer_rpc(request).await
     }
 
     async fn ship_transfer(
         &self,
-        _r: Request<pb::ShipTransferRequest>,
+        request: Request<pb::ShipTransferRequest>,
     ) -> R<pb::ShipTransferResponse> {
-        Err(unimplemented("ShipTransfer"))
+        self.ship_transfer_rpc(request).await
     }
 
     async fn receive_transfer(
         &self,
-        _r: Request<pb::ReceiveTransferRequest>,
+        request: Request<pb::ReceiveTransferRequest>,
     ) -> R<pb::ReceiveTransferResponse> {
-        Err(unimplemented("ReceiveTransfer"))
+        self.receive_transfer_rpc(request).await
     }
 
     async fn cancel_transfer(
         &self,
-        _r: Request<pb::CancelTransferRequest>,
+        request: Request<pb::CancelTransferRequest>,
     ) -> R<pb::CancelTransferResponse> {
-        Err(unimplemented("CancelTransfer"))
+        self.cancel_transfer_rpc(request).await
     }
 
     async fn get_transfer(
         &self,
-        _r: Request<pb::GetTransferRequest>,
+        request: Request<pb::GetTransferRequest>,
     ) -> R<pb::GetTransferResponse> {
-        Err(unimplemented("GetTransfer"))
+        self.get_transfer_rpc(request).await
     }
 
     async fn list_transfers(
         &self,
-        _r: Request<pb::ListTransfersRequest>,
+        request: Request<pb::ListTransfersRequest>,
     ) -> R<pb::ListTransfersResponse> {
-        Err(unimplemented("ListTransfers"))
+        self.list_transfers_rpc(request).await
     }
 
     async fn sync_stock(&self, request: Request<pb::SyncStockRequest>) -> R<pb::SyncStockResponse> {

@@ -148,6 +148,51 @@ pub async fn unreserve(
     .await
 }
 
+/// in_transit += qty at a transfer's destination (shipped), creating the row when needed.
+#[tracing::instrument(skip_all, fields(%sku, %loc, qty))]
+pub async fn add_in_transit(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sku: Uuid,
+    loc: Uuid,
+    qty: i32,
+    now_ms: i64,
+) -> Result<StockLevel, AppError> {
+    let sql = format!(
+        "INSERT INTO inv_stock (tenant, sku_id, location_id, in_transit, version, updated_at_ms) \
+         VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (tenant, sku_id, location_id) DO UPDATE SET \
+         in_transit = inv_stock.in_transit + excluded.in_transit, \
+         version = inv_stock.version + 1, updated_at_ms = excluded.updated_at_ms RETURNING {RET}"
+    );
+    let mut v = key(tenant, sku, loc).to_vec();
+    v.extend([qty.into(), now_ms.into()]);
+    one(conn, &sql, v)
+        .await?
+        .ok_or_else(|| AppError::Internal("upsert returned no row".into()))
+}
+
+/// A transfer arrives: in_transit −= shipped, on_hand += received; `None` if fewer are in
+/// transit.
+#[tracing::instrument(skip_all, fields(%sku, %loc, shipped, received))]
+pub async fn arrive(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    sku: Uuid,
+    loc: Uuid,
+    shipped: i32,
+    received: i32,
+    now_ms: i64,
+) -> Result<Option<StockLevel>, AppError> {
+    let sql = format!(
+        "UPDATE inv_stock SET in_transit = in_transit - $4, on_hand = on_hand + $6, \
+         version = version + 1, updated_at_ms = $5 WHERE tenant = $1 AND sku_id = $2 \
+         AND location_id = $3 AND in_transit >= $4 RETURNING {RET}"
+    );
+    let mut v = key(tenant, sku, loc).to_vec();
+    v.extend([shipped.into(), now_ms.into(), received.into()]);
+    one(conn, &sql, v).await
+}
+
 /// The row, created empty if missing, locked for the rest of the transaction on Postgres
 /// (adjustments read, decide, then write).
 #[tracing::instrument(skip_all, fields(%sku, %loc))]

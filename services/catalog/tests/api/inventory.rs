@@ -427,12 +427,15 @@ async fn bad_locations_and_coordinates_are_refused() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    let unimplemented = h
+    let err = h
         .client()
         .get_transfer(with(pb::GetTransferRequest::default(), &t.admin))
         .await
         .unwrap_err();
-    assert_eq!(unimplemented.code(), Code::Unimplemented);
+    assert_eq!(
+        (err.code(), crate::harness::field(&err)),
+        (Code::InvalidArgument, "transfer_id".into())
+    );
 }
 
 #[derive(Debug, Clone)]

@@ -16,3 +16,4 @@ mod pricing;
 mod reservations;
 mod storefront;
 mod sync;
+mod transfers;
