@@ -13,6 +13,8 @@ pub mod sessions;
 pub mod staff_admin;
 pub mod staff_auth;
 pub mod tenants;
+pub mod user_lookup;
+pub mod users;
 pub mod wechat_login;
 
 use std::sync::Arc;

@@ -3,10 +3,12 @@
 
 pub mod audit;
 pub mod keys;
+pub mod lookups;
 pub mod merges;
 pub mod org;
 pub mod otps;
 pub mod partners;
+pub mod profiles;
 pub mod sessions;
 pub mod staff;
 pub mod staff_admin;

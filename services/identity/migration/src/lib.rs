@@ -18,6 +18,7 @@ mod m20250802_000009_org_stores;
 mod m20250803_000010_partner_clients;
 mod m20250803_000011_staff_admin;
 mod m20250804_000012_phone_merge;
+mod m20250805_000013_profiles_consents;
 
 /// The identity service's migrator.
 #[derive(Debug)]
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250803_000010_partner_clients::Migration));
         all.push(Box::new(m20250803_000011_staff_admin::Migration));
         all.push(Box::new(m20250804_000012_phone_merge::Migration));
+        all.push(Box::new(m20250805_000013_profiles_consents::Migration));
         all
     }
 }

@@ -1,83 +1,394 @@
-//! UserService handlers and the user → proto conversions ConsumerAuthService shares.
+//! UserService handlers; the proto conversions (shared with ConsumerAuthService) live in
+//! `user/convert.rs`, caller resolution and input parsing in `user/input.rs`.
 
+mod convert;
+mod input;
+
+use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
+use tonic::{Request, Response, Status};
 
-use super::UserApi;
-use crate::app::phone_bind::{Binding, Merged};
+pub use self::convert::{binding_pb, identity_pb, merge_pb, user_pb};
+use self::convert::{consent_pb, view_pb};
+use self::input::{Allowed, Target, consent_kind, profile_patch, target};
+use super::{UserApi, client_info};
+use crate::app::AppError;
+use crate::app::phone_bind::Merged;
+use crate::app::user_lookup::Lookup;
+use crate::app::users::NewConsent;
 use crate::events::timestamp;
-use crate::repo::merges::IdentityRow;
-use crate::repo::users::UserRow;
+use crate::otp::{mask_phone, normalize_phone};
+use crate::repo::profiles::ConsentRow;
+
+/// Staff roles that read users (GetUser, LookupUsers).
+const READ_ROLES: &[&str] = &[
+    "customer_service",
+    "tenant_admin",
+    "hq_operator",
+    "store_manager",
+    "guide",
+];
+/// Staff roles that edit a profile for the consumer.
+const EDIT_ROLES: &[&str] = &["customer_service", "tenant_admin"];
+/// Staff roles that read identities and consents.
+const SUPPORT_ROLES: &[&str] = &["customer_service", "tenant_admin", "auditor"];
+/// Staff roles that may see a full phone number.
+const REVEAL_ROLES: &[&str] = &["customer_service", "store_manager", "tenant_admin"];
+/// Staff roles that record consent given in store.
+const CONSENT_ROLES: &[&str] = &["store_manager", "guide", "customer_service"];
 
 #[tonic::async_trait]
-impl pb::user_service_server::UserService for UserApi {}
-
-/// The consumer's own view of a user (phone unmasked).
-pub fn user_pb(user: &UserRow) -> pb::User {
-    let status = match user.status.as_str() {
-        "ACTIVE" => pb::UserStatus::Active,
-        "BLOCKED" => pb::UserStatus::Blocked,
-        "MERGED" => pb::UserStatus::Merged,
-        "ERASED" => pb::UserStatus::Erased,
-        _ => pb::UserStatus::Unspecified,
-    };
-    pb::User {
-        user_id: user.id.clone(),
-        status: status as i32,
-        phone: user.phone.clone().unwrap_or_default(),
-        merged_into_user_id: user.merged_into.clone().unwrap_or_default(),
-        create_time: Some(timestamp(user.created_at)),
-        update_time: Some(timestamp(user.updated_at)),
-        ..Default::default()
+impl pb::user_service_server::UserService for UserApi {
+    #[tracing::instrument(skip_all)]
+    async fn get_user(
+        &self,
+        request: Request<pb::GetUserRequest>,
+    ) -> Result<Response<pb::GetUserResponse>, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            consumer: true,
+            staff: READ_ROLES,
+            partner_scope: Some("members.read"),
+            service: true,
+        };
+        let t = target(&caller, &request.get_ref().user_id, allowed)?;
+        let view = self.app.user_view(&caller.tenant(), &t.user_id).await?;
+        Ok(Response::new(pb::GetUserResponse {
+            user: Some(view_pb(&view, &t, &caller)),
+        }))
     }
-}
 
-/// A linked identity (value as stored: the consumer's own view).
-pub fn identity_pb(identity: &IdentityRow, source: &str) -> pb::LinkedIdentity {
-    let (kind, login_capable) = match identity.kind.as_str() {
-        "OPENID" => (pb::IdentityKind::WechatOpenid, true),
-        "UNIONID" => (pb::IdentityKind::WechatUnionid, false),
-        "PHONE" => (pb::IdentityKind::Phone, true),
-        "WECOM" => (pb::IdentityKind::WecomExternalUserId, false),
-        "CARD" => (pb::IdentityKind::MemberCardNo, false),
-        _ => (pb::IdentityKind::Unspecified, false),
-    };
-    pb::LinkedIdentity {
-        identity_id: identity.id.clone(),
-        kind: kind as i32,
-        app_id: identity.scope.clone(),
-        value: identity.value.clone(),
-        source: source.to_owned(),
-        login_capable,
-        link_time: Some(timestamp(identity.created_at)),
-    }
-}
-
-/// A merge record with the identities it moved.
-pub fn merge_pb(merge: &Merged) -> pb::UserMerge {
-    let row = &merge.row;
-    pb::UserMerge {
-        merge_id: row.id.clone(),
-        kept_user_id: row.kept_user_id.clone(),
-        merged_user_id: row.merged_user_id.clone(),
-        moved_identities: merge
-            .moved
+    #[tracing::instrument(skip_all)]
+    async fn batch_get_users(
+        &self,
+        request: Request<pb::BatchGetUsersRequest>,
+    ) -> Result<Response<pb::BatchGetUsersResponse>, Status> {
+        let caller = self.authenticate(&request).await?;
+        let ids = &request.get_ref().user_ids;
+        if ids.is_empty() || ids.len() > 200 {
+            return Err(AppError::invalid("user_ids", "must hold 1..200 ids").into());
+        }
+        if ids.iter().any(|id| id.is_empty() || id.len() > 64) {
+            return Err(AppError::invalid("user_ids", "ids must be 1..64 characters").into());
+        }
+        let masked = match caller.ctx.principal.kind {
+            PrincipalKind::Staff => true,
+            PrincipalKind::Service => false,
+            PrincipalKind::Consumer | PrincipalKind::Partner => {
+                return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
+            }
+        };
+        let views = self.app.user_views(&caller.tenant(), ids).await?;
+        let users = views
             .iter()
-            .map(|i| identity_pb(i, "merge"))
-            .collect(),
-        reason: row.reason.clone(),
-        actor: row.actor.clone(),
-        merge_time: Some(timestamp(row.created_at)),
-        reverse_time: None,
-        reversed_by: String::new(),
+            .map(|v| {
+                let t = Target {
+                    user_id: v.user.id.clone(),
+                    masked,
+                    actor: crate::app::users::Actor {
+                        kind: String::new(),
+                        id: String::new(),
+                    },
+                };
+                view_pb(v, &t, &caller)
+            })
+            .collect();
+        Ok(Response::new(pb::BatchGetUsersResponse { users }))
     }
-}
 
-/// The outcome of a phone binding.
-pub fn binding_pb(binding: &Binding) -> pb::PhoneBinding {
-    pb::PhoneBinding {
-        user: Some(user_pb(&binding.user)),
-        merged: binding.merge.is_some(),
-        merge: binding.merge.as_ref().map(merge_pb),
-        tokens: binding.issued.as_ref().map(super::token::token_pair),
+    #[tracing::instrument(skip_all)]
+    async fn update_user_profile(
+        &self,
+        request: Request<pb::UpdateUserProfileRequest>,
+    ) -> Result<Response<pb::UpdateUserProfileResponse>, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            consumer: true,
+            staff: EDIT_ROLES,
+            ..Allowed::default()
+        };
+        let t = target(&caller, &request.get_ref().user_id, allowed)?;
+        let patch = profile_patch(request.get_ref(), self.app.clock.now())?;
+        let tenant = caller.tenant();
+        let reply = self
+            .mutate(&request, &tenant, "UpdateUserProfile", {
+                let tenant = tenant.clone();
+                move |app, txn| {
+                    Box::pin(async move {
+                        let view = app
+                            .update_profile(txn, &tenant, &t.user_id, patch, &t.actor)
+                            .await?;
+                        Ok(pb::UpdateUserProfileResponse {
+                            user: Some(view_pb(&view, &t, &caller)),
+                        })
+                    })
+                }
+            })
+            .await?;
+        Ok(Response::new(reply))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_linked_identities(
+        &self,
+        request: Request<pb::ListLinkedIdentitiesRequest>,
+    ) -> Result<Response<pb::ListLinkedIdentitiesResponse>, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            consumer: true,
+            staff: SUPPORT_ROLES,
+            service: true,
+            ..Allowed::default()
+        };
+        let t = target(&caller, &request.get_ref().user_id, allowed)?;
+        let rows = self
+            .app
+            .linked_identities(&caller.tenant(), &t.user_id)
+            .await?;
+        // A consumer sees openids of the app of their session only.
+        let own_app = if caller.ctx.principal.kind == PrincipalKind::Consumer {
+            match caller.sid.as_deref() {
+                Some(sid) => self.app.session(sid).await?.map(|s| s.app_id),
+                None => None,
+            }
+        } else {
+            None
+        };
+        let identities = rows
+            .iter()
+            .filter(|i| {
+                own_app
+                    .as_ref()
+                    .is_none_or(|app| i.kind != "OPENID" || &i.scope == app)
+            })
+            .map(|i| {
+                let mut pb = identity_pb(i, "");
+                if t.masked && i.kind == "PHONE" {
+                    pb.value = mask_phone(&i.value);
+                }
+                pb
+            })
+            .collect();
+        Ok(Response::new(pb::ListLinkedIdentitiesResponse {
+            identities,
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn record_consent(
+        &self,
+        request: Request<pb::RecordConsentRequest>,
+    ) -> Result<Response<pb::RecordConsentResponse>, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            consumer: true,
+            staff: CONSENT_ROLES,
+            partner_scope: Some("members.write"),
+            service: true,
+        };
+        let req = request.get_ref();
+        let t = target(&caller, &req.user_id, allowed)?;
+        let (kind, channel) = consent_kind(req)?;
+        if req.version.len() > 64 {
+            return Err(AppError::invalid("version", "must be at most 64 characters").into());
+        }
+        if req.source.len() > 32 {
+            return Err(AppError::invalid("source", "must be at most 32 characters").into());
+        }
+        // Consent given in store is recorded as such whatever the client claims.
+        let source = if caller.ctx.principal.kind == PrincipalKind::Staff {
+            "store".to_owned()
+        } else {
+            req.source.clone()
+        };
+        let consent = NewConsent {
+            kind,
+            channel,
+            version: if kind == "MARKETING" {
+                String::new()
+            } else {
+                req.version.trim().to_owned()
+            },
+            granted: req.granted,
+            source,
+            ip_masked: client_info(&request).ip_masked(),
+        };
+        let tenant = caller.tenant();
+        let reply = self
+            .mutate(&request, &tenant, "RecordConsent", {
+                let tenant = tenant.clone();
+                move |app, txn| {
+                    Box::pin(async move {
+                        let row = app
+                            .record_consent(txn, &tenant, &t.user_id, consent, &t.actor)
+                            .await?;
+                        Ok(pb::RecordConsentResponse {
+                            consent: Some(consent_pb(&row)),
+                        })
+                    })
+                }
+            })
+            .await?;
+        Ok(Response::new(reply))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn lookup_users(
+        &self,
+        request: Request<pb::LookupUsersRequest>,
+    ) -> Result<Response<pb::LookupUsersResponse>, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            staff: READ_ROLES,
+            service: true,
+            ..Allowed::default()
+        };
+        // Authorization first (a placeholder id: look-ups name no user).
+        let t = target(&caller, "-", allowed)?;
+        let req = request.get_ref();
+        let (kind, scoped) = match pb::IdentityKind::try_from(req.kind) {
+            Ok(pb::IdentityKind::WechatOpenid) => ("OPENID", true),
+            Ok(pb::IdentityKind::WechatUnionid) => ("UNIONID", false),
+            Ok(pb::IdentityKind::Phone) => ("PHONE", false),
+            Ok(pb::IdentityKind::WecomExternalUserId) => ("WECOM", true),
+            Ok(pb::IdentityKind::MemberCardNo) => ("CARD", false),
+            _ => return Err(AppError::invalid("kind", "must name an identity kind").into()),
+        };
+        if req.value.trim().is_empty() || req.value.len() > 128 {
+            return Err(AppError::invalid("value", "must be 1..128 characters").into());
+        }
+        if req.app_id.len() > 64 {
+            return Err(AppError::invalid("app_id", "must be at most 64 characters").into());
+        }
+        let value = if kind == "PHONE" {
+            normalize_phone(&req.value)
+                .ok_or_else(|| AppError::invalid("value", "not a mainland mobile number"))?
+        } else {
+            req.value.trim().to_owned()
+        };
+        let scope = (scoped && !req.app_id.is_empty()).then_some(req.app_id.as_str());
+        let query = Lookup {
+            kind,
+            scope: if scoped { scope } else { Some("") },
+            value: &value,
+            include_inactive: req.include_inactive,
+        };
+        let staff = (caller.ctx.principal.kind == PrincipalKind::Staff).then_some(&t.actor);
+        let found = self
+            .app
+            .lookup_users(&caller.tenant(), query, staff)
+            .await?;
+        let users = found
+            .iter()
+            .map(|v| {
+                let status = user_pb(&v.user).status;
+                pb::UserSummary {
+                    user_id: v.user.id.clone(),
+                    status,
+                    nickname: v.profile.nickname.clone(),
+                    avatar_url: v.profile.avatar_url.clone(),
+                    phone_masked: v.user.phone.as_deref().map(mask_phone).unwrap_or_default(),
+                    create_time: Some(timestamp(v.user.created_at)),
+                    matched_kind: req.kind,
+                }
+            })
+            .collect();
+        Ok(Response::new(pb::LookupUsersResponse { users }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn reveal_user_phone(
+        &self,
+        request: Request<pb::RevealUserPhoneRequest>,
+    ) -> Result<Response<pb::RevealUserPhoneResponse>, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            staff: REVEAL_ROLES,
+            ..Allowed::default()
+        };
+        let req = request.get_ref();
+        let t = target(&caller, &req.user_id, allowed)?;
+        let reason = req.reason.trim();
+        let n = reason.chars().count();
+        if !(4..=200).contains(&n) {
+            return Err(AppError::invalid("reason", "must be 4..200 characters").into());
+        }
+        let phone = self
+            .app
+            .reveal_phone(&caller.tenant(), &t.user_id, reason, &t.actor)
+            .await?;
+        Ok(Response::new(pb::RevealUserPhoneResponse { phone }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_user_merges(
+        &self,
+        request: Request<pb::ListUserMergesRequest>,
+    ) -> Result<Response<pb::ListUserMergesResponse>, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            staff: SUPPORT_ROLES,
+            ..Allowed::default()
+        };
+        let req = request.get_ref();
+        let t = target(&caller, &req.user_id, allowed)?;
+        let records = self.app.user_merges(&caller.tenant(), &t.user_id).await?;
+        let list = format!("merges:{}", t.user_id);
+        let (records, page) = super::org::page(&list, records, req.page.as_ref(), 100)?;
+        let merges = records
+            .into_iter()
+            .map(|(record, moved)| {
+                let mut merge = merge_pb(&Merged {
+                    row: record.row,
+                    moved,
+                });
+                for identity in &mut merge.moved_identities {
+                    if identity.kind == pb::IdentityKind::Phone as i32 {
+                        identity.value = mask_phone(&identity.value);
+                    }
+                }
+                merge.reverse_time = record.reversed_at.map(timestamp);
+                merge.reversed_by = record.reversed_by.unwrap_or_default();
+                merge
+            })
+            .collect();
+        Ok(Response::new(pb::ListUserMergesResponse {
+            merges,
+            page: Some(page),
+        }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_consents(
+        &self,
+        request: Request<pb::ListConsentsRequest>,
+    ) -> Result<Response<pb::ListConsentsResponse>, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            consumer: true,
+            staff: SUPPORT_ROLES,
+            service: true,
+            ..Allowed::default()
+        };
+        let req = request.get_ref();
+        let t = target(&caller, &req.user_id, allowed)?;
+        let rows = self.app.consents(&caller.tenant(), &t.user_id).await?;
+        let mut current: Vec<&ConsentRow> = Vec::new();
+        for row in &rows {
+            if !current
+                .iter()
+                .any(|c| c.kind == row.kind && c.channel == row.channel)
+            {
+                current.push(row);
+            }
+        }
+        let current = current.into_iter().map(consent_pb).collect();
+        let list = format!("consents:{}", t.user_id);
+        let (history, page) = super::org::page(&list, rows, req.page.as_ref(), 200)?;
+        Ok(Response::new(pb::ListConsentsResponse {
+            current,
+            history: history.iter().map(consent_pb).collect(),
+            page: Some(page),
+        }))
     }
 }

@@ -202,3 +202,80 @@ pub async fn insert_merge(conn: &impl ConnectionTrait, m: &MergeRow) -> Result<(
     .await?;
     Ok(())
 }
+
+/// A merge record with its reversal columns.
+#[derive(Debug, Clone)]
+pub struct MergeRecord {
+    /// The record.
+    pub row: MergeRow,
+    /// When reversed.
+    pub reversed_at: Option<DateTime<Utc>>,
+    /// Who reversed it.
+    pub reversed_by: Option<String>,
+}
+
+/// Merges where `user_id` is the kept or the merged side, newest first.
+#[tracing::instrument(skip_all, fields(tenant))]
+pub async fn merges_of(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+) -> Result<Vec<MergeRecord>, DbErr> {
+    all(
+        conn,
+        "SELECT id, tenant_id, kept_user_id, merged_user_id, moved, reason, actor, created_at, \
+         reversed_at, reversed_by FROM identity_user_merges \
+         WHERE tenant_id = $1 AND (kept_user_id = $2 OR merged_user_id = $2) \
+         ORDER BY created_at DESC, id DESC",
+        vec![text(tenant), text(user_id)],
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(MergeRecord {
+            row: MergeRow {
+                id: row.try_get("", "id")?,
+                tenant_id: row.try_get("", "tenant_id")?,
+                kept_user_id: row.try_get("", "kept_user_id")?,
+                merged_user_id: row.try_get("", "merged_user_id")?,
+                moved: row.try_get("", "moved")?,
+                reason: row.try_get("", "reason")?,
+                actor: row.try_get("", "actor")?,
+                created_at: row.try_get("", "created_at")?,
+            },
+            reversed_at: row.try_get("", "reversed_at")?,
+            reversed_by: row.try_get("", "reversed_by")?,
+        })
+    })
+    .collect()
+}
+
+/// The identities of `ids` still present in the tenant (wherever they are linked now).
+#[tracing::instrument(skip_all, fields(tenant))]
+pub async fn identities_by_ids(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    ids: &[String],
+) -> Result<Vec<IdentityRow>, DbErr> {
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row = one(
+            conn,
+            "SELECT id, user_id, kind, scope, value, created_at FROM identity_user_identities \
+             WHERE tenant_id = $1 AND id = $2",
+            vec![text(tenant), text(id)],
+        )
+        .await?;
+        if let Some(row) = row {
+            found.push(IdentityRow {
+                id: row.try_get("", "id")?,
+                user_id: row.try_get("", "user_id")?,
+                kind: row.try_get("", "kind")?,
+                scope: row.try_get("", "scope")?,
+                value: row.try_get("", "value")?,
+                created_at: row.try_get("", "created_at")?,
+            });
+        }
+    }
+    Ok(found)
+}

@@ -88,6 +88,9 @@ impl Harness {
     ) -> pb::consumer_auth_service_client::ConsumerAuthServiceClient<Channel> {
         pb::consumer_auth_service_client::ConsumerAuthServiceClient::new(self.channel.clone())
     }
+    pub fn users(&self) -> pb::user_service_client::UserServiceClient<Channel> {
+        pb::user_service_client::UserServiceClient::new(self.channel.clone())
+    }
     pub fn org(&self) -> pb::org_service_client::OrgServiceClient<Channel> {
         pb::org_service_client::OrgServiceClient::new(self.channel.clone())
     }
@@ -228,4 +231,12 @@ pub async fn count(h: &Harness, sql: &str, param: &str) -> i64 {
             .unwrap()
             .unwrap();
     row.try_get("", "n").unwrap()
+}
+
+/// The fields of the BadRequest violations of a status.
+pub fn violations(status: &tonic::Status) -> Vec<String> {
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
 }

@@ -26,7 +26,7 @@ fn staff_call<'a>(
 async fn every_rpc_answers_not_found_for_another_tenants_ids() {
     let h = Harness::start().await;
     let (tenant_a, app_a, admin_a) = h.tenant_with_app("isoa").await;
-    let (_tenant_b, _app_b, admin_b) = h.tenant_with_app("isob").await;
+    let (_tenant_b, app_b, admin_b) = h.tenant_with_app("isob").await;
     let root_a = h
         .org()
         .get_org_subtree(authed(pb::GetOrgSubtreeRequest::default(), &admin_a))
@@ -42,7 +42,17 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
     let store_a = create(&h, &admin_a, store(&region_a, "SA", 31.2, 121.4))
         .await
         .org_unit_id;
-    let consumer_a = h.wechat_login(&app_a, "o_iso").await.tokens.unwrap();
+    let login_a = h.wechat_login(&app_a, "o_iso").await;
+    let consumer_a = login_a.tokens.unwrap();
+    let user_a = login_a.user.unwrap().user_id;
+    let code = h
+        .control
+        .phone_code(&app_a, crate::phone::PHONE)
+        .await
+        .unwrap();
+    crate::phone::bind(&h, &consumer_a.access_token, code)
+        .await
+        .unwrap();
     let (partner, _) = crate::partners::create(
         &h,
         &admin_a,
@@ -75,6 +85,13 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
         .unwrap()
         .code;
     let b = admin_b.as_str();
+    let consumer_b = h
+        .wechat_login(&app_b, "o_isob")
+        .await
+        .tokens
+        .unwrap()
+        .access_token;
+    let cb = consumer_b.as_str();
 
     let calls: Vec<Call<'_>> = vec![
         (
@@ -531,6 +548,8 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
             })
         }),
     ];
+    let mut calls = calls;
+    calls.extend(user_calls(&h, &user_a, &app_a, b, cb));
     for (name, call) in calls {
         let err = call.await.expect_err(name);
         assert_eq!(err.code(), Code::NotFound, "{name}: {err:?}");
@@ -549,4 +568,207 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
         .into_inner()
         .org_units;
     assert!(found.is_empty());
+    // The OTP RPCs name no resource of A (the tenant comes from B's token): binding the number
+    // A's user owns binds it in B, with no merge across tenants.
+    let mut send = authed(
+        pb::SendPhoneOtpRequest {
+            phone: crate::phone::PHONE.into(),
+            purpose: pb::OtpPurpose::Bind as i32,
+            app_id: app_a.clone(),
+            captcha_ticket: String::new(),
+        },
+        cb,
+    );
+    send.metadata_mut()
+        .insert("x-client-ip", "10.9.9.9".parse().unwrap());
+    h.consumers().send_phone_otp(send).await.unwrap();
+    let otp = crate::otp::sent_code(&h, crate::phone::E164);
+    let binding = h
+        .consumers()
+        .bind_phone_with_otp(authed(
+            pb::BindPhoneWithOtpRequest {
+                phone: crate::phone::PHONE.into(),
+                otp,
+            },
+            cb,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .binding
+        .unwrap();
+    assert!(!binding.merged);
+    assert_ne!(binding.user.unwrap().user_id, user_a);
+    // BatchGetUsers omits them too, and LookupUsers finds nothing of A.
+    let users = h
+        .users()
+        .batch_get_users(authed(
+            pb::BatchGetUsersRequest {
+                user_ids: vec![user_a.clone()],
+            },
+            b,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .users;
+    assert!(users.is_empty());
+    for (kind, value) in [
+        (pb::IdentityKind::WechatOpenid, "o_iso"),
+        (pb::IdentityKind::Phone, crate::phone::PHONE),
+    ] {
+        let found = h
+            .users()
+            .lookup_users(authed(
+                pb::LookupUsersRequest {
+                    kind: kind as i32,
+                    value: value.into(),
+                    app_id: String::new(),
+                    include_inactive: true,
+                },
+                b,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .users;
+        // (B's own user holds the same number now; A's user never shows.)
+        assert!(found.iter().all(|u| u.user_id != user_a), "{found:?}");
+    }
+}
+
+type UserClient = pb::user_service_client::UserServiceClient<tonic::transport::Channel>;
+
+/// A UserService call naming tenant A's user with a token of tenant B.
+fn user_call<'a>(
+    name: &'static str,
+    h: &Harness,
+    user: &str,
+    token: &str,
+    call: impl FnOnce(UserClient, String, String) -> BoxFuture<'a, Result<(), tonic::Status>>,
+) -> Call<'a> {
+    (name, call(h.users(), user.to_owned(), token.to_owned()))
+}
+
+/// UserService and phone-binding rows: staff of B (`b`) and a consumer of B (`cb`) naming A's
+/// user or app.
+fn user_calls<'a>(h: &Harness, user_a: &str, app_a: &str, b: &str, cb: &str) -> Vec<Call<'a>> {
+    vec![
+        user_call("GetUser", h, user_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.get_user(authed(pb::GetUserRequest { user_id: id }, &t))
+                    .await
+                    .map(drop)
+            })
+        }),
+        user_call("GetUser (consumer)", h, user_a, cb, |mut c, id, t| {
+            Box::pin(async move {
+                c.get_user(authed(pb::GetUserRequest { user_id: id }, &t))
+                    .await
+                    .map(drop)
+            })
+        }),
+        user_call("UpdateUserProfile", h, user_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.update_user_profile(authed(
+                    pb::UpdateUserProfileRequest {
+                        user_id: id,
+                        profile: Some(pb::UserProfile {
+                            nickname: "x".into(),
+                            ..Default::default()
+                        }),
+                        update_mask: crate::users::mask(&["nickname"]),
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        user_call("ListLinkedIdentities", h, user_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.list_linked_identities(authed(
+                    pb::ListLinkedIdentitiesRequest { user_id: id },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        user_call("RecordConsent", h, user_a, cb, |mut c, id, t| {
+            Box::pin(async move {
+                c.record_consent(authed(
+                    pb::RecordConsentRequest {
+                        user_id: id,
+                        kind: pb::ConsentKind::PrivacyPolicy as i32,
+                        version: "v1".into(),
+                        granted: true,
+                        ..Default::default()
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        user_call("ListConsents", h, user_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.list_consents(authed(
+                    pb::ListConsentsRequest {
+                        user_id: id,
+                        page: None,
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        user_call("RevealUserPhone", h, user_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.reveal_user_phone(authed(
+                    pb::RevealUserPhoneRequest {
+                        user_id: id,
+                        reason: "ticket 42".into(),
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        user_call("ListUserMerges", h, user_a, b, |mut c, id, t| {
+            Box::pin(async move {
+                c.list_user_merges(authed(
+                    pb::ListUserMergesRequest {
+                        user_id: id,
+                        page: None,
+                    },
+                    &t,
+                ))
+                .await
+                .map(drop)
+            })
+        }),
+        (
+            "BindPhoneWithWeChat",
+            Box::pin({
+                let mut c = h.consumers();
+                let (app, t) = (app_a.to_owned(), cb.to_owned());
+                let control = h.control.clone();
+                async move {
+                    let code = control.phone_code(&app, "13900001111").await.unwrap();
+                    c.bind_phone_with_we_chat(authed(
+                        pb::BindPhoneWithWeChatRequest {
+                            phone_code: code,
+                            app_id: app,
+                        },
+                        &t,
+                    ))
+                    .await
+                    .map(drop)
+                }
+            }),
+        ),
+    ]
 }
