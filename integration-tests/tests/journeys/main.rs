@@ -17,6 +17,7 @@ mod bad_input;
 mod catalog;
 mod consumer;
 mod isolation;
+mod isolation_table;
 mod partner;
 mod staff;
 mod support;
