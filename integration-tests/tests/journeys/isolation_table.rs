@@ -11,8 +11,15 @@ use crate::catalog::product_with_stock;
 use crate::support::{World, json_ok, problem};
 
 /// Path parameters a route of tenant A may name, and the ids of tenant A they take.
-fn ids(product: &str, sku: &str, location: &str, category: &str) -> BTreeMap<&'static str, String> {
+fn ids(
+    product: &str,
+    sku: &str,
+    location: &str,
+    category: &str,
+    transfer: &str,
+) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
+        ("transfer_id", transfer.to_owned()),
         ("product_id", product.to_owned()),
         ("product.product_id", product.to_owned()),
         ("sku.sku_id", sku.to_owned()),
@@ -30,6 +37,9 @@ fn body_for(path: &str, sku: &str) -> Value {
     match path {
         p if p.ends_with("/publish") || p.ends_with("/unpublish") => json!({}),
         p if p.ends_with("/move") => json!({"newParentId": ""}),
+        p if p.ends_with("/ship") => json!({"trackingReference": "SF123"}),
+        p if p.ends_with("/receive") => json!({}),
+        p if p.ends_with("/cancel") => json!({"reason": "isolation"}),
         p if p.ends_with("/skus") => json!({"skus": [{
             "specs": [{"dimension": "颜色", "value": "红色"}], "salePrice": price, "enabled": true
         }]}),
@@ -73,7 +83,8 @@ async fn every_catalog_route_naming_a_resource_is_404_for_another_tenant() {
     )
     .await;
     let category = detail["product"]["categoryId"].as_str().unwrap().to_owned();
-    let ids = ids(&product, &sku, &location, &category);
+    let transfer = transfer_of(&world, &a, &staff_a, &sku, &location).await;
+    let ids = ids(&product, &sku, &location, &category, &transfer);
     // Reservations are made by the orders service over gRPC (no REST route creates one); their
     // isolation is covered by the catalog service's own table test.
     let not_here = ["order_id"];
@@ -146,5 +157,36 @@ async fn every_catalog_route_naming_a_resource_is_404_for_another_tenant() {
     .await;
     assert_eq!(after["product"]["title"], detail["product"]["title"]);
     assert_eq!(after["product"]["status"], "PRODUCT_STATUS_ON_SALE");
+    let path = format!("/admin/v1/transfers/{transfer}");
+    let still = json_ok(world.get(&path, Some(&staff_a)).await).await;
+    assert_eq!(still["transfer"]["status"], "TRANSFER_STATUS_CREATED");
     world.stop().await;
+}
+
+/// A created transfer of one unit from `from` to a second warehouse of the tenant.
+async fn transfer_of(
+    world: &World,
+    tenant: &crate::support::Tenant,
+    staff: &str,
+    sku: &str,
+    from: &str,
+) -> String {
+    let second = json!({"location": {
+        "kind": "LOCATION_KIND_WAREHOUSE", "name": "华南仓", "orgPath": tenant.root
+    }});
+    let created = json_ok(world.post_json("/admin/v1/locations", staff, &second).await).await;
+    let to = created["location"]["locationId"].as_str().unwrap();
+    let transfer = json!({
+        "fromLocationId": from, "toLocationId": to, "lines": [{"skuId": sku, "quantity": 1}]
+    });
+    let created = json_ok(
+        world
+            .post_json("/admin/v1/transfers", staff, &transfer)
+            .await,
+    )
+    .await;
+    created["transfer"]["transferId"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

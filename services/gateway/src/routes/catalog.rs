@@ -192,5 +192,11 @@ pub fn grpc() -> Vec<GrpcRoute> {
         stock_write(rpc!(InventoryService, "ReceiveStock")),
         stock_write(rpc!(InventoryService, "SyncStock")),
         stock_write(rpc!(InventoryService, "ReserveStock")),
+        stock_write(rpc!(InventoryService, "CreateTransfer")),
+        stock_write(rpc!(InventoryService, "ShipTransfer")),
+        stock_write(rpc!(InventoryService, "ReceiveTransfer")),
+        stock_write(rpc!(InventoryService, "CancelTransfer")),
+        stock_read(rpc!(InventoryService, "GetTransfer")),
+        stock_read(rpc!(InventoryService, "ListTransfers")),
     ]
 }

@@ -210,6 +210,42 @@ pub(super) fn inventory() -> Vec<Route> {
             ANY_STAFF,
         )
         .summary("The stock movements journal"),
+        Route::post(
+            "/admin/v1/transfers",
+            rpc!(InventoryService, "CreateTransfer"),
+            STOCK_KEEPERS,
+        )
+        .summary("Transfer stock between locations (调拨): reserves at the source"),
+        Route::get(
+            "/admin/v1/transfers",
+            rpc!(InventoryService, "ListTransfers"),
+            ANY_STAFF,
+        )
+        .summary("List transfers from or to a location"),
+        Route::get(
+            "/admin/v1/transfers/{transfer_id}",
+            rpc!(InventoryService, "GetTransfer"),
+            ANY_STAFF,
+        )
+        .summary("A transfer"),
+        Route::post(
+            "/admin/v1/transfers/{transfer_id}/ship",
+            rpc!(InventoryService, "ShipTransfer"),
+            STOCK_KEEPERS,
+        )
+        .summary("Ship a transfer from its source"),
+        Route::post(
+            "/admin/v1/transfers/{transfer_id}/receive",
+            rpc!(InventoryService, "ReceiveTransfer"),
+            STOCK_KEEPERS,
+        )
+        .summary("Receive a transfer at its destination"),
+        Route::post(
+            "/admin/v1/transfers/{transfer_id}/cancel",
+            rpc!(InventoryService, "CancelTransfer"),
+            STOCK_KEEPERS,
+        )
+        .summary("Cancel a transfer that has not shipped"),
         Route::get(
             "/admin/v1/reservations/{order_id}",
             rpc!(InventoryService, "GetReservation"),
