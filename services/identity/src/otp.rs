@@ -81,10 +81,14 @@ pub fn mask_phone(phone: &str) -> String {
 /// A mainland mobile number (11 digits starting 1[3-9], optionally "+86") in E.164.
 pub fn normalize_phone(input: &str) -> Option<String> {
     let national = input.trim().strip_prefix("+86").unwrap_or(input.trim());
+    is_mainland_mobile(national).then(|| format!("+86{national}"))
+}
+
+/// True for an 11-digit mainland mobile number in national form (1[3-9] and 9 more digits).
+pub fn is_mainland_mobile(national: &str) -> bool {
     let bytes = national.as_bytes();
-    let ok = bytes.len() == 11
+    bytes.len() == 11
         && bytes.iter().all(u8::is_ascii_digit)
         && bytes[0] == b'1'
-        && (b'3'..=b'9').contains(&bytes[1]);
-    ok.then(|| format!("+86{national}"))
+        && (b'3'..=b'9').contains(&bytes[1])
 }

@@ -1,229 +1,26 @@
 //! StaffService handlers: accounts, role grants and guide codes.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use siyu_core::{Ctx, PrincipalKind};
+use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
+mod input;
+mod views;
+
+pub use views::{role_name, staff_view};
+
+use self::input::{check_login_name, field, generated_password, id, reason};
+use self::views::{code_view, grant_view};
 use super::org::page;
 use super::partner::{open, seal};
 use super::{Caller, StaffApi};
 use crate::app::AppError;
 use crate::app::org::covers;
 use crate::app::staff_admin::{StaffFields, StaffView};
-use crate::app::tenants::check_password;
-use crate::crypto::random_bytes;
 use crate::events::timestamp;
-use crate::repo::staff_admin::{GrantRow, GuideRow};
 
 /// Roles that may read staff accounts in scope.
 const READERS: &[&str] = &["tenant_admin", "hq_operator", "store_manager", "auditor"];
-
-/// The token name of a role ("tenant_admin"), None for UNSPECIFIED or unknown values.
-pub fn role_name(value: i32) -> Option<String> {
-    let role = pb::StaffRole::try_from(value).ok()?;
-    (role != pb::StaffRole::Unspecified).then(|| {
-        role.as_str_name()
-            .trim_start_matches("STAFF_ROLE_")
-            .to_ascii_lowercase()
-    })
-}
-
-fn role_of(name: &str) -> i32 {
-    pb::StaffRole::from_str_name(&format!("STAFF_ROLE_{}", name.to_ascii_uppercase()))
-        .unwrap_or(pb::StaffRole::Unspecified) as i32
-}
-
-/// A phone as "138****5678".
-pub fn mask_phone(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    if chars.len() < 7 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}****{tail}")
-}
-
-fn grant_view(g: &GrantRow) -> pb::RoleGrant {
-    pb::RoleGrant {
-        grant_id: g.id.clone(),
-        staff_id: g.staff_id.clone(),
-        role: role_of(&g.role),
-        org_unit_id: g.org_unit_id.clone(),
-        org_unit_name: g.org_unit_name.clone(),
-        granted_by: g.granted_by.clone(),
-        grant_time: Some(timestamp(g.created_at)),
-    }
-}
-
-/// The wire form of an account as `ctx` may see it (phone masked except for tenant_admin in
-/// scope and the staff themself).
-pub fn staff_view(v: &StaffView, ctx: &Ctx) -> pb::Staff {
-    let s = &v.staff;
-    let clear = ctx.principal.subject == s.id || covers(ctx, &["tenant_admin"], &v.path);
-    pb::Staff {
-        staff_id: s.id.clone(),
-        login_name: s.login_name.clone(),
-        display_name: s.display_name.clone(),
-        employee_no: s.employee_no.clone(),
-        phone: if clear {
-            s.phone.clone()
-        } else {
-            mask_phone(&s.phone)
-        },
-        email: s.email.clone(),
-        avatar_url: s.avatar_url.clone(),
-        primary_org_unit_id: s.home_org_id.clone(),
-        status: if s.status == "ACTIVE" {
-            pb::StaffStatus::Active
-        } else {
-            pb::StaffStatus::Disabled
-        } as i32,
-        roles: v.grants.iter().map(grant_view).collect(),
-        totp_enabled: false,
-        password_change_required: s.must_change_password,
-        locked_until: s.locked_until.map(timestamp),
-        wecom_user_id: s.wecom_user_id.clone(),
-        last_login_time: s.last_login_at.map(timestamp),
-        create_time: Some(timestamp(s.created_at)),
-        update_time: Some(timestamp(s.updated_at)),
-        etag: s.version.to_string(),
-    }
-}
-
-fn code_view(c: &GuideRow) -> pb::GuideCode {
-    pb::GuideCode {
-        code: c.code.clone(),
-        staff_id: c.staff_id.clone(),
-        store_id: c.store_id.clone(),
-        status: if c.active {
-            pb::GuideCodeStatus::Active
-        } else {
-            pb::GuideCodeStatus::Retired
-        } as i32,
-        issue_time: Some(timestamp(c.created_at)),
-        retire_time: c.retire_at.map(timestamp),
-    }
-}
-
-fn check_len(value: &str, field: &str, lo: usize, hi: usize) -> Result<String, AppError> {
-    let n = value.trim().chars().count();
-    if (lo..=hi).contains(&n) {
-        Ok(value.trim().to_owned())
-    } else {
-        Err(AppError::invalid(
-            field,
-            &format!("must be {lo}..{hi} characters"),
-        ))
-    }
-}
-
-/// A mainland mobile number: 11 digits starting 1[3-9].
-pub fn check_phone(phone: &str, field: &str) -> Result<String, AppError> {
-    let b = phone.as_bytes();
-    let ok = b.len() == 11
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1])
-        && b.iter().all(u8::is_ascii_digit);
-    if ok {
-        Ok(phone.to_owned())
-    } else {
-        Err(AppError::invalid(
-            field,
-            "must be an 11-digit mainland mobile number",
-        ))
-    }
-}
-
-fn check_login_name(name: &str) -> Result<String, AppError> {
-    let ok = (3..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    if ok {
-        Ok(name.to_owned())
-    } else {
-        Err(AppError::invalid(
-            "staff.login_name",
-            "must be 3..64 of a-z, 0-9, '.', '_', '-'",
-        ))
-    }
-}
-
-/// The settable field `path` of `s`, validated.
-fn field(s: &pb::Staff, path: &str, f: &mut StaffFields) -> Result<(), AppError> {
-    match path {
-        "display_name" => {
-            f.display_name = Some(check_len(&s.display_name, "staff.display_name", 1, 64)?)
-        }
-        "employee_no" => {
-            f.employee_no = Some(check_len(&s.employee_no, "staff.employee_no", 0, 32)?)
-        }
-        "phone" => {
-            f.phone = Some(if s.phone.is_empty() {
-                String::new()
-            } else {
-                check_phone(&s.phone, "staff.phone")?
-            });
-        }
-        "email" => {
-            if !s.email.is_empty() && (!s.email.contains('@') || s.email.len() > 128) {
-                return Err(AppError::invalid(
-                    "staff.email",
-                    "must be an e-mail address",
-                ));
-            }
-            f.email = Some(s.email.clone());
-        }
-        "avatar_url" => {
-            let ok = s.avatar_url.is_empty()
-                || (s.avatar_url.len() <= 512
-                    && (s.avatar_url.starts_with("https://")
-                        || s.avatar_url.starts_with("http://")));
-            if !ok {
-                return Err(AppError::invalid(
-                    "staff.avatar_url",
-                    "must be an http(s) URL",
-                ));
-            }
-            f.avatar_url = Some(s.avatar_url.clone());
-        }
-        "primary_org_unit_id" => {
-            f.primary_org_unit_id = Some(check_len(
-                &s.primary_org_unit_id,
-                "staff.primary_org_unit_id",
-                1,
-                64,
-            )?);
-        }
-        "wecom_user_id" => {
-            f.wecom_user_id = Some(check_len(&s.wecom_user_id, "staff.wecom_user_id", 0, 64)?)
-        }
-        _ => return Err(AppError::invalid("update_mask", "has an unknown path")),
-    }
-    Ok(())
-}
-
-fn id(value: &str, field: &str) -> Result<String, AppError> {
-    check_len(value, field, 1, 64)
-}
-
-fn reason(value: &str, required: bool) -> Result<String, AppError> {
-    check_len(value, "reason", usize::from(required), 256)
-}
-
-/// A 16-character temporary password that passes the policy.
-fn generated_password() -> Result<String, AppError> {
-    for _ in 0..16 {
-        let candidate = URL_SAFE_NO_PAD.encode(random_bytes::<12>()?);
-        if check_password(&candidate, "temporary_password").is_ok() {
-            return Ok(candidate);
-        }
-    }
-    Err(AppError::Internal("could not generate a password".into()))
-}
 
 impl StaffApi {
     fn staff_caller(caller: &Caller) -> Result<(), Status> {

@@ -1,0 +1,128 @@
+//! Checks on StaffService input: lengths, phones, login names, update masks, reasons.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use siyu_proto::identity::v1 as pb;
+
+use crate::app::AppError;
+use crate::app::staff_admin::StaffFields;
+use crate::app::tenants::check_password;
+use crate::crypto::random_bytes;
+use crate::otp::is_mainland_mobile;
+
+pub(super) fn check_len(
+    value: &str,
+    field: &str,
+    lo: usize,
+    hi: usize,
+) -> Result<String, AppError> {
+    let n = value.trim().chars().count();
+    if (lo..=hi).contains(&n) {
+        Ok(value.trim().to_owned())
+    } else {
+        Err(AppError::invalid(
+            field,
+            &format!("must be {lo}..{hi} characters"),
+        ))
+    }
+}
+
+/// A mainland mobile number: 11 digits starting 1[3-9].
+pub(super) fn check_phone(phone: &str, field: &str) -> Result<String, AppError> {
+    if is_mainland_mobile(phone) {
+        Ok(phone.to_owned())
+    } else {
+        Err(AppError::invalid(
+            field,
+            "must be an 11-digit mainland mobile number",
+        ))
+    }
+}
+
+pub(super) fn check_login_name(name: &str) -> Result<String, AppError> {
+    let ok = (3..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok {
+        Ok(name.to_owned())
+    } else {
+        Err(AppError::invalid(
+            "staff.login_name",
+            "must be 3..64 of a-z, 0-9, '.', '_', '-'",
+        ))
+    }
+}
+
+/// The settable field `path` of `s`, validated.
+pub(super) fn field(s: &pb::Staff, path: &str, f: &mut StaffFields) -> Result<(), AppError> {
+    match path {
+        "display_name" => {
+            f.display_name = Some(check_len(&s.display_name, "staff.display_name", 1, 64)?)
+        }
+        "employee_no" => {
+            f.employee_no = Some(check_len(&s.employee_no, "staff.employee_no", 0, 32)?)
+        }
+        "phone" => {
+            f.phone = Some(if s.phone.is_empty() {
+                String::new()
+            } else {
+                check_phone(&s.phone, "staff.phone")?
+            });
+        }
+        "email" => {
+            if !s.email.is_empty() && (!s.email.contains('@') || s.email.len() > 128) {
+                return Err(AppError::invalid(
+                    "staff.email",
+                    "must be an e-mail address",
+                ));
+            }
+            f.email = Some(s.email.clone());
+        }
+        "avatar_url" => {
+            let ok = s.avatar_url.is_empty()
+                || (s.avatar_url.len() <= 512
+                    && (s.avatar_url.starts_with("https://")
+                        || s.avatar_url.starts_with("http://")));
+            if !ok {
+                return Err(AppError::invalid(
+                    "staff.avatar_url",
+                    "must be an http(s) URL",
+                ));
+            }
+            f.avatar_url = Some(s.avatar_url.clone());
+        }
+        "primary_org_unit_id" => {
+            f.primary_org_unit_id = Some(check_len(
+                &s.primary_org_unit_id,
+                "staff.primary_org_unit_id",
+                1,
+                64,
+            )?);
+        }
+        "wecom_user_id" => {
+            f.wecom_user_id = Some(check_len(&s.wecom_user_id, "staff.wecom_user_id", 0, 64)?)
+        }
+        _ => return Err(AppError::invalid("update_mask", "has an unknown path")),
+    }
+    Ok(())
+}
+
+pub(super) fn id(value: &str, field: &str) -> Result<String, AppError> {
+    check_len(value, field, 1, 64)
+}
+
+pub(super) fn reason(value: &str, required: bool) -> Result<String, AppError> {
+    check_len(value, "reason", usize::from(required), 256)
+}
+
+/// A 16-character temporary password that passes the policy.
+pub(super) fn generated_password() -> Result<String, AppError> {
+    for _ in 0..16 {
+        let candidate = URL_SAFE_NO_PAD.encode(random_bytes::<12>()?);
+        if check_password(&candidate, "temporary_password").is_ok() {
+            return Ok(candidate);
+        }
+    }
+    Err(AppError::Internal("could not generate a password".into()))
+}
