@@ -9,6 +9,7 @@ pub mod org;
 pub mod otps;
 pub mod partners;
 pub mod profiles;
+pub mod rotation;
 pub mod sessions;
 pub mod staff;
 pub mod staff_admin;

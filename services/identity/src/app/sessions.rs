@@ -2,11 +2,12 @@
 //! detection revoking the whole family, logout.
 //!
 //! Concurrency: `RefreshSession` spends the presented token with a conditional UPDATE
-//! (`spent_at IS NULL`). Of N concurrent presentations exactly one spends it; every other one
-//! finds it spent and is treated as reuse — the family is revoked, including the pair the
-//! winner just received. The proto's 10-second "lost response" grace is deliberately not
-//! implemented: only hashes are stored, so the winner's pair cannot be handed out again, and
-//! a concurrent duplicate is indistinguishable from a thief racing the owner.
+//! (`spent_at IS NULL`; on Postgres first as one statement, `repo::rotation`). Of N concurrent
+//! presentations exactly one spends it; every other one finds it spent and is treated as
+//! reuse — the family is revoked, including the pair the winner just received. The proto's
+//! 10-second "lost response" grace is deliberately not implemented: only hashes are stored, so
+//! the winner's pair cannot be handed out again, and a concurrent duplicate is
+//! indistinguishable from a thief racing the owner.
 
 use chrono::{DateTime, Duration, Utc};
 use siyu_auth::{Audience, Claims, RoleClaim};
@@ -15,6 +16,7 @@ use siyu_core::{PrincipalKind, TenantId};
 use super::{App, AppError, ClientInfo};
 use crate::crypto::{random_token, sha256_hex};
 use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::rotation;
 use crate::repo::sessions::{self as repo, SessionRow};
 use crate::repo::{staff as staff_repo, users as users_repo};
 
@@ -188,6 +190,9 @@ impl App {
         }
         let hash = sha256_hex(refresh_token);
         let now = self.clock.now();
+        if let Some(issued) = self.refresh_fast(&hash, now).await? {
+            return Ok(issued);
+        }
         let txn = siyu_store::db::begin_write(&self.db).await?;
         let token = repo::get_refresh(&txn, &hash)
             .await?
@@ -265,6 +270,50 @@ impl App {
             refresh_expires_at: Some(refresh_expires_at),
             session_id: session.id,
         })
+    }
+
+    /// The one-statement rotation (Postgres): `None` when it did not rotate, and `refresh`
+    /// then diagnoses on the multi-statement path, which alone decides errors and reuse.
+    async fn refresh_fast(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Issued>, AppError> {
+        if !rotation::supported(&self.db) {
+            return Ok(None);
+        }
+        let new_token = random_token()?;
+        let ttl_end = now + Duration::seconds(self.settings.tokens.refresh_ttl_secs);
+        let Some(rotated) =
+            rotation::rotate(&self.db, hash, &sha256_hex(&new_token), now, ttl_end).await?
+        else {
+            return Ok(None);
+        };
+        let kind = if rotated.principal_kind == "staff" {
+            PrincipalKind::Staff
+        } else {
+            PrincipalKind::Consumer
+        };
+        let roles = self
+            .roles_of(&self.db, &rotated.tenant_id, kind, &rotated.subject_id)
+            .await?;
+        let (access_token, access_expires_at) = self.sign_access(
+            &rotated.tenant_id,
+            kind,
+            &rotated.subject_id,
+            roles,
+            Vec::new(),
+            Some(&rotated.session_id),
+            None,
+            None,
+        )?;
+        Ok(Some(Issued {
+            access_token,
+            access_expires_at,
+            refresh_token: new_token,
+            refresh_expires_at: Some(rotated.expires_at),
+            session_id: rotated.session_id,
+        }))
     }
 
     /// Checks the session's subject may still hold tokens; returns its kind.

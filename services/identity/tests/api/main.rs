@@ -17,6 +17,7 @@ mod org;
 mod otp;
 mod partners;
 mod phone;
+mod rotation;
 mod staff;
 mod staff_admin;
 mod tokens;

@@ -1,0 +1,100 @@
+//! The refresh-rotation fast path: on Postgres, spend a refresh token, extend its session and
+//! store the successor in ONE statement (one round trip, its own transaction).
+//!
+//! The statement only acts when every condition of a successful rotation holds — token live
+//! and unexpired, session live and inside its absolute end, subject ACTIVE (staff also without
+//! a forced password change). Anything else (unknown token, reuse, a revoked or expired
+//! session, a blocked user, a lost race) returns no row and changes nothing that matters, and
+//! the caller takes the diagnosing path, which decides the error and handles reuse. SQLite
+//! (one writer, no data-modifying CTEs) always takes that path.
+//!
+//! Concurrency is the same as the multi-statement path: the `spent` UPDATE re-checks
+//! `spent_at IS NULL` after waiting on a concurrent spender's row lock (Postgres re-evaluates
+//! the WHERE on the committed row), so of N concurrent presenters exactly one gets a row; the
+//! session UPDATE re-checks `revoked_at IS NULL` the same way against a concurrent revocation.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+
+use super::{one, text, ts};
+
+/// The session after a successful one-statement rotation.
+#[derive(Debug, Clone)]
+pub struct Rotated {
+    /// Session id.
+    pub session_id: String,
+    /// Tenant.
+    pub tenant_id: String,
+    /// `consumer` or `staff`.
+    pub principal_kind: String,
+    /// User or staff id.
+    pub subject_id: String,
+    /// Expiry of the new refresh token (capped at the session's absolute end).
+    pub expires_at: DateTime<Utc>,
+}
+
+const ROTATE: &str = "\
+WITH ok AS (
+  SELECT t.token_hash, s.id AS session_id
+  FROM identity_refresh_tokens t
+  JOIN identity_sessions s ON s.id = t.session_id
+  LEFT JOIN identity_users u
+    ON s.principal_kind <> 'staff' AND u.id = s.subject_id AND u.tenant_id = s.tenant_id
+  LEFT JOIN identity_staff st
+    ON s.principal_kind = 'staff' AND st.id = s.subject_id AND st.tenant_id = s.tenant_id
+  WHERE t.token_hash = $2 AND t.spent_at IS NULL AND t.expires_at > $1
+    AND s.revoked_at IS NULL AND s.absolute_expires_at > $1
+    AND (u.status = 'ACTIVE' OR (st.status = 'ACTIVE' AND NOT st.must_change_password))
+), spent AS (
+  UPDATE identity_refresh_tokens t SET spent_at = $1 FROM ok
+  WHERE t.token_hash = ok.token_hash AND t.spent_at IS NULL
+  RETURNING ok.session_id
+), sess AS (
+  UPDATE identity_sessions s
+  SET last_refresh_at = $1, expires_at = LEAST($3, s.absolute_expires_at)
+  FROM spent WHERE s.id = spent.session_id AND s.revoked_at IS NULL
+  RETURNING s.id, s.tenant_id, s.principal_kind, s.subject_id, s.expires_at
+), ins AS (
+  INSERT INTO identity_refresh_tokens
+    (token_hash, session_id, tenant_id, issued_at, expires_at, spent_at)
+  SELECT $4, id, tenant_id, $1, expires_at, NULL FROM sess
+)
+SELECT id, tenant_id, principal_kind, subject_id, expires_at FROM sess";
+
+/// Whether `conn` can take the fast path at all.
+pub fn supported(conn: &impl ConnectionTrait) -> bool {
+    conn.get_database_backend() == DbBackend::Postgres
+}
+
+/// Rotates `old_hash` → `new_hash` in one statement (Postgres only; see the module docs).
+/// `None`: nothing was rotated — diagnose on the slow path.
+#[tracing::instrument(skip_all)]
+pub async fn rotate(
+    conn: &impl ConnectionTrait,
+    old_hash: &str,
+    new_hash: &str,
+    now: DateTime<Utc>,
+    refresh_expires_at: DateTime<Utc>,
+) -> Result<Option<Rotated>, DbErr> {
+    let Some(row) = one(
+        conn,
+        ROTATE,
+        vec![
+            ts(now),
+            text(old_hash),
+            ts(refresh_expires_at),
+            text(new_hash),
+        ],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Rotated {
+        session_id: row.try_get("", "id")?,
+        tenant_id: row.try_get("", "tenant_id")?,
+        principal_kind: row.try_get("", "principal_kind")?,
+        subject_id: row.try_get("", "subject_id")?,
+        expires_at: row.try_get("", "expires_at")?,
+    }))
+}

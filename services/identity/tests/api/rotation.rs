@@ -1,0 +1,83 @@
+//! The one-statement refresh rotation (Postgres): it rotates only when everything a rotation
+//! needs holds, and otherwise changes nothing, leaving the decision to the diagnosing path.
+
+use siyu_identity::crypto::sha256_hex;
+use siyu_identity::repo::rotation;
+use siyu_proto::identity::v1 as pb;
+use tonic::Code;
+
+use crate::helpers::{Harness, assert_reason, count};
+
+const LIVE: &str = "SELECT COUNT(*) AS n FROM identity_refresh_tokens WHERE session_id = $1 \
+                    AND spent_at IS NULL";
+
+#[tokio::test]
+async fn rotates_a_live_token_once_and_nothing_else() {
+    let h = Harness::start().await;
+    let (_, app_id, _) = h.tenant_with_app("fast").await;
+    let pair = h.wechat_login(&app_id, "o_fast").await.tokens.unwrap();
+    let old = sha256_hex(&pair.refresh_token);
+    let now = chrono::Utc::now();
+    let until = now + chrono::Duration::days(30);
+    let db = &h.db.db;
+    assert!(rotation::supported(db));
+
+    let rotated = rotation::rotate(db, &old, &sha256_hex("next-1"), now, until)
+        .await
+        .unwrap()
+        .expect("a live token rotates");
+    assert_eq!(rotated.session_id, pair.session_id);
+    assert_eq!(rotated.principal_kind, "consumer");
+    assert_eq!(count(&h, LIVE, &pair.session_id).await, 1);
+
+    // The spent token, an unknown token: no row, and the live token count is unchanged.
+    for hash in [old.clone(), sha256_hex("never-issued")] {
+        let again = rotation::rotate(db, &hash, &sha256_hex("next-2"), now, until)
+            .await
+            .unwrap();
+        assert!(again.is_none());
+    }
+    assert_eq!(count(&h, LIVE, &pair.session_id).await, 1);
+
+    // Presenting the spent token through the API is reuse (decided on the slow path).
+    let reuse = h
+        .tokens()
+        .refresh_session(pb::RefreshSessionRequest {
+            refresh_token: pair.refresh_token.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_reason(&reuse, Code::Unauthenticated, "REFRESH_TOKEN_REUSED");
+}
+
+#[tokio::test]
+async fn does_not_rotate_for_an_inactive_subject_or_a_past_expiry() {
+    let h = Harness::start().await;
+    let (_, app_id, _) = h.tenant_with_app("fastno").await;
+    let pair = h.wechat_login(&app_id, "o_fastno").await.tokens.unwrap();
+    let old = sha256_hex(&pair.refresh_token);
+    let db = &h.db.db;
+
+    // A clock past the token's expiry: not rotated.
+    let late = chrono::Utc::now() + chrono::Duration::days(400);
+    let none = rotation::rotate(db, &old, &sha256_hex("n1"), late, late)
+        .await
+        .unwrap();
+    assert!(none.is_none());
+
+    // A user who is no longer ACTIVE: not rotated, and the token stays unspent.
+    use sea_orm::ConnectionTrait as _;
+    db.execute_unprepared(&format!(
+        "UPDATE identity_users SET status = 'BLOCKED' WHERE id = (SELECT subject_id FROM \
+         identity_sessions WHERE id = '{}')",
+        pair.session_id
+    ))
+    .await
+    .unwrap();
+    let now = chrono::Utc::now();
+    let none = rotation::rotate(db, &old, &sha256_hex("n2"), now, now)
+        .await
+        .unwrap();
+    assert!(none.is_none());
+    assert_eq!(count(&h, LIVE, &pair.session_id).await, 1);
+}
