@@ -162,11 +162,24 @@ impl Cache {
 
     /// One request against the GCRA limiter at `key`: allowed or not, and when to retry.
     pub async fn rate_limit(&self, key: &str, limit: RateLimit) -> Result<RateDecision> {
+        self.rate_limit_many(key, limit, 1).await
+    }
+
+    /// Admits up to `want` requests at once against the GCRA limiter at `key` (as many as
+    /// the burst has room for; `granted` says how many). Lets a caller hold admitted
+    /// requests locally and spend them without a round trip each: the limit is still never
+    /// exceeded, since every admitted request was counted here first.
+    pub async fn rate_limit_many(
+        &self,
+        key: &str,
+        limit: RateLimit,
+        want: u32,
+    ) -> Result<RateDecision> {
         let key = self.key(key);
         let now = self.now_ms();
         match &self.inner {
-            Inner::Redis(r) => r.rate_limit(&key, limit, now).await,
-            Inner::Memory(m) => m.rate_limit(&key, limit, now),
+            Inner::Redis(r) => r.rate_limit(&key, limit, want, now).await,
+            Inner::Memory(m) => m.rate_limit(&key, limit, want, now),
         }
     }
 }

@@ -119,11 +119,12 @@ impl MemoryCache {
         &self,
         key: &str,
         limit: RateLimit,
+        want: u32,
         now_ms: i64,
     ) -> Result<RateDecision> {
         let mut map = self.live(key, now_ms);
         let stored = map.get(key).map(|e| parse_counter(&e.value)).transpose()?;
-        let (decision, new_tat) = gcra::step(limit, now_ms, stored);
+        let (decision, new_tat) = gcra::step(limit, now_ms, stored, want);
         if let Some(tat) = new_tat {
             map.insert(
                 key.to_owned(),

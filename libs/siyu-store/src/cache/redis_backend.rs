@@ -30,22 +30,25 @@ static DECR_IF_ENOUGH: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// GCRA, the same steps as `gcra::step`: ARGV = now_ms, interval_ms, burst.
+/// GCRA, the same steps as `gcra::step`: ARGV = now_ms, interval_ms, burst, want. Returns
+/// {granted, wait_ms, remaining}.
 static GCRA: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"local now = tonumber(ARGV[1])
           local t = tonumber(ARGV[2])
           local burst = tonumber(ARGV[3])
+          local want = tonumber(ARGV[4])
           local tat = now
           local stored = redis.call('GET', KEYS[1])
           if stored then tat = math.max(tonumber(stored), now) end
-          local tolerance = (burst - 1) * t
-          if tat - now > tolerance then
-            return {0, tat - now - tolerance, 0}
+          local room = math.floor((now + burst * t - tat) / t)
+          if room < 1 then
+            return {0, tat - now - (burst - 1) * t, 0}
           end
-          local new_tat = tat + t
+          local granted = math.min(room, want)
+          local new_tat = tat + granted * t
           redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
-          return {1, 0, math.floor((burst * t - (new_tat - now)) / t)}",
+          return {granted, 0, room - granted}",
     )
 });
 
@@ -135,18 +138,21 @@ impl RedisCache {
         &self,
         key: &str,
         limit: RateLimit,
+        want: u32,
         now_ms: i64,
     ) -> Result<RateDecision> {
         let mut conn = self.conn.clone();
-        let (allowed, wait_ms, remaining): (i64, i64, i64) = GCRA
+        let (granted, wait_ms, remaining): (i64, i64, i64) = GCRA
             .key(key)
             .arg(now_ms)
             .arg(limit.interval_ms())
             .arg(limit.burst.max(1))
+            .arg(want.max(1))
             .invoke_async(&mut conn)
             .await?;
         Ok(RateDecision {
-            allowed: allowed == 1,
+            allowed: granted > 0,
+            granted: u32::try_from(granted).unwrap_or(0),
             retry_after: Duration::from_millis(u64::try_from(wait_ms).unwrap_or(0)),
             remaining: u32::try_from(remaining).unwrap_or(0),
         })

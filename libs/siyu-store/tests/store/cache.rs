@@ -116,3 +116,26 @@ async fn rate_limit_allows_the_burst_then_refuses(kind: Kind) {
     assert!(c.rate_limit("client-2", limit).await.unwrap().allowed);
 }
 per_backend!(rate_limit_allows_the_burst_then_refuses);
+
+/// Batched admissions never exceed the burst, however many callers race for them.
+async fn rate_limit_many_never_admits_more_than_the_burst(kind: Kind) {
+    let c = cache(kind).await;
+    let limit = RateLimit {
+        rate: 1,
+        per: Duration::from_secs(3600),
+        burst: 50,
+    };
+    let calls = (0..40).map(|_| {
+        let c = c.clone();
+        async move { c.rate_limit_many("batched", limit, 3).await.unwrap() }
+    });
+    let decisions = futures::future::join_all(calls).await;
+    let granted: u32 = decisions.iter().map(|d| d.granted).sum();
+    assert_eq!(granted, 50, "{decisions:?}");
+    assert!(decisions.iter().all(|d| d.granted <= 3));
+    assert!(decisions.iter().all(|d| d.allowed == (d.granted > 0)));
+    let after = c.rate_limit("batched", limit).await.unwrap();
+    assert!(!after.allowed);
+    assert_eq!(after.granted, 0);
+}
+per_backend!(rate_limit_many_never_admits_more_than_the_burst);
