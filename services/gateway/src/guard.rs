@@ -3,4 +3,5 @@
 
 pub mod auth;
 pub mod idempotency;
+pub mod rate_lease;
 pub mod rate_limit;

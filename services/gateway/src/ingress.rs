@@ -120,7 +120,7 @@ impl Forward {
             client_id: claims.client_id.clone(),
             token: token.clone(),
         };
-        if let Err(problem) = rate_limit::check_caller(&state.cache, &state.limits, &caller).await {
+        if let Err(problem) = rate_limit::check_caller(state.limiter(), &caller).await {
             let mut details =
                 ErrorDetails::with_error_info(problem.reason.clone(), DOMAIN, HashMap::new());
             if let Some(seconds) = problem.retry_after {

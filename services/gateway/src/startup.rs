@@ -18,10 +18,11 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use crate::error::GatewayError;
+use crate::guard::rate_lease::RateLeases;
 use crate::routes::table::RouteTable;
 use crate::routes::{grpc_routes, rest_routes};
 use crate::settings::Settings;
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::upstream::Upstreams;
 
 /// The longest pause between two attempts at the first JWKS fetch.
@@ -94,16 +95,17 @@ impl Application {
             Arc::clone(&verifier),
             Arc::clone(&jwks_loaded),
         )));
-        let state = AppState {
+        let state = AppState::new(Shared {
             table: Arc::new(table),
             upstreams,
             verifier,
             cache,
+            leases: RateLeases::default(),
             in_flight: Arc::new(Semaphore::new(settings.limits.max_concurrency)),
             limits: Arc::new(settings.limits.clone()),
             jwks_loaded,
             openapi: Bytes::from(openapi),
-        };
+        });
         tracing::info!(
             http = %http.local_addr()?,
             grpc = %grpc.local_addr()?,

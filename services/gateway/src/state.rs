@@ -8,13 +8,35 @@ use siyu_auth::JwksVerifier;
 use siyu_store::Cache;
 use tokio::sync::Semaphore;
 
+use crate::guard::rate_lease::RateLeases;
+use crate::guard::rate_limit::Limiter;
 use crate::routes::table::RouteTable;
 use crate::settings::LimitSettings;
 use crate::upstream::Upstreams;
 
-/// Shared by the REST listener and the gRPC ingress; cheap to clone.
+/// Shared by the REST listener and the gRPC ingress. One `Arc`: axum's `State` extractor
+/// clones the state for every request, so a clone must not copy the channel map.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// The state over `shared`.
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+#[derive(Debug)]
+pub struct Shared {
     /// Routes compiled against the descriptors.
     pub table: Arc<RouteTable>,
     /// Channels to the services.
@@ -23,6 +45,8 @@ pub struct AppState {
     pub verifier: Arc<JwksVerifier>,
     /// Rate limits and idempotent replies.
     pub cache: Cache,
+    /// Rate-limit admissions held by this replica.
+    pub leases: RateLeases,
     /// Edge limits.
     pub limits: Arc<LimitSettings>,
     /// Permits for requests in flight; none left means shed load.
@@ -33,7 +57,16 @@ pub struct AppState {
     pub openapi: Bytes,
 }
 
-impl AppState {
+impl Shared {
+    /// The rate limiter over this state.
+    pub fn limiter(&self) -> Limiter<'_> {
+        Limiter {
+            cache: &self.cache,
+            limits: &self.limits,
+            leases: &self.leases,
+        }
+    }
+
     /// Ready for traffic: the JWKS was fetched and every upstream a route needs is configured.
     pub fn is_ready(&self) -> bool {
         self.jwks_loaded.load(Ordering::SeqCst)

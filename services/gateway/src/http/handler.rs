@@ -93,10 +93,10 @@ async fn serve(
 ) -> Result<Response, Problem> {
     let headers = &parts.headers;
     let ip = client_ip(peer, headers, state.limits.forwarded_hops);
-    rate_limit::check_ip(&state.cache, &state.limits, ip).await?;
+    rate_limit::check_ip(state.limiter(), ip).await?;
     let caller = authorize(&state.verifier, headers, route.route.access).await?;
     if let Some(caller) = &caller {
-        rate_limit::check_caller(&state.cache, &state.limits, caller).await?;
+        rate_limit::check_caller(state.limiter(), caller).await?;
     }
 
     let bytes = read_body(body, headers, state.limits.max_body_bytes).await?;

@@ -95,3 +95,37 @@ async fn requests_beyond_the_concurrency_limit_are_shed() {
     assert_eq!((status, body["reason"].as_str()), (503, Some("OVERLOADED")));
     assert_eq!(slow.await.unwrap(), 504);
 }
+
+/// Two replicas admitting in batches from one Redis never admit more than the burst between
+/// them, and every admission they fetched is spent while requests keep coming.
+#[tokio::test]
+async fn batched_admissions_across_replicas_never_exceed_the_limit() {
+    use siyu_gateway::guard::rate_lease::RateLeases;
+    use siyu_gateway::guard::rate_limit::{Limiter, check_ip};
+    use siyu_gateway::settings::LimitSettings;
+
+    let cache = siyu_testkit::test_cache().await.unwrap();
+    let mut limits = LimitSettings::default();
+    limits.per_ip = RateSettings::new(1, 3600, 64);
+    let batch = RateLeases::batch(limits.per_ip.limit());
+    assert!(batch > 1, "the limit must be batched for this test");
+    let replicas = [RateLeases::default(), RateLeases::default()];
+    let ip = "203.0.113.9".parse().unwrap();
+    let calls = (0..200).map(|i| {
+        let limiter = Limiter {
+            cache: &cache,
+            limits: &limits,
+            leases: &replicas[i % 2],
+        };
+        async move { check_ip(limiter, ip).await.is_ok() }
+    });
+    let admitted = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .filter(|ok| *ok)
+        .count();
+    assert!(admitted <= 64, "admitted {admitted} of a burst of 64");
+    // 200 requests for 64 admissions: a replica can only be left holding admissions when it
+    // ran out of requests, which 100 each against 64 in all does not allow.
+    assert_eq!(admitted, 64);
+}
