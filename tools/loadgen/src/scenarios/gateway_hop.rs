@@ -34,8 +34,11 @@ struct GatewayHop {
 struct State {
     http: reqwest::Client,
     url: String,
-    /// The key ids identity publishes, read once in setup; every reply must list exactly these.
+    /// The key ids identity publishes, read once in setup.
     kids: Vec<String>,
+    /// The whole document read in setup; every reply must be byte for byte this one (compared
+    /// as bytes so that the client does not parse JSON the echo reference never parses).
+    document: bytes::Bytes,
     verified: AtomicU64,
 }
 
@@ -76,19 +79,21 @@ impl Scenario for GatewayHop {
             .build()?;
         fixture.gateway_ready(&http).await?;
         let url = format!("{}{PATH}", fixture.gateway_url);
-        let body: Value = http
+        let document = http
             .get(&url)
             .send()
             .await?
             .error_for_status()?
-            .json()
+            .bytes()
             .await?;
+        let body: Value = serde_json::from_slice(&document)?;
         let kids = kids(&body)?;
         ensure!(!kids.is_empty(), "identity publishes no signing key");
         self.state = Some(Arc::new(State {
             http,
             url,
             kids,
+            document,
             verified: AtomicU64::new(0),
         }));
         Ok(())
@@ -135,8 +140,12 @@ impl Worker for HopWorker {
         let response = self.state.http.get(&self.state.url).send().await?;
         let status = response.status();
         ensure!(status == reqwest::StatusCode::OK, "status {status}");
-        let body: Value = response.json().await?;
-        ensure!(kids(&body)? == self.state.kids, "unexpected key set {body}");
+        let body = response.bytes().await?;
+        ensure!(
+            body == self.state.document,
+            "unexpected key set {}",
+            String::from_utf8_lossy(&body)
+        );
         self.state.verified.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
