@@ -2,6 +2,8 @@
 
 pub mod audit;
 mod error;
+pub mod merge;
+pub mod merge_reverse;
 pub mod org;
 pub mod org_query;
 pub mod otp;
@@ -13,6 +15,7 @@ pub mod sessions;
 pub mod staff_admin;
 pub mod staff_auth;
 pub mod tenants;
+pub mod user_links;
 pub mod user_lookup;
 pub mod users;
 pub mod wechat_login;

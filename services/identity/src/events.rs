@@ -99,6 +99,26 @@ pub async fn users_merged(
     .await
 }
 
+/// Enqueues `UsersMergeReversed` (subject = the restored user).
+pub async fn users_merge_reversed(
+    txn: &impl sea_orm::ConnectionTrait,
+    tenant: &str,
+    payload: ev::UsersMergeReversed,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let subject_id = payload.merged_user_id.clone();
+    enqueue(
+        txn,
+        tenant,
+        &subject_id,
+        "siyu.events.v1.UsersMergeReversed",
+        "identity.users_merge_reversed",
+        payload.encode_to_vec(),
+        now,
+    )
+    .await
+}
+
 async fn enqueue(
     txn: &impl sea_orm::ConnectionTrait,
     tenant: &str,

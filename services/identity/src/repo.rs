@@ -3,12 +3,14 @@
 
 pub mod audit;
 pub mod keys;
+pub mod links;
 pub mod lookups;
 pub mod merges;
 pub mod org;
 pub mod otps;
 pub mod partners;
 pub mod profiles;
+pub mod reversals;
 pub mod rotation;
 pub mod sessions;
 pub mod staff;

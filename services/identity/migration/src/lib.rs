@@ -19,6 +19,7 @@ mod m20250803_000010_partner_clients;
 mod m20250803_000011_staff_admin;
 mod m20250804_000012_phone_merge;
 mod m20250805_000013_profiles_consents;
+mod m20250806_000014_identity_links;
 
 /// The identity service's migrator.
 #[derive(Debug)]
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250803_000011_staff_admin::Migration));
         all.push(Box::new(m20250804_000012_phone_merge::Migration));
         all.push(Box::new(m20250805_000013_profiles_consents::Migration));
+        all.push(Box::new(m20250806_000014_identity_links::Migration));
         all
     }
 }

@@ -32,6 +32,15 @@ pub enum AppError {
     /// A uniqueness rule was hit.
     #[error("already exists ({0})")]
     AlreadyExists(&'static str),
+    /// A uniqueness rule was hit and the ErrorInfo names the holder (e.g. IDENTITY_ALREADY_LINKED
+    /// with `user_id`).
+    #[error("already exists ({reason})")]
+    AlreadyExistsWithMeta {
+        /// The ErrorInfo reason.
+        reason: &'static str,
+        /// ErrorInfo metadata.
+        meta: BTreeMap<String, String>,
+    },
     /// The state does not allow the operation.
     #[error("failed precondition ({0})")]
     FailedPrecondition(&'static str),

@@ -225,7 +225,21 @@ impl App {
                     (user, true)
                 }
             };
+            // Under the user's row lock, like the WeChat login (a block in between wins).
+            let user = if is_new_user {
+                user
+            } else {
+                match crate::repo::merges::lock_users(&txn, tenant, &[&user.id]).await?.pop() {
+                    Some(locked) if locked.status != "MERGED" => locked,
+                    _ => {
+                        txn.rollback().await?;
+                        continue;
+                    }
+                }
+            };
             if user.status != "ACTIVE" {
+                txn.rollback().await?;
+                self.login_refused(tenant, &user.id, "phone_otp").await;
                 return Err(AppError::PermissionDenied("USER_BLOCKED"));
             }
             let session = NewSession {

@@ -7,13 +7,12 @@
 //! retries. The loser of a merge race finds itself MERGED (USER_MERGED) or the phone already
 //! its own (no-op), so there is exactly one merge per pair and a phone has one owner.
 
-use std::collections::BTreeMap;
-
 use siyu_core::PrincipalKind;
 
 use super::sessions::{Issued, NewSession};
 use super::{App, AppError, ClientInfo};
 use crate::repo::audit::{self as audit_repo, NewEntry};
+use super::merge::MergeSpec;
 use crate::repo::merges::{self as repo, IdentityRow, MergeRow};
 use crate::repo::users::{self as users_repo, UserRow};
 
@@ -143,68 +142,22 @@ impl App {
         } else {
             (caller, other)
         };
-        let merged_ids = repo::identities_of(&txn, tenant, &merged.id).await?;
-        let kept_ids = repo::identities_of(&txn, tenant, &kept.id).await?;
-        check_mergeable(&kept_ids, &merged_ids)?;
-        // The number being bound wins: the caller's previous number (whichever side it is on)
-        // is unlinked, the bound one ends on the kept user.
-        let replaced = if kept.id == req.user_id {
-            repo::unlink_phones(&txn, tenant, &kept.id).await? > 0
-        } else {
-            repo::unlink_phones(&txn, tenant, &merged.id).await?;
-            false
-        };
-        let mut moved = Vec::new();
-        for identity in merged_ids {
-            if identity.kind == "PHONE" && identity.value != phone {
-                continue;
-            }
-            repo::move_identity(&txn, tenant, &identity.id, &kept.id).await?;
-            moved.push(identity);
-        }
-        if repo::mark_merged(&txn, tenant, &merged.id, &kept.id, now).await? != 1 {
-            return Err(AppError::Internal("merged user changed under lock".into()));
-        }
-        repo::set_phone(&txn, tenant, &kept.id, Some(phone), now).await?;
-        let row = MergeRow {
-            id: siyu_core::id::new_string(),
-            tenant_id: tenant.to_owned(),
-            kept_user_id: kept.id.clone(),
-            merged_user_id: merged.id.clone(),
-            moved: serde_json::to_string(&moved.iter().map(|i| &i.id).collect::<Vec<_>>())
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            reason: "phone_bind".into(),
-            actor: format!("user:{}", req.user_id),
-            created_at: now,
-        };
-        repo::insert_merge(&txn, &row).await?;
-        let mut details = BTreeMap::new();
-        details.insert("merge_id".to_owned(), row.id.clone());
-        details.insert("merged_user_id".to_owned(), merged.id.clone());
-        details.insert("moved".to_owned(), moved.len().to_string());
-        audit_repo::append(
-            &txn,
+        let actor_label = format!("user:{}", req.user_id);
+        let spec = MergeSpec {
             tenant,
-            NewEntry {
-                kind: "USERS_MERGED",
-                outcome: "SUCCESS",
-                actor_kind: actor.0.into(),
-                actor_id: actor.1.into(),
-                target_kind: "user".into(),
-                target_id: kept.id.clone(),
-                details,
-            },
-            now,
-        )
-        .await?;
-        let kinds = moved
-            .iter()
-            .map(|i| event_kind(&i.kind).to_owned())
-            .collect();
-        crate::events::users_merged(&txn, &row, kinds).await?;
+            kept: &kept,
+            merged: &merged,
+            reason: "phone_bind",
+            actor,
+            actor_label: &actor_label,
+            // The number being bound wins: the caller's previous number (whichever side it is
+            // on) is unlinked, the bound one ends on the kept user.
+            drop_phones_of: Some(req.user_id),
+            note: None,
+        };
+        let (merge, dropped) = self.merge_locked(&txn, spec).await?;
+        let replaced = kept.id == req.user_id && !dropped.is_empty();
         self.phone_bound(&txn, &req, &kept.id, replaced, actor)
-            .await?;
-        self.revoke_subject_sessions(&txn, tenant, actor, &merged.id, None, "user_merged")
             .await?;
         let issued = if merged.id == req.user_id {
             let session = NewSession {
@@ -227,7 +180,7 @@ impl App {
         };
         Ok(Some(Binding {
             user,
-            merge: Some(Merged { row, moved }),
+            merge: Some(merge),
             issued,
         }))
     }
@@ -268,33 +221,5 @@ impl App {
             bound_at: Some(crate::events::timestamp(now)),
         };
         crate::events::user_phone_bound(txn, req.tenant, payload, now).await
-    }
-}
-
-/// MERGE_CONFLICT when both users hold different identities of a single-valued kind in the
-/// same scope (two openids of one app, two unionids, two card numbers): not one person.
-/// Phones are not compared: the number being bound replaces the caller's previous one.
-fn check_mergeable(kept: &[IdentityRow], merged: &[IdentityRow]) -> Result<(), AppError> {
-    let clash = merged.iter().any(|m| {
-        m.kind != "PHONE"
-            && kept
-                .iter()
-                .any(|k| k.kind == m.kind && k.scope == m.scope && k.value != m.value)
-    });
-    if clash {
-        Err(AppError::FailedPrecondition("MERGE_CONFLICT"))
-    } else {
-        Ok(())
-    }
-}
-
-/// The event's spelling of an identity kind.
-pub fn event_kind(kind: &str) -> &'static str {
-    match kind {
-        "OPENID" => "wechat_openid",
-        "UNIONID" => "wechat_unionid",
-        "PHONE" => "phone",
-        "WECOM" => "wecom_external_user_id",
-        _ => "member_card_no",
     }
 }

@@ -248,7 +248,11 @@ impl App {
             refresh_expires_at,
         )
         .await?;
-        repo::touch_session(&txn, &session.id, now, refresh_expires_at).await?;
+        // Conditional on the session still being live: a concurrent revocation (block, merge,
+        // logout) holds the row, and once it commits this refresh touches nothing.
+        if repo::touch_session(&txn, &session.id, now, refresh_expires_at).await? != 1 {
+            return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+        }
         let roles = self
             .roles_of(&txn, &session.tenant_id, kind, &session.subject_id)
             .await?;

@@ -156,7 +156,23 @@ impl App {
                 (user, true)
             }
         };
+        // The user's row lock orders this login against a block (which revokes the sessions
+        // it can see) and a merge: a session is never started for a user blocked meanwhile.
+        let user = if is_new_user {
+            user
+        } else {
+            match crate::repo::merges::lock_users(&txn, tenant, &[&user.id]).await?.pop() {
+                Some(locked) if locked.status != "MERGED" => locked,
+                // Merged away since the look-up: the identity has moved, look again.
+                _ => {
+                    txn.rollback().await?;
+                    return Ok(None);
+                }
+            }
+        };
         if user.status != "ACTIVE" {
+            txn.rollback().await?;
+            self.login_refused(tenant, &user.id, "wechat_mini_program").await;
             return Err(AppError::PermissionDenied("USER_BLOCKED"));
         }
         let mut links = Vec::new();

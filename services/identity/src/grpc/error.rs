@@ -44,6 +44,13 @@ impl From<AppError> for Status {
             }
             AppError::NotFound(reason) => fail(Code::NotFound, reason),
             AppError::AlreadyExists(reason) => fail(Code::AlreadyExists, reason),
+            AppError::AlreadyExistsWithMeta { reason, meta } => {
+                let mut failure = Failure::new(Code::AlreadyExists, DOMAIN, reason);
+                for (k, v) in meta {
+                    failure = failure.meta(k, v);
+                }
+                failure.into()
+            }
             AppError::FailedPrecondition(reason) => fail(Code::FailedPrecondition, reason),
             AppError::Aborted(reason) => fail(Code::Aborted, reason),
             AppError::AccountLocked { until } => {

@@ -3,6 +3,8 @@
 
 mod convert;
 mod input;
+mod links;
+mod merges;
 
 use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
@@ -390,5 +392,47 @@ impl pb::user_service_server::UserService for UserApi {
             history: history.iter().map(consent_pb).collect(),
             page: Some(page),
         }))
+    }
+
+    async fn set_user_blocked(
+        &self,
+        request: Request<pb::SetUserBlockedRequest>,
+    ) -> Result<Response<pb::SetUserBlockedResponse>, Status> {
+        self.set_user_blocked_rpc(request).await
+    }
+
+    async fn link_identity(
+        &self,
+        request: Request<pb::LinkIdentityRequest>,
+    ) -> Result<Response<pb::LinkIdentityResponse>, Status> {
+        self.link_identity_rpc(request).await
+    }
+
+    async fn unlink_identity(
+        &self,
+        request: Request<pb::UnlinkIdentityRequest>,
+    ) -> Result<Response<pb::UnlinkIdentityResponse>, Status> {
+        self.unlink_identity_rpc(request).await
+    }
+
+    async fn get_user_contacts(
+        &self,
+        request: Request<pb::GetUserContactsRequest>,
+    ) -> Result<Response<pb::GetUserContactsResponse>, Status> {
+        self.get_user_contacts_rpc(request).await
+    }
+
+    async fn merge_users(
+        &self,
+        request: Request<pb::MergeUsersRequest>,
+    ) -> Result<Response<pb::MergeUsersResponse>, Status> {
+        self.merge_users_rpc(request).await
+    }
+
+    async fn reverse_user_merge(
+        &self,
+        request: Request<pb::ReverseUserMergeRequest>,
+    ) -> Result<Response<pb::ReverseUserMergeResponse>, Status> {
+        self.reverse_user_merge_rpc(request).await
     }
 }

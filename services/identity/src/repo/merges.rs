@@ -179,6 +179,23 @@ pub struct MergeRow {
     pub actor: String,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// The phone identities the merge deleted, JSON array of [`DroppedPhone`]; None on records
+    /// written before the column existed (such merges cannot be reversed).
+    pub dropped: Option<String>,
+}
+
+/// A phone identity a merge deleted (the number being bound wins), kept so a reversal can
+/// restore it exactly.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DroppedPhone {
+    /// The identity id it had.
+    pub id: String,
+    /// The user it belonged to.
+    pub user_id: String,
+    /// The number, E.164.
+    pub value: String,
+    /// When it was linked.
+    pub created_at: DateTime<Utc>,
 }
 
 /// Inserts a merge record.
@@ -186,8 +203,8 @@ pub async fn insert_merge(conn: &impl ConnectionTrait, m: &MergeRow) -> Result<(
     exec(
         conn,
         "INSERT INTO identity_user_merges (id, tenant_id, kept_user_id, merged_user_id, moved, \
-         reason, actor, created_at, reversed_at, reversed_by) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,NULL,NULL)",
+         reason, actor, created_at, reversed_at, reversed_by, dropped) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,NULL,NULL,$9)",
         vec![
             text(&m.id),
             text(&m.tenant_id),
@@ -197,6 +214,7 @@ pub async fn insert_merge(conn: &impl ConnectionTrait, m: &MergeRow) -> Result<(
             text(&m.reason),
             text(&m.actor),
             ts(m.created_at),
+            sea_orm::Value::String(m.dropped.clone()),
         ],
     )
     .await?;
@@ -223,31 +241,40 @@ pub async fn merges_of(
 ) -> Result<Vec<MergeRecord>, DbErr> {
     all(
         conn,
-        "SELECT id, tenant_id, kept_user_id, merged_user_id, moved, reason, actor, created_at, \
-         reversed_at, reversed_by FROM identity_user_merges \
-         WHERE tenant_id = $1 AND (kept_user_id = $2 OR merged_user_id = $2) \
-         ORDER BY created_at DESC, id DESC",
+        &format!(
+            "SELECT {MERGE_COLUMNS} FROM identity_user_merges \
+             WHERE tenant_id = $1 AND (kept_user_id = $2 OR merged_user_id = $2) \
+             ORDER BY created_at DESC, id DESC"
+        ),
         vec![text(tenant), text(user_id)],
     )
     .await?
     .iter()
-    .map(|row| {
-        Ok(MergeRecord {
-            row: MergeRow {
-                id: row.try_get("", "id")?,
-                tenant_id: row.try_get("", "tenant_id")?,
-                kept_user_id: row.try_get("", "kept_user_id")?,
-                merged_user_id: row.try_get("", "merged_user_id")?,
-                moved: row.try_get("", "moved")?,
-                reason: row.try_get("", "reason")?,
-                actor: row.try_get("", "actor")?,
-                created_at: row.try_get("", "created_at")?,
-            },
-            reversed_at: row.try_get("", "reversed_at")?,
-            reversed_by: row.try_get("", "reversed_by")?,
-        })
-    })
+    .map(decode_record)
     .collect()
+}
+
+/// The columns [`decode_record`] reads.
+pub(crate) const MERGE_COLUMNS: &str = "id, tenant_id, kept_user_id, merged_user_id, moved, \
+     reason, actor, created_at, reversed_at, reversed_by, dropped";
+
+/// A merge record from a row of [`MERGE_COLUMNS`].
+pub(crate) fn decode_record(row: &sea_orm::QueryResult) -> Result<MergeRecord, DbErr> {
+    Ok(MergeRecord {
+        row: MergeRow {
+            id: row.try_get("", "id")?,
+            tenant_id: row.try_get("", "tenant_id")?,
+            kept_user_id: row.try_get("", "kept_user_id")?,
+            merged_user_id: row.try_get("", "merged_user_id")?,
+            moved: row.try_get("", "moved")?,
+            reason: row.try_get("", "reason")?,
+            actor: row.try_get("", "actor")?,
+            created_at: row.try_get("", "created_at")?,
+            dropped: row.try_get("", "dropped")?,
+        },
+        reversed_at: row.try_get("", "reversed_at")?,
+        reversed_by: row.try_get("", "reversed_by")?,
+    })
 }
 
 /// The identities of `ids` still present in the tenant (wherever they are linked now).

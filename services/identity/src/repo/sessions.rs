@@ -184,14 +184,14 @@ pub async fn touch_session(
     id: &str,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<u64, DbErr> {
     exec(
         conn,
-        "UPDATE identity_sessions SET last_refresh_at = $1, expires_at = $2 WHERE id = $3",
+        "UPDATE identity_sessions SET last_refresh_at = $1, expires_at = $2 \
+         WHERE id = $3 AND revoked_at IS NULL",
         vec![ts(now), ts(expires_at), text(id)],
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Revokes sessions (every one of `ids` still live) and spends all their refresh tokens;
