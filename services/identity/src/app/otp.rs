@@ -229,7 +229,10 @@ impl App {
             let user = if is_new_user {
                 user
             } else {
-                match crate::repo::merges::lock_users(&txn, tenant, &[&user.id]).await?.pop() {
+                match crate::repo::merges::lock_users(&txn, tenant, &[&user.id])
+                    .await?
+                    .pop()
+                {
                     Some(locked) if locked.status != "MERGED" => locked,
                     _ => {
                         txn.rollback().await?;

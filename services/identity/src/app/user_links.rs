@@ -144,7 +144,13 @@ impl App {
         details.insert("app_id".to_owned(), row.scope.clone());
         details.insert("source".to_owned(), link.source.clone());
         details.insert("value_sha256".to_owned(), sha256_hex(&row.value));
-        audit_repo::append(txn, tenant, entry("IDENTITY_LINKED", actor, id, details), now).await?;
+        audit_repo::append(
+            txn,
+            tenant,
+            entry("IDENTITY_LINKED", actor, id, details),
+            now,
+        )
+        .await?;
         Ok((row, link.source))
     }
 
@@ -184,8 +190,13 @@ impl App {
         details.insert("identity_id".to_owned(), identity.id.clone());
         details.insert("identity_kind".to_owned(), identity.kind.clone());
         details.insert("reason".to_owned(), reason.to_owned());
-        audit_repo::append(txn, tenant, entry("IDENTITY_UNLINKED", actor, id, details), now)
-            .await?;
+        audit_repo::append(
+            txn,
+            tenant,
+            entry("IDENTITY_UNLINKED", actor, id, details),
+            now,
+        )
+        .await?;
         Ok(())
     }
 

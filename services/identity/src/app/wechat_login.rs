@@ -161,7 +161,10 @@ impl App {
         let user = if is_new_user {
             user
         } else {
-            match crate::repo::merges::lock_users(&txn, tenant, &[&user.id]).await?.pop() {
+            match crate::repo::merges::lock_users(&txn, tenant, &[&user.id])
+                .await?
+                .pop()
+            {
                 Some(locked) if locked.status != "MERGED" => locked,
                 // Merged away since the look-up: the identity has moved, look again.
                 _ => {
@@ -172,7 +175,8 @@ impl App {
         };
         if user.status != "ACTIVE" {
             txn.rollback().await?;
-            self.login_refused(tenant, &user.id, "wechat_mini_program").await;
+            self.login_refused(tenant, &user.id, "wechat_mini_program")
+                .await;
             return Err(AppError::PermissionDenied("USER_BLOCKED"));
         }
         let mut links = Vec::new();

@@ -158,7 +158,11 @@ pub async fn app_kinds(
 }
 
 /// Where identity `id` came from ('' for links made before the column existed).
-pub async fn source_of(conn: &impl ConnectionTrait, tenant: &str, id: &str) -> Result<String, DbErr> {
+pub async fn source_of(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    id: &str,
+) -> Result<String, DbErr> {
     one(
         conn,
         "SELECT source FROM identity_user_identities WHERE tenant_id = $1 AND id = $2",

@@ -11,6 +11,7 @@ mod audit;
 mod helpers;
 mod idempotency;
 mod isolation;
+mod links;
 mod lookups;
 mod merges;
 mod org;

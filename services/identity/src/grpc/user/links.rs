@@ -122,14 +122,20 @@ impl UserApi {
         if scoped && (app_id.is_empty() || app_id.len() > 64) {
             fields.push(("app_id".to_owned(), "must be 1..64 characters".to_owned()));
         } else if !scoped && !app_id.is_empty() {
-            fields.push(("app_id".to_owned(), "must be empty for this kind".to_owned()));
+            fields.push((
+                "app_id".to_owned(),
+                "must be empty for this kind".to_owned(),
+            ));
         }
         let value = req.value.trim();
         if value.is_empty() || value.len() > 128 || value.chars().any(char::is_control) {
             fields.push(("value".to_owned(), "must be 1..128 characters".to_owned()));
         }
         if req.source.len() > 32 {
-            fields.push(("source".to_owned(), "must be at most 32 characters".to_owned()));
+            fields.push((
+                "source".to_owned(),
+                "must be at most 32 characters".to_owned(),
+            ));
         }
         if !fields.is_empty() {
             return Err(AppError::InvalidArgument {
@@ -218,12 +224,15 @@ fn not_linkable(why: &str) -> AppError {
 
 fn contacts_pb(c: Contacts) -> pb::GetUserContactsResponse {
     let user = super::convert::user_pb(&c.user);
-    let app_kind = |app_id: &str| {
-        match c.apps.iter().find(|(id, _)| id == app_id).map(|(_, k)| k.as_str()) {
-            Some("MINI_PROGRAM") => pb::AppKind::MiniProgram,
-            Some("OFFICIAL_ACCOUNT") => pb::AppKind::OfficialAccount,
-            _ => pb::AppKind::Unspecified,
-        }
+    let app_kind = |app_id: &str| match c
+        .apps
+        .iter()
+        .find(|(id, _)| id == app_id)
+        .map(|(_, k)| k.as_str())
+    {
+        Some("MINI_PROGRAM") => pb::AppKind::MiniProgram,
+        Some("OFFICIAL_ACCOUNT") => pb::AppKind::OfficialAccount,
+        _ => pb::AppKind::Unspecified,
     };
     let openids = c
         .identities

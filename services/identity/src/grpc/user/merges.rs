@@ -45,7 +45,9 @@ impl UserApi {
         let a = target(&caller, &req.user_id_a, allowed).map_err(|e| rename(e, "user_id_a"))?;
         let b = target(&caller, &req.user_id_b, allowed).map_err(|e| rename(e, "user_id_b"))?;
         if a.user_id == b.user_id {
-            return Err(AppError::invalid("user_id_b", "must name another user than user_id_a").into());
+            return Err(
+                AppError::invalid("user_id_b", "must name another user than user_id_a").into(),
+            );
         }
         let why = reason(&req.reason, true)?;
         let tenant = caller.tenant();
