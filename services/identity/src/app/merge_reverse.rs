@@ -44,16 +44,17 @@ impl App {
         } else {
             (y, x)
         };
-        if merged.status == "MERGED" && merged.merged_into.as_deref() == Some(kept.id.as_str()) {
-            if let Some(record) =
+        let pair_merged =
+            merged.status == "MERGED" && merged.merged_into.as_deref() == Some(kept.id.as_str());
+        if pair_merged
+            && let Some(record) =
                 reversals::live_merge_of_pair(txn, tenant, &kept.id, &merged.id).await?
-            {
-                let moved = repo::identities_by_ids(txn, tenant, &moved_ids(&record)?).await?;
-                return Ok(Merged {
-                    row: record.row,
-                    moved,
-                });
-            }
+        {
+            let moved = repo::identities_by_ids(txn, tenant, &moved_ids(&record)?).await?;
+            return Ok(Merged {
+                row: record.row,
+                moved,
+            });
         }
         for user in [&kept, &merged] {
             match user.status.as_str() {
