@@ -14,6 +14,7 @@ pub mod keys;
 pub mod otp;
 pub mod repo;
 pub mod settings;
+pub mod totp;
 pub mod wechat;
 
 use std::net::SocketAddr;

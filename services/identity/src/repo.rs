@@ -15,6 +15,7 @@ pub mod rotation;
 pub mod sessions;
 pub mod staff;
 pub mod staff_admin;
+pub mod staff_totp;
 pub mod tenants;
 pub mod users;
 

@@ -73,6 +73,13 @@ pub enum AppError {
         /// Attempts left before the OTP is void.
         attempts_left: i32,
     },
+    /// A wrong or reused TOTP / recovery code (UNAUTHENTICATED TOTP_INVALID, with
+    /// `attempts_left` when the failure counted toward the lockout).
+    #[error("totp invalid")]
+    TotpInvalid {
+        /// Failures left before the account locks.
+        attempts_left: Option<i32>,
+    },
     /// The named user was merged into another (FAILED_PRECONDITION USER_MERGED).
     #[error("user merged")]
     UserMerged {

@@ -27,6 +27,8 @@ pub struct StaffView {
     pub path: String,
     /// Its grants.
     pub grants: Vec<GrantRow>,
+    /// TOTP second factor enabled.
+    pub totp_enabled: bool,
 }
 
 /// Fields of CreateStaff / UpdateStaff (None = untouched).
@@ -81,10 +83,12 @@ impl App {
             .map(|o| o.path)
             .unwrap_or_default();
         let grants = repo::grants(conn, tenant, Some(id)).await?;
+        let totp_enabled = crate::repo::staff_totp::is_enabled(conn, tenant, id).await?;
         Ok(StaffView {
             staff,
             path,
             grants,
+            totp_enabled,
         })
     }
 
@@ -93,9 +97,11 @@ impl App {
         let staff = repo::list(&self.db, tenant).await?;
         let paths = repo::org_paths(&self.db, tenant).await?;
         let grants = repo::grants(&self.db, tenant, None).await?;
+        let totp = crate::repo::staff_totp::enabled_ids(&self.db, tenant).await?;
         Ok(staff
             .into_iter()
             .map(|s| StaffView {
+                totp_enabled: totp.contains(&s.id),
                 path: paths.get(&s.home_org_id).cloned().unwrap_or_default(),
                 grants: grants
                     .iter()
@@ -429,8 +435,13 @@ impl App {
         self.revoke_subject_sessions(txn, &tenant, actor, id, None, "password_reset")
             .await?;
         let details = BTreeMap::from([("reason".to_owned(), reason.to_owned())]);
-        self.audit_staff_admin(txn, ctx, "PASSWORD_RESET", id, details, now)
+        self.audit_staff_admin(txn, ctx, "PASSWORD_RESET", id, details.clone(), now)
             .await?;
+        // A pending (unconfirmed) secret goes too; only removing an enabled one is audited.
+        if remove_totp && crate::repo::staff_totp::remove(txn, &tenant, id).await? {
+            self.audit_staff_admin(txn, ctx, "TOTP_DISABLED", id, details, now)
+                .await?;
+        }
         Ok(())
     }
 

@@ -1,29 +1,31 @@
-//! Staff password login with lockout and forced password change.
+//! Staff password login with lockout, the TOTP step and forced password change.
 //!
 //! Failures are counted per account inside a write transaction that first takes the staff
-//! row's lock (a no-op UPDATE), so concurrent wrong passwords cannot lose increments.
+//! row's lock (`staff_lockout`), so concurrent wrong passwords cannot lose increments.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseTransaction;
 use siyu_core::PrincipalKind;
 
 use super::sessions::{Issued, NewSession};
+use super::staff_challenge::ChallengeKind;
+use super::staff_lockout::check_unlocked;
 use super::tenants::check_password;
 use super::{App, AppError, ClientInfo};
-use crate::crypto::{random_token, sha256_hex};
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::staff::{self as staff_repo, StaffRow};
-use crate::repo::{exec, tenants as tenant_repo, text};
-
-/// Lifetime of a login challenge token.
-const CHALLENGE_SECS: i64 = 300;
+use crate::repo::staff_totp as totp_repo;
+use crate::repo::tenants as tenant_repo;
 
 /// The outcome of a login step.
 #[derive(Debug, Clone)]
 pub enum StaffLogin {
     /// Logged in.
     Tokens(Box<Issued>, Box<StaffRow>),
-    /// The password must be changed first (ChangeStaffPassword with the token).
-    PasswordChangeRequired {
+    /// Another step is needed (VerifyStaffTotp, ChangeStaffPassword, EnrollTotp).
+    Challenge {
+        /// What the next step is.
+        kind: ChallengeKind,
         /// Opaque challenge token.
         token: String,
         /// Its expiry.
@@ -31,13 +33,27 @@ pub enum StaffLogin {
     },
 }
 
+/// How a staff member names themself at login.
+#[derive(Debug, Clone, Copy)]
+pub enum StaffIdent<'a> {
+    /// The login name.
+    Login(&'a str),
+    /// Store code (OrgUnit.code) + employee number.
+    Employee {
+        /// The store's org unit code.
+        store_code: &'a str,
+        /// Staff.employee_no.
+        employee_no: &'a str,
+    },
+}
+
 impl App {
-    /// LoginStaff by tenant code, login name and password.
+    /// LoginStaff by tenant code, identifier and password.
     #[tracing::instrument(skip_all)]
     pub async fn login_staff(
         &self,
         tenant_code: &str,
-        login_name: &str,
+        ident: StaffIdent<'_>,
         password: &str,
         client: &ClientInfo,
     ) -> Result<StaffLogin, AppError> {
@@ -48,105 +64,86 @@ impl App {
             return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
         }
         let now = self.clock.now();
-        let Some(staff) = staff_repo::by_login(&self.db, &tenant.id, login_name).await? else {
+        let found = match ident {
+            StaffIdent::Login(name) => staff_repo::by_login(&self.db, &tenant.id, name).await?,
+            StaffIdent::Employee {
+                store_code,
+                employee_no,
+            } => staff_repo::by_employee_no(&self.db, &tenant.id, store_code, employee_no).await?,
+        };
+        let Some(staff) = found else {
             // Same answer (and similar cost) as a wrong password: no account enumeration.
             let _ = self.hashing.verify(password, DUMMY_HASH);
             return Err(AppError::Unauthenticated("INVALID_CREDENTIALS"));
         };
-        if let Some(until) = staff.locked_until.filter(|until| *until > now) {
-            return Err(locked(until));
-        }
+        check_unlocked(&staff, now)?;
         let ok = self.hashing.verify(password, &staff.password_hash);
         let txn = siyu_store::db::begin_write(&self.db).await?;
-        exec(
-            &txn,
-            "UPDATE identity_staff SET updated_at = updated_at WHERE id = $1",
-            vec![text(&staff.id)],
-        )
-        .await?;
-        let staff = staff_repo::get(&txn, &tenant.id, &staff.id)
-            .await?
-            .ok_or(AppError::Unauthenticated("INVALID_CREDENTIALS"))?;
-        if let Some(until) = staff.locked_until.filter(|until| *until > now) {
-            return Err(locked(until));
-        }
+        let staff = self.lock_staff(&txn, &tenant.id, &staff.id).await?;
+        check_unlocked(&staff, now)?;
         if !ok {
-            let lock = &self.settings.staff_auth;
-            let fresh_window = staff
-                .failure_window_start
-                .is_none_or(|start| now - start > Duration::seconds(lock.window_secs));
-            let (attempts, start) = if fresh_window {
-                (1, now)
-            } else {
-                (
-                    staff.failed_attempts + 1,
-                    staff.failure_window_start.unwrap_or(now),
-                )
-            };
-            let locks = attempts >= lock.threshold;
-            let until = now + Duration::seconds(lock.lock_secs);
-            if locks {
-                staff_repo::set_failures(&txn, &staff.id, 0, None, Some(until)).await?;
-            } else {
-                staff_repo::set_failures(&txn, &staff.id, attempts, Some(start), None).await?;
-            }
-            self.audit_staff(
-                &txn,
-                &tenant.id,
-                &staff.id,
-                "STAFF_LOGIN_FAILED",
-                "FAILURE",
-                now,
-            )
-            .await?;
-            if locks {
-                self.audit_staff(
-                    &txn,
-                    &tenant.id,
-                    &staff.id,
-                    "ACCOUNT_LOCKED",
-                    "SUCCESS",
-                    now,
-                )
-                .await?;
-            }
+            self.record_failure(&txn, &staff, now).await?;
             txn.commit().await?;
             return Err(AppError::Unauthenticated("INVALID_CREDENTIALS"));
         }
         if staff.status != "ACTIVE" {
             return Err(AppError::PermissionDenied("ACCOUNT_DISABLED"));
         }
+        if totp_repo::is_enabled(&txn, &tenant.id, &staff.id).await? {
+            // The password alone clears nothing: the failure counter runs on until the TOTP
+            // step succeeds, so re-entering the password cannot buy fresh code guesses.
+            txn.commit().await?;
+            let (token, expires_at) = self
+                .issue_challenge(ChallengeKind::Totp, &tenant.id, &staff.id, "password")
+                .await?;
+            return Ok(StaffLogin::Challenge {
+                kind: ChallengeKind::Totp,
+                token,
+                expires_at,
+            });
+        }
+        self.finish_login(txn, staff, client, "password").await
+    }
+
+    /// The last step of every login: clears the failure counter, then either asks for the
+    /// forced password change or starts the session (audited STAFF_LOGIN). Commits `txn`.
+    pub(crate) async fn finish_login(
+        &self,
+        txn: DatabaseTransaction,
+        staff: StaffRow,
+        client: &ClientInfo,
+        method: &str,
+    ) -> Result<StaffLogin, AppError> {
+        let now = self.clock.now();
+        let tenant = staff.tenant_id.clone();
         staff_repo::set_failures(&txn, &staff.id, 0, None, None).await?;
         crate::repo::staff_admin::touch_login(&txn, &staff.id, now).await?;
         if staff.must_change_password {
             txn.commit().await?;
-            let token = random_token()?;
-            let expires_at = now + Duration::seconds(CHALLENGE_SECS);
-            self.cache
-                .set(
-                    &challenge_key(&token),
-                    format!("{}|{}", tenant.id, staff.id).as_bytes(),
-                    Some(std::time::Duration::from_secs(
-                        CHALLENGE_SECS.unsigned_abs(),
-                    )),
-                )
+            let kind = ChallengeKind::PasswordChange;
+            let (token, expires_at) = self
+                .issue_challenge(kind, &tenant, &staff.id, method)
                 .await?;
-            return Ok(StaffLogin::PasswordChangeRequired { token, expires_at });
+            return Ok(StaffLogin::Challenge {
+                kind,
+                token,
+                expires_at,
+            });
         }
         let issued = self
             .start_session(
                 &txn,
                 NewSession {
-                    tenant: &tenant.id,
+                    tenant: &tenant,
                     kind: PrincipalKind::Staff,
                     subject: &staff.id,
-                    login_method: "password",
+                    login_method: method,
                     app_id: "",
                     client,
                 },
             )
             .await?;
-        self.audit_staff(&txn, &tenant.id, &staff.id, "STAFF_LOGIN", "SUCCESS", now)
+        self.audit_staff(&txn, &tenant, &staff.id, "STAFF_LOGIN", "SUCCESS", now)
             .await?;
         txn.commit().await?;
         Ok(StaffLogin::Tokens(Box::new(issued), Box::new(staff)))
@@ -162,21 +159,13 @@ impl App {
         client: &ClientInfo,
     ) -> Result<StaffLogin, AppError> {
         check_password(new_password, "new_password")?;
-        let key = challenge_key(challenge);
-        let value = self
-            .cache
-            .get(&key)
-            .await?
-            .ok_or(AppError::Unauthenticated("CHALLENGE_INVALID"))?;
-        let value = String::from_utf8(value).map_err(|e| AppError::Internal(e.to_string()))?;
-        let (tenant, staff_id) = value
-            .split_once('|')
-            .ok_or(AppError::Unauthenticated("CHALLENGE_INVALID"))?;
+        let found = self
+            .peek_challenge(challenge, ChallengeKind::PasswordChange)
+            .await?;
         // Single use: whoever deletes the key owns the challenge.
-        if !self.cache.delete(&key).await? {
-            return Err(AppError::Unauthenticated("CHALLENGE_INVALID"));
-        }
-        let staff = staff_repo::get(&self.db, tenant, staff_id)
+        self.consume_challenge(challenge).await?;
+        let tenant = found.tenant.as_str();
+        let staff = staff_repo::get(&self.db, tenant, &found.staff_id)
             .await?
             .ok_or(AppError::Unauthenticated("CHALLENGE_INVALID"))?;
         if self.hashing.verify(new_password, &staff.password_hash) {
@@ -202,7 +191,7 @@ impl App {
                     tenant,
                     kind: PrincipalKind::Staff,
                     subject: &staff.id,
-                    login_method: "password",
+                    login_method: &found.method,
                     app_id: "",
                     client,
                 },
@@ -226,7 +215,12 @@ impl App {
         Ok(staff_repo::role_claims(&self.db, tenant, staff_id).await?)
     }
 
-    async fn audit_staff(
+    /// Whether a staff member has TOTP enabled (for the Staff view).
+    pub async fn staff_totp_enabled(&self, tenant: &str, staff_id: &str) -> Result<bool, AppError> {
+        Ok(totp_repo::is_enabled(&self.db, tenant, staff_id).await?)
+    }
+
+    pub(crate) async fn audit_staff(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
         tenant: &str,
@@ -254,17 +248,7 @@ impl App {
     }
 }
 
-fn locked(until: DateTime<Utc>) -> AppError {
-    AppError::AccountLocked {
-        until: until.to_rfc3339(),
-    }
-}
-
-fn challenge_key(token: &str) -> String {
-    format!("staff-challenge:{}", sha256_hex(token))
-}
-
 /// A valid argon2id hash of a random string, verified against when the login name is unknown
 /// so both paths cost about the same.
-const DUMMY_HASH: &str =
+pub(crate) const DUMMY_HASH: &str =
     "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$3Qc0CJ3nS0i7jgq0iAcNBoWzyQmW3QPEm1Pt5b8bo2M";

@@ -63,6 +63,13 @@ impl From<AppError> for Status {
                     .meta("attempts_left", attempts_left.to_string())
                     .into()
             }
+            AppError::TotpInvalid { attempts_left } => {
+                let mut failure = Failure::new(Code::Unauthenticated, DOMAIN, "TOTP_INVALID");
+                if let Some(left) = attempts_left {
+                    failure = failure.meta("attempts_left", left.to_string());
+                }
+                failure.into()
+            }
             AppError::UserMerged { kept_user_id } => {
                 Failure::new(Code::FailedPrecondition, DOMAIN, "USER_MERGED")
                     .meta("kept_user_id", kept_user_id)

@@ -1,69 +1,35 @@
-//! StaffAuthService handlers.
+//! StaffAuthService handlers: password login (login name or store + employee number), the
+//! TOTP step and enrolment (`staff_auth/totp.rs`), and password change.
 
+mod result;
+mod totp;
+
+use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::token::token_pair;
-use super::{StaffAuthApi, client_info};
+use super::{Caller, StaffAuthApi, client_info};
 use crate::app::AppError;
-use crate::app::staff_auth::StaffLogin;
-use crate::events::timestamp;
+use crate::app::staff_auth::StaffIdent;
 
-fn role_of(name: &str) -> pb::StaffRole {
-    pb::StaffRole::from_str_name(&name.to_ascii_uppercase()).unwrap_or(pb::StaffRole::Unspecified)
-}
-
-/// The wire form of a login step.
-fn result(login: StaffLogin, roles: Vec<(String, String)>) -> pb::StaffLoginResult {
-    use pb::staff_login_result::Outcome;
-    match login {
-        StaffLogin::Tokens(issued, staff) => pb::StaffLoginResult {
-            outcome: Some(Outcome::Tokens(token_pair(&issued))),
-            staff: Some(pb::Staff {
-                staff_id: staff.id.clone(),
-                login_name: staff.login_name.clone(),
-                display_name: staff.display_name.clone(),
-                primary_org_unit_id: staff.home_org_id.clone(),
-                status: if staff.status == "ACTIVE" {
-                    pb::StaffStatus::Active
-                } else {
-                    pb::StaffStatus::Disabled
-                } as i32,
-                roles: roles
-                    .iter()
-                    .map(|(role, path)| pb::RoleGrant {
-                        staff_id: staff.id.clone(),
-                        role: role_of(role) as i32,
-                        org_unit_id: path.rsplit('/').next().unwrap_or_default().to_owned(),
-                        ..Default::default()
-                    })
-                    .collect(),
-                password_change_required: staff.must_change_password,
-                create_time: Some(timestamp(staff.created_at)),
-                ..Default::default()
-            }),
-        },
-        StaffLogin::PasswordChangeRequired { token, expires_at } => pb::StaffLoginResult {
-            outcome: Some(Outcome::Challenge(pb::LoginChallenge {
-                kind: pb::LoginChallengeKind::PasswordChangeRequired as i32,
-                challenge_token: token,
-                expire_time: Some(timestamp(expires_at)),
-            })),
-            staff: None,
-        },
+/// Requires a staff caller (the self-service RPCs).
+fn staff_self(caller: &Caller) -> Result<(String, String), Status> {
+    if caller.ctx.principal.kind == PrincipalKind::Staff {
+        Ok((caller.tenant(), caller.ctx.principal.subject.clone()))
+    } else {
+        Err(AppError::PermissionDenied("PERMISSION_DENIED").into())
     }
 }
 
-impl StaffAuthApi {
-    async fn with_roles(&self, login: StaffLogin) -> Result<pb::StaffLoginResult, Status> {
-        let roles = match &login {
-            StaffLogin::Tokens(_, staff) => {
-                self.app.staff_roles(&staff.tenant_id, &staff.id).await?
-            }
-            StaffLogin::PasswordChangeRequired { .. } => Vec::new(),
-        };
-        Ok(result(login, roles))
+/// One bounded text field, else INVALID_ARGUMENT naming it.
+fn bounded(value: &str, field: &str, max: usize) -> Result<(), AppError> {
+    if value.is_empty() || value.len() > max {
+        return Err(AppError::invalid(
+            field,
+            &format!("must be 1..{max} characters"),
+        ));
     }
+    Ok(())
 }
 
 #[tonic::async_trait]
@@ -73,32 +39,31 @@ impl pb::staff_auth_service_server::StaffAuthService for StaffAuthApi {
         &self,
         request: Request<pb::LoginStaffRequest>,
     ) -> Result<Response<pb::LoginStaffResponse>, Status> {
+        use pb::login_staff_request::Identifier;
         let client = client_info(&request);
         let req = request.get_ref();
-        if req.tenant_code.is_empty() || req.tenant_code.len() > 32 {
-            return Err(AppError::invalid("tenant_code", "must be 1..32 characters").into());
-        }
-        let login_name = match &req.identifier {
-            Some(pb::login_staff_request::Identifier::LoginName(name))
-                if !name.is_empty() && name.len() <= 64 =>
-            {
-                name.clone()
+        bounded(&req.tenant_code, "tenant_code", 32)?;
+        let ident = match &req.identifier {
+            Some(Identifier::LoginName(name)) => {
+                bounded(name, "login_name", 64)?;
+                StaffIdent::Login(name)
             }
-            Some(pb::login_staff_request::Identifier::Employee(_)) => {
-                return Err(Status::unimplemented(
-                    "employee-number login is not implemented yet",
-                ));
+            Some(Identifier::Employee(e)) => {
+                bounded(&e.store_code, "employee.store_code", 32)?;
+                bounded(&e.employee_no, "employee.employee_no", 32)?;
+                StaffIdent::Employee {
+                    store_code: &e.store_code,
+                    employee_no: &e.employee_no,
+                }
             }
-            _ => return Err(AppError::invalid("login_name", "must be 1..64 characters").into()),
+            None => return Err(AppError::invalid("login_name", "must be 1..64 characters").into()),
         };
-        if req.password.is_empty() || req.password.len() > 256 {
-            return Err(AppError::invalid("password", "must be 1..256 characters").into());
-        }
+        bounded(&req.password, "password", 256)?;
         let login = self
             .dedupe(&request, &req.tenant_code, "LoginStaff", async {
                 Ok(self
                     .app
-                    .login_staff(&req.tenant_code, &login_name, &req.password, &client)
+                    .login_staff(&req.tenant_code, ident, &req.password, &client)
                     .await?)
             })
             .await?;
@@ -108,17 +73,44 @@ impl pb::staff_auth_service_server::StaffAuthService for StaffAuthApi {
     }
 
     #[tracing::instrument(skip_all)]
+    async fn verify_staff_totp(
+        &self,
+        request: Request<pb::VerifyStaffTotpRequest>,
+    ) -> Result<Response<pb::VerifyStaffTotpResponse>, Status> {
+        self.verify(request).await
+    }
+
+    #[tracing::instrument(skip_all)]
     async fn change_staff_password(
         &self,
         request: Request<pb::ChangeStaffPasswordRequest>,
     ) -> Result<Response<pb::ChangeStaffPasswordResponse>, Status> {
         let client = client_info(&request);
         let req = request.get_ref();
+        if req.new_password.len() > 256 {
+            return Err(AppError::invalid("new_password", "is too long").into());
+        }
         if req.challenge_token.is_empty() {
-            // The logged-in variant (with current_password) is not implemented yet.
-            return Err(Status::unimplemented(
-                "ChangeStaffPassword with current_password is not implemented yet",
-            ));
+            let caller = self.authenticate(&request).await?;
+            let (tenant, staff_id) = staff_self(&caller)?;
+            bounded(&req.current_password, "current_password", 256)?;
+            self.dedupe(&request, &tenant, "ChangeStaffPassword", async {
+                Ok(self
+                    .app
+                    .change_password_logged_in(
+                        &tenant,
+                        &staff_id,
+                        caller.sid.as_deref(),
+                        &req.current_password,
+                        &req.new_password,
+                    )
+                    .await?)
+            })
+            .await?;
+            // The caller's own session stays valid: nothing to continue.
+            return Ok(Response::new(pb::ChangeStaffPasswordResponse {
+                result: None,
+            }));
         }
         let login = self
             .dedupe(&request, "challenge", "ChangeStaffPassword", async {
@@ -135,5 +127,29 @@ impl pb::staff_auth_service_server::StaffAuthService for StaffAuthApi {
         Ok(Response::new(pb::ChangeStaffPasswordResponse {
             result: Some(self.with_roles(login).await?),
         }))
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn enroll_totp(
+        &self,
+        request: Request<pb::EnrollTotpRequest>,
+    ) -> Result<Response<pb::EnrollTotpResponse>, Status> {
+        self.enroll(request).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn confirm_totp(
+        &self,
+        request: Request<pb::ConfirmTotpRequest>,
+    ) -> Result<Response<pb::ConfirmTotpResponse>, Status> {
+        self.confirm(request).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn disable_totp(
+        &self,
+        request: Request<pb::DisableTotpRequest>,
+    ) -> Result<Response<pb::DisableTotpResponse>, Status> {
+        self.disable(request).await
     }
 }

@@ -133,6 +133,34 @@ pub async fn by_login(
     .transpose()
 }
 
+/// A staff member by store code + employee number: the employee number must match exactly one
+/// account whose primary unit is the store or who holds a role on it (None when there is no
+/// such account or the pair is ambiguous).
+#[tracing::instrument(skip_all, fields(tenant))]
+pub async fn by_employee_no(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    store_code: &str,
+    employee_no: &str,
+) -> Result<Option<StaffRow>, DbErr> {
+    let rows = all(
+        conn,
+        &format!(
+            "SELECT {COLUMNS} FROM identity_staff s WHERE s.tenant_id = $1 AND s.employee_no = $2 \
+             AND s.employee_no <> '' AND EXISTS (SELECT 1 FROM identity_org_units o \
+             WHERE o.tenant_id = s.tenant_id AND o.code = $3 AND (o.id = s.home_org_id \
+             OR EXISTS (SELECT 1 FROM identity_staff_roles r WHERE r.tenant_id = s.tenant_id \
+             AND r.staff_id = s.id AND r.org_unit_id = o.id))) LIMIT 2"
+        ),
+        vec![text(tenant), text(employee_no), text(store_code)],
+    )
+    .await?;
+    match rows.as_slice() {
+        [row] => decode(row).map(Some),
+        _ => Ok(None),
+    }
+}
+
 /// A staff member by id in a tenant.
 #[tracing::instrument(skip_all, fields(tenant, staff = id))]
 pub async fn get(

@@ -65,7 +65,7 @@ pub fn staff_view(v: &StaffView, ctx: &Ctx) -> pb::Staff {
             pb::StaffStatus::Disabled
         } as i32,
         roles: v.grants.iter().map(grant_view).collect(),
-        totp_enabled: false,
+        totp_enabled: v.totp_enabled,
         password_change_required: s.must_change_password,
         locked_until: s.locked_until.map(timestamp),
         wecom_user_id: s.wecom_user_id.clone(),

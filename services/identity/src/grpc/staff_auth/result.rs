@@ -1,0 +1,87 @@
+//! The wire form of a login step (`StaffLoginResult`).
+
+use siyu_proto::identity::v1 as pb;
+use tonic::Status;
+
+use crate::app::staff_auth::StaffLogin;
+use crate::app::staff_challenge::ChallengeKind;
+use crate::events::timestamp;
+use crate::grpc::StaffAuthApi;
+use crate::grpc::token::token_pair;
+
+fn role_of(name: &str) -> pb::StaffRole {
+    pb::StaffRole::from_str_name(&name.to_ascii_uppercase()).unwrap_or(pb::StaffRole::Unspecified)
+}
+
+fn challenge_kind(kind: ChallengeKind) -> pb::LoginChallengeKind {
+    match kind {
+        ChallengeKind::Totp => pb::LoginChallengeKind::TotpRequired,
+        ChallengeKind::PasswordChange => pb::LoginChallengeKind::PasswordChangeRequired,
+        ChallengeKind::TotpEnrollment => pb::LoginChallengeKind::TotpEnrollmentRequired,
+    }
+}
+
+/// The wire form of a login step.
+fn result(login: StaffLogin, roles: Vec<(String, String)>, totp: bool) -> pb::StaffLoginResult {
+    use pb::staff_login_result::Outcome;
+    match login {
+        StaffLogin::Tokens(issued, staff) => pb::StaffLoginResult {
+            outcome: Some(Outcome::Tokens(token_pair(&issued))),
+            staff: Some(pb::Staff {
+                staff_id: staff.id.clone(),
+                login_name: staff.login_name.clone(),
+                display_name: staff.display_name.clone(),
+                primary_org_unit_id: staff.home_org_id.clone(),
+                status: if staff.status == "ACTIVE" {
+                    pb::StaffStatus::Active
+                } else {
+                    pb::StaffStatus::Disabled
+                } as i32,
+                roles: roles
+                    .iter()
+                    .map(|(role, path)| pb::RoleGrant {
+                        staff_id: staff.id.clone(),
+                        role: role_of(role) as i32,
+                        org_unit_id: path.rsplit('/').next().unwrap_or_default().to_owned(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                totp_enabled: totp,
+                password_change_required: staff.must_change_password,
+                create_time: Some(timestamp(staff.created_at)),
+                ..Default::default()
+            }),
+        },
+        StaffLogin::Challenge {
+            kind,
+            token,
+            expires_at,
+        } => pb::StaffLoginResult {
+            outcome: Some(Outcome::Challenge(pb::LoginChallenge {
+                kind: challenge_kind(kind) as i32,
+                challenge_token: token,
+                expire_time: Some(timestamp(expires_at)),
+            })),
+            staff: None,
+        },
+    }
+}
+
+impl StaffAuthApi {
+    /// The wire result of `login`, with the staff's roles and TOTP state when it holds tokens.
+    pub(super) async fn with_roles(
+        &self,
+        login: StaffLogin,
+    ) -> Result<pb::StaffLoginResult, Status> {
+        let (roles, totp) = match &login {
+            StaffLogin::Tokens(_, staff) => (
+                self.app.staff_roles(&staff.tenant_id, &staff.id).await?,
+                self.app
+                    .staff_totp_enabled(&staff.tenant_id, &staff.id)
+                    .await?,
+            ),
+            StaffLogin::Challenge { .. } => (Vec::new(), false),
+        };
+        Ok(result(login, roles, totp))
+    }
+}

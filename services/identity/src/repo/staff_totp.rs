@@ -1,0 +1,217 @@
+//! Staff TOTP secrets (sealed), their replay guard, and recovery codes (hashed).
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr, Value};
+
+use super::{all, exec, one, text, ts};
+
+/// A staff member's TOTP row.
+#[derive(Debug, Clone)]
+pub struct TotpRow {
+    /// `nonce || ciphertext` of the raw secret (crypto::Sealer).
+    pub secret_sealed: Vec<u8>,
+    /// Confirmed (false = pending enrolment).
+    pub enabled: bool,
+    /// The newest time step whose code was accepted.
+    pub last_step: i64,
+}
+
+/// The TOTP row of a staff member in a tenant.
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    staff_id: &str,
+) -> Result<Option<TotpRow>, DbErr> {
+    let row = one(
+        conn,
+        "SELECT secret_sealed, enabled, last_step FROM identity_staff_totp \
+         WHERE tenant_id = $1 AND staff_id = $2",
+        vec![text(tenant), text(staff_id)],
+    )
+    .await?;
+    row.map(|r| {
+        Ok(TotpRow {
+            secret_sealed: r.try_get("", "secret_sealed")?,
+            enabled: r.try_get("", "enabled")?,
+            last_step: r.try_get("", "last_step")?,
+        })
+    })
+    .transpose()
+}
+
+/// Stores a pending secret, replacing an unconfirmed one (never an enabled one: the caller
+/// checked, and the WHERE keeps a concurrent confirm from being overwritten).
+pub async fn put_pending(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    staff_id: &str,
+    sealed: &[u8],
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    exec(
+        conn,
+        "DELETE FROM identity_staff_totp WHERE tenant_id = $1 AND staff_id = $2 AND enabled = $3",
+        vec![text(tenant), text(staff_id), Value::Bool(Some(false))],
+    )
+    .await?;
+    let inserted = exec(
+        conn,
+        "INSERT INTO identity_staff_totp \
+         (staff_id, tenant_id, secret_sealed, enabled, last_step, created_at, enabled_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL) ON CONFLICT (staff_id) DO NOTHING",
+        vec![
+            text(staff_id),
+            text(tenant),
+            Value::Bytes(Some(sealed.to_vec())),
+            Value::Bool(Some(false)),
+            Value::BigInt(Some(-1)),
+            ts(now),
+        ],
+    )
+    .await?;
+    Ok(inserted == 1)
+}
+
+/// Spends time step `step` if it is newer than the last one spent: the conditional UPDATE is
+/// the replay guard (of concurrent presenters of one code exactly one gets `true`).
+pub async fn spend_step(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    staff_id: &str,
+    step: i64,
+) -> Result<bool, DbErr> {
+    let n = exec(
+        conn,
+        "UPDATE identity_staff_totp SET last_step = $1 \
+         WHERE tenant_id = $2 AND staff_id = $3 AND last_step < $1",
+        vec![Value::BigInt(Some(step)), text(tenant), text(staff_id)],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+/// Marks the pending secret enabled.
+pub async fn enable(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    staff_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let n = exec(
+        conn,
+        "UPDATE identity_staff_totp SET enabled = $1, enabled_at = $2 \
+         WHERE tenant_id = $3 AND staff_id = $4 AND enabled = $5",
+        vec![
+            Value::Bool(Some(true)),
+            ts(now),
+            text(tenant),
+            text(staff_id),
+            Value::Bool(Some(false)),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+/// Removes TOTP (secret and recovery codes); true when an enabled secret existed.
+pub async fn remove(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    staff_id: &str,
+) -> Result<bool, DbErr> {
+    let was_enabled = get(conn, tenant, staff_id)
+        .await?
+        .is_some_and(|t| t.enabled);
+    exec(
+        conn,
+        "DELETE FROM identity_staff_recovery_codes WHERE tenant_id = $1 AND staff_id = $2",
+        vec![text(tenant), text(staff_id)],
+    )
+    .await?;
+    exec(
+        conn,
+        "DELETE FROM identity_staff_totp WHERE tenant_id = $1 AND staff_id = $2",
+        vec![text(tenant), text(staff_id)],
+    )
+    .await?;
+    Ok(was_enabled)
+}
+
+/// True when the staff member has TOTP enabled.
+pub async fn is_enabled(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    staff_id: &str,
+) -> Result<bool, DbErr> {
+    Ok(get(conn, tenant, staff_id)
+        .await?
+        .is_some_and(|t| t.enabled))
+}
+
+/// Ids of the tenant's staff with TOTP enabled (for list views).
+pub async fn enabled_ids(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+) -> Result<HashSet<String>, DbErr> {
+    let rows = all(
+        conn,
+        "SELECT staff_id FROM identity_staff_totp WHERE tenant_id = $1 AND enabled = $2",
+        vec![text(tenant), Value::Bool(Some(true))],
+    )
+    .await?;
+    rows.iter().map(|r| r.try_get("", "staff_id")).collect()
+}
+
+/// Replaces the recovery codes of a staff member with `hashes`.
+pub async fn put_recovery_codes(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    staff_id: &str,
+    hashes: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    exec(
+        conn,
+        "DELETE FROM identity_staff_recovery_codes WHERE tenant_id = $1 AND staff_id = $2",
+        vec![text(tenant), text(staff_id)],
+    )
+    .await?;
+    for hash in hashes {
+        exec(
+            conn,
+            "INSERT INTO identity_staff_recovery_codes \
+             (id, tenant_id, staff_id, code_hash, used_at, created_at) \
+             VALUES ($1, $2, $3, $4, NULL, $5)",
+            vec![
+                text(siyu_core::id::new_string()),
+                text(tenant),
+                text(staff_id),
+                text(hash),
+                ts(now),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Spends an unused recovery code with hash `hash`; true when one was spent (the conditional
+/// UPDATE makes each code single use under concurrency).
+pub async fn spend_recovery_code(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    staff_id: &str,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let n = exec(
+        conn,
+        "UPDATE identity_staff_recovery_codes SET used_at = $1 \
+         WHERE tenant_id = $2 AND staff_id = $3 AND code_hash = $4 AND used_at IS NULL",
+        vec![ts(now), text(tenant), text(staff_id), text(hash)],
+    )
+    .await?;
+    Ok(n >= 1)
+}
