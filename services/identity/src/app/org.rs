@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, OrgPath, PrincipalKind};
 
+pub mod own_store;
+
 use super::{App, AppError};
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::org::{self as repo, OrgRow};

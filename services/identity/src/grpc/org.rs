@@ -1,5 +1,7 @@
 //! OrgService handlers.
 
+mod own_store;
+
 use prost::Message as _;
 use siyu_core::PageToken;
 use siyu_proto::common::v1 as common;
@@ -89,6 +91,34 @@ fn check_geo(geo: &common::GeoPoint, field: &str) -> Result<(f64, f64), AppError
             "latitude must be -90..90, longitude -180..180",
         ))
     }
+}
+
+/// The patch of an UpdateOrgUnit mask (every value validated).
+fn patch_of(unit: &pb::OrgUnit, paths: &[String]) -> Result<UnitPatch, AppError> {
+    let mut patch = UnitPatch::default();
+    for path in paths {
+        match path.as_str() {
+            "name" => {
+                check_name(&unit.name, "org_unit.name")?;
+                patch.name = Some(unit.name.trim().to_owned());
+            }
+            "code" => {
+                check_code(&unit.code, "org_unit.code")?;
+                patch.code = Some(unit.code.clone());
+            }
+            "sort_order" => patch.sort_order = Some(unit.sort_order),
+            p if p == "store" || p.starts_with("store.") => {
+                // Sub-paths replace the whole profile: the console sends the full store.
+                let store = unit
+                    .store
+                    .as_ref()
+                    .ok_or_else(|| AppError::invalid("org_unit.store", "is required"))?;
+                patch.store = Some(store_fields(store, "org_unit.store")?);
+            }
+            _ => return Err(AppError::invalid("update_mask", "has an unknown path")),
+        }
+    }
+    Ok(patch)
 }
 
 /// Parses a StoreProfile (an address is required).
@@ -239,31 +269,12 @@ impl pb::org_service_server::OrgService for OrgApi {
         if paths.is_empty() {
             return Err(AppError::invalid("update_mask", "is required").into());
         }
-        let mut patch = UnitPatch::default();
-        for path in &paths {
-            match path.as_str() {
-                "name" => {
-                    check_name(&unit.name, "org_unit.name")?;
-                    patch.name = Some(unit.name.trim().to_owned());
-                }
-                "code" => {
-                    check_code(&unit.code, "org_unit.code")?;
-                    patch.code = Some(unit.code.clone());
-                }
-                "sort_order" => patch.sort_order = Some(unit.sort_order),
-                p if p == "store" || p.starts_with("store.") => {
-                    // Sub-paths replace the whole profile: the console sends the full store.
-                    let store = unit
-                        .store
-                        .as_ref()
-                        .ok_or_else(|| AppError::invalid("org_unit.store", "is required"))?;
-                    patch.store = Some(store_fields(store, "org_unit.store")?);
-                }
-                _ => return Err(AppError::invalid("update_mask", "has an unknown path").into()),
-            }
+        if crate::app::org::own_store::only_store_details(&paths) {
+            return self.update_own_store(&request, &caller, paths).await;
         }
         let ctx = caller.ctx.clone();
         let (id, etag) = (unit.org_unit_id.clone(), unit.etag.clone());
+        let unit = unit.clone();
         let reply = self
             .mutate(
                 &request,
@@ -271,6 +282,10 @@ impl pb::org_service_server::OrgService for OrgApi {
                 "UpdateOrgUnit",
                 move |app, txn| {
                     Box::pin(async move {
+                        // Access first: a caller who may not edit the unit learns
+                        // PERMISSION_DENIED, not which of their values would be invalid.
+                        app.require_org_editor(txn, &ctx, &id).await?;
+                        let patch = patch_of(&unit, &paths)?;
                         let unit = app.update_org_unit(txn, &ctx, &id, &etag, patch).await?;
                         Ok(pb::UpdateOrgUnitResponse {
                             org_unit: Some(unit_view(&unit)),

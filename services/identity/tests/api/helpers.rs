@@ -74,6 +74,48 @@ impl Harness {
         }
     }
 
+    /// [`Harness::start`] with the service on a `ManualClock` the test steps (TOTP time
+    /// steps, challenge expiry).
+    pub async fn start_with_clock(clock: std::sync::Arc<siyu_core::ManualClock>) -> Self {
+        let db = TestDb::postgres::<Migrator>().await.unwrap();
+        let sandbox = Sandbox::build(SandboxSettings::for_tests())
+            .await
+            .unwrap()
+            .spawn();
+        let control = sandbox.control().unwrap();
+        let mut settings = Settings::default();
+        settings.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
+        settings.server.admin_addr = "127.0.0.1:0".parse().unwrap();
+        settings.database.url = SecretString::from(db.url().to_owned());
+        settings.database.max_connections = 20;
+        settings.cache.url = SecretString::from("memory://");
+        settings.bus.url = SecretString::from("memory://");
+        settings.tokens.encryption_key =
+            SecretString::from(base64::engine::general_purpose::STANDARD.encode([42u8; 32]));
+        settings.wechat.api_base_url = sandbox.base_url();
+        settings.staff_auth.argon2_memory_kib = 64;
+        settings.staff_auth.argon2_iterations = 1;
+        let app = Application::build_with_clock(settings, clock)
+            .await
+            .unwrap();
+        app.app()
+            .bootstrap_platform(PLATFORM_ADMIN, PASSWORD)
+            .await
+            .unwrap();
+        let channel = Channel::from_shared(format!("http://{}", app.grpc_addr()))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        Self {
+            app,
+            db,
+            channel,
+            sandbox,
+            control,
+        }
+    }
+
     pub fn tokens(&self) -> pb::token_service_client::TokenServiceClient<Channel> {
         pb::token_service_client::TokenServiceClient::new(self.channel.clone())
     }

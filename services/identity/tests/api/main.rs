@@ -22,5 +22,6 @@ mod rotation;
 mod staff;
 mod staff_admin;
 mod tokens;
+mod totp;
 mod users;
 mod wechat;

@@ -316,3 +316,154 @@ async fn create_org_unit_is_idempotent_by_key() {
         .org_units;
     assert_eq!(children.len(), 1);
 }
+
+fn store_update(
+    unit: &pb::OrgUnit,
+    profile: pb::StoreProfile,
+    paths: &[&str],
+) -> pb::UpdateOrgUnitRequest {
+    pb::UpdateOrgUnitRequest {
+        org_unit: Some(pb::OrgUnit {
+            org_unit_id: unit.org_unit_id.clone(),
+            etag: unit.etag.clone(),
+            name: "Renamed".into(),
+            store: Some(profile),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        }),
+    }
+}
+
+#[tokio::test]
+async fn a_store_manager_updates_only_the_details_of_their_own_store() {
+    use crate::staff_admin::{create_staff, new_staff, tree};
+    let h = Harness::start().await;
+    let (_, _, admin) = h.tenant_with_app("orgsm").await;
+    let t = tree(&h, &admin).await;
+    create_staff(
+        &h,
+        &admin,
+        new_staff(
+            "mgr",
+            &t.store_a,
+            &[(pb::StaffRole::StoreManager, &t.store_a)],
+        ),
+    )
+    .await
+    .unwrap();
+    let mgr = h
+        .staff_login("orgsm", "mgr", crate::helpers::PASSWORD)
+        .await
+        .access_token;
+    let get = |id: &str| {
+        let req = authed(
+            pb::GetOrgUnitRequest {
+                org_unit_id: id.into(),
+            },
+            &admin,
+        );
+        let mut org = h.org();
+        async move {
+            org.get_org_unit(req)
+                .await
+                .unwrap()
+                .into_inner()
+                .org_unit
+                .unwrap()
+        }
+    };
+    let store_a = get(&t.store_a).await;
+    let details = pb::StoreProfile {
+        phone: "021-5555-0101".into(),
+        image_url: "https://img.example.com/a.jpg".into(),
+        opening_hours: vec![pb::OpeningHours::default()],
+        ..Default::default()
+    };
+    let updated = h
+        .org()
+        .update_org_unit(authed(
+            store_update(
+                &store_a,
+                details.clone(),
+                &["store.phone", "store.image_url", "store.opening_hours"],
+            ),
+            &mgr,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .org_unit
+        .unwrap();
+    let profile = updated.store.unwrap();
+    assert_eq!(profile.phone, "021-5555-0101");
+    assert_eq!(profile.image_url, "https://img.example.com/a.jpg");
+    assert_eq!(profile.opening_hours.len(), 1);
+    // Only the named sub-fields changed: address, geo, name stay.
+    assert_eq!(profile.address, store_a.store.clone().unwrap().address);
+    assert_eq!(profile.geo, store_a.store.clone().unwrap().geo);
+    assert_eq!(updated.name, store_a.name);
+    // Other fields, another store, a region: PERMISSION_DENIED.
+    let store_a = get(&t.store_a).await;
+    for paths in [
+        &["name"][..],
+        &["store.phone", "code"],
+        &["store"],
+        &["store.geo"],
+    ] {
+        let err = h
+            .org()
+            .update_org_unit(authed(store_update(&store_a, details.clone(), paths), &mgr))
+            .await
+            .unwrap_err();
+        assert_reason(&err, Code::PermissionDenied, "PERMISSION_DENIED");
+    }
+    for other in [&t.store_b, &t.region] {
+        let unit = get(other).await;
+        let err = h
+            .org()
+            .update_org_unit(authed(
+                store_update(&unit, details.clone(), &["store.phone"]),
+                &mgr,
+            ))
+            .await
+            .unwrap_err();
+        assert_reason(&err, Code::PermissionDenied, "PERMISSION_DENIED");
+    }
+    // Bad input and a stale etag.
+    let bad = pb::StoreProfile {
+        image_url: "http://insecure".into(),
+        ..Default::default()
+    };
+    let err = h
+        .org()
+        .update_org_unit(authed(
+            store_update(&store_a, bad, &["store.image_url"]),
+            &mgr,
+        ))
+        .await
+        .unwrap_err();
+    assert_reason(&err, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(
+        crate::helpers::violations(&err),
+        vec!["org_unit.store.image_url"]
+    );
+    let mut stale = store_a.clone();
+    stale.etag = "1".into();
+    let err = h
+        .org()
+        .update_org_unit(authed(
+            store_update(&stale, details.clone(), &["store.phone"]),
+            &mgr,
+        ))
+        .await
+        .unwrap_err();
+    assert_reason(&err, Code::Aborted, "CONCURRENT_MODIFICATION");
+    // The tenant admin still edits everything.
+    h.org()
+        .update_org_unit(authed(store_update(&store_a, details, &["name"]), &admin))
+        .await
+        .unwrap();
+    assert_eq!(get(&t.store_a).await.name, "Renamed");
+}

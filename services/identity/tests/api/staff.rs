@@ -201,3 +201,147 @@ async fn another_tenants_ids_read_as_not_found() {
         .unwrap_err();
     assert_reason(&err, Code::NotFound, "SESSION_NOT_FOUND");
 }
+
+fn employee(tenant: &str, store: &str, no: &str, password: &str) -> pb::LoginStaffRequest {
+    pb::LoginStaffRequest {
+        tenant_code: tenant.into(),
+        identifier: Some(pb::login_staff_request::Identifier::Employee(
+            pb::EmployeeLogin {
+                store_code: store.into(),
+                employee_no: no.into(),
+            },
+        )),
+        password: password.into(),
+    }
+}
+
+#[tokio::test]
+async fn guides_log_in_by_store_code_and_employee_number_with_the_same_lockout() {
+    use crate::staff_admin::{create_staff, new_staff, tree};
+    let h = Harness::start().await;
+    let (_, _, admin) = h.tenant_with_app("acme").await;
+    let t = tree(&h, &admin).await;
+    let mut req = new_staff("guide1", &t.store_a, &[(pb::StaffRole::Guide, &t.store_a)]);
+    if let Some(s) = req.staff.as_mut() {
+        s.employee_no = "E100".into();
+    }
+    create_staff(&h, &admin, req).await.unwrap();
+    // First login: the forced password change, as with a login name.
+    let first = h
+        .staff_auth()
+        .login_staff(employee("acme", "SA", "E100", PASSWORD))
+        .await
+        .unwrap()
+        .into_inner()
+        .result
+        .unwrap();
+    assert!(matches!(
+        first.outcome,
+        Some(pb::staff_login_result::Outcome::Challenge(_))
+    ));
+    // Another store's code, an unknown number, a wrong password: one answer.
+    for req in [
+        employee("acme", "SB", "E100", PASSWORD),
+        employee("acme", "SA", "E999", PASSWORD),
+        employee("acme", "NOPE", "E100", PASSWORD),
+    ] {
+        let err = h.staff_auth().login_staff(req).await.unwrap_err();
+        assert_reason(&err, Code::Unauthenticated, "INVALID_CREDENTIALS");
+    }
+    for _ in 0..5 {
+        let err = h
+            .staff_auth()
+            .login_staff(employee("acme", "SA", "E100", "wrong-password-1"))
+            .await
+            .unwrap_err();
+        assert_reason(&err, Code::Unauthenticated, "INVALID_CREDENTIALS");
+    }
+    let err = h
+        .staff_auth()
+        .login_staff(employee("acme", "SA", "E100", PASSWORD))
+        .await
+        .unwrap_err();
+    assert_reason(&err, Code::FailedPrecondition, "ACCOUNT_LOCKED");
+    // The lock is the account's: the login name is locked too.
+    let err = h
+        .staff_auth()
+        .login_staff(login("acme", "guide1", PASSWORD))
+        .await
+        .unwrap_err();
+    assert_reason(&err, Code::FailedPrecondition, "ACCOUNT_LOCKED");
+    let err = h
+        .staff_auth()
+        .login_staff(employee("acme", "", "E100", PASSWORD))
+        .await
+        .unwrap_err();
+    assert_reason(&err, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(
+        crate::helpers::violations(&err),
+        vec!["employee.store_code"]
+    );
+}
+
+#[tokio::test]
+async fn a_logged_in_password_change_keeps_this_session_and_revokes_the_others() {
+    let h = Harness::start().await;
+    let (_, _, admin) = h.tenant_with_app("acme").await;
+    let current = format!("{PASSWORD}-new");
+    let other = h.staff_login("acme", "admin", &current).await;
+    let change = |token: &str, current: &str, new: &str| {
+        let mut client = h.staff_auth();
+        let req = authed(
+            pb::ChangeStaffPasswordRequest {
+                current_password: current.into(),
+                challenge_token: String::new(),
+                new_password: new.into(),
+            },
+            token,
+        );
+        async move { client.change_staff_password(req).await }
+    };
+    let err = change(&admin, "wrong-password-1", "Another-Horse-77")
+        .await
+        .unwrap_err();
+    assert_reason(&err, Code::Unauthenticated, "INVALID_CREDENTIALS");
+    assert_eq!(
+        crate::helpers::count(
+            &h,
+            "SELECT COUNT(*) AS n FROM identity_audit_log WHERE kind = $1",
+            "STAFF_LOGIN_FAILED"
+        )
+        .await,
+        1
+    );
+    let err = change(&admin, &current, "short").await.unwrap_err();
+    assert_reason(&err, Code::InvalidArgument, "PASSWORD_TOO_WEAK");
+    let err = change(&admin, &current, &current).await.unwrap_err();
+    assert_reason(&err, Code::InvalidArgument, "PASSWORD_REUSED");
+    let err = change(&admin, "", "Another-Horse-77").await.unwrap_err();
+    assert_eq!(crate::helpers::violations(&err), vec!["current_password"]);
+    let reply = change(&admin, &current, "Another-Horse-77")
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(reply.result.is_none());
+    // This session lives on, the other one is revoked, the new password logs in.
+    h.staff()
+        .get_current_staff(authed(pb::GetCurrentStaffRequest {}, &admin))
+        .await
+        .unwrap();
+    let err = h
+        .staff()
+        .get_current_staff(authed(pb::GetCurrentStaffRequest {}, &other.access_token))
+        .await
+        .unwrap_err();
+    assert_reason(&err, Code::Unauthenticated, "TOKEN_REVOKED");
+    h.staff_login("acme", "admin", "Another-Horse-77").await;
+    assert_eq!(
+        crate::helpers::count(
+            &h,
+            "SELECT COUNT(*) AS n FROM identity_audit_log WHERE kind = $1",
+            "PASSWORD_CHANGED"
+        )
+        .await,
+        2
+    );
+}

@@ -1,0 +1,81 @@
+//! UpdateOrgUnit restricted to a store's own details: what a store_manager may change on the
+//! stores they manage (opening hours, special hours, phone, image).
+
+use sea_orm::ConnectionTrait;
+use siyu_core::Ctx;
+
+use super::{EDITORS, audit, covers};
+use crate::app::{App, AppError};
+use crate::repo::org::{self as repo, OrgRow};
+
+/// The update-mask paths a store_manager may use on their own store.
+pub const STORE_MANAGER_PATHS: &[&str] = &[
+    "store.opening_hours",
+    "store.special_hours",
+    "store.phone",
+    "store.image_url",
+];
+
+/// True when every path is one a store_manager may use.
+pub fn only_store_details(paths: &[String]) -> bool {
+    !paths.is_empty()
+        && paths
+            .iter()
+            .all(|p| STORE_MANAGER_PATHS.contains(&p.as_str()))
+}
+
+impl App {
+    /// ORG_UNIT_NOT_FOUND / PERMISSION_DENIED unless `ctx` may edit every field of unit `id`
+    /// (tenant_admin or hq_operator covering it).
+    pub async fn require_org_editor(
+        &self,
+        txn: &impl ConnectionTrait,
+        ctx: &Ctx,
+        id: &str,
+    ) -> Result<(), AppError> {
+        let unit = self.org_unit(txn, &ctx.tenant.to_string(), id).await?;
+        super::require(ctx, EDITORS, &unit.path)
+    }
+
+    /// UpdateOrgUnit with only [`STORE_MANAGER_PATHS`]: editors in scope or a store_manager
+    /// covering the store. `merge` turns the stored profile bytes into the new ones (only the
+    /// named sub-fields change; the domain columns — address, geo, pickup — stay as they are).
+    #[tracing::instrument(skip_all, fields(unit = id))]
+    pub async fn update_store_details(
+        &self,
+        txn: &impl ConnectionTrait,
+        ctx: &Ctx,
+        id: &str,
+        etag: &str,
+        merge: impl FnOnce(&[u8]) -> Result<Vec<u8>, AppError>,
+    ) -> Result<OrgRow, AppError> {
+        let tenant = ctx.tenant.to_string();
+        let mut unit = self.org_unit(txn, &tenant, id).await?;
+        let editor = covers(ctx, EDITORS, &unit.path);
+        let manager = unit.kind == "STORE" && covers(ctx, &["store_manager"], &unit.path);
+        if !editor && !manager {
+            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+        }
+        if unit.kind != "STORE" {
+            return Err(AppError::invalid("org_unit.store", "only stores have one"));
+        }
+        if etag != unit.version.to_string() {
+            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+        }
+        unit.profile = merge(&unit.profile)?;
+        let now = self.clock.now();
+        if !repo::update(txn, &unit, unit.version, now).await? {
+            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+        }
+        audit(
+            txn,
+            ctx,
+            "ORG_UNIT_CHANGED",
+            id,
+            "store details updated",
+            now,
+        )
+        .await?;
+        self.org_unit(txn, &tenant, id).await
+    }
+}

@@ -1,0 +1,92 @@
+//! UpdateOrgUnit with only a store's own details (the store_manager paths): the named
+//! sub-fields are merged into the stored profile instead of replacing it.
+
+use prost::Message as _;
+use siyu_proto::identity::v1 as pb;
+use tonic::{Request, Response, Status};
+
+use super::unit_view;
+use crate::app::AppError;
+use crate::grpc::{Caller, OrgApi};
+
+/// Copies the sub-fields named by `paths` from `new` into the stored profile `old`.
+fn merge(old: &[u8], new: &pb::StoreProfile, paths: &[String]) -> Result<Vec<u8>, AppError> {
+    let mut profile = pb::StoreProfile::decode(old)
+        .map_err(|e| AppError::Internal(format!("stored store profile does not decode: {e}")))?;
+    for path in paths {
+        match path.as_str() {
+            "store.opening_hours" => profile.opening_hours = new.opening_hours.clone(),
+            "store.special_hours" => profile.special_hours = new.special_hours.clone(),
+            "store.phone" => profile.phone = new.phone.clone(),
+            "store.image_url" => profile.image_url = new.image_url.clone(),
+            _ => return Err(AppError::PermissionDenied("PERMISSION_DENIED")),
+        }
+    }
+    Ok(profile.encode_to_vec())
+}
+
+/// Bounds of the sub-fields a store manager may send.
+fn check(store: &pb::StoreProfile) -> Result<(), AppError> {
+    if store.phone.chars().count() > 32 {
+        return Err(AppError::invalid(
+            "org_unit.store.phone",
+            "is at most 32 characters",
+        ));
+    }
+    let url = &store.image_url;
+    if !url.is_empty() && (url.len() > 512 || !url.starts_with("https://") || url.len() <= 8) {
+        return Err(AppError::invalid(
+            "org_unit.store.image_url",
+            "must be an https:// URL of at most 512 characters",
+        ));
+    }
+    if store.opening_hours.len() > 64 || store.special_hours.len() > 400 {
+        return Err(AppError::invalid(
+            "org_unit.store",
+            "has too many hours entries",
+        ));
+    }
+    Ok(())
+}
+
+impl OrgApi {
+    /// UpdateOrgUnit whose mask names only store-manager paths.
+    pub(super) async fn update_own_store(
+        &self,
+        request: &Request<pb::UpdateOrgUnitRequest>,
+        caller: &Caller,
+        paths: Vec<String>,
+    ) -> Result<Response<pb::UpdateOrgUnitResponse>, Status> {
+        let unit = request
+            .get_ref()
+            .org_unit
+            .clone()
+            .ok_or_else(|| AppError::invalid("org_unit", "is required"))?;
+        let store = unit
+            .store
+            .clone()
+            .ok_or_else(|| AppError::invalid("org_unit.store", "is required"))?;
+        check(&store)?;
+        let ctx = caller.ctx.clone();
+        let reply = self
+            .mutate(
+                request,
+                &caller.tenant(),
+                "UpdateOrgUnit",
+                move |app, txn| {
+                    Box::pin(async move {
+                        let row = app
+                            .update_store_details(txn, &ctx, &unit.org_unit_id, &unit.etag, |old| {
+                                merge(old, &store, &paths)
+                            })
+                            .await?;
+                        Ok(pb::UpdateOrgUnitResponse {
+                            org_unit: Some(unit_view(&row)),
+                        })
+                    })
+                },
+            )
+            .await?;
+        Ok(Response::new(reply))
+    }
+}
