@@ -24,7 +24,8 @@ pub struct Env {
 }
 
 pub async fn env(tenant: &str) -> Env {
-    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    // Starts at the real time so tokens verify like any others.
+    let clock = Arc::new(ManualClock::new(siyu_core::clock::system().now()));
     let h = Harness::start_with_clock(Arc::clone(&clock)).await;
     let (_, _, admin) = h.tenant_with_app(tenant).await;
     Env { h, clock, admin }
