@@ -663,3 +663,91 @@ async fn another_tenants_staff_and_stores_read_as_not_found() {
     assert!(e.current(&e.admin).await.totp_enabled);
     let _ = guide;
 }
+
+#[tokio::test]
+async fn a_recovery_code_spent_by_eight_at_once_lets_one_in() {
+    let e = env("acme").await;
+    let (_, codes) = e.enable(&e.admin).await;
+    let mut challenges = Vec::new();
+    for _ in 0..8 {
+        challenges.push(e.challenge("acme", "admin", ADMIN_PW).await);
+    }
+    let results =
+        futures::future::join_all(challenges.iter().map(|c| e.verify(c, &codes[0]))).await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert_eq!(
+        count(
+            &e.h,
+            "SELECT COUNT(*) AS n FROM identity_staff_recovery_codes WHERE used_at IS NOT NULL AND code_hash <> $1",
+            "",
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn totp_login_on_sqlite() {
+    let db = siyu_testkit::TestDb::sqlite::<siyu_identity::Migrator>()
+        .await
+        .unwrap();
+    let h = Harness::start_on(db).await;
+    let (_, _, admin) = h.tenant_with_app("lite").await;
+    let real = siyu_core::clock::system();
+    let code = |secret: &str, offset: i64| {
+        let step = step_of(real.now().timestamp()) + offset;
+        code_at(&base32_decode(secret).unwrap(), step)
+    };
+    let enrolled = h
+        .staff_auth()
+        .enroll_totp(authed(pb::EnrollTotpRequest::default(), &admin))
+        .await
+        .unwrap()
+        .into_inner();
+    h.staff_auth()
+        .confirm_totp(authed(
+            pb::ConfirmTotpRequest {
+                challenge_token: String::new(),
+                code: code(&enrolled.secret, 0),
+            },
+            &admin,
+        ))
+        .await
+        .unwrap();
+    let outcome = h
+        .staff_auth()
+        .login_staff(pb::LoginStaffRequest {
+            tenant_code: "lite".into(),
+            identifier: Some(pb::login_staff_request::Identifier::LoginName(
+                "admin".into(),
+            )),
+            password: ADMIN_PW.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .result
+        .unwrap()
+        .outcome
+        .unwrap();
+    let pb::staff_login_result::Outcome::Challenge(challenge) = outcome else {
+        panic!("expected a challenge");
+    };
+    // The next step's code: the confirming step is spent, the next is within the window.
+    let done = h
+        .staff_auth()
+        .verify_staff_totp(pb::VerifyStaffTotpRequest {
+            challenge_token: challenge.challenge_token,
+            code: code(&enrolled.secret, 1),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .result
+        .unwrap();
+    assert!(done.staff.unwrap().totp_enabled);
+}
