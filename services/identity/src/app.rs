@@ -1,6 +1,9 @@
 //! Domain logic of identity in plain Rust: no tonic, no SQL (that lives in `repo`).
 
 pub mod audit;
+pub mod data_export;
+mod export_document;
+pub mod erasure;
 mod error;
 pub mod merge;
 pub mod merge_reverse;

@@ -165,3 +165,28 @@ pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
         nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(0),
     }
 }
+
+/// Enqueues `UserErased` (consumers drop the user's PII and keep only the anonymous id).
+pub async fn user_erased(
+    txn: &impl sea_orm::ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+    requested_by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let payload = ev::UserErased {
+        user_id: user_id.to_owned(),
+        requested_by: requested_by.to_owned(),
+        erased_at: Some(timestamp(now)),
+    };
+    enqueue(
+        txn,
+        tenant,
+        user_id,
+        "siyu.events.v1.UserErased",
+        "identity.user_erased",
+        payload.encode_to_vec(),
+        now,
+    )
+    .await
+}

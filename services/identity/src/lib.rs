@@ -3,7 +3,8 @@
 //! with reuse detection), and the hash-chained security audit log.
 //!
 //! `Application::build(settings)` connects the database, cache and bus, opens the key ring,
-//! spawns the outbox relay and key reloader, and serves gRPC on `settings.server.grpc_addr`.
+//! spawns the outbox relay, key reloader and data export job runner, and serves gRPC on
+//! `settings.server.grpc_addr`.
 
 pub mod app;
 pub mod crypto;
@@ -85,6 +86,10 @@ impl Application {
                 }
             }
         }));
+
+        // Data exports are built and purged by leased jobs, so any replica may run them.
+        let runner = app::data_export::export_runner(&app);
+        tasks.push(tokio::spawn(runner.run(stopped(stop_rx.clone()))));
 
         // The shared auth layer needs a verifier, but every identity method is public there:
         // handlers verify against the live key ring (see `grpc`).

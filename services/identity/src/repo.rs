@@ -2,6 +2,8 @@
 //! sea-orm connections, returning domain types. Every tenant-scoped query filters by tenant.
 
 pub mod audit;
+pub mod erasure;
+pub mod exports;
 pub mod keys;
 pub mod links;
 pub mod lookups;
@@ -9,6 +11,7 @@ pub mod merges;
 pub mod org;
 pub mod otps;
 pub mod partners;
+pub mod personal_data;
 pub mod profiles;
 pub mod reversals;
 pub mod rotation;

@@ -20,6 +20,7 @@ mod m20250803_000011_staff_admin;
 mod m20250804_000012_phone_merge;
 mod m20250805_000013_profiles_consents;
 mod m20250806_000014_identity_links;
+mod m20250806_000015_data_exports;
 mod m20250806_000016_staff_totp;
 
 /// The identity service's migrator.
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250804_000012_phone_merge::Migration));
         all.push(Box::new(m20250805_000013_profiles_consents::Migration));
         all.push(Box::new(m20250806_000014_identity_links::Migration));
+        all.push(Box::new(m20250806_000015_data_exports::Migration));
         all.push(Box::new(m20250806_000016_staff_totp::Migration));
         all
     }

@@ -86,6 +86,7 @@ impl App {
                     kept_user_id: caller.merged_into.unwrap_or_default(),
                 });
             }
+            "ERASED" => return Err(AppError::FailedPrecondition("USER_ERASED")),
             _ => return Err(AppError::PermissionDenied("USER_BLOCKED")),
         }
         let owner = repo::phone_owner(&txn, tenant, phone).await?;

@@ -5,6 +5,7 @@ mod convert;
 mod input;
 mod links;
 mod merges;
+mod privacy;
 
 use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
@@ -434,5 +435,37 @@ impl pb::user_service_server::UserService for UserApi {
         request: Request<pb::ReverseUserMergeRequest>,
     ) -> Result<Response<pb::ReverseUserMergeResponse>, Status> {
         self.reverse_user_merge_rpc(request).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn request_data_export(
+        &self,
+        request: Request<pb::RequestDataExportRequest>,
+    ) -> Result<Response<pb::RequestDataExportResponse>, Status> {
+        self.request_data_export_rpc(request).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_data_export(
+        &self,
+        request: Request<pb::GetDataExportRequest>,
+    ) -> Result<Response<pb::GetDataExportResponse>, Status> {
+        self.get_data_export_rpc(request).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn download_data_export(
+        &self,
+        request: Request<pb::DownloadDataExportRequest>,
+    ) -> Result<Response<pb::DownloadDataExportResponse>, Status> {
+        self.download_data_export_rpc(request).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn erase_user(
+        &self,
+        request: Request<pb::EraseUserRequest>,
+    ) -> Result<Response<pb::EraseUserResponse>, Status> {
+        self.erase_user_rpc(request).await
     }
 }

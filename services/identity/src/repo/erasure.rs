@@ -1,0 +1,152 @@
+//! Erasure (注销): the statements that remove a user's personal data, and the erasure record.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::{all, exec, one, text, ts};
+
+/// Removes every identity linked to the user; returns the removed PHONE values (their OTP rows
+/// go too).
+pub async fn delete_identities(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+) -> Result<Vec<String>, DbErr> {
+    let phones = all(
+        conn,
+        "SELECT value FROM identity_user_identities \
+         WHERE tenant_id = $1 AND user_id = $2 AND kind = 'PHONE'",
+        vec![text(tenant), text(user_id)],
+    )
+    .await?
+    .iter()
+    .map(|row| row.try_get("", "value"))
+    .collect::<Result<Vec<String>, DbErr>>()?;
+    exec(
+        conn,
+        "DELETE FROM identity_user_identities WHERE tenant_id = $1 AND user_id = $2",
+        vec![text(tenant), text(user_id)],
+    )
+    .await?;
+    Ok(phones)
+}
+
+/// Clears profile and phone; `status` = ERASED for the erased user, unchanged (`None`) for a
+/// tombstone merged into it.
+pub async fn clear_user(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+    status: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_users SET status = COALESCE($3, status), nickname = '', \
+         avatar_url = '', gender = '', birthday = '', phone = NULL, updated_at = $4 \
+         WHERE tenant_id = $1 AND id = $2",
+        vec![
+            text(tenant),
+            text(user_id),
+            sea_orm::Value::String(status.map(str::to_owned)),
+            ts(now),
+        ],
+    )
+    .await
+}
+
+/// Keeps consent records as anonymous facts (kind, channel, version, granted, time) and drops
+/// their details (source, masked IP).
+pub async fn scrub_consents(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+) -> Result<u64, DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_user_consents SET source = '', ip_masked = '' \
+         WHERE tenant_id = $1 AND user_id = $2",
+        vec![text(tenant), text(user_id)],
+    )
+    .await
+}
+
+/// Drops the client details (user agent, masked IP) of every session of the user.
+pub async fn scrub_sessions(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+) -> Result<u64, DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_sessions SET user_agent = '', ip_masked = '' \
+         WHERE tenant_id = $1 AND subject_id = $2",
+        vec![text(tenant), text(user_id)],
+    )
+    .await
+}
+
+/// Deletes the OTPs sent to a number.
+pub async fn delete_otps(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    phone: &str,
+) -> Result<u64, DbErr> {
+    exec(
+        conn,
+        "DELETE FROM identity_phone_otps WHERE tenant_id = $1 AND phone = $2",
+        vec![text(tenant), text(phone)],
+    )
+    .await
+}
+
+/// Ids of the users merged into `user_id` (their tombstones may still hold a profile).
+pub async fn merged_into(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+) -> Result<Vec<String>, DbErr> {
+    all(
+        conn,
+        "SELECT id FROM identity_users WHERE tenant_id = $1 AND merged_into = $2 ORDER BY id",
+        vec![text(tenant), text(user_id)],
+    )
+    .await?
+    .iter()
+    .map(|row| row.try_get("", "id"))
+    .collect()
+}
+
+/// Records the erasure (the one record kept about it).
+pub async fn insert_record(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+    requested_by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    exec(
+        conn,
+        "INSERT INTO identity_user_erasures (user_id, tenant_id, requested_by, erased_at) \
+         VALUES ($1,$2,$3,$4)",
+        vec![text(user_id), text(tenant), text(requested_by), ts(now)],
+    )
+    .await?;
+    Ok(())
+}
+
+/// When the user was erased, if it was.
+pub async fn erased_at(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    one(
+        conn,
+        "SELECT erased_at FROM identity_user_erasures WHERE tenant_id = $1 AND user_id = $2",
+        vec![text(tenant), text(user_id)],
+    )
+    .await?
+    .map(|row| row.try_get("", "erased_at"))
+    .transpose()
+}
