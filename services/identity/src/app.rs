@@ -2,11 +2,12 @@
 
 pub mod audit;
 pub mod data_export;
-mod export_document;
 pub mod erasure;
 mod error;
 pub mod merge;
 pub mod merge_reverse;
+mod export_document;
+pub mod export_jobs;
 pub mod org;
 pub mod org_query;
 pub mod otp;

@@ -18,6 +18,7 @@ mod org;
 mod otp;
 mod partners;
 mod phone;
+mod privacy;
 mod rotation;
 mod staff;
 mod staff_admin;

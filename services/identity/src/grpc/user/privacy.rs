@@ -191,7 +191,10 @@ impl UserApi {
                     )
                     .into());
                 }
-                Ok(self.app.confirm_erasure_otp(tenant, phone, &req.otp).await?)
+                Ok(self
+                    .app
+                    .confirm_erasure_otp(tenant, phone, &req.otp)
+                    .await?)
             }
             None => {
                 if req.wechat_code.trim().is_empty() {
