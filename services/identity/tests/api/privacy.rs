@@ -290,3 +290,49 @@ async fn a_retried_request_with_the_same_key_replays_the_first_job() {
     let q = "SELECT COUNT(*) AS n FROM identity_data_exports WHERE user_id = $1";
     assert_eq!(count(&h, q, &user_id).await, 1);
 }
+
+#[tokio::test]
+async fn export_and_erasure_work_on_sqlite() {
+    let db = siyu_testkit::TestDb::sqlite::<siyu_identity::Migrator>()
+        .await
+        .unwrap();
+    let h = Harness::start_on(db).await;
+    let (_, app_id, admin) = h.tenant_with_app("plite").await;
+    let (user_id, token) = consumer_with_data(&h, &app_id, "o_plite").await;
+    let calls = (0..4).map(|_| request(&h, &token, ""));
+    let exports: Vec<pb::DataExport> = join_all(calls)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    let id = exports[0].export_id.clone();
+    assert!(exports.iter().all(|e| e.export_id == id));
+    wait_status(&h, &token, &id, pb::DataExportStatus::Ready).await;
+    let file = download(&h, &token, &id).await.unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&file.payload).unwrap();
+    assert_eq!(doc["user"]["phone"], crate::phone::E164);
+
+    let erase = pb::EraseUserRequest {
+        user_id: user_id.clone(),
+        reason: "verified request".into(),
+        ..Default::default()
+    };
+    h.users().erase_user(authed(erase, &admin)).await.unwrap();
+    let user = h
+        .users()
+        .get_user(authed(pb::GetUserRequest { user_id }, &admin))
+        .await
+        .unwrap()
+        .into_inner()
+        .user
+        .unwrap();
+    assert_eq!(user.status, pb::UserStatus::Erased as i32);
+    assert_eq!(
+        (user.phone.as_str(), user.profile.unwrap().nickname.as_str()),
+        ("", "")
+    );
+    assert_eq!(
+        get(&h, &admin, &id).await.unwrap().status,
+        pb::DataExportStatus::Expired as i32
+    );
+}
