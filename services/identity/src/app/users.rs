@@ -170,8 +170,10 @@ impl App {
         actor: &Actor,
     ) -> Result<ConsentRow, AppError> {
         let now = self.clock.now();
-        let user = users_repo::get(txn, tenant, id)
+        // Under the user's lock, like erasure: no consent detail lands on an ERASED user.
+        let user = merges_repo::lock_users(txn, tenant, &[id])
             .await?
+            .pop()
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
         writable(&user)?;
         let row = ConsentRow {

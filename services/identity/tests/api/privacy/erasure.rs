@@ -1,5 +1,5 @@
 //! EraseUser: consumer confirmation (OTP / WeChat code), staff with a reason, what is removed,
-//! idempotency, and erasure racing profile updates and phone binds.
+//! idempotency, and erasure racing profile updates, consents and phone binds.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -241,8 +241,18 @@ async fn staff_erase_with_a_reason_once_per_idempotency_key() {
 
 type Call<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
+fn consent() -> pb::RecordConsentRequest {
+    pb::RecordConsentRequest {
+        kind: pb::ConsentKind::Marketing as i32,
+        channel: pb::ConsentChannel::Wechat as i32,
+        granted: true,
+        source: "mini_program".into(),
+        ..Default::default()
+    }
+}
+
 #[tokio::test]
-async fn erasure_racing_profile_updates_and_phone_binds_leaves_no_pii() {
+async fn erasure_racing_profile_updates_consents_and_phone_binds_leaves_no_pii() {
     let h = Harness::start().await;
     let (_, app_id, admin) = h.tenant_with_app("er4").await;
     for round in 0..3 {
@@ -270,6 +280,7 @@ async fn erasure_racing_profile_updates_and_phone_binds_leaves_no_pii() {
             calls.push(Box::pin(async move {
                 let _ = crate::users::update(h, &token, "", profile(i), &["nickname"]).await;
                 let _ = crate::users::update(h, &admin, &user, profile(i), &["nickname"]).await;
+                let _ = h.users().record_consent(authed(consent(), &token)).await;
             }));
         }
         let reason = "verified erasure request";
