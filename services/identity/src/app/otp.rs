@@ -190,7 +190,13 @@ impl App {
             let now = self.clock.now();
             let existing = users_repo::find_by_identity(&txn, tenant, "PHONE", "", phone).await?;
             let (user, is_new_user) = match existing {
-                Some(user) => (user, false),
+                Some(user) => match super::wechat_login::lock_live(&txn, tenant, &user.id).await? {
+                    Some(user) => (user, false),
+                    None => {
+                        txn.rollback().await?;
+                        continue;
+                    }
+                },
                 None => {
                     let user = UserRow {
                         id: siyu_core::id::new_string(),

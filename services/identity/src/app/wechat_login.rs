@@ -141,7 +141,13 @@ impl App {
             link_openid = existing.is_some();
         }
         let (user, is_new_user) = match existing {
-            Some(user) => (user, false),
+            Some(user) => match lock_live(&txn, tenant, &user.id).await? {
+                Some(user) => (user, false),
+                None => {
+                    txn.rollback().await?;
+                    return Ok(None);
+                }
+            },
             None => {
                 let user = UserRow {
                     id: siyu_core::id::new_string(),
@@ -273,4 +279,18 @@ impl App {
         }
         mapped
     }
+}
+
+/// Locks a user found through an identity. An erasure that committed meanwhile removed that
+/// identity: `None` (the caller retries and registers a new user). Holding the lock until the
+/// session is written means an erasure waiting on it sees, and revokes, that session.
+pub(super) async fn lock_live(
+    txn: &impl sea_orm::ConnectionTrait,
+    tenant: &str,
+    id: &str,
+) -> Result<Option<UserRow>, AppError> {
+    Ok(crate::repo::merges::lock_users(txn, tenant, &[id])
+        .await?
+        .pop()
+        .filter(|u| u.status != "ERASED"))
 }

@@ -301,3 +301,46 @@ async fn erasure_racing_profile_updates_consents_and_phone_binds_leaves_no_pii()
         assert_reason(&err, Code::FailedPrecondition, "USER_ERASED");
     }
 }
+
+#[tokio::test]
+async fn erasure_racing_logins_leaves_no_live_session_on_the_erased_user() {
+    let h = Harness::start().await;
+    let (_, app_id, admin) = h.tenant_with_app("er5").await;
+    for round in 0..3 {
+        let openid = format!("o_er5_{round}");
+        let user_id = h.wechat_login(&app_id, &openid).await.user.unwrap().user_id;
+        let mut codes = Vec::new();
+        for _ in 0..4 {
+            codes.push(h.control.login_code(&app_id, &openid).await.unwrap());
+        }
+        let mut calls: Vec<Call<'_>> = codes
+            .into_iter()
+            .map(|code| -> Call<'_> {
+                let app_id = app_id.clone();
+                let h = &h;
+                Box::pin(async move {
+                    let request = pb::LoginWithWeChatRequest {
+                        app_id,
+                        code,
+                        attribution: None,
+                    };
+                    let _ = h.consumers().login_with_we_chat(request).await;
+                })
+            })
+            .collect();
+        let reason = "verified erasure request";
+        calls.insert(
+            2,
+            Box::pin(async {
+                erase(&h, &admin, erase_request(&user_id, "", "", reason))
+                    .await
+                    .unwrap();
+            }),
+        );
+        join_all(calls).await;
+        assert_no_pii(&h, &user_id).await;
+        let q = "SELECT COUNT(*) AS n FROM identity_sessions WHERE subject_id = $1 \
+                 AND revoked_at IS NULL";
+        assert_eq!(count(&h, q, &user_id).await, 0);
+    }
+}
