@@ -205,17 +205,19 @@ pub async fn revoke_sessions(
 ) -> Result<u64, DbErr> {
     let mut revoked = 0;
     for id in ids {
+        // Tokens before the session: a refresh locks its token and then the session, so
+        // taking them in the same order means the two wait for each other, never deadlock.
+        exec(
+            conn,
+            "UPDATE identity_refresh_tokens SET spent_at = $1 WHERE session_id = $2 AND spent_at IS NULL",
+            vec![ts(now), text(id)],
+        )
+        .await?;
         let n = exec(
             conn,
             "UPDATE identity_sessions SET revoked_at = $1, revoke_reason = $2 \
              WHERE id = $3 AND tenant_id = $4 AND revoked_at IS NULL",
             vec![ts(now), text(reason), text(id), text(tenant)],
-        )
-        .await?;
-        exec(
-            conn,
-            "UPDATE identity_refresh_tokens SET spent_at = $1 WHERE session_id = $2 AND spent_at IS NULL",
-            vec![ts(now), text(id)],
         )
         .await?;
         if n > 0 {

@@ -81,3 +81,51 @@ async fn does_not_rotate_for_an_inactive_subject_or_a_past_expiry() {
     assert!(none.is_none());
     assert_eq!(count(&h, LIVE, &pair.session_id).await, 1);
 }
+
+/// A refresh racing a logout of its session: neither fails for lack of a lock order (no
+/// deadlock surfaces as INTERNAL), the session ends revoked, and a pair the refresh may have
+/// won is dead with it.
+#[tokio::test]
+async fn a_refresh_racing_a_logout_leaves_the_session_revoked() {
+    let h = Harness::start().await;
+    let (_, app_id, _) = h.tenant_with_app("race").await;
+    for round in 0..8 {
+        let pair = h
+            .wechat_login(&app_id, &format!("o_race_{round}"))
+            .await
+            .tokens
+            .unwrap();
+        let mut tokens = h.tokens();
+        let mut logout_client = h.tokens();
+        let refresh = tokens.refresh_session(pb::RefreshSessionRequest {
+            refresh_token: pair.refresh_token.clone(),
+        });
+        let logout = logout_client.logout(crate::helpers::authed(
+            pb::LogoutRequest::default(),
+            &pair.access_token,
+        ));
+        let (refreshed, logged_out) = tokio::join!(refresh, logout);
+        logged_out.unwrap();
+        match refreshed {
+            Ok(reply) => {
+                let next = reply.into_inner().tokens.unwrap();
+                let dead = h
+                    .tokens()
+                    .refresh_session(pb::RefreshSessionRequest {
+                        refresh_token: next.refresh_token,
+                    })
+                    .await
+                    .unwrap_err();
+                assert_reason(&dead, Code::Unauthenticated, "SESSION_REVOKED");
+            }
+            Err(status) => assert_eq!(status.code(), Code::Unauthenticated, "{status:?}"),
+        }
+        let revoked = count(
+            &h,
+            "SELECT COUNT(*) AS n FROM identity_sessions WHERE id = $1 AND revoked_at IS NOT NULL",
+            &pair.session_id,
+        )
+        .await;
+        assert_eq!(revoked, 1, "round {round}");
+    }
+}
