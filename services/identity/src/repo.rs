@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod erasure;
 pub mod exports;
+pub mod audit_query;
 pub mod keys;
 pub mod links;
 pub mod lookups;
@@ -12,6 +13,7 @@ pub mod org;
 pub mod otps;
 pub mod partners;
 pub mod personal_data;
+pub mod revocations;
 pub mod profiles;
 pub mod reversals;
 pub mod rotation;
@@ -19,6 +21,7 @@ pub mod sessions;
 pub mod staff;
 pub mod staff_admin;
 pub mod staff_totp;
+pub mod tenant_settings;
 pub mod tenants;
 pub mod users;
 

@@ -22,6 +22,7 @@ mod m20250805_000013_profiles_consents;
 mod m20250806_000014_identity_links;
 mod m20250806_000015_data_exports;
 mod m20250806_000016_staff_totp;
+mod m20250806_000017_tenant_settings;
 
 /// The identity service's migrator.
 #[derive(Debug)]
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250806_000014_identity_links::Migration));
         all.push(Box::new(m20250806_000015_data_exports::Migration));
         all.push(Box::new(m20250806_000016_staff_totp::Migration));
+        all.push(Box::new(m20250806_000017_tenant_settings::Migration));
         all
     }
 }

@@ -200,6 +200,13 @@ impl App {
         let session = repo::get_session(&txn, &token.session_id)
             .await?
             .ok_or(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"))?;
+        // Suspension revoked the tenant's sessions too; the tenant's state is the better answer.
+        if crate::repo::tenants::get(&txn, &session.tenant_id)
+            .await?
+            .is_some_and(|t| t.status != "ACTIVE")
+        {
+            return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
+        }
         if session.revoked_at.is_some() {
             // Revocation spent every token of the family; that is not a new reuse.
             return Err(AppError::Unauthenticated("SESSION_REVOKED"));

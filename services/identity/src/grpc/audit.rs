@@ -1,5 +1,7 @@
 //! AuditService handlers.
 
+mod query;
+
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
@@ -49,23 +51,15 @@ impl pb::audit_service_server::AuditService for AuditApi {
         &self,
         request: Request<pb::ListAuditEntriesRequest>,
     ) -> Result<Response<pb::ListAuditEntriesResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
-        self.require_root_role(&caller, &["auditor", "tenant_admin"])
-            .await?;
-        let size = request
-            .get_ref()
-            .page
-            .as_ref()
-            .map_or(50, |p| p.page_size)
-            .clamp(1, 200);
-        let entries = self
-            .app
-            .audit_entries(&caller.tenant(), i64::MAX, i64::from(size))
-            .await?;
-        Ok(Response::new(pb::ListAuditEntriesResponse {
-            entries: entries.iter().map(entry_view).collect(),
-            page: None,
-        }))
+        self.list(request).await.map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_audit_entry(
+        &self,
+        request: Request<pb::GetAuditEntryRequest>,
+    ) -> Result<Response<pb::GetAuditEntryResponse>, Status> {
+        self.get(request).await.map(Response::new)
     }
 
     #[tracing::instrument(skip_all)]

@@ -1,5 +1,8 @@
 //! TenantService handlers.
 
+mod pay;
+mod settings;
+
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
@@ -229,5 +232,60 @@ impl pb::tenant_service_server::TenantService for TenantApi {
             )
             .await?;
         Ok(Response::new(reply))
+    }
+    #[tracing::instrument(skip_all)]
+    async fn list_tenants(
+        &self,
+        request: Request<pb::ListTenantsRequest>,
+    ) -> Result<Response<pb::ListTenantsResponse>, Status> {
+        self.list(request).await.map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_tenant(
+        &self,
+        request: Request<pb::UpdateTenantRequest>,
+    ) -> Result<Response<pb::UpdateTenantResponse>, Status> {
+        self.update(request).await.map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_tenant_settings(
+        &self,
+        request: Request<pb::GetTenantSettingsRequest>,
+    ) -> Result<Response<pb::GetTenantSettingsResponse>, Status> {
+        self.get_settings(request).await.map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_tenant_settings(
+        &self,
+        request: Request<pb::UpdateTenantSettingsRequest>,
+    ) -> Result<Response<pb::UpdateTenantSettingsResponse>, Status> {
+        self.update_settings(request).await.map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn remove_app(
+        &self,
+        request: Request<pb::RemoveAppRequest>,
+    ) -> Result<Response<pb::RemoveAppResponse>, Status> {
+        self.remove(request).await.map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn set_we_chat_pay_config(
+        &self,
+        request: Request<pb::SetWeChatPayConfigRequest>,
+    ) -> Result<Response<pb::SetWeChatPayConfigResponse>, Status> {
+        self.set_pay(request).await.map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_app_credentials(
+        &self,
+        request: Request<pb::GetAppCredentialsRequest>,
+    ) -> Result<Response<pb::GetAppCredentialsResponse>, Status> {
+        self.credentials(request).await.map(Response::new)
     }
 }

@@ -1,5 +1,7 @@
 //! TokenService handlers.
 
+mod revocations;
+
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
@@ -301,6 +303,19 @@ impl pb::token_service_server::TokenService for TokenApi {
                     .await?)
             })
             .await?;
+        // The ring commits on its own connection, so the audit entry follows in its own
+        // transaction (a crash in between loses the entry, never the rotation).
+        let actor = caller.actor();
+        self.app
+            .audit_key_rotation(
+                &caller.tenant(),
+                actor,
+                &new_kid,
+                previous.as_deref(),
+                req.emergency,
+                req.reason.trim(),
+            )
+            .await?;
         let keys = self.app.keys.keys();
         let find = |kid: &str| keys.iter().find(|k| k.kid == kid).map(key_view);
         Ok(Response::new(pb::RotateSigningKeyResponse {
@@ -308,6 +323,14 @@ impl pb::token_service_server::TokenService for TokenApi {
             previous_key: previous.as_deref().and_then(find),
         }))
     }
+    #[tracing::instrument(skip_all)]
+    async fn list_token_revocations(
+        &self,
+        request: Request<pb::ListTokenRevocationsRequest>,
+    ) -> Result<Response<pb::ListTokenRevocationsResponse>, Status> {
+        self.revocations(request).await.map(Response::new)
+    }
+
     #[tracing::instrument(skip_all)]
     async fn issue_client_token(
         &self,

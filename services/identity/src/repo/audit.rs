@@ -228,7 +228,8 @@ pub async fn head(conn: &impl ConnectionTrait, tenant: &str) -> Result<(i64, Str
     }
 }
 
-fn decode(row: &sea_orm::QueryResult) -> Result<Entry, DbErr> {
+/// Decodes a row of every audit column.
+pub(crate) fn decode(row: &sea_orm::QueryResult) -> Result<Entry, DbErr> {
     Ok(Entry {
         tenant_id: row.try_get("", "tenant_id")?,
         seq: row.try_get("", "seq")?,

@@ -1,0 +1,350 @@
+//! Tenant settings (points, order and security defaults, privacy policy version) under an
+//! etag, and the platform's tenant administration: list, rename, suspend and reactivate.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{App, AppError};
+use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::tenant_settings as repo;
+use crate::repo::tenants::{self as tenants_repo, TenantRow};
+
+/// Points defaults (see `PointsDefaults` in tenant.proto for ranges and defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Points {
+    /// Points per CNY paid.
+    pub earn_points_per_yuan: i64,
+    /// Points per CNY deducted.
+    pub redeem_points_per_yuan: i64,
+    /// Deduction cap, basis points.
+    pub max_points_deduction_bps: i32,
+    /// Lot validity in years (0 = never expire).
+    pub points_expiry_years: i32,
+}
+
+impl Default for Points {
+    fn default() -> Self {
+        Self {
+            earn_points_per_yuan: 1,
+            redeem_points_per_yuan: 100,
+            max_points_deduction_bps: 5000,
+            points_expiry_years: 1,
+        }
+    }
+}
+
+/// Order defaults (see `OrderDefaults`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Orders {
+    /// Unpaid order timeout.
+    pub unpaid_timeout_seconds: i32,
+    /// Auto-completion after delivery.
+    pub auto_complete_days: i32,
+    /// After-sales window.
+    pub after_sales_window_days: i32,
+    /// ISO 4217 currency.
+    pub currency_code: String,
+}
+
+impl Default for Orders {
+    fn default() -> Self {
+        Self {
+            unpaid_timeout_seconds: 900,
+            auto_complete_days: 7,
+            after_sales_window_days: 7,
+            currency_code: "CNY".into(),
+        }
+    }
+}
+
+/// Security settings (see `SecuritySettings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Security {
+    /// Failed logins that lock.
+    pub staff_lockout_threshold: i32,
+    /// Lock duration.
+    pub staff_lockout_seconds: i32,
+    /// Password expiry (0 = none).
+    pub staff_password_max_age_days: i32,
+    /// TOTP required for admins and auditors.
+    pub require_totp_for_admins: bool,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Self {
+            staff_lockout_threshold: 5,
+            staff_lockout_seconds: 900,
+            staff_password_max_age_days: 0,
+            require_totp_for_admins: false,
+        }
+    }
+}
+
+/// The stored settings document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Defaults {
+    /// Points defaults.
+    pub points: Points,
+    /// Order defaults.
+    pub orders: Orders,
+    /// Security settings.
+    pub security: Security,
+}
+
+impl Defaults {
+    /// Every out-of-range field as (proto field under `settings.`, description).
+    pub fn violations(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut check = |ok: bool, field: &str, range: &str| {
+            if !ok {
+                out.push((format!("settings.{field}"), format!("must be {range}")));
+            }
+        };
+        let p = &self.points;
+        check(
+            (0..=10_000).contains(&p.earn_points_per_yuan),
+            "points_defaults.earn_points_per_yuan",
+            "0..10000",
+        );
+        check(
+            (1..=100_000).contains(&p.redeem_points_per_yuan),
+            "points_defaults.redeem_points_per_yuan",
+            "1..100000",
+        );
+        check(
+            (0..=10_000).contains(&p.max_points_deduction_bps),
+            "points_defaults.max_points_deduction_bps",
+            "0..10000",
+        );
+        check(
+            (0..=10).contains(&p.points_expiry_years),
+            "points_defaults.points_expiry_years",
+            "0..10",
+        );
+        let o = &self.orders;
+        check(
+            (60..=86_400).contains(&o.unpaid_timeout_seconds),
+            "order_defaults.unpaid_timeout_seconds",
+            "60..86400",
+        );
+        check(
+            (1..=30).contains(&o.auto_complete_days),
+            "order_defaults.auto_complete_days",
+            "1..30",
+        );
+        check(
+            (0..=90).contains(&o.after_sales_window_days),
+            "order_defaults.after_sales_window_days",
+            "0..90",
+        );
+        check(
+            o.currency_code == "CNY",
+            "order_defaults.currency_code",
+            "CNY",
+        );
+        let s = &self.security;
+        check(
+            (3..=20).contains(&s.staff_lockout_threshold),
+            "security.staff_lockout_threshold",
+            "3..20",
+        );
+        check(
+            (60..=86_400).contains(&s.staff_lockout_seconds),
+            "security.staff_lockout_seconds",
+            "60..86400",
+        );
+        check(
+            (0..=365).contains(&s.staff_password_max_age_days),
+            "security.staff_password_max_age_days",
+            "0..365",
+        );
+        out
+    }
+}
+
+/// A tenant's settings as read.
+#[derive(Debug, Clone)]
+pub struct StoredSettings {
+    /// The defaults.
+    pub defaults: Defaults,
+    /// Privacy policy version.
+    pub privacy_policy_version: String,
+    /// Version (etag).
+    pub version: i64,
+    /// Last change (the tenant's creation before the first change).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What UpdateTenantSettings writes: the merged document and the mask paths it came from.
+#[derive(Debug, Clone)]
+pub struct SettingsChange {
+    /// The new document (the caller merged the masked fields into the current one).
+    pub defaults: Defaults,
+    /// New privacy policy version, when masked.
+    pub privacy_policy_version: Option<String>,
+    /// The etag the caller read.
+    pub expected_version: i64,
+    /// The mask paths (for the audit entry).
+    pub paths: Vec<String>,
+}
+
+/// What UpdateTenant changes.
+#[derive(Debug, Clone, Default)]
+pub struct TenantChange {
+    /// New display name.
+    pub name: Option<String>,
+    /// New status, `ACTIVE` or `SUSPENDED`.
+    pub status: Option<&'static str>,
+    /// Why (required to suspend).
+    pub reason: String,
+}
+
+impl App {
+    /// The settings of `tenant` (defaults when never changed).
+    pub async fn tenant_settings(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        tenant: &str,
+    ) -> Result<StoredSettings, AppError> {
+        let t = tenants_repo::get(conn, tenant)
+            .await?
+            .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?;
+        let stored = repo::get(conn, tenant).await?;
+        let (defaults, version, updated_at) = match stored {
+            Some(row) => (
+                serde_json::from_str(&row.json)
+                    .map_err(|e| AppError::Internal(format!("settings do not decode: {e}")))?,
+                row.version,
+                row.updated_at,
+            ),
+            None => (Defaults::default(), 0, t.created_at),
+        };
+        Ok(StoredSettings {
+            defaults,
+            privacy_policy_version: t.privacy_policy_version,
+            version,
+            updated_at,
+        })
+    }
+
+    /// Writes a settings change under the etag; audits TENANT_SETTINGS_UPDATED.
+    pub async fn update_tenant_settings(
+        &self,
+        txn: &impl sea_orm::ConnectionTrait,
+        tenant: &str,
+        change: SettingsChange,
+        actor: (&str, &str),
+    ) -> Result<StoredSettings, AppError> {
+        let now = self.clock.now();
+        let json = serde_json::to_string(&change.defaults)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        if repo::put(txn, tenant, &json, change.expected_version, now).await? == 0 {
+            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+        }
+        if let Some(version) = &change.privacy_policy_version {
+            repo::set_privacy_version(txn, tenant, version).await?;
+        }
+        audit(
+            txn,
+            tenant,
+            "TENANT_SETTINGS_UPDATED",
+            actor,
+            ("tenant", tenant),
+            vec![("paths", change.paths.join(","))],
+            now,
+        )
+        .await?;
+        self.tenant_settings(txn, tenant).await
+    }
+
+    /// Every tenant, newest first (platform).
+    pub async fn list_tenants(&self) -> Result<Vec<TenantRow>, AppError> {
+        Ok(repo::list_tenants(&self.db).await?)
+    }
+
+    /// Renames, suspends or reactivates a tenant. Suspending revokes every session (and so
+    /// every refresh token) of the tenant; the platform's own tenant cannot be suspended.
+    /// Audits TENANT_UPDATED in the tenant's chain.
+    pub async fn update_tenant(
+        &self,
+        txn: &impl sea_orm::ConnectionTrait,
+        id: &str,
+        change: TenantChange,
+        actor: (&str, &str),
+    ) -> Result<TenantRow, AppError> {
+        let now = self.clock.now();
+        if !repo::lock_tenant(txn, id).await? {
+            return Err(AppError::NotFound("TENANT_NOT_FOUND"));
+        }
+        let mut t = tenants_repo::get(txn, id)
+            .await?
+            .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?;
+        if t.is_platform && change.status == Some("SUSPENDED") {
+            return Err(AppError::FailedPrecondition("PLATFORM_TENANT"));
+        }
+        let before = t.status.clone();
+        if let Some(name) = change.name {
+            t.name = name;
+        }
+        if let Some(status) = change.status {
+            t.status = status.to_owned();
+        }
+        t.updated_at = now;
+        repo::update_tenant(txn, &t).await?;
+        let mut details = vec![("status", t.status.clone())];
+        if before != "SUSPENDED" && t.status == "SUSPENDED" {
+            let n = repo::revoke_tenant_sessions(txn, id, now).await?;
+            details.push(("revoked_sessions", n.to_string()));
+        }
+        if !change.reason.is_empty() {
+            details.push(("reason", change.reason));
+        }
+        audit(
+            txn,
+            id,
+            "TENANT_UPDATED",
+            actor,
+            ("tenant", id),
+            details,
+            now,
+        )
+        .await?;
+        Ok(t)
+    }
+}
+
+/// Appends one SUCCESS entry (details must hold no secret).
+pub(crate) async fn audit(
+    txn: &impl sea_orm::ConnectionTrait,
+    tenant: &str,
+    kind: &'static str,
+    actor: (&str, &str),
+    target: (&str, &str),
+    details: Vec<(&str, String)>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    audit_repo::append(
+        txn,
+        tenant,
+        NewEntry {
+            kind,
+            outcome: "SUCCESS",
+            actor_kind: actor.0.to_owned(),
+            actor_id: actor.1.to_owned(),
+            target_kind: target.0.to_owned(),
+            target_id: target.1.to_owned(),
+            details: details
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}

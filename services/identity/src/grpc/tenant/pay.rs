@@ -1,0 +1,199 @@
+//! TenantService: WeChat Pay configuration, app removal and internal credential reads.
+
+use siyu_core::PrincipalKind;
+use siyu_proto::identity::v1 as pb;
+use tonic::{Request, Status};
+
+use super::super::{TenantApi, owned_actor};
+use crate::app::AppError;
+use crate::app::pay_config::{
+    Credentials, PayInput, parse_private_key_pem, parse_public_key_pem,
+};
+use crate::events::timestamp;
+use crate::repo::tenant_settings::PayRow;
+
+/// The wire form of a stored pay configuration: key material masked (only `*_set` flags).
+pub(super) fn pay_view(p: &PayRow) -> pb::WeChatPayConfig {
+    pb::WeChatPayConfig {
+        mch_id: p.mch_id.clone(),
+        app_id: p.app_id.clone(),
+        merchant_serial_no: p.merchant_serial_no.clone(),
+        api_v3_key: String::new(),
+        private_key_pem: String::new(),
+        wechatpay_public_key_id: p.public_key_id.clone(),
+        wechatpay_public_key_pem: p.public_key_pem.clone(),
+        api_v3_key_set: !p.api_v3_key_enc.is_empty(),
+        private_key_set: !p.private_key_enc.is_empty(),
+        key_update_time: Some(timestamp(p.key_updated_at)),
+    }
+}
+
+/// Validates a SetWeChatPayConfig config; every violation at once, PAY_KEY_INVALID when key
+/// material is malformed.
+fn parse_pay(c: &pb::WeChatPayConfig) -> Result<PayInput, AppError> {
+    let mut bad: Vec<(String, String)> = Vec::new();
+    let mut key_bad = false;
+    let mut push = |field: &str, what: &str| bad.push((format!("config.{field}"), what.to_owned()));
+    if c.mch_id.len() != 10 || !c.mch_id.bytes().all(|b| b.is_ascii_digit()) {
+        push("mch_id", "must be 10 digits");
+    }
+    if c.app_id.is_empty() || c.app_id.len() > 64 {
+        push("app_id", "must be a mini-program app id of the tenant");
+    }
+    let serial_ok = (8..=64).contains(&c.merchant_serial_no.len())
+        && c.merchant_serial_no.bytes().all(|b| b.is_ascii_hexdigit());
+    if !serial_ok {
+        push("merchant_serial_no", "must be 8..64 hex digits");
+    }
+    if !c.api_v3_key.is_empty()
+        && (c.api_v3_key.len() != 32 || !c.api_v3_key.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        push("api_v3_key", "must be 32 ASCII characters");
+        key_bad = true;
+    }
+    if !c.private_key_pem.is_empty()
+        && (c.private_key_pem.len() > 16_384 || !parse_private_key_pem(&c.private_key_pem))
+    {
+        push(
+            "private_key_pem",
+            "must be a PKCS#8 PEM (BEGIN PRIVATE KEY) of an RSA key",
+        );
+        key_bad = true;
+    }
+    let id_ok = c.wechatpay_public_key_id.is_empty()
+        || (c.wechatpay_public_key_id.starts_with("PUB_KEY_ID_")
+            && c.wechatpay_public_key_id.len() <= 64);
+    if !id_ok {
+        push("wechatpay_public_key_id", "must start with PUB_KEY_ID_");
+    }
+    if !c.wechatpay_public_key_pem.is_empty()
+        && (c.wechatpay_public_key_pem.len() > 16_384
+            || !parse_public_key_pem(&c.wechatpay_public_key_pem))
+    {
+        push("wechatpay_public_key_pem", "must be a PEM (BEGIN PUBLIC KEY)");
+        key_bad = true;
+    }
+    if !bad.is_empty() {
+        return Err(AppError::InvalidArgument {
+            reason: if key_bad {
+                "PAY_KEY_INVALID"
+            } else {
+                "INVALID_ARGUMENT"
+            },
+            fields: bad,
+        });
+    }
+    Ok(PayInput {
+        mch_id: c.mch_id.clone(),
+        app_id: c.app_id.clone(),
+        merchant_serial_no: c.merchant_serial_no.to_ascii_uppercase(),
+        api_v3_key: c.api_v3_key.clone(),
+        private_key_pem: c.private_key_pem.clone(),
+        public_key_id: c.wechatpay_public_key_id.clone(),
+        public_key_pem: c.wechatpay_public_key_pem.clone(),
+    })
+}
+
+impl TenantApi {
+    /// SetWeChatPayConfig.
+    pub(super) async fn set_pay(
+        &self,
+        request: Request<pb::SetWeChatPayConfigRequest>,
+    ) -> Result<pb::SetWeChatPayConfigResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        self.require_root_role(&caller, &["tenant_admin"]).await?;
+        let config = request
+            .get_ref()
+            .config
+            .as_ref()
+            .ok_or_else(|| AppError::invalid("config", "is required"))?;
+        let input = parse_pay(config)?;
+        let tenant = caller.tenant();
+        let actor = owned_actor(&caller);
+        self.mutate(
+            &request,
+            &tenant.clone(),
+            "SetWeChatPayConfig",
+            move |app, txn| {
+                Box::pin(async move {
+                    let row = app
+                        .set_pay_config(txn, &tenant, input, (&actor.0, &actor.1))
+                        .await?;
+                    Ok(pb::SetWeChatPayConfigResponse {
+                        config: Some(pay_view(&row)),
+                    })
+                })
+            },
+        )
+        .await
+    }
+
+    /// RemoveApp.
+    pub(super) async fn remove(
+        &self,
+        request: Request<pb::RemoveAppRequest>,
+    ) -> Result<pb::RemoveAppResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        self.require_root_role(&caller, &["tenant_admin"]).await?;
+        let app_id = request.get_ref().app_id.clone();
+        if app_id.is_empty() || app_id.len() > 64 {
+            return Err(AppError::invalid("app_id", "must be 1..64 characters").into());
+        }
+        let tenant = caller.tenant();
+        let actor = owned_actor(&caller);
+        self.mutate(&request, &tenant.clone(), "RemoveApp", move |app, txn| {
+            Box::pin(async move {
+                app.remove_app(txn, &tenant, &app_id, (&actor.0, &actor.1))
+                    .await?;
+                Ok(pb::RemoveAppResponse {})
+            })
+        })
+        .await
+    }
+
+    /// GetAppCredentials: service tokens only, never staff, consumers or partners.
+    pub(super) async fn credentials(
+        &self,
+        request: Request<pb::GetAppCredentialsRequest>,
+    ) -> Result<pb::GetAppCredentialsResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        if caller.ctx.principal.kind != PrincipalKind::Service {
+            return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
+        }
+        let req = request.get_ref();
+        if req.wechat_pay && !req.app_id.is_empty() {
+            return Err(AppError::invalid("app_id", "must be empty with wechat_pay").into());
+        }
+        if !req.wechat_pay && (req.app_id.is_empty() || req.app_id.len() > 64) {
+            return Err(AppError::invalid("app_id", "must be 1..64 characters").into());
+        }
+        let tenant = caller.tenant();
+        let service = caller.ctx.principal.subject.clone();
+        // A read, but its audit entry must commit: one write transaction, no idempotency.
+        let txn = siyu_store::db::begin_write(&self.app.db)
+            .await
+            .map_err(AppError::from)?;
+        let creds = self
+            .app
+            .app_credentials(&txn, &tenant, &service, &req.app_id, req.wechat_pay)
+            .await?;
+        txn.commit().await.map_err(AppError::from)?;
+        Ok(match creds {
+            Credentials::App { app_id, secret } => pb::GetAppCredentialsResponse {
+                app_id,
+                app_secret: secret,
+                wechat_pay: None,
+            },
+            Credentials::Pay(open) => {
+                let mut config = pay_view(&open.row);
+                config.api_v3_key = open.api_v3_key;
+                config.private_key_pem = open.private_key_pem;
+                pb::GetAppCredentialsResponse {
+                    app_id: open.row.app_id.clone(),
+                    app_secret: String::new(),
+                    wechat_pay: Some(config),
+                }
+            }
+        })
+    }
+}
