@@ -15,6 +15,7 @@ pub mod partner_tokens;
 pub mod partners;
 pub mod pay_config;
 pub mod phone_bind;
+pub mod revocations;
 pub mod roles;
 pub mod sessions;
 pub mod staff_admin;

@@ -106,7 +106,10 @@ impl App {
         let current = repo::pay(txn, tenant).await?;
         let mut missing = Vec::new();
         if current.is_none() && input.api_v3_key.is_empty() {
-            missing.push(("config.api_v3_key".to_owned(), "is required the first time".to_owned()));
+            missing.push((
+                "config.api_v3_key".to_owned(),
+                "is required the first time".to_owned(),
+            ));
         }
         if current.is_none() && input.private_key_pem.is_empty() {
             missing.push((
@@ -132,7 +135,10 @@ impl App {
             mch_id: input.mch_id.clone(),
             app_id: input.app_id.clone(),
             merchant_serial_no: input.merchant_serial_no.clone(),
-            api_v3_key_enc: seal(&input.api_v3_key, current.as_ref().map(|c| &c.api_v3_key_enc))?,
+            api_v3_key_enc: seal(
+                &input.api_v3_key,
+                current.as_ref().map(|c| &c.api_v3_key_enc),
+            )?,
             private_key_enc: seal(
                 &input.private_key_pem,
                 current.as_ref().map(|c| &c.private_key_enc),

@@ -73,7 +73,11 @@ pub async fn page(
         sql.push(')');
     }
     if let Some(cursor) = cursor {
-        let clause = if ascending { " AND seq > ?" } else { " AND seq < ?" };
+        let clause = if ascending {
+            " AND seq > ?"
+        } else {
+            " AND seq < ?"
+        };
         push(&mut sql, clause, Value::BigInt(Some(cursor)));
     }
     let order = if ascending { "ASC" } else { "DESC" };

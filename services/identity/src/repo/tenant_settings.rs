@@ -248,15 +248,17 @@ pub async fn list_tenants(conn: &impl ConnectionTrait) -> Result<Vec<TenantRow>,
 }
 
 /// Writes a tenant's name and status (the row must be locked by the caller).
-pub async fn update_tenant(
-    conn: &impl ConnectionTrait,
-    t: &TenantRow,
-) -> Result<u64, DbErr> {
+pub async fn update_tenant(conn: &impl ConnectionTrait, t: &TenantRow) -> Result<u64, DbErr> {
     exec(
         conn,
         "UPDATE identity_tenants SET name = $1, status = $2, version = version + 1, \
          updated_at = $3 WHERE id = $4",
-        vec![text(&t.name), text(&t.status), ts(t.updated_at), text(&t.id)],
+        vec![
+            text(&t.name),
+            text(&t.status),
+            ts(t.updated_at),
+            text(&t.id),
+        ],
     )
     .await
 }

@@ -282,3 +282,18 @@ pub fn violations(status: &tonic::Status) -> Vec<String> {
         .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
         .unwrap_or_default()
 }
+
+/// A 5-minute service token of the configured "content" service acting in `tenant`.
+pub async fn service_token(h: &Harness, tenant: &str) -> String {
+    h.tokens()
+        .issue_service_token(pb::IssueServiceTokenRequest {
+            service: "content".into(),
+            credential: SERVICE_SECRET.into(),
+            tenant_id: tenant.into(),
+            scopes: Vec::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .access_token
+}

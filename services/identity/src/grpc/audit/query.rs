@@ -22,9 +22,7 @@ struct Cursor {
 }
 
 fn time(t: Option<&prost_types::Timestamp>) -> Option<chrono::DateTime<chrono::Utc>> {
-    t.and_then(|t| {
-        chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0))
-    })
+    t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
 }
 
 /// The filter of a request, with a list name binding page tokens to it.
@@ -33,11 +31,9 @@ fn filter(req: &pb::ListAuditEntriesRequest) -> Result<(AuditFilter, String), Ap
     let mut kinds = Vec::new();
     for (i, kind) in req.kinds.iter().enumerate() {
         match pb::AuditKind::try_from(*kind) {
-            Ok(k) if k != pb::AuditKind::Unspecified => kinds.push(
-                k.as_str_name()
-                    .trim_start_matches("AUDIT_KIND_")
-                    .to_owned(),
-            ),
+            Ok(k) if k != pb::AuditKind::Unspecified => {
+                kinds.push(k.as_str_name().trim_start_matches("AUDIT_KIND_").to_owned())
+            }
             _ => bad.push((format!("kinds[{i}]"), "is not an audit kind".to_owned())),
         }
     }

@@ -6,9 +6,7 @@ use tonic::{Request, Status};
 
 use super::super::{TenantApi, owned_actor};
 use crate::app::AppError;
-use crate::app::pay_config::{
-    Credentials, PayInput, parse_private_key_pem, parse_public_key_pem,
-};
+use crate::app::pay_config::{Credentials, PayInput, parse_private_key_pem, parse_public_key_pem};
 use crate::events::timestamp;
 use crate::repo::tenant_settings::PayRow;
 
@@ -70,7 +68,10 @@ fn parse_pay(c: &pb::WeChatPayConfig) -> Result<PayInput, AppError> {
         && (c.wechatpay_public_key_pem.len() > 16_384
             || !parse_public_key_pem(&c.wechatpay_public_key_pem))
     {
-        push("wechatpay_public_key_pem", "must be a PEM (BEGIN PUBLIC KEY)");
+        push(
+            "wechatpay_public_key_pem",
+            "must be a PEM (BEGIN PUBLIC KEY)",
+        );
         key_bad = true;
     }
     if !bad.is_empty() {

@@ -7,8 +7,8 @@ use tonic::{Request, Status};
 use super::super::{Caller, TenantApi, owned_actor};
 use super::pay::pay_view;
 use super::{app_view, tenant_view};
-use crate::app::{App, AppError};
 use crate::app::tenant_settings::{Defaults, SettingsChange, StoredSettings, TenantChange};
+use crate::app::{App, AppError};
 use crate::events::timestamp;
 
 /// The wire form of stored settings (secrets of apps and pay config masked by their views).
@@ -148,7 +148,10 @@ fn merge(
         }
     }
     if paths.is_empty() {
-        bad.push(("update_mask".to_owned(), "must name at least one path".to_owned()));
+        bad.push((
+            "update_mask".to_owned(),
+            "must name at least one path".to_owned(),
+        ));
     }
     bad.extend(out.violations());
     if bad.is_empty() {
@@ -264,7 +267,11 @@ impl TenantApi {
                     || t.name.to_lowercase().contains(&query)
             })
             .collect();
-        let list = format!("tenants:{}:{}", req.status, crate::crypto::sha256_hex(&query));
+        let list = format!(
+            "tenants:{}:{}",
+            req.status,
+            crate::crypto::sha256_hex(&query)
+        );
         let (rows, page) = super::super::org::page(&list, rows, req.page.as_ref(), 200)?;
         Ok(pb::ListTenantsResponse {
             tenants: rows.iter().map(tenant_view).collect(),
@@ -332,16 +339,21 @@ impl TenantApi {
         let id = t.tenant_id.clone();
         let actor = owned_actor(&caller);
         // Stored under the platform tenant: the caller's own idempotency scope.
-        self.mutate(&request, &caller.tenant(), "UpdateTenant", move |app, txn| {
-            Box::pin(async move {
-                let updated = app
-                    .update_tenant(txn, &id, change, (&actor.0, &actor.1))
-                    .await?;
-                Ok(pb::UpdateTenantResponse {
-                    tenant: Some(tenant_view(&updated)),
+        self.mutate(
+            &request,
+            &caller.tenant(),
+            "UpdateTenant",
+            move |app, txn| {
+                Box::pin(async move {
+                    let updated = app
+                        .update_tenant(txn, &id, change, (&actor.0, &actor.1))
+                        .await?;
+                    Ok(pb::UpdateTenantResponse {
+                        tenant: Some(tenant_view(&updated)),
+                    })
                 })
-            })
-        })
+            },
+        )
         .await
     }
 }
