@@ -17,6 +17,7 @@ pub mod pay_config;
 pub mod phone_bind;
 pub mod revocations;
 pub mod roles;
+pub mod session_admin;
 pub mod sessions;
 pub mod staff_admin;
 pub mod staff_auth;

@@ -1,6 +1,7 @@
 //! TokenService handlers.
 
 mod revocations;
+mod sessions;
 
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
@@ -167,24 +168,7 @@ impl pb::token_service_server::TokenService for TokenApi {
         &self,
         request: Request<pb::ListSessionsRequest>,
     ) -> Result<Response<pb::ListSessionsResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
-        let subject = &request.get_ref().subject_id;
-        if !subject.is_empty() && *subject != caller.ctx.principal.subject {
-            // Admin views of other principals' sessions are not implemented yet; answer as
-            // the contract does for an unknown subject rather than leak existence.
-            return Err(AppError::NotFound("STAFF_NOT_FOUND").into());
-        }
-        let sessions = self
-            .app
-            .live_sessions(&caller.tenant(), &caller.ctx.principal.subject)
-            .await?;
-        Ok(Response::new(pb::ListSessionsResponse {
-            sessions: sessions
-                .iter()
-                .map(|s| session_view(s, caller.sid.as_deref()))
-                .collect(),
-            page: None,
-        }))
+        self.sessions(request).await.map(Response::new)
     }
 
     #[tracing::instrument(skip_all)]
@@ -192,37 +176,7 @@ impl pb::token_service_server::TokenService for TokenApi {
         &self,
         request: Request<pb::RevokeSessionRequest>,
     ) -> Result<Response<pb::RevokeSessionResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
-        let sid = &request.get_ref().session_id;
-        let session = self
-            .app
-            .session(sid)
-            .await?
-            .filter(|s| {
-                s.tenant_id == caller.tenant() && s.subject_id == caller.ctx.principal.subject
-            })
-            .ok_or(AppError::NotFound("SESSION_NOT_FOUND"))?;
-        let actor = owned_actor(&caller);
-        let reply = self
-            .mutate(
-                &request,
-                &caller.tenant(),
-                "RevokeSession",
-                move |app, txn| {
-                    Box::pin(async move {
-                        app.revoke_session(
-                            txn,
-                            &session.tenant_id,
-                            &session.id,
-                            Some(("SESSIONS_REVOKED", (actor.0.as_str(), actor.1.as_str()))),
-                        )
-                        .await?;
-                        Ok(pb::RevokeSessionResponse {})
-                    })
-                },
-            )
-            .await?;
-        Ok(Response::new(reply))
+        self.revoke(request).await.map(Response::new)
     }
 
     #[tracing::instrument(skip_all)]

@@ -21,6 +21,7 @@ mod phone;
 mod privacy;
 mod rotation;
 mod revocations;
+mod session_admin;
 mod staff;
 mod staff_admin;
 mod tenant_settings;

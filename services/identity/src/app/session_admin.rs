@@ -1,0 +1,116 @@
+//! Whose sessions a caller may see and end (ListSessions / RevokeSession): their own; a
+//! tenant_admin those of staff whose primary unit lies in the admin's scope; customer_service
+//! those of consumers (consumers belong to no org unit, so the role counts anywhere in the
+//! tenant, as for UserService).
+
+use siyu_core::{Ctx, PrincipalKind};
+
+use super::org::covers;
+use super::tenant_settings::audit;
+use super::{App, AppError};
+use crate::repo::sessions::{self as repo, SessionRow};
+use crate::repo::users as users_repo;
+
+/// Roles that manage consumers' sessions.
+const CONSUMER_ADMIN: &[&str] = &["customer_service"];
+/// Roles that manage staff sessions (within scope).
+const STAFF_ADMIN: &[&str] = &["tenant_admin"];
+
+fn any_role(ctx: &Ctx, roles: &[&str]) -> bool {
+    ctx.principal.kind == PrincipalKind::Staff
+        && ctx
+            .principal
+            .grants
+            .iter()
+            .any(|g| roles.contains(&g.role.as_str()))
+}
+
+impl App {
+    /// Whether `ctx` may manage the sessions of `subject` (kind `staff` or `consumer`), which
+    /// must exist in the tenant: NOT_FOUND STAFF_NOT_FOUND / USER_NOT_FOUND otherwise (also for
+    /// a consumer asking about anyone else), PERMISSION_DENIED when in the tenant but not
+    /// the caller's to manage.
+    pub async fn check_session_admin(
+        &self,
+        ctx: &Ctx,
+        kind: &str,
+        subject: &str,
+    ) -> Result<(), AppError> {
+        let tenant = ctx.tenant.to_string();
+        if ctx.principal.subject == subject {
+            return Ok(());
+        }
+        if kind == "staff" {
+            let target = self.staff_view(&self.db, &tenant, subject).await;
+            if ctx.principal.kind != PrincipalKind::Staff {
+                return Err(AppError::NotFound("STAFF_NOT_FOUND"));
+            }
+            let target = target?;
+            return if covers(ctx, STAFF_ADMIN, &target.path) {
+                Ok(())
+            } else {
+                Err(AppError::PermissionDenied("PERMISSION_DENIED"))
+            };
+        }
+        let exists = users_repo::get(&self.db, &tenant, subject).await?.is_some();
+        if !exists || ctx.principal.kind != PrincipalKind::Staff {
+            return Err(AppError::NotFound("USER_NOT_FOUND"));
+        }
+        if any_role(ctx, CONSUMER_ADMIN) {
+            Ok(())
+        } else {
+            Err(AppError::PermissionDenied("PERMISSION_DENIED"))
+        }
+    }
+
+    /// The session `sid` if it is in the caller's tenant and the caller may end it; anything
+    /// else reads as NOT_FOUND SESSION_NOT_FOUND (its existence is nobody else's business).
+    pub async fn manageable_session(&self, ctx: &Ctx, sid: &str) -> Result<SessionRow, AppError> {
+        let session = repo::get_session(&self.db, sid)
+            .await?
+            .filter(|s| s.tenant_id == ctx.tenant.to_string())
+            .ok_or(AppError::NotFound("SESSION_NOT_FOUND"))?;
+        match self
+            .check_session_admin(ctx, &session.principal_kind, &session.subject_id)
+            .await
+        {
+            Ok(()) => Ok(session),
+            Err(AppError::Store(e)) => Err(AppError::Store(e)),
+            Err(_) => Err(AppError::NotFound("SESSION_NOT_FOUND")),
+        }
+    }
+
+    /// Ends one session; audits SESSIONS_REVOKED with the subject and the reason. Ending an
+    /// already revoked session succeeds and audits nothing.
+    pub async fn revoke_session_by(
+        &self,
+        txn: &impl sea_orm::ConnectionTrait,
+        session: &SessionRow,
+        actor: (&str, &str),
+        reason: &str,
+    ) -> Result<u64, AppError> {
+        let n = self
+            .revoke_session(txn, &session.tenant_id, &session.id, None)
+            .await?;
+        if n > 0 {
+            let mut details = vec![
+                ("subject_kind", session.principal_kind.clone()),
+                ("subject_id", session.subject_id.clone()),
+            ];
+            if !reason.is_empty() {
+                details.push(("reason", reason.to_owned()));
+            }
+            audit(
+                txn,
+                &session.tenant_id,
+                "SESSIONS_REVOKED",
+                actor,
+                ("session", &session.id),
+                details,
+                self.clock.now(),
+            )
+            .await?;
+        }
+        Ok(n)
+    }
+}
