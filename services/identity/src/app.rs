@@ -26,7 +26,7 @@ pub mod staff_lockout;
 pub mod staff_password;
 pub mod staff_totp;
 pub mod staff_totp_challenge;
-pub mod revocations;
+pub mod tenant_defaults;
 pub mod tenant_settings;
 pub mod tenants;
 pub mod user_links;

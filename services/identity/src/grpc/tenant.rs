@@ -2,6 +2,7 @@
 
 mod pay;
 mod settings;
+mod settings_mask;
 
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};

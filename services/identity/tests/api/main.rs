@@ -17,6 +17,7 @@ mod merges;
 mod org;
 mod otp;
 mod partners;
+mod pay_config;
 mod phone;
 mod privacy;
 mod rotation;
