@@ -109,8 +109,8 @@ impl App {
         Ok(repo::list_tenants(&self.db).await?)
     }
 
-    /// Renames, suspends or reactivates a tenant. Suspending revokes every session (and so
-    /// every refresh token) of the tenant; the platform's own tenant cannot be suspended.
+    /// Renames, suspends or reactivates a tenant. Suspending revokes every session (and with
+    /// it every refresh token) of the tenant; the platform's own tenant cannot be suspended.
     /// Audits TENANT_UPDATED in the tenant's chain.
     pub async fn update_tenant(
         &self,

@@ -263,26 +263,20 @@ pub async fn update_tenant(conn: &impl ConnectionTrait, t: &TenantRow) -> Result
     .await
 }
 
-/// Revokes every live session of a tenant and spends their refresh tokens (suspension);
-/// returns the sessions revoked. Sessions first: a concurrent refresh touching a session
-/// makes this wait for its commit, so its new refresh token is seen by the second statement.
+/// Revokes every live session of a tenant (suspension); returns the sessions revoked. Their
+/// refresh tokens die with them (RefreshSession refuses any token of a revoked session before
+/// spending it). The refresh tokens are deliberately not updated here: a racing refresh holds
+/// its token row and then waits for its session row, so touching both would deadlock with it.
 pub async fn revoke_tenant_sessions(
     conn: &impl ConnectionTrait,
     tenant: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    let n = exec(
+    exec(
         conn,
         "UPDATE identity_sessions SET revoked_at = $1, revoke_reason = 'tenant_suspended' \
          WHERE tenant_id = $2 AND revoked_at IS NULL",
         vec![ts(now), text(tenant)],
     )
-    .await?;
-    exec(
-        conn,
-        "UPDATE identity_refresh_tokens SET spent_at = $1 WHERE tenant_id = $2 AND spent_at IS NULL",
-        vec![ts(now), text(tenant)],
-    )
-    .await?;
-    Ok(n)
+    .await
 }

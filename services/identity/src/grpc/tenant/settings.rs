@@ -96,14 +96,7 @@ impl TenantApi {
             .map(|m| m.paths.clone())
             .unwrap_or_default();
         let tenant = caller.tenant();
-        let current = self.app.tenant_settings(&self.app.db, &tenant).await?;
-        let (defaults, privacy) = merge(&current.defaults, new, &paths)?;
-        let change = SettingsChange {
-            defaults,
-            privacy_policy_version: privacy,
-            expected_version: expected,
-            paths,
-        };
+        let new = new.clone();
         let actor = owned_actor(&caller);
         self.mutate(
             &request,
@@ -111,6 +104,19 @@ impl TenantApi {
             "UpdateTenantSettings",
             move |app, txn| {
                 Box::pin(async move {
+                    // Merged inside the transaction (a replay never gets here): the base must be
+                    // the version the etag names, and the write re-checks it.
+                    let current = app.tenant_settings(txn, &tenant).await?;
+                    if current.version != expected {
+                        return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+                    }
+                    let (defaults, privacy) = merge(&current.defaults, &new, &paths)?;
+                    let change = SettingsChange {
+                        defaults,
+                        privacy_policy_version: privacy,
+                        expected_version: expected,
+                        paths,
+                    };
                     let stored = app
                         .update_tenant_settings(txn, &tenant, change, (&actor.0, &actor.1))
                         .await?;
