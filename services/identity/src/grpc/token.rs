@@ -242,6 +242,9 @@ impl pb::token_service_server::TokenService for TokenApi {
         if !req.alg.is_empty() && req.alg != "EdDSA" {
             return Err(AppError::invalid("alg", "only EdDSA is supported").into());
         }
+        if req.reason.chars().count() > 500 {
+            return Err(AppError::invalid("reason", "must be at most 500 characters").into());
+        }
         if req.activate_after_seconds != 0 && req.activate_after_seconds < 600 {
             return Err(AppError::invalid("activate_after_seconds", "must be at least 600").into());
         }

@@ -58,6 +58,15 @@ async fn pay_config_is_write_only_sealed_audited_and_read_by_services() {
         .into_inner()
         .config
         .unwrap();
+    let replayed = h
+        .tenants()
+        .set_we_chat_pay_config(keyed(pay(&app_id, API_V3_KEY, PAY_KEY_PEM), &admin, "p1"))
+        .await
+        .unwrap()
+        .into_inner()
+        .config
+        .unwrap();
+    assert_eq!(stored, replayed);
     assert!(stored.api_v3_key.is_empty() && stored.private_key_pem.is_empty());
     assert!(stored.api_v3_key_set && stored.private_key_set);
     assert_eq!(stored.wechatpay_public_key_pem, PAY_PUB_PEM);

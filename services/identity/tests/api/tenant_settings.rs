@@ -289,12 +289,18 @@ async fn platform_lists_suspends_and_reactivates_tenants() {
 
     let suspended = h
         .tenants()
-        .update_tenant(authed(suspend("unpaid invoices"), &platform))
+        .update_tenant(keyed(suspend("unpaid invoices"), &platform, "sus-1"))
         .await
         .unwrap()
-        .into_inner()
-        .tenant
-        .unwrap();
+        .into_inner();
+    let replayed = h
+        .tenants()
+        .update_tenant(keyed(suspend("unpaid invoices"), &platform, "sus-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(suspended, replayed);
+    let suspended = suspended.tenant.unwrap();
     assert_eq!(suspended.status, pb::TenantStatus::Suspended as i32);
     let refresh = h
         .tokens()
