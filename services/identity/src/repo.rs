@@ -2,9 +2,9 @@
 //! sea-orm connections, returning domain types. Every tenant-scoped query filters by tenant.
 
 pub mod audit;
+pub mod audit_query;
 pub mod erasure;
 pub mod exports;
-pub mod audit_query;
 pub mod keys;
 pub mod links;
 pub mod lookups;
@@ -13,9 +13,9 @@ pub mod org;
 pub mod otps;
 pub mod partners;
 pub mod personal_data;
-pub mod revocations;
 pub mod profiles;
 pub mod reversals;
+pub mod revocations;
 pub mod rotation;
 pub mod sessions;
 pub mod staff;

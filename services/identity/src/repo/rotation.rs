@@ -2,8 +2,8 @@
 //! store the successor in ONE statement (one round trip, its own transaction).
 //!
 //! The statement only acts when every condition of a successful rotation holds — token live
-//! and unexpired, session live and inside its absolute end, subject ACTIVE (staff also without
-//! a forced password change). Anything else (unknown token, reuse, a revoked or expired
+//! and unexpired, session live and inside its absolute end, tenant ACTIVE, subject ACTIVE
+//! (staff also without a forced password change). Anything else (unknown token, reuse, a revoked or expired
 //! session, a blocked user, a lost race) returns no row and changes nothing that matters, and
 //! the caller takes the diagnosing path, which decides the error and handles reuse. SQLite
 //! (one writer, no data-modifying CTEs) always takes that path.
@@ -38,6 +38,7 @@ WITH ok AS (
   SELECT t.token_hash, s.id AS session_id
   FROM identity_refresh_tokens t
   JOIN identity_sessions s ON s.id = t.session_id
+  JOIN identity_tenants tn ON tn.id = s.tenant_id AND tn.status = 'ACTIVE'
   LEFT JOIN identity_users u
     ON s.principal_kind <> 'staff' AND u.id = s.subject_id AND u.tenant_id = s.tenant_id
   LEFT JOIN identity_staff st

@@ -51,7 +51,7 @@ async fn rotates_a_live_token_once_and_nothing_else() {
 }
 
 #[tokio::test]
-async fn does_not_rotate_for_an_inactive_subject_or_a_past_expiry() {
+async fn does_not_rotate_for_an_inactive_subject_or_tenant_or_a_past_expiry() {
     let h = Harness::start().await;
     let (_, app_id, _) = h.tenant_with_app("fastno").await;
     let pair = h.wechat_login(&app_id, "o_fastno").await.tokens.unwrap();
@@ -76,6 +76,21 @@ async fn does_not_rotate_for_an_inactive_subject_or_a_past_expiry() {
     .unwrap();
     let now = chrono::Utc::now();
     let none = rotation::rotate(db, &old, &sha256_hex("n2"), now, now)
+        .await
+        .unwrap();
+    assert!(none.is_none());
+    assert_eq!(count(&h, LIVE, &pair.session_id).await, 1);
+
+    // An ACTIVE user in a tenant that is not: not rotated either.
+    db.execute_unprepared(&format!(
+        "UPDATE identity_users SET status = 'ACTIVE' WHERE id = (SELECT subject_id FROM \
+         identity_sessions WHERE id = '{0}'); UPDATE identity_tenants SET status = 'SUSPENDED' \
+         WHERE id = (SELECT tenant_id FROM identity_sessions WHERE id = '{0}')",
+        pair.session_id
+    ))
+    .await
+    .unwrap();
+    let none = rotation::rotate(db, &old, &sha256_hex("n3"), now, now)
         .await
         .unwrap();
     assert!(none.is_none());
