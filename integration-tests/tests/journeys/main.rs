@@ -16,7 +16,9 @@
 mod bad_input;
 mod catalog;
 mod consumer;
+mod identity_ids;
 mod isolation;
+mod isolation_identity;
 mod isolation_table;
 mod partner;
 mod staff;

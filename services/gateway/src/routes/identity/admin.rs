@@ -25,8 +25,7 @@ const USER_LOOKUP: Access = Access::Staff(&[
     STORE_MANAGER,
     GUIDE,
 ]);
-const CONSENT_RECORDERS: Access =
-    Access::Staff(&[STORE_MANAGER, GUIDE, CUSTOMER_SERVICE, TENANT_ADMIN]);
+const CONSENT_RECORDERS: Access = Access::Staff(&[STORE_MANAGER, GUIDE, CUSTOMER_SERVICE]);
 const GUIDES: Access = Access::Staff(&[GUIDE, STORE_MANAGER, TENANT_ADMIN]);
 const AUDIT: Access = Access::Staff(&[AUDITOR, TENANT_ADMIN]);
 
