@@ -120,7 +120,6 @@ pub async fn identity_ids(world: &World, tenant: &Tenant, admin: &str) -> Ids {
         .list_linked_identities(authed(
             pb::ListLinkedIdentitiesRequest {
                 user_id: user.clone(),
-                ..Default::default()
             },
             admin,
             None,

@@ -1,6 +1,7 @@
 //! The one-statement refresh rotation (Postgres): it rotates only when everything a rotation
 //! needs holds, and otherwise changes nothing, leaving the decision to the diagnosing path.
 
+use siyu_core::clock::{Clock as _, SystemClock};
 use siyu_identity::crypto::sha256_hex;
 use siyu_identity::repo::rotation;
 use siyu_proto::identity::v1 as pb;
@@ -17,7 +18,7 @@ async fn rotates_a_live_token_once_and_nothing_else() {
     let (_, app_id, _) = h.tenant_with_app("fast").await;
     let pair = h.wechat_login(&app_id, "o_fast").await.tokens.unwrap();
     let old = sha256_hex(&pair.refresh_token);
-    let now = chrono::Utc::now();
+    let now = SystemClock.now();
     let until = now + chrono::Duration::days(30);
     let db = &h.db.db;
     assert!(rotation::supported(db));
@@ -59,7 +60,7 @@ async fn does_not_rotate_for_an_inactive_subject_or_tenant_or_a_past_expiry() {
     let db = &h.db.db;
 
     // A clock past the token's expiry: not rotated.
-    let late = chrono::Utc::now() + chrono::Duration::days(400);
+    let late = SystemClock.now() + chrono::Duration::days(400);
     let none = rotation::rotate(db, &old, &sha256_hex("n1"), late, late)
         .await
         .unwrap();
@@ -74,7 +75,7 @@ async fn does_not_rotate_for_an_inactive_subject_or_tenant_or_a_past_expiry() {
     ))
     .await
     .unwrap();
-    let now = chrono::Utc::now();
+    let now = SystemClock.now();
     let none = rotation::rotate(db, &old, &sha256_hex("n2"), now, now)
         .await
         .unwrap();
