@@ -9,10 +9,10 @@ use siyu_telemetry::{Metrics, ServerTraceLayer};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::body::Body;
 use tonic::server::NamedService;
 use tonic::service::{Routes, RoutesBuilder};
+use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
@@ -106,13 +106,16 @@ impl GrpcServer {
             .chain(self.public_methods)
             .fold(AuthLayer::new(self.verifier), AuthLayer::public_method);
 
+        // Without TCP_NODELAY, Nagle holds the small trailers frame that follows a reply's
+        // data until the client's delayed ACK (40 ms) — every unary reply paid it.
+        let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
         let task = tokio::spawn(async move {
             let result = tonic::transport::Server::builder()
                 .layer(ServerTraceLayer)
                 .layer(self.metrics.grpc_layer())
                 .layer(auth)
                 .add_routes(routes)
-                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
+                .serve_with_incoming_shutdown(incoming, async {
                     let _ = stop_rx.await;
                 })
                 .await;

@@ -3,6 +3,8 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+
+use axum::serve::ListenerExt as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -149,14 +151,21 @@ impl Application {
         let stopped = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
+        // TCP_NODELAY on every accepted connection: Nagle would hold a reply's last small
+        // segment until the client's delayed ACK.
+        let nodelay = |tcp: &mut tokio::net::TcpStream| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+            }
+        };
         let http = axum::serve(
-            self.http,
+            self.http.tap_io(nodelay),
             crate::http::router(self.state.clone())
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(stopped(rx.clone()));
         let grpc = axum::serve(
-            self.grpc,
+            self.grpc.tap_io(nodelay),
             crate::ingress::router(self.state.clone())
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
