@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use prost::Message;
-
 fn collect_protos(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
@@ -26,15 +24,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_root = manifest_dir.join("../../proto").canonicalize()?;
     let mut files = Vec::new();
     collect_protos(&proto_root.join("siyu"), &mut files)?;
+    // The REST binding types (`google.api.HttpRule`) are read by `contract`.
+    collect_protos(&proto_root.join("google"), &mut files)?;
     // A stable order keeps the generated code and descriptor set reproducible.
     files.sort();
 
-    let descriptors = protox::compile(&files, [&proto_root])?;
+    let mut compiler = protox::Compiler::new([&proto_root])?;
+    compiler
+        .include_source_info(true)
+        .include_imports(true)
+        .open_files(&files)?;
+    // The embedded set keeps the method options (REST bindings, access) and the comments:
+    // the gateway, the services' access layer and the OpenAPI document read them at start-up.
+    // `prost_types` would drop extension options, so the set is encoded by protox itself.
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(
         out_dir.join("siyu_descriptor.bin"),
-        descriptors.encode_to_vec(),
+        compiler.encode_file_descriptor_set(),
     )?;
+    let mut descriptors = compiler.file_descriptor_set();
+    // googleapis' comments hold example snippets that rustdoc would run as doctests.
+    for file in &mut descriptors.file {
+        if file.package() == "google.api" {
+            file.source_code_info = None;
+        }
+    }
 
     tonic_prost_build::configure()
         .build_client(true)

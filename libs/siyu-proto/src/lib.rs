@@ -1,7 +1,8 @@
 //! Generated code for every Siyu contract: messages, gRPC clients and servers.
 //!
 //! Packages map to modules: `siyu.catalog.v1` is [`catalog::v1`], `siyu.common.v1` is
-//! [`common::v1`], and so on. [`FILE_DESCRIPTOR_SET`] serves gRPC reflection.
+//! [`common::v1`], and so on. [`FILE_DESCRIPTOR_SET`] serves gRPC reflection; [`contract`]
+//! reads each RPC's REST bindings and access rules from it.
 
 #[allow(
     missing_docs,
@@ -16,6 +17,13 @@ mod generated {
 }
 
 pub use generated::siyu::*;
+
+/// The googleapis types the contracts use (`google.api.HttpRule`).
+pub mod google {
+    pub use super::generated::google::*;
+}
+
+pub mod contract;
 
 /// The encoded `FileDescriptorSet` of every Siyu package, for `tonic-reflection`.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
