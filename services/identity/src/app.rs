@@ -3,7 +3,6 @@
 pub mod audit;
 pub mod data_export;
 pub mod erasure;
-mod error;
 mod export_document;
 pub mod export_jobs;
 pub mod merge;
@@ -39,8 +38,6 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 use siyu_core::Clock;
 use siyu_store::Cache;
-
-pub use error::AppError;
 
 use crate::crypto::{PasswordHashing, Sealer};
 use crate::keys::KeyRing;

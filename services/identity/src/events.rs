@@ -6,7 +6,7 @@ use siyu_core::TenantId;
 use siyu_proto::events::v1 as ev;
 use siyu_store::outbox::{self, OutgoingEvent, TraceContext};
 
-use crate::app::AppError;
+use crate::error::AppError;
 
 /// Enqueues `UserRegistered` for a user created by a WeChat login.
 pub async fn user_registered(

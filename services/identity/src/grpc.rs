@@ -22,7 +22,8 @@ use siyu_proto::identity::v1 as pb;
 use tonic::Status;
 
 use crate::app::sessions::sid_of;
-use crate::app::{App, AppError, ClientInfo};
+use crate::app::{App, ClientInfo};
+use crate::error::AppError;
 
 /// State shared by every handler.
 #[derive(Debug, Clone)]

@@ -12,8 +12,8 @@ use sea_orm::DatabaseConnection;
 use siyu_auth::{Claims, JwksVerifier, SigningKey, VerifierSettings};
 use siyu_core::Clock;
 
-use crate::app::AppError;
 use crate::crypto::{Sealer, random_bytes};
+use crate::error::AppError;
 use crate::repo::keys::{self as repo, StoredKey};
 
 /// Key lifecycle statuses as stored.

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod crypto;
+pub mod error;
 pub mod events;
 pub mod grpc;
 pub mod http;

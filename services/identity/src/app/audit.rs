@@ -1,6 +1,7 @@
 //! Reading and verifying the hash-chained audit log.
 
-use super::{App, AppError};
+use super::App;
+use crate::error::AppError;
 use crate::repo::audit::{self as repo, Entry};
 
 /// Why a chain verification stopped.

@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
+use super::App;
 use super::users::Actor;
-use super::{App, AppError};
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::exports::{self as repo, ExportRow};
 use crate::repo::merges as merges_repo;

@@ -12,8 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
+use super::App;
 use super::users::Actor;
-use super::{App, AppError};
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::erasure as repo;
 use crate::repo::exports as exports_repo;

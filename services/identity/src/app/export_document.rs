@@ -6,7 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use super::AppError;
+use crate::error::AppError;
 use crate::repo::merges as merges_repo;
 use crate::repo::personal_data as repo;
 use crate::repo::profiles as profiles_repo;

@@ -12,7 +12,8 @@ use siyu_store::jobs::JobHandlerResult;
 use siyu_store::{Job, JobQueue, JobRunner, NewJob};
 
 use super::data_export::{EXPORT_JOB, EXPORT_TTL_DAYS, MAX_EXPORT_BYTES, PURGE_JOB};
-use super::{App, AppError, export_document};
+use super::{App, export_document};
+use crate::error::AppError;
 use crate::repo::exports::{self as repo, Finished};
 use crate::repo::merges as merges_repo;
 

@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use super::App;
 use super::phone_bind::Merged;
-use super::{App, AppError};
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::links;
 use crate::repo::merges::{self as repo, DroppedPhone, IdentityRow, MergeRow};

@@ -13,11 +13,12 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use super::App;
 use super::merge::MergeSpec;
 use super::phone_bind::Merged;
 use super::user_links::entry;
 use super::users::Actor;
-use super::{App, AppError};
+use crate::error::AppError;
 use crate::repo::links;
 use crate::repo::merges::{self as repo, DroppedPhone, IdentityRow, MergeRecord};
 use crate::repo::reversals;

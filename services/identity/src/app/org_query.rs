@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use siyu_core::{Ctx, PrincipalKind};
 
+use super::App;
 use super::org::{ANY_STAFF, covers, require};
-use super::{App, AppError};
+use crate::error::AppError;
 use crate::repo::org::{self as repo, OrgRow};
 
 /// Filters of ListStores.

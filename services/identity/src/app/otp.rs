@@ -14,8 +14,9 @@ use siyu_core::PrincipalKind;
 use siyu_store::RateLimit;
 
 use super::sessions::{Issued, NewSession};
-use super::{App, AppError, ClientInfo};
+use super::{App, ClientInfo};
 use crate::crypto::{random_bytes, sha256_hex};
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::otps::{self as repo, OtpRow};
 use crate::repo::users::{self as users_repo, UserRow};

@@ -11,10 +11,11 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_auth::Claims;
 use siyu_core::PrincipalKind;
 
+use super::App;
 use super::partners::{Cidr, digest_eq};
 use super::sessions::{kind_name, sid_of};
-use super::{App, AppError};
 use crate::crypto::sha256_hex;
+use crate::error::AppError;
 use crate::repo::partners::{self as repo, PartnerRow};
 use crate::repo::{staff as staff_repo, tenants as tenant_repo};
 

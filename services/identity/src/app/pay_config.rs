@@ -7,8 +7,9 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::pkcs8::{ObjectIdentifier, PrivateKeyInfo, spki::SubjectPublicKeyInfoRef};
 
+use super::App;
 use super::tenant_settings::audit;
-use super::{App, AppError};
+use crate::error::AppError;
 use crate::repo::tenant_settings::{self as repo, PayRow};
 use crate::repo::tenants as tenants_repo;
 

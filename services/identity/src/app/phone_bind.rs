@@ -11,7 +11,8 @@ use siyu_core::PrincipalKind;
 
 use super::merge::MergeSpec;
 use super::sessions::{Issued, NewSession};
-use super::{App, AppError, ClientInfo};
+use super::{App, ClientInfo};
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::merges::{self as repo, IdentityRow, MergeRow};
 use crate::repo::users::{self as users_repo, UserRow};

@@ -2,8 +2,9 @@
 
 use chrono::Duration;
 
+use super::App;
 use super::tenant_settings::audit;
-use super::{App, AppError};
+use crate::error::AppError;
 use crate::repo::revocations::{self as repo, Revocation};
 
 /// How long feed entries are kept: longer than any access token lives.

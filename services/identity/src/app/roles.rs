@@ -7,10 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, OrgPath, PrincipalKind};
 
+use super::App;
 use super::org::covers;
 use super::staff_admin::{StaffView, grantable};
-use super::{App, AppError};
 use crate::crypto::random_bytes;
+use crate::error::AppError;
 use crate::repo::staff_admin::{self as repo, GrantRow, GuideRow};
 
 /// Crockford base32 without I, L, O, U.

@@ -5,9 +5,10 @@
 
 use siyu_core::{Ctx, PrincipalKind};
 
+use super::App;
 use super::org::covers;
 use super::tenant_settings::audit;
-use super::{App, AppError};
+use crate::error::AppError;
 use crate::repo::sessions::{self as repo, SessionRow};
 use crate::repo::users as users_repo;
 

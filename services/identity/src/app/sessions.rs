@@ -13,8 +13,9 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_auth::{Audience, Claims, RoleClaim};
 use siyu_core::{PrincipalKind, TenantId};
 
-use super::{App, AppError, ClientInfo};
+use super::{App, ClientInfo};
 use crate::crypto::{random_token, sha256_hex};
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::rotation;
 use crate::repo::sessions::{self as repo, SessionRow};

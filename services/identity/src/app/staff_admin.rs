@@ -11,9 +11,10 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 use siyu_proto::events::v1 as ev;
 
+use super::App;
 use super::org::covers;
 use super::tenants::check_password;
-use super::{App, AppError};
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::staff::{self as staff_repo, StaffRow};
 use crate::repo::staff_admin::{self as repo, GrantRow};

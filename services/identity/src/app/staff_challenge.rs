@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{App, AppError};
+use super::App;
 use crate::crypto::{random_token, sha256_hex};
+use crate::error::AppError;
 
 /// Lifetime of a login challenge token.
 pub const CHALLENGE_SECS: i64 = 300;

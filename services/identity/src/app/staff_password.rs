@@ -1,8 +1,9 @@
 //! ChangeStaffPassword for a logged-in staff member (with the current password).
 
+use super::App;
 use super::staff_lockout::check_unlocked;
 use super::tenants::check_password;
-use super::{App, AppError};
+use crate::error::AppError;
 use crate::repo::sessions as session_repo;
 use crate::repo::staff as staff_repo;
 

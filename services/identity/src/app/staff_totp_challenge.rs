@@ -4,7 +4,8 @@
 use super::staff_auth::StaffLogin;
 use super::staff_challenge::ChallengeKind;
 use super::staff_totp::Enrolment;
-use super::{App, AppError, ClientInfo};
+use super::{App, ClientInfo};
+use crate::error::AppError;
 
 impl App {
     /// EnrollTotp for the staff of an enrolment challenge (the challenge stays live).

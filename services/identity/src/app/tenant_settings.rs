@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::App;
 pub use super::tenant_defaults::Defaults;
-use super::{App, AppError};
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::tenant_settings as repo;
 use crate::repo::tenants::{self as tenants_repo, TenantRow};

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{App, AppError};
+use super::App;
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::staff::{self as staff_repo, StaffRow};
 use crate::repo::tenants::{self as repo, AppRow, TenantRow};

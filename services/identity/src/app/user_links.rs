@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use super::App;
 use super::users::{Actor, UserView};
-use super::{App, AppError};
 use crate::crypto::sha256_hex;
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::links;
 use crate::repo::merges::{self as merges_repo, IdentityRow};

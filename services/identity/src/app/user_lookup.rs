@@ -4,9 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, FixedOffset, TimeZone as _};
 
+use super::App;
 use super::users::{Actor, UserView};
-use super::{App, AppError};
 use crate::crypto::sha256_hex;
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::lookups;
 use crate::repo::profiles;

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
-use super::{App, AppError};
+use super::App;
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::merges::{self as merges_repo, IdentityRow, MergeRecord};
 use crate::repo::profiles::{self as repo, ConsentRow, Profile};

@@ -7,7 +7,8 @@
 use siyu_core::PrincipalKind;
 
 use super::sessions::{Issued, NewSession};
-use super::{App, AppError, ClientInfo};
+use super::{App, ClientInfo};
+use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::users::{self as repo, UserRow};
 use crate::wechat::{WeChatError, WxSession};

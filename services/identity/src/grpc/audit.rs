@@ -6,8 +6,8 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use super::AuditApi;
-use crate::app::AppError;
 use crate::app::audit::BreakKind;
+use crate::error::AppError;
 use crate::events::timestamp;
 use crate::repo::audit::Entry;
 

@@ -7,8 +7,8 @@ use tonic::{Request, Response, Status};
 use super::token::token_pair;
 use super::user::{binding_pb, user_pb};
 use super::{ConsumerAuthApi, client_info};
-use crate::app::AppError;
 use crate::app::otp::{OTP_TTL_SECS, RESEND_SECS};
+use crate::error::AppError;
 use crate::otp::normalize_phone;
 
 #[tonic::async_trait]

@@ -6,7 +6,7 @@ use siyu_server::status::{Failure, internal, unavailable};
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use crate::app::AppError;
+use crate::error::AppError;
 
 /// The ErrorInfo domain of identity's own failures.
 pub const DOMAIN: &str = "identity.siyu";

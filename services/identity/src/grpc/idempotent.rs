@@ -23,8 +23,9 @@ use tonic::{Code, Request, Status};
 
 use super::Api;
 use super::error::DOMAIN;
-use crate::app::{App, AppError};
+use crate::app::App;
 use crate::crypto::sha256_hex;
+use crate::error::AppError;
 
 /// The effect of a mutating RPC: runs in the write transaction, returns the reply.
 pub type TxnEffect<'c, R> = Pin<Box<dyn Future<Output = Result<R, AppError>> + Send + 'c>>;

@@ -9,9 +9,9 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use super::OrgApi;
-use crate::app::AppError;
 use crate::app::org::{NewUnit, StoreFields, UnitPatch};
 use crate::app::org_query::StoreQuery;
+use crate::error::AppError;
 use crate::events::timestamp;
 use crate::repo::org::OrgRow;
 

@@ -12,8 +12,9 @@ use tonic::{Request, Response, Status};
 
 use super::org::page;
 use super::{Api, Caller, PartnerApi, owned_actor};
+use crate::app::App;
 use crate::app::partners::{PartnerSpec, check_cidrs, check_scopes};
-use crate::app::{App, AppError};
+use crate::error::AppError;
 use crate::events::timestamp;
 use crate::repo::partners::PartnerRow;
 

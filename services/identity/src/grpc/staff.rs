@@ -14,9 +14,9 @@ use self::views::{code_view, grant_view};
 use super::org::page;
 use super::partner::{open, seal};
 use super::{Caller, StaffApi};
-use crate::app::AppError;
 use crate::app::org::covers;
 use crate::app::staff_admin::{StaffFields, StaffView};
+use crate::error::AppError;
 use crate::events::timestamp;
 
 /// Roles that may read staff accounts in scope.

@@ -8,8 +8,8 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use super::{TenantApi, owned_actor};
-use crate::app::AppError;
 use crate::app::tenants::{NewApp, NewTenant};
+use crate::error::AppError;
 use crate::events::timestamp;
 use crate::repo::tenants::{AppRow, TenantRow};
 

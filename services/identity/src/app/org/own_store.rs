@@ -5,7 +5,8 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use super::{EDITORS, audit, covers};
-use crate::app::{App, AppError};
+use crate::app::App;
+use crate::error::AppError;
 use crate::repo::org::{self as repo, OrgRow};
 
 /// The update-mask paths a store_manager may use on their own store.

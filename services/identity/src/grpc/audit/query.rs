@@ -8,7 +8,7 @@ use tonic::{Request, Status};
 
 use super::super::AuditApi;
 use super::entry_view;
-use crate::app::AppError;
+use crate::error::AppError;
 use crate::repo::audit_query::{self, AuditFilter};
 
 /// Default and maximum page sizes (`siyu.common.v1.PageRequest`).

@@ -6,7 +6,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use super::unit_view;
-use crate::app::AppError;
+use crate::error::AppError;
 use crate::grpc::{Caller, OrgApi};
 
 /// Copies the sub-fields named by `paths` from `new` into the stored profile `old`.

@@ -4,10 +4,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use siyu_proto::identity::v1 as pb;
 
-use crate::app::AppError;
 use crate::app::staff_admin::StaffFields;
 use crate::app::tenants::check_password;
 use crate::crypto::random_bytes;
+use crate::error::AppError;
 use crate::otp::is_mainland_mobile;
 
 pub(super) fn check_len(

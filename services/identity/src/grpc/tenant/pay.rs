@@ -5,8 +5,8 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use super::super::{TenantApi, owned_actor};
-use crate::app::AppError;
 use crate::app::pay_config::{Credentials, PayInput, parse_private_key_pem, parse_public_key_pem};
+use crate::error::AppError;
 use crate::events::timestamp;
 use crate::repo::tenant_settings::PayRow;
 

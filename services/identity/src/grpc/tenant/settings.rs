@@ -8,8 +8,9 @@ use super::super::{Caller, TenantApi, owned_actor};
 use super::pay::pay_view;
 use super::settings_mask::merge;
 use super::{app_view, tenant_view};
+use crate::app::App;
 use crate::app::tenant_settings::{SettingsChange, StoredSettings, TenantChange};
-use crate::app::{App, AppError};
+use crate::error::AppError;
 use crate::events::timestamp;
 
 /// The wire form of stored settings (secrets of apps and pay config masked by their views).

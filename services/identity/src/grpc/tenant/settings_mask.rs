@@ -3,8 +3,8 @@
 
 use siyu_proto::identity::v1 as pb;
 
-use crate::app::AppError;
 use crate::app::tenant_settings::Defaults;
+use crate::error::AppError;
 
 /// Merges the masked fields of `new` into `current`; every bad path or value at once.
 pub(super) fn merge(

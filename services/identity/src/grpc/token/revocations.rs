@@ -6,7 +6,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use super::super::TokenApi;
-use crate::app::AppError;
+use crate::error::AppError;
 use crate::events::timestamp;
 
 const FEED: &str = "revocations";

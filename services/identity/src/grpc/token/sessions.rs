@@ -6,7 +6,7 @@ use tonic::{Request, Status};
 
 use super::super::{TokenApi, owned_actor};
 use super::session_view;
-use crate::app::AppError;
+use crate::error::AppError;
 
 impl TokenApi {
     /// ListSessions: the caller's, or a named staff member's / consumer's for admins.

@@ -5,8 +5,8 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 
 use super::super::Caller;
-use crate::app::AppError;
 use crate::app::users::{Actor, ProfilePatch};
+use crate::error::AppError;
 
 /// The user a call acts on, and how the caller sees it.
 #[derive(Debug, Clone)]

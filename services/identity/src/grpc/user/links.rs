@@ -7,8 +7,8 @@ use tonic::{Request, Response, Status};
 
 use super::convert::{identity_pb, view_pb};
 use super::input::{Allowed, consent_pb_kind, target};
-use crate::app::AppError;
 use crate::app::user_links::{Contacts, NewLink};
+use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::{Caller, UserApi};
 

@@ -1,5 +1,6 @@
-//! The one error type of the identity domain. Reasons are the stable `ErrorInfo.reason`
-//! strings the proto comments document; `grpc/error.rs` maps each variant to a gRPC code.
+//! The one error type of the identity crate: the domain (`app`), the key ring and the event
+//! builders all fail with it. Reasons are the stable `ErrorInfo.reason` strings the proto
+//! comments document; `grpc/error.rs` maps each variant to a gRPC code.
 
 use std::collections::BTreeMap;
 
