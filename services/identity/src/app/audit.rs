@@ -1,6 +1,6 @@
 //! Reading and verifying the hash-chained audit log.
 
-use super::App;
+use crate::app::App;
 use crate::error::AppError;
 use crate::repo::audit::{self as repo, Entry};
 

@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::App;
-use super::users::Actor;
+use crate::app::App;
+use crate::app::users::Actor;
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::erasure as repo;

@@ -35,7 +35,7 @@ pub(super) async fn build(
         .map(|i| {
             let visible = i.kind != "OPENID" || (!app_id.is_empty() && i.scope == app_id);
             json!({
-                "kind": super::merge::event_kind(&i.kind),
+                "kind": crate::app::merge::event_kind(&i.kind),
                 "app_id": i.scope,
                 "value": if visible { i.value.as_str() } else { "" },
                 "value_omitted": !visible,

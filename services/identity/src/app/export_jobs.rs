@@ -11,8 +11,8 @@ use siyu_core::TenantId;
 use siyu_store::jobs::JobHandlerResult;
 use siyu_store::{Job, JobQueue, JobRunner, NewJob};
 
-use super::data_export::{EXPORT_JOB, EXPORT_TTL_DAYS, MAX_EXPORT_BYTES, PURGE_JOB};
-use super::{App, export_document};
+use crate::app::data_export::{EXPORT_JOB, EXPORT_TTL_DAYS, MAX_EXPORT_BYTES, PURGE_JOB};
+use crate::app::{App, export_document};
 use crate::error::AppError;
 use crate::repo::exports::{self as repo, Finished};
 use crate::repo::merges as merges_repo;

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
-use super::App;
-use super::phone_bind::Merged;
+use crate::app::App;
+use crate::app::phone_bind::Merged;
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::links;

@@ -8,7 +8,7 @@ use siyu_core::{Ctx, OrgPath, PrincipalKind};
 
 pub mod own_store;
 
-use super::App;
+use crate::app::App;
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::org::{self as repo, OrgRow};

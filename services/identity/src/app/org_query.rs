@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use siyu_core::{Ctx, PrincipalKind};
 
-use super::App;
-use super::org::{ANY_STAFF, covers, require};
+use crate::app::App;
+use crate::app::org::{ANY_STAFF, covers, require};
 use crate::error::AppError;
 use crate::repo::org::{self as repo, OrgRow};
 

@@ -13,8 +13,8 @@ use chrono::{FixedOffset, TimeZone as _};
 use siyu_core::PrincipalKind;
 use siyu_store::RateLimit;
 
-use super::sessions::{Issued, NewSession};
-use super::{App, ClientInfo};
+use crate::app::sessions::{Issued, NewSession};
+use crate::app::{App, ClientInfo};
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
@@ -191,13 +191,15 @@ impl App {
             let now = self.clock.now();
             let existing = users_repo::find_by_identity(&txn, tenant, "PHONE", "", phone).await?;
             let (user, is_new_user) = match existing {
-                Some(user) => match super::wechat_login::lock_live(&txn, tenant, &user.id).await? {
-                    Some(user) => (user, false),
-                    None => {
-                        txn.rollback().await?;
-                        continue;
+                Some(user) => {
+                    match crate::app::wechat_login::lock_live(&txn, tenant, &user.id).await? {
+                        Some(user) => (user, false),
+                        None => {
+                            txn.rollback().await?;
+                            continue;
+                        }
                     }
-                },
+                }
                 None => {
                     let user = UserRow {
                         id: siyu_core::id::new_string(),
@@ -296,7 +298,7 @@ impl App {
         phone: &str,
         code: &str,
         client: &ClientInfo,
-    ) -> Result<super::phone_bind::Binding, AppError> {
+    ) -> Result<crate::app::phone_bind::Binding, AppError> {
         let txn = siyu_store::db::begin_write(&self.db).await?;
         match self.verify_otp(&txn, tenant, phone, "BIND", code).await {
             Ok(()) => txn.commit().await?,
@@ -307,7 +309,7 @@ impl App {
             }
             Err(err) => return Err(err),
         }
-        self.bind_phone(super::phone_bind::BindRequest {
+        self.bind_phone(crate::app::phone_bind::BindRequest {
             tenant,
             user_id,
             phone,

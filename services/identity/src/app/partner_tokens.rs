@@ -11,9 +11,9 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_auth::Claims;
 use siyu_core::PrincipalKind;
 
-use super::App;
-use super::partners::{Cidr, digest_eq};
-use super::sessions::{kind_name, sid_of};
+use crate::app::App;
+use crate::app::partners::{Cidr, digest_eq};
+use crate::app::sessions::{kind_name, sid_of};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
 use crate::repo::partners::{self as repo, PartnerRow};

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::App;
+use crate::app::App;
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};

@@ -7,8 +7,8 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::pkcs8::{ObjectIdentifier, PrivateKeyInfo, spki::SubjectPublicKeyInfoRef};
 
-use super::App;
-use super::tenant_settings::audit;
+use crate::app::App;
+use crate::app::tenant_settings::audit;
 use crate::error::AppError;
 use crate::repo::tenant_settings::{self as repo, PayRow};
 use crate::repo::tenants as tenants_repo;

@@ -9,9 +9,9 @@
 
 use siyu_core::PrincipalKind;
 
-use super::merge::MergeSpec;
-use super::sessions::{Issued, NewSession};
-use super::{App, ClientInfo};
+use crate::app::merge::MergeSpec;
+use crate::app::sessions::{Issued, NewSession};
+use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::merges::{self as repo, IdentityRow, MergeRow};

@@ -2,8 +2,8 @@
 
 use chrono::Duration;
 
-use super::App;
-use super::tenant_settings::audit;
+use crate::app::App;
+use crate::app::tenant_settings::audit;
 use crate::error::AppError;
 use crate::repo::revocations::{self as repo, Revocation};
 

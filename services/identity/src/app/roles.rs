@@ -7,9 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, OrgPath, PrincipalKind};
 
-use super::App;
-use super::org::covers;
-use super::staff_admin::{StaffView, grantable};
+use crate::app::App;
+use crate::app::org::covers;
+use crate::app::staff_admin::{StaffView, grantable};
 use crate::crypto::random_bytes;
 use crate::error::AppError;
 use crate::repo::staff_admin::{self as repo, GrantRow, GuideRow};
@@ -170,7 +170,7 @@ impl App {
         }
         if revoke_sessions {
             let actor = (
-                super::sessions::kind_name(ctx.principal.kind),
+                crate::app::sessions::kind_name(ctx.principal.kind),
                 ctx.principal.subject.as_str(),
             );
             self.revoke_subject_sessions(

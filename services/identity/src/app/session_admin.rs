@@ -5,9 +5,9 @@
 
 use siyu_core::{Ctx, PrincipalKind};
 
-use super::App;
-use super::org::covers;
-use super::tenant_settings::audit;
+use crate::app::App;
+use crate::app::org::covers;
+use crate::app::tenant_settings::audit;
 use crate::error::AppError;
 use crate::repo::sessions::{self as repo, SessionRow};
 use crate::repo::users as users_repo;

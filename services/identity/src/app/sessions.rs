@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_auth::{Audience, Claims, RoleClaim};
 use siyu_core::{PrincipalKind, TenantId};
 
-use super::{App, ClientInfo};
+use crate::app::{App, ClientInfo};
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};

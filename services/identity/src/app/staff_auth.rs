@@ -7,11 +7,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use siyu_core::PrincipalKind;
 
-use super::sessions::{Issued, NewSession};
-use super::staff_challenge::ChallengeKind;
-use super::staff_lockout::check_unlocked;
-use super::tenants::check_password;
-use super::{App, ClientInfo};
+use crate::app::sessions::{Issued, NewSession};
+use crate::app::staff_challenge::ChallengeKind;
+use crate::app::staff_lockout::check_unlocked;
+use crate::app::tenants::check_password;
+use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::staff::{self as staff_repo, StaffRow};

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::App;
+use crate::app::App;
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 
-use super::App;
+use crate::app::App;
 use crate::error::AppError;
 use crate::repo::staff::{self as staff_repo, StaffRow};
 use crate::repo::{exec, text};

@@ -1,8 +1,8 @@
 //! ChangeStaffPassword for a logged-in staff member (with the current password).
 
-use super::App;
-use super::staff_lockout::check_unlocked;
-use super::tenants::check_password;
+use crate::app::App;
+use crate::app::staff_lockout::check_unlocked;
+use crate::app::tenants::check_password;
 use crate::error::AppError;
 use crate::repo::sessions as session_repo;
 use crate::repo::staff as staff_repo;

@@ -8,10 +8,10 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::staff_auth::StaffLogin;
-use super::staff_challenge::ChallengeKind;
-use super::staff_lockout::check_unlocked;
-use super::{App, ClientInfo};
+use crate::app::staff_auth::StaffLogin;
+use crate::app::staff_challenge::ChallengeKind;
+use crate::app::staff_lockout::check_unlocked;
+use crate::app::{App, ClientInfo};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
 use crate::repo::staff::StaffRow;

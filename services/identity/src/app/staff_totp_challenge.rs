@@ -1,10 +1,10 @@
 //! EnrollTotp / ConfirmTotp holding a TOTP_ENROLLMENT_REQUIRED challenge token instead of a
 //! login: the confirmation then continues the login.
 
-use super::staff_auth::StaffLogin;
-use super::staff_challenge::ChallengeKind;
-use super::staff_totp::Enrolment;
-use super::{App, ClientInfo};
+use crate::app::staff_auth::StaffLogin;
+use crate::app::staff_challenge::ChallengeKind;
+use crate::app::staff_totp::Enrolment;
+use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 
 impl App {

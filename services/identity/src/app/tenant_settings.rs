@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::App;
-pub use super::tenant_defaults::Defaults;
+use crate::app::App;
+pub use crate::app::tenant_defaults::Defaults;
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::tenant_settings as repo;

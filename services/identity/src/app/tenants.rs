@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::App;
+use crate::app::App;
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::staff::{self as staff_repo, StaffRow};

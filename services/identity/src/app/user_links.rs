@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
-use super::App;
-use super::users::{Actor, UserView};
+use crate::app::App;
+use crate::app::users::{Actor, UserView};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};

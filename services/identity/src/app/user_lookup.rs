@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, FixedOffset, TimeZone as _};
 
-use super::App;
-use super::users::{Actor, UserView};
+use crate::app::App;
+use crate::app::users::{Actor, UserView};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};

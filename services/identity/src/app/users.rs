@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
-use super::App;
+use crate::app::App;
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::merges::{self as merges_repo, IdentityRow, MergeRecord};

@@ -6,8 +6,8 @@
 
 use siyu_core::PrincipalKind;
 
-use super::sessions::{Issued, NewSession};
-use super::{App, ClientInfo};
+use crate::app::sessions::{Issued, NewSession};
+use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::users::{self as repo, UserRow};
@@ -71,7 +71,7 @@ impl App {
         app_id: &str,
         code: &str,
         client: &ClientInfo,
-    ) -> Result<super::phone_bind::Binding, AppError> {
+    ) -> Result<crate::app::phone_bind::Binding, AppError> {
         let app_id = if app_id.is_empty() {
             match sid {
                 Some(sid) => self
@@ -111,7 +111,7 @@ impl App {
                 return Err(AppError::Unavailable("WECHAT_UNAVAILABLE"));
             }
         };
-        self.bind_phone(super::phone_bind::BindRequest {
+        self.bind_phone(crate::app::phone_bind::BindRequest {
             tenant,
             user_id,
             phone: &phone.e164,

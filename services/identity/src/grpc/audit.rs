@@ -5,10 +5,10 @@ mod query;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::AuditApi;
 use crate::app::audit::BreakKind;
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::AuditApi;
 use crate::repo::audit::Entry;
 
 fn party(kind: &str, id: &str) -> pb::AuditParty {

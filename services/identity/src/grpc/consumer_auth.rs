@@ -4,11 +4,11 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::token::token_pair;
-use super::user::{binding_pb, user_pb};
-use super::{ConsumerAuthApi, client_info};
 use crate::app::otp::{OTP_TTL_SECS, RESEND_SECS};
 use crate::error::AppError;
+use crate::grpc::token::token_pair;
+use crate::grpc::user::{binding_pb, user_pb};
+use crate::grpc::{ConsumerAuthApi, client_info};
 use crate::otp::normalize_phone;
 
 #[tonic::async_trait]

@@ -21,11 +21,11 @@ use siyu_core::TenantId;
 use siyu_store::idempotency::{Idempotency, request_hash};
 use tonic::{Code, Request, Status};
 
-use super::Api;
-use super::error::DOMAIN;
 use crate::app::App;
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
+use crate::grpc::Api;
+use crate::grpc::error::DOMAIN;
 
 /// The effect of a mutating RPC: runs in the write transaction, returns the reply.
 pub type TxnEffect<'c, R> = Pin<Box<dyn Future<Output = Result<R, AppError>> + Send + 'c>>;

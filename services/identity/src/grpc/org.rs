@@ -8,11 +8,11 @@ use siyu_proto::common::v1 as common;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::OrgApi;
 use crate::app::org::{NewUnit, StoreFields, UnitPatch};
 use crate::app::org_query::StoreQuery;
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::OrgApi;
 use crate::repo::org::OrgRow;
 
 /// The wire form of a unit.

@@ -10,12 +10,12 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::org::page;
-use super::{Api, Caller, PartnerApi, owned_actor};
 use crate::app::App;
 use crate::app::partners::{PartnerSpec, check_cidrs, check_scopes};
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::org::page;
+use crate::grpc::{Api, Caller, PartnerApi, owned_actor};
 use crate::repo::partners::PartnerRow;
 
 /// The wire form of a client (never its secret).

@@ -11,13 +11,13 @@ pub use views::{role_name, staff_view};
 
 use self::input::{check_login_name, field, generated_password, id, reason};
 use self::views::{code_view, grant_view};
-use super::org::page;
-use super::partner::{open, seal};
-use super::{Caller, StaffApi};
 use crate::app::org::covers;
 use crate::app::staff_admin::{StaffFields, StaffView};
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::org::page;
+use crate::grpc::partner::{open, seal};
+use crate::grpc::{Caller, StaffApi};
 
 /// Roles that may read staff accounts in scope.
 const READERS: &[&str] = &["tenant_admin", "hq_operator", "store_manager", "auditor"];

@@ -8,9 +8,9 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::{Caller, StaffAuthApi, client_info};
 use crate::app::staff_auth::StaffIdent;
 use crate::error::AppError;
+use crate::grpc::{Caller, StaffAuthApi, client_info};
 
 /// Requires a staff caller (the self-service RPCs).
 fn staff_self(caller: &Caller) -> Result<(String, String), Status> {

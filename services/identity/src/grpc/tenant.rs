@@ -7,10 +7,10 @@ mod settings_mask;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::{TenantApi, owned_actor};
 use crate::app::tenants::{NewApp, NewTenant};
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::{TenantApi, owned_actor};
 use crate::repo::tenants::{AppRow, TenantRow};
 
 fn tenant_view(t: &TenantRow) -> pb::Tenant {

@@ -8,11 +8,11 @@ use tonic::{Request, Response, Status};
 
 use siyu_core::PrincipalKind;
 
-use super::{TokenApi, client_info, owned_actor};
 use crate::app::partner_tokens::token_kind;
 use crate::app::sessions::Issued;
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::{TokenApi, client_info, owned_actor};
 use crate::keys::status;
 use crate::repo::sessions::SessionRow;
 

@@ -14,12 +14,12 @@ use tonic::{Request, Response, Status};
 pub use self::convert::{binding_pb, identity_pb, merge_pb, user_pb};
 use self::convert::{consent_pb, view_pb};
 use self::input::{Allowed, Target, consent_kind, profile_patch, target};
-use super::{UserApi, client_info};
 use crate::app::phone_bind::Merged;
 use crate::app::user_lookup::Lookup;
 use crate::app::users::NewConsent;
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::{UserApi, client_info};
 use crate::otp::{mask_phone, normalize_phone};
 use crate::repo::profiles::ConsentRow;
 
@@ -337,7 +337,7 @@ impl pb::user_service_server::UserService for UserApi {
         let t = target(&caller, &req.user_id, allowed)?;
         let records = self.app.user_merges(&caller.tenant(), &t.user_id).await?;
         let list = format!("merges:{}", t.user_id);
-        let (records, page) = super::org::page(&list, records, req.page.as_ref(), 100)?;
+        let (records, page) = crate::grpc::org::page(&list, records, req.page.as_ref(), 100)?;
         let merges = records
             .into_iter()
             .map(|(record, moved)| {
@@ -387,7 +387,7 @@ impl pb::user_service_server::UserService for UserApi {
         }
         let current = current.into_iter().map(consent_pb).collect();
         let list = format!("consents:{}", t.user_id);
-        let (history, page) = super::org::page(&list, rows, req.page.as_ref(), 200)?;
+        let (history, page) = crate::grpc::org::page(&list, rows, req.page.as_ref(), 200)?;
         Ok(Response::new(pb::ListConsentsResponse {
             current,
             history: history.iter().map(consent_pb).collect(),

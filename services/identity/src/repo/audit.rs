@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 use sha2::{Digest, Sha256};
 
-use super::{all, exec, micros, one, text, ts};
+use crate::repo::{all, exec, micros, one, text, ts};
 
 /// An entry to append.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::{all, exec, one, text, ts};
+use crate::repo::{all, exec, one, text, ts};
 
 /// Removes every identity linked to the user; returns the removed PHONE values (their OTP rows
 /// go too).

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use super::{all, exec, for_update, one, text, ts};
+use crate::repo::{all, exec, for_update, one, text, ts};
 
 /// An export job as stored (without its payload).
 #[derive(Debug, Clone)]

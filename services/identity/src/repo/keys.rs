@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use super::{all, exec, text, ts, ts_opt};
+use crate::repo::{all, exec, text, ts, ts_opt};
 
 /// A stored signing key (private half still sealed).
 #[derive(Debug, Clone)]

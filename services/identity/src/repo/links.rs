@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::merges::IdentityRow;
-use super::{all, exec, one, text, ts};
+use crate::repo::merges::IdentityRow;
+use crate::repo::{all, exec, one, text, ts};
 
 const IDENTITY_COLUMNS: &str = "id, user_id, kind, scope, value, created_at";
 

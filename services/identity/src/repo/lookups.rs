@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::users::{UserRow, decode};
-use super::{all, one, text, ts};
+use crate::repo::users::{UserRow, decode};
+use crate::repo::{all, one, text, ts};
 
 /// Users linked to identity (kind, value) in `tenant`; `scope` None matches every app.
 #[tracing::instrument(skip_all, fields(tenant, kind))]

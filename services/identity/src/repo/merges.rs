@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::users::UserRow;
-use super::{all, exec, for_update, one, text, ts};
+use crate::repo::users::UserRow;
+use crate::repo::{all, exec, for_update, one, text, ts};
 
 /// One linked identity.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ pub async fn lock_users(
             for_update(conn)
         );
         if let Some(row) = one(conn, &sql, vec![text(tenant), text(id)]).await? {
-            rows.push(super::users::decode(&row)?);
+            rows.push(crate::repo::users::decode(&row)?);
         }
     }
     Ok(rows)

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use super::{all, exec, one, text, ts};
+use crate::repo::{all, exec, one, text, ts};
 
 /// An org unit row.
 #[derive(Debug, Clone, PartialEq)]

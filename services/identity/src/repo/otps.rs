@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::{exec, for_update, one, text, ts};
+use crate::repo::{exec, for_update, one, text, ts};
 
 /// A stored OTP.
 #[derive(Debug, Clone)]

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use super::{all, exec, one, text, ts, ts_opt};
+use crate::repo::{all, exec, one, text, ts, ts_opt};
 
 /// A partner client row.
 #[derive(Debug, Clone)]

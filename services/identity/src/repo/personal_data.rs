@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::{all, text};
+use crate::repo::{all, text};
 
 /// A session as the export shows it.
 #[derive(Debug, Clone)]

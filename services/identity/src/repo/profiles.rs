@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use super::{all, exec, one, text, ts};
+use crate::repo::{all, exec, one, text, ts};
 
 /// The consumer-editable profile as stored ('' = not set).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::merges::{MERGE_COLUMNS, MergeRecord, decode_record};
-use super::{exec, for_update, one, text, ts};
+use crate::repo::merges::{MERGE_COLUMNS, MergeRecord, decode_record};
+use crate::repo::{exec, for_update, one, text, ts};
 
 /// The merge `id` of `tenant`, row-locked (two reversals of one merge serialise here).
 pub async fn lock_merge(

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use super::{all, exec, one, text, ts};
+use crate::repo::{all, exec, one, text, ts};
 
 /// One feed entry.
 #[derive(Debug, Clone)]

@@ -16,7 +16,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 
-use super::{one, text, ts};
+use crate::repo::{one, text, ts};
 
 /// The session after a successful one-statement rotation.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::{all, exec, one, text, ts, ts_opt};
+use crate::repo::{all, exec, one, text, ts, ts_opt};
 
 /// A session row.
 #[derive(Debug, Clone)]

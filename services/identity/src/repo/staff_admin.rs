@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use super::staff::StaffRow;
-use super::{all, exec, one, text, ts, ts_opt};
+use crate::repo::staff::StaffRow;
+use crate::repo::{all, exec, one, text, ts, ts_opt};
 
 /// Writes every mutable column of `s` when the stored version is `expected`; returns the rows
 /// changed (0 = a concurrent change won).
@@ -53,12 +53,12 @@ pub async fn list(conn: &impl ConnectionTrait, tenant: &str) -> Result<Vec<Staff
         conn,
         &format!(
             "SELECT {} FROM identity_staff WHERE tenant_id = $1 ORDER BY display_name, id",
-            super::staff::COLUMNS
+            crate::repo::staff::COLUMNS
         ),
         vec![text(tenant)],
     )
     .await?;
-    rows.iter().map(super::staff::decode).collect()
+    rows.iter().map(crate::repo::staff::decode).collect()
 }
 
 /// Materialized paths of every org unit of a tenant, by id.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use super::{all, exec, one, text, ts};
+use crate::repo::{all, exec, one, text, ts};
 
 /// A staff member's TOTP row.
 #[derive(Debug, Clone)]

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use super::tenants::{AppRow, TenantRow};
-use super::{all, exec, for_update, one, text, ts};
+use crate::repo::tenants::{AppRow, TenantRow};
+use crate::repo::{all, exec, for_update, one, text, ts};
 
 /// The stored settings document of a tenant.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use super::{exec, one, text, ts};
+use crate::repo::{exec, one, text, ts};
 
 /// A tenant row.
 #[derive(Debug, Clone)]

@@ -4,8 +4,8 @@
 use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
-use super::{EDITORS, audit, covers};
 use crate::app::App;
+use crate::app::org::{EDITORS, audit, covers};
 use crate::error::AppError;
 use crate::repo::org::{self as repo, OrgRow};
 
@@ -35,7 +35,7 @@ impl App {
         id: &str,
     ) -> Result<(), AppError> {
         let unit = self.org_unit(txn, &ctx.tenant.to_string(), id).await?;
-        super::require(ctx, EDITORS, &unit.path)
+        crate::app::org::require(ctx, EDITORS, &unit.path)
     }
 
     /// UpdateOrgUnit with only [`STORE_MANAGER_PATHS`]: editors in scope or a store_manager

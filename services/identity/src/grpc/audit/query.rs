@@ -6,9 +6,9 @@ use siyu_proto::common::v1 as common;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
-use super::super::AuditApi;
-use super::entry_view;
 use crate::error::AppError;
+use crate::grpc::AuditApi;
+use crate::grpc::audit::entry_view;
 use crate::repo::audit_query::{self, AuditFilter};
 
 /// Default and maximum page sizes (`siyu.common.v1.PageRequest`).

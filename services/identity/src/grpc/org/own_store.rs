@@ -5,8 +5,8 @@ use prost::Message as _;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::unit_view;
 use crate::error::AppError;
+use crate::grpc::org::unit_view;
 use crate::grpc::{Caller, OrgApi};
 
 /// Copies the sub-fields named by `paths` from `new` into the stored profile `old`.

@@ -8,9 +8,9 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::{bounded, staff_self};
 use crate::error::AppError;
 use crate::grpc::partner::{open, seal};
+use crate::grpc::staff_auth::{bounded, staff_self};
 use crate::grpc::{StaffAuthApi, client_info};
 use crate::totp::is_totp_code;
 

@@ -4,10 +4,10 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
-use super::super::{TenantApi, owned_actor};
 use crate::app::pay_config::{Credentials, PayInput, parse_private_key_pem, parse_public_key_pem};
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::{TenantApi, owned_actor};
 use crate::repo::tenant_settings::PayRow;
 
 /// The wire form of a stored pay configuration: key material masked (only `*_set` flags).

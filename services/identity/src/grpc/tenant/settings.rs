@@ -4,14 +4,14 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
-use super::super::{Caller, TenantApi, owned_actor};
-use super::pay::pay_view;
-use super::settings_mask::merge;
-use super::{app_view, tenant_view};
 use crate::app::App;
 use crate::app::tenant_settings::{SettingsChange, StoredSettings, TenantChange};
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::tenant::pay::pay_view;
+use crate::grpc::tenant::settings_mask::merge;
+use crate::grpc::tenant::{app_view, tenant_view};
+use crate::grpc::{Caller, TenantApi, owned_actor};
 
 /// The wire form of stored settings (secrets of apps and pay config masked by their views).
 pub(super) async fn settings_view(
@@ -165,7 +165,7 @@ impl TenantApi {
             req.status,
             crate::crypto::sha256_hex(&query)
         );
-        let (rows, page) = super::super::org::page(&list, rows, req.page.as_ref(), 200)?;
+        let (rows, page) = crate::grpc::org::page(&list, rows, req.page.as_ref(), 200)?;
         Ok(pb::ListTenantsResponse {
             tenants: rows.iter().map(tenant_view).collect(),
             page: Some(page),

@@ -5,9 +5,9 @@ use siyu_core::page::PageToken;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
-use super::super::TokenApi;
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::TokenApi;
 
 const FEED: &str = "revocations";
 

@@ -4,9 +4,9 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
-use super::super::{TokenApi, owned_actor};
-use super::session_view;
 use crate::error::AppError;
+use crate::grpc::token::session_view;
+use crate::grpc::{TokenApi, owned_actor};
 
 impl TokenApi {
     /// ListSessions: the caller's, or a named staff member's / consumer's for admins.
@@ -49,7 +49,7 @@ impl TokenApi {
             .filter(|s| kind.is_empty() || s.principal_kind == kind)
             .collect();
         let list = format!("sessions:{kind}:{subject}");
-        let (rows, page) = super::super::org::page(&list, rows, req.page.as_ref(), 200)?;
+        let (rows, page) = crate::grpc::org::page(&list, rows, req.page.as_ref(), 200)?;
         Ok(pb::ListSessionsResponse {
             sessions: rows
                 .iter()

@@ -3,11 +3,11 @@
 use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 
-use super::input::{Target, consent_pb_kind, gender_pb};
 use crate::app::phone_bind::{Binding, Merged};
 use crate::app::users::UserView;
 use crate::events::timestamp;
 use crate::grpc::Caller;
+use crate::grpc::user::input::{Target, consent_pb_kind, gender_pb};
 use crate::otp::mask_phone;
 use crate::repo::merges::IdentityRow;
 use crate::repo::profiles::ConsentRow;

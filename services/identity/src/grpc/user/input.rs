@@ -4,9 +4,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 
-use super::super::Caller;
 use crate::app::users::{Actor, ProfilePatch};
 use crate::error::AppError;
+use crate::grpc::Caller;
 
 /// The user a call acts on, and how the caller sees it.
 #[derive(Debug, Clone)]

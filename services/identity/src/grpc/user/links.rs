@@ -5,11 +5,11 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::convert::{identity_pb, view_pb};
-use super::input::{Allowed, consent_pb_kind, target};
 use crate::app::user_links::{Contacts, NewLink};
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::user::convert::{identity_pb, view_pb};
+use crate::grpc::user::input::{Allowed, consent_pb_kind, target};
 use crate::grpc::{Caller, UserApi};
 
 /// Staff roles that block users and link or unlink identities.
@@ -223,7 +223,7 @@ fn not_linkable(why: &str) -> AppError {
 }
 
 fn contacts_pb(c: Contacts) -> pb::GetUserContactsResponse {
-    let user = super::convert::user_pb(&c.user);
+    let user = crate::grpc::user::convert::user_pb(&c.user);
     let app_kind = |app_id: &str| match c
         .apps
         .iter()

@@ -4,13 +4,13 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::convert::merge_pb;
-use super::input::{Allowed, target};
-use super::links::reason;
 use crate::app::phone_bind::Merged;
 use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::UserApi;
+use crate::grpc::user::convert::merge_pb;
+use crate::grpc::user::input::{Allowed, target};
+use crate::grpc::user::links::reason;
 use crate::otp::mask_phone;
 
 /// Staff roles that merge users.

@@ -6,11 +6,11 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use super::input::{Allowed, target};
 use crate::app::data_export::{ExportRequest, effective_status};
 use crate::app::erasure::Erasure;
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::user::input::{Allowed, target};
 use crate::grpc::{Caller, UserApi};
 use crate::repo::exports::ExportRow;
 
