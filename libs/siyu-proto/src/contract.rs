@@ -249,7 +249,11 @@ mod tests {
         let refresh = contract
             .method("/siyu.identity.v1.TokenService/RefreshSession")
             .unwrap();
-        assert!(refresh.summary.starts_with("Exchanges"), "{}", refresh.summary);
+        assert!(
+            refresh.summary.starts_with("Exchanges"),
+            "{}",
+            refresh.summary
+        );
         assert!(contract.methods().count() > 300);
     }
 }

@@ -1,25 +1,32 @@
-//! The declarative route table: which HTTP route calls which gRPC method, who may call it,
-//! how the request message is assembled and how `Idempotency-Key` is treated.
+//! The route table: which HTTP route calls which gRPC method, who may call it, how the request
+//! message is assembled and how `Idempotency-Key` is treated — all derived from the contract.
 //!
-//! Each service's routes are plain data in their own file (`routes/identity.rs`); adding a
-//! service means adding its file and listing it in [`rest_routes`] and [`grpc_routes`].
-//! [`table::RouteTable`] checks every entry against the embedded descriptors at start-up, so
-//! a typo in a method or field name stops the gateway instead of failing one request later.
+//! Every RPC states its REST bindings (`option (google.api.http)`) and its access
+//! (`option (siyu.api.v1.access)`) in its proto; [`derive`] turns them into [`Route`]s and the
+//! partner ingress's [`GrpcRoute`]s once per process. Adding an RPC with a REST route touches
+//! its proto and its service, nothing here. [`table::RouteTable`] then checks every route
+//! against the descriptors at start-up, so a bad binding stops the gateway instead of failing
+//! one request later.
 
-pub mod catalog;
-pub mod identity;
+mod derive;
+#[cfg(test)]
+mod legacy;
 pub mod table;
 
 use http::Method;
 
+pub use derive::{Derived, derived};
+
 /// Who may call a route; checked by the gateway from the verified token before forwarding.
-/// The service still checks fine-grained rules (org scope, "self", platform tenant).
+/// The service checks the same declaration again, plus the fine-grained rules (org scope,
+/// "self", platform tenant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// No token needed (rate limited per client IP).
     Public,
-    /// No token needed, but one that is sent must verify and is forwarded (e.g. an OTP that is
-    /// public for login and consumer-only for binding: the service decides by purpose).
+    /// No token needed, but one that is sent must verify and is forwarded (guests browsing a
+    /// store, an OTP that is public for login and consumer-only for binding, a challenge
+    /// token in the request: the service decides).
     Optional,
     /// A consumer token.
     Consumer,
@@ -72,7 +79,7 @@ pub struct Route {
     /// Also accepts `application/x-www-form-urlencoded` bodies and HTTP Basic client
     /// authentication (RFC 6749 token endpoints), and answers errors in RFC 6749 §5.2 form.
     pub oauth: bool,
-    /// One line for the OpenAPI document.
+    /// One line for the OpenAPI document: the first sentence of the RPC's comment.
     pub summary: &'static str,
 }
 
@@ -85,87 +92,16 @@ pub struct GrpcRoute {
     pub scope: Option<&'static str>,
 }
 
-impl Route {
-    fn new(method: Method, path: &'static str, rpc: &'static str, access: Access) -> Self {
-        let body = if method == Method::GET || method == Method::DELETE {
-            Body::None
-        } else {
-            Body::All
-        };
-        let idempotency = if method == Method::POST {
-            Idempotency::Replay
-        } else {
-            Idempotency::Exempt
-        };
-        Self {
-            method,
-            path,
-            rpc,
-            access,
-            body,
-            idempotency,
-            oauth: false,
-            summary: "",
-        }
-    }
-
-    /// A GET route (fields from path and query).
-    pub fn get(path: &'static str, rpc: &'static str, access: Access) -> Self {
-        Self::new(Method::GET, path, rpc, access)
-    }
-
-    /// A POST route (whole body, `Idempotency-Key` required and replayed).
-    pub fn post(path: &'static str, rpc: &'static str, access: Access) -> Self {
-        Self::new(Method::POST, path, rpc, access)
-    }
-
-    /// A PATCH route (whole body, typically with an `update_mask`).
-    pub fn patch(path: &'static str, rpc: &'static str, access: Access) -> Self {
-        Self::new(Method::PATCH, path, rpc, access)
-    }
-
-    /// A DELETE route (fields from path and query).
-    pub fn delete(path: &'static str, rpc: &'static str, access: Access) -> Self {
-        Self::new(Method::DELETE, path, rpc, access)
-    }
-
-    /// Marks a POST as de-duplicated only (see [`Idempotency::Dedupe`]).
-    pub fn dedupe(mut self) -> Self {
-        self.idempotency = Idempotency::Dedupe;
-        self
-    }
-
-    /// Marks a POST as read-only (see [`Idempotency::Exempt`]).
-    pub fn read_only(mut self) -> Self {
-        self.idempotency = Idempotency::Exempt;
-        self
-    }
-
-    /// Marks an RFC 6749 endpoint (form bodies, Basic client auth, OAuth error bodies).
-    pub fn oauth(mut self) -> Self {
-        self.oauth = true;
-        self
-    }
-
-    /// Sets the OpenAPI summary.
-    pub fn summary(mut self, summary: &'static str) -> Self {
-        self.summary = summary;
-        self
-    }
-}
-
-/// Every REST route of every service the gateway fronts.
+/// Every REST route the contract declares (empty if the contract cannot be read, which
+/// start-up reports through [`derived`]).
 pub fn rest_routes() -> Vec<Route> {
-    let mut routes = identity::rest();
-    routes.extend(catalog::rest());
-    routes
+    derived().map(|d| d.rest.clone()).unwrap_or_default()
 }
 
-/// Every method partners may call through the gRPC ingress.
+/// Every method partners may call through the gRPC ingress: those whose access admits
+/// partners.
 pub fn grpc_routes() -> Vec<GrpcRoute> {
-    let mut routes = identity::grpc();
-    routes.extend(catalog::grpc());
-    routes
+    derived().map(|d| d.grpc.clone()).unwrap_or_default()
 }
 
 /// The upstream (a key of `Settings::upstreams`) serving `rpc`: the service segment of

@@ -328,15 +328,24 @@ mod tests {
         ));
     }
 
+    fn public_get(path: &'static str, rpc: &'static str) -> Route {
+        Route {
+            method: Method::GET,
+            path,
+            rpc,
+            access: Access::Public,
+            body: Body::None,
+            idempotency: Idempotency::Exempt,
+            oauth: false,
+            summary: "",
+        }
+    }
+
     #[test]
     fn typos_stop_the_table() {
-        let typo = Route::get(
-            "/x/{nope}",
-            "siyu.identity.v1.TokenService/GetJwks",
-            Access::Public,
-        );
+        let typo = public_get("/x/{nope}", "siyu.identity.v1.TokenService/GetJwks");
         assert!(RouteTable::compile(&pool(), vec![typo], vec![]).is_err());
-        let missing = Route::get("/x", "siyu.identity.v1.TokenService/Nope", Access::Public);
+        let missing = public_get("/x", "siyu.identity.v1.TokenService/Nope");
         assert!(RouteTable::compile(&pool(), vec![missing], vec![]).is_err());
     }
 }

@@ -2,7 +2,7 @@
 //! the org tree, staff and roles, partner clients, consumers for customer service, and the
 //! security audit log. Roles mirror each RPC's "Callers:" line.
 
-use crate::routes::{Access, Route};
+use crate::routes::legacy::{Access, Route};
 
 const TENANT_ADMIN: &str = "tenant_admin";
 const HQ_OPERATOR: &str = "hq_operator";

@@ -1,7 +1,7 @@
 //! Catalog's staff routes (`/admin/v1`): categories, products and SKUs, prices and assortment
 //! (HQ), and locations and stock (HQ and store managers on their own stores).
 
-use crate::routes::{Access, Route};
+use crate::routes::legacy::{Access, Route};
 
 const MERCHANDISERS: Access = Access::Staff(&["tenant_admin", "hq_operator"]);
 const PRICE_SETTERS: Access = Access::Staff(&["tenant_admin", "hq_operator", "store_manager"]);
