@@ -12,7 +12,7 @@ mod partner;
 mod staff;
 mod staff_auth;
 mod tenant;
-mod token;
+mod tokens;
 mod user;
 
 use std::sync::Arc;
@@ -21,7 +21,7 @@ use siyu_core::{Ctx, PrincipalKind};
 use siyu_proto::identity::v1 as pb;
 use tonic::Status;
 
-use crate::app::sessions::sid_of;
+use crate::app::tokens::sessions::sid_of;
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 
@@ -49,7 +49,7 @@ impl Caller {
     /// (kind, id) of the actor for audit entries.
     pub fn actor(&self) -> (&'static str, &str) {
         (
-            crate::app::sessions::kind_name(self.ctx.principal.kind),
+            crate::app::tokens::sessions::kind_name(self.ctx.principal.kind),
             &self.ctx.principal.subject,
         )
     }

@@ -16,7 +16,7 @@ use axum::routing::get;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::keys::KeyRing;
+use crate::app::tokens::key_ring::KeyRing;
 
 /// The path of the JWKS document.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";

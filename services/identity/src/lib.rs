@@ -12,7 +12,6 @@ pub mod error;
 pub mod events;
 pub mod grpc;
 pub mod http;
-pub mod keys;
 pub mod otp;
 pub mod repo;
 pub mod settings;
@@ -33,8 +32,8 @@ use tokio::task::JoinHandle;
 pub use siyu_identity_migration::Migrator;
 
 use crate::app::App;
+use crate::app::tokens::key_ring::KeyRing;
 use crate::crypto::{PasswordHashing, Sealer};
-use crate::keys::KeyRing;
 use crate::settings::Settings;
 use crate::wechat::WeChatClient;
 

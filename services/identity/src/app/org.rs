@@ -317,7 +317,7 @@ async fn audit(
         NewEntry {
             kind,
             outcome: "SUCCESS",
-            actor_kind: crate::app::sessions::kind_name(ctx.principal.kind).into(),
+            actor_kind: crate::app::tokens::sessions::kind_name(ctx.principal.kind).into(),
             actor_id: ctx.principal.subject.clone(),
             target_kind: "org_unit".into(),
             target_id: unit.to_owned(),

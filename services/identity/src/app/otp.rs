@@ -13,7 +13,7 @@ use chrono::{FixedOffset, TimeZone as _};
 use siyu_core::PrincipalKind;
 use siyu_store::RateLimit;
 
-use crate::app::sessions::{Issued, NewSession};
+use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::error::AppError;

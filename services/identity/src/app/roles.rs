@@ -170,7 +170,7 @@ impl App {
         }
         if revoke_sessions {
             let actor = (
-                crate::app::sessions::kind_name(ctx.principal.kind),
+                crate::app::tokens::sessions::kind_name(ctx.principal.kind),
                 ctx.principal.subject.as_str(),
             );
             self.revoke_subject_sessions(

@@ -302,7 +302,7 @@ impl App {
         self.write_staff(txn, row, target.staff.version, now)
             .await?;
         let actor = (
-            crate::app::sessions::kind_name(ctx.principal.kind),
+            crate::app::tokens::sessions::kind_name(ctx.principal.kind),
             ctx.principal.subject.as_str(),
         );
         let revoked = self
@@ -430,7 +430,7 @@ impl App {
         self.write_staff(txn, row, target.staff.version, now)
             .await?;
         let actor = (
-            crate::app::sessions::kind_name(ctx.principal.kind),
+            crate::app::tokens::sessions::kind_name(ctx.principal.kind),
             ctx.principal.subject.as_str(),
         );
         self.revoke_subject_sessions(txn, &tenant, actor, id, None, "password_reset")
@@ -461,7 +461,7 @@ impl App {
             NewEntry {
                 kind,
                 outcome: "SUCCESS",
-                actor_kind: crate::app::sessions::kind_name(ctx.principal.kind).to_owned(),
+                actor_kind: crate::app::tokens::sessions::kind_name(ctx.principal.kind).to_owned(),
                 actor_id: ctx.principal.subject.clone(),
                 target_kind: "staff".into(),
                 target_id: target.to_owned(),

@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use siyu_core::PrincipalKind;
 
-use crate::app::sessions::{Issued, NewSession};
 use crate::app::staff_challenge::ChallengeKind;
 use crate::app::staff_lockout::check_unlocked;
 use crate::app::tenants::check_password;
+use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};
@@ -180,9 +180,16 @@ impl App {
         let now = self.clock.now();
         let txn = siyu_store::db::begin_write(&self.db).await?;
         staff_repo::set_password(&txn, &staff.id, &hash, now).await?;
-        let others = crate::repo::sessions::live_session_ids(&txn, tenant, &staff.id).await?;
-        crate::repo::sessions::revoke_sessions(&txn, tenant, &others, "password_changed", now)
-            .await?;
+        let others =
+            crate::repo::tokens::sessions::live_session_ids(&txn, tenant, &staff.id).await?;
+        crate::repo::tokens::sessions::revoke_sessions(
+            &txn,
+            tenant,
+            &others,
+            "password_changed",
+            now,
+        )
+        .await?;
         self.audit_staff(&txn, tenant, &staff.id, "PASSWORD_CHANGED", "SUCCESS", now)
             .await?;
         let issued = self

@@ -4,8 +4,8 @@ use crate::app::App;
 use crate::app::staff_lockout::check_unlocked;
 use crate::app::tenants::check_password;
 use crate::error::AppError;
-use crate::repo::sessions as session_repo;
 use crate::repo::staff as staff_repo;
+use crate::repo::tokens::sessions as session_repo;
 
 impl App {
     /// Sets a new password after checking the current one (a wrong one counts toward the

@@ -6,7 +6,7 @@
 
 use siyu_core::PrincipalKind;
 
-use crate::app::sessions::{Issued, NewSession};
+use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 use crate::repo::audit::{self as audit_repo, NewEntry};

@@ -6,7 +6,7 @@ use tonic::{Request, Response, Status};
 
 use crate::app::otp::{OTP_TTL_SECS, RESEND_SECS};
 use crate::error::AppError;
-use crate::grpc::token::token_pair;
+use crate::grpc::tokens::token_pair;
 use crate::grpc::user::{binding_pb, user_pb};
 use crate::grpc::{ConsumerAuthApi, client_info};
 use crate::otp::normalize_phone;

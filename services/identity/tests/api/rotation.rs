@@ -3,7 +3,7 @@
 
 use siyu_core::clock::{Clock as _, SystemClock};
 use siyu_identity::crypto::sha256_hex;
-use siyu_identity::repo::rotation;
+use siyu_identity::repo::tokens::refresh_rotation as rotation;
 use siyu_proto::identity::v1 as pb;
 use tonic::Code;
 

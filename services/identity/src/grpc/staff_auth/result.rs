@@ -7,7 +7,7 @@ use crate::app::staff_auth::StaffLogin;
 use crate::app::staff_challenge::ChallengeKind;
 use crate::events::timestamp;
 use crate::grpc::StaffAuthApi;
-use crate::grpc::token::token_pair;
+use crate::grpc::tokens::token_pair;
 
 fn role_of(name: &str) -> pb::StaffRole {
     pb::StaffRole::from_str_name(&name.to_ascii_uppercase()).unwrap_or(pb::StaffRole::Unspecified)

@@ -117,6 +117,6 @@ pub fn binding_pb(binding: &Binding) -> pb::PhoneBinding {
         user: Some(user_pb(&binding.user)),
         merged: binding.merge.is_some(),
         merge: binding.merge.as_ref().map(merge_pb),
-        tokens: binding.issued.as_ref().map(crate::grpc::token::token_pair),
+        tokens: binding.issued.as_ref().map(crate::grpc::tokens::token_pair),
     }
 }

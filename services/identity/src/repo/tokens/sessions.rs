@@ -1,4 +1,5 @@
-//! Sessions (refresh-token families), hashed refresh tokens and the revocation feed.
+//! Sessions (refresh-token families), hashed refresh tokens and the revocation-feed rows their
+//! revocation writes.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};

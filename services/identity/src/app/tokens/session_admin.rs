@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::app::org::covers;
 use crate::app::tenant_settings::audit;
 use crate::error::AppError;
-use crate::repo::sessions::{self as repo, SessionRow};
+use crate::repo::tokens::sessions::{self as repo, SessionRow};
 use crate::repo::users as users_repo;
 
 /// Roles that manage consumers' sessions.

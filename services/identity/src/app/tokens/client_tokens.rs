@@ -1,5 +1,6 @@
-//! Tokens without sessions: the OAuth2 client-credentials grant for partners (RFC 6749 §4.4),
-//! RFC 7662 introspection, and internal service tokens.
+//! Partner tokens: the OAuth2 client-credentials grant (RFC 6749 §4.4, IssueClientToken), with
+//! the current or the previous (still in grace) client secret, the client's IP allow-list and
+//! scopes, and the liveness check of a presented partner token.
 //!
 //! Partner tokens carry `jti = "<token generation>.<id>"`: UpdatePartnerClient with
 //! `revoke_tokens` bumps the client's generation, so every earlier token stops at identity at
@@ -13,11 +14,10 @@ use siyu_core::PrincipalKind;
 
 use crate::app::App;
 use crate::app::partners::{Cidr, digest_eq};
-use crate::app::sessions::{kind_name, sid_of};
+use crate::app::tokens::sessions::sid_of;
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
 use crate::repo::partners::{self as repo, PartnerRow};
-use crate::repo::{staff as staff_repo, tenants as tenant_repo};
 
 /// A client-credentials grant.
 #[derive(Debug, Clone)]
@@ -29,18 +29,6 @@ pub struct ClientGrant {
     /// Scopes granted.
     pub scopes: Vec<String>,
 }
-
-/// What introspection reports about an active token.
-#[derive(Debug, Clone)]
-pub struct Introspection {
-    /// The verified claims.
-    pub claims: Claims,
-    /// Partner client name or staff login name.
-    pub username: String,
-}
-
-/// Lifetime of a service token.
-const SERVICE_TOKEN_SECS: i64 = 300;
 
 impl App {
     /// IssueClientToken: authenticates the client and signs a partner token. Failures are
@@ -163,102 +151,6 @@ impl App {
         let generation = sid_of(&claims.jti).unwrap_or_default();
         Ok(client.status == "ACTIVE" && client.token_generation.to_string() == generation)
     }
-
-    /// IntrospectToken for `caller` (a partner sees only its own tokens, a service only its
-    /// tenant's): `None` means `active = false`.
-    #[tracing::instrument(skip_all)]
-    pub async fn introspect(
-        &self,
-        caller: &siyu_core::Ctx,
-        token: &str,
-    ) -> Result<Option<Introspection>, AppError> {
-        let Ok(claims) = self.keys.verify(token).await else {
-            return Ok(None);
-        };
-        if claims.tenant != caller.tenant {
-            return Ok(None);
-        }
-        if caller.principal.kind == PrincipalKind::Partner
-            && (claims.kind != PrincipalKind::Partner || claims.sub != caller.principal.subject)
-        {
-            return Ok(None);
-        }
-        let tenant = claims.tenant.to_string();
-        let username = match claims.kind {
-            PrincipalKind::Partner => match repo::get(&self.db, &tenant, &claims.sub).await? {
-                Some(c) if self.partner_token_live(&claims).await? => c.name,
-                _ => return Ok(None),
-            },
-            PrincipalKind::Staff | PrincipalKind::Consumer => {
-                let live = match sid_of(&claims.jti) {
-                    Some(sid) => self.session_is_live(&tenant, sid).await?,
-                    None => false,
-                };
-                if !live {
-                    return Ok(None);
-                }
-                if claims.kind == PrincipalKind::Staff {
-                    staff_repo::get(&self.db, &tenant, &claims.sub)
-                        .await?
-                        .map(|s| s.login_name)
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            }
-            PrincipalKind::Service => claims.sub.clone(),
-        };
-        Ok(Some(Introspection { claims, username }))
-    }
-
-    /// IssueServiceToken: a 5-minute kind=service token for a configured service.
-    #[tracing::instrument(skip_all, fields(service))]
-    pub async fn issue_service_token(
-        &self,
-        service: &str,
-        credential: &str,
-        tenant: &str,
-        scopes: &[String],
-    ) -> Result<(String, DateTime<Utc>), AppError> {
-        let presented = sha256_hex(credential);
-        let configured = self
-            .settings
-            .service_tokens
-            .clients
-            .iter()
-            .find(|c| c.name == service && digest_eq(&presented, &c.credential_sha256))
-            .ok_or(AppError::Unauthenticated("SERVICE_CREDENTIALS_INVALID"))?;
-        let scopes = if scopes.is_empty() {
-            configured.scopes.clone()
-        } else if let Some(bad) = scopes.iter().find(|s| !configured.scopes.contains(s)) {
-            return Err(AppError::InvalidWithMeta {
-                reason: "UNKNOWN_SCOPE",
-                field: "scopes".into(),
-                description: "is not configured for the service".into(),
-                meta: BTreeMap::from([("scope".to_owned(), bad.clone())]),
-            });
-        } else {
-            scopes.to_vec()
-        };
-        tenant_repo::get(&self.db, tenant)
-            .await?
-            .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?;
-        self.sign_access(
-            tenant,
-            PrincipalKind::Service,
-            service,
-            Vec::new(),
-            scopes,
-            None,
-            None,
-            Some(Duration::seconds(SERVICE_TOKEN_SECS)),
-        )
-    }
-}
-
-/// The wire name of a token's kind.
-pub fn token_kind(claims: &Claims) -> &'static str {
-    kind_name(claims.kind)
 }
 
 fn ip_allowed(list: &[String], ip: &str) -> bool {

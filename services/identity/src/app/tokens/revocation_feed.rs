@@ -1,11 +1,11 @@
-//! The revocation feed (ListTokenRevocations) and the audit of signing-key rotation.
+//! The revocation feed (ListTokenRevocations): revoked sessions, subjects and tokens of every
+//! tenant, numbered in commit order for the deny-lists of the other services.
 
 use chrono::Duration;
 
 use crate::app::App;
-use crate::app::tenant_settings::audit;
 use crate::error::AppError;
-use crate::repo::revocations::{self as repo, Revocation};
+use crate::repo::tokens::revocation_feed::{self as repo, Revocation};
 
 /// How long feed entries are kept: longer than any access token lives.
 const KEEP_HOURS: i64 = 24;
@@ -38,37 +38,5 @@ impl App {
         let entries = repo::after(&self.db, after, keep_after, limit).await?;
         let cursor = entries.last().map_or(after.max(head), |last| last.seq);
         Ok(FeedPage { entries, cursor })
-    }
-
-    /// Audits SIGNING_KEY_ROTATED in the platform tenant's chain.
-    pub async fn audit_key_rotation(
-        &self,
-        tenant: &str,
-        actor: (&str, &str),
-        new_kid: &str,
-        previous: Option<&str>,
-        emergency: bool,
-        reason: &str,
-    ) -> Result<(), AppError> {
-        let txn = siyu_store::db::begin_write(&self.db).await?;
-        let mut details = vec![
-            ("emergency", emergency.to_string()),
-            ("previous_kid", previous.unwrap_or_default().to_owned()),
-        ];
-        if !reason.is_empty() {
-            details.push(("reason", reason.to_owned()));
-        }
-        audit(
-            &txn,
-            tenant,
-            "SIGNING_KEY_ROTATED",
-            actor,
-            ("signing_key", new_kid),
-            details,
-            self.clock.now(),
-        )
-        .await?;
-        txn.commit().await?;
-        Ok(())
     }
 }

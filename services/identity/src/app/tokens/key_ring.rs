@@ -14,7 +14,7 @@ use siyu_core::Clock;
 
 use crate::crypto::{Sealer, random_bytes};
 use crate::error::AppError;
-use crate::repo::keys::{self as repo, StoredKey};
+use crate::repo::tokens::signing_keys::{self as repo, StoredKey};
 
 /// Key lifecycle statuses as stored.
 pub mod status {

@@ -1,0 +1,13 @@
+//! Tokens: sessions of consumers and staff with their access and refresh tokens, refresh-token
+//! rotation with reuse detection, revocation (logout, session admin, the revocation feed),
+//! the signing key ring, partner and service tokens, and introspection.
+
+pub mod client_tokens;
+pub mod introspection;
+pub mod key_ring;
+pub mod refresh_rotation;
+pub mod revocation_feed;
+pub mod service_tokens;
+pub mod session_admin;
+pub mod sessions;
+pub mod signing_keys;

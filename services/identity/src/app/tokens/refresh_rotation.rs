@@ -1,0 +1,200 @@
+//! Refresh-token rotation (RefreshSession): opaque refresh tokens are rotated on every use, and a
+//! token presented twice revokes its whole family.
+//!
+//! Concurrency: the presented token is spent with a conditional UPDATE (`spent_at IS NULL`; on
+//! Postgres first as one statement, `repo::tokens::refresh_rotation`). Of N concurrent
+//! presentations exactly one spends it; every other one finds it spent and is treated as
+//! reuse — the family is revoked, including the pair the winner just received. The proto's
+//! 10-second "lost response" grace is deliberately not implemented: only hashes are stored, so
+//! the winner's pair cannot be handed out again, and a concurrent duplicate is
+//! indistinguishable from a thief racing the owner.
+
+use chrono::{DateTime, Duration, Utc};
+use siyu_core::PrincipalKind;
+
+use crate::app::App;
+use crate::app::tokens::sessions::Issued;
+use crate::crypto::{random_token, sha256_hex};
+use crate::error::AppError;
+use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::tokens::refresh_rotation;
+use crate::repo::tokens::sessions::{self as repo, SessionRow};
+use crate::repo::{staff as staff_repo, users as users_repo};
+
+impl App {
+    /// Exchanges a refresh token for a new pair (see the module comment on concurrency).
+    #[tracing::instrument(skip_all)]
+    pub async fn refresh(&self, refresh_token: &str) -> Result<Issued, AppError> {
+        if refresh_token.is_empty() || refresh_token.len() > 128 {
+            return Err(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"));
+        }
+        let hash = sha256_hex(refresh_token);
+        let now = self.clock.now();
+        if let Some(issued) = self.refresh_fast(&hash, now).await? {
+            return Ok(issued);
+        }
+        let txn = siyu_store::db::begin_write(&self.db).await?;
+        let token = repo::get_refresh(&txn, &hash)
+            .await?
+            .ok_or(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"))?;
+        let session = repo::get_session(&txn, &token.session_id)
+            .await?
+            .ok_or(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"))?;
+        // Suspension revoked the tenant's sessions too; the tenant's state is the better answer.
+        if crate::repo::tenants::get(&txn, &session.tenant_id)
+            .await?
+            .is_some_and(|t| t.status != "ACTIVE")
+        {
+            return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
+        }
+        if session.revoked_at.is_some() {
+            // Revocation spent every token of the family; that is not a new reuse.
+            return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+        }
+        if repo::spend_refresh(&txn, &hash, now).await? == 0 {
+            // Already spent: theft or a racing duplicate. Revoke the family, audit, commit.
+            repo::revoke_sessions(
+                &txn,
+                &session.tenant_id,
+                std::slice::from_ref(&session.id),
+                "refresh_token_reused",
+                now,
+            )
+            .await?;
+            audit_repo::append(
+                &txn,
+                &session.tenant_id,
+                NewEntry {
+                    kind: "REFRESH_TOKEN_REUSED",
+                    outcome: "FAILURE",
+                    actor_kind: session.principal_kind.clone(),
+                    actor_id: session.subject_id.clone(),
+                    target_kind: "session".into(),
+                    target_id: session.id.clone(),
+                    details: Default::default(),
+                },
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            return Err(AppError::Unauthenticated("REFRESH_TOKEN_REUSED"));
+        }
+        if token.expires_at <= now || session.absolute_expires_at <= now {
+            return Err(AppError::Unauthenticated("REFRESH_TOKEN_EXPIRED"));
+        }
+        let kind = self.check_subject(&txn, &session).await?;
+        let new_token = random_token()?;
+        let refresh_expires_at = (now + Duration::seconds(self.settings.tokens.refresh_ttl_secs))
+            .min(session.absolute_expires_at);
+        repo::insert_refresh(
+            &txn,
+            &sha256_hex(&new_token),
+            &session.id,
+            &session.tenant_id,
+            now,
+            refresh_expires_at,
+        )
+        .await?;
+        // Conditional on the session still being live: a concurrent revocation (block, merge,
+        // logout) holds the row, and once it commits this refresh touches nothing.
+        if repo::touch_session(&txn, &session.id, now, refresh_expires_at).await? != 1 {
+            return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+        }
+        let roles = self
+            .roles_of(&txn, &session.tenant_id, kind, &session.subject_id)
+            .await?;
+        txn.commit().await?;
+        let (access_token, access_expires_at) = self.sign_access(
+            &session.tenant_id,
+            kind,
+            &session.subject_id,
+            roles,
+            Vec::new(),
+            Some(&session.id),
+            None,
+            None,
+        )?;
+        Ok(Issued {
+            access_token,
+            access_expires_at,
+            refresh_token: new_token,
+            refresh_expires_at: Some(refresh_expires_at),
+            session_id: session.id,
+        })
+    }
+
+    /// The one-statement rotation (Postgres): `None` when it did not rotate, and `refresh`
+    /// then diagnoses on the multi-statement path, which alone decides errors and reuse.
+    async fn refresh_fast(
+        &self,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Issued>, AppError> {
+        if !refresh_rotation::supported(&self.db) {
+            return Ok(None);
+        }
+        let new_token = random_token()?;
+        let ttl_end = now + Duration::seconds(self.settings.tokens.refresh_ttl_secs);
+        let Some(rotated) =
+            refresh_rotation::rotate(&self.db, hash, &sha256_hex(&new_token), now, ttl_end).await?
+        else {
+            return Ok(None);
+        };
+        let kind = if rotated.principal_kind == "staff" {
+            PrincipalKind::Staff
+        } else {
+            PrincipalKind::Consumer
+        };
+        let roles = self
+            .roles_of(&self.db, &rotated.tenant_id, kind, &rotated.subject_id)
+            .await?;
+        let (access_token, access_expires_at) = self.sign_access(
+            &rotated.tenant_id,
+            kind,
+            &rotated.subject_id,
+            roles,
+            Vec::new(),
+            Some(&rotated.session_id),
+            None,
+            None,
+        )?;
+        Ok(Some(Issued {
+            access_token,
+            access_expires_at,
+            refresh_token: new_token,
+            refresh_expires_at: Some(rotated.expires_at),
+            session_id: rotated.session_id,
+        }))
+    }
+
+    /// Checks the session's subject may still hold tokens; returns its kind.
+    async fn check_subject(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        session: &SessionRow,
+    ) -> Result<PrincipalKind, AppError> {
+        match session.principal_kind.as_str() {
+            "staff" => {
+                let staff = staff_repo::get(conn, &session.tenant_id, &session.subject_id)
+                    .await?
+                    .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;
+                if staff.status != "ACTIVE" {
+                    return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+                }
+                if staff.must_change_password {
+                    return Err(AppError::FailedPrecondition("PASSWORD_CHANGE_REQUIRED"));
+                }
+                Ok(PrincipalKind::Staff)
+            }
+            _ => {
+                let user = users_repo::get(conn, &session.tenant_id, &session.subject_id)
+                    .await?
+                    .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;
+                if user.status != "ACTIVE" {
+                    return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+                }
+                Ok(PrincipalKind::Consumer)
+            }
+        }
+    }
+}
