@@ -2,7 +2,6 @@
 //! sea-orm connections, returning domain types. Every tenant-scoped query filters by tenant.
 
 pub mod audit;
-pub mod audit_query;
 pub mod erasure;
 pub mod exports;
 pub mod links;

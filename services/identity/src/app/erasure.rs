@@ -15,7 +15,7 @@ use sea_orm::ConnectionTrait;
 use crate::app::App;
 use crate::app::users::Actor;
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::erasure as repo;
 use crate::repo::exports as exports_repo;
 use crate::repo::merges as merges_repo;

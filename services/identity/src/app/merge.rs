@@ -14,7 +14,7 @@ use sea_orm::ConnectionTrait;
 use crate::app::App;
 use crate::app::phone_bind::Merged;
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::links;
 use crate::repo::merges::{self as repo, DroppedPhone, IdentityRow, MergeRow};
 use crate::repo::users::UserRow;

@@ -176,7 +176,7 @@ impl App {
         details.insert("restored".to_owned(), dropped.len().to_string());
         details.insert("reason".to_owned(), note.to_owned());
         let audit = entry("MERGE_REVERSED", actor, merged_id, details);
-        crate::repo::audit::append(txn, tenant, audit, now).await?;
+        crate::repo::audit::chain::append(txn, tenant, audit, now).await?;
         let payload = siyu_proto::events::v1::UsersMergeReversed {
             merge_id: merge_id.to_owned(),
             kept_user_id: kept_id.clone(),

@@ -10,7 +10,7 @@ pub mod own_store;
 
 use crate::app::App;
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::org::{self as repo, OrgRow};
 
 /// Roles that administer the tree.

@@ -17,7 +17,7 @@ use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::otps::{self as repo, OtpRow};
 use crate::repo::users::{self as users_repo, UserRow};
 

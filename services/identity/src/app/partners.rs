@@ -17,7 +17,7 @@ use sea_orm::ConnectionTrait;
 use crate::app::App;
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::partners::{self as repo, PartnerRow};
 
 /// Scopes a partner client may be granted (partner.proto).

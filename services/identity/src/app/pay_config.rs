@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use ed25519_dalek::pkcs8::{ObjectIdentifier, PrivateKeyInfo, spki::SubjectPublicKeyInfoRef};
 
 use crate::app::App;
-use crate::app::tenant_settings::audit;
+use crate::app::audit::append::audit;
 use crate::error::AppError;
 use crate::repo::tenant_settings::{self as repo, PayRow};
 use crate::repo::tenants as tenants_repo;

@@ -13,7 +13,7 @@ use crate::app::merge::MergeSpec;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::merges::{self as repo, IdentityRow, MergeRow};
 use crate::repo::users::{self as users_repo, UserRow};
 

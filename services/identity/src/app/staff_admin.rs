@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::app::org::covers;
 use crate::app::tenants::check_password;
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::staff::{self as staff_repo, StaffRow};
 use crate::repo::staff_admin::{self as repo, GrantRow};
 

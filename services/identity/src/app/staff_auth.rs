@@ -13,7 +13,7 @@ use crate::app::tenants::check_password;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::staff::{self as staff_repo, StaffRow};
 use crate::repo::staff_totp as totp_repo;
 use crate::repo::tenants as tenant_repo;

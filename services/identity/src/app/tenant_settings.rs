@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::App;
+use crate::app::audit::append::audit;
 pub use crate::app::tenant_defaults::Defaults;
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
 use crate::repo::tenant_settings as repo;
 use crate::repo::tenants::{self as tenants_repo, TenantRow};
 
@@ -159,35 +159,4 @@ impl App {
         .await?;
         Ok(t)
     }
-}
-
-/// Appends one SUCCESS entry (details must hold no secret).
-pub(crate) async fn audit(
-    txn: &impl sea_orm::ConnectionTrait,
-    tenant: &str,
-    kind: &'static str,
-    actor: (&str, &str),
-    target: (&str, &str),
-    details: Vec<(&str, String)>,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    audit_repo::append(
-        txn,
-        tenant,
-        NewEntry {
-            kind,
-            outcome: "SUCCESS",
-            actor_kind: actor.0.to_owned(),
-            actor_id: actor.1.to_owned(),
-            target_kind: target.0.to_owned(),
-            target_id: target.1.to_owned(),
-            details: details
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        },
-        now,
-    )
-    .await?;
-    Ok(())
 }

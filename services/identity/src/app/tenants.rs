@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::App;
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::staff::{self as staff_repo, StaffRow};
 use crate::repo::tenants::{self as repo, AppRow, TenantRow};
 

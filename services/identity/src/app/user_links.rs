@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::app::users::{Actor, UserView};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::links;
 use crate::repo::merges::{self as merges_repo, IdentityRow};
 use crate::repo::profiles::{self, ConsentRow};

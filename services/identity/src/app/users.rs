@@ -8,7 +8,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::app::App;
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::merges::{self as merges_repo, IdentityRow, MergeRecord};
 use crate::repo::profiles::{self as repo, ConsentRow, Profile};
 use crate::repo::users::{self as users_repo, UserRow};

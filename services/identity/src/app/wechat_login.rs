@@ -9,7 +9,7 @@ use siyu_core::PrincipalKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::users::{self as repo, UserRow};
 use crate::wechat::{WeChatError, WxSession};
 

@@ -5,11 +5,11 @@ mod query;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::app::audit::BreakKind;
+use crate::app::audit::chain::BreakKind;
 use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::AuditApi;
-use crate::repo::audit::Entry;
+use crate::repo::audit::chain::Entry;
 
 fn party(kind: &str, id: &str) -> pb::AuditParty {
     pb::AuditParty {

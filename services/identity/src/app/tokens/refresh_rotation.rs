@@ -16,7 +16,7 @@ use crate::app::App;
 use crate::app::tokens::sessions::Issued;
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::tokens::refresh_rotation;
 use crate::repo::tokens::sessions::{self as repo, SessionRow};
 use crate::repo::{staff as staff_repo, users as users_repo};

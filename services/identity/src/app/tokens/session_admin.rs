@@ -6,8 +6,8 @@
 use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
+use crate::app::audit::append::audit;
 use crate::app::org::covers;
-use crate::app::tenant_settings::audit;
 use crate::error::AppError;
 use crate::repo::tokens::sessions::{self as repo, SessionRow};
 use crate::repo::users as users_repo;

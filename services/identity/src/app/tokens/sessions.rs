@@ -10,7 +10,7 @@ use siyu_core::{PrincipalKind, TenantId};
 use crate::app::{App, ClientInfo};
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
-use crate::repo::audit::{self as audit_repo, NewEntry};
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::staff as staff_repo;
 use crate::repo::tokens::sessions::{self as repo, SessionRow};
 

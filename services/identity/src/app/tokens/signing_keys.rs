@@ -3,7 +3,7 @@
 //! chain.
 
 use crate::app::App;
-use crate::app::tenant_settings::audit;
+use crate::app::audit::append::audit;
 use crate::error::AppError;
 
 impl App {

@@ -9,7 +9,7 @@ use tonic::{Request, Status};
 use crate::error::AppError;
 use crate::grpc::AuditApi;
 use crate::grpc::audit::entry_view;
-use crate::repo::audit_query::{self, AuditFilter};
+use crate::repo::audit::query::{self as audit_query, AuditFilter};
 
 /// Default and maximum page sizes (`siyu.common.v1.PageRequest`).
 const DEFAULT_PAGE: i64 = 20;

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};
 
-use crate::repo::audit::Entry;
+use crate::repo::audit::chain::Entry;
 use crate::repo::{all, one, text, ts};
 
 /// Filters of ListAuditEntries; empty / None means no filter.
@@ -87,7 +87,7 @@ pub async fn page(
         Value::BigInt(Some(limit)),
     );
     let rows = all(conn, &sql, values).await?;
-    rows.iter().map(crate::repo::audit::decode).collect()
+    rows.iter().map(crate::repo::audit::chain::decode).collect()
 }
 
 /// One entry of `tenant` by id.
@@ -102,6 +102,6 @@ pub async fn get(
         vec![text(tenant), text(id)],
     )
     .await?
-    .map(|row| crate::repo::audit::decode(&row))
+    .map(|row| crate::repo::audit::chain::decode(&row))
     .transpose()
 }

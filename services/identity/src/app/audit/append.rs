@@ -1,0 +1,38 @@
+//! Appending to the audit log from the domain: entries are written in the caller's transaction
+//! (`repo::audit::chain::append` serialises a tenant's appends on its chain head).
+
+use chrono::{DateTime, Utc};
+
+use crate::error::AppError;
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+
+/// Appends one SUCCESS entry (details must hold no secret).
+pub(crate) async fn audit(
+    txn: &impl sea_orm::ConnectionTrait,
+    tenant: &str,
+    kind: &'static str,
+    actor: (&str, &str),
+    target: (&str, &str),
+    details: Vec<(&str, String)>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    audit_repo::append(
+        txn,
+        tenant,
+        NewEntry {
+            kind,
+            outcome: "SUCCESS",
+            actor_kind: actor.0.to_owned(),
+            actor_id: actor.1.to_owned(),
+            target_kind: target.0.to_owned(),
+            target_id: target.1.to_owned(),
+            details: details
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
