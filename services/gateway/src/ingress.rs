@@ -2,7 +2,7 @@
 //! authenticated, checked against the method's required scope and forwarded as raw frames
 //! (bytes codec) to the owning service; its messages, status and details stream back.
 //!
-//! Only methods listed in the route tables (`GrpcRoute`) are reachable; anything else is
+//! Only methods whose contract admits partners (`GrpcRoute`) are reachable; anything else is
 //! PERMISSION_DENIED, so adding an RPC to a service never exposes it to partners by accident.
 
 use std::collections::HashMap;

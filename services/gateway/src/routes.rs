@@ -9,8 +9,6 @@
 //! one request later.
 
 mod derive;
-#[cfg(test)]
-mod legacy;
 pub mod table;
 
 use http::Method;

@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use prost_reflect::DescriptorPool;
 use secrecy::ExposeSecret as _;
 use siyu_auth::{JwksVerifier, VerifierSettings};
 use siyu_core::Clock;
@@ -22,7 +21,7 @@ use tokio::task::JoinHandle;
 use crate::error::GatewayError;
 use crate::guard::rate_lease::RateLeases;
 use crate::routes::table::RouteTable;
-use crate::routes::{grpc_routes, rest_routes};
+use crate::routes::derived;
 use crate::settings::Settings;
 use crate::state::{AppState, Shared};
 use crate::upstream::Upstreams;
@@ -61,8 +60,11 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, GatewayError> {
-        let pool = DescriptorPool::decode(siyu_proto::FILE_DESCRIPTOR_SET)?;
-        let table = RouteTable::compile(&pool, rest_routes(), grpc_routes())?;
+        let contract = siyu_proto::contract::Contract::global()
+            .map_err(|err| GatewayError::RouteTable(err.to_string()))?;
+        let routes = derived()?;
+        let table =
+            RouteTable::compile(contract.pool(), routes.rest.clone(), routes.grpc.clone())?;
         let upstreams = Upstreams::connect_lazy(&settings.upstreams)?;
         for name in table.upstreams() {
             if !upstreams.has(name) {

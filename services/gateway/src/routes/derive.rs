@@ -164,142 +164,65 @@ fn scope(partner: &'static api::PartnerAccess) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
-
     use super::*;
-    use crate::routes::legacy;
-
-    /// A route as a comparable row: method, path, RPC, access, body, idempotency, OAuth.
-    fn row(
-        method: &Method,
-        path: &str,
-        rpc: &str,
-        access: String,
-        body: bool,
-        idempotency: &str,
-        oauth: bool,
-    ) -> String {
-        format!("{method} {path} {rpc} {access} body={body} {idempotency} oauth={oauth}")
-    }
-
-    fn access_text(access: Access) -> String {
-        match access {
-            Access::Public => "public".into(),
-            Access::Optional => "optional".into(),
-            Access::Consumer => "consumer".into(),
-            Access::Staff(roles) => {
-                let roles: BTreeSet<_> = roles.iter().collect();
-                format!("staff{roles:?}")
-            }
-            Access::Partner(scope) => format!("partner({})", scope.unwrap_or("any")),
-        }
-    }
-
-    fn derived_rows() -> BTreeSet<String> {
-        derived()
-            .unwrap()
-            .rest
-            .iter()
-            .map(|r| {
-                row(
-                    &r.method,
-                    r.path,
-                    r.rpc,
-                    access_text(r.access),
-                    r.body == Body::All,
-                    &format!("{:?}", r.idempotency),
-                    r.oauth,
-                )
-            })
-            .collect()
-    }
-
-    fn legacy_rows() -> BTreeSet<String> {
-        legacy::rest_routes()
-            .iter()
-            .map(|r| {
-                let access = match r.access {
-                    legacy::Access::Public => Access::Public,
-                    legacy::Access::Optional => Access::Optional,
-                    legacy::Access::Consumer => Access::Consumer,
-                    legacy::Access::Staff(roles) => Access::Staff(roles),
-                    legacy::Access::Partner(scope) => Access::Partner(scope),
-                };
-                row(
-                    &r.method,
-                    r.path,
-                    r.rpc,
-                    access_text(access),
-                    r.body == legacy::Body::All,
-                    &format!("{:?}", r.idempotency),
-                    r.oauth,
-                )
-            })
-            .collect()
-    }
-
-    /// Routes whose access the old table got wrong: it disagreed with what the service enforces
-    /// and with the RPC's "Callers:" line, and the contract now says it once for both.
-    const CORRECTED: &[(&str, &str)] = &[
-        // Any guide lists their own codes; HQ operators list those in their scope.
-        ("GET /admin/v1/guide-codes", "+hq_operator"),
-        // Auditors read linked identities (phones masked), as they read consents.
-        ("GET /admin/v1/users/{user_id}/identities", "+auditor"),
-        // HQ operators edit units in scope; store managers their own store's details.
-        (
-            "PATCH /admin/v1/org-units/{org_unit.org_unit_id}",
-            "+hq_operator +store_manager",
-        ),
-        // Every staff member edits their own display name, avatar and e-mail.
-        ("PATCH /admin/v1/staff/{staff.staff_id}", "any staff"),
-        // Revealing a phone is for customer service, store managers and tenant admins only.
-        (
-            "POST /admin/v1/users/{user_id}/reveal-phone",
-            "-hq_operator -guide",
-        ),
-    ];
 
     #[test]
-    fn the_derived_table_equals_the_hand_kept_one() {
-        let derived = derived_rows();
-        let legacy = legacy_rows();
-        let key = |row: &String| row.split(' ').take(2).collect::<Vec<_>>().join(" ");
-        let differing: BTreeSet<String> = legacy.symmetric_difference(&derived).map(key).collect();
-        let corrected: BTreeSet<String> = CORRECTED.iter().map(|(k, _)| (*k).to_owned()).collect();
+    fn surfaces_pick_the_audience() {
+        let routes = &derived().unwrap().rest;
+        let find = |method: &Method, path: &str| {
+            routes
+                .iter()
+                .find(|r| r.method == method && r.path == path)
+                .map(|r| r.access)
+        };
+        // One RPC, three surfaces: guests and consumers, any staff, partners with a scope.
+        assert_eq!(find(&Method::GET, "/api/v1/stores"), Some(Access::Optional));
         assert_eq!(
-            differing,
-            corrected,
-            "only in the old table:\n{}\nonly derived:\n{}",
-            legacy
-                .difference(&derived)
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join("\n"),
-            derived
-                .difference(&legacy)
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join("\n")
+            find(&Method::GET, "/admin/v1/stores"),
+            Some(Access::Staff(&[]))
         );
-        assert_eq!(derived.len(), legacy.len());
-        assert_eq!(legacy.len(), 157);
+        assert_eq!(
+            find(&Method::GET, "/open/v1/stores"),
+            Some(Access::Partner(Some("catalog.read")))
+        );
+        // A challenge token in the request admits tokenless callers on the staff surface.
+        assert_eq!(
+            find(&Method::POST, "/admin/v1/auth/password"),
+            Some(Access::Optional)
+        );
+        assert_eq!(
+            find(&Method::GET, "/.well-known/jwks.json"),
+            Some(Access::Public)
+        );
     }
 
     #[test]
-    fn the_derived_ingress_holds_every_method_of_the_old_one() {
-        let derived: BTreeSet<(&str, Option<&str>)> = derived()
-            .unwrap()
-            .grpc
-            .iter()
-            .map(|g| (g.rpc, g.scope))
-            .collect();
-        for old in legacy::grpc_routes() {
-            assert!(
-                derived.contains(&(old.rpc, old.scope)),
-                "{} ({:?}) is no longer reachable as it was",
-                old.rpc,
-                old.scope
-            );
-        }
+    fn partners_reach_every_method_that_admits_them() {
+        let derived = derived().unwrap();
+        let find = |rpc: &str| derived.grpc.iter().find(|g| g.rpc == rpc).map(|g| g.scope);
+        assert_eq!(
+            find("siyu.catalog.v1.InventoryService/SyncStock"),
+            Some(Some("inventory.write"))
+        );
+        assert_eq!(
+            find("siyu.identity.v1.TokenService/IntrospectToken"),
+            Some(None)
+        );
+        assert_eq!(
+            find("siyu.catalog.v1.InventoryService/ConfirmReservation"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_route_on_a_surface_the_rpc_does_not_admit_is_refused() {
+        let contract = Contract::global().unwrap();
+        let confirm = contract
+            .method("/siyu.catalog.v1.InventoryService/ConfirmReservation")
+            .unwrap();
+        let access: &'static api::Access = confirm.access.as_ref().unwrap();
+        assert!(surface_access(access, "/admin/v1/x", &[]).is_err());
+        assert!(surface_access(access, "/api/v1/x", &[]).is_err());
+        assert!(surface_access(access, "/other", &[]).is_err());
     }
 }
