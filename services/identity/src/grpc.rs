@@ -10,7 +10,6 @@ mod idempotent;
 mod org;
 mod partner;
 mod staff;
-mod staff_auth;
 mod tenant;
 mod tokens;
 mod user;

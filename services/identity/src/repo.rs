@@ -14,8 +14,6 @@ pub mod personal_data;
 pub mod profiles;
 pub mod reversals;
 pub mod staff;
-pub mod staff_admin;
-pub mod staff_totp;
 pub mod tenant_settings;
 pub mod tenants;
 pub mod tokens;

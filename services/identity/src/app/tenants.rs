@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::App;
+use crate::app::staff::passwords::check_password;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::staff::{self as staff_repo, StaffRow};
+use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
 use crate::repo::tenants::{self as repo, AppRow, TenantRow};
 
 /// What CreateTenant needs.
@@ -280,28 +281,5 @@ impl App {
             return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
         }
         Ok(ResolvedApp { tenant, app })
-    }
-}
-
-/// Password policy: at least 12 characters, not all of one class.
-pub fn check_password(password: &str, field: &str) -> Result<(), AppError> {
-    let long = password.chars().count() >= 12 && password.len() <= 256;
-    let classes = [
-        password.chars().any(|c| c.is_ascii_lowercase()),
-        password.chars().any(|c| c.is_ascii_uppercase()),
-        password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| !c.is_ascii_alphanumeric()),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
-    if long && classes >= 2 {
-        Ok(())
-    } else {
-        Err(AppError::invalid_with(
-            "PASSWORD_TOO_WEAK",
-            field,
-            "needs at least 12 characters of at least two kinds (lower, upper, digit, symbol)",
-        ))
     }
 }

@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::app::tokens::sessions::{kind_name, sid_of};
 use crate::error::AppError;
 use crate::repo::partners as repo;
-use crate::repo::staff as staff_repo;
+use crate::repo::staff::accounts as staff_repo;
 
 /// What introspection reports about an active token.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use crate::app::{App, ClientInfo};
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::staff as staff_repo;
+use crate::repo::staff::accounts as staff_repo;
 use crate::repo::tokens::sessions::{self as repo, SessionRow};
 
 /// A token pair as handed to the client.

@@ -4,10 +4,11 @@ use siyu_core::Ctx;
 use siyu_proto::identity::v1 as pb;
 
 use crate::app::org::covers;
-use crate::app::staff_admin::StaffView;
+use crate::app::staff::accounts::StaffView;
 use crate::events::timestamp;
 use crate::otp::mask_phone;
-use crate::repo::staff_admin::{GrantRow, GuideRow};
+use crate::repo::staff::guide_codes::GuideRow;
+use crate::repo::staff::roles::GrantRow;
 
 /// The token name of a role ("tenant_admin"), None for UNSPECIFIED or unknown values.
 pub fn role_name(value: i32) -> Option<String> {

@@ -1,4 +1,6 @@
-//! Staff administration: accounts (create, update, disable/enable, unlock, password reset).
+//! Staff accounts: the view authorization needs, CreateStaff and UpdateStaff, and the scope
+//! rule every account administration step applies (status in `account_status.rs`, password
+//! reset in `passwords.rs`).
 //!
 //! Scope rule (staff_service.proto): the caller must hold the required role on a unit whose
 //! subtree contains the target's primary org unit; a store_manager may act on guides only
@@ -9,15 +11,15 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
-use siyu_proto::events::v1 as ev;
 
 use crate::app::App;
 use crate::app::org::covers;
-use crate::app::tenants::check_password;
+use crate::app::staff::passwords::check_password;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::staff::{self as staff_repo, StaffRow};
-use crate::repo::staff_admin::{self as repo, GrantRow};
+use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
+use crate::repo::staff::admin as repo;
+use crate::repo::staff::roles::{self as roles_repo, GrantRow};
 
 /// A staff account with what authorization needs.
 #[derive(Debug, Clone)]
@@ -64,7 +66,8 @@ pub fn grantable(ctx: &Ctx, role: &str, path: &str) -> bool {
         || (role == "guide" && covers(ctx, &["store_manager"], path))
 }
 
-fn is_self(ctx: &Ctx, id: &str) -> bool {
+/// True when `ctx` names staff `id` itself (nobody changes their own status or password here).
+pub(super) fn is_self(ctx: &Ctx, id: &str) -> bool {
     ctx.principal.subject == id
 }
 
@@ -83,8 +86,8 @@ impl App {
             .await?
             .map(|o| o.path)
             .unwrap_or_default();
-        let grants = repo::grants(conn, tenant, Some(id)).await?;
-        let totp_enabled = crate::repo::staff_totp::is_enabled(conn, tenant, id).await?;
+        let grants = roles_repo::grants(conn, tenant, Some(id)).await?;
+        let totp_enabled = crate::repo::staff::totp::is_enabled(conn, tenant, id).await?;
         Ok(StaffView {
             staff,
             path,
@@ -97,8 +100,8 @@ impl App {
     pub async fn staff_views(&self, tenant: &str) -> Result<Vec<StaffView>, AppError> {
         let staff = repo::list(&self.db, tenant).await?;
         let paths = repo::org_paths(&self.db, tenant).await?;
-        let grants = repo::grants(&self.db, tenant, None).await?;
-        let totp = crate::repo::staff_totp::enabled_ids(&self.db, tenant).await?;
+        let grants = roles_repo::grants(&self.db, tenant, None).await?;
+        let totp = crate::repo::staff::totp::enabled_ids(&self.db, tenant).await?;
         Ok(staff
             .into_iter()
             .map(|s| StaffView {
@@ -274,178 +277,7 @@ impl App {
         Ok(row)
     }
 
-    /// DisableStaff: revokes every session, retires guide codes, publishes StaffDisabled.
-    /// Returns the account and the sessions revoked (0 and no event when already disabled).
-    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, staff = id))]
-    pub async fn disable_staff(
-        &self,
-        txn: &impl ConnectionTrait,
-        ctx: &Ctx,
-        id: &str,
-        reason: &str,
-    ) -> Result<(StaffView, u64), AppError> {
-        let tenant = ctx.tenant.to_string();
-        let now = self.clock.now();
-        let target = self.staff_view(txn, &tenant, id).await?;
-        if !may_manage(ctx, &target, &["tenant_admin"]) {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
-        }
-        if is_self(ctx, id) {
-            return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
-        }
-        if target.staff.status == "DISABLED" {
-            return Ok((target, 0));
-        }
-        self.require_other_admin(txn, &tenant, &target).await?;
-        let mut row = target.staff.clone();
-        row.status = "DISABLED".into();
-        self.write_staff(txn, row, target.staff.version, now)
-            .await?;
-        let actor = (
-            crate::app::tokens::sessions::kind_name(ctx.principal.kind),
-            ctx.principal.subject.as_str(),
-        );
-        let revoked = self
-            .revoke_subject_sessions(txn, &tenant, actor, id, None, "staff_disabled")
-            .await?;
-        crate::repo::partners::revoke_subject_tokens(txn, &tenant, id, now).await?;
-        repo::retire_guide_codes(txn, &tenant, id, "", now).await?;
-        let details = BTreeMap::from([("reason".to_owned(), reason.to_owned())]);
-        self.audit_staff_admin(txn, ctx, "STAFF_DISABLED", id, details, now)
-            .await?;
-        let guide_stores: Vec<String> = target
-            .grants
-            .iter()
-            .filter(|g| g.role == "guide")
-            .map(|g| g.org_unit_id.clone())
-            .collect();
-        crate::events::staff_disabled(
-            txn,
-            &tenant,
-            ev::StaffDisabled {
-                staff_id: id.to_owned(),
-                primary_org_unit_id: target.staff.home_org_id.clone(),
-                was_guide: !guide_stores.is_empty(),
-                guide_store_ids: guide_stores,
-                reason: reason.to_owned(),
-                disabled_by_staff_id: ctx.principal.subject.clone(),
-                disabled_at: Some(crate::events::timestamp(now)),
-            },
-            now,
-        )
-        .await?;
-        Ok((self.staff_view(txn, &tenant, id).await?, revoked))
-    }
-
-    /// FAILED_PRECONDITION LAST_TENANT_ADMIN when `target` is the only active tenant_admin on
-    /// the root.
-    async fn require_other_admin(
-        &self,
-        txn: &impl ConnectionTrait,
-        tenant: &str,
-        target: &StaffView,
-    ) -> Result<(), AppError> {
-        let root = crate::repo::tenants::get(txn, tenant)
-            .await?
-            .map(|t| t.root_org_id)
-            .unwrap_or_default();
-        let is_root_admin = target
-            .grants
-            .iter()
-            .any(|g| g.role == "tenant_admin" && g.org_unit_id == root);
-        if is_root_admin
-            && repo::other_root_admins(txn, tenant, &root, &target.staff.id).await? == 0
-        {
-            return Err(AppError::FailedPrecondition("LAST_TENANT_ADMIN"));
-        }
-        Ok(())
-    }
-
-    /// EnableStaff, UnlockStaff (tenant_admin in scope).
-    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, staff = id))]
-    pub async fn enable_or_unlock_staff(
-        &self,
-        txn: &impl ConnectionTrait,
-        ctx: &Ctx,
-        id: &str,
-        unlock: bool,
-        reason: &str,
-    ) -> Result<StaffView, AppError> {
-        let tenant = ctx.tenant.to_string();
-        let now = self.clock.now();
-        let target = self.staff_view(txn, &tenant, id).await?;
-        if !covers(ctx, &["tenant_admin"], &target.path) {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
-        }
-        let mut row = target.staff.clone();
-        let kind = if unlock {
-            row.failed_attempts = 0;
-            row.failure_window_start = None;
-            row.locked_until = None;
-            "STAFF_UNLOCKED"
-        } else {
-            if is_self(ctx, id) {
-                return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
-            }
-            row.status = "ACTIVE".into();
-            "STAFF_ENABLED"
-        };
-        self.write_staff(txn, row, target.staff.version, now)
-            .await?;
-        let details = BTreeMap::from([("reason".to_owned(), reason.to_owned())]);
-        self.audit_staff_admin(txn, ctx, kind, id, details, now)
-            .await?;
-        self.staff_view(txn, &tenant, id).await
-    }
-
-    /// ResetStaffPassword: sets `password` (forced change at next login) and revokes every
-    /// session.
-    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, staff = id))]
-    pub async fn reset_staff_password(
-        &self,
-        txn: &impl ConnectionTrait,
-        ctx: &Ctx,
-        id: &str,
-        password: &str,
-        remove_totp: bool,
-        reason: &str,
-    ) -> Result<(), AppError> {
-        let tenant = ctx.tenant.to_string();
-        let now = self.clock.now();
-        let target = self.staff_view(txn, &tenant, id).await?;
-        let admin = covers(ctx, &["tenant_admin"], &target.path);
-        if !may_manage(ctx, &target, &["tenant_admin"]) || (remove_totp && !admin) {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
-        }
-        if is_self(ctx, id) {
-            return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
-        }
-        check_password(password, "temporary_password")?;
-        let mut row = target.staff.clone();
-        row.password_hash = self.hashing.hash(password)?;
-        row.must_change_password = true;
-        row.failed_attempts = 0;
-        row.failure_window_start = None;
-        row.locked_until = None;
-        self.write_staff(txn, row, target.staff.version, now)
-            .await?;
-        let actor = (
-            crate::app::tokens::sessions::kind_name(ctx.principal.kind),
-            ctx.principal.subject.as_str(),
-        );
-        self.revoke_subject_sessions(txn, &tenant, actor, id, None, "password_reset")
-            .await?;
-        let details = BTreeMap::from([("reason".to_owned(), reason.to_owned())]);
-        self.audit_staff_admin(txn, ctx, "PASSWORD_RESET", id, details.clone(), now)
-            .await?;
-        // A pending (unconfirmed) secret goes too; only removing an enabled one is audited.
-        if remove_totp && crate::repo::staff_totp::remove(txn, &tenant, id).await? {
-            self.audit_staff_admin(txn, ctx, "TOTP_DISABLED", id, details, now)
-                .await?;
-        }
-        Ok(())
-    }
-
+    /// Audits a staff administration step of `ctx` on staff `target`.
     pub(crate) async fn audit_staff_admin(
         &self,
         txn: &impl ConnectionTrait,

@@ -10,7 +10,7 @@ use tonic::{Request, Response, Status};
 
 use crate::error::AppError;
 use crate::grpc::partner::{open, seal};
-use crate::grpc::staff_auth::{bounded, staff_self};
+use crate::grpc::staff::{bounded, staff_self};
 use crate::grpc::{StaffAuthApi, client_info};
 use crate::totp::is_totp_code;
 

@@ -1,9 +1,9 @@
 //! EnrollTotp / ConfirmTotp holding a TOTP_ENROLLMENT_REQUIRED challenge token instead of a
 //! login: the confirmation then continues the login.
 
-use crate::app::staff_auth::StaffLogin;
-use crate::app::staff_challenge::ChallengeKind;
-use crate::app::staff_totp::Enrolment;
+use crate::app::staff::challenges::ChallengeKind;
+use crate::app::staff::login::StaffLogin;
+use crate::app::staff::totp::Enrolment;
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 

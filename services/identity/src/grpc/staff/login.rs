@@ -1,13 +1,16 @@
-//! The wire form of a login step (`StaffLoginResult`).
+//! StaffAuthService: LoginStaff (login name, or store code + employee number), and the wire
+//! form of a login step (`StaffLoginResult`) every login path answers with.
 
 use siyu_proto::identity::v1 as pb;
-use tonic::Status;
+use tonic::{Request, Status};
 
-use crate::app::staff_auth::StaffLogin;
-use crate::app::staff_challenge::ChallengeKind;
+use crate::app::staff::challenges::ChallengeKind;
+use crate::app::staff::login::{StaffIdent, StaffLogin};
+use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::StaffAuthApi;
+use crate::grpc::staff::bounded;
 use crate::grpc::tokens::token_pair;
+use crate::grpc::{StaffAuthApi, client_info};
 
 fn role_of(name: &str) -> pb::StaffRole {
     pb::StaffRole::from_str_name(&name.to_ascii_uppercase()).unwrap_or(pb::StaffRole::Unspecified)
@@ -68,6 +71,44 @@ fn result(login: StaffLogin, roles: Vec<(String, String)>, totp: bool) -> pb::St
 }
 
 impl StaffAuthApi {
+    /// LoginStaff by login name, or by store code and employee number.
+    pub(super) async fn login_staff_rpc(
+        &self,
+        request: Request<pb::LoginStaffRequest>,
+    ) -> Result<pb::LoginStaffResponse, Status> {
+        use pb::login_staff_request::Identifier;
+        let client = client_info(&request);
+        let req = request.get_ref();
+        bounded(&req.tenant_code, "tenant_code", 32)?;
+        let ident = match &req.identifier {
+            Some(Identifier::LoginName(name)) => {
+                bounded(name, "login_name", 64)?;
+                StaffIdent::Login(name)
+            }
+            Some(Identifier::Employee(e)) => {
+                bounded(&e.store_code, "employee.store_code", 32)?;
+                bounded(&e.employee_no, "employee.employee_no", 32)?;
+                StaffIdent::Employee {
+                    store_code: &e.store_code,
+                    employee_no: &e.employee_no,
+                }
+            }
+            None => return Err(AppError::invalid("login_name", "must be 1..64 characters").into()),
+        };
+        bounded(&req.password, "password", 256)?;
+        let login = self
+            .dedupe(&request, &req.tenant_code, "LoginStaff", async {
+                Ok(self
+                    .app
+                    .login_staff(&req.tenant_code, ident, &req.password, &client)
+                    .await?)
+            })
+            .await?;
+        Ok(pb::LoginStaffResponse {
+            result: Some(self.with_roles(login).await?),
+        })
+    }
+
     /// The wire result of `login`, with the staff's roles and TOTP state when it holds tokens.
     pub(super) async fn with_roles(
         &self,

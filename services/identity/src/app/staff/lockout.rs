@@ -7,7 +7,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::app::App;
 use crate::error::AppError;
-use crate::repo::staff::{self as staff_repo, StaffRow};
+use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
 use crate::repo::{exec, text};
 
 /// FAILED_PRECONDITION ACCOUNT_LOCKED with `locked_until`.

@@ -1,21 +1,21 @@
-//! Staff password login with lockout, the TOTP step and forced password change.
+//! Staff password login (LoginStaff) with lockout, and the last step every login path shares:
+//! either a challenge (TOTP, forced password change) or a session.
 //!
 //! Failures are counted per account inside a write transaction that first takes the staff
-//! row's lock (`staff_lockout`), so concurrent wrong passwords cannot lose increments.
+//! row's lock (`lockout.rs`), so concurrent wrong passwords cannot lose increments.
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use siyu_core::PrincipalKind;
 
-use crate::app::staff_challenge::ChallengeKind;
-use crate::app::staff_lockout::check_unlocked;
-use crate::app::tenants::check_password;
+use crate::app::staff::challenges::ChallengeKind;
+use crate::app::staff::lockout::check_unlocked;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::staff::{self as staff_repo, StaffRow};
-use crate::repo::staff_totp as totp_repo;
+use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
+use crate::repo::staff::totp as totp_repo;
 use crate::repo::tenants as tenant_repo;
 
 /// The outcome of a login step.
@@ -118,7 +118,7 @@ impl App {
         let now = self.clock.now();
         let tenant = staff.tenant_id.clone();
         staff_repo::set_failures(&txn, &staff.id, 0, None, None).await?;
-        crate::repo::staff_admin::touch_login(&txn, &staff.id, now).await?;
+        crate::repo::staff::admin::touch_login(&txn, &staff.id, now).await?;
         if staff.must_change_password {
             txn.commit().await?;
             let kind = ChallengeKind::PasswordChange;
@@ -147,70 +147,6 @@ impl App {
         self.audit_staff(&txn, &tenant, &staff.id, "STAFF_LOGIN", "SUCCESS", now)
             .await?;
         txn.commit().await?;
-        Ok(StaffLogin::Tokens(Box::new(issued), Box::new(staff)))
-    }
-
-    /// ChangeStaffPassword completing a PASSWORD_CHANGE_REQUIRED challenge: sets the password,
-    /// revokes every other session and logs in.
-    #[tracing::instrument(skip_all)]
-    pub async fn change_password_with_challenge(
-        &self,
-        challenge: &str,
-        new_password: &str,
-        client: &ClientInfo,
-    ) -> Result<StaffLogin, AppError> {
-        check_password(new_password, "new_password")?;
-        let found = self
-            .peek_challenge(challenge, ChallengeKind::PasswordChange)
-            .await?;
-        // Single use: whoever deletes the key owns the challenge.
-        self.consume_challenge(challenge).await?;
-        let tenant = found.tenant.as_str();
-        let staff = staff_repo::get(&self.db, tenant, &found.staff_id)
-            .await?
-            .ok_or(AppError::Unauthenticated("CHALLENGE_INVALID"))?;
-        if self.hashing.verify(new_password, &staff.password_hash) {
-            return Err(AppError::invalid_with(
-                "PASSWORD_REUSED",
-                "new_password",
-                "must differ from the current password",
-            ));
-        }
-        let hash = self.hashing.hash(new_password)?;
-        let now = self.clock.now();
-        let txn = siyu_store::db::begin_write(&self.db).await?;
-        staff_repo::set_password(&txn, &staff.id, &hash, now).await?;
-        let others =
-            crate::repo::tokens::sessions::live_session_ids(&txn, tenant, &staff.id).await?;
-        crate::repo::tokens::sessions::revoke_sessions(
-            &txn,
-            tenant,
-            &others,
-            "password_changed",
-            now,
-        )
-        .await?;
-        self.audit_staff(&txn, tenant, &staff.id, "PASSWORD_CHANGED", "SUCCESS", now)
-            .await?;
-        let issued = self
-            .start_session(
-                &txn,
-                NewSession {
-                    tenant,
-                    kind: PrincipalKind::Staff,
-                    subject: &staff.id,
-                    login_method: &found.method,
-                    app_id: "",
-                    client,
-                },
-            )
-            .await?;
-        self.audit_staff(&txn, tenant, &staff.id, "STAFF_LOGIN", "SUCCESS", now)
-            .await?;
-        txn.commit().await?;
-        let staff = staff_repo::get(&self.db, tenant, &staff.id)
-            .await?
-            .ok_or_else(|| AppError::Internal("staff vanished".into()))?;
         Ok(StaffLogin::Tokens(Box::new(issued), Box::new(staff)))
     }
 

@@ -8,14 +8,14 @@
 
 use sea_orm::ConnectionTrait;
 
-use crate::app::staff_auth::StaffLogin;
-use crate::app::staff_challenge::ChallengeKind;
-use crate::app::staff_lockout::check_unlocked;
+use crate::app::staff::challenges::ChallengeKind;
+use crate::app::staff::lockout::check_unlocked;
+use crate::app::staff::login::StaffLogin;
 use crate::app::{App, ClientInfo};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
-use crate::repo::staff::StaffRow;
-use crate::repo::staff_totp as repo;
+use crate::repo::staff::accounts::StaffRow;
+use crate::repo::staff::totp as repo;
 use crate::repo::tenants as tenant_repo;
 use crate::totp;
 

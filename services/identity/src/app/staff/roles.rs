@@ -1,0 +1,211 @@
+//! Role grants on org units (GrantRole, RevokeRole, ListRoleGrants): a grant covers the unit's
+//! subtree, and tokens issued after a grant carry it as `{role, org path}`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use siyu_core::{Ctx, OrgPath, PrincipalKind};
+
+use crate::app::App;
+use crate::app::org::covers;
+use crate::app::staff::accounts::grantable;
+use crate::error::AppError;
+use crate::repo::staff::guide_codes as guides_repo;
+use crate::repo::staff::roles::{self as repo, GrantRow};
+
+impl App {
+    pub(crate) async fn insert_grant(
+        &self,
+        txn: &impl ConnectionTrait,
+        ctx: &Ctx,
+        staff_id: &str,
+        role: &str,
+        unit: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, AppError> {
+        let tenant = ctx.tenant.to_string();
+        let inserted = repo::insert_grant(
+            txn,
+            &GrantRow {
+                id: siyu_core::id::new_string(),
+                tenant_id: tenant,
+                staff_id: staff_id.to_owned(),
+                role: role.to_owned(),
+                org_unit_id: unit.to_owned(),
+                org_unit_name: String::new(),
+                org_path: String::new(),
+                granted_by: ctx.principal.subject.clone(),
+                created_at: now,
+            },
+        )
+        .await?;
+        if inserted {
+            let details = BTreeMap::from([
+                ("role".to_owned(), role.to_owned()),
+                ("org_unit_id".to_owned(), unit.to_owned()),
+            ]);
+            self.audit_staff_admin(txn, ctx, "ROLE_GRANTED", staff_id, details, now)
+                .await?;
+        }
+        Ok(inserted)
+    }
+
+    /// GrantRole (an existing identical grant is returned).
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, staff = staff_id))]
+    pub async fn grant_role(
+        &self,
+        txn: &impl ConnectionTrait,
+        ctx: &Ctx,
+        staff_id: &str,
+        role: &str,
+        unit_id: &str,
+    ) -> Result<GrantRow, AppError> {
+        let tenant = ctx.tenant.to_string();
+        let target = self.staff_view(txn, &tenant, staff_id).await?;
+        let unit = self.org_unit(txn, &tenant, unit_id).await?;
+        if !covers(ctx, &["tenant_admin", "store_manager"], &target.path) {
+            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+        }
+        if ctx.principal.subject == staff_id {
+            return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
+        }
+        if !grantable(ctx, role, &unit.path) || !grantable(ctx, role, &target.path) {
+            return Err(AppError::PermissionDenied("ROLE_NOT_GRANTABLE"));
+        }
+        self.insert_grant(txn, ctx, staff_id, role, &unit.id, self.clock.now())
+            .await?;
+        repo::grants(txn, &tenant, Some(staff_id))
+            .await?
+            .into_iter()
+            .find(|g| g.role == role && g.org_unit_id == unit.id)
+            .ok_or_else(|| AppError::Internal("grant vanished".into()))
+    }
+
+    /// RevokeRole.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, grant = grant_id))]
+    pub async fn revoke_role(
+        &self,
+        txn: &impl ConnectionTrait,
+        ctx: &Ctx,
+        grant_id: &str,
+        revoke_sessions: bool,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let tenant = ctx.tenant.to_string();
+        let now = self.clock.now();
+        let grant = repo::grant_by_id(txn, &tenant, grant_id)
+            .await?
+            .ok_or(AppError::NotFound("ROLE_GRANT_NOT_FOUND"))?;
+        if !grantable(ctx, &grant.role, &grant.org_path) {
+            return Err(AppError::PermissionDenied("ROLE_NOT_GRANTABLE"));
+        }
+        if ctx.principal.subject == grant.staff_id {
+            return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
+        }
+        if grant.role == "tenant_admin" {
+            let root = crate::repo::tenants::get(txn, &tenant)
+                .await?
+                .map(|t| t.root_org_id)
+                .unwrap_or_default();
+            if grant.org_unit_id == root
+                && repo::other_root_admins(txn, &tenant, &root, &grant.staff_id).await? == 0
+            {
+                return Err(AppError::FailedPrecondition("LAST_TENANT_ADMIN"));
+            }
+        }
+        repo::delete_grant(txn, &tenant, grant_id).await?;
+        if grant.role == "guide" {
+            // Retire codes for stores no remaining guide grant covers.
+            let remaining = repo::grants(txn, &tenant, Some(&grant.staff_id)).await?;
+            let paths = crate::repo::staff::admin::org_paths(txn, &tenant).await?;
+            for code in guides_repo::guide_codes(txn, &tenant, &grant.staff_id, "").await? {
+                let store_path = paths.get(&code.store_id).cloned().unwrap_or_default();
+                let still = remaining
+                    .iter()
+                    .any(|g| g.role == "guide" && path_covers(&g.org_path, &store_path));
+                if code.active && !still {
+                    guides_repo::retire_guide_codes(
+                        txn,
+                        &tenant,
+                        &grant.staff_id,
+                        &code.store_id,
+                        now,
+                    )
+                    .await?;
+                }
+            }
+        }
+        if revoke_sessions {
+            let actor = (
+                crate::app::tokens::sessions::kind_name(ctx.principal.kind),
+                ctx.principal.subject.as_str(),
+            );
+            self.revoke_subject_sessions(
+                txn,
+                &tenant,
+                actor,
+                &grant.staff_id,
+                None,
+                "role_revoked",
+            )
+            .await?;
+        }
+        let details = BTreeMap::from([
+            ("role".to_owned(), grant.role.clone()),
+            ("org_unit_id".to_owned(), grant.org_unit_id.clone()),
+            ("reason".to_owned(), reason.to_owned()),
+        ]);
+        self.audit_staff_admin(txn, ctx, "ROLE_REVOKED", &grant.staff_id, details, now)
+            .await
+    }
+
+    /// Grants visible to the caller (tenant_admin|auditor: in scope; store_manager: grants on
+    /// their stores), filtered.
+    pub async fn list_role_grants(
+        &self,
+        ctx: &Ctx,
+        staff_id: &str,
+        role: Option<&str>,
+        unit_id: &str,
+        include_ancestors: bool,
+    ) -> Result<Vec<GrantRow>, AppError> {
+        let tenant = ctx.tenant.to_string();
+        let unit_path = if unit_id.is_empty() {
+            None
+        } else {
+            Some(self.org_unit(&self.db, &tenant, unit_id).await?.path)
+        };
+        let all = repo::grants(
+            &self.db,
+            &tenant,
+            (!staff_id.is_empty()).then_some(staff_id),
+        )
+        .await?;
+        Ok(all
+            .into_iter()
+            .filter(|g| {
+                ctx.principal.kind == PrincipalKind::Service
+                    || covers(
+                        ctx,
+                        &["tenant_admin", "auditor", "store_manager"],
+                        &g.org_path,
+                    )
+            })
+            .filter(|g| role.is_none_or(|r| g.role == r))
+            .filter(|g| match &unit_path {
+                None => true,
+                Some(p) if include_ancestors => path_covers(&g.org_path, p),
+                Some(_) => g.org_unit_id == unit_id,
+            })
+            .collect())
+    }
+}
+
+/// True when the unit at `outer` contains the unit at `inner` (same or ancestor).
+pub fn path_covers(outer: &str, inner: &str) -> bool {
+    match (OrgPath::parse(outer), OrgPath::parse(inner)) {
+        (Ok(o), Ok(i)) => o.covers(&i),
+        _ => false,
+    }
+}

@@ -1,0 +1,111 @@
+//! Staff administration storage: account updates under a version check, listings, the org
+//! paths of staff and the last-login stamp.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr, Value};
+
+use crate::repo::staff::accounts::StaffRow;
+use crate::repo::{all, exec, one, text, ts, ts_opt};
+
+/// Writes every mutable column of `s` when the stored version is `expected`; returns the rows
+/// changed (0 = a concurrent change won).
+#[tracing::instrument(skip_all, fields(tenant = %s.tenant_id, staff = %s.id))]
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    s: &StaffRow,
+    expected: i64,
+) -> Result<u64, DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_staff SET display_name = $3, employee_no = $4, phone = $5, email = $6, \
+         avatar_url = $7, wecom_user_id = $8, home_org_id = $9, status = $10, \
+         must_change_password = $11, password_hash = $12, failed_attempts = $13, \
+         failure_window_start = $14, locked_until = $15, version = $16, updated_at = $17 \
+         WHERE id = $1 AND tenant_id = $2 AND version = $18",
+        vec![
+            text(&s.id),
+            text(&s.tenant_id),
+            text(&s.display_name),
+            text(&s.employee_no),
+            text(&s.phone),
+            text(&s.email),
+            text(&s.avatar_url),
+            text(&s.wecom_user_id),
+            text(&s.home_org_id),
+            text(&s.status),
+            Value::Bool(Some(s.must_change_password)),
+            text(&s.password_hash),
+            Value::Int(Some(s.failed_attempts)),
+            ts_opt(s.failure_window_start),
+            ts_opt(s.locked_until),
+            Value::BigInt(Some(s.version)),
+            ts(s.updated_at),
+            Value::BigInt(Some(expected)),
+        ],
+    )
+    .await
+}
+
+/// Every staff account of a tenant, by display name.
+#[tracing::instrument(skip_all, fields(tenant))]
+pub async fn list(conn: &impl ConnectionTrait, tenant: &str) -> Result<Vec<StaffRow>, DbErr> {
+    let rows = all(
+        conn,
+        &format!(
+            "SELECT {} FROM identity_staff WHERE tenant_id = $1 ORDER BY display_name, id",
+            crate::repo::staff::accounts::COLUMNS
+        ),
+        vec![text(tenant)],
+    )
+    .await?;
+    rows.iter()
+        .map(crate::repo::staff::accounts::decode)
+        .collect()
+}
+
+/// Materialized paths of every org unit of a tenant, by id.
+pub async fn org_paths(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    let rows = all(
+        conn,
+        "SELECT id, path FROM identity_org_units WHERE tenant_id = $1",
+        vec![text(tenant)],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "path")?)))
+        .collect()
+}
+
+/// True when another account of the tenant has this employee number.
+pub async fn employee_no_taken(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    employee_no: &str,
+    except: &str,
+) -> Result<bool, DbErr> {
+    Ok(one(
+        conn,
+        "SELECT id FROM identity_staff WHERE tenant_id = $1 AND employee_no = $2 AND id <> $3",
+        vec![text(tenant), text(employee_no), text(except)],
+    )
+    .await?
+    .is_some())
+}
+
+/// Marks a successful login.
+pub async fn touch_login(
+    conn: &impl ConnectionTrait,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_staff SET last_login_at = $1 WHERE id = $2",
+        vec![ts(now), text(id)],
+    )
+    .await?;
+    Ok(())
+}
