@@ -81,3 +81,19 @@ impl ClientInfo {
         }
     }
 }
+
+/// Who acts, for audit entries: (kind, id), and whether it is staff acting for a consumer.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// consumer, staff, partner, service.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+}
+
+impl Actor {
+    /// (kind, id), as session revocation audits it.
+    pub fn pair(&self) -> (&str, &str) {
+        (&self.kind, &self.id)
+    }
+}

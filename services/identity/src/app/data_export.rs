@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
+use crate::app::Actor;
 use crate::app::App;
-use crate::app::users::Actor;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::exports::{self as repo, ExportRow};

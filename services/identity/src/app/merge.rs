@@ -12,12 +12,20 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
-use crate::app::phone_bind::Merged;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::links;
 use crate::repo::merges::{self as repo, DroppedPhone, IdentityRow, MergeRow};
 use crate::repo::users::UserRow;
+
+/// A merge: the record and the identities it moved (a binding or a staff merge caused it).
+#[derive(Debug, Clone)]
+pub struct Merged {
+    /// The record.
+    pub row: MergeRow,
+    /// The identities moved to the kept user.
+    pub moved: Vec<IdentityRow>,
+}
 
 /// What to merge, why and for whom.
 #[derive(Debug, Clone, Copy)]

@@ -13,11 +13,11 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use crate::app::Actor;
 use crate::app::App;
+use crate::app::audit::append::entry;
 use crate::app::merge::MergeSpec;
-use crate::app::phone_bind::Merged;
-use crate::app::user_links::entry;
-use crate::app::users::Actor;
+use crate::app::merge::Merged;
 use crate::error::AppError;
 use crate::repo::links;
 use crate::repo::merges::{self as repo, DroppedPhone, IdentityRow, MergeRecord};

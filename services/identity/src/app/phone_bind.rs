@@ -9,22 +9,13 @@
 
 use siyu_core::PrincipalKind;
 
-use crate::app::merge::MergeSpec;
+use crate::app::merge::{MergeSpec, Merged};
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::merges::{self as repo, IdentityRow, MergeRow};
+use crate::repo::merges as repo;
 use crate::repo::users::{self as users_repo, UserRow};
-
-/// A merge that a binding caused.
-#[derive(Debug, Clone)]
-pub struct Merged {
-    /// The record.
-    pub row: MergeRow,
-    /// The identities moved to the kept user.
-    pub moved: Vec<IdentityRow>,
-}
 
 /// The outcome of a phone binding.
 #[derive(Debug, Clone)]

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use crate::app::Actor;
 use crate::app::App;
-use crate::app::users::{Actor, UserView};
+use crate::app::audit::append::entry;
+use crate::app::users::UserView;
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
@@ -283,30 +285,5 @@ fn already_linked(owner: &str) -> AppError {
     AppError::AlreadyExistsWithMeta {
         reason: "IDENTITY_ALREADY_LINKED",
         meta: [("user_id".to_owned(), owner.to_owned())].into(),
-    }
-}
-
-/// An audit entry of `actor` about user `id`.
-pub(crate) fn entry(
-    kind: &'static str,
-    actor: &Actor,
-    id: &str,
-    details: BTreeMap<String, String>,
-) -> NewEntry {
-    NewEntry {
-        kind,
-        outcome: "SUCCESS",
-        actor_kind: actor.kind.clone(),
-        actor_id: actor.id.clone(),
-        target_kind: "user".into(),
-        target_id: id.to_owned(),
-        details,
-    }
-}
-
-impl Actor {
-    /// (kind, id), as session revocation audits it.
-    pub fn pair(&self) -> (&str, &str) {
-        (&self.kind, &self.id)
     }
 }

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, FixedOffset, TimeZone as _};
 
+use crate::app::Actor;
 use crate::app::App;
-use crate::app::users::{Actor, UserView};
+use crate::app::users::UserView;
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};

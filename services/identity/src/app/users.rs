@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
-use crate::app::App;
+use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::merges::{self as merges_repo, IdentityRow, MergeRecord};
@@ -50,15 +50,6 @@ pub struct NewConsent {
     pub source: String,
     /// The client IP, masked.
     pub ip_masked: String,
-}
-
-/// Who acts, for audit entries: (kind, id), and whether it is staff acting for a consumer.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    /// consumer, staff, partner, service.
-    pub kind: String,
-    /// Its id.
-    pub id: String,
 }
 
 impl App {

@@ -14,7 +14,7 @@ use tonic::{Request, Response, Status};
 pub use self::convert::{binding_pb, identity_pb, merge_pb, user_pb};
 use self::convert::{consent_pb, view_pb};
 use self::input::{Allowed, Target, consent_kind, profile_patch, target};
-use crate::app::phone_bind::Merged;
+use crate::app::merge::Merged;
 use crate::app::user_lookup::Lookup;
 use crate::app::users::NewConsent;
 use crate::error::AppError;
@@ -88,7 +88,7 @@ impl pb::user_service_server::UserService for UserApi {
                 let t = Target {
                     user_id: v.user.id.clone(),
                     masked,
-                    actor: crate::app::users::Actor {
+                    actor: crate::app::Actor {
                         kind: String::new(),
                         id: String::new(),
                     },

@@ -1,8 +1,11 @@
 //! Appending to the audit log from the domain: entries are written in the caller's transaction
 //! (`repo::audit::chain::append` serialises a tenant's appends on its chain head).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
+use crate::app::Actor;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 
@@ -35,4 +38,22 @@ pub(crate) async fn audit(
     )
     .await?;
     Ok(())
+}
+
+/// An audit entry of `actor` about user `id`.
+pub(crate) fn entry(
+    kind: &'static str,
+    actor: &Actor,
+    id: &str,
+    details: BTreeMap<String, String>,
+) -> NewEntry {
+    NewEntry {
+        kind,
+        outcome: "SUCCESS",
+        actor_kind: actor.kind.clone(),
+        actor_id: actor.id.clone(),
+        target_kind: "user".into(),
+        target_id: id.to_owned(),
+        details,
+    }
 }

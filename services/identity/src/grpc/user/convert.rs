@@ -3,7 +3,8 @@
 use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 
-use crate::app::phone_bind::{Binding, Merged};
+use crate::app::merge::Merged;
+use crate::app::phone_bind::Binding;
 use crate::app::users::UserView;
 use crate::events::timestamp;
 use crate::grpc::Caller;

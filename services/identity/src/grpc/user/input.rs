@@ -4,7 +4,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 
-use crate::app::users::{Actor, ProfilePatch};
+use crate::app::Actor;
+use crate::app::users::ProfilePatch;
 use crate::error::AppError;
 use crate::grpc::Caller;
 

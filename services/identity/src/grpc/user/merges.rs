@@ -4,7 +4,7 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::app::phone_bind::Merged;
+use crate::app::merge::Merged;
 use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::UserApi;
