@@ -2,8 +2,8 @@
 
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
-use siyu_store::DbOptions;
 use siyu_store::provision::TempDatabase;
+use siyu_store::{DbOptions, StoreError};
 
 /// A migrated database of its own; dropped (best effort) with the value.
 ///
@@ -21,6 +21,17 @@ impl TestDb {
     pub async fn postgres<M: MigratorTrait>() -> anyhow::Result<Self> {
         let temp = TempDatabase::postgres::<M>(&crate::env::database_url()).await?;
         Self::open(temp).await
+    }
+
+    /// A Postgres database made by `provision` from the URL of `SIYU_TEST_DATABASE_URL`: for a
+    /// migrator held as a value rather than a type parameter, e.g. a suite registry entry's
+    /// `|url| service.migrations.temp_postgres(url)`.
+    pub async fn postgres_with<F, Fut>(provision: F) -> anyhow::Result<Self>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: Future<Output = Result<TempDatabase, StoreError>>,
+    {
+        Self::open(provision(crate::env::database_url()).await?).await
     }
 
     /// A SQLite file migrated with `M`, for embedded-backend tests.

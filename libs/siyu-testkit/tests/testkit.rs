@@ -82,6 +82,20 @@ async fn postgres_databases_are_fresh_migrated_and_dropped() {
 }
 
 #[tokio::test]
+async fn postgres_databases_from_a_provisioner_are_migrated_and_dropped() {
+    // As the suite's harness does: the migrator behind a function, not a type parameter.
+    let provision = |url: String| async move {
+        siyu_store::provision::TempDatabase::postgres::<StoreTables>(&url).await
+    };
+    let t = TestDb::postgres_with(provision).await.unwrap();
+    let sql = "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name LIKE 'siyu_%'";
+    assert_eq!(table_count(&t.db, sql).await, 5);
+    let name = t.url().rsplit('/').next().unwrap().to_owned();
+    drop(t);
+    assert!(!database_exists(&name).await, "database not dropped");
+}
+
+#[tokio::test]
 async fn sqlite_databases_are_migrated_files_removed_on_drop() {
     let t = TestDb::sqlite::<StoreTables>().await.unwrap();
     let sql = "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name LIKE 'siyu_%'";
