@@ -1,16 +1,18 @@
-//! The world of a journey: the real sandbox, identity, catalog and gateway started by
-//! `siyu_platform::Suite` against a fresh Postgres database per service, Redis with a key
+//! The world of a journey: the real sandbox, every registered service and the gateway started
+//! by `siyu_platform::Suite` against a fresh Postgres database per service, Redis with a key
 //! prefix of its own and NATS with a subject prefix and stream of its own; clients that speak
 //! HTTP to the gateway and the sandbox's control API, as a front end or `curl` would.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use base64::Engine as _;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use siyu_config::DatabaseSettings;
+use siyu_platform::registry::{self, identity};
 use siyu_platform::seed::identity::staff_token;
-use siyu_platform::{Configure, StartOptions, Suite, Wiring};
+use siyu_platform::suite::GATEWAY;
+use siyu_platform::{Configure, Overrides, StartOptions, Suite, Wiring};
 use siyu_proto::identity::v1 as pb;
 use siyu_testkit::TestDb;
 use siyu_testkit::env::{nats_url, redis_url, unique_bus_config, unique_key_prefix};
@@ -23,65 +25,44 @@ pub const ADMIN_PASSWORD: &str = "Admin-Pass-4242";
 
 /// Postgres, Redis and NATS settings for every service.
 struct RealBackends {
-    identity_db: String,
-    catalog_db: String,
+    /// Each registered service's database URL.
+    databases: BTreeMap<&'static str, String>,
     key_prefix: String,
-    /// Subject prefix and stream shared by identity and catalog (their own per test).
+    /// Subject prefix and stream shared by the services (their own per test).
     bus: siyu_store::BusConfig,
 }
 
 impl Configure for RealBackends {
-    fn identity(&self, wiring: &Wiring) -> anyhow::Result<siyu_identity::settings::Settings> {
-        let mut s = siyu_identity::settings::Settings::default();
-        s.server.grpc_addr = "127.0.0.1:0".parse()?;
-        s.server.admin_addr = "127.0.0.1:0".parse()?;
-        s.server.shutdown_grace_secs = 1;
-        s.database = DatabaseSettings::new(&self.identity_db);
-        s.database.max_connections = 10;
-        s.cache.url = SecretString::from(redis_url());
-        s.cache.key_prefix = format!("{}identity:", self.key_prefix);
-        s.bus.url = SecretString::from(nats_url());
-        s.bus.subject_prefix = self.bus.subject_prefix.clone();
-        s.bus.stream = self.bus.stream.clone();
-        s.tokens.encryption_key =
-            SecretString::from(base64::engine::general_purpose::STANDARD.encode([9u8; 32]));
-        s.wechat.api_base_url = wiring.sandbox_url.clone();
-        // Cheap argon2: debug builds make the production cost take seconds.
-        s.staff_auth.argon2_memory_kib = 64;
-        s.staff_auth.argon2_iterations = 1;
-        Ok(s)
-    }
-
-    fn catalog(&self, wiring: &Wiring) -> anyhow::Result<siyu_catalog::settings::Settings> {
-        let mut s = siyu_catalog::settings::Settings {
-            database: DatabaseSettings::new(&self.catalog_db),
-            ..Default::default()
+    fn overrides(&self, service: &str, _wiring: &Wiring) -> anyhow::Result<Overrides> {
+        let mut s = Overrides::new()
+            .with("SERVER__GRPC_ADDR", "127.0.0.1:0")
+            .with("SERVER__SHUTDOWN_GRACE_SECS", 1)
+            .with("CACHE__URL", redis_url())
+            .with(
+                "CACHE__KEY_PREFIX",
+                format!("{}{service}:", self.key_prefix),
+            );
+        if service == GATEWAY {
+            s.set("HTTP_ADDR", "127.0.0.1:0")
+                .set("LIMITS__REQUEST_TIMEOUT_MS", 5_000);
+            return Ok(s);
+        }
+        let Some(database) = self.databases.get(service) else {
+            anyhow::bail!("no test database for {service}");
         };
-        s.server.grpc_addr = "127.0.0.1:0".parse()?;
-        s.server.admin_addr = "127.0.0.1:0".parse()?;
-        s.server.shutdown_grace_secs = 1;
-        s.cache.url = SecretString::from(redis_url());
-        s.cache.key_prefix = format!("{}catalog:", self.key_prefix);
-        s.bus.url = SecretString::from(nats_url());
-        s.bus.subject_prefix = self.bus.subject_prefix.clone();
-        s.bus.stream = self.bus.stream.clone();
-        s.auth.jwks_url = wiring.jwks_url.clone();
-        Ok(s)
-    }
-
-    fn gateway(&self, wiring: &Wiring) -> anyhow::Result<siyu_gateway::Settings> {
-        let mut s = siyu_gateway::Settings::default();
-        s.http_addr = "127.0.0.1:0".parse()?;
-        s.server.grpc_addr = "127.0.0.1:0".parse()?;
-        s.server.shutdown_grace_secs = 1;
-        s.upstreams
-            .insert("identity".into(), wiring.identity_url.clone());
-        s.upstreams
-            .insert("catalog".into(), wiring.catalog_url.clone());
-        s.cache.url = SecretString::from(redis_url());
-        s.cache.key_prefix = format!("{}gateway:", self.key_prefix);
-        s.auth.jwks_url = wiring.jwks_url.clone();
-        s.limits.request_timeout_ms = 5_000;
+        s.set("SERVER__ADMIN_ADDR", "127.0.0.1:0")
+            .set("DATABASE__URL", database)
+            .set("DATABASE__MAX_CONNECTIONS", 10)
+            .set("BUS__URL", nats_url())
+            .set("BUS__SUBJECT_PREFIX", &self.bus.subject_prefix)
+            .set("BUS__STREAM", &self.bus.stream);
+        if service == identity::NAME {
+            let key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
+            // Cheap argon2: debug builds make the production cost take seconds.
+            s.set("TOKENS__ENCRYPTION_KEY", key)
+                .set("STAFF_AUTH__ARGON2_MEMORY_KIB", 64)
+                .set("STAFF_AUTH__ARGON2_ITERATIONS", 1);
+        }
         Ok(s)
     }
 }
@@ -92,7 +73,7 @@ pub struct World {
     pub http: reqwest::Client,
     pub gateway: String,
     pub sandbox: String,
-    _dbs: (TestDb, TestDb),
+    _dbs: Vec<TestDb>,
 }
 
 /// A tenant with a mini-program registered in the sandbox and an admin.
@@ -107,13 +88,18 @@ pub struct Tenant {
 
 impl World {
     pub async fn start() -> Self {
-        let identity_db = TestDb::postgres::<siyu_identity::Migrator>().await.unwrap();
-        let catalog_db = TestDb::postgres::<siyu_catalog_migration::Migrator>()
-            .await
-            .unwrap();
+        // A fresh database per registered service, cloned from its migrated template.
+        let mut dbs = Vec::new();
+        let mut databases = BTreeMap::new();
+        for service in registry::SERVICES {
+            let db = TestDb::postgres_with(|url| service.migrations.temp_postgres(url))
+                .await
+                .unwrap();
+            databases.insert(service.name, db.url().to_owned());
+            dbs.push(db);
+        }
         let config = RealBackends {
-            identity_db: identity_db.url().to_owned(),
-            catalog_db: catalog_db.url().to_owned(),
+            databases,
             key_prefix: unique_key_prefix(),
             bus: unique_bus_config(),
         };
@@ -132,7 +118,7 @@ impl World {
             sandbox: suite.sandbox_url(),
             suite,
             http: reqwest::Client::new(),
-            _dbs: (identity_db, catalog_db),
+            _dbs: dbs,
         };
         let (http, ready) = (world.http.clone(), world.url("/readyz"));
         siyu_testkit::wait_until(Duration::from_secs(20), || {
@@ -154,7 +140,7 @@ impl World {
     }
 
     pub fn identity_channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.suite.addrs().identity_grpc))
+        Channel::from_shared(self.suite.grpc_url(identity::NAME).unwrap())
             .unwrap()
             .connect_lazy()
     }

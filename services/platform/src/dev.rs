@@ -18,7 +18,8 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use wechat_sandbox::{SandboxControl, SandboxSettings};
 
-use crate::seed::{self, Credentials, SeedRecord, SeedReport, Step};
+use crate::registry;
+use crate::seed::{Credentials, SeedRecord, SeedReport, Seeding};
 use crate::suite::{StartOptions, Suite};
 use config::{EmbeddedConfig, Ports};
 
@@ -63,15 +64,15 @@ pub async fn start(options: DevOptions) -> anyhow::Result<Dev> {
         .with_context(|| format!("creating {}", options.data_dir.display()))?;
     let data_dir = std::fs::canonicalize(&options.data_dir)?;
     let secrets = load_or_create_secrets(&data_dir)?;
+    let sandbox = SandboxSettings {
+        listen: ([127, 0, 0, 1], options.ports.sandbox).into(),
+        ..SandboxSettings::default()
+    };
     let config = EmbeddedConfig {
         data_dir: data_dir.clone(),
         ports: options.ports,
         encryption_key: secrets.encryption_key.clone(),
         env: options.env,
-    };
-    let sandbox = SandboxSettings {
-        listen: ([127, 0, 0, 1], options.ports.sandbox).into(),
-        ..SandboxSettings::default()
     };
     let admin = &secrets.platform_admin;
     let suite = Suite::start(
@@ -86,14 +87,13 @@ pub async fn start(options: DevOptions) -> anyhow::Result<Dev> {
         },
     )
     .await?;
-    let mut record: SeedRecord = files::read_json(&seed_path(&data_dir))?.unwrap_or_default();
     let seeded = async {
         wait_ready(&suite.gateway_url()).await?;
-        seed_all(&suite, &data_dir, &secrets.platform_admin, &mut record).await
+        seed_all(&suite, &data_dir, &secrets.platform_admin).await
     }
     .await;
     match seeded {
-        Ok(report) => Ok(Dev {
+        Ok((record, report)) => Ok(Dev {
             suite,
             data_dir,
             platform_admin: secrets.platform_admin,
@@ -181,52 +181,29 @@ async fn wait_ready(gateway: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Runs every seeding step, saving the record after each one that changed it.
+/// Runs every registered service's seeding, in start order; each saves the record after
+/// every step that changed it.
 async fn seed_all(
     suite: &Suite,
     data_dir: &Path,
     platform: &Credentials,
-    record: &mut SeedRecord,
-) -> anyhow::Result<SeedReport> {
+) -> anyhow::Result<(SeedRecord, SeedReport)> {
     let path = seed_path(data_dir);
-    let mut report = SeedReport::default();
-    let control = SandboxControl::new(suite.sandbox_url())?;
-    seed::identity::ensure_app(&control, record).await?;
-    files::write_private_json(&path, record)?;
-
-    let identity = seed::channel(&format!("http://{}", suite.addrs().identity_grpc))?;
-    seed::identity::seed_tenant(&identity, record, platform).await?;
-    files::write_private_json(&path, record)?;
-    report.push("tenant", Step::Done);
-    let Some(tenant) = record.tenant.clone() else {
-        anyhow::bail!("the demo tenant was not recorded");
-    };
-    let admin = seed::identity::staff_token(
-        &identity,
-        &tenant.code,
-        &tenant.admin.login,
-        &tenant.admin.password,
-        &tenant.admin.password,
-    )
-    .await?;
-
-    let step = seed::identity::seed_org(&identity, &admin, record).await;
-    report.push("store tree", step);
-    let step = seed::identity::seed_guide(&identity, &admin, record).await;
-    report.push("guide", step);
-    let step = seed::identity::seed_partner(&identity, &admin, record).await;
-    report.push("partner client", step);
-    files::write_private_json(&path, record)?;
-
-    let catalog = seed::channel(&format!("http://{}", suite.addrs().catalog_grpc))?;
-    let step = seed::catalog::seed_locations(&catalog, &admin, record).await;
-    report.push("locations", step);
-    files::write_private_json(&path, record)?;
-    let step = seed::catalog::seed_products(&catalog, &admin, record).await;
-    report.push("catalog", step);
-    files::write_private_json(&path, record)?;
-    for (step, why) in report.pending() {
+    let record: SeedRecord = files::read_json(&path)?.unwrap_or_default();
+    let mut seeding = Seeding::new(
+        record,
+        path,
+        SandboxControl::new(suite.sandbox_url())?,
+        platform.clone(),
+        suite.wiring().services.clone(),
+    );
+    for service in registry::SERVICES {
+        if let Some(seed) = service.seed {
+            seed.seed(&mut seeding).await?;
+        }
+    }
+    for (step, why) in seeding.report.pending() {
         tracing::warn!(step, reason = why, "demo data not seeded");
     }
-    Ok(report)
+    Ok((seeding.record, seeding.report))
 }

@@ -1,6 +1,6 @@
 //! `siyu`: the whole suite in one process.
 //!
-//! `siyu dev` starts the WeChat sandbox, identity, catalog and the gateway on embedded
+//! `siyu dev` starts the WeChat sandbox, every registered service and the gateway on embedded
 //! backends (SQLite under the data directory, in-memory cache and bus), seeds a demo tenant on
 //! first start, prints where everything is, and runs until Ctrl-C or SIGTERM.
 
@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use siyu_platform::dev::{self, DevOptions, config::Ports};
+use siyu_platform::registry;
 use siyu_telemetry::TelemetrySettings;
 
 /// Siyu in one process: every service, the gateway and the WeChat sandbox.
@@ -71,12 +72,13 @@ async fn main() -> anyhow::Result<()> {
             let ports = if any_ports {
                 Ports::ephemeral()
             } else {
-                Ports {
+                let mut ports = Ports {
                     sandbox: sandbox_port,
-                    identity: identity_port,
-                    catalog: catalog_port,
                     ..Ports::standard(http_port)
-                }
+                };
+                ports.set_grpc(registry::identity::NAME, identity_port);
+                ports.set_grpc(registry::catalog::NAME, catalog_port);
+                ports
             };
             let options = DevOptions {
                 data_dir,

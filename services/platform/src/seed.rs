@@ -5,13 +5,23 @@
 //! Each step is recorded in [`SeedRecord`] once it succeeds; a step whose RPCs a service does
 //! not implement yet (`UNIMPLEMENTED`) stays pending and is tried again on the next start, so
 //! the demo grows with the services without re-seeding what exists.
+//!
+//! A service seeds through the [`Seed`] of its registry entry; `siyu dev` runs them in start
+//! order ([`crate::registry::SERVICES`]).
 
 pub mod catalog;
 pub mod data;
 pub mod identity;
+mod seeding;
 
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tonic::transport::Channel;
+
+pub use seeding::{Seed, Seeding};
 
 /// The tenant code of the demo tenant.
 pub const DEMO_TENANT: &str = "demo";
@@ -41,6 +51,32 @@ pub struct SeedRecord {
     pub locations: Option<LocationsSeed>,
     /// Categories, products, SKUs and stock.
     pub products: Option<ProductsSeed>,
+    /// What the other services seeded, one top-level key each ([`SeedRecord::get`]). Identity
+    /// and catalog keep their typed fields above, which `seed.json` files already hold.
+    #[serde(flatten)]
+    pub services: BTreeMap<String, serde_json::Value>,
+}
+
+impl SeedRecord {
+    /// What was recorded under `key` (`None` when nothing was, or it no longer parses as a `T`,
+    /// so it is seeded again).
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let value = self.services.get(key)?;
+        match serde_json::from_value(value.clone()) {
+            Ok(seeded) => Some(seeded),
+            Err(err) => {
+                tracing::warn!(key, error = %err, "an unreadable seed record is seeded again");
+                None
+            }
+        }
+    }
+
+    /// Records `seeded` under `key`.
+    pub fn put<T: Serialize>(&mut self, key: &str, seeded: &T) -> anyhow::Result<()> {
+        let value = serde_json::to_value(seeded).with_context(|| format!("recording {key}"))?;
+        self.services.insert(key.to_owned(), value);
+        Ok(())
+    }
 }
 
 /// A mini-program registered in the sandbox.

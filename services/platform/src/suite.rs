@@ -1,53 +1,38 @@
-//! [`Suite`]: the WeChat sandbox, identity, catalog and the gateway started in one process,
-//! each on its own listener with real gRPC between them.
+//! [`Suite`]: the WeChat sandbox, every service of the [`registry`](crate::registry) and the
+//! gateway started in one process, each on its own listener with real gRPC between them.
 //!
-//! The suite decides the start order and the wiring (who calls whom at which address); a
-//! [`Configure`] decides everything else (databases, caches, buses, limits). `siyu dev`
-//! configures SQLite files and `memory://`; the integration tests configure Postgres, Redis
-//! and NATS. Either way the services are the real `Application::build` of each crate.
+//! The suite decides the start order (the registry's) and the wiring (who calls whom at which
+//! address); a [`Configure`] decides everything else (databases, caches, buses, limits).
+//! `siyu dev` configures SQLite files and `memory://`; the integration tests configure Postgres,
+//! Redis and NATS; loadgen scratch Postgres databases. Either way the services are the real
+//! `Application::build` of each crate.
+
+mod configure;
 
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::SecretString;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wechat_sandbox::{Sandbox, SandboxSettings, SpawnedSandbox};
 
-/// Addresses fixed by the start order, handed to [`Configure`] so each service's defaults can
-/// point at the ones started before it.
-#[derive(Debug, Clone)]
-pub struct Wiring {
-    /// Base URL of the running WeChat sandbox.
-    pub sandbox_url: String,
-    /// Identity's gRPC URL, once identity runs (empty before).
-    pub identity_url: String,
-    /// Catalog's gRPC URL, once catalog runs (empty before).
-    pub catalog_url: String,
-    /// The JWKS every token verifier fetches: identity's HTTP `/.well-known/jwks.json` (on its
-    /// admin listener), once identity runs (empty before).
-    pub jwks_url: String,
-}
+pub use configure::{Configure, Overrides, Wiring, load_settings};
 
-/// Supplies each service's settings, given what is already running.
-pub trait Configure {
-    /// Identity's settings (`wiring.sandbox_url` is set).
-    fn identity(&self, wiring: &Wiring) -> anyhow::Result<siyu_identity::settings::Settings>;
-    /// Catalog's settings (identity runs: `wiring.identity_url` and `jwks_url` are set).
-    fn catalog(&self, wiring: &Wiring) -> anyhow::Result<siyu_catalog::settings::Settings>;
-    /// The gateway's settings (identity and catalog run).
-    fn gateway(&self, wiring: &Wiring) -> anyhow::Result<siyu_gateway::Settings>;
-}
+use crate::registry::{self, Launch, Running};
+
+/// The gateway's name for [`Configure::overrides`] (`SIYU_GATEWAY__…` settings).
+pub const GATEWAY: &str = "gateway";
 
 /// What the suite does besides starting the services.
 #[derive(Debug, Clone)]
 pub struct StartOptions {
     /// The sandbox's own settings (listen address, apps known from the start).
     pub sandbox: SandboxSettings,
-    /// Apply identity's and catalog's migrations first (embedded mode; the tests' databases are
-    /// cloned from migrated templates and skip this).
+    /// Apply every service's migrations first (embedded mode and loadgen; the tests' databases
+    /// are cloned from migrated templates and skip this).
     pub migrate: bool,
-    /// Login and password of the platform admin created by the bootstrap (idempotent).
+    /// Login and password of the platform admin created by identity's bootstrap (idempotent).
     pub platform_admin: (String, SecretString),
 }
 
@@ -56,14 +41,33 @@ pub struct StartOptions {
 pub struct Addrs {
     /// The WeChat sandbox (protocol endpoints and `/sandbox` control API).
     pub sandbox: SocketAddr,
-    /// Identity's gRPC listener.
-    pub identity_grpc: SocketAddr,
-    /// Catalog's gRPC listener.
-    pub catalog_grpc: SocketAddr,
+    /// Each registered service, in start order.
+    pub services: Vec<ServiceAddrs>,
     /// The gateway's REST listener.
     pub gateway_http: SocketAddr,
     /// The gateway's partner gRPC ingress.
     pub gateway_grpc: SocketAddr,
+}
+
+/// The listeners of one registered service.
+#[derive(Debug, Clone)]
+pub struct ServiceAddrs {
+    /// Its registry name.
+    pub name: &'static str,
+    /// Its gRPC listener.
+    pub grpc: SocketAddr,
+    /// The JWKS document it serves, if it is the one that does.
+    pub jwks_url: Option<String>,
+}
+
+impl Addrs {
+    /// The gRPC listener of `service`, if it runs.
+    pub fn grpc(&self, service: &str) -> Option<SocketAddr> {
+        self.services
+            .iter()
+            .find(|s| s.name == service)
+            .map(|s| s.grpc)
+    }
 }
 
 /// A running suite; [`Suite::stop`] shuts it down in reverse start order.
@@ -71,8 +75,7 @@ pub struct Suite {
     addrs: Addrs,
     wiring: Wiring,
     sandbox: SpawnedSandbox,
-    identity: siyu_identity::Application,
-    catalog: siyu_catalog::Application,
+    services: Vec<Running>,
     gateway_stop: oneshot::Sender<()>,
     gateway: JoinHandle<Result<(), siyu_gateway::GatewayError>>,
 }
@@ -84,70 +87,51 @@ impl std::fmt::Debug for Suite {
 }
 
 impl Suite {
-    /// Starts the sandbox, identity (bootstrapped), catalog and the gateway, in that order.
+    /// Starts the sandbox, every registered service in order, then the gateway. On failure,
+    /// what was started is stopped again.
     pub async fn start(config: &dyn Configure, options: StartOptions) -> anyhow::Result<Self> {
-        let sandbox = Sandbox::build(options.sandbox)
+        let sandbox = Sandbox::build(options.sandbox.clone())
             .await
             .context("starting the WeChat sandbox")?
             .spawn();
         let mut wiring = Wiring {
             sandbox_url: sandbox.base_url(),
-            identity_url: String::new(),
-            catalog_url: String::new(),
-            jwks_url: String::new(),
+            ..Wiring::default()
         };
-
-        let identity_settings = config.identity(&wiring).context("identity settings")?;
-        if options.migrate {
-            let db = siyu_store::db::connect(
-                identity_settings.database.url.expose_secret(),
-                &siyu_store::DbOptions::default(),
-            )
-            .await
-            .context("identity database")?;
-            siyu_store::db::migrate::<siyu_identity::Migrator>(&db)
-                .await
-                .context("identity migrations")?;
-            db.close().await.context("identity database")?;
+        let mut services: Vec<Running> = Vec::new();
+        let mut addrs = Vec::new();
+        let mut started = Ok(());
+        for service in registry::SERVICES {
+            let launch = Launch::new(service, config, &wiring, &options);
+            let running = match (service.start)(launch).await {
+                Ok(running) => running,
+                Err(err) => {
+                    started = Err(err.context(format!("starting {}", service.name)));
+                    break;
+                }
+            };
+            let url = format!("http://{}", loopback(running.grpc_addr));
+            wiring.services.insert(service.name.to_owned(), url);
+            if let Some(jwks) = &running.jwks_url {
+                wiring.jwks_url.clone_from(jwks);
+            }
+            addrs.push(ServiceAddrs {
+                name: service.name,
+                grpc: running.grpc_addr,
+                jwks_url: running.jwks_url.clone(),
+            });
+            services.push(running);
         }
-        let identity = siyu_identity::Application::build(identity_settings)
-            .await
-            .context("starting identity")?;
-        let (login, password) = &options.platform_admin;
-        identity
-            .app()
-            .bootstrap_platform(login, password.expose_secret())
-            .await
-            .context("bootstrapping the platform tenant")?;
-        wiring.identity_url = format!("http://{}", loopback(identity.grpc_addr()));
-        wiring.jwks_url = format!(
-            "http://{}{}",
-            loopback(identity.http_addr()),
-            siyu_identity::http::JWKS_PATH
-        );
-
-        let catalog_settings = config.catalog(&wiring).context("catalog settings")?;
-        if options.migrate {
-            siyu_catalog::migrate(&catalog_settings)
-                .await
-                .context("catalog migrations")?;
-        }
-        let catalog = siyu_catalog::Application::build(catalog_settings)
-            .await
-            .context("starting catalog")?;
-        wiring.catalog_url = format!("http://{}", loopback(catalog.grpc_addr()));
-
-        let gateway_settings = config.gateway(&wiring).context("gateway settings")?;
-        let ip = loopback(gateway_settings.http_addr).ip();
-        let gateway = siyu_gateway::Application::build(gateway_settings)
-            .await
-            .context("starting the gateway")?;
-        let addrs = Addrs {
-            sandbox: sandbox.addr(),
-            identity_grpc: identity.grpc_addr(),
-            catalog_grpc: catalog.grpc_addr(),
-            gateway_http: SocketAddr::new(ip, gateway.http_port()),
-            gateway_grpc: SocketAddr::new(ip, gateway.grpc_port()),
+        let gateway = match started {
+            Ok(()) => start_gateway(config, &wiring).await,
+            Err(err) => Err(err),
+        };
+        let (gateway, http, grpc) = match gateway {
+            Ok(started) => started,
+            Err(err) => {
+                stop_services(services, sandbox).await;
+                return Err(err);
+            }
         };
         let (gateway_stop, stopped) = oneshot::channel::<()>();
         let gateway = tokio::spawn(gateway.run_until(async {
@@ -155,11 +139,15 @@ impl Suite {
             let _ = stopped.await;
         }));
         Ok(Self {
-            addrs,
+            addrs: Addrs {
+                sandbox: sandbox.addr(),
+                services: addrs,
+                gateway_http: http,
+                gateway_grpc: grpc,
+            },
             wiring,
             sandbox,
-            identity,
-            catalog,
+            services,
             gateway_stop,
             gateway,
         })
@@ -185,22 +173,71 @@ impl Suite {
         self.wiring.sandbox_url.clone()
     }
 
-    /// Identity's domain layer (the platform's bootstrap and tests use it directly).
-    pub fn identity(&self) -> &siyu_identity::Application {
-        &self.identity
+    /// `http://<gRPC of service>` as a client on this machine reaches it.
+    pub fn grpc_url(&self, service: &str) -> anyhow::Result<String> {
+        match self.wiring.url(service) {
+            Some(url) => Ok(url.to_owned()),
+            None => anyhow::bail!("no service {service} in the suite"),
+        }
     }
 
-    /// Stops the gateway first (no new requests), then catalog, identity and the sandbox.
+    /// Stops the gateway first (no new requests), then the services in reverse start order,
+    /// then the sandbox; every one is stopped even when another fails, the first error is
+    /// returned.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.gateway_stop.send(());
-        match self.gateway.await {
-            Ok(result) => result.context("gateway")?,
-            Err(err) => tracing::warn!(error = %err, "gateway task ended abnormally"),
+        let mut result = match self.gateway.await {
+            Ok(stopped) => stopped.context("gateway"),
+            Err(err) => {
+                tracing::warn!(error = %err, "gateway task ended abnormally");
+                Ok(())
+            }
+        };
+        for (running, addrs) in self.services.into_iter().zip(&self.addrs.services).rev() {
+            let stopped = running.stop().await.context(addrs.name);
+            result = result.and(stopped);
         }
-        self.catalog.stop().await.context("catalog")?;
-        self.identity.stop().await.context("identity")?;
-        self.sandbox.stop().await.context("sandbox")?;
-        Ok(())
+        result.and(self.sandbox.stop().await.context("sandbox"))
+    }
+}
+
+/// The gateway on `config`'s settings, with every running service as an upstream and the
+/// suite's JWKS; returns it with its REST and partner gRPC addresses.
+async fn start_gateway(
+    config: &dyn Configure,
+    wiring: &Wiring,
+) -> anyhow::Result<(siyu_gateway::Application, SocketAddr, SocketAddr)> {
+    let settings: siyu_gateway::Settings =
+        load_settings(GATEWAY, config, wiring, gateway_wiring(wiring))?;
+    let ip = loopback(settings.http_addr).ip();
+    let gateway = siyu_gateway::Application::build(settings)
+        .await
+        .context("starting the gateway")?;
+    let http = SocketAddr::new(ip, gateway.http_port());
+    let grpc = SocketAddr::new(ip, gateway.grpc_port());
+    Ok((gateway, http, grpc))
+}
+
+/// What the gateway takes from the wiring: `upstreams.<name>` for every running service and
+/// the JWKS.
+fn gateway_wiring(wiring: &Wiring) -> Overrides {
+    let mut wired = Overrides::new().with("AUTH__JWKS_URL", &wiring.jwks_url);
+    for (name, url) in &wiring.services {
+        wired.set(format!("UPSTREAMS__{}", name.to_ascii_uppercase()), url);
+    }
+    wired
+}
+
+/// Stops what a failed start left running, newest first; errors are logged, the start's error
+/// is the one that matters.
+async fn stop_services(services: Vec<Running>, sandbox: SpawnedSandbox) {
+    for running in services.into_iter().rev() {
+        if let Err(err) = running.stop().await {
+            tracing::warn!(error = %err, "stopping after a failed start");
+        }
+    }
+    if let Err(err) = sandbox.stop().await {
+        tracing::warn!(error = %err, "stopping the sandbox after a failed start");
     }
 }
 
@@ -215,5 +252,32 @@ pub fn loopback(addr: SocketAddr) -> SocketAddr {
         SocketAddr::new(ip, addr.port())
     } else {
         addr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gateway_gets_every_running_service_as_an_upstream() {
+        let wiring = Wiring {
+            sandbox_url: "http://127.0.0.1:9400".into(),
+            jwks_url: "http://127.0.0.1:9091/.well-known/jwks.json".into(),
+            services: [("identity", 50051), ("catalog", 50053)]
+                .into_iter()
+                .map(|(name, port)| (name.to_owned(), format!("http://127.0.0.1:{port}")))
+                .collect(),
+        };
+        let wired = gateway_wiring(&wiring);
+        assert_eq!(
+            wired.get("UPSTREAMS__CATALOG"),
+            Some("http://127.0.0.1:50053")
+        );
+        assert_eq!(
+            wired.get("UPSTREAMS__IDENTITY"),
+            Some("http://127.0.0.1:50051")
+        );
+        assert_eq!(wired.get("AUTH__JWKS_URL"), Some(wiring.jwks_url.as_str()));
     }
 }

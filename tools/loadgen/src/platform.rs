@@ -1,16 +1,18 @@
 //! The whole suite in-process, for the platform scenarios (`gateway-hop`, `refresh-rotation`,
-//! `wechat-login-gateway`, `product-detail-gateway`): `siyu_platform::Suite` (sandbox,
-//! identity, catalog, gateway, real gRPC between them) on a runtime of its own, identity and
-//! catalog each on a scratch Postgres database `loadgen_platform_<uuid>_{identity,catalog}`
-//! (created, migrated by the suite, dropped `WITH (FORCE)` on stop), Redis with a unique key
-//! prefix, one tenant with a mini-program registered in the sandbox and its admin.
+//! `wechat-login-gateway`, `product-detail-gateway`): `siyu_platform::Suite` (sandbox, every
+//! registered service, gateway, real gRPC between them) on a runtime of its own, each service on
+//! a scratch Postgres database `loadgen_platform_<uuid>_<service>` (created, migrated by the
+//! suite, dropped `WITH (FORCE)` on stop), Redis with a unique key prefix, one tenant with a
+//! mini-program registered in the sandbox and its admin.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use secrecy::SecretString;
+use siyu_platform::registry::{self, catalog, identity};
 use siyu_platform::seed::{authed, identity::staff_token};
 use siyu_platform::{StartOptions, Suite};
 use siyu_proto::identity::v1 as pb;
@@ -31,7 +33,7 @@ pub use seed::SeededCatalog;
 const PLATFORM_ADMIN: &str = "root";
 const ADMIN_LOGIN: &str = "admin";
 const TENANT_CODE: &str = "loadgen";
-/// Prefix of both scratch databases (the drop refuses any other name).
+/// Prefix of the scratch databases (the drop refuses any other name).
 pub const DB_PREFIX: &str = "loadgen_platform_";
 
 /// A running suite with one tenant.
@@ -69,12 +71,12 @@ impl PlatformFixture {
     /// failure whatever was created is removed again.
     pub async fn start(options: &PlatformOptions, concurrency: usize) -> anyhow::Result<Self> {
         let id = Uuid::now_v7().simple().to_string();
-        let db_names = vec![
-            format!("{DB_PREFIX}{id}_identity"),
-            format!("{DB_PREFIX}{id}_catalog"),
-        ];
+        let db_names: BTreeMap<&'static str, String> = registry::SERVICES
+            .iter()
+            .map(|s| (s.name, format!("{DB_PREFIX}{id}_{}", s.name)))
+            .collect();
         let admin = admin_connection(&options.database_url).await?;
-        for name in &db_names {
+        for name in db_names.values() {
             admin
                 .execute_unprepared(&format!("CREATE DATABASE {name}"))
                 .await
@@ -84,7 +86,7 @@ impl PlatformFixture {
         match Self::start_on(options, concurrency, &id, &db_names).await {
             Ok(fixture) => Ok(fixture),
             Err(e) => {
-                for name in &db_names {
+                for name in db_names.values() {
                     // Best effort: the error that matters is the one that stopped the start.
                     let _ = drop_database(&options.database_url, name).await;
                 }
@@ -97,19 +99,19 @@ impl PlatformFixture {
         options: &PlatformOptions,
         concurrency: usize,
         id: &str,
-        db_names: &[String],
+        db_names: &BTreeMap<&'static str, String>,
     ) -> anyhow::Result<Self> {
-        let [identity_name, catalog_name] = db_names else {
-            bail!("two databases expected");
-        };
         let pool_size = match options.pool_size {
             Some(n) => n,
             None => u32::try_from(concurrency).context("concurrency too large")?,
         };
         let key: [u8; 32] = rand::random();
+        let databases = db_names
+            .iter()
+            .map(|(service, name)| Ok((*service, with_database(&options.database_url, name)?)))
+            .collect::<anyhow::Result<_>>()?;
         let config = RunConfig {
-            identity_db: with_database(&options.database_url, identity_name)?,
-            catalog_db: with_database(&options.database_url, catalog_name)?,
+            databases,
             redis_url: options.redis_url.clone(),
             key_prefix: format!("loadgen:{id}:"),
             bus_url: format!("memory://loadgen-{id}"),
@@ -128,16 +130,12 @@ impl PlatformFixture {
             .enable_all()
             .build()
             .context("starting the suite's runtime")?;
-        let handle = runtime.handle().clone();
         let run_config = config.clone();
-        // `Suite::start` holds a `&dyn Configure` (not `Sync`) across awaits, so its future is
-        // not `Send`: drive it on a blocking thread inside the suite's runtime.
-        let suite = tokio::task::spawn_blocking(move || {
-            handle.block_on(async move { Suite::start(&run_config, start).await })
-        })
-        .await?
-        .context("starting the suite")?;
-        let addrs = suite.addrs().clone();
+        // Started inside the suite's runtime, so the services' tasks run on its threads.
+        let suite = runtime
+            .spawn(async move { Suite::start(&run_config, start).await })
+            .await?
+            .context("starting the suite")?;
         let mut fixture = Self {
             tenant_id: String::new(),
             app_id: String::new(),
@@ -145,13 +143,13 @@ impl PlatformFixture {
             admin_token: String::new(),
             gateway_url: suite.gateway_url(),
             sandbox: SandboxControl::new(suite.sandbox_url())?,
-            identity: lazy(&format!("http://{}", addrs.identity_grpc))?,
-            catalog: lazy(&format!("http://{}", addrs.catalog_grpc))?,
-            identity_db: scratch_pool(&config.identity_db, 4).await?,
-            catalog_db: scratch_pool(&config.catalog_db, 4).await?,
+            identity: lazy(&suite.grpc_url(identity::NAME)?)?,
+            catalog: lazy(&suite.grpc_url(catalog::NAME)?)?,
+            identity_db: scratch_pool(config.database(identity::NAME)?, 4).await?,
+            catalog_db: scratch_pool(config.database(catalog::NAME)?, 4).await?,
             key_prefix: config.key_prefix.clone(),
             admin_url: options.database_url.clone(),
-            db_names: db_names.to_vec(),
+            db_names: db_names.values().cloned().collect(),
             runtime: Some(runtime),
             suite: Some(suite),
         };
@@ -243,7 +241,7 @@ impl PlatformFixture {
         bail!("the gateway did not become ready within 10 s")
     }
 
-    /// Stops the suite, closes the pools and drops both databases.
+    /// Stops the suite, closes the pools and drops the databases.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         let stopped = match (self.suite.take(), self.runtime.as_ref()) {
             (Some(suite), Some(runtime)) => runtime.spawn(suite.stop()).await?,

@@ -1,24 +1,22 @@
-//! Embedded-mode settings: every service's compiled defaults, then what embedded mode wires
-//! (SQLite files in the data directory, `memory://` cache and bus, the sandbox, the ports),
-//! then `<data-dir>/config/<service>/default.toml`, then the environment
-//! (`SIYU_<SERVICE>__SECTION__KEY`), which wins — so the same binary runs against Postgres,
-//! Redis and NATS by setting, e.g., `SIYU_IDENTITY__DATABASE__URL=postgres://…`.
+//! Embedded-mode settings: every service's compiled defaults, then
+//! `<data-dir>/config/<service>/default.toml`, then what embedded mode chooses (SQLite files in
+//! the data directory, `memory://` cache and bus, the ports) and the suite wires (the sandbox,
+//! the JWKS, the gateway's upstreams), then the environment (`SIYU_<SERVICE>__SECTION__KEY`),
+//! which wins — so the same binary runs against Postgres, Redis and NATS by setting, e.g.,
+//! `SIYU_IDENTITY__DATABASE__URL=postgres://…`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
-use serde::de::DeserializeOwned;
-use siyu_config::{LoadOptions, Validate};
-
-use crate::suite::{Configure, Wiring};
+use crate::registry::{self, ServicePorts};
+use crate::suite::{Configure, GATEWAY, Overrides, Wiring};
 
 /// The in-process bus every service shares (`siyu_store::bus`: one broker per URL).
 pub const EMBEDDED_BUS: &str = "memory://siyu";
 
 /// Where each listener binds in embedded mode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ports {
     /// The gateway's REST/JSON listener.
     pub http: u16,
@@ -26,27 +24,22 @@ pub struct Ports {
     pub ingress: u16,
     /// The WeChat sandbox.
     pub sandbox: u16,
-    /// Identity's gRPC.
-    pub identity: u16,
-    /// Identity's HTTP listener (the JWKS document, liveness).
-    pub identity_http: u16,
-    /// Catalog's gRPC.
-    pub catalog: u16,
-    /// Catalog's admin listener (`/metrics`, health).
-    pub catalog_admin: u16,
+    /// Each registered service's listeners, by name (a service not named binds free ports).
+    pub services: BTreeMap<&'static str, ServicePorts>,
 }
 
 impl Ports {
-    /// The documented local ports, with the gateway's REST on `http` and its ingress next to it.
+    /// The documented local ports (each registry entry's), with the gateway's REST on `http`
+    /// and its ingress next to it.
     pub fn standard(http: u16) -> Self {
         Self {
             http,
             ingress: if http == 0 { 0 } else { http.saturating_add(1) },
             sandbox: 9400,
-            identity: 50051,
-            identity_http: 9091,
-            catalog: 50053,
-            catalog_admin: 9093,
+            services: registry::SERVICES
+                .iter()
+                .map(|s| (s.name, s.ports))
+                .collect(),
         }
     }
 
@@ -56,11 +49,18 @@ impl Ports {
             http: 0,
             ingress: 0,
             sandbox: 0,
-            identity: 0,
-            identity_http: 0,
-            catalog: 0,
-            catalog_admin: 0,
+            services: BTreeMap::new(),
         }
+    }
+
+    /// The listeners of `service` (free ports when it has none).
+    pub fn service(&self, service: &str) -> ServicePorts {
+        self.services.get(service).copied().unwrap_or_default()
+    }
+
+    /// Moves `service`'s gRPC listener to `port`.
+    pub fn set_grpc(&mut self, service: &'static str, port: u16) {
+        self.services.entry(service).or_default().grpc = port;
     }
 }
 
@@ -78,34 +78,9 @@ pub struct EmbeddedConfig {
 }
 
 impl EmbeddedConfig {
-    fn sqlite(&self, name: &str) -> String {
-        format!("sqlite://{}?mode=rwc", self.data_dir.join(name).display())
-    }
-
-    fn load<S: DeserializeOwned + Validate>(
-        &self,
-        service: &str,
-        embedded: &[(&str, String)],
-    ) -> anyhow::Result<S> {
-        let prefix = format!("SIYU_{}__", service.to_ascii_uppercase());
-        let mut vars: HashMap<String, String> = embedded
-            .iter()
-            .map(|(key, value)| (format!("{prefix}{key}"), value.clone()))
-            .collect();
-        vars.extend(
-            self.env
-                .iter()
-                .filter(|(key, _)| key.starts_with(&prefix))
-                .map(|(key, value)| (key.clone(), value.clone())),
-        );
-        let options = LoadOptions {
-            service,
-            config_dir: config_dir(&self.data_dir, service),
-            // `SIYU_ENV` names deployment files; embedded mode has one layer of files only.
-            env: Some(String::new()),
-            env_source: Some(vars),
-        };
-        siyu_config::load(options).with_context(|| format!("{service} settings"))
+    fn sqlite(&self, service: &str) -> String {
+        let file = self.data_dir.join(format!("{service}.db"));
+        format!("sqlite://{}?mode=rwc", file.display())
     }
 }
 
@@ -119,57 +94,44 @@ fn local(port: u16) -> String {
 }
 
 impl Configure for EmbeddedConfig {
-    fn identity(&self, wiring: &Wiring) -> anyhow::Result<siyu_identity::settings::Settings> {
-        self.load(
-            "identity",
-            &[
-                ("SERVER__GRPC_ADDR", local(self.ports.identity)),
-                ("SERVER__ADMIN_ADDR", local(self.ports.identity_http)),
-                ("SERVER__SHUTDOWN_GRACE_SECS", "5".to_owned()),
-                ("DATABASE__URL", self.sqlite("identity.db")),
-                ("CACHE__URL", "memory://".to_owned()),
-                ("BUS__URL", EMBEDDED_BUS.to_owned()),
-                ("TOKENS__ENCRYPTION_KEY", self.encryption_key.clone()),
-                ("WECHAT__API_BASE_URL", wiring.sandbox_url.clone()),
-            ],
-        )
+    fn overrides(&self, service: &str, _wiring: &Wiring) -> anyhow::Result<Overrides> {
+        let mut embedded = Overrides::new()
+            .with("SERVER__SHUTDOWN_GRACE_SECS", 5)
+            .with("CACHE__URL", "memory://");
+        if service == GATEWAY {
+            embedded
+                .set("HTTP_ADDR", local(self.ports.http))
+                .set("SERVER__GRPC_ADDR", local(self.ports.ingress))
+                .set("SERVER__ADMIN_ADDR", local(0));
+        } else {
+            let ports = self.ports.service(service);
+            embedded
+                .set("SERVER__GRPC_ADDR", local(ports.grpc))
+                .set("SERVER__ADMIN_ADDR", local(ports.admin))
+                .set("DATABASE__URL", self.sqlite(service))
+                .set("BUS__URL", EMBEDDED_BUS);
+        }
+        if service == registry::identity::NAME {
+            embedded.set("TOKENS__ENCRYPTION_KEY", &self.encryption_key);
+        }
+        // The environment wins over everything embedded mode chose.
+        embedded.extend(Overrides::from_env(&self.env, service));
+        Ok(embedded)
     }
 
-    fn catalog(&self, wiring: &Wiring) -> anyhow::Result<siyu_catalog::settings::Settings> {
-        self.load(
-            "catalog",
-            &[
-                ("SERVER__GRPC_ADDR", local(self.ports.catalog)),
-                ("SERVER__ADMIN_ADDR", local(self.ports.catalog_admin)),
-                ("SERVER__SHUTDOWN_GRACE_SECS", "5".to_owned()),
-                ("DATABASE__URL", self.sqlite("catalog.db")),
-                ("CACHE__URL", "memory://".to_owned()),
-                ("BUS__URL", EMBEDDED_BUS.to_owned()),
-                ("AUTH__JWKS_URL", wiring.jwks_url.clone()),
-            ],
-        )
-    }
-
-    fn gateway(&self, wiring: &Wiring) -> anyhow::Result<siyu_gateway::Settings> {
-        self.load(
-            "gateway",
-            &[
-                ("HTTP_ADDR", local(self.ports.http)),
-                ("SERVER__GRPC_ADDR", local(self.ports.ingress)),
-                ("SERVER__ADMIN_ADDR", local(0)),
-                ("SERVER__SHUTDOWN_GRACE_SECS", "5".to_owned()),
-                ("UPSTREAMS__IDENTITY", wiring.identity_url.clone()),
-                ("UPSTREAMS__CATALOG", wiring.catalog_url.clone()),
-                ("CACHE__URL", "memory://".to_owned()),
-                ("AUTH__JWKS_URL", wiring.jwks_url.clone()),
-            ],
-        )
+    fn config_dir(&self, service: &str) -> Option<PathBuf> {
+        Some(config_dir(&self.data_dir, service))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use secrecy::ExposeSecret as _;
+    use serde::de::DeserializeOwned;
+    use siyu_config::Validate;
+
     use super::*;
+    use crate::suite::load_settings;
 
     fn config(env: &[(&str, &str)]) -> EmbeddedConfig {
         EmbeddedConfig {
@@ -183,33 +145,54 @@ mod tests {
         }
     }
 
-    fn wiring() -> Wiring {
-        Wiring {
+    fn load<S: DeserializeOwned + Validate>(
+        config: &EmbeddedConfig,
+        service: &str,
+    ) -> anyhow::Result<S> {
+        let wiring = Wiring {
             sandbox_url: "http://127.0.0.1:9400".into(),
-            identity_url: "http://127.0.0.1:50051".into(),
-            catalog_url: "http://127.0.0.1:50053".into(),
-            jwks_url: "http://127.0.0.1:9091/.well-known/jwks.json".into(),
-        }
+            ..Wiring::default()
+        };
+        load_settings(service, config, &wiring, Overrides::new())
     }
 
     #[test]
-    fn embedded_defaults_are_sqlite_and_memory() {
-        use secrecy::ExposeSecret as _;
-        let identity = config(&[]).identity(&wiring()).unwrap();
+    fn embedded_defaults_are_sqlite_memory_and_the_documented_ports() {
+        let identity: siyu_identity::settings::Settings = load(&config(&[]), "identity").unwrap();
         assert_eq!(
             identity.database.url.expose_secret(),
             "sqlite:///tmp/siyu-config-test/identity.db?mode=rwc"
         );
         assert_eq!(identity.bus.url.expose_secret(), EMBEDDED_BUS);
-        assert_eq!(identity.wechat.api_base_url, "http://127.0.0.1:9400");
-        let gateway = config(&[]).gateway(&wiring()).unwrap();
-        assert_eq!(gateway.upstreams["catalog"], "http://127.0.0.1:50053");
-        assert_eq!(gateway.auth.jwks_url, wiring().jwks_url);
+        assert_eq!(identity.server.grpc_addr.to_string(), "127.0.0.1:50051");
+        assert_eq!(identity.server.admin_addr.to_string(), "127.0.0.1:9091");
+        let catalog: siyu_catalog::settings::Settings = load(&config(&[]), "catalog").unwrap();
+        assert_eq!(catalog.server.grpc_addr.to_string(), "127.0.0.1:50053");
+        assert_eq!(catalog.cache.url.expose_secret(), "memory://");
+        let gateway: siyu_gateway::Settings = load(&config(&[]), GATEWAY).unwrap();
+        assert_eq!(gateway.http_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(gateway.server.grpc_addr.to_string(), "127.0.0.1:8081");
+    }
+
+    #[test]
+    fn ephemeral_ports_are_free_ports_and_single_ports_move() {
+        let mut ports = Ports::ephemeral();
+        assert_eq!(ports.service("catalog"), ServicePorts::default());
+        ports.set_grpc("catalog", 7000);
+        assert_eq!(ports.service("catalog").grpc, 7000);
+        let mut standard = Ports::standard(8080);
+        standard.set_grpc("identity", 7001);
+        assert_eq!(
+            standard.service("identity"),
+            ServicePorts {
+                grpc: 7001,
+                admin: 9091
+            }
+        );
     }
 
     #[test]
     fn the_environment_wins_and_other_services_keys_are_ignored() {
-        use secrecy::ExposeSecret as _;
         let env = [
             (
                 "SIYU_CATALOG__DATABASE__URL",
@@ -219,15 +202,16 @@ mod tests {
             ("SIYU_GATEWAY__CACHE__URL", "redis://redis:6379"),
             ("SIYU_IDENTITY__DATABASE__URLL", "typo for another service"),
         ];
-        let catalog = config(&env).catalog(&wiring()).unwrap();
+        let catalog: siyu_catalog::settings::Settings = load(&config(&env), "catalog").unwrap();
         assert_eq!(
             catalog.database.url.expose_secret(),
             "postgres://u@db:5432/catalog"
         );
         assert_eq!(catalog.bus.url.expose_secret(), "nats://nats:4222");
-        let gateway = config(&env).gateway(&wiring()).unwrap();
+        let gateway: siyu_gateway::Settings = load(&config(&env), GATEWAY).unwrap();
         assert_eq!(gateway.cache.url.expose_secret(), "redis://redis:6379");
         // A misspelt key fails its own service loudly.
-        assert!(config(&env).identity(&wiring()).is_err());
+        let identity = load::<siyu_identity::settings::Settings>(&config(&env), "identity");
+        assert!(identity.is_err());
     }
 }

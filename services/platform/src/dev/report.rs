@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use super::Dev;
+use crate::registry;
 use crate::suite::loopback;
 
 /// Renders the start-up report of `dev`.
@@ -35,9 +36,13 @@ fn write_banner(out: &mut String, dev: &Dev) -> std::fmt::Result {
         out,
         "  sandbox       {sandbox}/sandbox   (WeChat emulator control API)"
     )?;
-    writeln!(out, "  identity gRPC {}", loopback(addrs.identity_grpc))?;
-    writeln!(out, "  JWKS          {}", dev.suite().wiring().jwks_url)?;
-    writeln!(out, "  catalog gRPC  {}", loopback(addrs.catalog_grpc))?;
+    for service in &addrs.services {
+        let label = format!("{} gRPC", service.name);
+        writeln!(out, "  {label:<13} {}", loopback(service.grpc))?;
+        if let Some(jwks) = &service.jwks_url {
+            writeln!(out, "  {:<13} {jwks}", "JWKS")?;
+        }
+    }
     writeln!(out)?;
 
     let Some(tenant) = &record.tenant else {
@@ -69,31 +74,10 @@ fn write_banner(out: &mut String, dev: &Dev) -> std::fmt::Result {
         "  platform admin       {} / {}   (tenant code platform)",
         dev.platform_admin.login, dev.platform_admin.password
     )?;
-    if let Some(org) = &record.org {
-        let names: Vec<&str> = org.stores.iter().map(|s| s.name.as_str()).collect();
-        writeln!(out, "  stores               {}", names.join(", "))?;
-    }
-    if let Some(locations) = &record.locations {
-        let note = if locations.synthetic_store_ids {
-            " (store ids generated here: identity had no org tree yet)"
-        } else {
-            ""
-        };
-        writeln!(
-            out,
-            "  locations            {} stores + {}{note}",
-            locations.stores.len(),
-            locations.warehouse.name
-        )?;
-    }
-    if let Some(products) = &record.products {
-        writeln!(
-            out,
-            "  catalog              {} categories, {} products, {} SKUs, stock everywhere",
-            products.categories.len(),
-            products.products.len(),
-            products.skus
-        )?;
+    for seed in registry::SERVICES.iter().filter_map(|s| s.seed) {
+        for (label, value) in seed.summary(record) {
+            writeln!(out, "  {label:<20} {value}")?;
+        }
     }
     writeln!(
         out,
@@ -158,16 +142,10 @@ fn write_curls(
             "  # Partner: POST {gw}/oauth/token once identity has partner clients (not seeded yet)."
         )?,
     }
-    if let Some(products) = &record.products {
-        writeln!(
-            out,
-            "  # Browse (any token of the tenant, e.g. the consumer's access token):"
-        )?;
-        writeln!(
-            out,
-            "  curl -s {gw}/api/v1/products/{} -H \"authorization: Bearer $ACCESS_TOKEN\"",
-            products.example_product_id
-        )?;
+    for seed in registry::SERVICES.iter().filter_map(|s| s.seed) {
+        for line in seed.examples(record, gw) {
+            writeln!(out, "{line}")?;
+        }
     }
     Ok(())
 }

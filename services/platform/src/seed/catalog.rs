@@ -1,18 +1,82 @@
 //! Seeding catalog: store and warehouse locations, then categories, published products with
 //! two SKUs each, and stock received at every location — through catalog's gRPC contract.
 
+mod products;
+
+use futures::future::BoxFuture;
 use siyu_proto::catalog::v1 as pb;
 use siyu_proto::common::v1 as common;
 use tonic::transport::Channel;
 
-use super::data::{CATEGORIES, COLOURS, DemoStore, REGIONS, WAREHOUSE, price_fen, stock_units};
-use super::{LocationsSeed, ProductsSeed, SeedRecord, Step, UnitSeed, authed, pending_reason};
+pub use products::seed_products;
+
+use super::data::{DemoStore, REGIONS, WAREHOUSE};
+use super::{LocationsSeed, Seed, SeedRecord, Seeding, Step, UnitSeed, authed, pending_reason};
+use crate::registry::catalog::NAME;
 
 type Inventory = pb::inventory_service_client::InventoryServiceClient<Channel>;
-type Catalog = pb::catalog_service_client::CatalogServiceClient<Channel>;
 
-/// Lines per ReceiveStock call (the service accepts up to 100).
-const RECEIPT_LINES: usize = 50;
+/// Catalog's demo data, as the demo tenant's admin: locations, then products with stock.
+#[derive(Debug)]
+pub struct CatalogSeed;
+
+impl Seed for CatalogSeed {
+    fn seed<'a>(&'a self, seeding: &'a mut Seeding) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let Some(admin) = seeding.admin_token.clone() else {
+                seeding.step("locations", Step::Pending("no tenant admin".into()));
+                return Ok(());
+            };
+            let catalog = seeding.channel(NAME)?;
+            let step = seed_locations(&catalog, &admin, &mut seeding.record).await;
+            seeding.step("locations", step);
+            seeding.save()?;
+            let step = seed_products(&catalog, &admin, &mut seeding.record).await;
+            seeding.step("catalog", step);
+            seeding.save()
+        })
+    }
+
+    fn summary(&self, record: &SeedRecord) -> Vec<(&'static str, String)> {
+        let mut lines = Vec::new();
+        if let Some(locations) = &record.locations {
+            let note = if locations.synthetic_store_ids {
+                " (store ids generated here: identity had no org tree yet)"
+            } else {
+                ""
+            };
+            let value = format!(
+                "{} stores + {}{note}",
+                locations.stores.len(),
+                locations.warehouse.name
+            );
+            lines.push(("locations", value));
+        }
+        if let Some(products) = &record.products {
+            let value = format!(
+                "{} categories, {} products, {} SKUs, stock everywhere",
+                products.categories.len(),
+                products.products.len(),
+                products.skus
+            );
+            lines.push(("catalog", value));
+        }
+        lines
+    }
+
+    fn examples(&self, record: &SeedRecord, gateway: &str) -> Vec<String> {
+        let Some(products) = &record.products else {
+            return Vec::new();
+        };
+        vec![
+            "  # Browse (any token of the tenant, e.g. the consumer's access token):".to_owned(),
+            format!(
+                "  curl -s {gateway}/api/v1/products/{} -H \"authorization: Bearer $ACCESS_TOKEN\"",
+                products.example_product_id
+            ),
+        ]
+    }
+}
 
 /// A store or warehouse location; stores use the org tree's ids when it was seeded.
 pub async fn seed_locations(channel: &Channel, admin: &str, record: &mut SeedRecord) -> Step {
@@ -107,173 +171,4 @@ async fn create(
         .await?
         .into_inner();
     Ok(created.location.unwrap_or_default().location_id)
-}
-
-/// Categories, ~50 published products with two SKUs each, and stock at every location.
-pub async fn seed_products(channel: &Channel, admin: &str, record: &mut SeedRecord) -> Step {
-    if record.products.is_some() {
-        return Step::Done;
-    }
-    let Some(locations) = record.locations.clone() else {
-        return Step::Pending("needs the locations".into());
-    };
-    match products(channel, admin, &locations).await {
-        Ok(seed) => {
-            record.products = Some(seed);
-            Step::Done
-        }
-        Err(reason) => Step::Pending(reason),
-    }
-}
-
-async fn products(
-    channel: &Channel,
-    admin: &str,
-    locations: &LocationsSeed,
-) -> Result<ProductsSeed, String> {
-    let mut catalog = Catalog::new(channel.clone());
-    let mut seed = ProductsSeed {
-        categories: Vec::new(),
-        products: Vec::new(),
-        skus: 0,
-        example_product_id: String::new(),
-    };
-    let mut sku_ids = Vec::new();
-    let mut n = 0usize;
-    for (c, (name, titles)) in CATEGORIES.iter().enumerate() {
-        let request = pb::CreateCategoryRequest {
-            category: Some(pb::Category {
-                name: (*name).into(),
-                sort_order: c as i32,
-                ..Default::default()
-            }),
-        };
-        let key = format!("siyu-dev-seed-category-{c}");
-        let category = catalog
-            .create_category(authed(request, admin, Some(&key)))
-            .await
-            .map_err(|s| pending_reason("CatalogService.CreateCategory", &s))?
-            .into_inner()
-            .category
-            .unwrap_or_default();
-        for title in *titles {
-            let product = product(&category.category_id, title, n);
-            let key = format!("siyu-dev-seed-product-{n}");
-            let created = catalog
-                .create_product(authed(
-                    pb::CreateProductRequest {
-                        product: Some(product),
-                    },
-                    admin,
-                    Some(&key),
-                ))
-                .await
-                .map_err(|s| pending_reason("CatalogService.CreateProduct", &s))?
-                .into_inner()
-                .product
-                .unwrap_or_default();
-            let key = format!("siyu-dev-seed-publish-{n}");
-            let publish = pb::PublishProductRequest {
-                product_id: created.product_id.clone(),
-            };
-            catalog
-                .publish_product(authed(publish, admin, Some(&key)))
-                .await
-                .map_err(|s| pending_reason("CatalogService.PublishProduct", &s))?;
-            sku_ids.extend(created.skus.iter().map(|s| s.sku_id.clone()));
-            seed.products.push(created.product_id);
-            n += 1;
-        }
-        seed.categories.push(category.category_id);
-    }
-    seed.skus = sku_ids.len();
-    seed.example_product_id = seed.products.first().cloned().unwrap_or_default();
-    receive_everywhere(channel, admin, locations, &sku_ids).await?;
-    Ok(seed)
-}
-
-fn product(category_id: &str, title: &str, n: usize) -> pb::Product {
-    let price = price_fen(n);
-    pb::Product {
-        title: title.into(),
-        subtitle: "思域演示商品".into(),
-        category_id: category_id.into(),
-        brand: "思域".into(),
-        media: vec![pb::Media {
-            kind: pb::MediaKind::Image as i32,
-            url: format!("https://picsum.photos/seed/siyu-{n}/800/800"),
-            ..Default::default()
-        }],
-        spec_dimensions: vec![pb::SpecDimension {
-            name: "颜色".into(),
-            values: COLOURS.iter().map(|c| (*c).to_owned()).collect(),
-        }],
-        description: format!("{title}：演示数据，由 siyu dev 生成。"),
-        keywords: vec![title.into()],
-        skus: COLOURS
-            .iter()
-            .enumerate()
-            .map(|(i, colour)| pb::Sku {
-                specs: vec![pb::SpecValue {
-                    dimension: "颜色".into(),
-                    value: (*colour).into(),
-                }],
-                sku_code: format!("DEMO-{n:03}-{i}"),
-                list_price: Some(cny(price + price / 5)),
-                sale_price: Some(cny(price)),
-                enabled: true,
-                member_discount_eligible: true,
-                weight_grams: 300,
-                ..Default::default()
-            })
-            .collect(),
-        ..Default::default()
-    }
-}
-
-fn cny(minor_units: i64) -> common::Money {
-    common::Money {
-        minor_units,
-        currency_code: "CNY".into(),
-    }
-}
-
-async fn receive_everywhere(
-    channel: &Channel,
-    admin: &str,
-    locations: &LocationsSeed,
-    sku_ids: &[String],
-) -> Result<(), String> {
-    let mut client = Inventory::new(channel.clone());
-    let all = locations
-        .stores
-        .iter()
-        .map(|s| (s, false))
-        .chain(std::iter::once((&locations.warehouse, true)));
-    for (l, (location, warehouse)) in all.enumerate() {
-        let lines: Vec<pb::SkuQuantity> = sku_ids
-            .iter()
-            .enumerate()
-            .map(|(s, sku)| pb::SkuQuantity {
-                sku_id: sku.clone(),
-                quantity: stock_units(s, l, warehouse),
-            })
-            .filter(|line| line.quantity > 0)
-            .collect();
-        for (chunk, lines) in lines.chunks(RECEIPT_LINES).enumerate() {
-            let reference = format!("siyu-dev-seed-{chunk}");
-            let request = pb::ReceiveStockRequest {
-                location_id: location.id.clone(),
-                lines: lines.to_vec(),
-                reference: reference.clone(),
-                note: "siyu dev demo stock".into(),
-            };
-            let key = format!("{reference}-{}", location.id);
-            client
-                .receive_stock(authed(request, admin, Some(&key)))
-                .await
-                .map_err(|s| pending_reason("InventoryService.ReceiveStock", &s))?;
-        }
-    }
-    Ok(())
 }

@@ -3,10 +3,12 @@
 //! the gateway's rate limiter never refuses the load generator (it still runs: every request
 //! pays its Redis round trip), and the options that size all of it.
 
-use anyhow::{Context as _, ensure};
-use secrecy::SecretString;
-use siyu_config::DatabaseSettings;
-use siyu_platform::{Configure, Wiring};
+use std::collections::BTreeMap;
+
+use anyhow::{Context as _, bail, ensure};
+use siyu_platform::registry::identity;
+use siyu_platform::suite::GATEWAY;
+use siyu_platform::{Configure, Overrides, Wiring};
 
 use crate::options::{OptionSpec, ScenarioOptions};
 
@@ -19,7 +21,7 @@ pub const REDIS_URL: OptionSpec = OptionSpec {
 /// `--suite-threads`, declared by every platform scenario.
 pub const SUITE_THREADS: OptionSpec = OptionSpec {
     name: "suite-threads",
-    help: "worker threads of the runtime the sandbox, identity, catalog and gateway share",
+    help: "worker threads of the runtime the sandbox, the services and the gateway share",
     default: Some("2"),
 };
 
@@ -33,7 +35,7 @@ pub struct PlatformOptions {
     pub database_url: String,
     /// Redis URL.
     pub redis_url: String,
-    /// Pool size of identity and of catalog (default: one connection per worker).
+    /// Pool size of every service (default: one connection per worker).
     pub pool_size: Option<u32>,
     /// Threads of the suite's runtime.
     pub suite_threads: usize,
@@ -75,10 +77,8 @@ impl PlatformOptions {
 /// The settings of one run (implements `siyu_platform::Configure`).
 #[derive(Debug, Clone)]
 pub struct RunConfig {
-    /// Identity's scratch database URL.
-    pub identity_db: String,
-    /// Catalog's scratch database URL.
-    pub catalog_db: String,
+    /// Each registered service's scratch database URL, by name.
+    pub databases: BTreeMap<&'static str, String>,
     /// Redis URL.
     pub redis_url: String,
     /// `loadgen:<uuid>:` — every key of the run starts with it.
@@ -91,64 +91,47 @@ pub struct RunConfig {
     pub encryption_key: String,
 }
 
-fn database(url: &str, pool: u32) -> DatabaseSettings {
-    let mut db = DatabaseSettings::new(url);
-    db.max_connections = pool;
-    db.min_connections = pool;
-    db
+impl RunConfig {
+    /// The scratch database URL of `service`.
+    pub fn database(&self, service: &str) -> anyhow::Result<&str> {
+        match self.databases.get(service) {
+            Some(url) => Ok(url),
+            None => bail!("no scratch database for {service}"),
+        }
+    }
 }
 
 impl Configure for RunConfig {
-    fn identity(&self, wiring: &Wiring) -> anyhow::Result<siyu_identity::settings::Settings> {
-        let mut s = siyu_identity::settings::Settings::default();
-        s.server.grpc_addr = "127.0.0.1:0".parse()?;
-        s.server.admin_addr = "127.0.0.1:0".parse()?;
-        s.server.shutdown_grace_secs = 1;
-        s.database = database(&self.identity_db, self.pool_size);
-        s.cache.url = SecretString::from(self.redis_url.clone());
-        s.cache.key_prefix = format!("{}identity:", self.key_prefix);
-        s.bus.url = SecretString::from(self.bus_url.clone());
-        s.tokens.encryption_key = SecretString::from(self.encryption_key.clone());
-        s.wechat.api_base_url = wiring.sandbox_url.clone();
-        // Only the setup's two staff logins hash passwords; no scenario measures them.
-        s.staff_auth.argon2_memory_kib = 64;
-        s.staff_auth.argon2_iterations = 1;
-        Ok(s)
-    }
-
-    fn catalog(&self, wiring: &Wiring) -> anyhow::Result<siyu_catalog::settings::Settings> {
-        let mut s = siyu_catalog::settings::Settings {
-            database: database(&self.catalog_db, self.pool_size),
-            ..Default::default()
-        };
-        s.server.grpc_addr = "127.0.0.1:0".parse()?;
-        s.server.admin_addr = "127.0.0.1:0".parse()?;
-        s.server.shutdown_grace_secs = 1;
-        s.cache.url = SecretString::from(self.redis_url.clone());
-        s.cache.key_prefix = format!("{}catalog:", self.key_prefix);
-        s.bus.url = SecretString::from(self.bus_url.clone());
-        s.auth.jwks_url = wiring.jwks_url.clone();
-        Ok(s)
-    }
-
-    fn gateway(&self, wiring: &Wiring) -> anyhow::Result<siyu_gateway::Settings> {
-        let mut s = siyu_gateway::Settings {
-            http_addr: "127.0.0.1:0".parse()?,
-            ..Default::default()
-        };
-        s.server.grpc_addr = "127.0.0.1:0".parse()?;
-        s.server.shutdown_grace_secs = 1;
-        s.upstreams
-            .insert("identity".into(), wiring.identity_url.clone());
-        s.upstreams
-            .insert("catalog".into(), wiring.catalog_url.clone());
-        s.cache.url = SecretString::from(self.redis_url.clone());
-        s.cache.key_prefix = format!("{}gateway:", self.key_prefix);
-        s.auth.jwks_url = wiring.jwks_url.clone();
-        // All load comes from one IP and few users: limits that never bite, still evaluated.
-        let wide = siyu_gateway::settings::RateSettings::new(1_000_000, 1, 1_000_000);
-        s.limits.per_ip = wide;
-        s.limits.per_user = wide;
+    fn overrides(&self, service: &str, _wiring: &Wiring) -> anyhow::Result<Overrides> {
+        let mut s = Overrides::new()
+            .with("SERVER__GRPC_ADDR", "127.0.0.1:0")
+            .with("SERVER__SHUTDOWN_GRACE_SECS", 1)
+            .with("CACHE__URL", &self.redis_url)
+            .with(
+                "CACHE__KEY_PREFIX",
+                format!("{}{service}:", self.key_prefix),
+            );
+        if service == GATEWAY {
+            s.set("HTTP_ADDR", "127.0.0.1:0");
+            // All load comes from one IP and few users: limits that never bite, still evaluated.
+            for limit in ["PER_IP", "PER_USER"] {
+                s.set(format!("LIMITS__{limit}__RATE"), 1_000_000)
+                    .set(format!("LIMITS__{limit}__PER_SECS"), 1)
+                    .set(format!("LIMITS__{limit}__BURST"), 1_000_000);
+            }
+            return Ok(s);
+        }
+        s.set("SERVER__ADMIN_ADDR", "127.0.0.1:0")
+            .set("DATABASE__URL", self.database(service)?)
+            .set("DATABASE__MAX_CONNECTIONS", self.pool_size)
+            .set("DATABASE__MIN_CONNECTIONS", self.pool_size)
+            .set("BUS__URL", &self.bus_url);
+        if service == identity::NAME {
+            // Only the setup's two staff logins hash passwords; no scenario measures them.
+            s.set("TOKENS__ENCRYPTION_KEY", &self.encryption_key)
+                .set("STAFF_AUTH__ARGON2_MEMORY_KIB", 64)
+                .set("STAFF_AUTH__ARGON2_ITERATIONS", 1);
+        }
         Ok(s)
     }
 }
