@@ -116,7 +116,8 @@ pub fn ctx_from<T>(request: &tonic::Request<T>) -> Result<&Ctx, Status> {
         .ok_or_else(|| Status::from(AuthError::MissingToken))
 }
 
-fn bearer_token(headers: &http::HeaderMap) -> Result<&str, AuthError> {
+/// The token of a `Bearer` `authorization` header.
+pub fn bearer_token(headers: &http::HeaderMap) -> Result<&str, AuthError> {
     let value = headers
         .get(http::header::AUTHORIZATION)
         .ok_or(AuthError::MissingToken)?;

@@ -14,6 +14,7 @@
 //! siyu_auth::require_scope(ctx, "catalog.read")?;
 //! ```
 
+mod authenticate;
 mod claims;
 mod error;
 mod jwk;
@@ -23,10 +24,11 @@ mod settings;
 mod signing;
 mod verifier;
 
+pub use authenticate::{AuthFuture, Authenticate};
 pub use claims::{Audience, Claims, RoleClaim};
 pub use error::AuthError;
-pub use layer::{AuthLayer, AuthService, ctx_from};
-pub use permissions::{require_kind, require_role_on, require_scope, require_tenant};
+pub use layer::{AuthLayer, AuthService, bearer_token, ctx_from};
+pub use permissions::{require_kind, require_on, require_role_on, require_scope, require_tenant};
 pub use settings::VerifierSettings;
 pub use signing::{SigningAlgorithm, SigningKey};
 pub use verifier::{JwksVerifier, RefreshTask};

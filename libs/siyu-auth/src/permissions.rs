@@ -18,6 +18,21 @@ pub fn require_role_on(ctx: &Ctx, roles: &[&str], target: &OrgPath) -> Result<()
     }
 }
 
+/// Requires the caller to act within its grants on `target`: staff holding one of the called
+/// method's admitted roles (any role when it names none) on `target` or an ancestor; other
+/// kinds were admitted by the access layer and pass.
+pub fn require_on(ctx: &Ctx, target: &OrgPath) -> Result<(), AuthError> {
+    if ctx.may_act_on(target) {
+        Ok(())
+    } else {
+        Err(AuthError::PermissionDenied(format!(
+            "needs one of {:?} on {}",
+            ctx.admitted_roles,
+            target.to_path_string()
+        )))
+    }
+}
+
 /// Requires the principal to have been granted `scope`.
 pub fn require_scope(ctx: &Ctx, scope: &str) -> Result<(), AuthError> {
     if ctx.principal.has_scope(scope) {

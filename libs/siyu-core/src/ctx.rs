@@ -4,6 +4,7 @@
 //! `ctx.principal`. A `Ctx` is built once at the service edge from a verified token.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -140,12 +141,39 @@ pub struct Ctx {
     pub tenant: TenantId,
     /// The verified caller.
     pub principal: Principal,
+    /// The staff roles the called method admits (its contract's `staff.roles`; empty: any
+    /// role). Org-scoped checks ask whether the caller holds one of them on the unit acted on,
+    /// so no handler keeps its own list of roles.
+    pub admitted_roles: Arc<[String]>,
 }
 
 impl Ctx {
-    /// A context for `principal` acting in `tenant`.
+    /// A context for `principal` acting in `tenant`, with no method roles (any role).
     pub fn new(tenant: TenantId, principal: Principal) -> Self {
-        Self { tenant, principal }
+        Self {
+            tenant,
+            principal,
+            admitted_roles: Arc::from(Vec::new()),
+        }
+    }
+
+    /// The same context for a method admitting staff with `roles` (empty: any role).
+    pub fn with_admitted_roles(mut self, roles: Arc<[String]>) -> Self {
+        self.admitted_roles = roles;
+        self
+    }
+
+    /// True when the caller may act on `target`: staff must hold one of the admitted roles
+    /// (any role when the method names none) on `target` or an ancestor; other kinds were
+    /// admitted by kind or scope, which does not depend on the org tree.
+    pub fn may_act_on(&self, target: &OrgPath) -> bool {
+        if self.principal.kind != PrincipalKind::Staff {
+            return true;
+        }
+        self.principal.grants.iter().any(|g| {
+            g.org.covers(target)
+                && (self.admitted_roles.is_empty() || self.admitted_roles.contains(&g.role))
+        })
     }
 }
 
@@ -198,5 +226,37 @@ mod tests {
         assert!(!principal.has_role_on("store_manager", &path(&[hq, store_b])));
         assert!(principal.has_any_role_on(&["guide", "store_manager"], &path(&[hq, store_a])));
         assert!(!principal.has_scope("catalog.read"));
+    }
+
+    #[test]
+    fn a_method_admits_staff_on_units_covered_by_its_roles() {
+        let (hq, store_a, store_b) = (crate::id::new(), crate::id::new(), crate::id::new());
+        let grant = |role: &str, org: &[Uuid]| RoleGrant {
+            role: role.into(),
+            org: path(org),
+        };
+        let staff = Principal {
+            subject: "staff-1".into(),
+            kind: PrincipalKind::Staff,
+            grants: vec![
+                grant("store_manager", &[hq, store_a]),
+                grant("guide", &[hq]),
+            ],
+            scopes: vec![],
+            token_id: None,
+        };
+        let tenant = TenantId(crate::id::new());
+        let roles: Arc<[String]> = Arc::from(vec!["store_manager".to_owned()]);
+        let ctx = Ctx::new(tenant, staff.clone()).with_admitted_roles(roles);
+        assert!(ctx.may_act_on(&path(&[hq, store_a])));
+        assert!(!ctx.may_act_on(&path(&[hq, store_b])));
+        // No roles named: any grant covering the unit will do (the guide's, on HQ).
+        assert!(Ctx::new(tenant, staff.clone()).may_act_on(&path(&[hq, store_b])));
+        let partner = Principal {
+            kind: PrincipalKind::Partner,
+            grants: vec![],
+            ..staff
+        };
+        assert!(Ctx::new(tenant, partner).may_act_on(&path(&[hq, store_b])));
     }
 }

@@ -29,10 +29,28 @@ impl<C: DeserializeOwned> PageRequest<C> {
     /// Validates a wire `page_size` (0 means the default) and decodes a wire `page_token`
     /// (empty means the first page) issued for the list named `list`.
     pub fn parse(list: &str, page_size: i32, page_token: &str) -> Result<Self, CoreError> {
+        Self::parse_within(
+            list,
+            page_size,
+            page_token,
+            DEFAULT_PAGE_SIZE,
+            MAX_PAGE_SIZE,
+        )
+    }
+
+    /// Like [`PageRequest::parse`] for a list with its own default (when 0 is sent) and
+    /// maximum page size.
+    pub fn parse_within(
+        list: &str,
+        page_size: i32,
+        page_token: &str,
+        default: u32,
+        max: u32,
+    ) -> Result<Self, CoreError> {
         let size = match page_size {
-            0 => DEFAULT_PAGE_SIZE,
-            n if n > 0 && n.unsigned_abs() <= MAX_PAGE_SIZE => n.unsigned_abs(),
-            _ => return Err(CoreError::InvalidPageSize { max: MAX_PAGE_SIZE }),
+            0 => default.min(max),
+            n if n > 0 && n.unsigned_abs() <= max => n.unsigned_abs(),
+            _ => return Err(CoreError::InvalidPageSize { max }),
         };
         let after = if page_token.is_empty() {
             None

@@ -24,6 +24,7 @@ pub mod google {
 }
 
 pub mod contract;
+pub mod time;
 
 /// The encoded `FileDescriptorSet` of every Siyu package, for `tonic-reflection`.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

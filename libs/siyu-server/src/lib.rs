@@ -1,14 +1,27 @@
-//! The gRPC server every Siyu service runs, so each service writes only its handlers.
+//! The gRPC server every Siyu service runs, and the handler kit its handlers are written with,
+//! so each service writes only its domain.
 //!
 //! [`GrpcServer`] stacks the same layers in the same order everywhere — the caller's trace
-//! context first, then RED metrics, then token verification — and adds `grpc.health.v1` (with
-//! readiness) and gRPC reflection over every Siyu package. [`status`] builds the rich error
-//! statuses (`ErrorInfo` reasons, `BadRequest` field violations) that the gateway turns into
-//! problem documents. [`metadata`] reads the request metadata services act on.
+//! context first, then RED metrics, then access by contract — and adds `grpc.health.v1` (with
+//! readiness) and gRPC reflection over every Siyu package. The kit:
+//! - [`access`]: each call admitted by its RPC's `siyu.api.v1.access`; handlers read the
+//!   admitted [`Caller`];
+//! - [`mutation`]: [`Mutations::mutate`] = write transaction + idempotency record + outbox wake;
+//! - [`page`]: one way to read `page_size` / `page_token` and answer the next token;
+//! - [`error`]: [`ServiceError`], one exhaustive mapping per service, rendered the same way;
+//! - [`status`] builders and [`metadata`] readers.
 
+pub mod access;
+pub mod error;
 pub mod metadata;
+pub mod mutation;
+pub mod page;
 mod serve;
 pub mod shutdown;
 pub mod status;
 
+pub use access::{AccessLayer, Caller, GuestTenants, IdentityGuests};
+pub use error::{ServiceError, to_status};
+pub use mutation::{Mutations, TxEffect};
+pub use page::{PageError, Paging};
 pub use serve::{GrpcServer, ServerError, ServingHandle};

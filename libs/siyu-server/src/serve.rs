@@ -4,7 +4,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use siyu_auth::{AuthLayer, JwksVerifier};
+use siyu_auth::Authenticate;
+use siyu_proto::contract::Contract;
 use siyu_telemetry::{Metrics, ServerTraceLayer};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -16,14 +17,7 @@ use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
-/// Methods every server answers without a token: health checks and reflection are for
-/// probes and tooling, not for data.
-const ALWAYS_PUBLIC: [&str; 4] = [
-    "/grpc.health.v1.Health/Check",
-    "/grpc.health.v1.Health/Watch",
-    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
-    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
-];
+use crate::access::{AccessLayer, GuestTenants};
 
 /// What can stop a server from starting or serving.
 #[derive(Debug, thiserror::Error)]
@@ -37,26 +31,45 @@ pub enum ServerError {
     /// The transport failed while serving.
     #[error("transport: {0}")]
     Transport(#[from] tonic::transport::Error),
+    /// The contract's declarations could not be read.
+    #[error("contract: {0}")]
+    Contract(#[from] siyu_proto::contract::ContractError),
 }
 
 /// A service's gRPC server: its handlers plus health, reflection, trace context, RED metrics
-/// and token verification, in that order of layers (outermost first).
+/// and access by contract, in that order of layers (outermost first).
 pub struct GrpcServer {
     routes: RoutesBuilder,
-    verifier: Arc<JwksVerifier>,
+    authenticator: Arc<dyn Authenticate>,
+    guests: Option<Arc<dyn GuestTenants>>,
     metrics: Metrics,
-    public_methods: Vec<String>,
+    unchecked: Vec<String>,
 }
 
 impl GrpcServer {
-    /// A server whose calls are verified by `verifier` and measured into `metrics`.
-    pub fn new(verifier: Arc<JwksVerifier>, metrics: Metrics) -> Self {
+    /// A server whose calls are admitted by their contract, with tokens verified by
+    /// `authenticator`, and measured into `metrics`.
+    pub fn new(authenticator: Arc<dyn Authenticate>, metrics: Metrics) -> Self {
         Self {
             routes: RoutesBuilder::default(),
-            verifier,
+            authenticator,
+            guests: None,
             metrics,
-            public_methods: Vec::new(),
+            unchecked: Vec::new(),
         }
+    }
+
+    /// Lets calls to `path` (`/package.Service/Method`) reach the handler without the access
+    /// layer's check, for a service whose handlers still verify tokens themselves.
+    pub fn public_method(mut self, path: impl Into<String>) -> Self {
+        self.unchecked.push(path.into());
+        self
+    }
+
+    /// Resolves the tenant of guest calls (no token, an app id) with `guests`.
+    pub fn guests(mut self, guests: Arc<dyn GuestTenants>) -> Self {
+        self.guests = Some(guests);
+        self
     }
 
     /// Adds a generated tonic service.
@@ -72,12 +85,6 @@ impl GrpcServer {
         S::Future: Send + 'static,
     {
         self.routes.add_service(service);
-        self
-    }
-
-    /// Lets `path` (`/package.Service/Method`) be called without a token (logins, JWKS).
-    pub fn public_method(mut self, path: impl Into<String>) -> Self {
-        self.public_methods.push(path.into());
         self
     }
 
@@ -100,11 +107,8 @@ impl GrpcServer {
         routes.add_service(health).add_service(reflection);
         let routes: Routes = routes.routes();
 
-        let auth = ALWAYS_PUBLIC
-            .iter()
-            .map(|p| (*p).to_owned())
-            .chain(self.public_methods)
-            .fold(AuthLayer::new(self.verifier), AuthLayer::public_method);
+        let access = AccessLayer::new(Contract::global()?, self.authenticator, self.guests)
+            .unchecked(self.unchecked);
 
         // Without TCP_NODELAY, Nagle holds the small trailers frame that follows a reply's
         // data until the client's delayed ACK (40 ms) — every unary reply paid it.
@@ -113,7 +117,7 @@ impl GrpcServer {
             let result = tonic::transport::Server::builder()
                 .layer(ServerTraceLayer)
                 .layer(self.metrics.grpc_layer())
-                .layer(auth)
+                .layer(access)
                 .add_routes(routes)
                 .serve_with_incoming_shutdown(incoming, async {
                     let _ = stop_rx.await;
