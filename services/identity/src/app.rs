@@ -1,27 +1,18 @@
 //! Domain logic of identity in plain Rust: no tonic, no SQL (that lives in `repo`).
 
 pub mod audit;
-pub mod data_export;
-pub mod erasure;
-mod export_document;
-pub mod export_jobs;
-pub mod merge;
-pub mod merge_reverse;
+pub mod consumers;
+pub mod merges;
 pub mod org;
 pub mod org_query;
-pub mod otp;
 pub mod partners;
 pub mod pay_config;
-pub mod phone_bind;
+pub mod privacy;
 pub mod staff;
 pub mod tenant_defaults;
 pub mod tenant_settings;
 pub mod tenants;
 pub mod tokens;
-pub mod user_links;
-pub mod user_lookup;
-pub mod users;
-pub mod wechat_login;
 
 use std::sync::Arc;
 

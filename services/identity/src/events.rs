@@ -76,7 +76,7 @@ pub async fn user_phone_bound(
 /// Enqueues `UsersMerged` (subject = the kept user).
 pub async fn users_merged(
     txn: &impl sea_orm::ConnectionTrait,
-    merge: &crate::repo::merges::MergeRow,
+    merge: &crate::repo::merges::records::MergeRow,
     moved_identity_kinds: Vec<String>,
 ) -> Result<(), AppError> {
     let payload = ev::UsersMerged {

@@ -4,15 +4,17 @@
 //! sessions, so logout and staff disable take effect here at once.
 
 mod audit;
-mod consumer_auth;
+mod consumers;
 mod error;
 mod idempotent;
+mod merges;
 mod org;
 mod partner;
+mod privacy;
 mod staff;
 mod tenant;
 mod tokens;
-mod user;
+mod user_service;
 
 use std::sync::Arc;
 

@@ -88,7 +88,7 @@ impl Application {
         }));
 
         // Data exports are built and purged by leased jobs, so any replica may run them.
-        let runner = app::export_jobs::export_runner(&app);
+        let runner = app::privacy::export_jobs::export_runner(&app);
         tasks.push(tokio::spawn(runner.run(stopped(stop_rx.clone()))));
 
         // The shared auth layer needs a verifier, but every identity method is public there:

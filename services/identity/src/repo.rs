@@ -2,22 +2,15 @@
 //! sea-orm connections, returning domain types. Every tenant-scoped query filters by tenant.
 
 pub mod audit;
-pub mod erasure;
-pub mod exports;
-pub mod links;
-pub mod lookups;
+pub mod consumers;
 pub mod merges;
 pub mod org;
-pub mod otps;
 pub mod partners;
-pub mod personal_data;
-pub mod profiles;
-pub mod reversals;
+pub mod privacy;
 pub mod staff;
 pub mod tenant_settings;
 pub mod tenants;
 pub mod tokens;
-pub mod users;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};

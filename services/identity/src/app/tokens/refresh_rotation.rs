@@ -17,10 +17,10 @@ use crate::app::tokens::sessions::Issued;
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::consumers::users as users_repo;
 use crate::repo::staff::accounts as staff_repo;
 use crate::repo::tokens::refresh_rotation;
 use crate::repo::tokens::sessions::{self as repo, SessionRow};
-use crate::repo::users as users_repo;
 
 impl App {
     /// Exchanges a refresh token for a new pair (see the module comment on concurrency).

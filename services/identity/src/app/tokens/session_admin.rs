@@ -9,8 +9,8 @@ use crate::app::App;
 use crate::app::audit::append::audit;
 use crate::app::org::covers;
 use crate::error::AppError;
+use crate::repo::consumers::users as users_repo;
 use crate::repo::tokens::sessions::{self as repo, SessionRow};
-use crate::repo::users as users_repo;
 
 /// Roles that manage consumers' sessions.
 const CONSUMER_ADMIN: &[&str] = &["customer_service"];

@@ -1,0 +1,58 @@
+//! GetUserContacts: what a message sender (a service) needs to reach a user — openids with
+//! their app kind, WeCom contacts, the phone, the latest MARKETING consent per channel.
+
+use crate::app::App;
+use crate::error::AppError;
+use crate::repo::consumers::identities as identities_repo;
+use crate::repo::consumers::identities::IdentityRow;
+use crate::repo::consumers::links;
+use crate::repo::consumers::profiles;
+use crate::repo::consumers::users::{self as users_repo, UserRow};
+use crate::repo::privacy::consents::{self as consents_repo, ConsentRow};
+
+/// What a message sender needs to reach a user.
+#[derive(Debug, Clone)]
+pub struct Contacts {
+    /// The user.
+    pub user: UserRow,
+    /// Its nickname.
+    pub nickname: String,
+    /// Its identities.
+    pub identities: Vec<IdentityRow>,
+    /// (app id, kind) of the tenant's apps.
+    pub apps: Vec<(String, String)>,
+    /// The latest MARKETING consent per channel.
+    pub marketing: Vec<ConsentRow>,
+}
+
+impl App {
+    /// What a sender needs to reach user `id`; USER_ERASED for erased users.
+    #[tracing::instrument(skip_all, fields(tenant, user = id))]
+    pub async fn user_contacts(&self, tenant: &str, id: &str) -> Result<Contacts, AppError> {
+        let user = users_repo::get(&self.db, tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+        if user.status == "ERASED" {
+            return Err(AppError::FailedPrecondition("USER_ERASED"));
+        }
+        let profile = profiles::get(&self.db, tenant, id)
+            .await?
+            .unwrap_or_default();
+        let identities = identities_repo::identities_of(&self.db, tenant, id).await?;
+        let apps = links::app_kinds(&self.db, tenant).await?;
+        let mut marketing: Vec<ConsentRow> = Vec::new();
+        // Newest first: the first record of a channel is its current state.
+        for row in consents_repo::consents_of(&self.db, tenant, id).await? {
+            if row.kind == "MARKETING" && !marketing.iter().any(|m| m.channel == row.channel) {
+                marketing.push(row);
+            }
+        }
+        Ok(Contacts {
+            user,
+            nickname: profile.nickname,
+            identities,
+            apps,
+            marketing,
+        })
+    }
+}

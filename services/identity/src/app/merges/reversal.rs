@@ -1,0 +1,140 @@
+//! Reversal of a merge (ReverseUserMerge).
+//!
+//! A merge record keeps the ids of the identities it moved and every phone identity it deleted
+//! (`dropped`: a binding's number replaces the caller's previous one). A reversal, under the
+//! merge row lock and both users' row locks, moves back the moved identities the kept user
+//! still holds, restores the dropped phones with their ids and link times, makes the merged user
+//! ACTIVE again and marks the record reversed. It answers MERGE_NOT_REVERSIBLE rather than
+//! leaving a user with the wrong identities: a record from before `dropped` existed, a user
+//! merged again or erased since, a dropped number owned by someone now, or a user holding
+//! another number now.
+
+use std::collections::BTreeMap;
+
+use sea_orm::ConnectionTrait;
+
+use crate::app::Actor;
+use crate::app::App;
+use crate::app::audit::append::entry;
+use crate::error::AppError;
+use crate::repo::consumers::identities as identities_repo;
+use crate::repo::consumers::identities::IdentityRow;
+use crate::repo::consumers::links;
+use crate::repo::merges::records::{self as repo, DroppedPhone, MergeRecord};
+use crate::repo::merges::reversals;
+
+impl App {
+    /// Reverses merge `merge_id` (see the module docs); returns the record as reversed and the
+    /// identities moved back.
+    #[tracing::instrument(skip_all, fields(tenant, merge = merge_id))]
+    pub async fn reverse_merge(
+        &self,
+        txn: &impl ConnectionTrait,
+        tenant: &str,
+        merge_id: &str,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<(MergeRecord, Vec<IdentityRow>), AppError> {
+        let now = self.clock.now();
+        let mut record = reversals::lock_merge(txn, tenant, merge_id)
+            .await?
+            .ok_or(AppError::NotFound("MERGE_NOT_FOUND"))?;
+        if record.reversed_at.is_some() {
+            return Err(AppError::FailedPrecondition("MERGE_ALREADY_REVERSED"));
+        }
+        let not_reversible = || AppError::FailedPrecondition("MERGE_NOT_REVERSIBLE");
+        let dropped: Vec<DroppedPhone> = match &record.row.dropped {
+            None => return Err(not_reversible()),
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| AppError::Internal(format!("merge {merge_id}: {e}")))?,
+        };
+        let (kept_id, merged_id) = (&record.row.kept_user_id, &record.row.merged_user_id);
+        let locked = identities_repo::lock_users(txn, tenant, &[kept_id, merged_id]).await?;
+        let kept = locked.iter().find(|u| &u.id == kept_id);
+        let merged = locked.iter().find(|u| &u.id == merged_id);
+        let kept_live = kept.is_some_and(|u| matches!(u.status.as_str(), "ACTIVE" | "BLOCKED"));
+        let still_merged = merged.is_some_and(|u| {
+            u.status == "MERGED" && u.merged_into.as_deref() == Some(kept_id.as_str())
+        });
+        if !kept_live || !still_merged {
+            return Err(not_reversible());
+        }
+        let mut moved_back = Vec::new();
+        for identity in
+            identities_repo::identities_by_ids(txn, tenant, &moved_ids(&record)?).await?
+        {
+            // One unlinked or moved on since stays where it is.
+            if &identity.user_id == kept_id {
+                repo::move_identity(txn, tenant, &identity.id, merged_id).await?;
+                moved_back.push(IdentityRow {
+                    user_id: merged_id.clone(),
+                    ..identity
+                });
+            }
+        }
+        for phone in &dropped {
+            let taken = links::find(txn, tenant, "PHONE", "", &phone.value).await?;
+            let holds_other = reversals::count_kind(txn, tenant, &phone.user_id, "PHONE").await?;
+            if taken.is_some() || holds_other > 0 {
+                return Err(not_reversible());
+            }
+            let row = IdentityRow {
+                id: phone.id.clone(),
+                user_id: phone.user_id.clone(),
+                kind: "PHONE".into(),
+                scope: String::new(),
+                value: phone.value.clone(),
+                created_at: phone.created_at,
+            };
+            if let Err(err) = links::insert(txn, tenant, &row, "merge_reversal").await {
+                // A concurrent bind of the number committed first.
+                if crate::repo::is_unique_violation(&err) {
+                    return Err(not_reversible());
+                }
+                return Err(err.into());
+            }
+        }
+        for user in [kept_id, merged_id] {
+            if reversals::count_kind(txn, tenant, user, "PHONE").await? > 1 {
+                return Err(not_reversible());
+            }
+            links::sync_phone(txn, tenant, user, now).await?;
+        }
+        if reversals::reactivate(txn, tenant, merged_id, kept_id, now).await? != 1 {
+            return Err(not_reversible());
+        }
+        let by = format!("staff:{}", actor.id);
+        if reversals::mark_reversed(txn, tenant, merge_id, &by, now).await? != 1 {
+            return Err(AppError::FailedPrecondition("MERGE_ALREADY_REVERSED"));
+        }
+        for user in [kept_id, merged_id] {
+            self.revoke_subject_sessions(txn, tenant, actor.pair(), user, None, "merge_reversed")
+                .await?;
+        }
+        let mut details = BTreeMap::new();
+        details.insert("merge_id".to_owned(), merge_id.to_owned());
+        details.insert("kept_user_id".to_owned(), kept_id.clone());
+        details.insert("moved_back".to_owned(), moved_back.len().to_string());
+        details.insert("restored".to_owned(), dropped.len().to_string());
+        details.insert("reason".to_owned(), note.to_owned());
+        let audit = entry("MERGE_REVERSED", actor, merged_id, details);
+        crate::repo::audit::chain::append(txn, tenant, audit, now).await?;
+        let payload = siyu_proto::events::v1::UsersMergeReversed {
+            merge_id: merge_id.to_owned(),
+            kept_user_id: kept_id.clone(),
+            merged_user_id: merged_id.clone(),
+            reversed_by_staff_id: actor.id.clone(),
+            reversed_at: Some(crate::events::timestamp(now)),
+        };
+        crate::events::users_merge_reversed(txn, tenant, payload, now).await?;
+        record.reversed_at = Some(crate::repo::micros(now));
+        record.reversed_by = Some(by);
+        Ok((record, moved_back))
+    }
+}
+
+/// The ids of the identities a merge moved.
+pub(super) fn moved_ids(record: &MergeRecord) -> Result<Vec<String>, AppError> {
+    serde_json::from_str(&record.row.moved)
+        .map_err(|e| AppError::Internal(format!("merge {}: {e}", record.row.id)))
+}

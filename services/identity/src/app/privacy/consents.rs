@@ -1,0 +1,96 @@
+//! Consent records (RecordConsent, ListConsents): an append-only history per user; withdrawals
+//! are audited. Recorded under the user's row lock, like erasure, so no consent detail lands on
+//! an ERASED user.
+
+use std::collections::BTreeMap;
+
+use sea_orm::ConnectionTrait;
+
+use crate::app::consumers::users::writable;
+use crate::app::{Actor, App};
+use crate::error::AppError;
+use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::consumers::identities as identities_repo;
+use crate::repo::consumers::users as users_repo;
+use crate::repo::privacy::consents::{self as repo, ConsentRow};
+
+/// A consent event to record.
+#[derive(Debug, Clone)]
+pub struct NewConsent {
+    /// PRIVACY_POLICY, TERMS_OF_SERVICE, MARKETING.
+    pub kind: &'static str,
+    /// The channel name ('' unless MARKETING).
+    pub channel: &'static str,
+    /// The document version.
+    pub version: String,
+    /// Granted or withdrawn.
+    pub granted: bool,
+    /// Where given.
+    pub source: String,
+    /// The client IP, masked.
+    pub ip_masked: String,
+}
+
+impl App {
+    /// Appends a consent record; withdrawals are audited (CONSENT_RECORDED).
+    #[tracing::instrument(skip_all, fields(tenant, user = id))]
+    pub async fn record_consent(
+        &self,
+        txn: &impl ConnectionTrait,
+        tenant: &str,
+        id: &str,
+        consent: NewConsent,
+        actor: &Actor,
+    ) -> Result<ConsentRow, AppError> {
+        let now = self.clock.now();
+        // Under the user's lock, like erasure: no consent detail lands on an ERASED user.
+        let user = identities_repo::lock_users(txn, tenant, &[id])
+            .await?
+            .pop()
+            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+        writable(&user)?;
+        let row = ConsentRow {
+            id: siyu_core::id::new_string(),
+            user_id: id.to_owned(),
+            kind: consent.kind.to_owned(),
+            channel: consent.channel.to_owned(),
+            version: consent.version,
+            granted: consent.granted,
+            source: consent.source,
+            ip_masked: consent.ip_masked,
+            created_at: crate::repo::micros(now),
+        };
+        repo::insert_consent(txn, tenant, &row).await?;
+        if !row.granted {
+            let mut details = BTreeMap::new();
+            details.insert("consent_id".to_owned(), row.id.clone());
+            details.insert("kind".to_owned(), row.kind.clone());
+            details.insert("channel".to_owned(), row.channel.clone());
+            audit_repo::append(
+                txn,
+                tenant,
+                NewEntry {
+                    kind: "CONSENT_RECORDED",
+                    outcome: "SUCCESS",
+                    actor_kind: actor.kind.clone(),
+                    actor_id: actor.id.clone(),
+                    target_kind: "user".into(),
+                    target_id: id.to_owned(),
+                    details,
+                },
+                now,
+            )
+            .await?;
+        }
+        Ok(row)
+    }
+
+    /// A user's consent history (newest first).
+    #[tracing::instrument(skip_all, fields(tenant, user = id))]
+    pub async fn consents(&self, tenant: &str, id: &str) -> Result<Vec<ConsentRow>, AppError> {
+        users_repo::get(&self.db, tenant, id)
+            .await?
+            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+        Ok(repo::consents_of(&self.db, tenant, id).await?)
+    }
+}

@@ -1,0 +1,80 @@
+//! GetUserContacts: what a message sender (a service) needs to reach a user.
+
+use crate::app::consumers::contacts::Contacts;
+use siyu_proto::identity::v1 as pb;
+use tonic::{Request, Response, Status};
+
+use crate::events::timestamp;
+use crate::grpc::UserApi;
+use crate::grpc::consumers::access::{Allowed, target};
+use crate::grpc::consumers::convert::consent_pb_kind;
+
+impl UserApi {
+    /// GetUserContacts (services only: content dispatch).
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn get_user_contacts_rpc(
+        &self,
+        request: Request<pb::GetUserContactsRequest>,
+    ) -> Result<Response<pb::GetUserContactsResponse>, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            service: true,
+            ..Allowed::default()
+        };
+        let t = target(&caller, &request.get_ref().user_id, allowed)?;
+        let contacts = self.app.user_contacts(&caller.tenant(), &t.user_id).await?;
+        Ok(Response::new(contacts_pb(contacts)))
+    }
+}
+
+fn contacts_pb(c: Contacts) -> pb::GetUserContactsResponse {
+    let user = crate::grpc::consumers::convert::user_pb(&c.user);
+    let app_kind = |app_id: &str| match c
+        .apps
+        .iter()
+        .find(|(id, _)| id == app_id)
+        .map(|(_, k)| k.as_str())
+    {
+        Some("MINI_PROGRAM") => pb::AppKind::MiniProgram,
+        Some("OFFICIAL_ACCOUNT") => pb::AppKind::OfficialAccount,
+        _ => pb::AppKind::Unspecified,
+    };
+    let openids = c
+        .identities
+        .iter()
+        .filter(|i| i.kind == "OPENID")
+        .map(|i| pb::AppOpenId {
+            app_id: i.scope.clone(),
+            app_kind: app_kind(&i.scope) as i32,
+            openid: i.value.clone(),
+        })
+        .collect();
+    let wecom_contacts = c
+        .identities
+        .iter()
+        .filter(|i| i.kind == "WECOM")
+        .map(|i| pb::WeComContact {
+            corp_id: i.scope.clone(),
+            external_user_id: i.value.clone(),
+        })
+        .collect();
+    let marketing_consents = c
+        .marketing
+        .iter()
+        .map(|r| pb::MarketingConsent {
+            channel: consent_pb_kind(&r.kind, &r.channel).1 as i32,
+            granted: r.granted,
+            record_time: Some(timestamp(r.created_at)),
+        })
+        .collect();
+    pb::GetUserContactsResponse {
+        user_id: user.user_id,
+        status: user.status,
+        merged_into_user_id: user.merged_into_user_id,
+        phone: user.phone,
+        openids,
+        wecom_contacts,
+        marketing_consents,
+        nickname: c.nickname,
+    }
+}

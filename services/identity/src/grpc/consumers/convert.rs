@@ -1,0 +1,152 @@
+//! User, identity, merge and phone-binding → proto conversions, and the wire names of genders
+//! and consent kinds (shared by UserService, ConsumerAuthService and the merge handlers).
+
+use siyu_core::PrincipalKind;
+use siyu_proto::identity::v1 as pb;
+
+use crate::app::consumers::phone_bind::Binding;
+use crate::app::consumers::users::UserView;
+use crate::app::merges::merge::Merged;
+use crate::events::timestamp;
+use crate::grpc::Caller;
+use crate::grpc::consumers::access::Target;
+use crate::otp::mask_phone;
+use crate::repo::consumers::identities::IdentityRow;
+use crate::repo::consumers::users::UserRow;
+
+/// A user as `caller` may see it: phone masked for staff/partners, unionid omitted for
+/// partners.
+pub fn view_pb(view: &UserView, t: &Target, caller: &Caller) -> pb::User {
+    let mut user = user_pb(&view.user);
+    let p = &view.profile;
+    user.profile = Some(pb::UserProfile {
+        nickname: p.nickname.clone(),
+        avatar_url: p.avatar_url.clone(),
+        gender: gender_pb(&p.gender) as i32,
+        birthday: p.birthday.clone(),
+    });
+    if t.masked && !user.phone.is_empty() {
+        user.phone = mask_phone(&user.phone);
+        user.phone_masked = true;
+    }
+    if caller.ctx.principal.kind == PrincipalKind::Partner {
+        user.unionid.clear();
+    }
+    user
+}
+
+/// The consumer's own view of a user (phone unmasked).
+pub fn user_pb(user: &UserRow) -> pb::User {
+    let status = match user.status.as_str() {
+        "ACTIVE" => pb::UserStatus::Active,
+        "BLOCKED" => pb::UserStatus::Blocked,
+        "MERGED" => pb::UserStatus::Merged,
+        "ERASED" => pb::UserStatus::Erased,
+        _ => pb::UserStatus::Unspecified,
+    };
+    pb::User {
+        user_id: user.id.clone(),
+        status: status as i32,
+        phone: user.phone.clone().unwrap_or_default(),
+        merged_into_user_id: user.merged_into.clone().unwrap_or_default(),
+        create_time: Some(timestamp(user.created_at)),
+        update_time: Some(timestamp(user.updated_at)),
+        ..Default::default()
+    }
+}
+
+/// A linked identity (value as stored: the consumer's own view).
+pub fn identity_pb(identity: &IdentityRow, source: &str) -> pb::LinkedIdentity {
+    let (kind, login_capable) = match identity.kind.as_str() {
+        "OPENID" => (pb::IdentityKind::WechatOpenid, true),
+        "UNIONID" => (pb::IdentityKind::WechatUnionid, false),
+        "PHONE" => (pb::IdentityKind::Phone, true),
+        "WECOM" => (pb::IdentityKind::WecomExternalUserId, false),
+        "CARD" => (pb::IdentityKind::MemberCardNo, false),
+        _ => (pb::IdentityKind::Unspecified, false),
+    };
+    pb::LinkedIdentity {
+        identity_id: identity.id.clone(),
+        kind: kind as i32,
+        app_id: identity.scope.clone(),
+        value: identity.value.clone(),
+        source: source.to_owned(),
+        login_capable,
+        link_time: Some(timestamp(identity.created_at)),
+    }
+}
+
+/// A merge record with the identities it moved.
+pub fn merge_pb(merge: &Merged) -> pb::UserMerge {
+    let row = &merge.row;
+    pb::UserMerge {
+        merge_id: row.id.clone(),
+        kept_user_id: row.kept_user_id.clone(),
+        merged_user_id: row.merged_user_id.clone(),
+        moved_identities: merge
+            .moved
+            .iter()
+            .map(|i| identity_pb(i, "merge"))
+            .collect(),
+        reason: row.reason.clone(),
+        actor: row.actor.clone(),
+        merge_time: Some(timestamp(row.created_at)),
+        reverse_time: None,
+        reversed_by: String::new(),
+    }
+}
+
+/// The outcome of a phone binding.
+pub fn binding_pb(binding: &Binding) -> pb::PhoneBinding {
+    pb::PhoneBinding {
+        user: Some(user_pb(&binding.user)),
+        merged: binding.merge.is_some(),
+        merge: binding.merge.as_ref().map(merge_pb),
+        tokens: binding.issued.as_ref().map(crate::grpc::tokens::token_pair),
+    }
+}
+
+/// The proto gender of a stored spelling.
+pub fn gender_pb(name: &str) -> pb::Gender {
+    match name {
+        "MALE" => pb::Gender::Male,
+        "FEMALE" => pb::Gender::Female,
+        "OTHER" => pb::Gender::Other,
+        _ => pb::Gender::Unspecified,
+    }
+}
+
+/// The stored spelling of a consent channel ('' = none).
+pub(crate) fn channel_name(c: pb::ConsentChannel) -> &'static str {
+    match c {
+        pb::ConsentChannel::Unspecified => "",
+        pb::ConsentChannel::Sms => "SMS",
+        pb::ConsentChannel::Wechat => "WECHAT",
+        pb::ConsentChannel::Wecom => "WECOM",
+        pb::ConsentChannel::InApp => "IN_APP",
+        pb::ConsentChannel::PhoneCall => "PHONE_CALL",
+        pb::ConsentChannel::Email => "EMAIL",
+    }
+}
+
+/// The proto kind and channel of stored names.
+pub fn consent_pb_kind(kind: &str, channel: &str) -> (pb::ConsentKind, pb::ConsentChannel) {
+    let k = match kind {
+        "PRIVACY_POLICY" => pb::ConsentKind::PrivacyPolicy,
+        "TERMS_OF_SERVICE" => pb::ConsentKind::TermsOfService,
+        "MARKETING" => pb::ConsentKind::Marketing,
+        _ => pb::ConsentKind::Unspecified,
+    };
+    let c = [
+        pb::ConsentChannel::Sms,
+        pb::ConsentChannel::Wechat,
+        pb::ConsentChannel::Wecom,
+        pb::ConsentChannel::InApp,
+        pb::ConsentChannel::PhoneCall,
+        pb::ConsentChannel::Email,
+    ]
+    .into_iter()
+    .find(|c| channel_name(*c) == channel)
+    .unwrap_or(pb::ConsentChannel::Unspecified);
+    (k, c)
+}

@@ -1,0 +1,115 @@
+//! GetUser, BatchGetUsers and ListLinkedIdentities (inherent handlers the `UserService` impl
+//! delegates to): a consumer sees itself, staff with a reading role see phones masked.
+
+use siyu_core::PrincipalKind;
+use siyu_proto::identity::v1 as pb;
+use tonic::{Request, Status};
+
+use crate::error::AppError;
+use crate::grpc::UserApi;
+use crate::grpc::consumers::access::{Allowed, READ_ROLES, SUPPORT_ROLES, Target, target};
+use crate::grpc::consumers::convert::{identity_pb, view_pb};
+use crate::otp::mask_phone;
+
+impl UserApi {
+    /// GetUser.
+    pub(crate) async fn get_user_rpc(
+        &self,
+        request: Request<pb::GetUserRequest>,
+    ) -> Result<pb::GetUserResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            consumer: true,
+            staff: READ_ROLES,
+            partner_scope: Some("members.read"),
+            service: true,
+        };
+        let t = target(&caller, &request.get_ref().user_id, allowed)?;
+        let view = self.app.user_view(&caller.tenant(), &t.user_id).await?;
+        Ok(pb::GetUserResponse {
+            user: Some(view_pb(&view, &t, &caller)),
+        })
+    }
+
+    /// BatchGetUsers: the users found in the tenant, in request order.
+    pub(crate) async fn batch_get_users_rpc(
+        &self,
+        request: Request<pb::BatchGetUsersRequest>,
+    ) -> Result<pb::BatchGetUsersResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        let ids = &request.get_ref().user_ids;
+        if ids.is_empty() || ids.len() > 200 {
+            return Err(AppError::invalid("user_ids", "must hold 1..200 ids").into());
+        }
+        if ids.iter().any(|id| id.is_empty() || id.len() > 64) {
+            return Err(AppError::invalid("user_ids", "ids must be 1..64 characters").into());
+        }
+        let masked = match caller.ctx.principal.kind {
+            PrincipalKind::Staff => true,
+            PrincipalKind::Service => false,
+            PrincipalKind::Consumer | PrincipalKind::Partner => {
+                return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
+            }
+        };
+        let views = self.app.user_views(&caller.tenant(), ids).await?;
+        let users = views
+            .iter()
+            .map(|v| {
+                let t = Target {
+                    user_id: v.user.id.clone(),
+                    masked,
+                    actor: crate::app::Actor {
+                        kind: String::new(),
+                        id: String::new(),
+                    },
+                };
+                view_pb(v, &t, &caller)
+            })
+            .collect();
+        Ok(pb::BatchGetUsersResponse { users })
+    }
+
+    /// ListLinkedIdentities.
+    pub(crate) async fn list_linked_identities_rpc(
+        &self,
+        request: Request<pb::ListLinkedIdentitiesRequest>,
+    ) -> Result<pb::ListLinkedIdentitiesResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            consumer: true,
+            staff: SUPPORT_ROLES,
+            service: true,
+            ..Allowed::default()
+        };
+        let t = target(&caller, &request.get_ref().user_id, allowed)?;
+        let rows = self
+            .app
+            .linked_identities(&caller.tenant(), &t.user_id)
+            .await?;
+        // A consumer sees openids of the app of their session only.
+        let own_app = if caller.ctx.principal.kind == PrincipalKind::Consumer {
+            match caller.sid.as_deref() {
+                Some(sid) => self.app.session(sid).await?.map(|s| s.app_id),
+                None => None,
+            }
+        } else {
+            None
+        };
+        let identities = rows
+            .iter()
+            .filter(|i| {
+                own_app
+                    .as_ref()
+                    .is_none_or(|app| i.kind != "OPENID" || &i.scope == app)
+            })
+            .map(|i| {
+                let mut pb = identity_pb(i, "");
+                if t.masked && i.kind == "PHONE" {
+                    pb.value = mask_phone(&i.value);
+                }
+                pb
+            })
+            .collect();
+        Ok(pb::ListLinkedIdentitiesResponse { identities })
+    }
+}

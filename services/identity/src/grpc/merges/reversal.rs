@@ -1,0 +1,56 @@
+//! ReverseUserMerge (inherent handler the `UserService` impl delegates to).
+
+use siyu_proto::identity::v1 as pb;
+use tonic::{Request, Response, Status};
+
+use crate::app::merges::merge::Merged;
+use crate::error::AppError;
+use crate::events::timestamp;
+use crate::grpc::UserApi;
+use crate::grpc::consumers::access::{Allowed, reason, target};
+use crate::grpc::merges::masked;
+
+/// Staff roles that reverse a merge.
+const REVERSE_ROLES: &[&str] = &["tenant_admin"];
+
+impl UserApi {
+    /// ReverseUserMerge.
+    #[tracing::instrument(skip_all)]
+    pub(crate) async fn reverse_user_merge_rpc(
+        &self,
+        request: Request<pb::ReverseUserMergeRequest>,
+    ) -> Result<Response<pb::ReverseUserMergeResponse>, Status> {
+        let caller = self.authenticate(&request).await?;
+        let allowed = Allowed {
+            staff: REVERSE_ROLES,
+            ..Allowed::default()
+        };
+        // Authorization first (a merge names no user up front).
+        let t = target(&caller, "-", allowed)?;
+        let req = request.get_ref();
+        let merge_id = req.merge_id.trim().to_owned();
+        if merge_id.is_empty() || merge_id.len() > 64 {
+            return Err(AppError::invalid("merge_id", "must be 1..64 characters").into());
+        }
+        let why = reason(&req.reason, true)?;
+        let tenant = caller.tenant();
+        let scope = tenant.clone();
+        let reply = self
+            .mutate(&request, &scope, "ReverseUserMerge", move |app, txn| {
+                Box::pin(async move {
+                    let (record, moved) = app
+                        .reverse_merge(txn, &tenant, &merge_id, &why, &t.actor)
+                        .await?;
+                    let mut merge = masked(&Merged {
+                        row: record.row,
+                        moved,
+                    });
+                    merge.reverse_time = record.reversed_at.map(timestamp);
+                    merge.reversed_by = record.reversed_by.unwrap_or_default();
+                    Ok(pb::ReverseUserMergeResponse { merge: Some(merge) })
+                })
+            })
+            .await?;
+        Ok(Response::new(reply))
+    }
+}

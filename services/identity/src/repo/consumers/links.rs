@@ -1,0 +1,173 @@
+//! Single identities of a user (LinkIdentity / UnlinkIdentity), user status flips, and what a
+//! message sender needs (the tenant's apps by kind).
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::repo::consumers::identities::IdentityRow;
+use crate::repo::{all, exec, one, text, ts};
+
+const IDENTITY_COLUMNS: &str = "id, user_id, kind, scope, value, created_at";
+
+/// An identity row from a row of `IDENTITY_COLUMNS`.
+fn decode(row: &sea_orm::QueryResult) -> Result<IdentityRow, DbErr> {
+    Ok(IdentityRow {
+        id: row.try_get("", "id")?,
+        user_id: row.try_get("", "user_id")?,
+        kind: row.try_get("", "kind")?,
+        scope: row.try_get("", "scope")?,
+        value: row.try_get("", "value")?,
+        created_at: row.try_get("", "created_at")?,
+    })
+}
+
+/// The identity `id` when it is linked to `user_id` in `tenant`.
+pub async fn identity_of_user(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+    id: &str,
+) -> Result<Option<IdentityRow>, DbErr> {
+    one(
+        conn,
+        &format!(
+            "SELECT {IDENTITY_COLUMNS} FROM identity_user_identities \
+             WHERE tenant_id = $1 AND user_id = $2 AND id = $3"
+        ),
+        vec![text(tenant), text(user_id), text(id)],
+    )
+    .await?
+    .map(|row| decode(&row))
+    .transpose()
+}
+
+/// The identity (kind, scope, value) of `tenant`, whoever holds it.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    kind: &str,
+    scope: &str,
+    value: &str,
+) -> Result<Option<IdentityRow>, DbErr> {
+    one(
+        conn,
+        &format!(
+            "SELECT {IDENTITY_COLUMNS} FROM identity_user_identities \
+             WHERE tenant_id = $1 AND kind = $2 AND scope = $3 AND value = $4"
+        ),
+        vec![text(tenant), text(kind), text(scope), text(value)],
+    )
+    .await?
+    .map(|row| decode(&row))
+    .transpose()
+}
+
+/// Inserts `identity` (with its own id and link time) in `tenant`; a unique violation means
+/// (kind, scope, value) is held by someone.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    identity: &IdentityRow,
+    source: &str,
+) -> Result<(), DbErr> {
+    exec(
+        conn,
+        "INSERT INTO identity_user_identities \
+         (id, tenant_id, user_id, kind, scope, value, created_at, source) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
+        vec![
+            text(&identity.id),
+            text(tenant),
+            text(&identity.user_id),
+            text(&identity.kind),
+            text(&identity.scope),
+            text(&identity.value),
+            ts(identity.created_at),
+            text(source),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deletes the identity `id` of `user_id`; the rows deleted.
+pub async fn delete(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+    id: &str,
+) -> Result<u64, DbErr> {
+    exec(
+        conn,
+        "DELETE FROM identity_user_identities WHERE tenant_id = $1 AND user_id = $2 AND id = $3",
+        vec![text(tenant), text(user_id), text(id)],
+    )
+    .await
+}
+
+/// Sets `users.phone` from the user's PHONE identity (NULL when none), keeping the column in
+/// step with the identities after a move or unlink.
+pub async fn sync_phone(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_users SET updated_at = $3, phone = (SELECT MIN(i.value) \
+         FROM identity_user_identities i WHERE i.tenant_id = $1 AND i.user_id = $2 \
+         AND i.kind = 'PHONE') WHERE tenant_id = $1 AND id = $2",
+        vec![text(tenant), text(user_id), ts(now)],
+    )
+    .await
+}
+
+/// Flips a user's status from `from` to `to`; 0 rows when it was not `from`.
+pub async fn set_status(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    user_id: &str,
+    from: &str,
+    to: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_users SET status = $4, updated_at = $5 \
+         WHERE tenant_id = $1 AND id = $2 AND status = $3",
+        vec![text(tenant), text(user_id), text(from), text(to), ts(now)],
+    )
+    .await
+}
+
+/// (app id, kind) of every app of `tenant`.
+pub async fn app_kinds(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+) -> Result<Vec<(String, String)>, DbErr> {
+    all(
+        conn,
+        "SELECT app_id, kind FROM identity_apps WHERE tenant_id = $1",
+        vec![text(tenant)],
+    )
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get("", "app_id")?, row.try_get("", "kind")?)))
+    .collect()
+}
+
+/// Where identity `id` came from ('' for links made before the column existed).
+pub async fn source_of(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    id: &str,
+) -> Result<String, DbErr> {
+    one(
+        conn,
+        "SELECT source FROM identity_user_identities WHERE tenant_id = $1 AND id = $2",
+        vec![text(tenant), text(id)],
+    )
+    .await?
+    .map_or(Ok(String::new()), |row| row.try_get("", "source"))
+}
