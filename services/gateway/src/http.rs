@@ -4,6 +4,7 @@ mod client_ip;
 mod forward;
 mod handler;
 mod observe;
+mod parse_errors;
 mod payload;
 
 use axum::Router;
@@ -16,6 +17,7 @@ use http::{HeaderValue, StatusCode};
 use crate::state::AppState;
 
 pub use self::observe::RequestId;
+pub use self::parse_errors::{Peer, ProblemListener};
 
 /// The docs page: a self-contained renderer of `/openapi.json` (no CDN).
 const DOCS_HTML: &str = include_str!("openapi/docs.html");

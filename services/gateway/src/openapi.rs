@@ -87,6 +87,14 @@ fn operation(route: &CompiledRoute, schemas: &mut Schemas) -> Value {
             "schema": {"type": "string", "maxLength": 255},
         }));
     }
+    if route.route.access == Access::Optional {
+        parameters.push(json!({
+            "name": "X-Siyu-App-Id", "in": "header", "required": false,
+            "description": "Without a token: the mini-program app id whose store a guest browses \
+                (WeChat's Referer from a mini-program names it too).",
+            "schema": {"type": "string", "maxLength": 64},
+        }));
+    }
     let mut op = json!({
         "operationId": operation_id(route),
         "summary": route.route.summary,

@@ -20,8 +20,8 @@ use tokio::task::JoinHandle;
 
 use crate::error::GatewayError;
 use crate::guard::rate_lease::RateLeases;
-use crate::routes::table::RouteTable;
 use crate::routes::derived;
+use crate::routes::table::RouteTable;
 use crate::settings::Settings;
 use crate::state::{AppState, Shared};
 use crate::upstream::Upstreams;
@@ -63,8 +63,7 @@ impl Application {
         let contract = siyu_proto::contract::Contract::global()
             .map_err(|err| GatewayError::RouteTable(err.to_string()))?;
         let routes = derived()?;
-        let table =
-            RouteTable::compile(contract.pool(), routes.rest.clone(), routes.grpc.clone())?;
+        let table = RouteTable::compile(contract.pool(), routes.rest.clone(), routes.grpc.clone())?;
         let upstreams = Upstreams::connect_lazy(&settings.upstreams)?;
         for name in table.upstreams() {
             if !upstreams.has(name) {
@@ -161,9 +160,9 @@ impl Application {
             }
         };
         let http = axum::serve(
-            self.http.tap_io(nodelay),
+            crate::http::ProblemListener(self.http),
             crate::http::router(self.state.clone())
-                .into_make_service_with_connect_info::<SocketAddr>(),
+                .into_make_service_with_connect_info::<crate::http::Peer>(),
         )
         .with_graceful_shutdown(stopped(rx.clone()));
         let grpc = axum::serve(

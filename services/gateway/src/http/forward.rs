@@ -25,6 +25,8 @@ pub struct CallMeta<'a> {
     pub client_ip: String,
     /// The client's `User-Agent`.
     pub user_agent: Option<&'a str>,
+    /// The mini-program app a guest (no token) names, as `x-siyu-app-id`.
+    pub app_id: Option<&'a str>,
     /// The caller's `traceparent` and `tracestate`. Sent as received so the trace continues
     /// even where no tracer is installed; with one, the client trace layer replaces them with
     /// the gateway's own span as the parent.
@@ -72,6 +74,9 @@ fn fill(metadata: &mut MetadataMap, meta: &CallMeta<'_>) {
     }
     if let Some(key) = meta.idempotency_key {
         put("x-idempotency-key", key);
+    }
+    if let Some(app_id) = meta.app_id {
+        put("x-siyu-app-id", app_id);
     }
     put("x-request-id", meta.request_id);
     put("x-client-ip", &meta.client_ip);

@@ -16,6 +16,7 @@ use http::{HeaderValue, Method, StatusCode};
 use super::client_ip::client_ip;
 use super::forward::{CallMeta, unary};
 use super::observe::{RequestId, RouteTemplate};
+use super::parse_errors::Peer;
 use super::payload::{classify, read_body};
 use crate::guard::auth::{Caller, authorize};
 use crate::guard::idempotency::{self, Begin, KeyClaim, StoredReply};
@@ -28,6 +29,9 @@ use crate::transcode::{encode_request, response_json};
 
 /// The client's idempotency header.
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// The header naming a guest's mini-program app.
+const APP_ID: &str = "x-siyu-app-id";
 
 /// Marks a replayed reply.
 const REPLAYED: &str = "idempotent-replayed";
@@ -43,7 +47,7 @@ enum Reply {
 /// Serves every request the router has no fixed route for.
 pub async fn handle(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
     request: Request,
 ) -> Response {
     let request_id = request
@@ -142,6 +146,12 @@ async fn serve(
 
     let meta = CallMeta {
         token: caller.as_ref().map(|c| c.token.as_str()),
+        // Guests browse a store before they log in: the service takes their tenant from the
+        // app they name.
+        app_id: match (route.route.access, &caller) {
+            (Access::Optional, None) => guest_app(headers),
+            _ => None,
+        },
         idempotency_key: key,
         request_id,
         client_ip: ip.to_string(),
@@ -249,6 +259,26 @@ fn idempotency_scope(caller: Option<&Caller>, ip: &str) -> String {
     }
 }
 
+/// The mini-program app a guest request names: the `X-Siyu-App-Id` header, else the app id
+/// in the `Referer` WeChat sets on every mini-program request
+/// (`https://servicewechat.com/{appid}/{version}/page-frame.html`).
+fn guest_app(headers: &http::HeaderMap) -> Option<&str> {
+    let plausible = |v: &&str| {
+        (1..=64).contains(&v.len())
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    if let Some(app) = headers.get(APP_ID).and_then(|v| v.to_str().ok()) {
+        return Some(app).filter(plausible);
+    }
+    headers
+        .get(http::header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.strip_prefix("https://servicewechat.com/"))
+        .and_then(|rest| rest.split('/').next())
+        .filter(plausible)
+}
+
 /// RFC 6749 §2.3.1: client credentials in HTTP Basic become `client_id` and `client_secret`.
 fn basic_client_auth(headers: &http::HeaderMap) -> Result<Vec<(&'static str, String)>, Problem> {
     let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) else {
@@ -275,4 +305,42 @@ fn basic_client_auth(headers: &http::HeaderMap) -> Result<Vec<(&'static str, Str
         ("client_id", id.to_owned()),
         ("client_secret", secret.to_owned()),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use http::{HeaderMap, HeaderValue};
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    #[test]
+    fn guests_name_their_app_by_header_or_by_the_wechat_referer() {
+        assert_eq!(
+            guest_app(&headers(&[("x-siyu-app-id", "wx7ea4bf71758e0fc7")])),
+            Some("wx7ea4bf71758e0fc7")
+        );
+        let referer = "https://servicewechat.com/wx7ea4bf71758e0fc7/3/page-frame.html";
+        assert_eq!(
+            guest_app(&headers(&[("referer", referer)])),
+            Some("wx7ea4bf71758e0fc7")
+        );
+        // The header wins; hostile values name no app.
+        assert_eq!(
+            guest_app(&headers(&[("x-siyu-app-id", "a b"), ("referer", referer)])),
+            None
+        );
+        assert_eq!(
+            guest_app(&headers(&[("referer", "https://evil.example/wx1/")])),
+            None
+        );
+        assert_eq!(guest_app(&HeaderMap::new()), None);
+    }
 }

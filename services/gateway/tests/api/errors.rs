@@ -165,3 +165,51 @@ async fn a_slow_service_is_a_gateway_timeout_and_unknown_routes_are_404_or_405()
         (405, Some("METHOD_NOT_ALLOWED"))
     );
 }
+
+/// Sends raw bytes (clients refuse to build such requests) and reads the whole reply.
+async fn raw(app: &TestApp, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(app.url("").trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply).await;
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+#[tokio::test]
+async fn requests_http_itself_refuses_are_problems_too() {
+    let app = TestApp::spawn(Backend::Memory).await;
+    // Beyond the longest URI the HTTP parser accepts (64 KiB).
+    let long = format!(
+        "GET /api/v1/products?query={} HTTP/1.1\r\nhost: gw\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let reply = raw(&app, long.as_bytes()).await;
+    assert!(
+        reply.starts_with("HTTP/1.1 414 "),
+        "{}",
+        &reply[..reply.len().min(200)]
+    );
+    assert!(reply.contains("content-type: application/problem+json"));
+    assert!(reply.contains("\"reason\":\"URI_TOO_LONG\""));
+
+    // A request line that is not HTTP.
+    let reply = raw(&app, b"GET\x01 / HTTP/1.1\r\n\r\n").await;
+    assert!(reply.starts_with("HTTP/1.1 400 "), "{reply}");
+    assert!(reply.contains("\"reason\":\"MALFORMED_REQUEST\""));
+
+    // A header section beyond the parser's buffer.
+    let big = format!(
+        "GET /healthz HTTP/1.1\r\nhost: gw\r\nx-pad: {}\r\n\r\n",
+        "p".repeat(500_000)
+    );
+    let reply = raw(&app, big.as_bytes()).await;
+    assert!(
+        reply.starts_with("HTTP/1.1 431 "),
+        "{}",
+        &reply[..reply.len().min(200)]
+    );
+    assert!(reply.contains("\"reason\":\"HEADERS_TOO_LARGE\""));
+}
