@@ -4,7 +4,6 @@ pub mod audit;
 pub mod consumers;
 pub mod merges;
 pub mod org;
-pub mod org_query;
 pub mod partners;
 pub mod pay_config;
 pub mod privacy;

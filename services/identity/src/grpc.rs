@@ -9,6 +9,7 @@ mod error;
 mod idempotent;
 mod merges;
 mod org;
+mod paging;
 mod partner;
 mod privacy;
 mod staff;

@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::app::partners::{PartnerSpec, check_cidrs, check_scopes};
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::org::page;
+use crate::grpc::paging::page;
 use crate::grpc::{Api, Caller, PartnerApi, owned_actor};
 use crate::repo::partners::PartnerRow;
 

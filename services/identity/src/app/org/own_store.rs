@@ -5,9 +5,10 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
-use crate::app::org::{EDITORS, audit, covers};
+use crate::app::org::units::audit;
+use crate::app::org::{EDITORS, covers};
 use crate::error::AppError;
-use crate::repo::org::{self as repo, OrgRow};
+use crate::repo::org::units::{self as repo, OrgRow};
 
 /// The update-mask paths a store_manager may use on their own store.
 pub const STORE_MANAGER_PATHS: &[&str] = &[

@@ -82,7 +82,7 @@ impl App {
         let staff = staff_repo::get(conn, tenant, id)
             .await?
             .ok_or(AppError::NotFound("STAFF_NOT_FOUND"))?;
-        let path = crate::repo::org::get(conn, tenant, &staff.home_org_id)
+        let path = crate::repo::org::units::get(conn, tenant, &staff.home_org_id)
             .await?
             .map(|o| o.path)
             .unwrap_or_default();

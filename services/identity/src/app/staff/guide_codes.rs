@@ -183,7 +183,7 @@ impl App {
             .await?
             .filter(|s| s.status == "ACTIVE")
             .ok_or_else(not_found)?;
-        let store = crate::repo::org::get(&self.db, tenant, &row.store_id)
+        let store = crate::repo::org::units::get(&self.db, tenant, &row.store_id)
             .await?
             .filter(|o| o.status == "ACTIVE")
             .ok_or_else(not_found)?;

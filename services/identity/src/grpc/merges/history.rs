@@ -25,7 +25,7 @@ impl UserApi {
         let t = target(&caller, &req.user_id, allowed)?;
         let records = self.app.user_merges(&caller.tenant(), &t.user_id).await?;
         let list = format!("merges:{}", t.user_id);
-        let (records, page) = crate::grpc::org::page(&list, records, req.page.as_ref(), 100)?;
+        let (records, page) = crate::grpc::paging::page(&list, records, req.page.as_ref(), 100)?;
         let merges = records
             .into_iter()
             .map(|(record, moved)| {

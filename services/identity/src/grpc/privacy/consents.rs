@@ -102,7 +102,7 @@ impl UserApi {
         }
         let current = current.into_iter().map(consent_pb).collect();
         let list = format!("consents:{}", t.user_id);
-        let (history, page) = crate::grpc::org::page(&list, rows, req.page.as_ref(), 200)?;
+        let (history, page) = crate::grpc::paging::page(&list, rows, req.page.as_ref(), 200)?;
         Ok(pb::ListConsentsResponse {
             current,
             history: history.iter().map(consent_pb).collect(),

@@ -8,7 +8,7 @@ use crate::app::org::covers;
 use crate::app::staff::accounts::{StaffFields, StaffView};
 use crate::error::AppError;
 use crate::grpc::StaffApi;
-use crate::grpc::org::page;
+use crate::grpc::paging::page;
 use crate::grpc::staff::input::{check_login_name, field, id};
 use crate::grpc::staff::views::{role_name, staff_view};
 

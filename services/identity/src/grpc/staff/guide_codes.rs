@@ -6,7 +6,7 @@ use tonic::{Request, Status};
 use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::StaffApi;
-use crate::grpc::org::page;
+use crate::grpc::paging::page;
 use crate::grpc::staff::input::id;
 use crate::grpc::staff::views::code_view;
 

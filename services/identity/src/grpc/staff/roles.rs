@@ -5,7 +5,7 @@ use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::grpc::StaffApi;
-use crate::grpc::org::page;
+use crate::grpc::paging::page;
 use crate::grpc::staff::input::{id, reason};
 use crate::grpc::staff::views::{grant_view, role_name};
 

@@ -165,7 +165,7 @@ impl TenantApi {
             req.status,
             crate::crypto::sha256_hex(&query)
         );
-        let (rows, page) = crate::grpc::org::page(&list, rows, req.page.as_ref(), 200)?;
+        let (rows, page) = crate::grpc::paging::page(&list, rows, req.page.as_ref(), 200)?;
         Ok(pb::ListTenantsResponse {
             tenants: rows.iter().map(tenant_view).collect(),
             page: Some(page),

@@ -143,7 +143,7 @@ impl TokenApi {
             .filter(|s| kind.is_empty() || s.principal_kind == kind)
             .collect();
         let list = format!("sessions:{kind}:{subject}");
-        let (rows, page) = crate::grpc::org::page(&list, rows, req.page.as_ref(), 200)?;
+        let (rows, page) = crate::grpc::paging::page(&list, rows, req.page.as_ref(), 200)?;
         Ok(pb::ListSessionsResponse {
             sessions: rows
                 .iter()

@@ -1,5 +1,6 @@
-//! Reads of the org tree, each scoped by the caller: staff see the subtrees of their grants,
-//! services the whole tenant, consumers/partners/public only active stores.
+//! Reads of the org tree (GetOrgUnit, BatchGetOrgUnits, ListOrgChildren, GetOrgSubtree,
+//! GetOrgPath), each scoped by the caller: staff see the subtrees of their grants, services the
+//! whole tenant, consumers/partners/public only active stores.
 
 use std::collections::HashMap;
 
@@ -8,40 +9,8 @@ use siyu_core::{Ctx, PrincipalKind};
 use crate::app::App;
 use crate::app::org::{ANY_STAFF, covers, require};
 use crate::error::AppError;
-use crate::repo::org::{self as repo, OrgRow};
-
-/// Filters of ListStores.
-#[derive(Debug, Clone, Default)]
-pub struct StoreQuery {
-    /// Only under this unit.
-    pub under: String,
-    /// Substring of name, code or address (case-insensitive).
-    pub query: String,
-    /// Exact city.
-    pub city: String,
-    /// Sort by distance from (lat, lng).
-    pub near: Option<(f64, f64)>,
-    /// Radius in meters (0 = none).
-    pub radius_meters: i32,
-    /// Pickup only.
-    pub pickup_only: bool,
-    /// Include disabled (staff only).
-    pub include_disabled: bool,
-}
-
-/// Great-circle distance in meters (haversine; stores are close enough for a sphere).
-pub fn distance_meters(a: (f64, f64), b: (f64, f64)) -> f64 {
-    const R: f64 = 6_371_000.0;
-    let (la1, lo1, la2, lo2) = (
-        a.0.to_radians(),
-        a.1.to_radians(),
-        b.0.to_radians(),
-        b.1.to_radians(),
-    );
-    let h = ((la2 - la1) / 2.0).sin().powi(2)
-        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
-    2.0 * R * h.sqrt().asin()
-}
+use crate::repo::org::tree as tree_repo;
+use crate::repo::org::units::{self as repo, OrgRow};
 
 fn is_service(ctx: &Ctx) -> bool {
     ctx.principal.kind == PrincipalKind::Service
@@ -109,7 +78,7 @@ impl App {
     ) -> Result<Vec<OrgRow>, AppError> {
         let parent = self.tree_start(ctx, parent).await?;
         Ok(
-            repo::children(&self.db, &ctx.tenant.to_string(), &parent.id)
+            tree_repo::children(&self.db, &ctx.tenant.to_string(), &parent.id)
                 .await?
                 .into_iter()
                 .filter(|c| include_disabled || c.status == "ACTIVE")
@@ -127,7 +96,8 @@ impl App {
         include_disabled: bool,
     ) -> Result<Vec<OrgRow>, AppError> {
         let start = self.tree_start(ctx, id).await?;
-        let rows = repo::subtree(&self.db, &ctx.tenant.to_string(), &start.path, false).await?;
+        let rows =
+            tree_repo::subtree(&self.db, &ctx.tenant.to_string(), &start.path, false).await?;
         let mut ordered = Vec::with_capacity(rows.len());
         depth_first(&start, &rows, &mut ordered);
         Ok(ordered
@@ -147,55 +117,6 @@ impl App {
             out.push(self.org_unit(&self.db, &tenant, ancestor).await?);
         }
         Ok(out)
-    }
-
-    /// ListStores for a resolved tenant; `ctx` is None for public callers.
-    pub async fn list_stores(
-        &self,
-        tenant: &str,
-        ctx: Option<&Ctx>,
-        q: &StoreQuery,
-    ) -> Result<Vec<(OrgRow, f64)>, AppError> {
-        let staff = ctx.is_some_and(|c| c.principal.kind == PrincipalKind::Staff);
-        let under = if q.under.is_empty() {
-            self.tenant(tenant).await?.root_org_id
-        } else {
-            q.under.clone()
-        };
-        let root = self.org_unit(&self.db, tenant, &under).await?;
-        let needle = q.query.to_lowercase();
-        let mut stores: Vec<(OrgRow, f64)> = repo::subtree(&self.db, tenant, &root.path, true)
-            .await?
-            .into_iter()
-            .filter(|s| match ctx {
-                Some(c) if staff => covers(c, ANY_STAFF, &s.path),
-                _ => true,
-            })
-            .filter(|s| s.status == "ACTIVE" || (staff && q.include_disabled))
-            .filter(|s| q.city.is_empty() || s.city == q.city)
-            .filter(|s| !q.pickup_only || s.pickup)
-            .filter(|s| {
-                needle.is_empty()
-                    || [&s.name, &s.code, &s.address]
-                        .iter()
-                        .any(|f| f.to_lowercase().contains(&needle))
-            })
-            .map(|s| {
-                let d = match (q.near, s.latitude, s.longitude) {
-                    (Some(p), Some(lat), Some(lng)) => distance_meters(p, (lat, lng)),
-                    (Some(_), _, _) => f64::INFINITY,
-                    (None, _, _) => 0.0,
-                };
-                (s, d)
-            })
-            .filter(|(_, d)| {
-                q.near.is_none() || q.radius_meters == 0 || *d <= f64::from(q.radius_meters)
-            })
-            .collect();
-        if q.near.is_some() {
-            stores.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)));
-        }
-        Ok(stores)
     }
 }
 
@@ -218,18 +139,5 @@ fn depth_first(unit: &OrgRow, rows: &[OrgRow], out: &mut Vec<OrgRow>) {
         if let Some(children) = by_parent.get(next.id.as_str()) {
             stack.extend(children.iter().rev());
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::distance_meters;
-
-    #[test]
-    fn distance_is_about_right() {
-        // People's Square to the Bund, Shanghai: about 1.6 km.
-        let d = distance_meters((31.2304, 121.4737), (31.2400, 121.4900));
-        assert!((1_500.0..2_000.0).contains(&d), "{d}");
-        assert!(distance_meters((31.0, 121.0), (31.0, 121.0)).abs() < 1e-6);
     }
 }
