@@ -138,6 +138,15 @@ impl PasswordHashing {
     }
 }
 
+/// Constant-time equality of two hex digests (no early exit on the first differing byte).
+pub fn digest_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]

@@ -160,7 +160,7 @@ impl App {
         let actor = (e.actor.kind.as_str(), e.actor.id.as_str());
         self.revoke_subject_sessions(txn, tenant, actor, id, None, "user_erased")
             .await?;
-        crate::repo::partners::revoke_subject_tokens(txn, tenant, id, now).await?;
+        crate::repo::partners::clients::revoke_subject_tokens(txn, tenant, id, now).await?;
         let tombstones = self.scrub_tombstones(txn, tenant, id, now).await?;
         repo::insert_record(txn, tenant, id, e.requested_by, now).await?;
         let mut details = BTreeMap::from([

@@ -50,7 +50,7 @@ impl App {
         let revoked = self
             .revoke_subject_sessions(txn, &tenant, actor, id, None, "staff_disabled")
             .await?;
-        crate::repo::partners::revoke_subject_tokens(txn, &tenant, id, now).await?;
+        crate::repo::partners::clients::revoke_subject_tokens(txn, &tenant, id, now).await?;
         guides_repo::retire_guide_codes(txn, &tenant, id, "", now).await?;
         let details = BTreeMap::from([("reason".to_owned(), reason.to_owned())]);
         self.audit_staff_admin(txn, ctx, "STAFF_DISABLED", id, details, now)

@@ -13,11 +13,12 @@ use siyu_auth::Claims;
 use siyu_core::PrincipalKind;
 
 use crate::app::App;
-use crate::app::partners::{Cidr, digest_eq};
+use crate::app::partners::allow_lists::Cidr;
 use crate::app::tokens::sessions::sid_of;
+use crate::crypto::digest_eq;
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
-use crate::repo::partners::{self as repo, PartnerRow};
+use crate::repo::partners::clients::{self as repo, PartnerRow};
 
 /// A client-credentials grant.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use siyu_core::PrincipalKind;
 use crate::app::App;
 use crate::app::tokens::sessions::{kind_name, sid_of};
 use crate::error::AppError;
-use crate::repo::partners as repo;
+use crate::repo::partners::clients as repo;
 use crate::repo::staff::accounts as staff_repo;
 
 /// What introspection reports about an active token.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_core::PrincipalKind;
 
 use crate::app::App;
-use crate::app::partners::digest_eq;
+use crate::crypto::digest_eq;
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
 use crate::repo::tenants as tenant_repo;

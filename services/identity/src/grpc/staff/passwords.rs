@@ -6,7 +6,7 @@ use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::grpc::StaffApi;
-use crate::grpc::partner::{open, seal};
+use crate::grpc::sealed::{open, seal};
 use crate::grpc::staff::input::{generated_password, id, reason};
 use crate::grpc::staff::{bounded, staff_self};
 use crate::grpc::{StaffAuthApi, client_info};

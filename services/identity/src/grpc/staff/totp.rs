@@ -9,7 +9,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::error::AppError;
-use crate::grpc::partner::{open, seal};
+use crate::grpc::sealed::{open, seal};
 use crate::grpc::staff::{bounded, staff_self};
 use crate::grpc::{StaffAuthApi, client_info};
 use crate::totp::is_totp_code;

@@ -1,0 +1,114 @@
+//! PartnerService: each RPC delegates to the handler file of its concern — clients and secret
+//! rotation — and the wire form of a client.
+//!
+//! A secret is shown once, yet a retry with the same idempotency key must return it again; the
+//! stored reply therefore holds the secret sealed (`grpc/sealed.rs`), never in clear, and the
+//! handler opens it on the way out.
+
+mod clients;
+mod input;
+mod secret_rotation;
+
+use siyu_proto::identity::v1 as pb;
+use tonic::{Request, Response, Status};
+
+use crate::events::timestamp;
+use crate::grpc::{Caller, PartnerApi};
+use crate::repo::partners::clients::PartnerRow;
+
+/// The wire form of a client (never its secret).
+pub fn partner_view(p: &PartnerRow) -> pb::PartnerClient {
+    pb::PartnerClient {
+        client_id: p.client_id.clone(),
+        name: p.name.clone(),
+        description: p.description.clone(),
+        scopes: p.scopes.clone(),
+        rate_limit_per_minute: p.rate_limit_per_minute,
+        rate_limit_burst: p.rate_limit_burst,
+        ip_allow_list: p.ip_allow_list.clone(),
+        token_ttl_seconds: p.token_ttl_secs,
+        status: if p.status == "ACTIVE" {
+            pb::PartnerClientStatus::Active
+        } else {
+            pb::PartnerClientStatus::Revoked
+        } as i32,
+        secret_last4: p.secret_last4.clone(),
+        secret_create_time: p.secret_created_at.map(timestamp),
+        previous_secret_expire_time: p.previous_secret_expires_at.map(timestamp),
+        created_by: p.created_by.clone(),
+        create_time: Some(timestamp(p.created_at)),
+        update_time: Some(timestamp(p.updated_at)),
+        last_token_time: p.last_token_at.map(timestamp),
+        etag: p.version.to_string(),
+    }
+}
+
+impl PartnerApi {
+    /// Requires a tenant_admin on the tenant root (every PartnerService RPC does).
+    async fn admin(&self, caller: &Caller) -> Result<(), Status> {
+        self.require_root_role(caller, &["tenant_admin"]).await
+    }
+}
+
+#[tonic::async_trait]
+impl pb::partner_service_server::PartnerService for PartnerApi {
+    #[tracing::instrument(skip_all)]
+    async fn create_partner_client(
+        &self,
+        request: Request<pb::CreatePartnerClientRequest>,
+    ) -> Result<Response<pb::CreatePartnerClientResponse>, Status> {
+        self.create_partner_client_rpc(request)
+            .await
+            .map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn get_partner_client(
+        &self,
+        request: Request<pb::GetPartnerClientRequest>,
+    ) -> Result<Response<pb::GetPartnerClientResponse>, Status> {
+        self.get_partner_client_rpc(request)
+            .await
+            .map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn list_partner_clients(
+        &self,
+        request: Request<pb::ListPartnerClientsRequest>,
+    ) -> Result<Response<pb::ListPartnerClientsResponse>, Status> {
+        self.list_partner_clients_rpc(request)
+            .await
+            .map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn update_partner_client(
+        &self,
+        request: Request<pb::UpdatePartnerClientRequest>,
+    ) -> Result<Response<pb::UpdatePartnerClientResponse>, Status> {
+        self.update_partner_client_rpc(request)
+            .await
+            .map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn rotate_partner_client_secret(
+        &self,
+        request: Request<pb::RotatePartnerClientSecretRequest>,
+    ) -> Result<Response<pb::RotatePartnerClientSecretResponse>, Status> {
+        self.rotate_partner_client_secret_rpc(request)
+            .await
+            .map(Response::new)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn revoke_partner_client(
+        &self,
+        request: Request<pb::RevokePartnerClientRequest>,
+    ) -> Result<Response<pb::RevokePartnerClientResponse>, Status> {
+        self.revoke_partner_client_rpc(request)
+            .await
+            .map(Response::new)
+    }
+}
