@@ -5,12 +5,9 @@ pub mod consumers;
 pub mod merges;
 pub mod org;
 pub mod partners;
-pub mod pay_config;
 pub mod privacy;
 pub mod staff;
-pub mod tenant_defaults;
-pub mod tenant_settings;
-pub mod tenants;
+pub mod tenancy;
 pub mod tokens;
 
 use std::sync::Arc;

@@ -14,7 +14,7 @@ mod partners;
 mod privacy;
 mod sealed;
 mod staff;
-mod tenant;
+mod tenancy;
 mod tokens;
 mod user_service;
 

@@ -8,8 +8,7 @@ pub mod org;
 pub mod partners;
 pub mod privacy;
 pub mod staff;
-pub mod tenant_settings;
-pub mod tenants;
+pub mod tenancy;
 pub mod tokens;
 
 use chrono::{DateTime, Utc};

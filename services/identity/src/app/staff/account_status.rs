@@ -87,7 +87,7 @@ impl App {
         tenant: &str,
         target: &StaffView,
     ) -> Result<(), AppError> {
-        let root = crate::repo::tenants::get(txn, tenant)
+        let root = crate::repo::tenancy::tenants::get(txn, tenant)
             .await?
             .map(|t| t.root_org_id)
             .unwrap_or_default();

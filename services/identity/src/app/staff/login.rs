@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
 use crate::repo::staff::totp as totp_repo;
-use crate::repo::tenants as tenant_repo;
+use crate::repo::tenancy::tenants as tenant_repo;
 
 /// The outcome of a login step.
 #[derive(Debug, Clone)]

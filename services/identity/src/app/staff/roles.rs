@@ -104,7 +104,7 @@ impl App {
             return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
         }
         if grant.role == "tenant_admin" {
-            let root = crate::repo::tenants::get(txn, &tenant)
+            let root = crate::repo::tenancy::tenants::get(txn, &tenant)
                 .await?
                 .map(|t| t.root_org_id)
                 .unwrap_or_default();

@@ -16,7 +16,7 @@ use crate::crypto::sha256_hex;
 use crate::error::AppError;
 use crate::repo::staff::accounts::StaffRow;
 use crate::repo::staff::totp as repo;
-use crate::repo::tenants as tenant_repo;
+use crate::repo::tenancy::tenants as tenant_repo;
 use crate::totp;
 
 /// How many recovery codes ConfirmTotp hands out.

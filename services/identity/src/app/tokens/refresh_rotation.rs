@@ -42,7 +42,7 @@ impl App {
             .await?
             .ok_or(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"))?;
         // Suspension revoked the tenant's sessions too; the tenant's state is the better answer.
-        if crate::repo::tenants::get(&txn, &session.tenant_id)
+        if crate::repo::tenancy::tenants::get(&txn, &session.tenant_id)
             .await?
             .is_some_and(|t| t.status != "ACTIVE")
         {

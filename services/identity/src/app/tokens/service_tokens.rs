@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::crypto::digest_eq;
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
-use crate::repo::tenants as tenant_repo;
+use crate::repo::tenancy::tenants as tenant_repo;
 
 /// Lifetime of a service token.
 const SERVICE_TOKEN_SECS: i64 = 300;

@@ -1,14 +1,16 @@
-//! TenantService: WeChat Pay configuration, app removal and internal credential reads.
+//! TenantService: SetWeChatPayConfig and GetAppCredentials (internal services only).
 
 use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
-use crate::app::pay_config::{Credentials, PayInput, parse_private_key_pem, parse_public_key_pem};
+use crate::app::tenancy::pay_config::{
+    Credentials, PayInput, parse_private_key_pem, parse_public_key_pem,
+};
 use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::{TenantApi, owned_actor};
-use crate::repo::tenant_settings::PayRow;
+use crate::repo::tenancy::pay_config::PayRow;
 
 /// The wire form of a stored pay configuration: key material masked (only `*_set` flags).
 pub(super) fn pay_view(p: &PayRow) -> pb::WeChatPayConfig {
@@ -126,29 +128,6 @@ impl TenantApi {
                 })
             },
         )
-        .await
-    }
-
-    /// RemoveApp.
-    pub(super) async fn remove(
-        &self,
-        request: Request<pb::RemoveAppRequest>,
-    ) -> Result<pb::RemoveAppResponse, Status> {
-        let caller = self.authenticate(&request).await?;
-        self.require_root_role(&caller, &["tenant_admin"]).await?;
-        let app_id = request.get_ref().app_id.clone();
-        if app_id.is_empty() || app_id.len() > 64 {
-            return Err(AppError::invalid("app_id", "must be 1..64 characters").into());
-        }
-        let tenant = caller.tenant();
-        let actor = owned_actor(&caller);
-        self.mutate(&request, &tenant.clone(), "RemoveApp", move |app, txn| {
-            Box::pin(async move {
-                app.remove_app(txn, &tenant, &app_id, (&actor.0, &actor.1))
-                    .await?;
-                Ok(pb::RemoveAppResponse {})
-            })
-        })
         .await
     }
 

@@ -1,5 +1,5 @@
 //! WeChat Pay merchant configuration (key material write-only, sealed with AES-256-GCM at
-//! rest), app removal, and the credential read of internal services. No secret is ever put in
+//! rest) and the credential read of internal services (GetAppCredentials). No secret is ever put in
 //! a log line, an audit entry or a reply other than GetAppCredentials'.
 
 use base64::Engine as _;
@@ -10,8 +10,9 @@ use ed25519_dalek::pkcs8::{ObjectIdentifier, PrivateKeyInfo, spki::SubjectPublic
 use crate::app::App;
 use crate::app::audit::append::audit;
 use crate::error::AppError;
-use crate::repo::tenant_settings::{self as repo, PayRow};
-use crate::repo::tenants as tenants_repo;
+use crate::repo::tenancy::apps as apps_repo;
+use crate::repo::tenancy::pay_config::{self as repo, PayRow};
+use crate::repo::tenancy::tenants as tenants_repo;
 
 /// rsaEncryption (PKCS #1): WeChat Pay API v3 signs with SHA256-RSA.
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -97,10 +98,10 @@ impl App {
         actor: (&str, &str),
     ) -> Result<PayRow, AppError> {
         let now = self.clock.now();
-        if !repo::lock_tenant(txn, tenant).await? {
+        if !tenants_repo::lock_tenant(txn, tenant).await? {
             return Err(AppError::NotFound("TENANT_NOT_FOUND"));
         }
-        let app = tenants_repo::get_app(txn, &input.app_id).await?;
+        let app = apps_repo::get_app(txn, &input.app_id).await?;
         if !app.is_some_and(|a| a.tenant_id == tenant && a.kind == "MINI_PROGRAM") {
             return Err(AppError::FailedPrecondition("APP_NOT_FOUND"));
         }
@@ -181,40 +182,6 @@ impl App {
         Ok(repo::pay(conn, tenant).await?)
     }
 
-    /// Removes an app of `tenant`, refusing the WeChat Pay app (APP_IN_USE). Linked openids
-    /// stay; logins through the app answer APP_NOT_FOUND from now on.
-    pub async fn remove_app(
-        &self,
-        txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
-        app_id: &str,
-        actor: (&str, &str),
-    ) -> Result<(), AppError> {
-        let now = self.clock.now();
-        if !repo::lock_tenant(txn, tenant).await? {
-            return Err(AppError::NotFound("TENANT_NOT_FOUND"));
-        }
-        if repo::pay(txn, tenant)
-            .await?
-            .is_some_and(|p| p.app_id == app_id)
-        {
-            return Err(AppError::FailedPrecondition("APP_IN_USE"));
-        }
-        if repo::delete_app(txn, tenant, app_id).await? == 0 {
-            return Err(AppError::NotFound("APP_NOT_FOUND"));
-        }
-        audit(
-            txn,
-            tenant,
-            "TENANT_SETTINGS_UPDATED",
-            actor,
-            ("app", app_id),
-            vec![("removed_app", app_id.to_owned())],
-            now,
-        )
-        .await
-    }
-
     /// Opens an app secret or the pay configuration of `tenant` for an internal service;
     /// audits CREDENTIALS_READ (service, app id) in the same transaction.
     pub async fn app_credentials(
@@ -242,7 +209,7 @@ impl App {
             };
             (Credentials::Pay(Box::new(open_pay)), target)
         } else {
-            let app = tenants_repo::get_app(txn, app_id)
+            let app = apps_repo::get_app(txn, app_id)
                 .await?
                 .filter(|a| a.tenant_id == tenant)
                 .ok_or(AppError::NotFound("APP_NOT_FOUND"))?;

@@ -3,7 +3,7 @@
 
 use siyu_proto::identity::v1 as pb;
 
-use crate::app::tenant_settings::Defaults;
+use crate::app::tenancy::defaults::Defaults;
 use crate::error::AppError;
 
 /// Merges the masked fields of `new` into `current`; every bad path or value at once.

@@ -1,14 +1,13 @@
-//! Tenants: creation (with root HQ unit and first tenant_admin), the platform bootstrap,
-//! apps with write-only secrets, and app-id resolution for anonymous consumer calls.
-
-use chrono::{DateTime, Utc};
+//! Tenants: creation (with the root HQ unit and the first tenant_admin), the platform bootstrap,
+//! and tenant reads.
 
 use crate::app::App;
 use crate::app::staff::passwords::check_password;
+use crate::app::tenancy::apps::NewApp;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
-use crate::repo::tenants::{self as repo, AppRow, TenantRow};
+use crate::repo::tenancy::tenants::{self as repo, TenantRow};
 
 /// What CreateTenant needs.
 #[derive(Debug, Clone)]
@@ -27,21 +26,6 @@ pub struct NewTenant {
     pub admin_password: String,
 }
 
-/// An app to add or update.
-#[derive(Debug, Clone)]
-pub struct NewApp {
-    /// App id.
-    pub app_id: String,
-    /// MINI_PROGRAM, OFFICIAL_ACCOUNT, WECOM, H5.
-    pub kind: String,
-    /// Display name.
-    pub name: String,
-    /// Write-only secret; empty keeps the stored one.
-    pub secret: String,
-    /// Enabled.
-    pub enabled: bool,
-}
-
 /// A created tenant.
 #[derive(Debug, Clone)]
 pub struct CreatedTenant {
@@ -49,15 +33,6 @@ pub struct CreatedTenant {
     pub tenant: TenantRow,
     /// First admin's staff id.
     pub admin_staff_id: String,
-}
-
-/// The tenant and app behind an app id.
-#[derive(Debug, Clone)]
-pub struct ResolvedApp {
-    /// Tenant.
-    pub tenant: TenantRow,
-    /// App (secret sealed).
-    pub app: AppRow,
 }
 
 impl App {
@@ -190,96 +165,5 @@ impl App {
         repo::get(&self.db, id)
             .await?
             .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))
-    }
-
-    /// Adds or updates an app of `tenant`; returns (stored app, created).
-    pub async fn upsert_app(
-        &self,
-        txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
-        app: NewApp,
-        actor: (&str, &str),
-    ) -> Result<(AppRow, bool), AppError> {
-        let now = self.clock.now();
-        let created = repo::get_app(txn, &app.app_id).await?.is_none();
-        if created && app.secret.is_empty() && app.kind != "H5" {
-            return Err(AppError::invalid_with(
-                "APP_SECRET_REQUIRED",
-                "app.app_secret",
-                "a new app needs its secret",
-            ));
-        }
-        self.write_app(txn, tenant, &app, now).await?;
-        audit_repo::append(
-            txn,
-            tenant,
-            NewEntry {
-                kind: if app.secret.is_empty() {
-                    "TENANT_SETTINGS_UPDATED"
-                } else {
-                    "APP_SECRET_CHANGED"
-                },
-                outcome: "SUCCESS",
-                actor_kind: actor.0.to_owned(),
-                actor_id: actor.1.to_owned(),
-                target_kind: "app".into(),
-                target_id: app.app_id.clone(),
-                details: Default::default(),
-            },
-            now,
-        )
-        .await?;
-        let stored = repo::get_app(txn, &app.app_id)
-            .await?
-            .ok_or_else(|| AppError::Internal("app vanished".into()))?;
-        Ok((stored, created))
-    }
-
-    async fn write_app(
-        &self,
-        txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
-        app: &NewApp,
-        now: DateTime<Utc>,
-    ) -> Result<(), AppError> {
-        let secret_enc = if app.secret.is_empty() {
-            None
-        } else {
-            Some(self.sealer.seal(app.secret.as_bytes())?)
-        };
-        let last4: String = {
-            let chars: Vec<char> = app.secret.chars().collect();
-            chars[chars.len().saturating_sub(4)..].iter().collect()
-        };
-        let row = AppRow {
-            app_id: app.app_id.clone(),
-            tenant_id: tenant.to_owned(),
-            kind: app.kind.clone(),
-            name: app.name.clone(),
-            secret_enc,
-            secret_last4: last4,
-            enabled: app.enabled,
-        };
-        if !repo::upsert_app(txn, &row, now).await? {
-            return Err(AppError::AlreadyExists("APP_ID_TAKEN"));
-        }
-        Ok(())
-    }
-
-    /// Resolves an app id to its tenant, refusing disabled apps and suspended tenants.
-    pub async fn resolve_app(&self, app_id: &str) -> Result<ResolvedApp, AppError> {
-        let app = repo::get_app(&self.db, app_id)
-            .await?
-            .ok_or(AppError::NotFound("APP_NOT_FOUND"))?;
-        let tenant = repo::get(&self.db, &app.tenant_id)
-            .await?
-            .ok_or(AppError::NotFound("APP_NOT_FOUND"))?;
-        if !app.enabled {
-            return Err(AppError::FailedPrecondition("APP_DISABLED"));
-        }
-        if tenant.status != "ACTIVE" {
-            return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
-        }
-        Ok(ResolvedApp { tenant, app })
     }
 }

@@ -1,0 +1,132 @@
+//! TenantService: GetTenantSettings and UpdateTenantSettings, under an etag.
+
+use siyu_core::PrincipalKind;
+use siyu_proto::identity::v1 as pb;
+use tonic::{Request, Status};
+
+use crate::app::App;
+use crate::app::tenancy::settings::{SettingsChange, StoredSettings};
+use crate::error::AppError;
+use crate::events::timestamp;
+use crate::grpc::tenancy::apps::app_view;
+use crate::grpc::tenancy::pay_config::pay_view;
+use crate::grpc::tenancy::settings_mask::merge;
+use crate::grpc::{Caller, TenantApi, owned_actor};
+
+/// The wire form of stored settings (secrets of apps and pay config masked by their views).
+pub(super) async fn settings_view(
+    app: &App,
+    conn: &impl sea_orm::ConnectionTrait,
+    tenant: &str,
+    s: &StoredSettings,
+) -> Result<pb::TenantSettings, AppError> {
+    let apps = crate::repo::tenancy::apps::apps(conn, tenant).await?;
+    let pay = app.pay_config(conn, tenant).await?;
+    let (p, o, sec) = (&s.defaults.points, &s.defaults.orders, &s.defaults.security);
+    Ok(pb::TenantSettings {
+        tenant_id: tenant.to_owned(),
+        apps: apps.iter().map(app_view).collect(),
+        wechat_pay: pay.as_ref().map(pay_view),
+        points_defaults: Some(pb::PointsDefaults {
+            earn_points_per_yuan: p.earn_points_per_yuan,
+            redeem_points_per_yuan: p.redeem_points_per_yuan,
+            max_points_deduction_bps: p.max_points_deduction_bps,
+            points_expiry_years: p.points_expiry_years,
+        }),
+        order_defaults: Some(pb::OrderDefaults {
+            unpaid_timeout_seconds: o.unpaid_timeout_seconds,
+            auto_complete_days: o.auto_complete_days,
+            after_sales_window_days: o.after_sales_window_days,
+            currency_code: o.currency_code.clone(),
+        }),
+        security: Some(pb::SecuritySettings {
+            staff_lockout_threshold: sec.staff_lockout_threshold,
+            staff_lockout_seconds: sec.staff_lockout_seconds,
+            staff_password_max_age_days: sec.staff_password_max_age_days,
+            require_totp_for_admins: sec.require_totp_for_admins,
+        }),
+        privacy_policy_version: s.privacy_policy_version.clone(),
+        etag: s.version.to_string(),
+        update_time: Some(timestamp(s.updated_at)),
+    })
+}
+
+impl TenantApi {
+    /// Requires tenant_admin or auditor on the root, or a service token.
+    async fn settings_reader(&self, caller: &Caller) -> Result<(), Status> {
+        if caller.ctx.principal.kind == PrincipalKind::Service {
+            return Ok(());
+        }
+        self.require_root_role(caller, &["tenant_admin", "auditor"])
+            .await
+    }
+
+    /// GetTenantSettings.
+    pub(super) async fn get_settings(
+        &self,
+        request: Request<pb::GetTenantSettingsRequest>,
+    ) -> Result<pb::GetTenantSettingsResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        self.settings_reader(&caller).await?;
+        let tenant = caller.tenant();
+        let stored = self.app.tenant_settings(&self.app.db, &tenant).await?;
+        Ok(pb::GetTenantSettingsResponse {
+            settings: Some(settings_view(&self.app, &self.app.db, &tenant, &stored).await?),
+        })
+    }
+
+    /// UpdateTenantSettings.
+    pub(super) async fn update_settings(
+        &self,
+        request: Request<pb::UpdateTenantSettingsRequest>,
+    ) -> Result<pb::UpdateTenantSettingsResponse, Status> {
+        let caller = self.authenticate(&request).await?;
+        self.require_root_role(&caller, &["tenant_admin"]).await?;
+        let req = request.get_ref();
+        let new = req
+            .settings
+            .as_ref()
+            .ok_or_else(|| AppError::invalid("settings", "is required"))?;
+        let expected: i64 = new
+            .etag
+            .parse()
+            .map_err(|_| AppError::invalid("settings.etag", "must be the etag read"))?;
+        let paths = req
+            .update_mask
+            .as_ref()
+            .map(|m| m.paths.clone())
+            .unwrap_or_default();
+        let tenant = caller.tenant();
+        let new = new.clone();
+        let actor = owned_actor(&caller);
+        self.mutate(
+            &request,
+            &tenant.clone(),
+            "UpdateTenantSettings",
+            move |app, txn| {
+                Box::pin(async move {
+                    // Merged inside the transaction (a replay never gets here): the base must be
+                    // the version the etag names, and the write re-checks it.
+                    let current = app.tenant_settings(txn, &tenant).await?;
+                    if current.version != expected {
+                        return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+                    }
+                    let (defaults, privacy) = merge(&current.defaults, &new, &paths)?;
+                    let change = SettingsChange {
+                        defaults,
+                        privacy_policy_version: privacy,
+                        expected_version: expected,
+                        paths,
+                    };
+                    let stored = app
+                        .update_tenant_settings(txn, &tenant, change, (&actor.0, &actor.1))
+                        .await?;
+                    Ok(pb::UpdateTenantSettingsResponse {
+                        settings: Some(settings_view(&app, txn, &tenant, &stored).await?),
+                    })
+                })
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,84 @@
+//! Tenant settings: the versioned JSON document of defaults (points, orders, security) and the
+//! privacy policy version kept on the tenant row. Every query names its tenant.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr, Value};
+
+use crate::repo::{exec, one, text, ts};
+
+/// The stored settings document of a tenant.
+#[derive(Debug, Clone)]
+pub struct SettingsRow {
+    /// Settings as JSON (`app::tenant_settings::Defaults`).
+    pub json: String,
+    /// Version, the etag.
+    pub version: i64,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The settings row of a tenant, if one was ever written.
+pub async fn get(conn: &impl ConnectionTrait, tenant: &str) -> Result<Option<SettingsRow>, DbErr> {
+    let Some(row) = one(
+        conn,
+        "SELECT settings_json, version, updated_at FROM identity_tenant_settings \
+         WHERE tenant_id = $1",
+        vec![text(tenant)],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(SettingsRow {
+        json: row.try_get("", "settings_json")?,
+        version: row.try_get("", "version")?,
+        updated_at: row.try_get("", "updated_at")?,
+    }))
+}
+
+/// Writes the settings when the stored version is `expected` (0 = never written); returns the
+/// rows changed (0 = a concurrent change won).
+pub async fn put(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    json: &str,
+    expected: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    // Version 0 is the implicit row of defaults; materialise it so one conditional UPDATE
+    // decides every race, including two first writers.
+    exec(
+        conn,
+        "INSERT INTO identity_tenant_settings (tenant_id, settings_json, version, updated_at) \
+         VALUES ($1, '{}', 0, $2) ON CONFLICT (tenant_id) DO NOTHING",
+        vec![text(tenant), ts(now)],
+    )
+    .await?;
+    exec(
+        conn,
+        "UPDATE identity_tenant_settings SET settings_json = $1, version = version + 1, \
+         updated_at = $2 WHERE tenant_id = $3 AND version = $4",
+        vec![
+            text(json),
+            ts(now),
+            text(tenant),
+            Value::BigInt(Some(expected)),
+        ],
+    )
+    .await
+}
+
+/// Sets the privacy policy version consumers must accept.
+pub async fn set_privacy_version(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    version: &str,
+) -> Result<(), DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_tenants SET privacy_policy_version = $1 WHERE id = $2",
+        vec![text(version), text(tenant)],
+    )
+    .await?;
+    Ok(())
+}
