@@ -13,7 +13,7 @@ pub mod tokens;
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
-use siyu_core::Clock;
+use siyu_core::{Clock, PrincipalKind};
 use siyu_store::Cache;
 
 use crate::app::tokens::key_ring::KeyRing;
@@ -82,5 +82,15 @@ impl Actor {
     /// (kind, id), as session revocation audits it.
     pub fn pair(&self) -> (&str, &str) {
         (&self.kind, &self.id)
+    }
+}
+
+/// The wire name of a principal kind.
+pub fn kind_name(kind: PrincipalKind) -> &'static str {
+    match kind {
+        PrincipalKind::Consumer => "consumer",
+        PrincipalKind::Staff => "staff",
+        PrincipalKind::Partner => "partner",
+        PrincipalKind::Service => "service",
     }
 }

@@ -52,7 +52,7 @@ impl Caller {
     /// (kind, id) of the actor for audit entries.
     pub fn actor(&self) -> (&'static str, &str) {
         (
-            crate::app::tokens::sessions::kind_name(self.ctx.principal.kind),
+            crate::app::kind_name(self.ctx.principal.kind),
             &self.ctx.principal.subject,
         )
     }

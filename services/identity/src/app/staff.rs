@@ -8,6 +8,7 @@ pub mod challenges;
 pub mod guide_codes;
 pub mod lockout;
 pub mod login;
+pub mod password_policy;
 pub mod passwords;
 pub mod roles;
 pub mod totp;

@@ -288,7 +288,7 @@ pub(super) async fn audit(
         NewEntry {
             kind,
             outcome: "SUCCESS",
-            actor_kind: crate::app::tokens::sessions::kind_name(ctx.principal.kind).into(),
+            actor_kind: crate::app::kind_name(ctx.principal.kind).into(),
             actor_id: ctx.principal.subject.clone(),
             target_kind: "org_unit".into(),
             target_id: unit.to_owned(),

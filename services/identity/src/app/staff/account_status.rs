@@ -44,7 +44,7 @@ impl App {
         self.write_staff(txn, row, target.staff.version, now)
             .await?;
         let actor = (
-            crate::app::tokens::sessions::kind_name(ctx.principal.kind),
+            crate::app::kind_name(ctx.principal.kind),
             ctx.principal.subject.as_str(),
         );
         let revoked = self

@@ -14,7 +14,7 @@ use siyu_core::Ctx;
 
 use crate::app::App;
 use crate::app::org::covers;
-use crate::app::staff::passwords::check_password;
+use crate::app::staff::password_policy::check_password;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
@@ -293,7 +293,7 @@ impl App {
             NewEntry {
                 kind,
                 outcome: "SUCCESS",
-                actor_kind: crate::app::tokens::sessions::kind_name(ctx.principal.kind).to_owned(),
+                actor_kind: crate::app::kind_name(ctx.principal.kind).to_owned(),
                 actor_id: ctx.principal.subject.clone(),
                 target_kind: "staff".into(),
                 target_id: target.to_owned(),

@@ -1,6 +1,6 @@
-//! Staff passwords: the password policy, ChangeStaffPassword (logged in with the current
-//! password, or completing a PASSWORD_CHANGE_REQUIRED challenge) and the admin's
-//! ResetStaffPassword.
+//! Staff passwords: ChangeStaffPassword (logged in with the current password, or completing a
+//! PASSWORD_CHANGE_REQUIRED challenge) and the admin's ResetStaffPassword. The rule a new
+//! password must meet is in `password_policy.rs`.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +12,7 @@ use crate::app::staff::accounts::{is_self, may_manage};
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::staff::login::StaffLogin;
+use crate::app::staff::password_policy::check_password;
 use crate::app::tokens::sessions::NewSession;
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
@@ -173,7 +174,7 @@ impl App {
         self.write_staff(txn, row, target.staff.version, now)
             .await?;
         let actor = (
-            crate::app::tokens::sessions::kind_name(ctx.principal.kind),
+            crate::app::kind_name(ctx.principal.kind),
             ctx.principal.subject.as_str(),
         );
         self.revoke_subject_sessions(txn, &tenant, actor, id, None, "password_reset")
@@ -187,28 +188,5 @@ impl App {
                 .await?;
         }
         Ok(())
-    }
-}
-
-/// Password policy: at least 12 characters, not all of one class.
-pub fn check_password(password: &str, field: &str) -> Result<(), AppError> {
-    let long = password.chars().count() >= 12 && password.len() <= 256;
-    let classes = [
-        password.chars().any(|c| c.is_ascii_lowercase()),
-        password.chars().any(|c| c.is_ascii_uppercase()),
-        password.chars().any(|c| c.is_ascii_digit()),
-        password.chars().any(|c| !c.is_ascii_alphanumeric()),
-    ]
-    .iter()
-    .filter(|b| **b)
-    .count();
-    if long && classes >= 2 {
-        Ok(())
-    } else {
-        Err(AppError::invalid_with(
-            "PASSWORD_TOO_WEAK",
-            field,
-            "needs at least 12 characters of at least two kinds (lower, upper, digit, symbol)",
-        ))
     }
 }

@@ -138,7 +138,7 @@ impl App {
         }
         if revoke_sessions {
             let actor = (
-                crate::app::tokens::sessions::kind_name(ctx.principal.kind),
+                crate::app::kind_name(ctx.principal.kind),
                 ctx.principal.subject.as_str(),
             );
             self.revoke_subject_sessions(

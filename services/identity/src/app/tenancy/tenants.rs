@@ -2,7 +2,7 @@
 //! and tenant reads.
 
 use crate::app::App;
-use crate::app::staff::passwords::check_password;
+use crate::app::staff::password_policy::check_password;
 use crate::app::tenancy::apps::NewApp;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};

@@ -6,7 +6,8 @@ use siyu_auth::Claims;
 use siyu_core::PrincipalKind;
 
 use crate::app::App;
-use crate::app::tokens::sessions::{kind_name, sid_of};
+use crate::app::kind_name;
+use crate::app::tokens::sessions::sid_of;
 use crate::error::AppError;
 use crate::repo::partners::clients as repo;
 use crate::repo::staff::accounts as staff_repo;

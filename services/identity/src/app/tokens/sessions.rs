@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_auth::{Audience, Claims, RoleClaim};
 use siyu_core::{PrincipalKind, TenantId};
 
-use crate::app::{App, ClientInfo};
+use crate::app::{App, ClientInfo, kind_name};
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
@@ -55,16 +55,6 @@ pub fn session_jti(sid: &str) -> String {
 /// The session id inside a session token's jti.
 pub fn sid_of(jti: &str) -> Option<&str> {
     jti.split_once('.').map(|(sid, _)| sid)
-}
-
-/// The wire name of a principal kind.
-pub fn kind_name(kind: PrincipalKind) -> &'static str {
-    match kind {
-        PrincipalKind::Consumer => "consumer",
-        PrincipalKind::Staff => "staff",
-        PrincipalKind::Partner => "partner",
-        PrincipalKind::Service => "service",
-    }
 }
 
 impl App {

@@ -104,7 +104,7 @@ impl UserApi {
             }
         }
         let source = if req.source.trim().is_empty() {
-            crate::app::tokens::sessions::kind_name(kind_of).to_owned()
+            crate::app::kind_name(kind_of).to_owned()
         } else {
             req.source.trim().to_owned()
         };

@@ -5,7 +5,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use siyu_proto::identity::v1 as pb;
 
 use crate::app::staff::accounts::StaffFields;
-use crate::app::staff::passwords::check_password;
+use crate::app::staff::password_policy::check_password;
 use crate::crypto::random_bytes;
 use crate::error::AppError;
 use crate::otp::is_mainland_mobile;
