@@ -11,9 +11,8 @@ use crate::app::consumers::users::UserView;
 use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::consumers::links;
-use crate::repo::consumers::profiles;
 use crate::repo::consumers::users as users_repo;
+use crate::repo::consumers::{links, profiles};
 
 impl App {
     /// Blocks (revoking every session) or unblocks a user; setting the state it already has

@@ -3,11 +3,9 @@
 
 use crate::app::App;
 use crate::error::AppError;
-use crate::repo::consumers::identities as identities_repo;
-use crate::repo::consumers::identities::IdentityRow;
-use crate::repo::consumers::links;
-use crate::repo::consumers::profiles;
+use crate::repo::consumers::identities::{self as identities_repo, IdentityRow};
 use crate::repo::consumers::users::{self as users_repo, UserRow};
+use crate::repo::consumers::{links, profiles};
 use crate::repo::privacy::consents::{self as consents_repo, ConsentRow};
 
 /// What a message sender needs to reach a user.

@@ -4,14 +4,12 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, FixedOffset, TimeZone as _};
 
-use crate::app::Actor;
-use crate::app::App;
 use crate::app::consumers::users::UserView;
+use crate::app::{Actor, App};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::consumers::lookups;
-use crate::repo::consumers::profiles;
+use crate::repo::consumers::{lookups, profiles};
 
 /// Reveals one staff member may make per day (Asia/Shanghai).
 pub const REVEALS_PER_DAY: i64 = 50;

@@ -7,8 +7,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::app::App;
 use crate::error::AppError;
-use crate::repo::consumers::identities as identities_repo;
-use crate::repo::consumers::identities::IdentityRow;
+use crate::repo::consumers::identities::{self as identities_repo, IdentityRow};
 use crate::repo::consumers::profiles::{self as repo, Profile};
 use crate::repo::consumers::users::{self as users_repo, UserRow};
 

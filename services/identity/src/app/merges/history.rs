@@ -3,8 +3,7 @@
 
 use crate::app::App;
 use crate::error::AppError;
-use crate::repo::consumers::identities as identities_repo;
-use crate::repo::consumers::identities::IdentityRow;
+use crate::repo::consumers::identities::{self as identities_repo, IdentityRow};
 use crate::repo::consumers::users as users_repo;
 use crate::repo::merges::records::{self as merges_repo, MergeRecord};
 

@@ -13,12 +13,10 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
-use crate::app::Actor;
-use crate::app::App;
 use crate::app::audit::append::entry;
+use crate::app::{Actor, App};
 use crate::error::AppError;
-use crate::repo::consumers::identities as identities_repo;
-use crate::repo::consumers::identities::IdentityRow;
+use crate::repo::consumers::identities::{self as identities_repo, IdentityRow};
 use crate::repo::consumers::links;
 use crate::repo::merges::records::{self as repo, DroppedPhone, MergeRecord};
 use crate::repo::merges::reversals;

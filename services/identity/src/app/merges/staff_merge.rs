@@ -5,11 +5,9 @@
 
 use sea_orm::ConnectionTrait;
 
-use crate::app::Actor;
-use crate::app::App;
-use crate::app::merges::merge::MergeSpec;
-use crate::app::merges::merge::Merged;
+use crate::app::merges::merge::{MergeSpec, Merged};
 use crate::app::merges::reversal::moved_ids;
+use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::consumers::identities as identities_repo;
 use crate::repo::merges::reversals;

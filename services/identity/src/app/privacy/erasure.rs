@@ -12,8 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use crate::app::Actor;
-use crate::app::App;
+use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::identities as identities_repo;

@@ -15,8 +15,7 @@ use siyu_core::PrincipalKind;
 use crate::app::App;
 use crate::app::partners::allow_lists::Cidr;
 use crate::app::tokens::sessions::sid_of;
-use crate::crypto::digest_eq;
-use crate::crypto::sha256_hex;
+use crate::crypto::{digest_eq, sha256_hex};
 use crate::error::AppError;
 use crate::repo::partners::clients::{self as repo, PartnerRow};
 

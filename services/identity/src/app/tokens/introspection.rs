@@ -5,9 +5,8 @@
 use siyu_auth::Claims;
 use siyu_core::PrincipalKind;
 
-use crate::app::App;
-use crate::app::kind_name;
 use crate::app::tokens::sessions::sid_of;
+use crate::app::{App, kind_name};
 use crate::error::AppError;
 use crate::repo::partners::clients as repo;
 use crate::repo::staff::accounts as staff_repo;

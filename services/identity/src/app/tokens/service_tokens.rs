@@ -7,8 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_core::PrincipalKind;
 
 use crate::app::App;
-use crate::crypto::digest_eq;
-use crate::crypto::sha256_hex;
+use crate::crypto::{digest_eq, sha256_hex};
 use crate::error::AppError;
 use crate::repo::tenancy::tenants as tenant_repo;
 

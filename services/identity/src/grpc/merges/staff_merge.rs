@@ -6,8 +6,7 @@ use tonic::{Request, Response, Status};
 
 use crate::error::AppError;
 use crate::grpc::UserApi;
-use crate::grpc::consumers::access::reason;
-use crate::grpc::consumers::access::{Allowed, target};
+use crate::grpc::consumers::access::{Allowed, reason, target};
 use crate::grpc::merges::masked;
 
 /// Staff roles that merge users.

@@ -2,7 +2,7 @@
 //! the parsing and wire form of consent records.
 
 use crate::app::privacy::consents::NewConsent;
-use crate::grpc::consumers::convert::channel_name;
+use crate::grpc::consumers::convert::{channel_name, consent_pb_kind};
 use crate::repo::privacy::consents::ConsentRow;
 use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
@@ -11,7 +11,6 @@ use tonic::{Request, Status};
 use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::consumers::access::{Allowed, SUPPORT_ROLES, target};
-use crate::grpc::consumers::convert::consent_pb_kind;
 use crate::grpc::{UserApi, client_info};
 
 /// Staff roles that record consent given in store.

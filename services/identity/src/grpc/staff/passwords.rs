@@ -5,11 +5,10 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::StaffApi;
 use crate::grpc::sealed::{open, seal};
 use crate::grpc::staff::input::{generated_password, id, reason};
 use crate::grpc::staff::{bounded, staff_self};
-use crate::grpc::{StaffAuthApi, client_info};
+use crate::grpc::{StaffApi, StaffAuthApi, client_info};
 
 impl StaffApi {
     /// ResetStaffPassword: a temporary password, changed at the next login.
