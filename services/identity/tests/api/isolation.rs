@@ -47,10 +47,10 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
     let user_a = login_a.user.unwrap().user_id;
     let code = h
         .control
-        .phone_code(&app_a, crate::phone::PHONE)
+        .phone_code(&app_a, crate::consumers::phone_bind::PHONE)
         .await
         .unwrap();
-    crate::phone::bind(&h, &consumer_a.access_token, code)
+    crate::consumers::phone_bind::bind(&h, &consumer_a.access_token, code)
         .await
         .unwrap();
     let (partner, _) = crate::partners::create(
@@ -60,10 +60,10 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
     )
     .await;
     let partner_a = partner.client_id;
-    let guide = crate::staff_admin::create_staff(
+    let guide = crate::staff::admin::create_staff(
         &h,
         &admin_a,
-        crate::staff_admin::new_staff("guide.iso", &store_a, &[(pb::StaffRole::Guide, &store_a)]),
+        crate::staff::admin::new_staff("guide.iso", &store_a, &[(pb::StaffRole::Guide, &store_a)]),
     )
     .await
     .unwrap();
@@ -572,7 +572,7 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
     // A's user owns binds it in B, with no merge across tenants.
     let mut send = authed(
         pb::SendPhoneOtpRequest {
-            phone: crate::phone::PHONE.into(),
+            phone: crate::consumers::phone_bind::PHONE.into(),
             purpose: pb::OtpPurpose::Bind as i32,
             app_id: app_a.clone(),
             captcha_ticket: String::new(),
@@ -582,12 +582,12 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
     send.metadata_mut()
         .insert("x-client-ip", "10.9.9.9".parse().unwrap());
     h.consumers().send_phone_otp(send).await.unwrap();
-    let otp = crate::otp::sent_code(&h, crate::phone::E164);
+    let otp = crate::consumers::otp::sent_code(&h, crate::consumers::phone_bind::E164);
     let binding = h
         .consumers()
         .bind_phone_with_otp(authed(
             pb::BindPhoneWithOtpRequest {
-                phone: crate::phone::PHONE.into(),
+                phone: crate::consumers::phone_bind::PHONE.into(),
                 otp,
             },
             cb,
@@ -615,7 +615,7 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
     assert!(users.is_empty());
     for (kind, value) in [
         (pb::IdentityKind::WechatOpenid, "o_iso"),
-        (pb::IdentityKind::Phone, crate::phone::PHONE),
+        (pb::IdentityKind::Phone, crate::consumers::phone_bind::PHONE),
     ] {
         let found = h
             .users()
@@ -677,7 +677,7 @@ fn user_calls<'a>(h: &Harness, user_a: &str, app_a: &str, b: &str, cb: &str) -> 
                             nickname: "x".into(),
                             ..Default::default()
                         }),
-                        update_mask: crate::users::mask(&["nickname"]),
+                        update_mask: crate::consumers::users::mask(&["nickname"]),
                     },
                     &t,
                 ))

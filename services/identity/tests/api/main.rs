@@ -8,25 +8,28 @@
 )]
 
 mod audit;
+mod consumers;
 mod helpers;
 mod idempotency;
 mod isolation;
-mod links;
-mod lookups;
 mod merges;
 mod org;
-mod otp;
 mod partners;
-mod pay_config;
-mod phone;
 mod privacy;
-mod revocations;
-mod rotation;
-mod session_admin;
-mod staff;
-mod staff_admin;
-mod tenant_settings;
-mod tokens;
-mod totp;
-mod users;
-mod wechat;
+mod staff {
+    //! Staff: login and lockout, StaffService administration, and TOTP.
+
+    pub mod admin;
+    pub mod login;
+    pub mod totp;
+}
+mod tenancy;
+mod tokens {
+    //! TokenService and the token machinery: sessions, refresh rotation (also the one-statement
+    //! fast path), the revocation feed and session admin.
+
+    pub mod refresh_rotation;
+    pub mod revocation_feed;
+    pub mod session_admin;
+    pub mod sessions;
+}

@@ -5,9 +5,9 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::Code;
 
+use crate::consumers::phone_bind::{PHONE, bind, second_app};
 use crate::helpers::{Harness, assert_reason, authed, count, violations};
 use crate::idempotency::keyed;
-use crate::phone::{PHONE, bind, second_app};
 
 #[tokio::test]
 async fn merges_are_listed_from_both_sides() {

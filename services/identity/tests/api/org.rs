@@ -338,7 +338,7 @@ fn store_update(
 
 #[tokio::test]
 async fn a_store_manager_updates_only_the_details_of_their_own_store() {
-    use crate::staff_admin::{create_staff, new_staff, tree};
+    use crate::staff::admin::{create_staff, new_staff, tree};
     let h = Harness::start().await;
     let (_, _, admin) = h.tenant_with_app("orgsm").await;
     let t = tree(&h, &admin).await;

@@ -86,16 +86,18 @@ pub async fn consumer_with_data(h: &Harness, app_id: &str, openid: &str) -> (Str
     let user_id = login.user.unwrap().user_id;
     let code = h
         .control
-        .phone_code(app_id, crate::phone::PHONE)
+        .phone_code(app_id, crate::consumers::phone_bind::PHONE)
         .await
         .unwrap();
-    crate::phone::bind(h, &token, code).await.unwrap();
+    crate::consumers::phone_bind::bind(h, &token, code)
+        .await
+        .unwrap();
     let profile = pb::UserProfile {
         nickname: "小红".into(),
         birthday: "1991-04-05".into(),
         ..Default::default()
     };
-    crate::users::update(h, &token, "", profile, &["nickname", "birthday"])
+    crate::consumers::users::update(h, &token, "", profile, &["nickname", "birthday"])
         .await
         .unwrap();
     h.users()
@@ -141,11 +143,15 @@ async fn an_export_is_built_in_the_background_sealed_and_downloaded_by_the_consu
     assert_eq!(i64::try_from(file.payload.len()).unwrap(), ready.size_bytes);
     let doc: serde_json::Value = serde_json::from_slice(&file.payload).unwrap();
     assert_eq!(doc["user"]["user_id"], user_id.as_str());
-    assert_eq!(doc["user"]["phone"], crate::phone::E164);
+    assert_eq!(doc["user"]["phone"], crate::consumers::phone_bind::E164);
     assert_eq!(doc["user"]["profile"]["nickname"], "小红");
     let identities = doc["linked_identities"].as_array().unwrap();
     assert!(identities.iter().any(|i| i["value"] == "o_exp1"));
-    assert!(identities.iter().any(|i| i["value"] == crate::phone::E164));
+    assert!(
+        identities
+            .iter()
+            .any(|i| i["value"] == crate::consumers::phone_bind::E164)
+    );
     assert_eq!(doc["consents"][0]["channel"], "SMS");
     assert!(!doc["sessions"].as_array().unwrap().is_empty());
     let events = doc["security_events"].as_array().unwrap();
@@ -310,7 +316,7 @@ async fn export_and_erasure_work_on_sqlite() {
     wait_status(&h, &token, &id, pb::DataExportStatus::Ready).await;
     let file = download(&h, &token, &id).await.unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&file.payload).unwrap();
-    assert_eq!(doc["user"]["phone"], crate::phone::E164);
+    assert_eq!(doc["user"]["phone"], crate::consumers::phone_bind::E164);
 
     let erase = pb::EraseUserRequest {
         user_id: user_id.clone(),

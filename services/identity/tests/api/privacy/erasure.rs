@@ -9,8 +9,8 @@ use siyu_proto::identity::v1 as pb;
 use tonic::Code;
 
 use super::{consumer_with_data, request, wait_status};
+use crate::consumers::phone_bind::{E164, PHONE};
 use crate::helpers::{Harness, assert_reason, authed, count, violations};
-use crate::phone::{E164, PHONE};
 
 fn erase_request(
     user_id: &str,
@@ -49,7 +49,7 @@ async fn send_confirm(h: &Harness, token: &str) -> String {
         ))
         .await
         .unwrap();
-    crate::otp::sent_code(h, E164)
+    crate::consumers::otp::sent_code(h, E164)
 }
 
 async fn get_user(h: &Harness, token: &str, user_id: &str) -> Result<pb::User, tonic::Status> {
@@ -273,13 +273,16 @@ async fn erasure_racing_profile_updates_consents_and_phone_binds_leaves_no_pii()
             let h = &h;
             let binder = token.clone();
             calls.push(Box::pin(async move {
-                let _ = crate::phone::bind(h, &binder, code).await;
+                let _ = crate::consumers::phone_bind::bind(h, &binder, code).await;
             }));
             let (token, admin) = (token.clone(), admin.clone());
             let user = user_id.clone();
             calls.push(Box::pin(async move {
-                let _ = crate::users::update(h, &token, "", profile(i), &["nickname"]).await;
-                let _ = crate::users::update(h, &admin, &user, profile(i), &["nickname"]).await;
+                let _ =
+                    crate::consumers::users::update(h, &token, "", profile(i), &["nickname"]).await;
+                let _ =
+                    crate::consumers::users::update(h, &admin, &user, profile(i), &["nickname"])
+                        .await;
                 let _ = h.users().record_consent(authed(consent(), &token)).await;
             }));
         }
@@ -295,7 +298,7 @@ async fn erasure_racing_profile_updates_consents_and_phone_binds_leaves_no_pii()
         join_all(calls).await;
         assert_no_pii(&h, &user_id).await;
         // Late writers are refused.
-        let err = crate::users::update(&h, &admin, &user_id, profile(9), &["nickname"])
+        let err = crate::consumers::users::update(&h, &admin, &user_id, profile(9), &["nickname"])
             .await
             .unwrap_err();
         assert_reason(&err, Code::FailedPrecondition, "USER_ERASED");

@@ -14,10 +14,12 @@ async fn staff_find_users_masked_and_reveals_are_audited_and_limited() {
     let user_id = login.user.unwrap().user_id;
     let code = h
         .control
-        .phone_code(&app_id, crate::phone::PHONE)
+        .phone_code(&app_id, crate::consumers::phone_bind::PHONE)
         .await
         .unwrap();
-    crate::phone::bind(&h, &token, code).await.unwrap();
+    crate::consumers::phone_bind::bind(&h, &token, code)
+        .await
+        .unwrap();
 
     let lookup = |kind: pb::IdentityKind, value: &str| pb::LookupUsersRequest {
         kind: kind as i32,
@@ -26,8 +28,8 @@ async fn staff_find_users_masked_and_reveals_are_audited_and_limited() {
         include_inactive: false,
     };
     for req in [
-        lookup(pb::IdentityKind::Phone, crate::phone::PHONE),
-        lookup(pb::IdentityKind::Phone, crate::phone::E164),
+        lookup(pb::IdentityKind::Phone, crate::consumers::phone_bind::PHONE),
+        lookup(pb::IdentityKind::Phone, crate::consumers::phone_bind::E164),
         lookup(pb::IdentityKind::WechatOpenid, "o_lku"),
     ] {
         let users = h
@@ -74,7 +76,7 @@ async fn staff_find_users_masked_and_reveals_are_audited_and_limited() {
     let err = h
         .users()
         .lookup_users(authed(
-            lookup(pb::IdentityKind::Phone, crate::phone::PHONE),
+            lookup(pb::IdentityKind::Phone, crate::consumers::phone_bind::PHONE),
             &token,
         ))
         .await
@@ -92,7 +94,7 @@ async fn staff_find_users_masked_and_reveals_are_audited_and_limited() {
         .unwrap()
         .into_inner()
         .phone;
-    assert_eq!(phone, crate::phone::E164);
+    assert_eq!(phone, crate::consumers::phone_bind::E164);
     for bad in ["", "abc", &"x".repeat(201)] {
         let err = h
             .users()

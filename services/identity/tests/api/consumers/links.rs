@@ -456,10 +456,12 @@ async fn a_consumer_never_unlinks_both_of_its_login_identities() {
     let user_id = login.user.unwrap().user_id;
     let code = h
         .control
-        .phone_code(&app_id, crate::phone::PHONE)
+        .phone_code(&app_id, crate::consumers::phone_bind::PHONE)
         .await
         .unwrap();
-    crate::phone::bind(&h, &token, code).await.unwrap();
+    crate::consumers::phone_bind::bind(&h, &token, code)
+        .await
+        .unwrap();
     let ids: Vec<String> = h
         .users()
         .list_linked_identities(authed(pb::ListLinkedIdentitiesRequest::default(), &token))
@@ -508,11 +510,13 @@ async fn senders_get_contacts_and_nobody_else_does() {
     let user_id = login.user.unwrap().user_id;
     let code = h
         .control
-        .phone_code(&app_id, crate::phone::PHONE)
+        .phone_code(&app_id, crate::consumers::phone_bind::PHONE)
         .await
         .unwrap();
-    crate::phone::bind(&h, &token, code).await.unwrap();
-    crate::users::update(
+    crate::consumers::phone_bind::bind(&h, &token, code)
+        .await
+        .unwrap();
+    crate::consumers::users::update(
         &h,
         &token,
         "",
@@ -560,7 +564,7 @@ async fn senders_get_contacts_and_nobody_else_does() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(c.phone, crate::phone::E164);
+    assert_eq!(c.phone, crate::consumers::phone_bind::E164);
     assert_eq!(c.nickname, "小红");
     assert_eq!(c.status, pb::UserStatus::Active as i32);
     assert_eq!(
@@ -614,7 +618,7 @@ async fn another_tenants_users_and_merges_are_not_found() {
     let (tenant_a, app_a, admin_a) = h.tenant_with_app("lisa").await;
     let (tenant_b, app_b, admin_b) = h.tenant_with_app("lisb").await;
     let _ = tenant_a;
-    let app_a2 = crate::phone::second_app(&h, &admin_a).await;
+    let app_a2 = crate::consumers::phone_bind::second_app(&h, &admin_a).await;
     let older = h.wechat_login(&app_a, "o_la_old").await;
     let younger = h.wechat_login(&app_a2, "o_la_young").await;
     let user_a = older.user.unwrap().user_id;

@@ -217,7 +217,7 @@ fn employee(tenant: &str, store: &str, no: &str, password: &str) -> pb::LoginSta
 
 #[tokio::test]
 async fn guides_log_in_by_store_code_and_employee_number_with_the_same_lockout() {
-    use crate::staff_admin::{create_staff, new_staff, tree};
+    use crate::staff::admin::{create_staff, new_staff, tree};
     let h = Harness::start().await;
     let (_, _, admin) = h.tenant_with_app("acme").await;
     let t = tree(&h, &admin).await;

@@ -7,10 +7,10 @@ use tonic::Code;
 
 use crate::helpers::{Harness, assert_reason, authed, count, service_token, violations};
 use crate::idempotency::keyed;
-use crate::tenant_settings::{audits, settings};
+use crate::tenancy::settings::{audits, settings};
 
-pub const PAY_KEY_PEM: &str = include_str!("fixtures/pay_test_key.pem");
-pub const PAY_PUB_PEM: &str = include_str!("fixtures/pay_test_pub.pem");
+pub const PAY_KEY_PEM: &str = include_str!("../fixtures/pay_test_key.pem");
+pub const PAY_PUB_PEM: &str = include_str!("../fixtures/pay_test_pub.pem");
 /// A well-formed PKCS#8 key of the wrong algorithm (Ed25519, not RSA).
 pub const ED25519_PEM: &str = "-----BEGIN PRIVATE KEY-----\n\
     MC4CAQAwBQYDK2VwBCIEIFmCNZdce72MVROc7Ovzp6HCMjudYFayq+EfZFbZ9AUo\n\

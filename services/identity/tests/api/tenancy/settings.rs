@@ -8,7 +8,7 @@ use tonic::Code;
 use crate::helpers::{Harness, PASSWORD, assert_reason, authed, count, service_token, violations};
 use crate::idempotency::keyed;
 
-use crate::pay_config::{API_V3_KEY, PAY_KEY_PEM, pay};
+use crate::tenancy::pay_config::{API_V3_KEY, PAY_KEY_PEM, pay};
 
 pub async fn settings(h: &Harness, token: &str) -> pb::TenantSettings {
     h.tenants()

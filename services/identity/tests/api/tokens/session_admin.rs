@@ -6,7 +6,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::Code;
 
 use crate::helpers::{Harness, PASSWORD, assert_reason, authed, count, service_token, violations};
-use crate::staff_admin::{create_staff, new_staff, tree};
+use crate::staff::admin::{create_staff, new_staff, tree};
 
 fn of(kind: pb::PrincipalKind, id: &str) -> pb::ListSessionsRequest {
     pb::ListSessionsRequest {

@@ -49,10 +49,12 @@ async fn consumers_edit_their_profile_and_staff_see_the_phone_masked() {
     let user_id = login.user.unwrap().user_id;
     let code = h
         .control
-        .phone_code(&app_id, crate::phone::PHONE)
+        .phone_code(&app_id, crate::consumers::phone_bind::PHONE)
         .await
         .unwrap();
-    crate::phone::bind(&h, &token, code).await.unwrap();
+    crate::consumers::phone_bind::bind(&h, &token, code)
+        .await
+        .unwrap();
 
     let all = ["nickname", "avatar_url", "gender", "birthday"];
     let updated = update(&h, &token, "", profile(), &all).await.unwrap();
@@ -81,7 +83,7 @@ async fn consumers_edit_their_profile_and_staff_see_the_phone_masked() {
         .unwrap();
     assert_eq!(
         (own.phone.as_str(), own.phone_masked),
-        (crate::phone::E164, false)
+        (crate::consumers::phone_bind::E164, false)
     );
     let seen = h
         .users()
@@ -175,7 +177,11 @@ async fn consumers_edit_their_profile_and_staff_see_the_phone_masked() {
         .unwrap()
         .into_inner()
         .identities;
-    assert!(own_ids.iter().any(|i| i.value == crate::phone::E164));
+    assert!(
+        own_ids
+            .iter()
+            .any(|i| i.value == crate::consumers::phone_bind::E164)
+    );
 }
 
 #[tokio::test]

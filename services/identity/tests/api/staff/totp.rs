@@ -481,7 +481,7 @@ async fn enrol_and_confirm_replay_by_idempotency_key() {
 
 #[tokio::test]
 async fn reset_with_remove_totp_really_removes_it() {
-    use crate::staff_admin::{create_staff, new_staff, tree};
+    use crate::staff::admin::{create_staff, new_staff, tree};
     let e = env("acme").await;
     let t = tree(&e.h, &e.admin).await;
     let created = create_staff(
@@ -555,7 +555,7 @@ async fn reset_with_remove_totp_really_removes_it() {
 
 #[tokio::test]
 async fn another_tenants_staff_and_stores_read_as_not_found() {
-    use crate::staff_admin::{create_staff, new_staff, tree};
+    use crate::staff::admin::{create_staff, new_staff, tree};
     let e = env("acme").await;
     let (_, _, admin_b) = e.h.tenant_with_app("beta").await;
     let t = tree(&e.h, &e.admin).await;
