@@ -16,20 +16,6 @@ mod merges;
 mod org;
 mod partners;
 mod privacy;
-mod staff {
-    //! Staff: login and lockout, StaffService administration, and TOTP.
-
-    pub mod admin;
-    pub mod login;
-    pub mod totp;
-}
+mod staff;
 mod tenancy;
-mod tokens {
-    //! TokenService and the token machinery: sessions, refresh rotation (also the one-statement
-    //! fast path), the revocation feed and session admin.
-
-    pub mod refresh_rotation;
-    pub mod revocation_feed;
-    pub mod session_admin;
-    pub mod sessions;
-}
+mod tokens;
