@@ -1,5 +1,5 @@
 //! TOTP (RFC 6238 over RFC 4226 HOTP): HMAC-SHA1, 30-second steps, 6 digits, the current step
-//! ±1 accepted. Pure functions; storage, replay protection and lockout live in `app::staff_totp`.
+//! ±1 accepted. Pure functions; storage, replay protection and lockout live in `app::staff::totp`.
 
 use hmac::{Hmac, Mac};
 use sha1::Sha1;

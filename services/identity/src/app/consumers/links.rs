@@ -1,8 +1,8 @@
 //! Identity links (LinkIdentity, UnlinkIdentity): single identities — WeChat openids and
 //! unionids, WeCom external ids, member card numbers — added to or removed from a user. Every
 //! change of a user's identities or status happens under the user's row lock
-//! (`repo::merges::lock_users`), as phone binding does, so it serialises with binds, merges,
-//! logins and reversals of the same user.
+//! (`repo::consumers::identities::lock_users`), as phone binding does, so it serialises with
+//! binds, merges, logins and reversals of the same user.
 
 use std::collections::BTreeMap;
 

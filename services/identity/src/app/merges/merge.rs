@@ -1,11 +1,11 @@
 //! The merge of two users who turn out to be one person, shared by phone binding
-//! (`phone_bind.rs`) and the staff merge (`merge_reverse.rs`).
+//! (`merges/phone_merge.rs`) and the staff merge (`merges/staff_merge.rs`).
 //!
-//! Callers hold the row locks of both users (`repo::merges::lock_users`, id order) and have
-//! checked both are ACTIVE; the older user is kept. The merge moves the merged user's
-//! identities, marks it MERGED, records the merge — with every phone identity it deleted, so a
-//! reversal can restore them — audits USERS_MERGED, publishes UsersMerged and revokes the merged
-//! user's sessions, all in the caller's transaction.
+//! Callers hold the row locks of both users (`repo::consumers::identities::lock_users`, id
+//! order) and have checked both are ACTIVE; the older user is kept. The merge moves the merged
+//! user's identities, marks it MERGED, records the merge — with every phone identity it
+//! deleted, so a reversal can restore them — audits USERS_MERGED, publishes UsersMerged and
+//! revokes the merged user's sessions, all in the caller's transaction.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! Partner clients of the open platform. Secrets are stored as SHA-256 hashes (see
-//! `app::partners` for why a fast hash is right here).
+//! `app::partners::secret_rotation` for why a fast hash is right here).
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr, Value};

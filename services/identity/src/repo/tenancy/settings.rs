@@ -9,7 +9,7 @@ use crate::repo::{exec, one, text, ts};
 /// The stored settings document of a tenant.
 #[derive(Debug, Clone)]
 pub struct SettingsRow {
-    /// Settings as JSON (`app::tenant_settings::Defaults`).
+    /// Settings as JSON (`app::tenancy::defaults::Defaults`).
     pub json: String,
     /// Version, the etag.
     pub version: i64,
