@@ -17,18 +17,20 @@ use siyu_proto::catalog::v1::catalog_service_server::CatalogServiceServer;
 use siyu_proto::catalog::v1::inventory_service_server::InventoryServiceServer;
 use siyu_proto::catalog::v1::price_service_server::PriceServiceServer;
 use siyu_proto::catalog::v1::storefront_service_server::StorefrontServiceServer;
-use siyu_server::{GrpcServer, ServingHandle};
-use siyu_store::{Bus, BusConfig, DbOptions, Idempotency, Lease, OutboxRelay};
+use siyu_server::{GrpcServer, Mutations, ServingHandle};
+use siyu_store::{Bus, BusConfig, DbOptions, Lease, OutboxRelay};
 use siyu_telemetry::{AdminServer, Metrics, Readiness};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub mod app;
+mod error;
 pub mod events;
 pub mod grpc;
 pub mod repo;
 pub mod settings;
 
+pub use error::AppError;
 use settings::Settings;
 
 /// What tests (or embedded mode) may replace.
@@ -109,8 +111,7 @@ impl Application {
         let relay = OutboxRelay::new(db.clone(), bus.clone(), clock.clone());
         let handlers = grpc::Handlers {
             app: app.clone(),
-            idem: Idempotency::new(db.clone(), clock.clone()),
-            waker: relay.waker(),
+            mutations: Mutations::new(db.clone(), clock.clone()).with_outbox(relay.waker()),
         };
 
         let (stop, stop_rx) = watch::channel(false);

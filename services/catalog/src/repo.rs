@@ -2,24 +2,24 @@
 //! filtered by tenant.
 //!
 //! Statements are written once with `$n` placeholders, which sqlx accepts on Postgres and
-//! SQLite alike; the few backend differences (row locks) live in [`for_update`].
+//! SQLite alike; the few backend differences (row locks) live in [`for_update`]. Rows are
+//! decoded by `#[derive(FromQueryResult)]` structs named `*Row`, turned into domain types
+//! (ids, enums, JSON lists) right here, so nothing above sees a column.
 
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
-use siyu_store::StoreError;
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 
-use crate::app::AppError;
+use crate::AppError;
 
 pub mod assortment;
 pub mod categories;
 pub mod locations;
-pub mod movements;
 pub mod prices;
 pub mod products;
 pub mod reservations;
-pub mod search;
 pub mod skus;
 pub mod stock;
-pub mod syncs;
+pub mod storefront;
+pub mod sync;
 pub mod transfers;
 
 /// A statement for `conn`'s backend.
@@ -39,32 +39,65 @@ pub(crate) fn for_update(conn: &impl ConnectionTrait) -> &'static str {
     }
 }
 
-/// Reads a column, turning decode failures into `Internal`.
-pub(crate) fn col<T: sea_orm::TryGetable>(row: &QueryResult, name: &str) -> Result<T, AppError> {
-    row.try_get::<T>("", name)
-        .map_err(|e| AppError::Internal(format!("column {name}: {e}")))
-}
-
-/// Runs a query returning rows.
-pub(crate) async fn query_all(
+/// The rows of a query, each decoded by its `FromQueryResult` derive.
+pub(crate) async fn fetch_all<M: FromQueryResult>(
     conn: &impl ConnectionTrait,
     sql: &str,
     values: impl IntoIterator<Item = Value>,
-) -> Result<Vec<QueryResult>, AppError> {
-    conn.query_all_raw(stmt(conn, sql, values))
-        .await
-        .map_err(|e| StoreError::from(e).into())
+) -> Result<Vec<M>, AppError> {
+    Ok(M::find_by_statement(stmt(conn, sql, values))
+        .all(conn)
+        .await?)
 }
 
-/// Runs a query returning at most one row.
-pub(crate) async fn query_one(
+/// The first row of a query, if any, decoded by its `FromQueryResult` derive.
+pub(crate) async fn fetch_one<M: FromQueryResult>(
     conn: &impl ConnectionTrait,
     sql: &str,
     values: impl IntoIterator<Item = Value>,
-) -> Result<Option<QueryResult>, AppError> {
-    conn.query_one_raw(stmt(conn, sql, values))
-        .await
-        .map_err(|e| StoreError::from(e).into())
+) -> Result<Option<M>, AppError> {
+    Ok(M::find_by_statement(stmt(conn, sql, values))
+        .one(conn)
+        .await?)
+}
+
+/// A `SELECT COUNT(*) AS n` (or any single BIGINT named `n`).
+#[derive(Debug, FromQueryResult)]
+pub(crate) struct Count {
+    pub n: i64,
+}
+
+/// The row of a `SELECT 1 AS x … LIMIT 1` existence probe.
+#[derive(Debug, FromQueryResult)]
+pub(crate) struct Exists {
+    #[allow(dead_code, reason = "only the row's presence matters")]
+    pub x: i32,
+}
+
+/// A single id column named `id`.
+#[derive(Debug, FromQueryResult)]
+pub(crate) struct Id {
+    pub id: uuid::Uuid,
+}
+
+/// A stored JSON text column as its type; corrupt JSON is an internal error.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    column: &str,
+    text: &str,
+) -> Result<T, AppError> {
+    serde_json::from_str(text).map_err(|e| AppError::Internal(format!("column {column}: {e}")))
+}
+
+/// A value as JSON text.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_string(v)
+        .unwrap_or_else(|_| "[]".into())
+        .into()
+}
+
+/// A stored enum number as its domain type; an unknown number is corrupt data.
+pub(crate) fn stored<T: TryFrom<i16, Error = String>>(value: i16) -> Result<T, AppError> {
+    T::try_from(value).map_err(AppError::Internal)
 }
 
 /// Runs a statement; returns the rows affected.
@@ -76,7 +109,7 @@ pub(crate) async fn execute(
     conn.execute_raw(stmt(conn, sql, values))
         .await
         .map(|r| r.rows_affected())
-        .map_err(|e| StoreError::from(e).into())
+        .map_err(AppError::from)
 }
 
 /// `$from, $from+1, …` placeholders for an `IN (…)` list of `n` values.

@@ -1,14 +1,14 @@
 //! AssortmentService: where each SKU is sold (online, per store, store-exclusive).
 
 use sea_orm::ConnectionTrait;
-use siyu_core::{Ctx, PrincipalKind};
+use siyu_core::Ctx;
 use uuid::Uuid;
 
+use super::domain::StoreMode;
+use super::prices::pricing::store_carries;
 use super::prices::{require_skus, require_stores};
-use super::pricing::store_carries;
-use super::product::StoreMode;
-use super::{App, AppError, access};
-use crate::repo;
+use super::{App, locations, org_scope};
+use crate::{AppError, repo};
 
 /// One SKU's assortment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,7 @@ pub struct Assortment {
 
 impl App {
     /// SetAssortment: per SKU, or the template for every SKU of a product.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn set_assortment(
         &self,
         conn: &impl ConnectionTrait,
@@ -32,12 +33,11 @@ impl App {
         product: Option<Uuid>,
         mut items: Vec<Assortment>,
     ) -> Result<Vec<Assortment>, AppError> {
-        access::catalog_admin(ctx, Some("catalog.write"))?;
         if let Some(pid) = product {
             let p = super::products::load(conn, ctx.tenant, pid).await?;
             let template = items
                 .pop()
-                .ok_or_else(|| super::invalid("template", "required"))?;
+                .ok_or_else(|| AppError::invalid("template", "required"))?;
             items = p
                 .skus
                 .iter()
@@ -67,7 +67,9 @@ impl App {
     }
 
     /// SetStoreCarriesSkus: flips one store in or out of many SKUs, keeping each SKU's mode
-    /// readable (ALL → EXCLUDED when removing, NONE → SELECTED when adding).
+    /// readable (ALL → EXCLUDED when removing, NONE → SELECTED when adding). Staff flip the
+    /// stores they cover.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %store))]
     pub async fn set_store_carries(
         &self,
         conn: &impl ConnectionTrait,
@@ -76,13 +78,8 @@ impl App {
         skus: Vec<Uuid>,
         carries: bool,
     ) -> Result<i32, AppError> {
-        if access::catalog_admin(ctx, Some("catalog.write")).is_err() {
-            if ctx.principal.kind != PrincipalKind::Staff {
-                return Err(AppError::PermissionDenied("needs catalog.write".into()));
-            }
-            let l = super::locations::load(conn, ctx.tenant, store).await?;
-            access::on_location(ctx, &["store_manager"], None, &l)?;
-        }
+        let l = locations::load(conn, ctx.tenant, store).await?;
+        org_scope::require_on(ctx, &l)?;
         require_stores(conn, ctx.tenant, &[store]).await?;
         let found = require_skus(conn, ctx.tenant, &skus).await?;
         let listed = repo::assortment::listed(conn, ctx.tenant, store, &skus).await?;
@@ -133,7 +130,6 @@ impl App {
         ctx: &Ctx,
         ids: &[Uuid],
     ) -> Result<Vec<Assortment>, AppError> {
-        access::reader(ctx, "catalog.read")?;
         let skus = repo::skus::by_keys(
             &self.db,
             ctx.tenant,
@@ -154,7 +150,7 @@ impl App {
             .collect())
     }
 
-    /// ListStoreAssortment: staff of the store (or above), partners with catalog.read.
+    /// ListStoreAssortment: staff covering the store; partners.
     pub async fn list_store_assortment(
         &self,
         ctx: &Ctx,
@@ -163,8 +159,8 @@ impl App {
         after: Option<Uuid>,
         limit: u64,
     ) -> Result<Vec<Uuid>, AppError> {
-        let l = super::locations::load(&self.db, ctx.tenant, store).await?;
-        access::on_location(ctx, access::STOCK_READ, Some("catalog.read"), &l)?;
+        let l = locations::load(&self.db, ctx.tenant, store).await?;
+        org_scope::require_on(ctx, &l)?;
         repo::assortment::of_store(&self.db, ctx.tenant, store, on_sale_only, after, limit).await
     }
 }

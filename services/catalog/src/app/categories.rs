@@ -2,12 +2,13 @@
 //! empty, children and (sub)trees.
 
 use sea_orm::ConnectionTrait;
-use siyu_core::{Ctx, PrincipalKind, TenantId};
+use siyu_core::{Ctx, TenantId};
 use uuid::Uuid;
 
-use super::product::{Category, MAX_CATEGORY_DEPTH};
-use super::{App, AppError, access};
-use crate::repo;
+use super::App;
+use super::domain::{Category, MAX_CATEGORY_DEPTH};
+use super::storefront::Shopper;
+use crate::{AppError, repo};
 
 /// Loads a category or fails CATEGORY_NOT_FOUND.
 pub async fn load(
@@ -17,7 +18,7 @@ pub async fn load(
 ) -> Result<Category, AppError> {
     repo::categories::get(conn, tenant, id)
         .await?
-        .ok_or(AppError::NotFound("CATEGORY_NOT_FOUND"))
+        .ok_or(AppError::CategoryNotFound)
 }
 
 /// What UpdateCategory changes (None = keep).
@@ -42,11 +43,6 @@ pub struct Node {
     pub children: Vec<Node>,
 }
 
-/// Consumers (and anonymous guests) do not see hidden categories.
-fn sees_hidden(ctx: &Ctx) -> bool {
-    ctx.principal.kind != PrincipalKind::Consumer
-}
-
 impl App {
     /// CreateCategory.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
@@ -56,7 +52,6 @@ impl App {
         ctx: &Ctx,
         mut c: Category,
     ) -> Result<Category, AppError> {
-        access::catalog_admin(ctx, Some("catalog.write"))?;
         c.id = siyu_core::id::new();
         c.path = match c.parent {
             Some(p) => load(conn, ctx.tenant, p).await?.path,
@@ -64,7 +59,7 @@ impl App {
         };
         c.path.push(c.id);
         if c.path.len() > MAX_CATEGORY_DEPTH {
-            return Err(AppError::Precondition("CATEGORY_TOO_DEEP"));
+            return Err(AppError::CategoryTooDeep);
         }
         repo::categories::insert(conn, ctx.tenant, &c, self.now_ms()).await?;
         Ok(c)
@@ -79,7 +74,6 @@ impl App {
         id: Uuid,
         patch: CategoryPatch,
     ) -> Result<Category, AppError> {
-        access::catalog_admin(ctx, Some("catalog.write"))?;
         let mut c = load(conn, ctx.tenant, id).await?;
         if let Some(n) = patch.name {
             c.name = n;
@@ -108,14 +102,13 @@ impl App {
         new_parent: Option<Uuid>,
         sort_order: i32,
     ) -> Result<Category, AppError> {
-        access::catalog_admin(ctx, None)?;
         let mut c = load(conn, ctx.tenant, id).await?;
         let old = c.path.clone();
         let mut path = match new_parent {
             Some(p) => {
                 let parent = load(conn, ctx.tenant, p).await?;
                 if parent.path.contains(&id) {
-                    return Err(AppError::Precondition("CATEGORY_CYCLE"));
+                    return Err(AppError::CategoryCycle);
                 }
                 parent.path
             }
@@ -126,7 +119,7 @@ impl App {
             .await?
             .saturating_sub(old.len());
         if path.len() + below > MAX_CATEGORY_DEPTH {
-            return Err(AppError::Precondition("CATEGORY_TOO_DEEP"));
+            return Err(AppError::CategoryTooDeep);
         }
         c.parent = new_parent;
         c.path = path;
@@ -143,35 +136,35 @@ impl App {
         ctx: &Ctx,
         id: Uuid,
     ) -> Result<(), AppError> {
-        access::catalog_admin(ctx, None)?;
         let c = load(conn, ctx.tenant, id).await?;
         if c.product_count > 0 || repo::categories::has_children(conn, ctx.tenant, id).await? {
-            return Err(AppError::Precondition("CATEGORY_NOT_EMPTY"));
+            return Err(AppError::CategoryNotEmpty);
         }
         repo::categories::delete(conn, ctx.tenant, id).await?;
         Ok(())
     }
 
-    /// ListCategoryChildren.
+    /// ListCategoryChildren: a hidden parent is not found for shoppers.
+    #[tracing::instrument(skip_all, fields(tenant = %shopper.tenant))]
     pub async fn category_children(
         &self,
-        ctx: &Ctx,
+        shopper: &Shopper,
         parent: Option<Uuid>,
         after: Option<(i32, String, Uuid)>,
         limit: u64,
     ) -> Result<Vec<Category>, AppError> {
-        access::anyone(ctx)?;
+        let hidden_ok = shopper.sees_hidden_categories();
         if let Some(p) = parent {
-            let c = load(&self.db, ctx.tenant, p).await?;
-            if c.hidden && !sees_hidden(ctx) {
-                return Err(AppError::NotFound("CATEGORY_NOT_FOUND"));
+            let c = load(&self.db, shopper.tenant, p).await?;
+            if c.hidden && !hidden_ok {
+                return Err(AppError::CategoryNotFound);
             }
         }
         repo::categories::children(
             &self.db,
-            ctx.tenant,
+            shopper.tenant,
             parent,
-            sees_hidden(ctx),
+            hidden_ok,
             after.as_ref(),
             limit,
         )
@@ -180,26 +173,26 @@ impl App {
 
     /// GetCategoryTree: one query for the (sub)tree, assembled in memory; `max_depth` levels
     /// below the root (0 = all).
+    #[tracing::instrument(skip_all, fields(tenant = %shopper.tenant))]
     pub async fn category_tree(
         &self,
-        ctx: &Ctx,
+        shopper: &Shopper,
         root: Option<Uuid>,
         max_depth: usize,
     ) -> Result<Vec<Node>, AppError> {
-        access::anyone(ctx)?;
-        let hidden_ok = sees_hidden(ctx);
+        let hidden_ok = shopper.sees_hidden_categories();
         let (prefix, top_depth) = match root {
             Some(r) => {
-                let c = load(&self.db, ctx.tenant, r).await?;
+                let c = load(&self.db, shopper.tenant, r).await?;
                 if c.hidden && !hidden_ok {
-                    return Err(AppError::NotFound("CATEGORY_NOT_FOUND"));
+                    return Err(AppError::CategoryNotFound);
                 }
                 let d = c.path.len();
                 (Some(c.path), d)
             }
             None => (None, 1),
         };
-        let all = repo::categories::subtree(&self.db, ctx.tenant, prefix.as_deref()).await?;
+        let all = repo::categories::subtree(&self.db, shopper.tenant, prefix.as_deref()).await?;
         let limit = if max_depth == 0 {
             usize::MAX
         } else {

@@ -7,13 +7,15 @@ use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, PrincipalKind, TenantId};
 use uuid::Uuid;
 
-use super::domain::LocationKind;
-use super::pricing::{self, PriceContext, Priced, SkuFacts};
-use super::product::{Product, Sku, TierPrice};
-use super::{App, AppError, access, products};
-use crate::repo;
-use crate::repo::prices::StorePrice;
+use super::domain::{LocationKind, Product, Sku, StorePrice, TierPrice};
+use super::storefront::Shopper;
+use super::{App, org_scope, products, skus};
 use crate::repo::skus::SkuKey;
+use crate::{AppError, repo};
+
+pub mod pricing;
+
+use pricing::{PriceContext, Priced, SkuFacts};
 
 /// A priced SKU with what callers build lines and cards from.
 #[derive(Debug, Clone)]
@@ -74,14 +76,6 @@ pub async fn price_loaded(
         .collect())
 }
 
-fn check_store(ctx: &Ctx) -> Result<(), AppError> {
-    match ctx.principal.kind {
-        PrincipalKind::Partner => siyu_auth::require_scope(ctx, "catalog.read")
-            .map_err(|e| AppError::PermissionDenied(e.to_string())),
-        _ => Ok(()),
-    }
-}
-
 /// Loads store locations of the tenant; LOCATION_NOT_FOUND unless every id is a store.
 pub async fn require_stores(
     conn: &impl ConnectionTrait,
@@ -99,8 +93,28 @@ pub async fn require_stores(
     if n == ids.len() {
         Ok(())
     } else {
-        Err(AppError::NotFound("LOCATION_NOT_FOUND"))
+        Err(AppError::LocationNotFound)
     }
+}
+
+/// Requires staff to act within their grants on each of the tenant's `stores` (a store
+/// manager prices their own stores; HQ roles cover every store from the root). One query, and
+/// only for staff: other callers were admitted by the contract alone.
+async fn require_on_stores(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx,
+    stores: &[Uuid],
+) -> Result<(), AppError> {
+    if ctx.principal.kind != PrincipalKind::Staff {
+        return Ok(());
+    }
+    let mut ids = stores.to_vec();
+    ids.sort();
+    ids.dedup();
+    for l in repo::locations::get_many(conn, ctx.tenant, &ids).await? {
+        org_scope::require_on(ctx, &l)?;
+    }
+    Ok(())
 }
 
 /// Fails SKU_NOT_FOUND naming the first of `ids` the tenant does not have.
@@ -117,27 +131,26 @@ pub async fn require_skus(
     )
     .await?;
     if let Some(missing) = ids.iter().find(|i| !found.iter().any(|s| s.id == **i)) {
-        return Err(AppError::SkuNotFound {
-            sku_id: missing.to_string(),
-        });
+        return Err(AppError::SkuNotFound { sku_id: *missing });
     }
     Ok(found)
 }
 
 impl App {
     /// PriceSkus: 2 queries (SKUs, products) + 2 with a store; unknown SKUs omitted; request
-    /// order kept.
-    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, n = ids.len()))]
+    /// order kept. Guests get no member price, whatever tier they name.
+    #[tracing::instrument(skip_all, fields(tenant = %shopper.tenant, n = ids.len()))]
     pub async fn price_skus(
         &self,
-        ctx: &Ctx,
+        shopper: &Shopper,
         ids: &[Uuid],
-        pctx: &PriceContext<'_>,
+        pctx: PriceContext<'_>,
     ) -> Result<Vec<PricedSku>, AppError> {
-        check_store(ctx)?;
+        let pctx = shopper.price_context(pctx);
+        let tenant = shopper.tenant;
         let skus = repo::skus::by_keys(
             &self.db,
-            ctx.tenant,
+            tenant,
             SkuKey::Id,
             ids.iter().map(|i| repo::uuid(*i)).collect(),
         )
@@ -145,19 +158,18 @@ impl App {
         let mut pids: Vec<Uuid> = skus.iter().map(|s| s.product_id).collect();
         pids.sort();
         pids.dedup();
-        let products: HashMap<Uuid, Product> =
-            repo::products::get_many(&self.db, ctx.tenant, &pids)
-                .await?
-                .into_iter()
-                .map(|p| (p.id, p))
-                .collect();
-        let mut out =
-            price_loaded(&self.db, ctx.tenant, skus, &products, pctx, self.now_ms()).await?;
+        let products: HashMap<Uuid, Product> = repo::products::get_many(&self.db, tenant, &pids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let mut out = price_loaded(&self.db, tenant, skus, &products, &pctx, self.now_ms()).await?;
         out.sort_by_key(|p| ids.iter().position(|i| *i == p.sku.id));
         Ok(out)
     }
 
     /// SetSkuPrices: list, sale and member prices in one go.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %id))]
     pub async fn set_sku_prices(
         &self,
         conn: &impl ConnectionTrait,
@@ -167,43 +179,32 @@ impl App {
         sale: i64,
         members: Vec<TierPrice>,
     ) -> Result<Sku, AppError> {
-        access::catalog_admin(ctx, Some("catalog.write"))?;
-        let mut s = products::load_sku(conn, ctx.tenant, id).await?;
+        let mut s = skus::load(conn, ctx.tenant, id).await?;
         s.list_price = list;
         s.sale_price = sale;
         s.member_prices = members;
-        products::check_prices("", &s).map_err(|e| match e {
-            AppError::Rejected {
-                reason,
-                field,
-                description,
-            } => AppError::Rejected {
-                reason,
-                field: field.trim_start_matches('.').to_owned(),
-                description,
-            },
-            other => other,
-        })?;
+        products::check_prices("", &s)?;
         repo::skus::update(conn, ctx.tenant, &s, self.now_ms()).await?;
         repo::products::refresh_min_price(conn, ctx.tenant, s.product_id).await?;
         Ok(s)
     }
 
-    /// SetStorePrices: every SKU and store must exist in the tenant.
+    /// SetStorePrices: every SKU and store must exist in the tenant; staff set the prices of
+    /// the stores they cover.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, n = prices.len()))]
     pub async fn set_store_prices(
         &self,
         conn: &impl ConnectionTrait,
         ctx: &Ctx,
         prices: Vec<StorePrice>,
     ) -> Result<i32, AppError> {
-        self.store_pricing_allowed(conn, ctx, prices.iter().map(|p| p.store_id))
-            .await?;
         let mut skus: Vec<Uuid> = prices.iter().map(|p| p.sku_id).collect();
         skus.sort();
         skus.dedup();
         require_skus(conn, ctx.tenant, &skus).await?;
         let stores: Vec<Uuid> = prices.iter().map(|p| p.store_id).collect();
         require_stores(conn, ctx.tenant, &stores).await?;
+        require_on_stores(conn, ctx, &stores).await?;
         let now = self.now_ms();
         let n = prices.len();
         for mut p in prices {
@@ -215,35 +216,17 @@ impl App {
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
 
-    /// HQ, partners with catalog.write, or store managers covering every store named.
-    async fn store_pricing_allowed(
-        &self,
-        conn: &impl ConnectionTrait,
-        ctx: &Ctx,
-        stores: impl Iterator<Item = Uuid>,
-    ) -> Result<(), AppError> {
-        if access::catalog_admin(ctx, Some("catalog.write")).is_ok() {
-            return Ok(());
-        }
-        if ctx.principal.kind != PrincipalKind::Staff {
-            return Err(AppError::PermissionDenied("needs catalog.write".into()));
-        }
-        for s in stores {
-            let l = super::locations::load(conn, ctx.tenant, s).await?;
-            access::on_location(ctx, &["store_manager"], None, &l)?;
-        }
-        Ok(())
-    }
-
-    /// DeleteStorePrices: absent overrides are ignored.
+    /// DeleteStorePrices: absent overrides are ignored; staff delete the prices of the stores
+    /// they cover.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, n = keys.len()))]
     pub async fn delete_store_prices(
         &self,
         conn: &impl ConnectionTrait,
         ctx: &Ctx,
         keys: Vec<(Uuid, Uuid)>,
     ) -> Result<i32, AppError> {
-        self.store_pricing_allowed(conn, ctx, keys.iter().map(|k| k.1))
-            .await?;
+        let stores: Vec<Uuid> = keys.iter().map(|k| k.1).collect();
+        require_on_stores(conn, ctx, &stores).await?;
         let mut n = 0;
         for (sku, store) in keys {
             if repo::prices::delete(conn, ctx.tenant, sku, store).await? {
@@ -262,7 +245,6 @@ impl App {
         after: Option<(Uuid, Uuid)>,
         limit: u64,
     ) -> Result<Vec<StorePrice>, AppError> {
-        access::reader(ctx, "catalog.read")?;
         repo::prices::list(&self.db, ctx.tenant, store, sku, after, limit).await
     }
 }

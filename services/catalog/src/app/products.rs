@@ -1,20 +1,19 @@
-//! Products (SPU) and SKUs: create with SKUs, update, publish/unpublish (outbox events),
-//! delete drafts, add/update SKUs, batch lookups.
+//! Products (SPU): create with their SKUs, update, get and list; publishing and deleting
+//! drafts are in `status`, the checks that need no database in `checks`.
 
 use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, TenantId};
 use uuid::Uuid;
 
-use super::product::{Product, ProductStatus, Sku, sku_title};
-use super::{App, AppError, access, categories};
-use crate::repo;
+use super::domain::{Product, ProductStatus, Sku, sku_title};
+use super::{App, categories};
+use crate::{AppError, repo};
 
 mod checks;
-mod skus;
 mod status;
 
 pub use checks::{check_dimensions, check_prices, check_skus};
-pub use skus::load_sku;
+pub use repo::products::ListFilter;
 
 /// Loads a product with its SKUs or fails PRODUCT_NOT_FOUND.
 pub async fn load(
@@ -24,7 +23,7 @@ pub async fn load(
 ) -> Result<Product, AppError> {
     let mut p = repo::products::get(conn, tenant, id)
         .await?
-        .ok_or(AppError::NotFound("PRODUCT_NOT_FOUND"))?;
+        .ok_or(AppError::ProductNotFound)?;
     p.skus = repo::skus::of_products(conn, tenant, &[id]).await?;
     Ok(p)
 }
@@ -39,7 +38,9 @@ pub struct ProductPatch {
 }
 
 impl App {
-    async fn insert_skus(
+    /// Inserts new SKUs of `p` (ids, product and titles assigned here); `first_index` is the
+    /// position of the first in the request, for a taken code's error metadata.
+    pub(crate) async fn insert_skus(
         &self,
         conn: &impl ConnectionTrait,
         tenant: TenantId,
@@ -65,7 +66,6 @@ impl App {
         ctx: &Ctx,
         mut p: Product,
     ) -> Result<Product, AppError> {
-        access::catalog_admin(ctx, Some("catalog.write"))?;
         check_dimensions("product.spec_dimensions", &p.spec_dimensions)?;
         check_skus("product.skus", &p.spec_dimensions, &p.skus)?;
         for (i, s) in p.skus.iter().enumerate() {
@@ -73,7 +73,7 @@ impl App {
         }
         let cat = match p.category_id {
             Some(c) => categories::load(conn, ctx.tenant, c).await?,
-            None => return Err(AppError::NotFound("CATEGORY_NOT_FOUND")),
+            None => return Err(AppError::CategoryNotFound),
         };
         p.id = siyu_core::id::new();
         p.category_path = cat.path;
@@ -98,7 +98,6 @@ impl App {
         id: Uuid,
         patch: ProductPatch,
     ) -> Result<Product, AppError> {
-        access::catalog_admin(ctx, Some("catalog.write"))?;
         let mut p = load(conn, ctx.tenant, id).await?;
         let Some(v) = patch.values else {
             return Ok(p);
@@ -119,15 +118,13 @@ impl App {
                     p.spec_dimensions = v.spec_dimensions.clone();
                 }
                 "category_id" => {
-                    let c = v
-                        .category_id
-                        .ok_or(AppError::NotFound("CATEGORY_NOT_FOUND"))?;
+                    let c = v.category_id.ok_or(AppError::CategoryNotFound)?;
                     p.category_path = categories::load(conn, ctx.tenant, c).await?.path;
                     p.category_id = Some(c);
                 }
                 // The edge only lets known paths through.
                 other => {
-                    return Err(super::invalid(
+                    return Err(AppError::invalid(
                         "update_mask",
                         format!("unknown path {other}"),
                     ));
@@ -147,7 +144,6 @@ impl App {
 
     /// GetProduct: any status, with SKUs.
     pub async fn get_product(&self, ctx: &Ctx, id: Uuid) -> Result<Product, AppError> {
-        access::reader(ctx, "catalog.read")?;
         load(&self.db, ctx.tenant, id).await
     }
 
@@ -155,12 +151,11 @@ impl App {
     pub async fn list_products(
         &self,
         ctx: &Ctx,
-        mut f: repo::products::ListFilter,
+        mut f: ListFilter,
         category: Option<Uuid>,
         after: Option<(i64, Uuid)>,
         limit: u64,
     ) -> Result<(Vec<Product>, i64), AppError> {
-        access::reader(ctx, "catalog.read")?;
         if let Some(c) = category {
             f.category_path = Some(categories::load(&self.db, ctx.tenant, c).await?.path);
         }

@@ -10,18 +10,21 @@
 use std::collections::HashMap;
 
 use sea_orm::ConnectionTrait;
-use siyu_core::{Ctx, PrincipalKind};
+use siyu_core::Ctx;
 use uuid::Uuid;
 
-use super::allocation::{self, Policy, Target};
-use super::domain::{Location, Reservation, ReservationLine, ReservationStatus};
+use super::domain::{Location, LocationStatus, Reservation, ReservationLine, ReservationStatus};
 use super::locations::load;
-use super::stock::require_skus;
-use super::{App, AppError, access};
-use crate::repo;
+use super::stock::{low_stock, require_skus};
+use super::{App, org_scope};
+use crate::{AppError, repo};
 
+pub mod allocation;
+mod expiry;
 mod returns;
 mod settle;
+
+use allocation::{Policy, Target};
 
 /// How often allocation is re-planned when a concurrent order took the planned stock.
 const PLAN_ATTEMPTS: usize = 3;
@@ -41,29 +44,8 @@ pub struct Reserve {
     pub revive: bool,
 }
 
-fn may_reserve(ctx: &Ctx, allocated: &[&Location]) -> Result<(), AppError> {
-    match ctx.principal.kind {
-        PrincipalKind::Service => Ok(()),
-        PrincipalKind::Partner => access::on_location(
-            ctx,
-            &[],
-            Some("inventory.write"),
-            allocated
-                .first()
-                .copied()
-                .ok_or(AppError::Internal("no location".into()))?,
-        ),
-        PrincipalKind::Staff => allocated
-            .iter()
-            .try_for_each(|l| access::on_location(ctx, access::STOCK_WRITE, None, l)),
-        PrincipalKind::Consumer => Err(AppError::PermissionDenied(
-            "consumers may not reserve".into(),
-        )),
-    }
-}
-
 impl App {
-    /// ReserveStock.
+    /// ReserveStock: staff (POS orders) reserve only at locations they cover.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, order_id = %r.order_id))]
     pub async fn reserve(
         &self,
@@ -71,11 +53,6 @@ impl App {
         ctx: &Ctx,
         r: Reserve,
     ) -> Result<Reservation, AppError> {
-        if ctx.principal.kind == PrincipalKind::Consumer {
-            return Err(AppError::PermissionDenied(
-                "consumers may not reserve".into(),
-            ));
-        }
         let tenant = ctx.tenant;
         let now = self.clock.now();
         let now_ms = now.timestamp_millis();
@@ -100,15 +77,13 @@ impl App {
         let skus: Vec<Uuid> = r.lines.iter().map(|l| l.0).collect();
         let infos = require_skus(conn, tenant, &skus).await?;
         if let Some(bad) = infos.iter().find(|s| !s.sellable) {
-            return Err(AppError::SkuNotSellable {
-                sku_id: bad.id.to_string(),
-            });
+            return Err(AppError::SkuNotSellable { sku_id: bad.id });
         }
         let named = match r.policy.target {
             Target::Fixed(id) | Target::Pickup(id) => {
                 let l = load(conn, tenant, id).await?;
-                if l.status != super::domain::LocationStatus::Active {
-                    return Err(AppError::Precondition("LOCATION_NOT_ACTIVE"));
+                if l.status != LocationStatus::Active {
+                    return Err(AppError::LocationNotActive);
                 }
                 Some(l)
             }
@@ -135,7 +110,7 @@ impl App {
             let mut plan =
                 allocation::plan(&r.lines, &r.policy, named.as_ref(), &candidates, &snapshot)
                     .map_err(|s| AppError::InsufficientStock {
-                        sku_id: s.sku_id.to_string(),
+                        sku_id: s.sku_id,
                         requested: s.requested,
                         available: s.available,
                     })?;
@@ -143,7 +118,9 @@ impl App {
                 .iter()
                 .filter(|l| plan.iter().any(|p| p.2 == l.id))
                 .collect();
-            may_reserve(ctx, &allocated)?;
+            for l in &allocated {
+                org_scope::require_on(ctx, l)?;
+            }
             plan.sort_by_key(|p| (p.0, p.2));
             lines.clear();
             levels.clear();
@@ -163,7 +140,7 @@ impl App {
                             let available =
                                 repo::stock::available(conn, tenant, *sku, *loc).await?;
                             return Err(AppError::InsufficientStock {
-                                sku_id: sku.to_string(),
+                                sku_id: *sku,
                                 requested: *qty,
                                 available,
                             });
@@ -199,7 +176,7 @@ impl App {
         repo::reservations::insert(conn, tenant, &reservation).await?;
         for level in &levels {
             if let Some(l) = candidates.iter().find(|l| l.id == level.location_id) {
-                super::lowstock::after_change(conn, tenant, l, level, now).await?;
+                low_stock::after_change(conn, tenant, l, level, now).await?;
             }
         }
         Ok(reservation)

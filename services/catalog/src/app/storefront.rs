@@ -2,7 +2,8 @@
 //!
 //! Everything here is read-only and goes through the one pricing function
 //! ([`super::prices::price_loaded`]): a product shows only its sellable SKUs, at their unit
-//! price for the caller's store, channel and tier.
+//! price for the caller's store, channel and tier. Guests (no token) browse the tenant of the
+//! app they name, as a consumer would, but without member prices ([`Shopper`]).
 
 use std::collections::HashMap;
 
@@ -10,16 +11,18 @@ use sea_orm::ConnectionTrait;
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::domain::{Geo, Location, LocationKind, StockLevel};
+use super::domain::{Geo, Location, LocationKind, Product, StockLevel};
+use super::prices::pricing::{Channel, PriceContext};
 use super::prices::{PricedSku, price_loaded};
-use super::pricing::{Channel, PriceContext};
-use super::product::Product;
-use super::{AppError, allocation};
-use crate::repo;
+use super::reservations::allocation;
+use crate::{AppError, repo};
 
 pub mod detail;
 pub mod nearby;
 pub mod search;
+mod shopper;
+
+pub use shopper::{Shopper, Viewer};
 
 /// Who is shopping where: the store, channel and tier prices apply to, and the delivery point.
 #[derive(Debug, Clone)]
@@ -50,6 +53,16 @@ impl Shop {
     /// True when a tier or a store could make a unit price differ from the sale price.
     pub fn may_discount(&self) -> bool {
         self.tier_code.is_some() || self.store.is_some()
+    }
+
+    /// The same shop without a member tier (no member price, no tier discount).
+    #[must_use]
+    pub fn without_tier(self) -> Self {
+        Self {
+            tier_code: None,
+            tier_discount_bps: 0,
+            ..self
+        }
     }
 }
 
@@ -85,7 +98,7 @@ pub async fn sources(
         if !active.iter().any(is_store) {
             let l = super::locations::load(conn, tenant, store).await?;
             if l.kind != LocationKind::Store {
-                return Err(AppError::NotFound("LOCATION_NOT_FOUND"));
+                return Err(AppError::LocationNotFound);
             }
         }
     }

@@ -12,10 +12,12 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 use uuid::Uuid;
 
+use super::App;
 use super::domain::{Location, LocationStatus, Movement, MovementKind, StockLevel};
-use super::{App, AppError, access};
-use crate::repo;
+use super::stock::levels::{LevelReport, reports};
+use super::stock::low_stock;
 use crate::repo::skus::SkuKey;
+use crate::{AppError, repo};
 
 /// How a sync line names its SKU.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +68,15 @@ pub struct SyncLineResult {
     pub level: Option<StockLevel>,
 }
 
+/// A line's result as answered: its level with the location's default threshold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncedLine {
+    /// The result as stored for repeats of the batch.
+    pub result: SyncLineResult,
+    /// The level after, reported.
+    pub level: Option<LevelReport>,
+}
+
 impl SyncLineResult {
     fn rejected(index: usize, reason: &str, level: Option<StockLevel>) -> Self {
         Self {
@@ -78,7 +89,8 @@ impl SyncLineResult {
 }
 
 impl App {
-    /// SyncStock: the first result of `sync_id` (applying the lines if this is the first call).
+    /// SyncStock: the first result of `sync_id` (applying the lines if this is the first call),
+    /// with each line's level as it is now reported.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, lines = lines.len()))]
     pub async fn sync_stock(
         &self,
@@ -86,12 +98,31 @@ impl App {
         ctx: &Ctx,
         sync_id: &str,
         lines: Vec<SyncLine>,
+    ) -> Result<Vec<SyncedLine>, AppError> {
+        let results = self.apply_sync(conn, ctx, sync_id, lines).await?;
+        let levels: Vec<StockLevel> = results.iter().filter_map(|r| r.level.clone()).collect();
+        let mut levels = reports(conn, ctx.tenant, levels).await?.into_iter();
+        Ok(results
+            .into_iter()
+            .map(|result| SyncedLine {
+                level: result.level.as_ref().and_then(|_| levels.next()),
+                result,
+            })
+            .collect())
+    }
+
+    /// The first result of `sync_id`, applying the lines if this call claimed it.
+    async fn apply_sync(
+        &self,
+        conn: &impl ConnectionTrait,
+        ctx: &Ctx,
+        sync_id: &str,
+        lines: Vec<SyncLine>,
     ) -> Result<Vec<SyncLineResult>, AppError> {
-        access::stock_sync(ctx)?;
         let now = self.clock.now();
         let now_ms = now.timestamp_millis();
-        if !repo::syncs::claim(conn, ctx.tenant, sync_id, now_ms).await? {
-            let stored = repo::syncs::result(conn, ctx.tenant, sync_id)
+        if !repo::sync::claim(conn, ctx.tenant, sync_id, now_ms).await? {
+            let stored = repo::sync::result(conn, ctx.tenant, sync_id)
                 .await?
                 .ok_or_else(|| AppError::Internal("claimed sync has no row".into()))?;
             return serde_json::from_str(&stored)
@@ -125,8 +156,7 @@ impl App {
                     let counted_ms = line.counted_at_ms.unwrap_or(now_ms);
                     let level =
                         repo::stock::lock(conn, ctx.tenant, sku, location.id, now_ms).await?;
-                    let last =
-                        repo::syncs::last_sync_ms(conn, ctx.tenant, sku, location.id).await?;
+                    let last = repo::sync::last_sync_ms(conn, ctx.tenant, sku, location.id).await?;
                     if last.is_some_and(|last| counted_ms < last) {
                         SyncLineResult {
                             index: i,
@@ -137,7 +167,7 @@ impl App {
                     } else if line.on_hand < level.reserved {
                         SyncLineResult::rejected(i, "STOCK_BELOW_RESERVED", Some(level))
                     } else {
-                        repo::syncs::mark_synced(conn, ctx.tenant, sku, location.id, counted_ms)
+                        repo::sync::mark_synced(conn, ctx.tenant, sku, location.id, counted_ms)
                             .await?;
                         if line.on_hand == level.on_hand {
                             SyncLineResult {
@@ -165,7 +195,7 @@ impl App {
                             );
                             m.sync_id = sync_id.to_owned();
                             movements.push(m);
-                            super::lowstock::after_change(conn, ctx.tenant, location, &after, now)
+                            low_stock::after_change(conn, ctx.tenant, location, &after, now)
                                 .await?;
                             SyncLineResult {
                                 index: i,
@@ -179,11 +209,11 @@ impl App {
             };
             results[i] = Some(result);
         }
-        repo::movements::insert_many(conn, ctx.tenant, &movements).await?;
+        repo::stock::movements::insert_many(conn, ctx.tenant, &movements).await?;
         let results: Vec<SyncLineResult> = results.into_iter().flatten().collect();
         let stored = serde_json::to_string(&results)
             .map_err(|e| AppError::Internal(format!("sync result: {e}")))?;
-        repo::syncs::store(conn, ctx.tenant, sync_id, &stored).await?;
+        repo::sync::store(conn, ctx.tenant, sync_id, &stored).await?;
         Ok(results)
     }
 }

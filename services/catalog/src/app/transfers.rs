@@ -12,17 +12,17 @@
 use std::fmt::Write as _;
 
 use sea_orm::ConnectionTrait;
-use siyu_core::{Ctx, PrincipalKind};
+use siyu_core::Ctx;
 use uuid::Uuid;
 
 use super::domain::{
     Location, LocationStatus, Movement, MovementKind, Transfer, TransferLine, TransferStatus,
 };
 use super::locations::load;
-use super::stock::require_skus;
-use super::{App, AppError, access, invalid};
-use crate::repo;
+use super::stock::{low_stock, require_skus};
+use super::{App, org_scope};
 use crate::repo::transfers::Change;
+use crate::{AppError, repo};
 
 /// proto `ADJUST_REASON_TRANSFER_DISCREPANCY`, set on a short TRANSFER_IN movement.
 const DISCREPANCY: i16 = 6;
@@ -38,52 +38,6 @@ pub struct CreateTransfer {
     pub lines: Vec<(Uuid, i32)>,
     /// Note.
     pub note: String,
-}
-
-/// Staff with a stock-writing role on one of `locations`, or a partner with inventory.write.
-fn may_write(ctx: &Ctx, locations: &[&Location]) -> Result<(), AppError> {
-    match ctx.principal.kind {
-        PrincipalKind::Partner => {
-            access::on_location(ctx, &[], Some("inventory.write"), locations[0])
-        }
-        PrincipalKind::Staff => {
-            let mut last = None;
-            for l in locations {
-                match access::on_location(ctx, access::STOCK_WRITE, None, l) {
-                    Ok(()) => return Ok(()),
-                    Err(e) => last = Some(e),
-                }
-            }
-            Err(last.unwrap_or_else(|| AppError::PermissionDenied("no location".into())))
-        }
-        _ => Err(AppError::PermissionDenied(
-            "staff or partners with inventory.write only".into(),
-        )),
-    }
-}
-
-/// Staff with a stock-reading role on one of `locations`, or a partner with inventory.read.
-fn may_read(ctx: &Ctx, locations: &[&Location]) -> Result<(), AppError> {
-    match ctx.principal.kind {
-        PrincipalKind::Partner => {
-            access::on_location(ctx, &[], Some("inventory.read"), locations[0])
-        }
-        PrincipalKind::Staff => {
-            if locations
-                .iter()
-                .any(|l| access::on_location(ctx, access::STOCK_READ, None, l).is_ok())
-            {
-                Ok(())
-            } else {
-                Err(AppError::PermissionDenied(
-                    "no role on the source or the destination".into(),
-                ))
-            }
-        }
-        _ => Err(AppError::PermissionDenied(
-            "staff or partners with inventory.read only".into(),
-        )),
-    }
 }
 
 /// "TR" + the day + ten digits of the id's random bits (display only; the id is the key).
@@ -102,7 +56,7 @@ impl App {
     ) -> Result<(Transfer, Location, Location), AppError> {
         let t = repo::transfers::get(conn, ctx.tenant, id)
             .await?
-            .ok_or(AppError::NotFound("TRANSFER_NOT_FOUND"))?;
+            .ok_or(AppError::TransferNotFound)?;
         let from = load(conn, ctx.tenant, t.from_location_id).await?;
         let to = load(conn, ctx.tenant, t.to_location_id).await?;
         Ok((t, from, to))
@@ -117,10 +71,11 @@ impl App {
     ) -> Result<Transfer, AppError> {
         repo::transfers::get(conn, ctx.tenant, id)
             .await?
-            .ok_or(AppError::NotFound("TRANSFER_NOT_FOUND"))
+            .ok_or(AppError::TransferNotFound)
     }
 
-    /// CreateTransfer: CREATED with every line reserved at the source.
+    /// CreateTransfer: CREATED with every line reserved at the source; staff covering the
+    /// source or the destination.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, from = %c.from, to = %c.to))]
     pub async fn create_transfer(
         &self,
@@ -130,9 +85,9 @@ impl App {
     ) -> Result<Transfer, AppError> {
         let from = load(conn, ctx.tenant, c.from).await?;
         let to = load(conn, ctx.tenant, c.to).await?;
-        may_write(ctx, &[&from, &to])?;
+        org_scope::require_on_any(ctx, &[&from, &to])?;
         if from.status != LocationStatus::Active || to.status != LocationStatus::Active {
-            return Err(AppError::Precondition("LOCATION_NOT_ACTIVE"));
+            return Err(AppError::LocationNotActive);
         }
         let skus: Vec<Uuid> = c.lines.iter().map(|l| l.0).collect();
         require_skus(conn, ctx.tenant, &skus).await?;
@@ -147,7 +102,7 @@ impl App {
                     // The caller drops the transaction: the lines reserved so far roll back.
                     let available = repo::stock::available(conn, ctx.tenant, *sku, from.id).await?;
                     return Err(AppError::InsufficientStock {
-                        sku_id: sku.to_string(),
+                        sku_id: *sku,
                         requested: *qty,
                         available,
                     });
@@ -179,13 +134,14 @@ impl App {
         };
         repo::transfers::insert(conn, ctx.tenant, &t).await?;
         for level in &levels {
-            super::lowstock::after_change(conn, ctx.tenant, &from, level, now).await?;
+            low_stock::after_change(conn, ctx.tenant, &from, level, now).await?;
         }
         Ok(t)
     }
 
     /// ShipTransfer: CREATED → SHIPPED once; source on_hand and reserved drop (TRANSFER_OUT),
-    /// destination in_transit rises. A shipped (or since received) transfer is returned.
+    /// destination in_transit rises. A shipped (or since received) transfer is returned. Staff
+    /// covering the source.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %id))]
     pub async fn ship_transfer(
         &self,
@@ -195,7 +151,7 @@ impl App {
         tracking: &str,
     ) -> Result<Transfer, AppError> {
         let (_, from, _) = self.transfer_with_locations(conn, ctx, id).await?;
-        may_write(ctx, &[&from])?;
+        org_scope::require_on(ctx, &from)?;
         let now_ms = self.now_ms();
         let change = Change::Ship { tracking };
         let Some(t) = repo::transfers::transition(
@@ -211,7 +167,7 @@ impl App {
             let t = self.current(conn, ctx, id).await?;
             return match t.status {
                 TransferStatus::Shipped | TransferStatus::Received => Ok(t),
-                _ => Err(AppError::Precondition("TRANSFER_NOT_CREATED")),
+                _ => Err(AppError::TransferNotCreated),
             };
         };
         // Source and destination rows in one (sku, location) order, like every multi-row
@@ -242,12 +198,13 @@ impl App {
             m.reference.clone_from(&t.tracking_reference);
             movements.push(m);
         }
-        repo::movements::insert_many(conn, ctx.tenant, &movements).await?;
+        repo::stock::movements::insert_many(conn, ctx.tenant, &movements).await?;
         Ok(t)
     }
 
     /// ReceiveTransfer: SHIPPED → RECEIVED once with the counted quantities (`received`:
-    /// (sku, units) for the SKUs counted short; the others count as fully received).
+    /// (sku, units) for the SKUs counted short; the others count as fully received). Staff
+    /// covering the destination.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %id))]
     pub async fn receive_transfer(
         &self,
@@ -258,20 +215,20 @@ impl App {
         note: &str,
     ) -> Result<Transfer, AppError> {
         let (t, _, to) = self.transfer_with_locations(conn, ctx, id).await?;
-        may_write(ctx, &[&to])?;
+        org_scope::require_on(ctx, &to)?;
         let mut lines = t.lines.clone();
         for l in &mut lines {
             l.received_quantity = l.quantity;
         }
         for (i, (sku, qty)) in received.iter().enumerate() {
             let Some(l) = lines.iter_mut().find(|l| l.sku_id == *sku) else {
-                return Err(invalid(
+                return Err(AppError::invalid(
                     format!("received[{i}].sku_id"),
                     "not a line of the transfer",
                 ));
             };
             if *qty > l.quantity {
-                return Err(invalid(
+                return Err(AppError::invalid(
                     format!("received[{i}].quantity"),
                     "more than shipped",
                 ));
@@ -317,7 +274,7 @@ impl App {
             let t = self.current(conn, ctx, id).await?;
             return match t.status {
                 TransferStatus::Received => Ok(t),
-                _ => Err(AppError::Precondition("TRANSFER_NOT_SHIPPED")),
+                _ => Err(AppError::TransferNotShipped),
             };
         };
         let mut movements = Vec::with_capacity(t.lines.len());
@@ -349,13 +306,14 @@ impl App {
                 }
                 movements.push(m);
             }
-            super::lowstock::after_change(conn, ctx.tenant, &to, &level, now).await?;
+            low_stock::after_change(conn, ctx.tenant, &to, &level, now).await?;
         }
-        repo::movements::insert_many(conn, ctx.tenant, &movements).await?;
+        repo::stock::movements::insert_many(conn, ctx.tenant, &movements).await?;
         Ok(t)
     }
 
-    /// CancelTransfer: CREATED → CANCELLED once, releasing the source reservation.
+    /// CancelTransfer: CREATED → CANCELLED once, releasing the source reservation; staff
+    /// covering the source or the destination.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %id))]
     pub async fn cancel_transfer(
         &self,
@@ -364,7 +322,7 @@ impl App {
         id: Uuid,
     ) -> Result<Transfer, AppError> {
         let (_, from, to) = self.transfer_with_locations(conn, ctx, id).await?;
-        may_write(ctx, &[&from, &to])?;
+        org_scope::require_on_any(ctx, &[&from, &to])?;
         let now = self.clock.now();
         let now_ms = now.timestamp_millis();
         let Some(t) = repo::transfers::transition(
@@ -380,7 +338,7 @@ impl App {
             let t = self.current(conn, ctx, id).await?;
             return match t.status {
                 TransferStatus::Cancelled => Ok(t),
-                _ => Err(AppError::Precondition("TRANSFER_ALREADY_SHIPPED")),
+                _ => Err(AppError::TransferAlreadyShipped),
             };
         };
         for l in &t.lines {
@@ -388,19 +346,21 @@ impl App {
                 repo::stock::unreserve(conn, ctx.tenant, l.sku_id, from.id, l.quantity, now_ms)
                     .await?
                     .ok_or_else(|| AppError::Internal("transfer reservation missing".into()))?;
-            super::lowstock::after_change(conn, ctx.tenant, &from, &level, now).await?;
+            low_stock::after_change(conn, ctx.tenant, &from, &level, now).await?;
         }
         Ok(t)
     }
 
-    /// GetTransfer.
+    /// GetTransfer: staff covering the source or the destination.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %id))]
     pub async fn get_transfer(&self, ctx: &Ctx, id: Uuid) -> Result<Transfer, AppError> {
         let (t, from, to) = self.transfer_with_locations(&self.db, ctx, id).await?;
-        may_read(ctx, &[&from, &to])?;
+        org_scope::require_on_any(ctx, &[&from, &to])?;
         Ok(t)
     }
 
-    /// ListTransfers: from or to `location` (tenant-wide needs an HQ role), newest first.
+    /// ListTransfers: from or to `location` (staff covering it), or tenant-wide; newest first.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn list_transfers(
         &self,
         ctx: &Ctx,
@@ -410,14 +370,8 @@ impl App {
         limit: u64,
     ) -> Result<Vec<Transfer>, AppError> {
         match location {
-            Some(id) => {
-                let l = load(&self.db, ctx.tenant, id).await?;
-                may_read(ctx, &[&l])?;
-            }
-            None => match ctx.principal.kind {
-                PrincipalKind::Partner => access::reader(ctx, "inventory.read")?,
-                _ => access::catalog_admin(ctx, None)?,
-            },
+            Some(id) => org_scope::require_on(ctx, &load(&self.db, ctx.tenant, id).await?)?,
+            None => org_scope::require_tenant_wide(ctx)?,
         }
         repo::transfers::list(&self.db, ctx.tenant, location, statuses, before, limit).await
     }

@@ -10,7 +10,8 @@ use siyu_proto::events::v1 as ev;
 use siyu_store::{Bus, ConsumerConfig, Delivery};
 use uuid::Uuid;
 
-use crate::app::{App, AppError};
+use crate::AppError;
+use crate::app::App;
 
 /// The inbox consumer name.
 pub const CONSUMER: &str = "catalog-orders";
@@ -91,7 +92,7 @@ pub async fn handle(app: &App, payload: &[u8], message_id: &str) -> Result<(), A
     };
     match outcome {
         Ok(()) => inner.commit().await?,
-        Err(e @ (AppError::Unavailable(_) | AppError::Internal(_))) => return Err(e),
+        Err(e) if e.is_transient() => return Err(e),
         // Refused for a business reason: record it as handled so it is not retried forever.
         Err(e) => {
             tracing::info!(error = %e, event_type = %env.r#type, "order event not applied");

@@ -5,24 +5,17 @@ use prost::Message;
 use sea_orm::ConnectionTrait;
 use siyu_core::TenantId;
 use siyu_proto::events::v1 as ev;
+use siyu_proto::time::timestamp_ms;
 use siyu_store::OutgoingEvent;
 use siyu_store::outbox::{TraceContext, enqueue};
 
-use crate::app::AppError;
-use crate::app::domain::{Location, LocationKind, Reservation, SkuInfo, StockLevel};
-use crate::app::product::Product;
+use crate::AppError;
+use crate::app::domain::{Location, LocationKind, Product, Reservation, SkuInfo, StockLevel};
 
 /// Bus subject (and event type) of StockLow.
 pub const STOCK_LOW: &str = "catalog.stock_low";
 /// Bus subject (and event type) of ReservationExpired.
 pub const RESERVATION_EXPIRED: &str = "catalog.reservation_expired";
-
-fn ts(ms: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: ms.div_euclid(1000),
-        nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0),
-    }
-}
 
 async fn write(
     conn: &impl ConnectionTrait,
@@ -37,7 +30,7 @@ async fn write(
         id: siyu_core::id::new_string(),
         tenant_id: tenant.to_string(),
         r#type: type_name.to_owned(),
-        occurred_at: Some(ts(now.timestamp_millis())),
+        occurred_at: Some(timestamp_ms(now.timestamp_millis())),
         source: "catalog".into(),
         subject_id,
         traceparent: String::new(),
@@ -120,7 +113,7 @@ pub async fn reservation_expired(
                 location_id: l.location_id.to_string(),
             })
             .collect(),
-        expires_at: Some(ts(r.expires_at_ms)),
+        expires_at: Some(timestamp_ms(r.expires_at_ms)),
     };
     write(
         conn,

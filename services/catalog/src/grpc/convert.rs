@@ -1,35 +1,22 @@
-//! Proto ⇄ domain: parsing at the edge (ids, enums, ranges) and rendering responses.
+//! Parsing the wire's shared shapes at the edge (ids, quantities, money, text, coordinates,
+//! update masks): each failure is an [`AppError`] naming the proto field.
 
-use siyu_core::OrgPath;
-use siyu_proto::catalog::v1 as pb;
 use siyu_proto::common::v1 as common;
 use uuid::Uuid;
 
-use crate::app::domain::{
-    Address, Geo, Location, LocationKind, LocationStatus, Movement, Reservation, StockLevel,
-};
-use crate::app::{AppError, MAX_QUANTITY, invalid};
+use crate::AppError;
+use crate::app::MAX_QUANTITY;
+use crate::app::domain::Geo;
 
-/// Parses a required UUID field.
+/// A required UUID field.
 pub fn id(field: &str, value: &str) -> Result<Uuid, AppError> {
     if value.is_empty() {
-        return Err(invalid(field, "required"));
+        return Err(AppError::invalid(field, "required"));
     }
-    Uuid::parse_str(value).map_err(|_| invalid(field, "must be a UUID"))
+    Uuid::parse_str(value).map_err(|_| AppError::invalid(field, "must be a UUID"))
 }
 
-/// A list of 1..=`max` ids, each named `field[i]` when malformed.
-pub fn ids(field: &str, v: &[String], max: usize) -> Result<Vec<Uuid>, AppError> {
-    if v.is_empty() || v.len() > max {
-        return Err(invalid(field, format!("must hold 1..{max} ids")));
-    }
-    v.iter()
-        .enumerate()
-        .map(|(i, s)| id(&format!("{field}[{i}]"), s))
-        .collect()
-}
-
-/// Parses an optional UUID field (empty = none).
+/// An optional UUID field (empty = none).
 pub fn opt_id(field: &str, value: &str) -> Result<Option<Uuid>, AppError> {
     if value.is_empty() {
         Ok(None)
@@ -38,12 +25,36 @@ pub fn opt_id(field: &str, value: &str) -> Result<Option<Uuid>, AppError> {
     }
 }
 
+/// A list of 1..=`max` ids, each named `field[i]` when malformed.
+pub fn ids(field: &str, v: &[String], max: usize) -> Result<Vec<Uuid>, AppError> {
+    if v.is_empty() || v.len() > max {
+        return Err(AppError::invalid(field, format!("must hold 1..{max} ids")));
+    }
+    each(field, v, |f, s| id(f, s))
+}
+
+/// Every item of a repeated field parsed by `parse`, which gets the item's path `field[i]`.
+pub fn each<T, U>(
+    field: &str,
+    items: &[T],
+    parse: impl Fn(&str, &T) -> Result<U, AppError>,
+) -> Result<Vec<U>, AppError> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| parse(&format!("{field}[{i}]"), item))
+        .collect()
+}
+
 /// A quantity in 1..=MAX_QUANTITY.
 pub fn quantity(field: &str, q: i32) -> Result<i32, AppError> {
     if q < 1 {
-        Err(invalid(field, "must be at least 1"))
+        Err(AppError::invalid(field, "must be at least 1"))
     } else if q > MAX_QUANTITY {
-        Err(invalid(field, format!("must be at most {MAX_QUANTITY}")))
+        Err(AppError::invalid(
+            field,
+            format!("must be at most {MAX_QUANTITY}"),
+        ))
     } else {
         Ok(q)
     }
@@ -56,21 +67,27 @@ pub fn lines<'a>(
     max: usize,
 ) -> Result<Vec<(Uuid, i32)>, AppError> {
     if items.len() == 0 || items.len() > max {
-        return Err(invalid(field, format!("must hold 1..{max} lines")));
+        return Err(AppError::invalid(
+            field,
+            format!("must hold 1..{max} lines"),
+        ));
     }
     let mut out: Vec<(Uuid, i32)> = Vec::with_capacity(items.len());
     for (i, (sku, q)) in items.enumerate() {
         let sku = id(&format!("{field}[{i}].sku_id"), sku)?;
         let q = quantity(&format!("{field}[{i}].quantity"), q)?;
         if out.iter().any(|(s, _)| *s == sku) {
-            return Err(invalid(format!("{field}[{i}].sku_id"), "duplicate SKU"));
+            return Err(AppError::invalid(
+                format!("{field}[{i}].sku_id"),
+                "duplicate SKU",
+            ));
         }
         out.push((sku, q));
     }
     Ok(out)
 }
 
-/// Validated coordinates.
+/// Coordinates within ±90 / ±180.
 pub fn geo(field: &str, g: &common::GeoPoint) -> Result<Geo, AppError> {
     let ok = g.latitude.is_finite()
         && g.longitude.is_finite()
@@ -82,223 +99,116 @@ pub fn geo(field: &str, g: &common::GeoPoint) -> Result<Geo, AppError> {
             lng: g.longitude,
         })
     } else {
-        Err(invalid(
+        Err(AppError::invalid(
             field,
             "latitude must be within ±90 and longitude within ±180",
         ))
     }
 }
 
-/// Page token / size, mapped to InvalidArgument on the `page` field.
-pub fn page<C: serde::de::DeserializeOwned>(
-    list: &str,
-    p: Option<&common::PageRequest>,
-) -> Result<siyu_core::PageRequest<C>, AppError> {
-    let (size, token) = p
-        .map(|p| (p.page_size, p.page_token.as_str()))
-        .unwrap_or((0, ""));
-    siyu_core::PageRequest::parse(list, size, token).map_err(|e| invalid("page", e.to_string()))
+/// Optional coordinates.
+pub fn opt_geo(field: &str, g: Option<&common::GeoPoint>) -> Result<Option<Geo>, AppError> {
+    g.map(|g| geo(field, g)).transpose()
 }
 
-/// A location name: 1..100 characters after trimming.
-pub fn location_name(v: &str) -> Result<String, AppError> {
-    let name = v.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(invalid("location.name", "must be 1..100 characters"));
+/// A goods price: CNY fen in 1..=100 M yuan, else PRICE_INVALID.
+pub fn money(field: &str, m: &common::Money) -> Result<i64, AppError> {
+    let invalid = |description: &str| AppError::PriceInvalid {
+        field: field.to_owned(),
+        description: description.to_owned(),
+    };
+    if m.currency_code != "CNY" {
+        return Err(invalid("currency must be CNY"));
     }
-    Ok(name.to_owned())
+    if m.minor_units <= 0 {
+        return Err(invalid("must be greater than 0"));
+    }
+    // No single goods price reaches 100 million yuan; larger values are typos.
+    if m.minor_units > 10_000_000_000 {
+        return Err(invalid("absurdly large"));
+    }
+    Ok(m.minor_units)
 }
 
-/// A delivery radius: 0..100,000 m.
-pub fn radius(r: i32) -> Result<i32, AppError> {
-    if (0..=100_000).contains(&r) {
-        Ok(r)
+/// A required goods price (PRICE_INVALID when absent).
+pub fn required_money(field: &str, m: Option<&common::Money>) -> Result<i64, AppError> {
+    let m = m.ok_or_else(|| AppError::PriceInvalid {
+        field: field.to_owned(),
+        description: "required".to_owned(),
+    })?;
+    money(field, m)
+}
+
+/// Fen as CNY.
+pub fn cny(minor: i64) -> common::Money {
+    common::Money {
+        minor_units: minor,
+        currency_code: "CNY".into(),
+    }
+}
+
+/// Trimmed text of `min..=max` characters.
+pub fn text(field: &str, v: &str, min: usize, max: usize) -> Result<String, AppError> {
+    let t = v.trim();
+    let n = t.chars().count();
+    if n < min || n > max {
+        return Err(AppError::invalid(
+            field,
+            format!("must be {min}..{max} characters"),
+        ));
+    }
+    Ok(t.to_owned())
+}
+
+/// Trimmed text of at most `max` characters (counted before trimming).
+pub fn at_most(field: &str, v: &str, max: usize) -> Result<String, AppError> {
+    if v.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("at most {max} characters"),
+        ));
+    }
+    Ok(v.trim().to_owned())
+}
+
+/// An https URL of at most 1024 characters, or empty.
+pub fn url(field: &str, v: &str) -> Result<String, AppError> {
+    if v.is_empty() || (v.starts_with("https://") && v.len() <= 1024) {
+        Ok(v.to_owned())
     } else {
-        Err(invalid(
-            "location.delivery_radius_meters",
-            "must be 0..100000",
+        Err(AppError::invalid(
+            field,
+            "must be an https URL of at most 1024 characters",
         ))
     }
 }
 
-/// A default low-stock threshold: 0..MAX_QUANTITY.
-pub fn threshold(t: i32) -> Result<i32, AppError> {
-    if (0..=MAX_QUANTITY).contains(&t) {
-        Ok(t)
-    } else {
-        Err(invalid(
-            "location.default_low_stock_threshold",
-            "must be 0..1000000",
-        ))
+/// Update-mask paths, at least one, each among `allowed`.
+pub fn mask(m: Option<&prost_types::FieldMask>, allowed: &[&str]) -> Result<Vec<String>, AppError> {
+    let paths = m.map(|m| m.paths.clone()).unwrap_or_default();
+    if paths.is_empty() {
+        return Err(AppError::invalid("update_mask", "at least one path"));
     }
-}
-
-/// A location's address (coordinates validated when present).
-pub fn address_in(a: Option<&common::Address>) -> Result<Address, AppError> {
-    let a = a.cloned().unwrap_or_default();
-    let g = match &a.location {
-        Some(p) => Some(geo("location.address.location", p)?),
-        None => None,
-    };
-    Ok(Address {
-        province: a.province,
-        city: a.city,
-        district: a.district,
-        detail: a.detail,
-        postal_code: a.postal_code,
-        contact_name: a.contact_name,
-        contact_phone: a.contact_phone,
-        geo: g,
-    })
-}
-
-/// The location of a CreateLocation request.
-pub fn location_in(l: &pb::Location) -> Result<Location, AppError> {
-    let kind = match pb::LocationKind::try_from(l.kind) {
-        Ok(pb::LocationKind::Store) => LocationKind::Store,
-        Ok(pb::LocationKind::Warehouse) => LocationKind::Warehouse,
-        _ => return Err(invalid("location.kind", "must be STORE or WAREHOUSE")),
-    };
-    let name = location_name(&l.name)?;
-    let org_path = OrgPath::parse(&l.org_path)
-        .map_err(|_| invalid("location.org_path", "must be id/id/id"))?;
-    let id = match kind {
-        LocationKind::Store => id("location.location_id", &l.location_id)?,
-        LocationKind::Warehouse => Uuid::nil(),
-    };
-    let status = match pb::LocationStatus::try_from(l.status) {
-        Ok(pb::LocationStatus::Unspecified | pb::LocationStatus::Active) => LocationStatus::Active,
-        Ok(pb::LocationStatus::Suspended) => LocationStatus::Suspended,
-        _ => {
-            return Err(invalid(
-                "location.status",
-                "must be ACTIVE or SUSPENDED on create",
+    for p in &paths {
+        if !allowed.contains(&p.as_str()) {
+            return Err(AppError::invalid(
+                "update_mask",
+                format!("unknown or immutable path {p}"),
             ));
         }
-    };
-    radius(l.delivery_radius_meters)?;
-    threshold(l.default_low_stock_threshold)?;
-    let address = address_in(l.address.as_ref())?;
-    Ok(Location {
-        id,
-        kind,
-        name,
-        org_path,
-        address,
-        status,
-        pickup_enabled: l.pickup_enabled,
-        delivery_enabled: l.delivery_enabled,
-        delivery_radius_m: l.delivery_radius_meters,
-        priority: l.priority,
-        opening_hours: l.opening_hours.clone(),
-        default_low_threshold: l.default_low_stock_threshold,
-        updated_at_ms: 0,
-    })
-}
-
-/// A timestamp from milliseconds.
-pub fn ts(ms: i64) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: ms.div_euclid(1000),
-        nanos: i32::try_from(ms.rem_euclid(1000) * 1_000_000).unwrap_or(0),
     }
+    Ok(paths)
 }
 
-/// Milliseconds from a timestamp.
-pub fn ms(t: &prost_types::Timestamp) -> i64 {
-    t.seconds
-        .saturating_mul(1000)
-        .saturating_add(i64::from(t.nanos / 1_000_000))
+/// A proto enum number as a stored domain enum (`TryFrom<i16>`), else INVALID_ARGUMENT.
+pub fn wire_enum<T: TryFrom<i16>>(field: &str, v: i32, what: &str) -> Result<T, AppError> {
+    i16::try_from(v)
+        .ok()
+        .and_then(|v| T::try_from(v).ok())
+        .ok_or_else(|| AppError::invalid(field, format!("unknown {what}")))
 }
 
-/// Location → proto.
-pub fn location_out(l: &Location) -> pb::Location {
-    let a = &l.address;
-    pb::Location {
-        location_id: l.id.to_string(),
-        kind: l.kind as i32,
-        name: l.name.clone(),
-        address: Some(common::Address {
-            province: a.province.clone(),
-            city: a.city.clone(),
-            district: a.district.clone(),
-            detail: a.detail.clone(),
-            postal_code: a.postal_code.clone(),
-            contact_name: a.contact_name.clone(),
-            contact_phone: a.contact_phone.clone(),
-            location: a.geo.map(|g| common::GeoPoint {
-                latitude: g.lat,
-                longitude: g.lng,
-            }),
-        }),
-        status: l.status as i32,
-        pickup_enabled: l.pickup_enabled,
-        delivery_enabled: l.delivery_enabled,
-        delivery_radius_meters: l.delivery_radius_m,
-        priority: l.priority,
-        opening_hours: l.opening_hours.clone(),
-        default_low_stock_threshold: l.default_low_threshold,
-        updated_at: Some(ts(l.updated_at_ms)),
-        org_path: l.org_path.to_path_string(),
-    }
-}
-
-/// Stock level → proto; `default_threshold` is the location's.
-pub fn level_out(l: &StockLevel, default_threshold: i32) -> pb::StockLevel {
-    let thr = l.effective_threshold(default_threshold);
-    pb::StockLevel {
-        sku_id: l.sku_id.to_string(),
-        location_id: l.location_id.to_string(),
-        on_hand: l.on_hand,
-        reserved: l.reserved,
-        available: l.available(),
-        in_transit: l.in_transit,
-        low_stock_threshold: l.low_threshold,
-        low: thr > 0 && l.available() <= thr,
-        version: l.version,
-        updated_at: (l.updated_at_ms > 0).then(|| ts(l.updated_at_ms)),
-    }
-}
-
-/// Movement → proto.
-pub fn movement_out(m: &Movement) -> pb::StockMovement {
-    pb::StockMovement {
-        movement_id: m.id.to_string(),
-        sku_id: m.sku_id.to_string(),
-        location_id: m.location_id.to_string(),
-        r#type: m.kind as i32,
-        quantity: m.quantity,
-        on_hand_after: m.on_hand_after,
-        reason: i32::from(m.reason),
-        note: m.note.clone(),
-        order_id: m.order_id.clone(),
-        refund_id: m.refund_id.clone(),
-        transfer_id: m.transfer_id.clone(),
-        sync_id: m.sync_id.clone(),
-        reference: m.reference.clone(),
-        operator_id: m.operator_id.clone(),
-        created_at: Some(ts(m.created_at_ms)),
-    }
-}
-
-/// Reservation → proto.
-pub fn reservation_out(r: &Reservation) -> pb::Reservation {
-    pb::Reservation {
-        reservation_id: r.id.to_string(),
-        order_id: r.order_id.to_string(),
-        status: r.status as i32,
-        lines: r
-            .lines
-            .iter()
-            .map(|l| pb::ReservationLine {
-                sku_id: l.sku_id.to_string(),
-                quantity: l.quantity,
-                location_id: l.location_id.to_string(),
-            })
-            .collect(),
-        expires_at: Some(ts(r.expires_at_ms)),
-        created_at: Some(ts(r.created_at_ms)),
-        closed_at: r.closed_at_ms.map(ts),
-        release_reason: r.release_reason.clone(),
-    }
+/// A required sub-message.
+pub fn required<'a, T>(field: &str, v: Option<&'a T>) -> Result<&'a T, AppError> {
+    v.ok_or_else(|| AppError::invalid(field, "required"))
 }

@@ -3,13 +3,26 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{col, execute, placeholders, query_all, uuid};
-use crate::app::AppError;
-use crate::app::product::StoreMode;
+use super::{Id, execute, fetch_all, placeholders, uuid};
+use crate::AppError;
+use crate::app::domain::StoreMode;
+
+/// A SKU whose store list names the store asked about.
+#[derive(Debug, FromQueryResult)]
+struct ListedRow {
+    sku_id: Uuid,
+}
+
+/// One store of a SKU's list.
+#[derive(Debug, FromQueryResult)]
+struct StoreListRow {
+    sku_id: Uuid,
+    store_id: Uuid,
+}
 
 /// The SKUs among `skus` whose store list names `store`, in one query.
 #[tracing::instrument(skip_all, fields(%store, n = skus.len()))]
@@ -29,11 +42,8 @@ pub async fn listed(
     );
     let mut v = vec![uuid(tenant.0), uuid(store)];
     v.extend(skus.iter().map(|s| uuid(*s)));
-    query_all(conn, &sql, v)
-        .await?
-        .iter()
-        .map(|r| col(r, "sku_id"))
-        .collect()
+    let rows: Vec<ListedRow> = fetch_all(conn, &sql, v).await?;
+    Ok(rows.into_iter().map(|r| r.sku_id).collect())
 }
 
 /// The store lists of `skus`.
@@ -53,10 +63,8 @@ pub async fn store_lists(
     let mut v = vec![uuid(tenant.0)];
     v.extend(skus.iter().map(|s| uuid(*s)));
     let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for r in query_all(conn, &sql, v).await? {
-        out.entry(col(&r, "sku_id")?)
-            .or_default()
-            .push(col(&r, "store_id")?);
+    for r in fetch_all::<StoreListRow>(conn, &sql, v).await? {
+        out.entry(r.sku_id).or_default().push(r.store_id);
     }
     Ok(out)
 }
@@ -159,9 +167,6 @@ pub async fn of_store(
         sql.push_str(" AND s.id > $3");
     }
     sql.push_str(&format!(" ORDER BY s.id LIMIT {limit}"));
-    query_all(conn, &sql, v)
-        .await?
-        .iter()
-        .map(|r| col(r, "id"))
-        .collect()
+    let rows: Vec<Id> = fetch_all(conn, &sql, v).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }

@@ -1,31 +1,60 @@
 //! `cat_categories`: the tree is stored with a materialised path (ids root first, '/'-joined),
 //! so subtrees are prefix matches and a move is one prefix rewrite.
 
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{col, execute, is_unique_violation, query_all, query_one, stmt, uuid};
-use crate::app::AppError;
-use crate::app::product::{Category, parse_path, path_string};
+use super::{Exists, execute, fetch_all, fetch_one, is_unique_violation, stmt, uuid};
+use crate::AppError;
+use crate::app::domain::{Category, parse_path, path_string};
 
 const SELECT: &str = "SELECT c.id, c.parent, c.name, c.image_url, c.sort_order, c.hidden, c.path, \
     (SELECT COUNT(*) FROM cat_products p WHERE p.tenant = c.tenant AND p.category_path = c.path) \
     AS product_count FROM cat_categories c";
 
-fn decode(r: &QueryResult) -> Result<Category, AppError> {
-    let parent: String = col(r, "parent")?;
-    let count: i64 = col(r, "product_count")?;
-    Ok(Category {
-        id: col(r, "id")?,
-        parent: Uuid::parse_str(&parent).ok(),
-        name: col(r, "name")?,
-        image_url: col(r, "image_url")?,
-        sort_order: col(r, "sort_order")?,
-        hidden: col(r, "hidden")?,
-        path: parse_path(&col::<String>(r, "path")?),
-        product_count: i32::try_from(count).unwrap_or(i32::MAX),
-    })
+/// A row selected with [`SELECT`].
+#[derive(Debug, FromQueryResult)]
+struct CategoryRow {
+    id: Uuid,
+    parent: String,
+    name: String,
+    image_url: String,
+    sort_order: i32,
+    hidden: bool,
+    path: String,
+    product_count: i64,
+}
+
+impl From<CategoryRow> for Category {
+    fn from(r: CategoryRow) -> Self {
+        Self {
+            id: r.id,
+            parent: Uuid::parse_str(&r.parent).ok(),
+            name: r.name,
+            image_url: r.image_url,
+            sort_order: r.sort_order,
+            hidden: r.hidden,
+            path: parse_path(&r.path),
+            product_count: i32::try_from(r.product_count).unwrap_or(i32::MAX),
+        }
+    }
+}
+
+/// Categories of a query built on [`SELECT`].
+async fn categories(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<Category>, AppError> {
+    let rows: Vec<CategoryRow> = fetch_all(conn, sql, values).await?;
+    Ok(rows.into_iter().map(Category::from).collect())
+}
+
+/// The deepest level of a subtree.
+#[derive(Debug, FromQueryResult)]
+struct DepthRow {
+    d: Option<i32>,
 }
 
 fn parent_key(p: Option<Uuid>) -> String {
@@ -34,7 +63,7 @@ fn parent_key(p: Option<Uuid>) -> String {
 
 fn taken(e: sea_orm::DbErr) -> AppError {
     if is_unique_violation(&e) {
-        AppError::AlreadyExists("CATEGORY_NAME_TAKEN")
+        AppError::CategoryNameTaken
     } else {
         e.into()
     }
@@ -77,10 +106,9 @@ pub async fn get(
     id: Uuid,
 ) -> Result<Option<Category>, AppError> {
     let sql = format!("{SELECT} WHERE c.tenant = $1 AND c.id = $2");
-    query_one(conn, &sql, [uuid(tenant.0), uuid(id)])
+    Ok(categories(conn, &sql, vec![uuid(tenant.0), uuid(id)])
         .await?
-        .map(|r| decode(&r))
-        .transpose()
+        .pop())
 }
 
 /// Rewrites name, image, sort order and hidden.
@@ -132,7 +160,7 @@ pub async fn children(
     sql.push_str(&format!(
         " ORDER BY c.sort_order, c.name, c.id LIMIT {limit}"
     ));
-    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+    categories(conn, &sql, v).await
 }
 
 /// Every category under (and including) the path `prefix`, or the whole tree for `None`.
@@ -142,26 +170,21 @@ pub async fn subtree(
     tenant: TenantId,
     prefix: Option<&[Uuid]>,
 ) -> Result<Vec<Category>, AppError> {
-    let rows = match prefix {
+    match prefix {
         Some(p) => {
             let p = path_string(p);
             let sql = format!(
                 "{SELECT} WHERE c.tenant = $1 AND (c.path = $2 OR c.path LIKE $3) \
                  ORDER BY c.sort_order, c.name, c.id"
             );
-            query_all(
-                conn,
-                &sql,
-                [uuid(tenant.0), p.clone().into(), format!("{p}/%").into()],
-            )
-            .await?
+            let like = format!("{p}/%");
+            categories(conn, &sql, vec![uuid(tenant.0), p.into(), like.into()]).await
         }
         None => {
             let sql = format!("{SELECT} WHERE c.tenant = $1 ORDER BY c.sort_order, c.name, c.id");
-            query_all(conn, &sql, [uuid(tenant.0)]).await?
+            categories(conn, &sql, vec![uuid(tenant.0)]).await
         }
-    };
-    rows.iter().map(decode).collect()
+    }
 }
 
 /// The deepest depth in the subtree at `path` (its own depth when it has no children).
@@ -172,17 +195,11 @@ pub async fn subtree_depth(
 ) -> Result<usize, AppError> {
     let p = path_string(path);
     let sql = "SELECT MAX(depth) AS d FROM cat_categories WHERE tenant = $1 AND (path = $2 OR path LIKE $3)";
-    let d: Option<i32> = match query_one(
-        conn,
-        sql,
-        [uuid(tenant.0), p.clone().into(), format!("{p}/%").into()],
-    )
-    .await?
-    {
-        Some(r) => col(&r, "d")?,
-        None => None,
-    };
-    Ok(usize::try_from(d.unwrap_or(0)).unwrap_or(0))
+    let like = format!("{p}/%");
+    let row: Option<DepthRow> =
+        fetch_one(conn, sql, [uuid(tenant.0), p.into(), like.into()]).await?;
+    let d = row.and_then(|r| r.d).unwrap_or(0);
+    Ok(usize::try_from(d).unwrap_or(0))
 }
 
 /// Moves the subtree at `old` to `new` (both full paths of the moved category): rewrites the
@@ -260,11 +277,11 @@ pub async fn has_children(
     tenant: TenantId,
     id: Uuid,
 ) -> Result<bool, AppError> {
-    Ok(query_one(
+    let row: Option<Exists> = fetch_one(
         conn,
         "SELECT 1 AS x FROM cat_categories WHERE tenant = $1 AND parent = $2 LIMIT 1",
         [uuid(tenant.0), id.to_string().into()],
     )
-    .await?
-    .is_some())
+    .await?;
+    Ok(row.is_some())
 }

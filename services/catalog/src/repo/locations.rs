@@ -1,11 +1,13 @@
 //! `inv_locations`.
 
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use siyu_core::{OrgPath, TenantId};
 use uuid::Uuid;
 
-use super::{col, execute, is_unique_violation, placeholders, query_all, query_one, stmt, uuid};
-use crate::app::AppError;
+use super::{
+    Count, execute, fetch_all, fetch_one, is_unique_violation, placeholders, stmt, stored, uuid,
+};
+use crate::AppError;
 use crate::app::domain::{Address, Geo, Location, LocationKind, LocationStatus};
 
 const COLUMNS: &str = "id, kind, name, org_path, province, city, district, detail, postal_code, \
@@ -40,37 +42,80 @@ fn values(tenant: TenantId, l: &Location) -> Vec<Value> {
     ]
 }
 
-fn decode(row: &QueryResult) -> Result<Location, AppError> {
-    let lat: Option<f64> = col(row, "latitude")?;
-    let lng: Option<f64> = col(row, "longitude")?;
-    let org: String = col(row, "org_path")?;
-    Ok(Location {
-        id: col(row, "id")?,
-        kind: LocationKind::try_from(col::<i16>(row, "kind")?).map_err(AppError::Internal)?,
-        name: col(row, "name")?,
-        org_path: OrgPath::parse(&org).map_err(|e| AppError::Internal(e.to_string()))?,
-        address: Address {
-            province: col(row, "province")?,
-            city: col(row, "city")?,
-            district: col(row, "district")?,
-            detail: col(row, "detail")?,
-            postal_code: col(row, "postal_code")?,
-            contact_name: col(row, "contact_name")?,
-            contact_phone: col(row, "contact_phone")?,
-            geo: lat.zip(lng).map(|(lat, lng)| Geo { lat, lng }),
-        },
-        status: LocationStatus::try_from(col::<i16>(row, "status")?).map_err(AppError::Internal)?,
-        pickup_enabled: col(row, "pickup_enabled")?,
-        delivery_enabled: col(row, "delivery_enabled")?,
-        delivery_radius_m: col(row, "delivery_radius_m")?,
-        priority: col(row, "priority")?,
-        opening_hours: col(row, "opening_hours")?,
-        default_low_threshold: col(row, "default_low_threshold")?,
-        updated_at_ms: col(row, "updated_at_ms")?,
-    })
+/// A row of `inv_locations` selected with [`COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct LocationRow {
+    id: Uuid,
+    kind: i16,
+    name: String,
+    org_path: String,
+    province: String,
+    city: String,
+    district: String,
+    detail: String,
+    postal_code: String,
+    contact_name: String,
+    contact_phone: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    status: i16,
+    pickup_enabled: bool,
+    delivery_enabled: bool,
+    delivery_radius_m: i32,
+    priority: i32,
+    opening_hours: String,
+    default_low_threshold: i32,
+    updated_at_ms: i64,
 }
 
-/// Inserts a location; `AlreadyExists(LOCATION_EXISTS)` when the id is taken in the tenant.
+impl TryFrom<LocationRow> for Location {
+    type Error = AppError;
+
+    fn try_from(r: LocationRow) -> Result<Self, AppError> {
+        Ok(Self {
+            id: r.id,
+            kind: stored(r.kind)?,
+            name: r.name,
+            org_path: OrgPath::parse(&r.org_path).map_err(|e| AppError::Internal(e.to_string()))?,
+            address: Address {
+                province: r.province,
+                city: r.city,
+                district: r.district,
+                detail: r.detail,
+                postal_code: r.postal_code,
+                contact_name: r.contact_name,
+                contact_phone: r.contact_phone,
+                geo: r
+                    .latitude
+                    .zip(r.longitude)
+                    .map(|(lat, lng)| Geo { lat, lng }),
+            },
+            status: stored(r.status)?,
+            pickup_enabled: r.pickup_enabled,
+            delivery_enabled: r.delivery_enabled,
+            delivery_radius_m: r.delivery_radius_m,
+            priority: r.priority,
+            opening_hours: r.opening_hours,
+            default_low_threshold: r.default_low_threshold,
+            updated_at_ms: r.updated_at_ms,
+        })
+    }
+}
+
+/// Locations of a query selecting [`COLUMNS`].
+async fn locations(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<Location>, AppError> {
+    fetch_all::<LocationRow>(conn, sql, values)
+        .await?
+        .into_iter()
+        .map(Location::try_from)
+        .collect()
+}
+
+/// Inserts a location; [`AppError::LocationExists`] when the id is taken in the tenant.
 #[tracing::instrument(skip_all, fields(location_id = %l.id))]
 pub async fn insert(
     conn: &impl ConnectionTrait,
@@ -83,7 +128,7 @@ pub async fn insert(
     );
     match conn.execute_raw(stmt(conn, &sql, values(tenant, l))).await {
         Ok(_) => Ok(()),
-        Err(e) if is_unique_violation(&e) => Err(AppError::AlreadyExists("LOCATION_EXISTS")),
+        Err(e) if is_unique_violation(&e) => Err(AppError::LocationExists),
         Err(e) => Err(e.into()),
     }
 }
@@ -113,10 +158,9 @@ pub async fn get(
     id: Uuid,
 ) -> Result<Option<Location>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM inv_locations WHERE tenant = $1 AND id = $2");
-    query_one(conn, &sql, [uuid(tenant.0), uuid(id)])
+    Ok(locations(conn, &sql, vec![uuid(tenant.0), uuid(id)])
         .await?
-        .map(|r| decode(&r))
-        .transpose()
+        .pop())
 }
 
 /// The tenant's locations among `ids` (missing ones are simply absent).
@@ -135,7 +179,7 @@ pub async fn get_many(
     );
     let mut v = vec![uuid(tenant.0)];
     v.extend(ids.iter().map(|id| uuid(*id)));
-    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+    locations(conn, &sql, v).await
 }
 
 /// Every ACTIVE location of the tenant (allocation candidates; tenants have hundreds, not
@@ -146,18 +190,8 @@ pub async fn active(
     tenant: TenantId,
 ) -> Result<Vec<Location>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM inv_locations WHERE tenant = $1 AND status = $2");
-    query_all(
-        conn,
-        &sql,
-        [
-            uuid(tenant.0),
-            Value::SmallInt(Some(LocationStatus::Active as i16)),
-        ],
-    )
-    .await?
-    .iter()
-    .map(decode)
-    .collect()
+    let active = Value::SmallInt(Some(LocationStatus::Active as i16));
+    locations(conn, &sql, vec![uuid(tenant.0), active]).await
 }
 
 /// A page of locations ordered by (name, id), filtered by kind and statuses.
@@ -190,7 +224,7 @@ pub async fn list(
         ));
     }
     sql.push_str(&format!(" ORDER BY name, id LIMIT {limit}"));
-    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+    locations(conn, &sql, v).await
 }
 
 /// Whether a location holds any stock or reservation (closing requires neither).
@@ -199,15 +233,12 @@ pub async fn has_stock(
     tenant: TenantId,
     id: Uuid,
 ) -> Result<bool, AppError> {
-    let row = query_one(
+    let row: Option<Count> = fetch_one(
         conn,
         "SELECT COUNT(*) AS n FROM inv_stock WHERE tenant = $1 AND location_id = $2 \
          AND (on_hand > 0 OR reserved > 0)",
         [uuid(tenant.0), uuid(id)],
     )
     .await?;
-    Ok(match row {
-        Some(r) => col::<i64>(&r, "n")? > 0,
-        None => false,
-    })
+    Ok(row.is_some_and(|c| c.n > 0))
 }

@@ -2,26 +2,41 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{col, execute, placeholders, query_all, uuid};
-use crate::app::AppError;
+use super::{execute, fetch_all, placeholders, uuid};
+use crate::AppError;
+use crate::app::domain::StorePrice;
 
-/// A store override.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StorePrice {
-    /// SKU.
-    pub sku_id: Uuid,
-    /// Store.
-    pub store_id: Uuid,
-    /// Fen.
-    pub price: i64,
-    /// From, ms.
-    pub valid_from_ms: i64,
-    /// Until (exclusive), ms.
-    pub valid_until_ms: Option<i64>,
+/// A row of `cat_store_prices` as listed.
+#[derive(Debug, FromQueryResult)]
+struct StorePriceRow {
+    sku_id: Uuid,
+    store_id: Uuid,
+    price: i64,
+    valid_from_ms: i64,
+    valid_until_ms: Option<i64>,
+}
+
+impl From<StorePriceRow> for StorePrice {
+    fn from(r: StorePriceRow) -> Self {
+        Self {
+            sku_id: r.sku_id,
+            store_id: r.store_id,
+            price: r.price,
+            valid_from_ms: r.valid_from_ms,
+            valid_until_ms: r.valid_until_ms,
+        }
+    }
+}
+
+/// A price in force for a SKU.
+#[derive(Debug, FromQueryResult)]
+struct OverrideRow {
+    sku_id: Uuid,
+    price: i64,
 }
 
 /// The overrides valid at `now_ms` for `store` among `skus`, in one query.
@@ -44,11 +59,8 @@ pub async fn valid_now(
     );
     let mut v = vec![uuid(tenant.0), uuid(store), now_ms.into()];
     v.extend(skus.iter().map(|s| uuid(*s)));
-    query_all(conn, &sql, v)
-        .await?
-        .iter()
-        .map(|r| Ok((col(r, "sku_id")?, col(r, "price")?)))
-        .collect()
+    let rows: Vec<OverrideRow> = fetch_all(conn, &sql, v).await?;
+    Ok(rows.into_iter().map(|r| (r.sku_id, r.price)).collect())
 }
 
 /// Creates or replaces an override.
@@ -129,17 +141,6 @@ pub async fn list(
         v.extend([uuid(a), uuid(b)]);
     }
     sql.push_str(&format!(" ORDER BY sku_id, store_id LIMIT {limit}"));
-    query_all(conn, &sql, v)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(StorePrice {
-                sku_id: col(r, "sku_id")?,
-                store_id: col(r, "store_id")?,
-                price: col(r, "price")?,
-                valid_from_ms: col(r, "valid_from_ms")?,
-                valid_until_ms: col(r, "valid_until_ms")?,
-            })
-        })
-        .collect()
+    let rows: Vec<StorePriceRow> = fetch_all(conn, &sql, v).await?;
+    Ok(rows.into_iter().map(StorePrice::from).collect())
 }

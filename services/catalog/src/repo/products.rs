@@ -1,56 +1,76 @@
-//! `cat_products`: products (SPU). Nested lists are JSON text (see `app::product`).
+//! `cat_products`: products (SPU). Nested lists are JSON text (see `app::domain`).
 
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{col, execute, query_all, query_one, uuid};
-use crate::app::AppError;
-use crate::app::product::{Product, ProductStatus, parse_path, path_string};
+use super::{Count, execute, fetch_all, fetch_one, from_json, to_json, uuid};
+use crate::AppError;
+use crate::app::domain::{Product, ProductStatus, parse_path, path_string};
 
 /// Columns of a product row, for `SELECT {COLUMNS} FROM cat_products p`.
 pub const COLUMNS: &str = "p.id, p.title, p.subtitle, p.category_id, p.category_path, p.brand, \
     p.media, p.attributes, p.spec_dimensions, p.description, p.keywords, p.status, p.sales_30d, \
     p.created_at_ms, p.first_on_sale_at_ms, p.updated_at_ms";
 
-/// A JSON column into its type.
-pub(crate) fn json<T: serde::de::DeserializeOwned>(
-    r: &QueryResult,
-    name: &str,
-) -> Result<T, AppError> {
-    let s: String = col(r, name)?;
-    serde_json::from_str(&s).map_err(|e| AppError::Internal(format!("column {name}: {e}")))
+/// A row selected with [`COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct ProductRow {
+    id: Uuid,
+    title: String,
+    subtitle: String,
+    category_id: String,
+    category_path: String,
+    brand: String,
+    media: String,
+    attributes: String,
+    spec_dimensions: String,
+    description: String,
+    keywords: String,
+    status: i16,
+    sales_30d: i32,
+    created_at_ms: i64,
+    first_on_sale_at_ms: Option<i64>,
+    updated_at_ms: i64,
 }
 
-/// A value as JSON text.
-pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_string(v)
-        .unwrap_or_else(|_| "[]".into())
-        .into()
+impl TryFrom<ProductRow> for Product {
+    type Error = AppError;
+
+    fn try_from(r: ProductRow) -> Result<Self, AppError> {
+        Ok(Self {
+            id: r.id,
+            title: r.title,
+            subtitle: r.subtitle,
+            category_id: Uuid::parse_str(&r.category_id).ok(),
+            category_path: parse_path(&r.category_path),
+            brand: r.brand,
+            media: from_json("media", &r.media)?,
+            attributes: from_json("attributes", &r.attributes)?,
+            spec_dimensions: from_json("spec_dimensions", &r.spec_dimensions)?,
+            description: r.description,
+            keywords: from_json("keywords", &r.keywords)?,
+            status: ProductStatus::try_from(r.status).map_err(AppError::Internal)?,
+            skus: Vec::new(),
+            sales_30d: r.sales_30d,
+            created_at_ms: r.created_at_ms,
+            first_on_sale_at_ms: r.first_on_sale_at_ms,
+            updated_at_ms: r.updated_at_ms,
+        })
+    }
 }
 
-/// Decodes a row selected with [`COLUMNS`] (without SKUs).
-pub fn decode(r: &QueryResult) -> Result<Product, AppError> {
-    let category: String = col(r, "category_id")?;
-    Ok(Product {
-        id: col(r, "id")?,
-        title: col(r, "title")?,
-        subtitle: col(r, "subtitle")?,
-        category_id: Uuid::parse_str(&category).ok(),
-        category_path: parse_path(&col::<String>(r, "category_path")?),
-        brand: col(r, "brand")?,
-        media: json(r, "media")?,
-        attributes: json(r, "attributes")?,
-        spec_dimensions: json(r, "spec_dimensions")?,
-        description: col(r, "description")?,
-        keywords: json(r, "keywords")?,
-        status: ProductStatus::try_from(col::<i16>(r, "status")?).map_err(AppError::Internal)?,
-        skus: Vec::new(),
-        sales_30d: col(r, "sales_30d")?,
-        created_at_ms: col(r, "created_at_ms")?,
-        first_on_sale_at_ms: col(r, "first_on_sale_at_ms")?,
-        updated_at_ms: col(r, "updated_at_ms")?,
-    })
+/// Products (without SKUs) of a query selecting [`COLUMNS`].
+async fn products(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<Product>, AppError> {
+    fetch_all::<ProductRow>(conn, sql, values)
+        .await?
+        .into_iter()
+        .map(Product::try_from)
+        .collect()
 }
 
 /// Inserts a product (without SKUs).
@@ -116,10 +136,9 @@ pub async fn get(
     id: Uuid,
 ) -> Result<Option<Product>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM cat_products p WHERE p.tenant = $1 AND p.id = $2");
-    query_one(conn, &sql, [uuid(tenant.0), uuid(id)])
+    Ok(products(conn, &sql, vec![uuid(tenant.0), uuid(id)])
         .await?
-        .map(|r| decode(&r))
-        .transpose()
+        .pop())
 }
 
 /// Products by id (any order).
@@ -137,7 +156,7 @@ pub async fn get_many(
     );
     let mut v = vec![uuid(tenant.0)];
     v.extend(ids.iter().map(|i| uuid(*i)));
-    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+    products(conn, &sql, v).await
 }
 
 /// Deletes a product and its SKUs (drafts only; the app checks).
@@ -225,16 +244,12 @@ pub async fn list(
     limit: u64,
 ) -> Result<(Vec<Product>, i64), AppError> {
     let (w, v) = where_clause(tenant, f);
-    let total: i64 = match query_one(
+    let total: Option<Count> = fetch_one(
         conn,
         &format!("SELECT COUNT(*) AS n FROM cat_products p{w}"),
         v.clone(),
     )
-    .await?
-    {
-        Some(r) => col(&r, "n")?,
-        None => 0,
-    };
+    .await?;
     let mut sql = format!("SELECT {COLUMNS} FROM cat_products p{w}");
     let mut v = v;
     if let Some((ms, id)) = after {
@@ -250,10 +265,6 @@ pub async fn list(
     sql.push_str(&format!(
         " ORDER BY p.updated_at_ms DESC, p.id DESC LIMIT {limit}"
     ));
-    let rows = query_all(conn, &sql, v)
-        .await?
-        .iter()
-        .map(decode)
-        .collect::<Result<_, _>>()?;
-    Ok((rows, total))
+    let rows = products(conn, &sql, v).await?;
+    Ok((rows, total.map_or(0, |c| c.n)))
 }

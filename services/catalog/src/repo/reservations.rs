@@ -2,12 +2,12 @@
 //! idempotency anchor: the first ReserveStock of an order inserts it, a concurrent second one
 //! blocks on that key (Postgres) or waits for the write lock (SQLite) and then sees it.
 
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{col, execute, for_update, query_all, query_one, uuid};
-use crate::app::AppError;
+use super::{Id, execute, fetch_all, fetch_one, for_update, stored, uuid};
+use crate::AppError;
 use crate::app::domain::{Reservation, ReservationLine, ReservationStatus};
 
 /// Claims `order_id` for `reservation_id`; `false` when the order already has one.
@@ -108,10 +108,12 @@ pub async fn by_order(
          ON r.id = o.reservation_id WHERE o.tenant = $1 AND o.order_id = $2{}",
         if lock { for_update(conn) } else { "" }
     );
-    let Some(row) = query_one(conn, &sql, [uuid(tenant.0), uuid(order_id)]).await? else {
+    let Some(row) =
+        fetch_one::<ReservationRow>(conn, &sql, [uuid(tenant.0), uuid(order_id)]).await?
+    else {
         return Ok(None);
     };
-    let mut r = decode(&row)?;
+    let mut r = Reservation::try_from(row)?;
     r.lines = lines(conn, r.id).await?;
     Ok(Some(r))
 }
@@ -121,7 +123,7 @@ pub async fn by_id(
     conn: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<Option<(TenantId, Reservation)>, AppError> {
-    let Some(row) = query_one(
+    let Some(row) = fetch_one::<TenantReservationRow>(
         conn,
         "SELECT id, tenant, order_id, status, expires_at_ms, created_at_ms, closed_at_ms, \
          release_reason FROM inv_reservations WHERE id = $1",
@@ -131,42 +133,73 @@ pub async fn by_id(
     else {
         return Ok(None);
     };
-    let mut r = decode(&row)?;
+    let tenant = TenantId(row.tenant);
+    let mut r = Reservation::try_from(row.reservation)?;
     r.lines = lines(conn, r.id).await?;
-    Ok(Some((TenantId(col(&row, "tenant")?), r)))
+    Ok(Some((tenant, r)))
 }
 
-fn decode(row: &QueryResult) -> Result<Reservation, AppError> {
-    Ok(Reservation {
-        id: col(row, "id")?,
-        order_id: col(row, "order_id")?,
-        status: ReservationStatus::try_from(col::<i16>(row, "status")?)
-            .map_err(AppError::Internal)?,
-        lines: Vec::new(),
-        expires_at_ms: col(row, "expires_at_ms")?,
-        created_at_ms: col(row, "created_at_ms")?,
-        closed_at_ms: col(row, "closed_at_ms")?,
-        release_reason: col(row, "release_reason")?,
-    })
+/// A row of `inv_reservations` (without its lines).
+#[derive(Debug, FromQueryResult)]
+struct ReservationRow {
+    id: Uuid,
+    order_id: Uuid,
+    status: i16,
+    expires_at_ms: i64,
+    created_at_ms: i64,
+    closed_at_ms: Option<i64>,
+    release_reason: String,
+}
+
+/// A reservation row with its tenant (the expiry job reads across tenants).
+#[derive(Debug, FromQueryResult)]
+struct TenantReservationRow {
+    tenant: Uuid,
+    #[sea_orm(nested)]
+    reservation: ReservationRow,
+}
+
+impl TryFrom<ReservationRow> for Reservation {
+    type Error = AppError;
+
+    fn try_from(r: ReservationRow) -> Result<Self, AppError> {
+        Ok(Self {
+            id: r.id,
+            order_id: r.order_id,
+            status: stored(r.status)?,
+            lines: Vec::new(),
+            expires_at_ms: r.expires_at_ms,
+            created_at_ms: r.created_at_ms,
+            closed_at_ms: r.closed_at_ms,
+            release_reason: r.release_reason,
+        })
+    }
+}
+
+/// A row of `inv_reservation_lines`.
+#[derive(Debug, FromQueryResult)]
+struct LineRow {
+    sku_id: Uuid,
+    location_id: Uuid,
+    quantity: i32,
 }
 
 async fn lines(conn: &impl ConnectionTrait, id: Uuid) -> Result<Vec<ReservationLine>, AppError> {
-    query_all(
+    let rows: Vec<LineRow> = fetch_all(
         conn,
         "SELECT sku_id, location_id, quantity FROM inv_reservation_lines WHERE reservation_id = $1 \
          ORDER BY sku_id",
         [uuid(id)],
     )
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(ReservationLine {
-            sku_id: col(r, "sku_id")?,
-            quantity: col(r, "quantity")?,
-            location_id: col(r, "location_id")?,
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ReservationLine {
+            sku_id: r.sku_id,
+            quantity: r.quantity,
+            location_id: r.location_id,
         })
-    })
-    .collect()
+        .collect())
 }
 
 /// HELD → `to`, only if still HELD: the single statement that makes confirm, release and
@@ -210,18 +243,9 @@ pub async fn due(
         "SELECT id FROM inv_reservations WHERE status = $1 AND expires_at_ms <= $2 \
          ORDER BY expires_at_ms LIMIT {limit}{skip}"
     );
-    query_all(
-        conn,
-        &sql,
-        [
-            Value::SmallInt(Some(ReservationStatus::Held as i16)),
-            now_ms.into(),
-        ],
-    )
-    .await?
-    .iter()
-    .map(|r| col(r, "id"))
-    .collect()
+    let held = Value::SmallInt(Some(ReservationStatus::Held as i16));
+    let rows: Vec<Id> = fetch_all(conn, &sql, [held, now_ms.into()]).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Counts a restock against a sold line; `false` when it would exceed what was sold.

@@ -1,18 +1,38 @@
 //! `cat_skus`: the facts inventory needs (existence, sellability, titles for events) and the
 //! full SKUs of the catalog.
 
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::products::{json, to_json};
-use super::{col, execute, is_unique_violation, placeholders, query_all, stmt, uuid};
-use crate::app::AppError;
-use crate::app::domain::SkuInfo;
-use crate::app::product::{Sku, StoreMode};
+use super::{
+    execute, fetch_all, from_json, is_unique_violation, placeholders, stmt, to_json, uuid,
+};
+use crate::AppError;
+use crate::app::domain::{ProductStatus, Sku, SkuInfo, StoreMode};
 
-/// `proto ProductStatus.ON_SALE`.
-const ON_SALE: i16 = 2;
+/// What inventory reads of a SKU and its product.
+#[derive(Debug, FromQueryResult)]
+struct SkuInfoRow {
+    id: Uuid,
+    product_id: Uuid,
+    title: String,
+    sku_code: String,
+    enabled: bool,
+    status: i16,
+}
+
+impl From<SkuInfoRow> for SkuInfo {
+    fn from(r: SkuInfoRow) -> Self {
+        Self {
+            id: r.id,
+            product_id: r.product_id,
+            title: r.title,
+            sku_code: r.sku_code,
+            sellable: r.enabled && r.status == ProductStatus::OnSale as i16,
+        }
+    }
+}
 
 /// The tenant's SKUs among `ids`, in one query; unknown ids (or another tenant's) are absent.
 #[tracing::instrument(skip_all, fields(n = ids.len()))]
@@ -32,21 +52,8 @@ pub async fn get_many(
     );
     let mut v = vec![uuid(tenant.0)];
     v.extend(ids.iter().map(|id| uuid(*id)));
-    query_all(conn, &sql, v)
-        .await?
-        .iter()
-        .map(|r| {
-            let enabled: bool = col(r, "enabled")?;
-            let status: i16 = col(r, "status")?;
-            Ok(SkuInfo {
-                id: col(r, "id")?,
-                product_id: col(r, "product_id")?,
-                title: col(r, "title")?,
-                sku_code: col(r, "sku_code")?,
-                sellable: enabled && status == ON_SALE,
-            })
-        })
-        .collect()
+    let rows: Vec<SkuInfoRow> = fetch_all(conn, &sql, v).await?;
+    Ok(rows.into_iter().map(SkuInfo::from).collect())
 }
 
 /// Columns of a full SKU row, for `SELECT {FULL} FROM cat_skus s`.
@@ -54,26 +61,61 @@ pub const FULL: &str = "s.id, s.product_id, s.specs, s.sku_code, s.barcode, s.we
     s.list_price, s.sale_price, s.member_prices, s.member_discount_eligible, s.image_url, \
     s.enabled, s.title, s.online, s.store_mode";
 
-/// Decodes a row selected with [`FULL`].
-pub fn decode(r: &sea_orm::QueryResult) -> Result<Sku, AppError> {
-    let mode: i16 = col(r, "store_mode")?;
-    Ok(Sku {
-        id: col(r, "id")?,
-        product_id: col(r, "product_id")?,
-        specs: json(r, "specs")?,
-        sku_code: col(r, "sku_code")?,
-        barcode: col(r, "barcode")?,
-        weight_grams: col(r, "weight_grams")?,
-        list_price: col(r, "list_price")?,
-        sale_price: col::<Option<i64>>(r, "sale_price")?.unwrap_or(0),
-        member_prices: json(r, "member_prices")?,
-        member_discount_eligible: col(r, "member_discount_eligible")?,
-        image_url: col(r, "image_url")?,
-        enabled: col(r, "enabled")?,
-        title: col(r, "title")?,
-        online: col(r, "online")?,
-        store_mode: StoreMode::from_i32(i32::from(mode)).unwrap_or(StoreMode::All),
-    })
+/// A row selected with [`FULL`].
+#[derive(Debug, FromQueryResult)]
+struct SkuRow {
+    id: Uuid,
+    product_id: Uuid,
+    specs: String,
+    sku_code: String,
+    barcode: String,
+    weight_grams: i32,
+    list_price: Option<i64>,
+    sale_price: Option<i64>,
+    member_prices: String,
+    member_discount_eligible: bool,
+    image_url: String,
+    enabled: bool,
+    title: String,
+    online: bool,
+    store_mode: i16,
+}
+
+impl TryFrom<SkuRow> for Sku {
+    type Error = AppError;
+
+    fn try_from(r: SkuRow) -> Result<Self, AppError> {
+        Ok(Self {
+            id: r.id,
+            product_id: r.product_id,
+            specs: from_json("specs", &r.specs)?,
+            sku_code: r.sku_code,
+            barcode: r.barcode,
+            weight_grams: r.weight_grams,
+            list_price: r.list_price,
+            sale_price: r.sale_price.unwrap_or(0),
+            member_prices: from_json("member_prices", &r.member_prices)?,
+            member_discount_eligible: r.member_discount_eligible,
+            image_url: r.image_url,
+            enabled: r.enabled,
+            title: r.title,
+            online: r.online,
+            store_mode: StoreMode::from_i32(i32::from(r.store_mode)).unwrap_or(StoreMode::All),
+        })
+    }
+}
+
+/// Full SKUs of a query selecting [`FULL`].
+async fn skus(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<Sku>, AppError> {
+    fetch_all::<SkuRow>(conn, sql, values)
+        .await?
+        .into_iter()
+        .map(Sku::try_from)
+        .collect()
 }
 
 fn row(tenant: TenantId, s: &Sku, now_ms: i64) -> Vec<Value> {
@@ -102,13 +144,10 @@ fn row(tenant: TenantId, s: &Sku, now_ms: i64) -> Vec<Value> {
 fn taken(e: sea_orm::DbErr, index: usize) -> AppError {
     if is_unique_violation(&e) {
         let barcode = e.to_string().contains("barcode");
-        AppError::Taken {
-            reason: if barcode {
-                "BARCODE_TAKEN"
-            } else {
-                "SKU_CODE_TAKEN"
-            },
-            index,
+        if barcode {
+            AppError::BarcodeTaken { index }
+        } else {
+            AppError::SkuCodeTaken { index }
         }
     } else {
         e.into()
@@ -169,7 +208,7 @@ pub async fn of_products(
     );
     let mut v = vec![uuid(tenant.0)];
     v.extend(products.iter().map(|id| uuid(*id)));
-    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+    skus(conn, &sql, v).await
 }
 
 /// Full SKUs whose `column` (id, barcode or sku_code) is among `keys`.
@@ -194,7 +233,7 @@ pub async fn by_keys(
     );
     let mut v = vec![uuid(tenant.0)];
     v.extend(keys);
-    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+    skus(conn, &sql, v).await
 }
 
 /// What [`by_keys`] looks SKUs up by.

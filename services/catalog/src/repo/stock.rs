@@ -3,29 +3,53 @@
 //! cost one round trip per line and the invariant is checked by the statement itself, never by a
 //! read-then-write race.
 
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{col, execute, for_update, placeholders, query_all, query_one, uuid};
-use crate::app::AppError;
+use super::{execute, fetch_all, fetch_one, for_update, placeholders, uuid};
+use crate::AppError;
 use crate::app::domain::StockLevel;
+
+pub mod movements;
 
 const RET: &str = "sku_id, location_id, on_hand, reserved, in_transit, low_threshold, \
     low_alerted, version, updated_at_ms";
 
-pub(crate) fn decode(row: &QueryResult) -> Result<StockLevel, AppError> {
-    Ok(StockLevel {
-        sku_id: col(row, "sku_id")?,
-        location_id: col(row, "location_id")?,
-        on_hand: col(row, "on_hand")?,
-        reserved: col(row, "reserved")?,
-        in_transit: col(row, "in_transit")?,
-        low_threshold: col(row, "low_threshold")?,
-        low_alerted: col(row, "low_alerted")?,
-        version: col(row, "version")?,
-        updated_at_ms: col(row, "updated_at_ms")?,
-    })
+/// A row of `inv_stock` selected with [`RET`].
+#[derive(Debug, FromQueryResult)]
+struct LevelRow {
+    sku_id: Uuid,
+    location_id: Uuid,
+    on_hand: i32,
+    reserved: i32,
+    in_transit: i32,
+    low_threshold: i32,
+    low_alerted: bool,
+    version: i64,
+    updated_at_ms: i64,
+}
+
+impl From<LevelRow> for StockLevel {
+    fn from(r: LevelRow) -> Self {
+        Self {
+            sku_id: r.sku_id,
+            location_id: r.location_id,
+            on_hand: r.on_hand,
+            reserved: r.reserved,
+            in_transit: r.in_transit,
+            low_threshold: r.low_threshold,
+            low_alerted: r.low_alerted,
+            version: r.version,
+            updated_at_ms: r.updated_at_ms,
+        }
+    }
+}
+
+/// The available units of one pair.
+#[derive(Debug, FromQueryResult)]
+struct AvailableRow {
+    a: i32,
 }
 
 fn key(tenant: TenantId, sku: Uuid, loc: Uuid) -> [Value; 3] {
@@ -37,10 +61,18 @@ async fn one(
     sql: &str,
     values: Vec<Value>,
 ) -> Result<Option<StockLevel>, AppError> {
-    query_one(conn, sql, values)
-        .await?
-        .map(|r| decode(&r))
-        .transpose()
+    let row: Option<LevelRow> = fetch_one(conn, sql, values).await?;
+    Ok(row.map(StockLevel::from))
+}
+
+/// Every level of a query selecting [`RET`] (or the same columns of `inv_stock s`).
+async fn all(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<StockLevel>, AppError> {
+    let rows: Vec<LevelRow> = fetch_all(conn, sql, values).await?;
+    Ok(rows.into_iter().map(StockLevel::from).collect())
 }
 
 /// One conditional change of a pair with `$4` = qty: `UPDATE … SET {set} WHERE key AND {cond}
@@ -320,7 +352,7 @@ pub async fn levels(
         ));
         v.extend(locs.iter().map(|l| uuid(*l)));
     }
-    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+    all(conn, &sql, v).await
 }
 
 /// Which pairs `ListStockLevels` walks.
@@ -368,7 +400,7 @@ pub async fn list(
         sql.push_str(&format!(" AND {order} > $3"));
     }
     sql.push_str(&format!(" ORDER BY {order} LIMIT {limit}"));
-    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+    all(conn, &sql, v).await
 }
 
 /// Available units of one pair (0 when never stocked), for error metadata.
@@ -378,15 +410,12 @@ pub async fn available(
     sku: Uuid,
     loc: Uuid,
 ) -> Result<i32, AppError> {
-    let row = query_one(
+    let row: Option<AvailableRow> = fetch_one(
         conn,
         "SELECT on_hand - reserved AS a FROM inv_stock WHERE tenant = $1 AND sku_id = $2 \
          AND location_id = $3",
         key(tenant, sku, loc).to_vec(),
     )
     .await?;
-    match row {
-        Some(r) => col::<i32>(&r, "a"),
-        None => Ok(0),
-    }
+    Ok(row.map_or(0, |r| r.a))
 }

@@ -3,35 +3,66 @@
 //! matches (Postgres re-checks the WHERE after the row lock is released; SQLite serialises
 //! writers) and only that caller moves stock.
 
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{col, execute, placeholders, query_all, query_one, uuid};
-use crate::app::AppError;
+use super::{execute, fetch_all, from_json, placeholders, stored, uuid};
+use crate::AppError;
 use crate::app::domain::{Transfer, TransferLine, TransferStatus};
 
 const COLUMNS: &str = "id, transfer_no, from_location_id, to_location_id, status, lines, note, \
     tracking_reference, created_by, created_at_ms, shipped_at_ms, closed_at_ms";
 
-fn decode(row: &QueryResult) -> Result<Transfer, AppError> {
-    let lines: String = col(row, "lines")?;
-    let lines: Vec<TransferLine> = serde_json::from_str(&lines)
-        .map_err(|e| AppError::Internal(format!("transfer lines: {e}")))?;
-    Ok(Transfer {
-        id: col(row, "id")?,
-        transfer_no: col(row, "transfer_no")?,
-        from_location_id: col(row, "from_location_id")?,
-        to_location_id: col(row, "to_location_id")?,
-        lines,
-        status: TransferStatus::try_from(col::<i16>(row, "status")?).map_err(AppError::Internal)?,
-        note: col(row, "note")?,
-        tracking_reference: col(row, "tracking_reference")?,
-        created_by: col(row, "created_by")?,
-        created_at_ms: col(row, "created_at_ms")?,
-        shipped_at_ms: col(row, "shipped_at_ms")?,
-        closed_at_ms: col(row, "closed_at_ms")?,
-    })
+/// A row of `inv_transfers` selected with [`COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct TransferRow {
+    id: Uuid,
+    transfer_no: String,
+    from_location_id: Uuid,
+    to_location_id: Uuid,
+    status: i16,
+    lines: String,
+    note: String,
+    tracking_reference: String,
+    created_by: String,
+    created_at_ms: i64,
+    shipped_at_ms: Option<i64>,
+    closed_at_ms: Option<i64>,
+}
+
+impl TryFrom<TransferRow> for Transfer {
+    type Error = AppError;
+
+    fn try_from(r: TransferRow) -> Result<Self, AppError> {
+        Ok(Self {
+            id: r.id,
+            transfer_no: r.transfer_no,
+            from_location_id: r.from_location_id,
+            to_location_id: r.to_location_id,
+            lines: from_json("lines", &r.lines)?,
+            status: stored(r.status)?,
+            note: r.note,
+            tracking_reference: r.tracking_reference,
+            created_by: r.created_by,
+            created_at_ms: r.created_at_ms,
+            shipped_at_ms: r.shipped_at_ms,
+            closed_at_ms: r.closed_at_ms,
+        })
+    }
+}
+
+/// Transfers of a query selecting (or returning) [`COLUMNS`].
+async fn transfers(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<Transfer>, AppError> {
+    fetch_all::<TransferRow>(conn, sql, values)
+        .await?
+        .into_iter()
+        .map(Transfer::try_from)
+        .collect()
 }
 
 fn lines_json(lines: &[TransferLine]) -> Result<String, AppError> {
@@ -83,10 +114,9 @@ pub async fn get(
     id: Uuid,
 ) -> Result<Option<Transfer>, AppError> {
     let sql = format!("SELECT {COLUMNS} FROM inv_transfers WHERE tenant = $1 AND id = $2");
-    query_one(conn, &sql, [uuid(tenant.0), uuid(id)])
+    Ok(transfers(conn, &sql, vec![uuid(tenant.0), uuid(id)])
         .await?
-        .map(|r| decode(&r))
-        .transpose()
+        .pop())
 }
 
 /// What a transition writes besides the status.
@@ -142,10 +172,7 @@ pub async fn transition(
         "UPDATE inv_transfers SET {set} WHERE tenant = $1 AND id = $2 AND status = $3 \
          RETURNING {COLUMNS}"
     );
-    query_one(conn, &sql, v)
-        .await?
-        .map(|r| decode(&r))
-        .transpose()
+    Ok(transfers(conn, &sql, v).await?.pop())
 }
 
 /// Newest first, keyset-paged by id: transfers from or to `location` (all when `None`) in
@@ -175,5 +202,5 @@ pub async fn list(
         sql.push_str(&format!(" AND status IN ({})", s.join(", ")));
     }
     sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
-    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+    transfers(conn, &sql, v).await
 }

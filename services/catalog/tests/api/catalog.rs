@@ -1,9 +1,12 @@
-//! CatalogService: category tree, products, SKUs, publish events, bad input, isolation rows.
+//! CatalogService: category tree, products, SKUs, publish events, bad input, isolation rows;
+//! access by the contract's roles and the error details every refusal carries.
 
+use siyu_core::PrincipalKind;
 use siyu_proto::catalog::v1 as pb;
 use tonic::Code;
+use tonic_types::StatusExt;
 
-use crate::harness::{H, Tenant, cny, product_msg, reason, with};
+use crate::harness::{H, Tenant, cny, field, product_msg, reason, with};
 
 fn code_reason(s: &tonic::Status) -> (Code, String) {
     (s.code(), reason(s))
@@ -408,10 +411,15 @@ async fn bad_catalog_input_is_refused_with_exact_reasons() {
     cases.push(("unknown category", p, Code::NotFound, "CATEGORY_NOT_FOUND"));
     let mut p = base();
     p.title = String::new();
-    cases.push(("empty title", p, Code::InvalidArgument, ""));
+    cases.push(("empty title", p, Code::InvalidArgument, "INVALID_ARGUMENT"));
     let mut p = base();
     p.skus[0].weight_grams = -1;
-    cases.push(("negative weight", p, Code::InvalidArgument, ""));
+    cases.push((
+        "negative weight",
+        p,
+        Code::InvalidArgument,
+        "INVALID_ARGUMENT",
+    ));
     for (what, p, code, why) in cases {
         let e = cat.create_product(create(p)).await.unwrap_err();
         assert_eq!(code_reason(&e), (code, why.to_owned()), "{what}: {e:?}");
@@ -675,4 +683,62 @@ pub async fn isolation_rows(
     assert!(listed.products.iter().all(|x| x.product_id != p.product_id));
     rows.extend(crate::pricing::isolation_rows(h, &sku, store, b).await);
     rows
+}
+
+#[tokio::test]
+async fn a_staff_role_the_contract_does_not_name_is_refused() {
+    let h = H::pg().await;
+    let t = Tenant::new(&h).await;
+    // CreateCategory admits staff:tenant_admin|hq_operator; a guide on the root is neither.
+    let guide = h.token(
+        t.id,
+        PrincipalKind::Staff,
+        &[("guide", t.root.to_string())],
+        &[],
+    );
+    let e = h
+        .catalog()
+        .create_category(with(
+            pb::CreateCategoryRequest {
+                category: Some(pb::Category {
+                    name: "女装".into(),
+                    ..Default::default()
+                }),
+            },
+            &guide,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), reason(&e)),
+        (Code::PermissionDenied, "PERMISSION_DENIED".into())
+    );
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM cat_categories", vec![])
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn invalid_arguments_carry_catalogs_error_info() {
+    let h = H::pg().await;
+    let t = Tenant::new(&h).await;
+    let e = h
+        .catalog()
+        .get_product(with(
+            pb::GetProductRequest {
+                product_id: "not-a-uuid".into(),
+            },
+            &t.admin,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument);
+    let info = e.get_details_error_info().unwrap();
+    assert_eq!(
+        (info.reason.as_str(), info.domain.as_str()),
+        ("INVALID_ARGUMENT", "catalog.siyu")
+    );
+    assert_eq!(field(&e), "product_id");
 }

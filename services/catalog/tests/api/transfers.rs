@@ -648,20 +648,25 @@ async fn bad_input_is_refused_with_the_field() {
             create_req(a, b, &[(x, 0)]),
             Code::InvalidArgument,
             "lines[0].quantity",
-            "",
+            "INVALID_ARGUMENT",
         ),
         (
             create_req(a, b, &[(x, -3)]),
             Code::InvalidArgument,
             "lines[0].quantity",
-            "",
+            "INVALID_ARGUMENT",
         ),
-        (create_req(a, b, &[]), Code::InvalidArgument, "lines", ""),
+        (
+            create_req(a, b, &[]),
+            Code::InvalidArgument,
+            "lines",
+            "INVALID_ARGUMENT",
+        ),
         (
             create_req(a, b, &[(x, 1), (x, 2)]),
             Code::InvalidArgument,
             "lines[1].sku_id",
-            "",
+            "INVALID_ARGUMENT",
         ),
         (
             create_req(a, b, &[(siyu_core::id::new(), 1)]),
@@ -684,10 +689,20 @@ async fn bad_input_is_refused_with_the_field() {
     ];
     let mut bad_id = create_req(a, b, &[(x, 1)]);
     bad_id.from_location_id = "nope".into();
-    cases.push((bad_id, Code::InvalidArgument, "from_location_id", ""));
+    cases.push((
+        bad_id,
+        Code::InvalidArgument,
+        "from_location_id",
+        "INVALID_ARGUMENT",
+    ));
     let mut bad_sku = create_req(a, b, &[(x, 1)]);
     bad_sku.lines[0].sku_id = "nope".into();
-    cases.push((bad_sku, Code::InvalidArgument, "lines[0].sku_id", ""));
+    cases.push((
+        bad_sku,
+        Code::InvalidArgument,
+        "lines[0].sku_id",
+        "INVALID_ARGUMENT",
+    ));
     for (req, code, f, r) in cases {
         let e = client
             .create_transfer(with(req.clone(), &t.admin))

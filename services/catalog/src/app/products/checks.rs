@@ -2,47 +2,66 @@
 
 use std::collections::HashSet;
 
-use crate::app::product::{Sku, SpecDimension};
-use crate::app::{AppError, rejected};
+use crate::AppError;
+use crate::app::domain::{Sku, SpecDimension};
 
-/// Checks one SKU's prices: sale > 0, list ≥ sale when set, member prices in 1..=sale.
+/// `prefix.name`, or `name` alone for a field at the top of the request.
+fn at(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+fn price_invalid(field: impl Into<String>, description: &str) -> AppError {
+    AppError::PriceInvalid {
+        field: field.into(),
+        description: description.to_owned(),
+    }
+}
+
+fn spec_mismatch(field: impl Into<String>, description: &str) -> AppError {
+    AppError::SpecMismatch {
+        field: field.into(),
+        description: description.to_owned(),
+    }
+}
+
+/// Checks one SKU's prices: sale > 0, list ≥ sale when set, member prices in 1..=sale. Fields
+/// are named under `field` (empty: the SKU's fields are the request's own).
 pub fn check_prices(field: &str, s: &Sku) -> Result<(), AppError> {
     if s.sale_price <= 0 {
-        return Err(rejected(
-            "PRICE_INVALID",
-            format!("{field}.sale_price"),
+        return Err(price_invalid(
+            at(field, "sale_price"),
             "must be greater than 0",
         ));
     }
     if let Some(l) = s.list_price {
         if l <= 0 {
-            return Err(rejected(
-                "PRICE_INVALID",
-                format!("{field}.list_price"),
+            return Err(price_invalid(
+                at(field, "list_price"),
                 "must be greater than 0",
             ));
         }
         if s.sale_price > l {
-            return Err(rejected(
-                "PRICE_INVALID",
-                format!("{field}.sale_price"),
+            return Err(price_invalid(
+                at(field, "sale_price"),
                 "must not exceed list_price",
             ));
         }
     }
     let mut tiers = HashSet::new();
     for (i, m) in s.member_prices.iter().enumerate() {
-        let f = format!("{field}.member_prices[{i}]");
+        let f = at(field, &format!("member_prices[{i}]"));
         if m.tier_code.is_empty() || !tiers.insert(m.tier_code.as_str()) {
-            return Err(rejected(
-                "PRICE_INVALID",
+            return Err(price_invalid(
                 format!("{f}.tier_code"),
                 "required and unique",
             ));
         }
         if m.price <= 0 || m.price > s.sale_price {
-            return Err(rejected(
-                "PRICE_INVALID",
+            return Err(price_invalid(
                 format!("{f}.price"),
                 "must be in 0 < price <= sale_price",
             ));
@@ -54,7 +73,7 @@ pub fn check_prices(field: &str, s: &Sku) -> Result<(), AppError> {
 /// Checks the spec dimensions themselves: at most 3, named, 1..=50 distinct values.
 pub fn check_dimensions(field: &str, dims: &[SpecDimension]) -> Result<(), AppError> {
     if dims.len() > 3 {
-        return Err(rejected("SPEC_MISMATCH", field, "at most 3 dimensions"));
+        return Err(spec_mismatch(field, "at most 3 dimensions"));
     }
     let mut names = HashSet::new();
     for (i, d) in dims.iter().enumerate() {
@@ -66,8 +85,7 @@ pub fn check_dimensions(field: &str, dims: &[SpecDimension]) -> Result<(), AppEr
             || values.len() != d.values.len()
             || values.iter().any(|v| v.trim().is_empty())
         {
-            return Err(rejected(
-                "SPEC_MISMATCH",
+            return Err(spec_mismatch(
                 format!("{field}[{i}]"),
                 "a unique name and 1..50 distinct values",
             ));
@@ -79,13 +97,7 @@ pub fn check_dimensions(field: &str, dims: &[SpecDimension]) -> Result<(), AppEr
 /// The combination key of a SKU's specs against `dims` (values in dimension order), or
 /// SPEC_MISMATCH when the specs are not exactly one known value per dimension.
 fn combination(field: &str, dims: &[SpecDimension], s: &Sku) -> Result<String, AppError> {
-    let bad = || {
-        rejected(
-            "SPEC_MISMATCH",
-            format!("{field}.specs"),
-            "one value of each spec dimension",
-        )
-    };
+    let bad = || spec_mismatch(format!("{field}.specs"), "one value of each spec dimension");
     if s.specs.len() != dims.len() {
         return Err(bad());
     }
@@ -110,8 +122,7 @@ pub fn check_skus(field: &str, dims: &[SpecDimension], skus: &[Sku]) -> Result<(
     for (i, s) in skus.iter().enumerate() {
         let f = format!("{field}[{i}]");
         if !seen.insert(combination(&f, dims, s)?) {
-            return Err(rejected(
-                "SPEC_MISMATCH",
+            return Err(spec_mismatch(
                 format!("{f}.specs"),
                 "two SKUs share a combination",
             ));

@@ -5,10 +5,10 @@ use siyu_core::Ctx;
 use uuid::Uuid;
 
 use super::load;
-use crate::app::product::{Product, ProductStatus};
-use crate::app::{App, AppError, access};
+use crate::app::App;
+use crate::app::domain::{Product, ProductStatus};
 use crate::events::publish;
-use crate::repo;
+use crate::{AppError, repo};
 
 impl App {
     /// PublishProduct: DRAFT|OFF_SALE → ON_SALE (on-sale answers as is); needs an enabled SKU
@@ -20,7 +20,6 @@ impl App {
         ctx: &Ctx,
         id: Uuid,
     ) -> Result<Product, AppError> {
-        access::catalog_admin(ctx, Some("catalog.write"))?;
         let mut p = load(conn, ctx.tenant, id).await?;
         if p.status == ProductStatus::OnSale {
             return Ok(p);
@@ -33,7 +32,9 @@ impl App {
             missing.push("image");
         }
         if !missing.is_empty() {
-            return Err(AppError::Incomplete(missing.join(",")));
+            return Err(AppError::ProductIncomplete {
+                missing: missing.join(","),
+            });
         }
         let now = self.now_ms();
         let first = p.first_on_sale_at_ms.is_none();
@@ -54,10 +55,9 @@ impl App {
         id: Uuid,
         reason: &str,
     ) -> Result<Product, AppError> {
-        access::catalog_admin(ctx, Some("catalog.write"))?;
         let mut p = load(conn, ctx.tenant, id).await?;
         if p.status != ProductStatus::OnSale {
-            return Err(AppError::Precondition("PRODUCT_NOT_ON_SALE"));
+            return Err(AppError::ProductNotOnSale);
         }
         p.status = ProductStatus::OffSale;
         p.updated_at_ms = self.now_ms();
@@ -74,10 +74,9 @@ impl App {
         ctx: &Ctx,
         id: Uuid,
     ) -> Result<(), AppError> {
-        access::catalog_admin(ctx, None)?;
         let p = load(conn, ctx.tenant, id).await?;
         if p.status != ProductStatus::Draft || p.first_on_sale_at_ms.is_some() {
-            return Err(AppError::Precondition("PRODUCT_NOT_DRAFT"));
+            return Err(AppError::ProductNotDraft);
         }
         repo::products::delete(conn, ctx.tenant, id).await
     }

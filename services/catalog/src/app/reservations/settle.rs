@@ -5,8 +5,9 @@ use siyu_core::{Ctx, PrincipalKind, TenantId};
 use uuid::Uuid;
 
 use crate::app::domain::{Movement, MovementKind, Reservation, ReservationStatus};
-use crate::app::{App, AppError, access};
-use crate::repo;
+use crate::app::stock::low_stock;
+use crate::app::{App, org_scope};
+use crate::{AppError, repo};
 
 impl App {
     /// ConfirmReservation (and OrderPaid): on_hand and reserved drop, SALE movements.
@@ -20,7 +21,7 @@ impl App {
     ) -> Result<Reservation, AppError> {
         let mut r = repo::reservations::by_order(conn, tenant, order_id, false)
             .await?
-            .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
+            .ok_or(AppError::ReservationNotFound)?;
         let now_ms = self.now_ms();
         if !repo::reservations::close_if_held(conn, r.id, ReservationStatus::Confirmed, "", now_ms)
             .await?
@@ -28,14 +29,12 @@ impl App {
             // Lost the race or not HELD: answer from the committed state.
             let r = repo::reservations::by_order(conn, tenant, order_id, false)
                 .await?
-                .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
+                .ok_or(AppError::ReservationNotFound)?;
             return match r.status {
                 ReservationStatus::Confirmed => Ok(r),
-                ReservationStatus::Released => Err(AppError::Precondition("RESERVATION_RELEASED")),
-                ReservationStatus::Expired => Err(AppError::Precondition("RESERVATION_EXPIRED")),
-                ReservationStatus::Held => {
-                    Err(AppError::Unavailable("reservation busy, retry".into()))
-                }
+                ReservationStatus::Released => Err(AppError::ReservationReleased),
+                ReservationStatus::Expired => Err(AppError::ReservationExpired),
+                ReservationStatus::Held => Err(AppError::ReservationBusy),
             };
         }
         let mut movements = Vec::with_capacity(r.lines.len());
@@ -56,7 +55,7 @@ impl App {
             m.order_id = order_id.to_string();
             movements.push(m);
         }
-        repo::movements::insert_many(conn, tenant, &movements).await?;
+        repo::stock::movements::insert_many(conn, tenant, &movements).await?;
         r.status = ReservationStatus::Confirmed;
         r.closed_at_ms = Some(now_ms);
         Ok(r)
@@ -95,14 +94,12 @@ impl App {
         if !repo::reservations::close_if_held(conn, r.id, to, reason, now_ms).await? {
             let (_, current) = repo::reservations::by_id(conn, r.id)
                 .await?
-                .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
+                .ok_or(AppError::ReservationNotFound)?;
             return match current.status {
                 ReservationStatus::Confirmed if to == ReservationStatus::Released => {
-                    Err(AppError::Precondition("RESERVATION_CONFIRMED"))
+                    Err(AppError::ReservationConfirmed)
                 }
-                ReservationStatus::Held => {
-                    Err(AppError::Unavailable("reservation busy, retry".into()))
-                }
+                ReservationStatus::Held => Err(AppError::ReservationBusy),
                 _ => Ok((current, false)),
             };
         }
@@ -118,7 +115,7 @@ impl App {
                         AppError::Internal("reserved stock missing on release".into())
                     })?;
             if let Some(loc) = locations.iter().find(|x| x.id == l.location_id) {
-                crate::app::lowstock::after_change(conn, tenant, loc, &level, now).await?;
+                low_stock::after_change(conn, tenant, loc, &level, now).await?;
             }
         }
         r.status = to;
@@ -127,7 +124,8 @@ impl App {
         Ok((r, true))
     }
 
-    /// GetReservation.
+    /// GetReservation: staff see reservations held at locations they cover.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %order_id))]
     pub async fn get_reservation(
         &self,
         ctx: &Ctx,
@@ -135,17 +133,14 @@ impl App {
     ) -> Result<Reservation, AppError> {
         let r = repo::reservations::by_order(&self.db, ctx.tenant, order_id, false)
             .await?
-            .ok_or(AppError::NotFound("RESERVATION_NOT_FOUND"))?;
-        match ctx.principal.kind {
-            PrincipalKind::Service => Ok(r),
-            PrincipalKind::Staff => {
-                let locs: Vec<Uuid> = r.lines.iter().map(|l| l.location_id).collect();
-                for l in repo::locations::get_many(&self.db, ctx.tenant, &locs).await? {
-                    access::on_location(ctx, access::STOCK_READ, None, &l)?;
-                }
-                Ok(r)
+            .ok_or(AppError::ReservationNotFound)?;
+        // Only staff are scoped by org unit; services (orders' saga) skip the locations query.
+        if ctx.principal.kind == PrincipalKind::Staff {
+            let locs: Vec<Uuid> = r.lines.iter().map(|l| l.location_id).collect();
+            for l in repo::locations::get_many(&self.db, ctx.tenant, &locs).await? {
+                org_scope::require_on(ctx, &l)?;
             }
-            _ => Err(AppError::PermissionDenied("services and staff only".into())),
         }
+        Ok(r)
     }
 }

@@ -2,13 +2,13 @@
 //! at the chosen store and for delivery. Queries: locations 1 (+1 for a non-ACTIVE store),
 //! products 1, SKUs 1, pricing +2 with a store, stock 1.
 
-use siyu_core::Ctx;
 use uuid::Uuid;
 
-use super::{Shop, availability, price_products, sources, sum_at};
+use super::{Shop, Shopper, availability, price_products, sources, sum_at};
+use crate::AppError;
+use crate::app::App;
+use crate::app::domain::Product;
 use crate::app::prices::PricedSku;
-use crate::app::product::Product;
-use crate::app::{App, AppError, access};
 
 /// Units shown are capped (the page says "有货", not the warehouse count).
 pub const DISPLAY_CAP: i32 = 999;
@@ -36,21 +36,19 @@ pub struct Detail {
 impl App {
     /// GetProductDetail: PRODUCT_NOT_FOUND unless the product is on sale with a SKU sellable
     /// for this store and channel.
-    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %id))]
+    #[tracing::instrument(skip_all, fields(tenant = %shopper.tenant, %id))]
     pub async fn product_detail(
         &self,
-        ctx: &Ctx,
+        shopper: &Shopper,
         id: Uuid,
-        shop: &Shop,
+        shop: Shop,
     ) -> Result<Detail, AppError> {
-        access::shopper(ctx)?;
-        let src = sources(&self.db, ctx.tenant, shop).await?;
-        let mut priced = price_products(&self.db, ctx.tenant, &[id], shop, self.now_ms()).await?;
-        let p = priced
-            .remove(&id)
-            .ok_or(AppError::NotFound("PRODUCT_NOT_FOUND"))?;
+        let (tenant, shop) = (shopper.tenant, shopper.shop(shop));
+        let src = sources(&self.db, tenant, &shop).await?;
+        let mut priced = price_products(&self.db, tenant, &[id], &shop, self.now_ms()).await?;
+        let p = priced.remove(&id).ok_or(AppError::ProductNotFound)?;
         let skus: Vec<Uuid> = p.skus.iter().map(|s| s.sku.id).collect();
-        let stock = availability(&self.db, ctx.tenant, &skus, &src.all()).await?;
+        let stock = availability(&self.db, tenant, &skus, &src.all()).await?;
         let store: Vec<Uuid> = src.store.into_iter().collect();
         let mut product = p.product;
         product.skus = p.skus.iter().map(|s| s.sku.clone()).collect();

@@ -4,13 +4,12 @@
 //! (distance, id).
 
 use serde::{Deserialize, Serialize};
-use siyu_core::Ctx;
 use uuid::Uuid;
 
-use super::availability;
+use super::{Shopper, availability};
+use crate::app::App;
 use crate::app::domain::{Geo, Location, LocationKind, distance_m};
-use crate::app::{App, AppError, access};
-use crate::repo;
+use crate::{AppError, repo};
 
 /// A parsed ListNearbyStores request.
 #[derive(Debug, Clone)]
@@ -53,14 +52,14 @@ pub struct NearStore {
 
 impl App {
     /// ListNearbyStores.
-    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    #[tracing::instrument(skip_all, fields(tenant = %shopper.tenant))]
     pub async fn nearby_stores(
         &self,
-        ctx: &Ctx,
+        shopper: &Shopper,
         q: &Nearby,
     ) -> Result<(Vec<NearStore>, Option<NearbyCursor>), AppError> {
-        access::shopper(ctx)?;
-        let mut near: Vec<(NearbyCursor, Location)> = repo::locations::active(&self.db, ctx.tenant)
+        let tenant = shopper.tenant;
+        let mut near: Vec<(NearbyCursor, Location)> = repo::locations::active(&self.db, tenant)
             .await?
             .into_iter()
             .filter(|l| l.kind == LocationKind::Store && (q.sku.is_none() || l.pickup_enabled))
@@ -76,7 +75,7 @@ impl App {
         let stock = match q.sku {
             Some(sku) => {
                 let ids: Vec<Uuid> = near.iter().map(|(c, _)| c.id).collect();
-                availability(&self.db, ctx.tenant, &[sku], &ids).await?
+                availability(&self.db, tenant, &[sku], &ids).await?
             }
             None => Default::default(),
         };

@@ -1,6 +1,6 @@
 //! SearchProducts.
 //!
-//! SQL ([`repo::search`]) matches, filters by category, assortment and stock, and keyset-orders;
+//! SQL ([`repo::storefront`]) matches, filters by category, assortment and stock, and keyset-orders;
 //! the pricing function decides the rest. The price filter is on the final unit price (store
 //! override, member price, tier discount), which SQL cannot know, so:
 //! - relevance / newest / sales: batches are streamed in SQL order and products whose lowest
@@ -14,15 +14,16 @@
 //! cannot qualify.
 
 use sea_orm::ConnectionTrait;
-use siyu_core::Ctx;
+use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{Priced, Shop, Sources, availability, price_products, sources, sum_at};
-use crate::app::pricing::Channel;
-use crate::app::product::{Product, path_string};
-use crate::app::{App, AppError, access};
-use crate::repo;
-use crate::repo::search::{Filter, Hit, Order};
+use super::{Priced, Shop, Shopper, Sources, availability, price_products, sources, sum_at};
+use crate::app::App;
+use crate::app::domain::{Product, path_string};
+use crate::app::prices::pricing::Channel;
+pub use crate::repo::storefront::Hit;
+use crate::repo::storefront::{Filter, Order};
+use crate::{AppError, repo};
 
 /// Streamed batches per page before returning a short page.
 pub const MAX_ROUNDS: usize = 4;
@@ -122,9 +123,14 @@ fn summarize(
 
 impl App {
     /// SearchProducts (see the module docs for the price filter and sorts).
-    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, sort = ?q.sort))]
-    pub async fn search_products(&self, ctx: &Ctx, q: &Search) -> Result<SearchPage, AppError> {
-        access::shopper(ctx)?;
+    #[tracing::instrument(skip_all, fields(tenant = %shopper.tenant, sort = ?q.sort))]
+    pub async fn search_products(
+        &self,
+        shopper: &Shopper,
+        mut q: Search,
+    ) -> Result<SearchPage, AppError> {
+        q.shop = shopper.shop(q.shop);
+        let (tenant, q) = (shopper.tenant, &q);
         let empty = SearchPage {
             items: Vec::new(),
             next: None,
@@ -134,13 +140,13 @@ impl App {
             return Ok(empty);
         }
         let category_path = match q.category {
-            Some(c) => match repo::categories::get(&self.db, ctx.tenant, c).await? {
+            Some(c) => match repo::categories::get(&self.db, tenant, c).await? {
                 Some(c) if !c.hidden => Some(path_string(&c.path)),
                 _ => return Ok(empty),
             },
             None => None,
         };
-        let src = sources(&self.db, ctx.tenant, &q.shop).await?;
+        let src = sources(&self.db, tenant, &q.shop).await?;
         // Availability shown on cards: delivery when asked for (or no store), else the store.
         let shown: Vec<Uuid> = match src.store {
             Some(s) if !q.in_stock_for_delivery => vec![s],
@@ -155,14 +161,14 @@ impl App {
             max_sale_price: q.max_price.filter(|_| !q.shop.may_discount()),
         };
         let estimated_total = if q.after.is_none() {
-            repo::search::count(&self.db, ctx.tenant, &filter, TOTAL_CAP).await?
+            repo::storefront::count(&self.db, tenant, &filter, TOTAL_CAP).await?
         } else {
             0
         };
         let (items, next) = match q.sort {
-            Sort::PriceAsc | Sort::PriceDesc => self.by_price(ctx, q, &filter, &shown).await?,
+            Sort::PriceAsc | Sort::PriceDesc => self.by_price(tenant, q, &filter, &shown).await?,
             Sort::Relevance | Sort::Newest | Sort::Sales => {
-                self.streamed(ctx, q, &filter, &shown).await?
+                self.streamed(tenant, q, &filter, &shown).await?
             }
         };
         Ok(SearchPage {
@@ -175,17 +181,17 @@ impl App {
     async fn cards(
         &self,
         conn: &impl ConnectionTrait,
-        ctx: &Ctx,
+        tenant: TenantId,
         q: &Search,
         ids: &[Uuid],
         shown: &[Uuid],
     ) -> Result<std::collections::HashMap<Uuid, Summary>, AppError> {
-        let priced = price_products(conn, ctx.tenant, ids, &q.shop, self.now_ms()).await?;
+        let priced = price_products(conn, tenant, ids, &q.shop, self.now_ms()).await?;
         let skus: Vec<Uuid> = priced
             .values()
             .flat_map(|p| p.skus.iter().map(|s| s.sku.id))
             .collect();
-        let stock = availability(conn, ctx.tenant, &skus, shown).await?;
+        let stock = availability(conn, tenant, &skus, shown).await?;
         Ok(priced
             .into_iter()
             .filter_map(|(id, p)| summarize(p, &stock, shown).map(|s| (id, s)))
@@ -195,7 +201,7 @@ impl App {
 
     async fn streamed(
         &self,
-        ctx: &Ctx,
+        tenant: TenantId,
         q: &Search,
         filter: &Filter,
         shown: &[Uuid],
@@ -210,10 +216,10 @@ impl App {
         let mut out = Vec::new();
         for round in 0..MAX_ROUNDS {
             let hits =
-                repo::search::search(&self.db, ctx.tenant, filter, order, after, batch).await?;
+                repo::storefront::search(&self.db, tenant, filter, order, after, batch).await?;
             let full = hits.len() as u64 == batch;
             let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-            let mut cards = self.cards(&self.db, ctx, q, &ids, shown).await?;
+            let mut cards = self.cards(&self.db, tenant, q, &ids, shown).await?;
             for (i, h) in hits.iter().enumerate() {
                 after = Some(*h);
                 if let Some(c) = cards.remove(&h.id) {
@@ -236,7 +242,7 @@ impl App {
 
     async fn by_price(
         &self,
-        ctx: &Ctx,
+        tenant: TenantId,
         q: &Search,
         filter: &Filter,
         shown: &[Uuid],
@@ -248,10 +254,10 @@ impl App {
             Order::MinSalePriceAsc
         };
         let hits =
-            repo::search::search(&self.db, ctx.tenant, filter, order, None, PRICE_WINDOW).await?;
+            repo::storefront::search(&self.db, tenant, filter, order, None, PRICE_WINDOW).await?;
         let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
         let mut cards: Vec<Summary> = self
-            .cards(&self.db, ctx, q, &ids, shown)
+            .cards(&self.db, tenant, q, &ids, shown)
             .await?
             .into_values()
             .collect();

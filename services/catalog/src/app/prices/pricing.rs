@@ -10,7 +10,7 @@
 //!            base × bps / 10000 rounded half up to the fen; else none;
 //!   unit   = min(base, member).
 
-use super::product::{ProductStatus, Sku, StoreMode};
+use crate::app::domain::{ProductStatus, Sku, StoreMode};
 
 /// The sales channel as far as assortment is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +139,7 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
     use super::*;
-    use crate::app::product::TierPrice;
+    use crate::app::domain::TierPrice;
 
     fn sku() -> Sku {
         Sku {

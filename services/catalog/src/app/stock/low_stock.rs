@@ -6,9 +6,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use siyu_core::TenantId;
 
-use super::AppError;
-use super::domain::{Location, StockLevel};
-use crate::repo;
+use crate::app::domain::{Location, StockLevel};
+use crate::{AppError, repo};
 
 /// Call after any change of a level; costs nothing unless the pair crosses its threshold.
 pub async fn after_change(

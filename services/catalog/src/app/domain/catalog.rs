@@ -1,5 +1,4 @@
-//! Domain types of the catalog proper: categories, products (SPU), SKUs. Enum discriminants
-//! equal the proto enum numbers and the stored values. Nested lists (media, attributes, specs,
+//! The catalog proper: categories, products (SPU), SKUs. Nested lists (media, attributes, specs,
 //! member prices) are stored as JSON text: they are always read and written with their product
 //! or SKU, never queried by themselves.
 
@@ -176,6 +175,21 @@ pub struct Sku {
     pub online: bool,
     /// Assortment: how the store list is read.
     pub store_mode: StoreMode,
+}
+
+/// A store's own price for a SKU (门店价), valid in a window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorePrice {
+    /// SKU.
+    pub sku_id: Uuid,
+    /// Store.
+    pub store_id: Uuid,
+    /// Fen.
+    pub price: i64,
+    /// From, ms.
+    pub valid_from_ms: i64,
+    /// Until (exclusive), ms.
+    pub valid_until_ms: Option<i64>,
 }
 
 /// The display title of a SKU: the product title and its spec values.

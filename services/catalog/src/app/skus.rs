@@ -6,11 +6,59 @@ use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, TenantId};
 use uuid::Uuid;
 
-use super::{check_dimensions, check_prices, check_skus, load};
-use crate::app::product::{Product, Sku, SpecDimension};
-use crate::app::{App, AppError, access, rejected};
-use crate::repo;
+use super::App;
+use super::domain::{Product, Sku, SpecDimension};
+use super::products::{check_dimensions, check_prices, check_skus};
 use crate::repo::skus::SkuKey;
+use crate::{AppError, repo};
+
+/// What UpdateSku changes (`None` = keep); parsed at the edge, prices re-checked here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SkuPatch {
+    /// 货号.
+    pub sku_code: Option<String>,
+    /// Barcode.
+    pub barcode: Option<String>,
+    /// Grams.
+    pub weight_grams: Option<i32>,
+    /// 划线价 (`Some(None)` clears it).
+    pub list_price: Option<Option<i64>>,
+    /// 售价.
+    pub sale_price: Option<i64>,
+    /// Member prices (replaced whole).
+    pub member_prices: Option<Vec<super::domain::TierPrice>>,
+    /// Whether tier discounts apply.
+    pub member_discount_eligible: Option<bool>,
+    /// Own image.
+    pub image_url: Option<String>,
+    /// Sellable at all.
+    pub enabled: Option<bool>,
+}
+
+impl SkuPatch {
+    fn apply(self, s: &mut Sku) {
+        let Self {
+            sku_code,
+            barcode,
+            weight_grams,
+            list_price,
+            sale_price,
+            member_prices,
+            member_discount_eligible,
+            image_url,
+            enabled,
+        } = self;
+        s.sku_code = sku_code.unwrap_or(std::mem::take(&mut s.sku_code));
+        s.barcode = barcode.unwrap_or(std::mem::take(&mut s.barcode));
+        s.weight_grams = weight_grams.unwrap_or(s.weight_grams);
+        s.list_price = list_price.unwrap_or(s.list_price);
+        s.sale_price = sale_price.unwrap_or(s.sale_price);
+        s.member_prices = member_prices.unwrap_or(std::mem::take(&mut s.member_prices));
+        s.member_discount_eligible = member_discount_eligible.unwrap_or(s.member_discount_eligible);
+        s.image_url = image_url.unwrap_or(std::mem::take(&mut s.image_url));
+        s.enabled = enabled.unwrap_or(s.enabled);
+    }
+}
 
 impl App {
     /// AddSkus: the new dimensions must still fit every existing SKU.
@@ -23,22 +71,15 @@ impl App {
         mut skus: Vec<Sku>,
         dims: Vec<SpecDimension>,
     ) -> Result<Product, AppError> {
-        access::catalog_admin(ctx, Some("catalog.write"))?;
-        let mut p = load(conn, ctx.tenant, id).await?;
+        let mut p = super::products::load(conn, ctx.tenant, id).await?;
         check_dimensions("spec_dimensions", &dims)?;
         for (i, s) in skus.iter().enumerate() {
             check_prices(&format!("skus[{i}]"), s)?;
         }
         let mut all = p.skus.clone();
         all.extend(skus.iter().cloned());
-        check_skus("skus", &dims, &all).map_err(|e| match e {
-            AppError::Rejected {
-                reason,
-                description,
-                ..
-            } => rejected(reason, "skus", description),
-            other => other,
-        })?;
+        // Old and new SKUs are checked together; the refusal names the request's list.
+        check_skus("skus", &dims, &all).map_err(|e| e.at("skus"))?;
         p.spec_dimensions = dims;
         p.updated_at_ms = self.now_ms();
         repo::products::update(conn, ctx.tenant, &p).await?;
@@ -47,18 +88,17 @@ impl App {
         Ok(p)
     }
 
-    /// UpdateSku: `apply` edits the loaded SKU (the masked fields); prices are re-checked.
+    /// UpdateSku: the patch's fields; prices are re-checked.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, %id))]
     pub async fn update_sku(
         &self,
         conn: &impl ConnectionTrait,
         ctx: &Ctx,
         id: Uuid,
-        apply: impl FnOnce(&mut Sku) + Send,
+        patch: SkuPatch,
     ) -> Result<Sku, AppError> {
-        access::catalog_admin(ctx, Some("catalog.write"))?;
-        let mut s = load_sku(conn, ctx.tenant, id).await?;
-        apply(&mut s);
+        let mut s = load(conn, ctx.tenant, id).await?;
+        patch.apply(&mut s);
         check_prices("sku", &s)?;
         repo::skus::update(conn, ctx.tenant, &s, self.now_ms()).await?;
         repo::products::refresh_min_price(conn, ctx.tenant, s.product_id).await?;
@@ -66,6 +106,7 @@ impl App {
     }
 
     /// BatchGetSkus: found SKUs (each once) and the keys that matched nothing.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn batch_get_skus(
         &self,
         ctx: &Ctx,
@@ -73,7 +114,6 @@ impl App {
         barcodes: Vec<String>,
         codes: Vec<String>,
     ) -> Result<(Vec<Sku>, Vec<String>), AppError> {
-        access::reader(ctx, "catalog.read")?;
         let t = ctx.tenant;
         let by_id = repo::skus::by_keys(
             &self.db,
@@ -123,7 +163,7 @@ impl App {
 }
 
 /// Loads a full SKU or fails SKU_NOT_FOUND.
-pub async fn load_sku(
+pub async fn load(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     id: Uuid,
@@ -132,7 +172,5 @@ pub async fn load_sku(
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| AppError::SkuNotFound {
-            sku_id: id.to_string(),
-        })
+        .ok_or(AppError::SkuNotFound { sku_id: id })
 }

@@ -1,12 +1,24 @@
 //! `inv_syncs` (the first result of each partner sync batch) and `inv_stock.last_sync_ms` (when
 //! the last applied count of a pair was taken, for STALE).
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{col, execute, query_one, uuid};
-use crate::app::AppError;
+use super::{execute, fetch_one, uuid};
+use crate::AppError;
+
+/// The stored result of a batch.
+#[derive(Debug, FromQueryResult)]
+struct ResultRow {
+    result: String,
+}
+
+/// When a pair's last applied count was taken.
+#[derive(Debug, FromQueryResult)]
+struct LastSyncRow {
+    last_sync_ms: Option<i64>,
+}
 
 /// Claims `sync_id` for this transaction; `false` when a batch with that id was committed
 /// before (a concurrent claimer waits here until the first transaction ends).
@@ -49,14 +61,13 @@ pub async fn result(
     tenant: TenantId,
     sync_id: &str,
 ) -> Result<Option<String>, AppError> {
-    query_one(
+    let row: Option<ResultRow> = fetch_one(
         conn,
         "SELECT result FROM inv_syncs WHERE tenant = $1 AND sync_id = $2",
         [uuid(tenant.0), sync_id.into()],
     )
-    .await?
-    .map(|r| col::<String>(&r, "result"))
-    .transpose()
+    .await?;
+    Ok(row.map(|r| r.result))
 }
 
 /// When the last applied count of a (locked) pair was taken; `None` if never synced.
@@ -66,16 +77,13 @@ pub async fn last_sync_ms(
     sku: Uuid,
     loc: Uuid,
 ) -> Result<Option<i64>, AppError> {
-    let row = query_one(
+    let row: Option<LastSyncRow> = fetch_one(
         conn,
         "SELECT last_sync_ms FROM inv_stock WHERE tenant = $1 AND sku_id = $2 AND location_id = $3",
         [uuid(tenant.0), uuid(sku), uuid(loc)],
     )
     .await?;
-    match row {
-        Some(r) => col::<Option<i64>>(&r, "last_sync_ms"),
-        None => Ok(None),
-    }
+    Ok(row.and_then(|r| r.last_sync_ms))
 }
 
 /// Records that a count taken at `counted_ms` was applied to the pair.

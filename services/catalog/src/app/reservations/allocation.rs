@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::domain::{Geo, Location, LocationKind, LocationStatus, distance_m};
+use crate::app::domain::{Geo, Location, LocationKind, LocationStatus, distance_m};
 
 /// Where to reserve.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -12,12 +12,12 @@
 //! The sort key is computed in an inner query so the keyset condition compares exactly the
 //! value the ORDER BY used (no float round trips: relevance is scaled to an integer).
 
-use sea_orm::{ConnectionTrait, DbBackend, Value};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{col, like_escape, placeholders, query_all, query_one, uuid};
-use crate::app::AppError;
+use super::{Count, fetch_all, fetch_one, like_escape, placeholders, uuid};
+use crate::AppError;
 
 /// `ProductStatus.ON_SALE` as stored.
 const ON_SALE: i16 = 2;
@@ -62,6 +62,13 @@ pub struct Hit {
     pub id: Uuid,
     /// The sort key value.
     pub key: i64,
+}
+
+/// A product and its sort key, as the inner query names them.
+#[derive(Debug, FromQueryResult)]
+struct HitRow {
+    id: Uuid,
+    k: i64,
 }
 
 struct Built {
@@ -198,16 +205,11 @@ pub async fn search(
     }
     let dir = if asc { "ASC" } else { "DESC" };
     sql.push_str(&format!(" ORDER BY t.k {dir}, t.id ASC LIMIT {limit}"));
-    query_all(conn, &sql, values)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Hit {
-                id: col(r, "id")?,
-                key: col(r, "k")?,
-            })
-        })
-        .collect()
+    let rows: Vec<HitRow> = fetch_all(conn, &sql, values).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Hit { id: r.id, key: r.k })
+        .collect())
 }
 
 /// How many products match, counting at most `cap` (for "共 N 件").
@@ -222,8 +224,6 @@ pub async fn count(
         from_where, values, ..
     } = build(conn.get_database_backend(), tenant, f, Order::Sales);
     let sql = format!("SELECT COUNT(*) AS n FROM (SELECT p.id{from_where} LIMIT {cap}) t");
-    match query_one(conn, &sql, values).await? {
-        Some(r) => col(&r, "n"),
-        None => Ok(0),
-    }
+    let row: Option<Count> = fetch_one(conn, &sql, values).await?;
+    Ok(row.map_or(0, |c| c.n))
 }

@@ -1,35 +1,59 @@
 //! `inv_movements`: the journal. Ids are UUIDv7, so ordering by id is ordering by time.
 
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{col, execute, placeholders, query_all, uuid};
-use crate::app::AppError;
+use crate::AppError;
 use crate::app::domain::{Movement, MovementKind};
+use crate::repo::{execute, fetch_all, placeholders, stored, uuid};
 
 const COLUMNS: &str = "id, sku_id, location_id, kind, quantity, on_hand_after, reason, note, \
     order_id, refund_id, transfer_id, sync_id, reference, operator_id, created_at_ms";
 const N: usize = 15;
 
-fn decode(row: &QueryResult) -> Result<Movement, AppError> {
-    Ok(Movement {
-        id: col(row, "id")?,
-        sku_id: col(row, "sku_id")?,
-        location_id: col(row, "location_id")?,
-        kind: MovementKind::try_from(col::<i16>(row, "kind")?).map_err(AppError::Internal)?,
-        quantity: col(row, "quantity")?,
-        on_hand_after: col(row, "on_hand_after")?,
-        reason: col(row, "reason")?,
-        note: col(row, "note")?,
-        order_id: col(row, "order_id")?,
-        refund_id: col(row, "refund_id")?,
-        transfer_id: col(row, "transfer_id")?,
-        sync_id: col(row, "sync_id")?,
-        reference: col(row, "reference")?,
-        operator_id: col(row, "operator_id")?,
-        created_at_ms: col(row, "created_at_ms")?,
-    })
+/// A row of `inv_movements` selected with [`COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct MovementRow {
+    id: Uuid,
+    sku_id: Uuid,
+    location_id: Uuid,
+    kind: i16,
+    quantity: i32,
+    on_hand_after: i32,
+    reason: i16,
+    note: String,
+    order_id: String,
+    refund_id: String,
+    transfer_id: String,
+    sync_id: String,
+    reference: String,
+    operator_id: String,
+    created_at_ms: i64,
+}
+
+impl TryFrom<MovementRow> for Movement {
+    type Error = AppError;
+
+    fn try_from(r: MovementRow) -> Result<Self, AppError> {
+        Ok(Self {
+            id: r.id,
+            sku_id: r.sku_id,
+            location_id: r.location_id,
+            kind: stored(r.kind)?,
+            quantity: r.quantity,
+            on_hand_after: r.on_hand_after,
+            reason: r.reason,
+            note: r.note,
+            order_id: r.order_id,
+            refund_id: r.refund_id,
+            transfer_id: r.transfer_id,
+            sync_id: r.sync_id,
+            reference: r.reference,
+            operator_id: r.operator_id,
+            created_at_ms: r.created_at_ms,
+        })
+    }
 }
 
 /// Writes movements in one multi-row INSERT (one round trip however many lines).
@@ -143,5 +167,9 @@ pub async fn list(
         sql.push_str(&format!(" AND kind IN ({})", kinds.join(", ")));
     }
     sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
-    query_all(conn, &sql, v).await?.iter().map(decode).collect()
+    fetch_all::<MovementRow>(conn, &sql, v)
+        .await?
+        .into_iter()
+        .map(Movement::try_from)
+        .collect()
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use siyu_store::Lease;
 
-use super::domain::ReservationStatus;
-use super::{App, AppError};
-use crate::repo;
+use crate::app::App;
+use crate::app::domain::ReservationStatus;
+use crate::{AppError, repo};
 
 /// Reservations handled per pass.
 const BATCH: u64 = 100;
@@ -47,7 +47,10 @@ impl App {
                         total += 1;
                     }
                     Ok((_, false)) => {}
-                    Err(AppError::Unavailable(_)) => {}
+                    // Settled by someone else meanwhile, or the database is away: the next
+                    // pass picks it up again.
+                    Err(AppError::ReservationBusy) => {}
+                    Err(AppError::Store(e)) if e.is_unavailable() => {}
                     Err(e) => return Err(e),
                 }
             }
