@@ -1,8 +1,8 @@
 //! Siyu catalog and inventory service.
 //!
-//! [`Application::build`] connects the database and the bus, builds the token verifier, spawns
-//! the outbox relay, the reservation expiry job and the orders-event consumer, and serves gRPC
-//! on `settings.server.grpc_addr` (port 0 in tests).
+//! [`Application::build`] connects the database and the bus, builds the token verifier and the
+//! guests' app resolver (identity), spawns the outbox relay, the reservation expiry job and the
+//! orders-event consumer, and serves gRPC on `settings.server.grpc_addr` (port 0 in tests).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use siyu_proto::catalog::v1::catalog_service_server::CatalogServiceServer;
 use siyu_proto::catalog::v1::inventory_service_server::InventoryServiceServer;
 use siyu_proto::catalog::v1::price_service_server::PriceServiceServer;
 use siyu_proto::catalog::v1::storefront_service_server::StorefrontServiceServer;
-use siyu_server::{GrpcServer, Mutations, ServingHandle};
+use siyu_server::{GrpcServer, GuestTenants, IdentityGuests, Mutations, ServingHandle};
 use siyu_store::{Bus, BusConfig, DbOptions, Lease, OutboxRelay};
 use siyu_telemetry::{AdminServer, Metrics, Readiness};
 use tokio::sync::watch;
@@ -34,12 +34,39 @@ pub use error::AppError;
 use settings::Settings;
 
 /// What tests (or embedded mode) may replace.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Overrides {
     /// The clock (default: the system clock).
     pub clock: Option<Arc<dyn Clock>>,
     /// A static JWKS instead of fetching `auth.jwks_url`.
     pub jwks: Option<serde_json::Value>,
+    /// How guests' app ids resolve to tenants (default: identity at `identity.url`).
+    pub guests: Option<Arc<dyn GuestTenants>>,
+}
+
+impl std::fmt::Debug for Overrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overrides")
+            .field("clock", &self.clock)
+            .field("jwks", &self.jwks.is_some())
+            .field("guests", &self.guests.is_some())
+            .finish()
+    }
+}
+
+/// Who resolves guests' app ids: the override, else identity when its URL is set (a lazy
+/// channel: identity may start after catalog, calls only need it once a guest arrives).
+fn guests(
+    settings: &Settings,
+    given: Option<Arc<dyn GuestTenants>>,
+) -> anyhow::Result<Option<Arc<dyn GuestTenants>>> {
+    if given.is_some() || settings.identity.url.is_empty() {
+        return Ok(given);
+    }
+    let channel = tonic::transport::Channel::from_shared(settings.identity.url.clone())
+        .context("identity.url")?
+        .connect_lazy();
+    Ok(Some(Arc::new(IdentityGuests::new(channel))))
 }
 
 /// A running catalog service.
@@ -113,6 +140,7 @@ impl Application {
             app: app.clone(),
             mutations: Mutations::new(db.clone(), clock.clone()).with_outbox(relay.waker()),
         };
+        let guests = guests(&settings, overrides.guests)?;
 
         let (stop, stop_rx) = watch::channel(false);
         let stopped = move || {
@@ -148,7 +176,11 @@ impl Application {
         let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr)
             .await
             .context("grpc listener")?;
-        let serving = GrpcServer::new(verifier, metrics.clone())
+        let mut server = GrpcServer::new(verifier, metrics.clone());
+        if let Some(guests) = guests {
+            server = server.guests(guests);
+        }
+        let serving = server
             .add_service(InventoryServiceServer::new(handlers.clone()))
             .add_service(CatalogServiceServer::new(handlers.clone()))
             .add_service(PriceServiceServer::new(handlers.clone()))

@@ -24,6 +24,18 @@ pub struct Settings {
     pub log: LogSettings,
     /// Catalog-specific knobs.
     pub catalog: CatalogSettings,
+    /// Where identity answers (guests' app ids → tenants).
+    pub identity: IdentitySettings,
+}
+
+/// The identity service, for guests: a call without a token names its mini-program app, and
+/// identity says which tenant owns it.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentitySettings {
+    /// identity's gRPC URL (`http://host:port`); empty: guests act in no tenant and storefront
+    /// calls without a token answer APP_ID_REQUIRED.
+    pub url: String,
 }
 
 /// Log output of the binary.
@@ -79,6 +91,12 @@ impl Validate for Settings {
             "catalog.reservation_expiry_interval_secs",
             "must be within 1..=3600",
         );
+        let url = &self.identity.url;
+        v.check(
+            url.is_empty() || url.starts_with("http://") || url.starts_with("https://"),
+            "identity.url",
+            "must be empty or an http(s) URL",
+        );
     }
 }
 
@@ -90,6 +108,19 @@ mod tests {
     fn defaults_are_valid() {
         let mut v = Violations::new();
         Settings::default().validate(&mut v);
+        assert!(v.is_empty());
+    }
+
+    #[test]
+    fn identity_url_must_be_http() {
+        let mut s = Settings::default();
+        s.identity.url = "identity:50051".into();
+        let mut v = Violations::new();
+        s.validate(&mut v);
+        assert!(!v.is_empty());
+        s.identity.url = "http://127.0.0.1:50051".into();
+        let mut v = Violations::new();
+        s.validate(&mut v);
         assert!(v.is_empty());
     }
 

@@ -1,6 +1,7 @@
 //! Spawns the service on port 0 against a fresh database and mints tokens.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use sea_orm::{ConnectionTrait, Statement, Value};
 use siyu_auth::{Audience, Claims, RoleClaim, SigningKey};
@@ -11,6 +12,8 @@ use siyu_core::{Clock, ManualClock, PrincipalKind, TenantId};
 use siyu_proto::catalog::v1 as pb;
 use siyu_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use siyu_proto::catalog::v1::inventory_service_client::InventoryServiceClient;
+use siyu_server::GuestTenants;
+use siyu_server::access::GuestFuture;
 use siyu_testkit::TestDb;
 use tonic::transport::Channel;
 use uuid::Uuid;
@@ -22,6 +25,18 @@ pub struct H {
     pub clock: ManualClock,
     key: SigningKey,
     pub channel: Channel,
+    apps: Apps,
+}
+
+/// The mini-program apps guests name, standing in for identity's ResolveTenantByAppId.
+#[derive(Clone, Default)]
+struct Apps(Arc<Mutex<HashMap<String, TenantId>>>);
+
+impl GuestTenants for Apps {
+    fn tenant_of<'a>(&'a self, app_id: &'a str) -> GuestFuture<'a> {
+        let tenant = self.0.lock().unwrap().get(app_id).copied();
+        Box::pin(async move { tenant.ok_or_else(|| tonic::Status::not_found("APP_NOT_FOUND")) })
+    }
 }
 
 impl H {
@@ -62,11 +77,13 @@ impl H {
             s.catalog.run_jobs = true;
         }
         let clock = ManualClock::new(chrono::DateTime::from_timestamp(1_750_000_000, 0).unwrap());
+        let apps = Apps::default();
         let app = Application::build_with(
             s,
             Overrides {
                 clock: Some(Arc::new(clock.clone())),
                 jwks: Some(SigningKey::jwks([&key])),
+                guests: Some(Arc::new(apps.clone())),
             },
         )
         .await
@@ -82,7 +99,15 @@ impl H {
             clock,
             key,
             channel,
+            apps,
         }
+    }
+
+    /// A mini-program app of `tenant` that guests can name.
+    pub fn app_id(&self, tenant: TenantId) -> String {
+        let app = format!("wx{}", &siyu_core::id::new().simple().to_string()[16..]);
+        self.apps.0.lock().unwrap().insert(app.clone(), tenant);
+        app
     }
 
     pub fn client(&self) -> InventoryServiceClient<Channel> {
@@ -224,6 +249,14 @@ pub fn with<T>(msg: T, token: &str) -> tonic::Request<T> {
     let mut r = tonic::Request::new(msg);
     r.metadata_mut()
         .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    r
+}
+
+/// A call without a token naming the mini-program app `app` (a guest).
+pub fn guest<T>(msg: T, app: &str) -> tonic::Request<T> {
+    let mut r = tonic::Request::new(msg);
+    r.metadata_mut()
+        .insert("x-siyu-app-id", app.parse().unwrap());
     r
 }
 

@@ -9,6 +9,7 @@
 
 mod catalog;
 mod events;
+mod guests;
 mod harness;
 mod inventory;
 mod locations;
