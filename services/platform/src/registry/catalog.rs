@@ -1,5 +1,5 @@
 //! Catalog in the suite: products, prices, locations and stock; verifies tokens against the
-//! suite's JWKS.
+//! suite's JWKS and resolves guests' mini-program apps through identity (started before it).
 
 use anyhow::Context as _;
 use siyu_catalog::settings::Settings;
@@ -23,7 +23,10 @@ pub const SERVICE: Service = Service {
 };
 
 async fn start(launch: Launch<'_>) -> anyhow::Result<Running> {
-    let wired = Overrides::new().with("AUTH__JWKS_URL", &launch.wiring.jwks_url);
+    let mut wired = Overrides::new().with("AUTH__JWKS_URL", &launch.wiring.jwks_url);
+    if let Some(identity) = launch.wiring.url(super::identity::NAME) {
+        wired.set("IDENTITY__URL", identity);
+    }
     let settings: Settings = launch.settings(wired)?;
     launch.migrate(&settings.database.url).await?;
     let app = siyu_catalog::Application::build(settings)
