@@ -87,6 +87,13 @@ pub enum AppError {
         /// The user it was merged into.
         kept_user_id: String,
     },
+    /// The token verified, but its session (or partner client generation) was revoked since
+    /// (UNAUTHENTICATED TOKEN_REVOKED).
+    #[error("token revoked")]
+    TokenRevoked,
+    /// A page size out of range or a page token this list did not issue.
+    #[error("bad page: {0}")]
+    BadPage(#[from] siyu_server::PageError),
     /// A dependency (WeChat, database) is down.
     #[error("unavailable ({0})")]
     Unavailable(&'static str),

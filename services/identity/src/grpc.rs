@@ -94,7 +94,7 @@ impl Api {
                 .await
                 .map_err(Status::from)?
         {
-            return Err(error::token_revoked());
+            return Err(AppError::TokenRevoked.into());
         }
         if let Some(sid) = &sid {
             let live = self
@@ -103,7 +103,7 @@ impl Api {
                 .await
                 .map_err(Status::from)?;
             if !live {
-                return Err(error::token_revoked());
+                return Err(AppError::TokenRevoked.into());
             }
         }
         Ok(Caller { ctx, sid })
