@@ -110,3 +110,57 @@ async fn a_consumer_searches_and_reads_the_product_detail() {
     assert!(detail.to_string().contains("纯棉圆领T恤"), "{detail}");
     world.stop().await;
 }
+
+#[tokio::test]
+async fn a_guest_browses_the_store_of_a_mini_program_before_logging_in() {
+    let world = World::start().await;
+    let tenant = world.tenant("brand-a").await;
+    let staff = world.staff_login(&tenant).await;
+    let (product_id, _, _) = product_with_stock(&world, &tenant, &staff).await;
+    let other = world.tenant("brand-b").await;
+
+    // The mini-program names its app (a header, or the Referer WeChat sets on every request).
+    let guest = |path: String, app: &str| {
+        world
+            .http
+            .get(world.url(&path))
+            .header("x-siyu-app-id", app.to_owned())
+            .send()
+    };
+    let found = json_ok(
+        guest("/api/v1/products?query=T恤".into(), &tenant.app_id)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(found.to_string().contains(&product_id), "{found}");
+    let referer = format!(
+        "https://servicewechat.com/{}/7/page-frame.html",
+        tenant.app_id
+    );
+    let detail = world
+        .http
+        .get(world.url(&format!("/api/v1/products/{product_id}")))
+        .header("referer", referer)
+        .send()
+        .await
+        .unwrap();
+    let detail = json_ok(detail).await;
+    assert!(detail.to_string().contains("纯棉圆领T恤"), "{detail}");
+    json_ok(
+        guest("/api/v1/categories".into(), &tenant.app_id)
+            .await
+            .unwrap(),
+    )
+    .await;
+
+    // Another tenant's app shows that tenant's store: the product is not there.
+    let elsewhere = guest(format!("/api/v1/products/{product_id}"), &other.app_id)
+        .await
+        .unwrap();
+    crate::support::assert_problem(elsewhere, 404, "PRODUCT_NOT_FOUND").await;
+    // Without an app there is no store to show.
+    let nowhere = world.get("/api/v1/products?query=T恤", None).await;
+    crate::support::assert_problem(nowhere, 400, "APP_ID_REQUIRED").await;
+    world.stop().await;
+}

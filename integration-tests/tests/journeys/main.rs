@@ -13,6 +13,7 @@
     reason = "fixtures and helpers of a test binary: a panic is a failed test with its location"
 )]
 
+mod access;
 mod bad_input;
 mod catalog;
 mod consumer;

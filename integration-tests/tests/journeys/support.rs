@@ -145,6 +145,12 @@ impl World {
             .connect_lazy()
     }
 
+    pub fn catalog_channel(&self) -> Channel {
+        Channel::from_shared(self.suite.grpc_url("catalog").unwrap())
+            .unwrap()
+            .connect_lazy()
+    }
+
     /// Creates tenant `code` (setup, as the platform admin over gRPC) with a sandbox app and an
     /// admin whose first password change is done, so `staff_login` gets tokens directly.
     pub async fn tenant(&self, code: &str) -> Tenant {
