@@ -99,8 +99,8 @@ impl CatalogFixture {
         settings.server.grpc_addr = "127.0.0.1:0".parse()?;
         settings.server.admin_addr = "127.0.0.1:0".parse()?;
         let overrides = Overrides {
-            clock: None,
             jwks: Some(SigningKey::jwks([&key])),
+            ..Overrides::default()
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config.server_threads)
