@@ -43,7 +43,6 @@ pub struct GrpcServer {
     authenticator: Arc<dyn Authenticate>,
     guests: Option<Arc<dyn GuestTenants>>,
     metrics: Metrics,
-    unchecked: Vec<String>,
 }
 
 impl GrpcServer {
@@ -55,15 +54,7 @@ impl GrpcServer {
             authenticator,
             guests: None,
             metrics,
-            unchecked: Vec::new(),
         }
-    }
-
-    /// Lets calls to `path` (`/package.Service/Method`) reach the handler without the access
-    /// layer's check, for a service whose handlers still verify tokens themselves.
-    pub fn public_method(mut self, path: impl Into<String>) -> Self {
-        self.unchecked.push(path.into());
-        self
     }
 
     /// Resolves the tenant of guest calls (no token, an app id) with `guests`.
@@ -107,8 +98,7 @@ impl GrpcServer {
         routes.add_service(health).add_service(reflection);
         let routes: Routes = routes.routes();
 
-        let access = AccessLayer::new(Contract::global()?, self.authenticator, self.guests)
-            .unchecked(self.unchecked);
+        let access = AccessLayer::new(Contract::global()?, self.authenticator, self.guests);
 
         // Without TCP_NODELAY, Nagle holds the small trailers frame that follows a reply's
         // data until the client's delayed ACK (40 ms) — every unary reply paid it.

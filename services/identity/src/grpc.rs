@@ -1,8 +1,9 @@
-//! Thin gRPC handlers: decode → validate → `app` → map errors. Every identity method is
-//! registered public at the shared auth layer; handlers authenticate themselves against the
-//! identity key ring (no HTTP call to identity's own JWKS) and also reject tokens of revoked
-//! sessions, so logout and staff disable take effect here at once.
+//! Thin gRPC handlers: decode → validate → `app` → map errors. The shared access layer has
+//! admitted each call by its RPC's `siyu.api.v1.access` before a handler runs, with tokens
+//! verified against identity's own key ring and revoked sessions refused (`access.rs`); a
+//! handler reads the admitted caller with [`Caller::of`].
 
+pub mod access;
 mod audit;
 mod consumers;
 mod error;
@@ -34,7 +35,8 @@ pub struct Api {
     app: Arc<App>,
 }
 
-/// An authenticated caller.
+/// The admitted caller of a token-bearing call, as handlers use it: the verified context and
+/// the session of its token.
 #[derive(Debug, Clone)]
 pub struct Caller {
     /// The verified context.
@@ -44,6 +46,19 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The caller the access layer admitted for `request`; UNAUTHENTICATED TOKEN_MISSING when
+    /// the call carried no token (a guest or a call with a credential in the request).
+    pub fn of<T>(request: &tonic::Request<T>) -> Result<Self, Status> {
+        let ctx = siyu_server::Caller::of(request)?.ctx()?.clone();
+        Ok(Self::from(ctx))
+    }
+
+    /// The caller of a call whose token is optional (guests, credentials in the request).
+    pub fn optional<T>(request: &tonic::Request<T>) -> Result<Option<Self>, Status> {
+        let caller = siyu_server::Caller::of(request)?;
+        Ok(caller.token_ctx().cloned().map(Self::from))
+    }
+
     /// The tenant id as text.
     pub fn tenant(&self) -> String {
         self.ctx.tenant.to_string()
@@ -58,55 +73,44 @@ impl Caller {
     }
 }
 
+impl From<Ctx> for Caller {
+    fn from(ctx: Ctx) -> Self {
+        let sid = match ctx.principal.kind {
+            PrincipalKind::Consumer | PrincipalKind::Staff => ctx
+                .principal
+                .token_id
+                .as_deref()
+                .and_then(sid_of)
+                .map(str::to_owned),
+            PrincipalKind::Partner | PrincipalKind::Service => None,
+        };
+        Self { ctx, sid }
+    }
+}
+
 impl Api {
     /// Handlers over `app`.
     pub fn new(app: Arc<App>) -> Self {
         Self { app }
     }
 
-    /// Verifies the bearer token of `request` and that its session is still live.
-    pub async fn authenticate<T>(&self, request: &tonic::Request<T>) -> Result<Caller, Status> {
-        let header = request
-            .metadata()
-            .get("authorization")
-            .ok_or_else(|| Status::from(siyu_auth::AuthError::MissingToken))?;
-        let value = header
-            .to_str()
-            .map_err(|_| Status::from(siyu_auth::AuthError::Malformed("header".into())))?;
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| Status::from(siyu_auth::AuthError::Malformed("scheme".into())))?;
-        let claims = self.app.keys.verify(token).await.map_err(Status::from)?;
-        let ctx = claims.to_ctx().map_err(Status::from)?;
-        let sid = match ctx.principal.kind {
-            PrincipalKind::Consumer | PrincipalKind::Staff => {
-                sid_of(&claims.jti).map(str::to_owned)
-            }
-            PrincipalKind::Partner | PrincipalKind::Service => None,
-        };
-        if ctx.principal.kind == PrincipalKind::Partner
-            && !self
-                .app
-                .partner_token_live(&claims)
-                .await
-                .map_err(Status::from)?
-        {
-            return Err(AppError::TokenRevoked.into());
+    /// The tenant a guest acts in: the app named in the request (`app_id`), else the app the
+    /// call named in `x-siyu-app-id` (resolved by the access layer).
+    pub async fn guest_tenant<T>(
+        &self,
+        request: &tonic::Request<T>,
+        app_id: &str,
+    ) -> Result<String, Status> {
+        if app_id.len() > 64 {
+            return Err(AppError::invalid("app_id", "must be 1..64 characters").into());
         }
-        if let Some(sid) = &sid {
-            let live = self
-                .app
-                .session_is_live(&ctx.tenant.to_string(), sid)
-                .await
-                .map_err(Status::from)?;
-            if !live {
-                return Err(AppError::TokenRevoked.into());
-            }
+        if !app_id.is_empty() {
+            return Ok(self.app.resolve_app(app_id).await?.tenant.id);
         }
-        Ok(Caller { ctx, sid })
+        match siyu_server::Caller::of(request)?.tenant() {
+            Some(tenant) => Ok(tenant.to_string()),
+            None => Err(AppError::invalid("app_id", "is required without a token").into()),
+        }
     }
 
     /// Requires a platform caller: a tenant_admin on the root of the platform tenant.
@@ -197,26 +201,6 @@ service_api!(
     TokenApi,
     AuditApi,
 );
-
-/// Every identity method path, registered public at the shared auth layer (handlers
-/// authenticate themselves, see the module comment).
-pub fn method_paths() -> Vec<String> {
-    use prost::Message as _;
-    let Ok(set) = prost_types::FileDescriptorSet::decode(siyu_proto::FILE_DESCRIPTOR_SET) else {
-        return Vec::new();
-    };
-    set.file
-        .iter()
-        .filter(|f| f.package() == "siyu.identity.v1")
-        .flat_map(|f| {
-            f.service.iter().flat_map(|s| {
-                s.method
-                    .iter()
-                    .map(move |m| format!("/siyu.identity.v1.{}/{}", s.name(), m.name()))
-            })
-        })
-        .collect()
-}
 
 /// Adds every identity service to `server`.
 pub fn add_services(server: siyu_server::GrpcServer, api: &Api) -> siyu_server::GrpcServer {

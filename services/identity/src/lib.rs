@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::ExposeSecret;
-use siyu_auth::{JwksVerifier, SigningKey, VerifierSettings};
+use siyu_auth::VerifierSettings;
 use siyu_core::Clock;
 use siyu_store::{Bus, BusConfig, Cache, DbOptions, OutboxRelay};
 use tokio::sync::watch;
@@ -91,19 +91,16 @@ impl Application {
         let runner = app::privacy::export_jobs::export_runner(&app);
         tasks.push(tokio::spawn(runner.run(stopped(stop_rx.clone()))));
 
-        // The shared auth layer needs a verifier, but every identity method is public there:
-        // handlers verify against the live key ring (see `grpc`).
-        let layer_verifier = Arc::new(JwksVerifier::from_static_jwks(
-            VerifierSettings::new(&settings.tokens.issuer, &settings.tokens.audience),
-            &SigningKey::jwks(std::iter::empty()),
-            Arc::clone(&clock),
-        )?);
+        // Calls are admitted by their contract; tokens are verified against the live key ring
+        // and guests' apps resolved in identity's own tables (see `grpc::access`).
         let metrics = siyu_telemetry::Metrics::new("identity")?;
         let api = grpc::Api::new(Arc::clone(&app));
-        let server = grpc::method_paths().into_iter().fold(
-            grpc::add_services(siyu_server::GrpcServer::new(layer_verifier, metrics), &api),
-            siyu_server::GrpcServer::public_method,
-        );
+        let server = siyu_server::GrpcServer::new(
+            Arc::new(grpc::access::OwnTokens(Arc::clone(&app))),
+            metrics,
+        )
+        .guests(Arc::new(grpc::access::OwnApps(Arc::clone(&app))));
+        let server = grpc::add_services(server, &api);
         let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr).await?;
         let serving = server.spawn(listener).await?;
         let http = http::HttpServer::start(

@@ -96,18 +96,6 @@ impl AccessLayer {
     }
 }
 
-impl AccessLayer {
-    /// Lets calls to `paths` through unchecked (their handlers verify tokens themselves).
-    pub fn unchecked(mut self, paths: Vec<String>) -> Self {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            for path in paths {
-                inner.rules.remove(&path);
-            }
-        }
-        self
-    }
-}
-
 impl<S> Layer<S> for AccessLayer {
     type Service = AccessService<S>;
 

@@ -2,6 +2,7 @@
 //! rotation with reuse detection, revocation (logout, session admin, the revocation feed),
 //! the signing key ring, partner and service tokens, and introspection.
 
+pub mod authentication;
 pub mod client_tokens;
 pub mod introspection;
 pub mod key_ring;

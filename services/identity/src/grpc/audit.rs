@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 use crate::app::audit::chain::BreakKind;
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::AuditApi;
+use crate::grpc::{AuditApi, Caller};
 use crate::repo::audit::chain::Entry;
 
 fn party(kind: &str, id: &str) -> pb::AuditParty {
@@ -67,7 +67,7 @@ impl pb::audit_service_server::AuditService for AuditApi {
         &self,
         request: Request<pb::VerifyAuditChainRequest>,
     ) -> Result<Response<pb::VerifyAuditChainResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let wanted = request.get_ref().tenant_id.clone();
         let tenant = if wanted.is_empty() || wanted == caller.tenant() {
             self.require_root_role(&caller, &["auditor", "tenant_admin"])

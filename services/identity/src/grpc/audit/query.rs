@@ -7,7 +7,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::AuditApi;
+use crate::grpc::{AuditApi, Caller};
 use crate::grpc::audit::entry_view;
 use crate::repo::audit::query::{self as audit_query, AuditFilter};
 
@@ -107,7 +107,7 @@ impl AuditApi {
         &self,
         request: Request<pb::ListAuditEntriesRequest>,
     ) -> Result<pb::ListAuditEntriesResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_root_role(&caller, &["auditor", "tenant_admin"])
             .await?;
         let req = request.get_ref();
@@ -156,7 +156,7 @@ impl AuditApi {
         &self,
         request: Request<pb::GetAuditEntryRequest>,
     ) -> Result<pb::GetAuditEntryResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_root_role(&caller, &["auditor", "tenant_admin"])
             .await?;
         let id = &request.get_ref().entry_id;

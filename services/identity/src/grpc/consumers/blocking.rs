@@ -3,7 +3,7 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::grpc::UserApi;
+use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{ADMIN_ROLES, Allowed, reason, target};
 use crate::grpc::consumers::convert::view_pb;
 
@@ -14,7 +14,7 @@ impl UserApi {
         &self,
         request: Request<pb::SetUserBlockedRequest>,
     ) -> Result<Response<pb::SetUserBlockedResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             staff: ADMIN_ROLES,
             ..Allowed::default()

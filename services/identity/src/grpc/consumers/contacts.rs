@@ -5,7 +5,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::events::timestamp;
-use crate::grpc::UserApi;
+use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, target};
 use crate::grpc::consumers::convert::consent_pb_kind;
 
@@ -16,7 +16,7 @@ impl UserApi {
         &self,
         request: Request<pb::GetUserContactsRequest>,
     ) -> Result<Response<pb::GetUserContactsResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             service: true,
             ..Allowed::default()

@@ -18,7 +18,7 @@ impl UserApi {
         &self,
         request: Request<pb::LinkIdentityRequest>,
     ) -> Result<Response<pb::LinkIdentityResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             staff: ADMIN_ROLES,
             partner_scope: Some("members.write"),
@@ -122,7 +122,7 @@ impl UserApi {
         &self,
         request: Request<pb::UnlinkIdentityRequest>,
     ) -> Result<Response<pb::UnlinkIdentityResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             consumer: true,
             staff: ADMIN_ROLES,

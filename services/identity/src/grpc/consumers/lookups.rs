@@ -7,7 +7,7 @@ use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::UserApi;
+use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, READ_ROLES, target};
 use crate::grpc::consumers::convert::user_pb;
 use crate::otp::{mask_phone, normalize_phone};
@@ -21,7 +21,7 @@ impl UserApi {
         &self,
         request: Request<pb::LookupUsersRequest>,
     ) -> Result<pb::LookupUsersResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             staff: READ_ROLES,
             service: true,
@@ -85,7 +85,7 @@ impl UserApi {
         &self,
         request: Request<pb::RevealUserPhoneRequest>,
     ) -> Result<pb::RevealUserPhoneResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             staff: REVEAL_ROLES,
             ..Allowed::default()

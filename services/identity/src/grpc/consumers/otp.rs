@@ -1,14 +1,13 @@
 //! ConsumerAuthService: SendPhoneOtp, LoginWithPhoneOtp and BindPhoneWithOtp.
 
 use crate::app::consumers::otp::{OTP_TTL_SECS, RESEND_SECS};
-use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::grpc::consumers::convert::{binding_pb, user_pb};
 use crate::grpc::tokens::token_pair;
-use crate::grpc::{ConsumerAuthApi, client_info};
+use crate::grpc::{Caller, ConsumerAuthApi, client_info};
 use crate::otp::normalize_phone;
 
 impl ConsumerAuthApi {
@@ -28,19 +27,11 @@ impl ConsumerAuthApi {
             Ok(pb::OtpPurpose::Confirm) => "CONFIRM",
             _ => return Err(AppError::invalid("purpose", "must be LOGIN, BIND or CONFIRM").into()),
         };
-        let tenant = if request.metadata().contains_key("authorization") {
-            let caller = self.authenticate(&request).await?;
-            if caller.ctx.principal.kind != PrincipalKind::Consumer {
-                return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
-            }
-            caller.tenant()
-        } else if purpose == "LOGIN" {
-            if req.app_id.is_empty() || req.app_id.len() > 64 {
-                return Err(AppError::invalid("app_id", "must be 1..64 characters").into());
-            }
-            self.app.resolve_app(&req.app_id).await?.tenant.id
-        } else {
-            return Err(Status::from(siyu_auth::AuthError::MissingToken));
+        // Consumers bind or confirm in their own tenant; guests log in to the app they name.
+        let tenant = match Caller::optional(&request)? {
+            Some(caller) => caller.tenant(),
+            None if purpose == "LOGIN" => self.guest_tenant(&request, &req.app_id).await?,
+            None => return Err(Status::from(siyu_auth::AuthError::MissingToken)),
         };
         let sent = self
             .dedupe(&request, &tenant, "SendPhoneOtp", async {
@@ -85,10 +76,7 @@ impl ConsumerAuthApi {
         &self,
         request: Request<pb::BindPhoneWithOtpRequest>,
     ) -> Result<pb::BindPhoneWithOtpResponse, Status> {
-        let caller = self.authenticate(&request).await?;
-        if caller.ctx.principal.kind != PrincipalKind::Consumer {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
-        }
+        let caller = Caller::of(&request)?;
         let client = client_info(&request);
         let req = request.get_ref();
         let (phone, otp) = phone_and_otp(&req.phone, &req.otp)?;

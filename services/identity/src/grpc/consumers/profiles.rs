@@ -8,7 +8,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::UserApi;
+use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, target};
 use crate::grpc::consumers::convert::view_pb;
 
@@ -21,7 +21,7 @@ impl UserApi {
         &self,
         request: Request<pb::UpdateUserProfileRequest>,
     ) -> Result<pb::UpdateUserProfileResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             consumer: true,
             staff: EDIT_ROLES,

@@ -6,7 +6,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::UserApi;
+use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, READ_ROLES, SUPPORT_ROLES, Target, target};
 use crate::grpc::consumers::convert::{identity_pb, view_pb};
 use crate::otp::mask_phone;
@@ -17,7 +17,7 @@ impl UserApi {
         &self,
         request: Request<pb::GetUserRequest>,
     ) -> Result<pb::GetUserResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             consumer: true,
             staff: READ_ROLES,
@@ -36,7 +36,7 @@ impl UserApi {
         &self,
         request: Request<pb::BatchGetUsersRequest>,
     ) -> Result<pb::BatchGetUsersResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let ids = &request.get_ref().user_ids;
         if ids.is_empty() || ids.len() > 200 {
             return Err(AppError::invalid("user_ids", "must hold 1..200 ids").into());
@@ -74,7 +74,7 @@ impl UserApi {
         &self,
         request: Request<pb::ListLinkedIdentitiesRequest>,
     ) -> Result<pb::ListLinkedIdentitiesResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             consumer: true,
             staff: SUPPORT_ROLES,

@@ -1,13 +1,12 @@
 //! ConsumerAuthService: LoginWithWeChat and BindPhoneWithWeChat.
 
-use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::grpc::consumers::convert::{binding_pb, user_pb};
 use crate::grpc::tokens::token_pair;
-use crate::grpc::{ConsumerAuthApi, client_info};
+use crate::grpc::{Caller, ConsumerAuthApi, client_info};
 
 impl ConsumerAuthApi {
     /// LoginWithWeChat: find-or-create the user of a mini-program code.
@@ -45,10 +44,7 @@ impl ConsumerAuthApi {
         &self,
         request: Request<pb::BindPhoneWithWeChatRequest>,
     ) -> Result<pb::BindPhoneWithWeChatResponse, Status> {
-        let caller = self.authenticate(&request).await?;
-        if caller.ctx.principal.kind != PrincipalKind::Consumer {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
-        }
+        let caller = Caller::of(&request)?;
         let client = client_info(&request);
         let req = request.get_ref();
         if req.phone_code.is_empty() || req.phone_code.len() > 128 {

@@ -6,7 +6,7 @@ use tonic::{Request, Response, Status};
 use crate::app::merges::merge::Merged;
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::UserApi;
+use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, reason, target};
 use crate::grpc::merges::masked;
 
@@ -20,7 +20,7 @@ impl UserApi {
         &self,
         request: Request<pb::ReverseUserMergeRequest>,
     ) -> Result<Response<pb::ReverseUserMergeResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             staff: REVERSE_ROLES,
             ..Allowed::default()

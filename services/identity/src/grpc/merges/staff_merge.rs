@@ -5,7 +5,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::error::AppError;
-use crate::grpc::UserApi;
+use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, reason, target};
 use crate::grpc::merges::masked;
 
@@ -19,7 +19,7 @@ impl UserApi {
         &self,
         request: Request<pb::MergeUsersRequest>,
     ) -> Result<Response<pb::MergeUsersResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             staff: MERGE_ROLES,
             ..Allowed::default()

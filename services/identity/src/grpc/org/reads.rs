@@ -5,7 +5,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::OrgApi;
+use crate::grpc::{Caller, OrgApi};
 use crate::grpc::org::{kind_name, unit_view};
 use crate::grpc::paging::page;
 
@@ -15,7 +15,7 @@ impl OrgApi {
         &self,
         request: Request<pb::GetOrgUnitRequest>,
     ) -> Result<pb::GetOrgUnitResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let unit = self
             .app
             .get_org_unit(&caller.ctx, &request.get_ref().org_unit_id)
@@ -30,7 +30,7 @@ impl OrgApi {
         &self,
         request: Request<pb::BatchGetOrgUnitsRequest>,
     ) -> Result<pb::BatchGetOrgUnitsResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let ids = &request.get_ref().org_unit_ids;
         if ids.is_empty() || ids.len() > 200 {
             return Err(AppError::invalid("org_unit_ids", "must hold 1..200 ids").into());
@@ -46,7 +46,7 @@ impl OrgApi {
         &self,
         request: Request<pb::ListOrgChildrenRequest>,
     ) -> Result<pb::ListOrgChildrenResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let req = request.get_ref();
         let rows = self
             .app
@@ -64,7 +64,7 @@ impl OrgApi {
         &self,
         request: Request<pb::GetOrgSubtreeRequest>,
     ) -> Result<pb::GetOrgSubtreeResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let req = request.get_ref();
         let kinds = req
             .types
@@ -100,7 +100,7 @@ impl OrgApi {
         &self,
         request: Request<pb::GetOrgPathRequest>,
     ) -> Result<pb::GetOrgPathResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let id = &request.get_ref().org_unit_id;
         if id.is_empty() {
             return Err(AppError::invalid("org_unit_id", "is required").into());

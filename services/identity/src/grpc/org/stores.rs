@@ -5,7 +5,7 @@ use tonic::{Request, Status};
 
 use crate::app::org::stores::StoreQuery;
 use crate::error::AppError;
-use crate::grpc::OrgApi;
+use crate::grpc::{Caller, OrgApi};
 use crate::grpc::org::input::check_geo;
 use crate::grpc::org::unit_view;
 use crate::grpc::paging::page;
@@ -17,23 +17,10 @@ impl OrgApi {
         request: Request<pb::ListStoresRequest>,
     ) -> Result<pb::ListStoresResponse, Status> {
         let req = request.get_ref();
-        let caller = if request.metadata().contains_key("authorization") {
-            Some(self.authenticate(&request).await?)
-        } else {
-            None
-        };
-        if let Some(c) = &caller
-            && c.ctx.principal.kind == siyu_core::PrincipalKind::Partner
-            && !c.ctx.principal.has_scope("catalog.read")
-        {
-            return Err(AppError::PermissionDenied("SCOPE_MISSING").into());
-        }
+        let caller = Caller::optional(&request)?;
         let tenant = match &caller {
             Some(c) => c.tenant(),
-            None if req.app_id.is_empty() => {
-                return Err(AppError::invalid("app_id", "is required without a token").into());
-            }
-            None => self.app.resolve_app(&req.app_id).await?.tenant.id,
+            None => self.guest_tenant(&request, &req.app_id).await?,
         };
         if !(0..=200_000).contains(&req.radius_meters) {
             return Err(AppError::invalid("radius_meters", "must be 0..200000").into());

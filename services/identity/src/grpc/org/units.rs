@@ -6,7 +6,7 @@ use tonic::{Request, Status};
 
 use crate::app::org::units::NewUnit;
 use crate::error::AppError;
-use crate::grpc::OrgApi;
+use crate::grpc::{Caller, OrgApi};
 use crate::grpc::org::input::{check_code, check_name, patch_of, store_fields};
 use crate::grpc::org::{kind_name, unit_view};
 
@@ -16,7 +16,7 @@ impl OrgApi {
         &self,
         request: Request<pb::CreateOrgUnitRequest>,
     ) -> Result<pb::CreateOrgUnitResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let req = request.get_ref();
         let kind = match kind_name(req.r#type) {
             Some(k @ ("REGION" | "STORE" | "DEPARTMENT")) => k,
@@ -71,7 +71,7 @@ impl OrgApi {
         &self,
         request: Request<pb::UpdateOrgUnitRequest>,
     ) -> Result<pb::UpdateOrgUnitResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let req = request.get_ref();
         let unit = req
             .org_unit
@@ -126,7 +126,7 @@ impl OrgApi {
         &self,
         request: Request<pb::MoveOrgUnitRequest>,
     ) -> Result<pb::MoveOrgUnitResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let req = request.get_ref().clone();
         if req.org_unit_id.is_empty() || req.new_parent_id.is_empty() {
             return Err(AppError::invalid(
@@ -167,7 +167,7 @@ impl OrgApi {
         &self,
         request: Request<pb::DisableOrgUnitRequest>,
     ) -> Result<pb::DisableOrgUnitResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let req = request.get_ref().clone();
         let ctx = caller.ctx.clone();
         let reply = self
@@ -196,7 +196,7 @@ impl OrgApi {
         &self,
         request: Request<pb::EnableOrgUnitRequest>,
     ) -> Result<pb::EnableOrgUnitResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let id = request.get_ref().org_unit_id.clone();
         let ctx = caller.ctx.clone();
         let reply = self

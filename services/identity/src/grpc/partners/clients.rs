@@ -10,7 +10,7 @@ use crate::grpc::paging::page;
 use crate::grpc::partners::input::{full_spec, masked_spec, required_id};
 use crate::grpc::partners::partner_view;
 use crate::grpc::sealed::{open, seal};
-use crate::grpc::{PartnerApi, owned_actor};
+use crate::grpc::{Caller, PartnerApi, owned_actor};
 
 impl PartnerApi {
     /// CreatePartnerClient: the secret is in the reply once (sealed in the stored reply).
@@ -18,7 +18,7 @@ impl PartnerApi {
         &self,
         request: Request<pb::CreatePartnerClientRequest>,
     ) -> Result<pb::CreatePartnerClientResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.admin(&caller).await?;
         let client = request
             .get_ref()
@@ -56,7 +56,7 @@ impl PartnerApi {
         &self,
         request: Request<pb::GetPartnerClientRequest>,
     ) -> Result<pb::GetPartnerClientResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let mut id = request.get_ref().client_id.clone();
         if caller.ctx.principal.kind == PrincipalKind::Partner {
             if id.is_empty() {
@@ -83,7 +83,7 @@ impl PartnerApi {
         &self,
         request: Request<pb::ListPartnerClientsRequest>,
     ) -> Result<pb::ListPartnerClientsResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_root_role(&caller, &["tenant_admin", "auditor"])
             .await?;
         let req = request.get_ref();
@@ -106,7 +106,7 @@ impl PartnerApi {
         &self,
         request: Request<pb::UpdatePartnerClientRequest>,
     ) -> Result<pb::UpdatePartnerClientResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.admin(&caller).await?;
         let req = request.get_ref();
         let client = req
@@ -161,7 +161,7 @@ impl PartnerApi {
         &self,
         request: Request<pb::RevokePartnerClientRequest>,
     ) -> Result<pb::RevokePartnerClientResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.admin(&caller).await?;
         let req = request.get_ref();
         let id = required_id(&req.client_id, "client_id")?;

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::grpc::partners::input::required_id;
 use crate::grpc::partners::partner_view;
 use crate::grpc::sealed::{open, seal};
-use crate::grpc::{PartnerApi, owned_actor};
+use crate::grpc::{Caller, PartnerApi, owned_actor};
 
 impl PartnerApi {
     /// RotatePartnerClientSecret: the new secret is in the reply once (sealed in the stored reply).
@@ -15,7 +15,7 @@ impl PartnerApi {
         &self,
         request: Request<pb::RotatePartnerClientSecretRequest>,
     ) -> Result<pb::RotatePartnerClientSecretResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.admin(&caller).await?;
         let req = request.get_ref();
         let id = required_id(&req.client_id, "client_id")?;

@@ -11,7 +11,7 @@ use tonic::{Request, Status};
 use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::consumers::access::{Allowed, SUPPORT_ROLES, target};
-use crate::grpc::{UserApi, client_info};
+use crate::grpc::{Caller, UserApi, client_info};
 
 /// Staff roles that record consent given in store.
 const CONSENT_ROLES: &[&str] = &["store_manager", "guide", "customer_service"];
@@ -22,7 +22,7 @@ impl UserApi {
         &self,
         request: Request<pb::RecordConsentRequest>,
     ) -> Result<pb::RecordConsentResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             consumer: true,
             staff: CONSENT_ROLES,
@@ -80,7 +80,7 @@ impl UserApi {
         &self,
         request: Request<pb::ListConsentsRequest>,
     ) -> Result<pb::ListConsentsResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             consumer: true,
             staff: SUPPORT_ROLES,

@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 use crate::app::privacy::data_export::{ExportRequest, effective_status};
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::UserApi;
+use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, target};
 use crate::repo::privacy::exports::ExportRow;
 
@@ -22,7 +22,7 @@ impl UserApi {
         &self,
         request: Request<pb::RequestDataExportRequest>,
     ) -> Result<Response<pb::RequestDataExportResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             consumer: true,
             staff: EXPORT_ROLES,
@@ -63,7 +63,7 @@ impl UserApi {
         &self,
         request: Request<pb::GetDataExportRequest>,
     ) -> Result<Response<pb::GetDataExportResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             consumer: true,
             staff: EXPORT_ROLES,
@@ -91,7 +91,7 @@ impl UserApi {
         &self,
         request: Request<pb::DownloadDataExportRequest>,
     ) -> Result<Response<pb::DownloadDataExportResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         if caller.ctx.principal.kind != PrincipalKind::Consumer {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
         }

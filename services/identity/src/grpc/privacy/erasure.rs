@@ -21,7 +21,7 @@ impl UserApi {
         &self,
         request: Request<pb::EraseUserRequest>,
     ) -> Result<Response<pb::EraseUserResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let allowed = Allowed {
             consumer: true,
             staff: ERASE_ROLES,

@@ -3,7 +3,7 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
-use crate::grpc::StaffApi;
+use crate::grpc::{Caller, StaffApi};
 use crate::grpc::staff::input::{id, reason};
 use crate::grpc::staff::views::staff_view;
 
@@ -13,7 +13,7 @@ impl StaffApi {
         &self,
         request: Request<pb::DisableStaffRequest>,
     ) -> Result<pb::DisableStaffResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         Self::staff_caller(&caller)?;
         let req = request.get_ref();
         let staff_id = id(&req.staff_id, "staff_id")?;
@@ -43,7 +43,7 @@ impl StaffApi {
         &self,
         request: Request<pb::EnableStaffRequest>,
     ) -> Result<pb::EnableStaffResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         Self::staff_caller(&caller)?;
         let req = request.get_ref();
         let staff_id = id(&req.staff_id, "staff_id")?;
@@ -74,7 +74,7 @@ impl StaffApi {
         &self,
         request: Request<pb::UnlockStaffRequest>,
     ) -> Result<pb::UnlockStaffResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         Self::staff_caller(&caller)?;
         let staff_id = id(&request.get_ref().staff_id, "staff_id")?;
         let ctx = caller.ctx.clone();

@@ -7,7 +7,7 @@ use tonic::{Request, Status};
 use crate::app::org::covers;
 use crate::app::staff::accounts::{StaffFields, StaffView};
 use crate::error::AppError;
-use crate::grpc::StaffApi;
+use crate::grpc::{Caller, StaffApi};
 use crate::grpc::paging::page;
 use crate::grpc::staff::input::{check_login_name, field, id};
 use crate::grpc::staff::views::{role_name, staff_view};
@@ -21,7 +21,7 @@ impl StaffApi {
         &self,
         request: Request<pb::CreateStaffRequest>,
     ) -> Result<pb::CreateStaffResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         Self::staff_caller(&caller)?;
         let req = request.get_ref();
         let s = req
@@ -79,7 +79,7 @@ impl StaffApi {
         &self,
         request: Request<pb::GetStaffRequest>,
     ) -> Result<pb::GetStaffResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let staff_id = id(&request.get_ref().staff_id, "staff_id")?;
         let v = self
             .app
@@ -102,7 +102,7 @@ impl StaffApi {
         &self,
         request: Request<pb::GetCurrentStaffRequest>,
     ) -> Result<pb::GetCurrentStaffResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         Self::staff_caller(&caller)?;
         let tenant = self.app.tenant(&caller.tenant()).await?;
         let v = self
@@ -121,7 +121,7 @@ impl StaffApi {
         &self,
         request: Request<pb::ListStaffRequest>,
     ) -> Result<pb::ListStaffResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let req = request.get_ref();
         let ctx = &caller.ctx;
         let service = ctx.principal.kind == PrincipalKind::Service;
@@ -192,7 +192,7 @@ impl StaffApi {
         &self,
         request: Request<pb::UpdateStaffRequest>,
     ) -> Result<pb::UpdateStaffResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         Self::staff_caller(&caller)?;
         let req = request.get_ref();
         let s = req

@@ -5,7 +5,7 @@ use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::StaffApi;
+use crate::grpc::{Caller, StaffApi};
 use crate::grpc::paging::page;
 use crate::grpc::staff::input::id;
 use crate::grpc::staff::views::code_view;
@@ -16,7 +16,7 @@ impl StaffApi {
         &self,
         request: Request<pb::IssueGuideCodeRequest>,
     ) -> Result<pb::IssueGuideCodeResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         Self::staff_caller(&caller)?;
         let req = request.get_ref();
         if !(0..=2_592_000).contains(&req.grace_seconds) {
@@ -55,7 +55,7 @@ impl StaffApi {
         &self,
         request: Request<pb::ListGuideCodesRequest>,
     ) -> Result<pb::ListGuideCodesResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         Self::staff_caller(&caller)?;
         let req = request.get_ref();
         let codes = self
@@ -84,12 +84,9 @@ impl StaffApi {
         if code.len() != 8 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(AppError::invalid("code", "must be 8 Crockford base32 characters").into());
         }
-        let tenant = if request.metadata().contains_key("authorization") {
-            self.authenticate(&request).await?.tenant()
-        } else if req.app_id.is_empty() {
-            return Err(AppError::invalid("app_id", "is required without a token").into());
-        } else {
-            self.app.resolve_app(&req.app_id).await?.tenant.id
+        let tenant = match Caller::optional(&request)? {
+            Some(caller) => caller.tenant(),
+            None => self.guest_tenant(&request, &req.app_id).await?,
         };
         let found = self.app.resolve_guide_code(&tenant, code).await?;
         Ok(pb::ResolveGuideCodeResponse {

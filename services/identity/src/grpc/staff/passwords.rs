@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::grpc::sealed::{open, seal};
 use crate::grpc::staff::input::{generated_password, id, reason};
 use crate::grpc::staff::{bounded, staff_self};
-use crate::grpc::{StaffApi, StaffAuthApi, client_info};
+use crate::grpc::{Caller, StaffApi, StaffAuthApi, client_info};
 
 impl StaffApi {
     /// ResetStaffPassword: a temporary password, changed at the next login.
@@ -16,7 +16,7 @@ impl StaffApi {
         &self,
         request: Request<pb::ResetStaffPasswordRequest>,
     ) -> Result<pb::ResetStaffPasswordResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         Self::staff_caller(&caller)?;
         let req = request.get_ref();
         let staff_id = id(&req.staff_id, "staff_id")?;
@@ -81,7 +81,7 @@ impl StaffAuthApi {
             return Err(AppError::invalid("new_password", "is too long").into());
         }
         if req.challenge_token.is_empty() {
-            let caller = self.authenticate(&request).await?;
+            let caller = Caller::of(&request)?;
             let (tenant, staff_id) = staff_self(&caller)?;
             bounded(&req.current_password, "current_password", 256)?;
             self.dedupe(&request, &tenant, "ChangeStaffPassword", async {

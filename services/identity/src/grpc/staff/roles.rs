@@ -4,7 +4,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::StaffApi;
+use crate::grpc::{Caller, StaffApi};
 use crate::grpc::paging::page;
 use crate::grpc::staff::input::{id, reason};
 use crate::grpc::staff::views::{grant_view, role_name};
@@ -15,7 +15,7 @@ impl StaffApi {
         &self,
         request: Request<pb::GrantRoleRequest>,
     ) -> Result<pb::GrantRoleResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         Self::staff_caller(&caller)?;
         let req = request.get_ref();
         let staff_id = id(&req.staff_id, "staff_id")?;
@@ -40,7 +40,7 @@ impl StaffApi {
         &self,
         request: Request<pb::RevokeRoleRequest>,
     ) -> Result<pb::RevokeRoleResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         Self::staff_caller(&caller)?;
         let req = request.get_ref();
         let grant_id = id(&req.grant_id, "grant_id")?;
@@ -64,7 +64,7 @@ impl StaffApi {
         &self,
         request: Request<pb::ListRoleGrantsRequest>,
     ) -> Result<pb::ListRoleGrantsResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let req = request.get_ref();
         let role = match req.role {
             0 => None,

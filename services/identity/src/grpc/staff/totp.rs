@@ -11,7 +11,7 @@ use tonic::{Request, Response, Status};
 use crate::error::AppError;
 use crate::grpc::sealed::{open, seal};
 use crate::grpc::staff::{bounded, staff_self};
-use crate::grpc::{StaffAuthApi, client_info};
+use crate::grpc::{Caller, StaffAuthApi, client_info};
 use crate::totp::is_totp_code;
 
 /// A 6-digit code field, else INVALID_ARGUMENT naming `code`.
@@ -64,7 +64,7 @@ impl StaffAuthApi {
                 otpauth_uri: e.uri,
             }));
         }
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let (tenant, staff_id) = staff_self(&caller)?;
         let reply = self
             .mutate(&request, &tenant.clone(), "EnrollTotp", move |app, txn| {
@@ -104,7 +104,7 @@ impl StaffAuthApi {
                 result: Some(self.with_roles(login).await?),
             }));
         }
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let (tenant, staff_id) = staff_self(&caller)?;
         let code = req.code.clone();
         let reply = self
@@ -130,7 +130,7 @@ impl StaffAuthApi {
         &self,
         request: Request<pb::DisableTotpRequest>,
     ) -> Result<Response<pb::DisableTotpResponse>, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let (tenant, staff_id) = staff_self(&caller)?;
         let req = request.get_ref();
         bounded(&req.password, "password", 256)?;

@@ -6,7 +6,7 @@ use tonic::{Request, Status};
 
 use crate::app::tenancy::apps::NewApp;
 use crate::error::AppError;
-use crate::grpc::{TenantApi, owned_actor};
+use crate::grpc::{Caller, TenantApi, owned_actor};
 use crate::repo::tenancy::apps::AppRow;
 
 impl TenantApi {
@@ -34,7 +34,7 @@ impl TenantApi {
         &self,
         request: Request<pb::UpsertAppRequest>,
     ) -> Result<pb::UpsertAppResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_root_role(&caller, &["tenant_admin"]).await?;
         let app = request
             .get_ref()
@@ -70,7 +70,7 @@ impl TenantApi {
         &self,
         request: Request<pb::RemoveAppRequest>,
     ) -> Result<pb::RemoveAppResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_root_role(&caller, &["tenant_admin"]).await?;
         let app_id = request.get_ref().app_id.clone();
         if app_id.is_empty() || app_id.len() > 64 {

@@ -9,7 +9,7 @@ use crate::app::tenancy::pay_config::{
 };
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::{TenantApi, owned_actor};
+use crate::grpc::{Caller, TenantApi, owned_actor};
 use crate::repo::tenancy::pay_config::PayRow;
 
 /// The wire form of a stored pay configuration: key material masked (only `*_set` flags).
@@ -103,7 +103,7 @@ impl TenantApi {
         &self,
         request: Request<pb::SetWeChatPayConfigRequest>,
     ) -> Result<pb::SetWeChatPayConfigResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_root_role(&caller, &["tenant_admin"]).await?;
         let config = request
             .get_ref()
@@ -136,7 +136,7 @@ impl TenantApi {
         &self,
         request: Request<pb::GetAppCredentialsRequest>,
     ) -> Result<pb::GetAppCredentialsResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         if caller.ctx.principal.kind != PrincipalKind::Service {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
         }

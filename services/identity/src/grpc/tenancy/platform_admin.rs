@@ -6,7 +6,7 @@ use tonic::{Request, Status};
 use crate::app::tenancy::platform_admin::TenantChange;
 use crate::error::AppError;
 use crate::grpc::tenancy::tenant_view;
-use crate::grpc::{TenantApi, owned_actor};
+use crate::grpc::{Caller, TenantApi, owned_actor};
 
 impl TenantApi {
     /// ListTenants (platform).
@@ -14,7 +14,7 @@ impl TenantApi {
         &self,
         request: Request<pb::ListTenantsRequest>,
     ) -> Result<pb::ListTenantsResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_platform(&caller).await?;
         let req = request.get_ref();
         let status = match pb::TenantStatus::try_from(req.status) {
@@ -56,7 +56,7 @@ impl TenantApi {
         &self,
         request: Request<pb::UpdateTenantRequest>,
     ) -> Result<pb::UpdateTenantResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_platform(&caller).await?;
         let req = request.get_ref();
         let t = req

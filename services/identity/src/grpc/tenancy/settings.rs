@@ -66,7 +66,7 @@ impl TenantApi {
         &self,
         request: Request<pb::GetTenantSettingsRequest>,
     ) -> Result<pb::GetTenantSettingsResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.settings_reader(&caller).await?;
         let tenant = caller.tenant();
         let stored = self.app.tenant_settings(&self.app.db, &tenant).await?;
@@ -80,7 +80,7 @@ impl TenantApi {
         &self,
         request: Request<pb::UpdateTenantSettingsRequest>,
     ) -> Result<pb::UpdateTenantSettingsResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_root_role(&caller, &["tenant_admin"]).await?;
         let req = request.get_ref();
         let new = req

@@ -7,7 +7,7 @@ use crate::app::tenancy::tenants::NewTenant;
 use crate::error::AppError;
 use crate::grpc::tenancy::apps::parse_app;
 use crate::grpc::tenancy::tenant_view;
-use crate::grpc::{TenantApi, owned_actor};
+use crate::grpc::{Caller, TenantApi, owned_actor};
 
 impl TenantApi {
     /// CreateTenant (platform only): the tenant, its HQ unit, apps and first tenant_admin.
@@ -15,7 +15,7 @@ impl TenantApi {
         &self,
         request: Request<pb::CreateTenantRequest>,
     ) -> Result<pb::CreateTenantResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_platform(&caller).await?;
         let req = request.get_ref();
         let code_ok = (2..=32).contains(&req.code.len())
@@ -81,7 +81,7 @@ impl TenantApi {
         &self,
         request: Request<pb::GetTenantRequest>,
     ) -> Result<pb::GetTenantResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let wanted = request.get_ref().tenant_id.clone();
         let own = wanted.is_empty() || wanted == caller.tenant();
         if own {

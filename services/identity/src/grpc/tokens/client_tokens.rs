@@ -8,7 +8,7 @@ use tonic::{Request, Status};
 use crate::app::tokens::introspection::token_kind;
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::{TokenApi, client_info};
+use crate::grpc::{Caller, TokenApi, client_info};
 
 impl TokenApi {
     /// IssueClientToken: the client-credentials grant of a partner.
@@ -54,7 +54,7 @@ impl TokenApi {
         &self,
         request: Request<pb::IntrospectTokenRequest>,
     ) -> Result<pb::IntrospectTokenResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         if !matches!(
             caller.ctx.principal.kind,
             PrincipalKind::Partner | PrincipalKind::Service

@@ -7,7 +7,7 @@ use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::TokenApi;
+use crate::grpc::{Caller, TokenApi};
 
 const FEED: &str = "revocations";
 
@@ -17,7 +17,7 @@ impl TokenApi {
         &self,
         request: Request<pb::ListTokenRevocationsRequest>,
     ) -> Result<pb::ListTokenRevocationsResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         if caller.ctx.principal.kind != PrincipalKind::Service {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
         }

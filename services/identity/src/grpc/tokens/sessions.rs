@@ -7,7 +7,7 @@ use tonic::{Request, Status};
 use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::tokens::token_pair;
-use crate::grpc::{TokenApi, owned_actor};
+use crate::grpc::{Caller, TokenApi, owned_actor};
 use crate::repo::tokens::sessions::SessionRow;
 
 impl TokenApi {
@@ -32,7 +32,7 @@ impl TokenApi {
         &self,
         request: Request<pb::LogoutRequest>,
     ) -> Result<pb::LogoutResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let tenant = caller.tenant();
         let refresh = &request.get_ref().refresh_token;
         let sid = if refresh.is_empty() {
@@ -67,7 +67,7 @@ impl TokenApi {
         &self,
         request: Request<pb::LogoutEverywhereRequest>,
     ) -> Result<pb::LogoutEverywhereResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let keep = request
             .get_ref()
             .keep_current
@@ -108,7 +108,7 @@ impl TokenApi {
         &self,
         request: Request<pb::ListSessionsRequest>,
     ) -> Result<pb::ListSessionsResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let req = request.get_ref();
         let own = &caller.ctx.principal.subject;
         let (kind, subject) = if req.subject_id.is_empty() || req.subject_id == *own {
@@ -158,7 +158,7 @@ impl TokenApi {
         &self,
         request: Request<pb::RevokeSessionRequest>,
     ) -> Result<pb::RevokeSessionResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         let req = request.get_ref();
         if req.session_id.is_empty() || req.session_id.len() > 64 {
             return Err(AppError::NotFound("SESSION_NOT_FOUND").into());

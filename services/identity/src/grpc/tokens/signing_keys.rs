@@ -7,7 +7,7 @@ use tonic::{Request, Status};
 use crate::app::tokens::key_ring::status;
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::TokenApi;
+use crate::grpc::{Caller, TokenApi};
 use crate::repo::tokens::signing_keys::StoredKey;
 
 impl TokenApi {
@@ -48,7 +48,7 @@ impl TokenApi {
         &self,
         request: Request<pb::ListSigningKeysRequest>,
     ) -> Result<pb::ListSigningKeysResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_platform(&caller).await?;
         let include_retired = request.get_ref().include_retired;
         Ok(pb::ListSigningKeysResponse {
@@ -68,7 +68,7 @@ impl TokenApi {
         &self,
         request: Request<pb::RotateSigningKeyRequest>,
     ) -> Result<pb::RotateSigningKeyResponse, Status> {
-        let caller = self.authenticate(&request).await?;
+        let caller = Caller::of(&request)?;
         self.require_platform(&caller).await?;
         let req = request.get_ref();
         if !req.alg.is_empty() && req.alg != "EdDSA" {
