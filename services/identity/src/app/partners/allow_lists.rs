@@ -12,12 +12,13 @@ pub const KNOWN_SCOPES: &[&str] = &[
     "catalog.write",
     "inventory.read",
     "inventory.write",
-    "orders.read",
-    "orders.write",
     "members.read",
     "members.write",
-    "points.write",
-    "coupons.write",
+    "orders.read",
+    "orders.write",
+    "orders.pii.read",
+    "aftersales.write",
+    "payments.read",
     "content.read",
 ];
 
@@ -112,5 +113,23 @@ mod tests {
         );
         assert!(Cidr::parse("10.0.0.0/33").is_none());
         assert!(Cidr::parse("not-an-ip").is_none());
+    }
+
+    #[test]
+    fn the_scopes_are_those_the_contracts_check() {
+        let ok: Vec<String> = ["orders.pii.read", "aftersales.write", "payments.read"]
+            .map(String::from)
+            .to_vec();
+        assert!(check_scopes(&ok, "scopes").is_ok());
+        for retired in ["points.write", "coupons.write"] {
+            let err = check_scopes(&[retired.to_owned()], "scopes").unwrap_err();
+            assert!(matches!(
+                err,
+                AppError::InvalidWithMeta {
+                    reason: "UNKNOWN_SCOPE",
+                    ..
+                }
+            ));
+        }
     }
 }
