@@ -36,8 +36,10 @@ pub struct Orders {
     pub unpaid_timeout_seconds: i32,
     /// Auto-completion after delivery.
     pub auto_complete_days: i32,
-    /// After-sales window.
-    pub after_sales_window_days: i32,
+    /// After-sale window (documents written before the contract's rename spell it
+    /// `after_sales_window_days`).
+    #[serde(alias = "after_sales_window_days")]
+    pub after_sale_window_days: i32,
     /// ISO 4217 currency.
     pub currency_code: String,
 }
@@ -47,7 +49,7 @@ impl Default for Orders {
         Self {
             unpaid_timeout_seconds: 900,
             auto_complete_days: 7,
-            after_sales_window_days: 7,
+            after_sale_window_days: 7,
             currency_code: "CNY".into(),
         }
     }
@@ -122,9 +124,9 @@ impl Defaults {
         );
         let o = &self.orders;
         check(
-            (60..=86_400).contains(&o.unpaid_timeout_seconds),
+            (60..=86_100).contains(&o.unpaid_timeout_seconds),
             "order_defaults.unpaid_timeout_seconds",
-            "60..86400",
+            "60..86100",
         );
         check(
             (1..=30).contains(&o.auto_complete_days),
@@ -132,8 +134,8 @@ impl Defaults {
             "1..30",
         );
         check(
-            (0..=90).contains(&o.after_sales_window_days),
-            "order_defaults.after_sales_window_days",
+            (0..=90).contains(&o.after_sale_window_days),
+            "order_defaults.after_sale_window_days",
             "0..90",
         );
         check(
@@ -158,5 +160,37 @@ impl Defaults {
             "0..365",
         );
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_unpaid_timeout_ends_at_86100_seconds() {
+        let mut d = Defaults::default();
+        d.orders.unpaid_timeout_seconds = 86_100;
+        assert!(d.violations().is_empty());
+        d.orders.unpaid_timeout_seconds = 86_101;
+        assert_eq!(
+            d.violations(),
+            [(
+                "settings.order_defaults.unpaid_timeout_seconds".to_owned(),
+                "must be 60..86100".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn documents_stored_before_the_rename_keep_their_window() {
+        let old = r#"{"orders":{"after_sales_window_days":15}}"#;
+        let d: Defaults = serde_json::from_str(old).unwrap();
+        assert_eq!(d.orders.after_sale_window_days, 15);
+        let written = serde_json::to_string(&d).unwrap();
+        assert!(
+            written.contains("\"after_sale_window_days\":15"),
+            "{written}"
+        );
     }
 }

@@ -36,7 +36,7 @@ pub(super) async fn settings_view(
         order_defaults: Some(pb::OrderDefaults {
             unpaid_timeout_seconds: o.unpaid_timeout_seconds,
             auto_complete_days: o.auto_complete_days,
-            after_sales_window_days: o.after_sales_window_days,
+            after_sale_window_days: o.after_sale_window_days,
             currency_code: o.currency_code.clone(),
         }),
         security: Some(pb::SecuritySettings {

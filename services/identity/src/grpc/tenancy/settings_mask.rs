@@ -53,8 +53,8 @@ pub(super) fn merge(
                     o.auto_complete_days = ord.auto_complete_days;
                     hit = true;
                 }
-                if all || leaf == "after_sales_window_days" {
-                    o.after_sales_window_days = ord.after_sales_window_days;
+                if all || leaf == "after_sale_window_days" {
+                    o.after_sale_window_days = ord.after_sale_window_days;
                     hit = true;
                 }
                 if all || leaf == "currency_code" {
