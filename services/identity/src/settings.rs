@@ -98,6 +98,9 @@ pub struct ServiceClient {
     pub credential_sha256: String,
     /// Scopes the service may ask for.
     pub scopes: Vec<String>,
+    /// May ask for a token in the platform tenant (`IssueServiceToken.platform`): the gateway,
+    /// which forwards PSP notifications before any tenant is known.
+    pub platform: bool,
 }
 
 /// Staff login lockout and password hashing.

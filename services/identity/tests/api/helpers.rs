@@ -14,6 +14,8 @@ pub const PLATFORM_ADMIN: &str = "root";
 pub const PASSWORD: &str = "Correct-Horse-42";
 /// The shared secret of the "content" service configured in every harness.
 pub const SERVICE_SECRET: &str = "svc-content-secret-0123456789abcdef";
+/// The shared secret of the "gateway" service, which may ask for platform-tenant tokens.
+pub const GATEWAY_SECRET: &str = "svc-gateway-secret-0123456789abcdef";
 
 pub struct Harness {
     #[allow(dead_code, reason = "kept alive for the test")]
@@ -50,11 +52,20 @@ impl Harness {
         // Cheap argon2 in tests: debug builds make the production cost take seconds.
         settings.staff_auth.argon2_memory_kib = 64;
         settings.staff_auth.argon2_iterations = 1;
-        settings.service_tokens.clients = vec![siyu_identity::settings::ServiceClient {
-            name: "content".into(),
-            credential_sha256: siyu_identity::crypto::sha256_hex(SERVICE_SECRET),
-            scopes: vec!["members.read".into(), "orders.read".into()],
-        }];
+        settings.service_tokens.clients = vec![
+            siyu_identity::settings::ServiceClient {
+                name: "content".into(),
+                credential_sha256: siyu_identity::crypto::sha256_hex(SERVICE_SECRET),
+                scopes: vec!["members.read".into(), "orders.read".into()],
+                platform: false,
+            },
+            siyu_identity::settings::ServiceClient {
+                name: "gateway".into(),
+                credential_sha256: siyu_identity::crypto::sha256_hex(GATEWAY_SECRET),
+                scopes: vec!["psp.notify".into()],
+                platform: true,
+            },
+        ];
         let app = Application::build(settings).await.unwrap();
         app.app()
             .bootstrap_platform(PLATFORM_ADMIN, PASSWORD)
@@ -291,6 +302,7 @@ pub async fn service_token(h: &Harness, tenant: &str) -> String {
             credential: SERVICE_SECRET.into(),
             tenant_id: tenant.into(),
             scopes: Vec::new(),
+            ..Default::default()
         })
         .await
         .unwrap()

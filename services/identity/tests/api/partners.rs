@@ -85,6 +85,7 @@ pub async fn service_token(h: &Harness, tenant: &str) -> String {
             credential: SERVICE_SECRET.into(),
             tenant_id: tenant.into(),
             scopes: vec![],
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -335,6 +336,7 @@ async fn bad_credentials_and_scopes_get_the_documented_reasons() {
             credential: "nope".into(),
             tenant_id: tenant.clone(),
             scopes: vec![],
+            ..Default::default()
         })
         .await
         .unwrap_err();
@@ -346,6 +348,7 @@ async fn bad_credentials_and_scopes_get_the_documented_reasons() {
             credential: SERVICE_SECRET.into(),
             tenant_id: tenant,
             scopes: vec!["orders.write".into()],
+            ..Default::default()
         })
         .await
         .unwrap_err();

@@ -1,7 +1,8 @@
 //! TokenService and the token machinery: sessions, refresh rotation (also the one-statement
-//! fast path), the revocation feed and session admin.
+//! fast path), the revocation feed, session admin and service tokens.
 
 pub mod refresh_rotation;
 pub mod revocation_feed;
+pub mod service_tokens;
 pub mod session_admin;
 pub mod sessions;

@@ -1,5 +1,7 @@
 //! Internal service tokens (IssueServiceToken): short-lived `kind=service` tokens for the
-//! services configured in `service_tokens.clients`, authenticated by a hashed credential.
+//! services configured in `service_tokens.clients`, authenticated by a hashed credential, in one
+//! tenant — or in the platform tenant for the services configured with `platform` (the gateway,
+//! which forwards PSP notifications before any tenant is known).
 
 use std::collections::BTreeMap;
 
@@ -14,6 +16,26 @@ use crate::repo::tenancy::tenants as tenant_repo;
 /// Lifetime of a service token.
 const SERVICE_TOKEN_SECS: i64 = 300;
 
+/// The tenant a service token is asked for.
+#[derive(Debug, Clone, Copy)]
+pub enum ServiceTenant<'a> {
+    /// One tenant, by id (the tenant of the event being handled).
+    Tenant(&'a str),
+    /// The platform tenant.
+    Platform,
+}
+
+/// An issued service token.
+#[derive(Debug, Clone)]
+pub struct ServiceToken {
+    /// The access JWT.
+    pub access_token: String,
+    /// Its expiry.
+    pub expires_at: DateTime<Utc>,
+    /// The tenant it acts in.
+    pub tenant_id: String,
+}
+
 impl App {
     /// IssueServiceToken: a 5-minute kind=service token for a configured service.
     #[tracing::instrument(skip_all, fields(service))]
@@ -21,9 +43,9 @@ impl App {
         &self,
         service: &str,
         credential: &str,
-        tenant: &str,
+        tenant: ServiceTenant<'_>,
         scopes: &[String],
-    ) -> Result<(String, DateTime<Utc>), AppError> {
+    ) -> Result<ServiceToken, AppError> {
         let presented = sha256_hex(credential);
         let configured = self
             .settings
@@ -44,11 +66,20 @@ impl App {
         } else {
             scopes.to_vec()
         };
-        tenant_repo::get(&self.db, tenant)
-            .await?
-            .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?;
-        self.sign_access(
-            tenant,
+        let found = match tenant {
+            ServiceTenant::Tenant(id) => tenant_repo::get(&self.db, id).await?,
+            ServiceTenant::Platform if configured.platform => {
+                tenant_repo::by_code(&self.db, &self.settings.platform.tenant_code)
+                    .await?
+                    .filter(|t| t.is_platform)
+            }
+            ServiceTenant::Platform => {
+                return Err(AppError::PermissionDenied("PLATFORM_TOKEN_NOT_ALLOWED"));
+            }
+        };
+        let tenant_id = found.ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?.id;
+        let (access_token, expires_at) = self.sign_access(
+            &tenant_id,
             PrincipalKind::Service,
             service,
             Vec::new(),
@@ -56,6 +87,11 @@ impl App {
             None,
             None,
             Some(Duration::seconds(SERVICE_TOKEN_SECS)),
-        )
+        )?;
+        Ok(ServiceToken {
+            access_token,
+            expires_at,
+            tenant_id,
+        })
     }
 }

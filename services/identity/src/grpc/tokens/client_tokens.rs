@@ -6,6 +6,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::app::tokens::introspection::token_kind;
+use crate::app::tokens::service_tokens::ServiceTenant;
 use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::{Caller, TokenApi, client_info};
@@ -99,16 +100,28 @@ impl TokenApi {
         if req.service.is_empty() || req.credential.is_empty() || req.credential.len() > 4096 {
             return Err(AppError::Unauthenticated("SERVICE_CREDENTIALS_INVALID").into());
         }
-        if siyu_core::TenantId::parse(&req.tenant_id).is_err() {
-            return Err(AppError::invalid("tenant_id", "must be a tenant id").into());
-        }
-        let (access_token, expires_at) = self
+        let tenant_id = if req.platform {
+            if !req.tenant_id.is_empty() {
+                return Err(AppError::invalid("tenant_id", "must be empty with platform").into());
+            }
+            None
+        } else {
+            let id = siyu_core::TenantId::parse(&req.tenant_id)
+                .map_err(|_| AppError::invalid("tenant_id", "must be a tenant id"))?;
+            Some(id.to_string())
+        };
+        let tenant = match &tenant_id {
+            Some(id) => ServiceTenant::Tenant(id),
+            None => ServiceTenant::Platform,
+        };
+        let token = self
             .app
-            .issue_service_token(&req.service, &req.credential, &req.tenant_id, &req.scopes)
+            .issue_service_token(&req.service, &req.credential, tenant, &req.scopes)
             .await?;
         Ok(pb::IssueServiceTokenResponse {
-            access_token,
-            expire_time: Some(timestamp(expires_at)),
+            access_token: token.access_token,
+            expire_time: Some(timestamp(token.expires_at)),
+            tenant_id: token.tenant_id,
         })
     }
 }
