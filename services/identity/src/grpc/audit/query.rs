@@ -7,8 +7,8 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::{AuditApi, Caller};
 use crate::grpc::audit::entry_view;
+use crate::grpc::{AuditApi, Caller};
 use crate::repo::audit::query::{self as audit_query, AuditFilter};
 
 /// Default and maximum page sizes (`siyu.common.v1.PageRequest`).

@@ -3,9 +3,9 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{ADMIN_ROLES, Allowed, reason, target};
 use crate::grpc::consumers::convert::view_pb;
+use crate::grpc::{Caller, UserApi};
 
 impl UserApi {
     /// SetUserBlocked.

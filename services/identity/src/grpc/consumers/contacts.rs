@@ -5,9 +5,9 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::events::timestamp;
-use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, target};
 use crate::grpc::consumers::convert::consent_pb_kind;
+use crate::grpc::{Caller, UserApi};
 
 impl UserApi {
     /// GetUserContacts (services only: content dispatch).

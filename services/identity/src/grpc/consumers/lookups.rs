@@ -7,9 +7,9 @@ use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, READ_ROLES, target};
 use crate::grpc::consumers::convert::user_pb;
+use crate::grpc::{Caller, UserApi};
 use crate::otp::{mask_phone, normalize_phone};
 
 /// Staff roles that may see a full phone number.

@@ -8,9 +8,9 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, target};
 use crate::grpc::consumers::convert::view_pb;
+use crate::grpc::{Caller, UserApi};
 
 /// Staff roles that edit a profile for the consumer.
 const EDIT_ROLES: &[&str] = &["customer_service", "tenant_admin"];

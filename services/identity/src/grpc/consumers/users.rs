@@ -6,9 +6,9 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, READ_ROLES, SUPPORT_ROLES, Target, target};
 use crate::grpc::consumers::convert::{identity_pb, view_pb};
+use crate::grpc::{Caller, UserApi};
 use crate::otp::mask_phone;
 
 impl UserApi {

@@ -6,8 +6,8 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::events::timestamp;
-use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, SUPPORT_ROLES, target};
+use crate::grpc::{Caller, UserApi};
 use crate::otp::mask_phone;
 
 impl UserApi {

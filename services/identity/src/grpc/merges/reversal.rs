@@ -6,9 +6,9 @@ use tonic::{Request, Response, Status};
 use crate::app::merges::merge::Merged;
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, reason, target};
 use crate::grpc::merges::masked;
+use crate::grpc::{Caller, UserApi};
 
 /// Staff roles that reverse a merge.
 const REVERSE_ROLES: &[&str] = &["tenant_admin"];

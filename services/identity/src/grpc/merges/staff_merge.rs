@@ -5,9 +5,9 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::error::AppError;
-use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, reason, target};
 use crate::grpc::merges::masked;
+use crate::grpc::{Caller, UserApi};
 
 /// Staff roles that merge users.
 const MERGE_ROLES: &[&str] = &["customer_service", "tenant_admin"];

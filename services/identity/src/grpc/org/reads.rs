@@ -5,9 +5,9 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::{Caller, OrgApi};
 use crate::grpc::org::{kind_name, unit_view};
 use crate::grpc::paging::page;
+use crate::grpc::{Caller, OrgApi};
 
 impl OrgApi {
     /// GetOrgUnit.

@@ -5,10 +5,10 @@ use tonic::{Request, Status};
 
 use crate::app::org::stores::StoreQuery;
 use crate::error::AppError;
-use crate::grpc::{Caller, OrgApi};
 use crate::grpc::org::input::check_geo;
 use crate::grpc::org::unit_view;
 use crate::grpc::paging::page;
+use crate::grpc::{Caller, OrgApi};
 
 impl OrgApi {
     /// ListStores.

@@ -6,9 +6,9 @@ use tonic::{Request, Status};
 
 use crate::app::org::units::NewUnit;
 use crate::error::AppError;
-use crate::grpc::{Caller, OrgApi};
 use crate::grpc::org::input::{check_code, check_name, patch_of, store_fields};
 use crate::grpc::org::{kind_name, unit_view};
+use crate::grpc::{Caller, OrgApi};
 
 impl OrgApi {
     /// CreateOrgUnit.

@@ -9,8 +9,8 @@ use tonic::{Request, Response, Status};
 use crate::app::privacy::data_export::{ExportRequest, effective_status};
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::{Caller, UserApi};
 use crate::grpc::consumers::access::{Allowed, target};
+use crate::grpc::{Caller, UserApi};
 use crate::repo::privacy::exports::ExportRow;
 
 /// Staff roles that request and follow exports for a consumer.

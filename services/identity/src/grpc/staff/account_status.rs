@@ -3,9 +3,9 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
-use crate::grpc::{Caller, StaffApi};
 use crate::grpc::staff::input::{id, reason};
 use crate::grpc::staff::views::staff_view;
+use crate::grpc::{Caller, StaffApi};
 
 impl StaffApi {
     /// DisableStaff.

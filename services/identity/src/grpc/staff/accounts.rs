@@ -7,10 +7,10 @@ use tonic::{Request, Status};
 use crate::app::org::covers;
 use crate::app::staff::accounts::{StaffFields, StaffView};
 use crate::error::AppError;
-use crate::grpc::{Caller, StaffApi};
 use crate::grpc::paging::page;
 use crate::grpc::staff::input::{check_login_name, field, id};
 use crate::grpc::staff::views::{role_name, staff_view};
+use crate::grpc::{Caller, StaffApi};
 
 /// Roles that may read staff accounts in scope.
 const READERS: &[&str] = &["tenant_admin", "hq_operator", "store_manager", "auditor"];

@@ -5,10 +5,10 @@ use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::{Caller, StaffApi};
 use crate::grpc::paging::page;
 use crate::grpc::staff::input::id;
 use crate::grpc::staff::views::code_view;
+use crate::grpc::{Caller, StaffApi};
 
 impl StaffApi {
     /// IssueGuideCode.

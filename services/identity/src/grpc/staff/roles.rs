@@ -4,10 +4,10 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::{Caller, StaffApi};
 use crate::grpc::paging::page;
 use crate::grpc::staff::input::{id, reason};
 use crate::grpc::staff::views::{grant_view, role_name};
+use crate::grpc::{Caller, StaffApi};
 
 impl StaffApi {
     /// GrantRole.
