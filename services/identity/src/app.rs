@@ -21,6 +21,22 @@ use crate::crypto::{PasswordHashing, Sealer};
 use crate::settings::Settings;
 use crate::wechat::WeChatClient;
 
+/// Role names (StaffRole values, as tokens carry them) for identity's few rules about one role:
+/// what a store manager may not do, what a guide sees, who sees a phone, who administers whose
+/// sessions, the platform. Who may call a method is never decided with these but with the
+/// method's own roles (`siyu.api.v1.access`, `Ctx::admitted_roles`).
+pub mod role {
+    /// Administers the tenant within the subtree of the grant; on the platform tenant's root,
+    /// the platform.
+    pub const TENANT_ADMIN: &str = "tenant_admin";
+    /// Runs stores and administers their guides only.
+    pub const STORE_MANAGER: &str = "store_manager";
+    /// Sells in a store, with guide codes of their own.
+    pub const GUIDE: &str = "guide";
+    /// Serves consumers tenant-wide (consumers belong to no org unit).
+    pub const CUSTOMER_SERVICE: &str = "customer_service";
+}
+
 /// Everything the domain operations need.
 #[derive(Debug, Clone)]
 pub struct App {

@@ -113,43 +113,14 @@ impl Api {
         }
     }
 
-    /// Requires a platform caller: a tenant_admin on the root of the platform tenant.
+    /// Requires a platform caller (`App::require_platform`).
     pub async fn require_platform(&self, caller: &Caller) -> Result<(), Status> {
-        let tenant = self
-            .app
-            .is_platform_tenant(&caller.tenant())
-            .await
-            .map_err(Status::from)?;
-        let ok =
-            tenant.is_some_and(|t| {
-                caller.ctx.principal.kind == PrincipalKind::Staff
-                    && caller.ctx.principal.grants.iter().any(|g| {
-                        g.role == "tenant_admin" && g.org.to_path_string() == t.root_org_id
-                    })
-            });
-        if ok {
-            Ok(())
-        } else {
-            Err(AppError::PermissionDenied("PERMISSION_DENIED").into())
-        }
+        Ok(self.app.require_platform(&caller.ctx).await?)
     }
 
-    /// Requires a staff caller holding one of `roles` on the tenant root (tenant-wide roles).
-    pub async fn require_root_role(&self, caller: &Caller, roles: &[&str]) -> Result<(), Status> {
-        let tenant = self
-            .app
-            .tenant(&caller.tenant())
-            .await
-            .map_err(Status::from)?;
-        let ok = caller.ctx.principal.kind == PrincipalKind::Staff
-            && caller.ctx.principal.grants.iter().any(|g| {
-                roles.contains(&g.role.as_str()) && g.org.to_path_string() == tenant.root_org_id
-            });
-        if ok {
-            Ok(())
-        } else {
-            Err(AppError::PermissionDenied("PERMISSION_DENIED").into())
-        }
+    /// Requires one of the method's roles on the tenant root (`App::require_on_root`).
+    pub async fn require_root_role(&self, caller: &Caller) -> Result<(), Status> {
+        Ok(self.app.require_on_root(&caller.ctx).await?)
     }
 }
 

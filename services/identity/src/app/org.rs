@@ -11,31 +11,40 @@ use siyu_core::{Ctx, OrgPath, PrincipalKind};
 
 use crate::error::AppError;
 
-/// Roles that administer the tree.
-pub const ADMIN: &[&str] = &["tenant_admin"];
-/// Roles that may edit unit details.
-pub const EDITORS: &[&str] = &["tenant_admin", "hq_operator"];
-/// Any staff role.
-pub const ANY_STAFF: &[&str] = &[
-    "tenant_admin",
-    "hq_operator",
-    "store_manager",
-    "guide",
-    "auditor",
-    "customer_service",
-];
-
-/// True when `ctx` is staff holding one of `roles` on (an ancestor of) `path`.
-pub fn covers(ctx: &Ctx, roles: &[&str], path: &str) -> bool {
-    ctx.principal.kind == PrincipalKind::Staff
-        && OrgPath::parse(path).is_ok_and(|p| ctx.principal.has_any_role_on(roles, &p))
+/// True when `ctx` may act on the unit at `path` in the called method: staff holding one of
+/// the method's roles (its `siyu.api.v1.access`, any role when it names none) on the unit or an
+/// ancestor; the other kinds were admitted by kind or scope and pass.
+pub fn may_act_on(ctx: &Ctx, path: &str) -> bool {
+    ctx.principal.kind != PrincipalKind::Staff
+        || OrgPath::parse(path).is_ok_and(|p| ctx.may_act_on(&p))
 }
 
-/// Requires [`covers`].
-pub fn require(ctx: &Ctx, roles: &[&str], path: &str) -> Result<(), AppError> {
-    if covers(ctx, roles, path) {
+/// Requires [`may_act_on`] (PERMISSION_DENIED).
+pub fn require_on(ctx: &Ctx, path: &str) -> Result<(), AppError> {
+    if may_act_on(ctx, path) {
         Ok(())
     } else {
         Err(AppError::PermissionDenied("PERMISSION_DENIED"))
     }
+}
+
+/// True when `ctx` is staff holding `role` on the unit at `path` or an ancestor. For rules
+/// about one role (what a store manager may not do, who sees a phone), never for who may call
+/// a method: that is the method's roles ([`may_act_on`]).
+pub fn holds(ctx: &Ctx, role: &str, path: &str) -> bool {
+    ctx.principal.kind == PrincipalKind::Staff
+        && OrgPath::parse(path).is_ok_and(|p| ctx.principal.has_role_on(role, &p))
+}
+
+/// True when `ctx` is staff holding one of the method's roles other than `role` on the unit at
+/// `path` or an ancestor: the callers a rule limiting `role` does not limit.
+pub fn acts_on_beyond(ctx: &Ctx, role: &str, path: &str) -> bool {
+    ctx.principal.kind == PrincipalKind::Staff
+        && OrgPath::parse(path).is_ok_and(|p| {
+            ctx.principal.grants.iter().any(|g| {
+                g.role != role
+                    && g.org.covers(&p)
+                    && (ctx.admitted_roles.is_empty() || ctx.admitted_roles.contains(&g.role))
+            })
+        })
 }

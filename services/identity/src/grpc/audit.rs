@@ -70,8 +70,7 @@ impl pb::audit_service_server::AuditService for AuditApi {
         let caller = Caller::of(&request)?;
         let wanted = request.get_ref().tenant_id.clone();
         let tenant = if wanted.is_empty() || wanted == caller.tenant() {
-            self.require_root_role(&caller, &["auditor", "tenant_admin"])
-                .await?;
+            self.require_root_role(&caller).await?;
             caller.tenant()
         } else {
             if self.require_platform(&caller).await.is_err() {

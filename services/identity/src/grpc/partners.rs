@@ -46,7 +46,7 @@ pub fn partner_view(p: &PartnerRow) -> pb::PartnerClient {
 impl PartnerApi {
     /// Requires a tenant_admin on the tenant root (every PartnerService RPC does).
     async fn admin(&self, caller: &Caller) -> Result<(), Status> {
-        self.require_root_role(caller, &["tenant_admin"]).await
+        self.require_root_role(caller).await
     }
 }
 

@@ -6,7 +6,8 @@ use siyu_core::Ctx;
 
 use crate::app::App;
 use crate::app::org::units::audit;
-use crate::app::org::{EDITORS, covers};
+use crate::app::org::{acts_on_beyond, may_act_on};
+use crate::app::role::STORE_MANAGER;
 use crate::error::AppError;
 use crate::repo::org::units::{self as repo, OrgRow};
 
@@ -26,9 +27,16 @@ pub fn only_store_details(paths: &[String]) -> bool {
             .all(|p| STORE_MANAGER_PATHS.contains(&p.as_str()))
 }
 
+/// The store-manager rule of UpdateOrgUnit (org_service.proto): a store manager changes only
+/// [`STORE_MANAGER_PATHS`] of the stores they manage, while the method's other roles change
+/// every field of the units in their scope.
+pub fn edits_every_field(ctx: &Ctx, path: &str) -> bool {
+    acts_on_beyond(ctx, STORE_MANAGER, path)
+}
+
 impl App {
     /// ORG_UNIT_NOT_FOUND / PERMISSION_DENIED unless `ctx` may edit every field of unit `id`
-    /// (tenant_admin or hq_operator covering it).
+    /// ([`edits_every_field`]).
     pub async fn require_org_editor(
         &self,
         txn: &impl ConnectionTrait,
@@ -36,11 +44,15 @@ impl App {
         id: &str,
     ) -> Result<(), AppError> {
         let unit = self.org_unit(txn, &ctx.tenant.to_string(), id).await?;
-        crate::app::org::require(ctx, EDITORS, &unit.path)
+        if edits_every_field(ctx, &unit.path) {
+            Ok(())
+        } else {
+            Err(AppError::PermissionDenied("PERMISSION_DENIED"))
+        }
     }
 
-    /// UpdateOrgUnit with only [`STORE_MANAGER_PATHS`]: editors in scope or a store_manager
-    /// covering the store. `merge` turns the stored profile bytes into the new ones (only the
+    /// UpdateOrgUnit with only [`STORE_MANAGER_PATHS`]: the method's roles in scope, a store
+    /// manager on stores only. `merge` turns the stored profile bytes into the new ones (only the
     /// named sub-fields change; the domain columns — address, geo, pickup — stay as they are).
     #[tracing::instrument(skip_all, fields(unit = id))]
     pub async fn update_store_details(
@@ -53,8 +65,8 @@ impl App {
     ) -> Result<OrgRow, AppError> {
         let tenant = ctx.tenant.to_string();
         let mut unit = self.org_unit(txn, &tenant, id).await?;
-        let editor = covers(ctx, EDITORS, &unit.path);
-        let manager = unit.kind == "STORE" && covers(ctx, &["store_manager"], &unit.path);
+        let editor = edits_every_field(ctx, &unit.path);
+        let manager = unit.kind == "STORE" && may_act_on(ctx, &unit.path);
         if !editor && !manager {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }

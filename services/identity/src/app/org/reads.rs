@@ -1,20 +1,16 @@
 //! Reads of the org tree (GetOrgUnit, BatchGetOrgUnits, ListOrgChildren, GetOrgSubtree,
 //! GetOrgPath), each scoped by the caller: staff see the subtrees of their grants, services the
-//! whole tenant, consumers/partners/public only active stores.
+//! whole tenant, consumers only active stores (who may call which read is the contract's).
 
 use std::collections::HashMap;
 
 use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
-use crate::app::org::{ANY_STAFF, covers, require};
+use crate::app::org::{may_act_on, require_on};
 use crate::error::AppError;
 use crate::repo::org::tree as tree_repo;
 use crate::repo::org::units::{self as repo, OrgRow};
-
-fn is_service(ctx: &Ctx) -> bool {
-    ctx.principal.kind == PrincipalKind::Service
-}
 
 impl App {
     /// GetOrgUnit: staff within scope, services; others active stores only.
@@ -22,7 +18,7 @@ impl App {
         let unit = self.org_unit(&self.db, &ctx.tenant.to_string(), id).await?;
         match ctx.principal.kind {
             PrincipalKind::Service => Ok(unit),
-            PrincipalKind::Staff => require(ctx, ANY_STAFF, &unit.path).map(|()| unit),
+            PrincipalKind::Staff => require_on(ctx, &unit.path).map(|()| unit),
             PrincipalKind::Consumer | PrincipalKind::Partner => {
                 if unit.kind == "STORE" && unit.status == "ACTIVE" {
                     Ok(unit)
@@ -39,14 +35,11 @@ impl App {
         ctx: &Ctx,
         ids: &[String],
     ) -> Result<Vec<OrgRow>, AppError> {
-        if !is_service(ctx) && ctx.principal.kind != PrincipalKind::Staff {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
-        }
         let tenant = ctx.tenant.to_string();
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             if let Some(unit) = repo::get(&self.db, &tenant, id).await?
-                && (is_service(ctx) || covers(ctx, ANY_STAFF, &unit.path))
+                && may_act_on(ctx, &unit.path)
             {
                 out.push(unit);
             }
@@ -63,9 +56,7 @@ impl App {
             id.to_owned()
         };
         let unit = self.org_unit(&self.db, &tenant, &id).await?;
-        if !is_service(ctx) {
-            require(ctx, ANY_STAFF, &unit.path)?;
-        }
+        require_on(ctx, &unit.path)?;
         Ok(unit)
     }
 

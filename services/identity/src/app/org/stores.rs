@@ -5,7 +5,7 @@
 use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
-use crate::app::org::{ANY_STAFF, covers};
+use crate::app::org::may_act_on;
 use crate::error::AppError;
 use crate::repo::org::tree as tree_repo;
 use crate::repo::org::units::OrgRow;
@@ -63,7 +63,7 @@ impl App {
             .await?
             .into_iter()
             .filter(|s| match ctx {
-                Some(c) if staff => covers(c, ANY_STAFF, &s.path),
+                Some(c) if staff => may_act_on(c, &s.path),
                 _ => true,
             })
             .filter(|s| s.status == "ACTIVE" || (staff && q.include_disabled))

@@ -6,7 +6,8 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
-use crate::app::org::{ADMIN, EDITORS, require};
+use crate::app::org::own_store::edits_every_field;
+use crate::app::org::require_on;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::org::tree as tree_repo;
@@ -91,7 +92,7 @@ impl App {
     ) -> Result<OrgRow, AppError> {
         let tenant = ctx.tenant.to_string();
         let parent = self.org_unit(txn, &tenant, &new.parent_id).await?;
-        require(ctx, ADMIN, &parent.path)?;
+        require_on(ctx, &parent.path)?;
         if !parent_allows(&parent.kind, &new.kind) {
             return Err(AppError::FailedPrecondition("ORG_INVALID_PARENT"));
         }
@@ -143,7 +144,9 @@ impl App {
     ) -> Result<OrgRow, AppError> {
         let tenant = ctx.tenant.to_string();
         let mut unit = self.org_unit(txn, &tenant, id).await?;
-        require(ctx, EDITORS, &unit.path)?;
+        if !edits_every_field(ctx, &unit.path) {
+            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+        }
         if etag != unit.version.to_string() {
             return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
         }
@@ -194,8 +197,8 @@ impl App {
         let tenant = ctx.tenant.to_string();
         let unit = self.org_unit(txn, &tenant, id).await?;
         let parent = self.org_unit(txn, &tenant, new_parent).await?;
-        require(ctx, ADMIN, &unit.path)?;
-        require(ctx, ADMIN, &parent.path)?;
+        require_on(ctx, &unit.path)?;
+        require_on(ctx, &parent.path)?;
         let Some(old_parent) = unit.parent_id.as_deref() else {
             return Err(AppError::FailedPrecondition("ORG_ROOT_IMMUTABLE"));
         };
@@ -237,7 +240,7 @@ impl App {
     ) -> Result<(OrgRow, u64), AppError> {
         let tenant = ctx.tenant.to_string();
         let unit = self.org_unit(txn, &tenant, id).await?;
-        require(ctx, ADMIN, &unit.path)?;
+        require_on(ctx, &unit.path)?;
         let Some(parent_id) = unit.parent_id.as_deref() else {
             return Err(AppError::FailedPrecondition("ORG_ROOT_IMMUTABLE"));
         };

@@ -9,8 +9,9 @@ use siyu_core::Ctx;
 use siyu_proto::events::v1 as ev;
 
 use crate::app::App;
-use crate::app::org::covers;
-use crate::app::staff::accounts::{StaffView, is_self, may_manage};
+use crate::app::org::require_on;
+use crate::app::role::{GUIDE, TENANT_ADMIN};
+use crate::app::staff::accounts::{StaffView, administers, is_self};
 use crate::error::AppError;
 use crate::repo::staff::guide_codes as guides_repo;
 use crate::repo::staff::roles as roles_repo;
@@ -29,7 +30,7 @@ impl App {
         let tenant = ctx.tenant.to_string();
         let now = self.clock.now();
         let target = self.staff_view(txn, &tenant, id).await?;
-        if !may_manage(ctx, &target, &["tenant_admin"]) {
+        if !administers(ctx, &target) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
         if is_self(ctx, id) {
@@ -58,7 +59,7 @@ impl App {
         let guide_stores: Vec<String> = target
             .grants
             .iter()
-            .filter(|g| g.role == "guide")
+            .filter(|g| g.role == GUIDE)
             .map(|g| g.org_unit_id.clone())
             .collect();
         crate::events::staff_disabled(
@@ -94,7 +95,7 @@ impl App {
         let is_root_admin = target
             .grants
             .iter()
-            .any(|g| g.role == "tenant_admin" && g.org_unit_id == root);
+            .any(|g| g.role == TENANT_ADMIN && g.org_unit_id == root);
         if is_root_admin
             && roles_repo::other_root_admins(txn, tenant, &root, &target.staff.id).await? == 0
         {
@@ -103,7 +104,7 @@ impl App {
         Ok(())
     }
 
-    /// EnableStaff, UnlockStaff (tenant_admin in scope).
+    /// EnableStaff, UnlockStaff (the method's roles in scope).
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, staff = id))]
     pub async fn enable_or_unlock_staff(
         &self,
@@ -116,9 +117,7 @@ impl App {
         let tenant = ctx.tenant.to_string();
         let now = self.clock.now();
         let target = self.staff_view(txn, &tenant, id).await?;
-        if !covers(ctx, &["tenant_admin"], &target.path) {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
-        }
+        require_on(ctx, &target.path)?;
         let mut row = target.staff.clone();
         let kind = if unlock {
             row.failed_attempts = 0;

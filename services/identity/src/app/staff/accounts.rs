@@ -2,9 +2,10 @@
 //! rule every account administration step applies (status in `account_status.rs`, password
 //! reset in `passwords.rs`).
 //!
-//! Scope rule (staff_service.proto): the caller must hold the required role on a unit whose
-//! subtree contains the target's primary org unit; a store_manager may act on guides only
-//! (accounts whose every grant is `guide`). Nobody changes their own status or password here.
+//! Scope rule (staff_service.proto): the caller must hold one of the method's roles on a unit
+//! whose subtree contains the target's primary org unit; a store_manager may act on guides only
+//! (accounts whose every grant is `guide`) and grant only `guide`. Nobody changes their own
+//! status or password here.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +14,8 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
-use crate::app::org::covers;
+use crate::app::org::{acts_on_beyond, holds, may_act_on};
+use crate::app::role::{GUIDE, STORE_MANAGER, TENANT_ADMIN};
 use crate::app::staff::password_policy::check_password;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
@@ -53,17 +55,28 @@ pub struct StaffFields {
     pub wecom_user_id: Option<String>,
 }
 
-/// A store_manager acting on guides only, or a tenant_admin.
-pub fn may_manage(ctx: &Ctx, target: &StaffView, admin_roles: &[&str]) -> bool {
-    covers(ctx, admin_roles, &target.path)
-        || (covers(ctx, &["store_manager"], &target.path)
-            && target.grants.iter().all(|g| g.role == "guide"))
+/// The store-manager rule: true when `ctx` acts on the unit at `path` with one of the method's
+/// roles other than store_manager — a caller the rule does not limit.
+pub fn acts_beyond_store_manager(ctx: &Ctx, path: &str) -> bool {
+    acts_on_beyond(ctx, STORE_MANAGER, path)
 }
 
-/// Whether `ctx` may grant `role` on a unit at `path`.
+/// Whether every grant of `target` is `guide` (what a store manager may administer).
+fn guide_only(target: &StaffView) -> bool {
+    target.grants.iter().all(|g| g.role == GUIDE)
+}
+
+/// Whether `ctx` administers account `target` in the called method: one of the method's roles
+/// on the account's primary unit, where a store manager administers guides only.
+pub fn administers(ctx: &Ctx, target: &StaffView) -> bool {
+    acts_beyond_store_manager(ctx, &target.path)
+        || (may_act_on(ctx, &target.path) && guide_only(target))
+}
+
+/// Whether `ctx` may grant `role` on a unit at `path` in the called method: one of the method's
+/// roles on the unit, where a store manager grants `guide` only.
 pub fn grantable(ctx: &Ctx, role: &str, path: &str) -> bool {
-    covers(ctx, &["tenant_admin"], path)
-        || (role == "guide" && covers(ctx, &["store_manager"], path))
+    acts_beyond_store_manager(ctx, path) || (role == GUIDE && may_act_on(ctx, path))
 }
 
 /// True when `ctx` names staff `id` itself (nobody changes their own status or password here).
@@ -132,14 +145,14 @@ impl App {
         let now = self.clock.now();
         let home = fields.primary_org_unit_id.clone().unwrap_or_default();
         let home = self.org_unit(txn, &tenant, &home).await?;
-        let manager_only = !covers(ctx, &["tenant_admin"], &home.path);
-        if manager_only && !covers(ctx, &["store_manager"], &home.path) {
+        let manager_only = !acts_beyond_store_manager(ctx, &home.path);
+        if manager_only && !may_act_on(ctx, &home.path) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
         let mut units = Vec::new();
         for (role, unit) in &roles {
             let unit = self.org_unit(txn, &tenant, unit).await?;
-            if !grantable(ctx, role, &unit.path) || (manager_only && role != "guide") {
+            if !grantable(ctx, role, &unit.path) || (manager_only && role != GUIDE) {
                 return Err(AppError::PermissionDenied("ROLE_NOT_GRANTABLE"));
             }
             units.push((role.clone(), unit));
@@ -212,8 +225,11 @@ impl App {
         let tenant = ctx.tenant.to_string();
         let now = self.clock.now();
         let target = self.staff_view(txn, &tenant, id).await?;
-        let admin = covers(ctx, &["tenant_admin"], &target.path);
-        let manager = may_manage(ctx, &target, &["tenant_admin"]);
+        // Any staff may call UpdateStaff; which fields change is the contract's rule about
+        // roles: a tenant admin all of them, a store manager a guide's name, avatar and
+        // phone, everyone their own name, avatar and e-mail.
+        let admin = holds(ctx, TENANT_ADMIN, &target.path);
+        let manager = admin || (holds(ctx, STORE_MANAGER, &target.path) && guide_only(&target));
         let own = is_self(ctx, id);
         let allowed = |field: &Option<String>, manager_ok: bool, self_ok: bool| {
             field.is_none() || admin || (manager_ok && manager) || (self_ok && own)
@@ -234,7 +250,7 @@ impl App {
         let mut row = target.staff.clone();
         if let Some(unit) = &fields.primary_org_unit_id {
             let unit = self.org_unit(txn, &tenant, unit).await?;
-            if !covers(ctx, &["tenant_admin"], &unit.path) {
+            if !holds(ctx, TENANT_ADMIN, &unit.path) {
                 return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
             }
             row.home_org_id = unit.id;

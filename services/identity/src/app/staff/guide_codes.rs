@@ -8,7 +8,8 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
-use crate::app::org::covers;
+use crate::app::org::acts_on_beyond;
+use crate::app::role::GUIDE;
 use crate::app::staff::accounts::StaffView;
 use crate::app::staff::roles::path_covers;
 use crate::crypto::random_bytes;
@@ -56,7 +57,8 @@ pub struct ResolvedGuide {
 
 impl App {
     /// IssueGuideCode: a new active code for (guide, store); the previous one retires after
-    /// `grace_secs`. Returns (new, previous).
+    /// `grace_secs`. Returns (new, previous). A guide issues their own codes only; the method's
+    /// other roles issue codes for the guides of the stores in their scope.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn issue_guide_code(
         &self,
@@ -79,7 +81,7 @@ impl App {
             return Err(AppError::invalid("store_id", "must be a store"));
         }
         let own = ctx.principal.subject == staff_id;
-        if !own && !covers(ctx, &["store_manager", "tenant_admin"], &store.path) {
+        if !own && !acts_on_beyond(ctx, GUIDE, &store.path) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
         if store.status != "ACTIVE" {
@@ -91,7 +93,7 @@ impl App {
         if !guide
             .grants
             .iter()
-            .any(|g| g.role == "guide" && path_covers(&g.org_path, &store.path))
+            .any(|g| g.role == GUIDE && path_covers(&g.org_path, &store.path))
         {
             return Err(AppError::FailedPrecondition("STAFF_NOT_GUIDE"));
         }
@@ -138,7 +140,8 @@ impl App {
         ))
     }
 
-    /// Guide codes the caller may see (a guide: own; managers/admins/operators: stores in scope).
+    /// Guide codes the caller may see: a guide their own, the method's other roles those of the
+    /// stores in their scope.
     pub async fn list_guide_codes(
         &self,
         ctx: &Ctx,
@@ -154,12 +157,7 @@ impl App {
             .into_iter()
             .filter(|c| {
                 let path = paths.get(&c.store_id).cloned().unwrap_or_default();
-                c.staff_id == ctx.principal.subject
-                    || covers(
-                        ctx,
-                        &["store_manager", "tenant_admin", "hq_operator"],
-                        &path,
-                    )
+                c.staff_id == ctx.principal.subject || acts_on_beyond(ctx, GUIDE, &path)
             })
             .filter(|c| include_retired || c.active || c.retire_at.is_some_and(|t| t > now))
             .collect())

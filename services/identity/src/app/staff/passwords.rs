@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, PrincipalKind};
 
-use crate::app::org::covers;
-use crate::app::staff::accounts::{is_self, may_manage};
+use crate::app::staff::accounts::{acts_beyond_store_manager, administers, is_self};
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::staff::login::StaffLogin;
@@ -157,8 +156,9 @@ impl App {
         let tenant = ctx.tenant.to_string();
         let now = self.clock.now();
         let target = self.staff_view(txn, &tenant, id).await?;
-        let admin = covers(ctx, &["tenant_admin"], &target.path);
-        if !may_manage(ctx, &target, &["tenant_admin"]) || (remove_totp && !admin) {
+        // A store manager resets guides' passwords but never removes their second factor.
+        let beyond_manager = acts_beyond_store_manager(ctx, &target.path);
+        if !administers(ctx, &target) || (remove_totp && !beyond_manager) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
         if is_self(ctx, id) {

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
-use siyu_core::{Ctx, OrgPath, PrincipalKind};
+use siyu_core::{Ctx, OrgPath};
 
 use crate::app::App;
-use crate::app::org::covers;
+use crate::app::org::may_act_on;
+use crate::app::role::{GUIDE, TENANT_ADMIN};
 use crate::app::staff::accounts::grantable;
 use crate::error::AppError;
 use crate::repo::staff::guide_codes as guides_repo;
@@ -64,7 +65,7 @@ impl App {
         let tenant = ctx.tenant.to_string();
         let target = self.staff_view(txn, &tenant, staff_id).await?;
         let unit = self.org_unit(txn, &tenant, unit_id).await?;
-        if !covers(ctx, &["tenant_admin", "store_manager"], &target.path) {
+        if !may_act_on(ctx, &target.path) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
         if ctx.principal.subject == staff_id {
@@ -103,7 +104,8 @@ impl App {
         if ctx.principal.subject == grant.staff_id {
             return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
         }
-        if grant.role == "tenant_admin" {
+        // The last tenant admin of the root keeps the tenant administrable.
+        if grant.role == TENANT_ADMIN {
             let root = crate::repo::tenancy::tenants::get(txn, &tenant)
                 .await?
                 .map(|t| t.root_org_id)
@@ -115,7 +117,7 @@ impl App {
             }
         }
         repo::delete_grant(txn, &tenant, grant_id).await?;
-        if grant.role == "guide" {
+        if grant.role == GUIDE {
             // Retire codes for stores no remaining guide grant covers.
             let remaining = repo::grants(txn, &tenant, Some(&grant.staff_id)).await?;
             let paths = crate::repo::staff::admin::org_paths(txn, &tenant).await?;
@@ -123,7 +125,7 @@ impl App {
                 let store_path = paths.get(&code.store_id).cloned().unwrap_or_default();
                 let still = remaining
                     .iter()
-                    .any(|g| g.role == "guide" && path_covers(&g.org_path, &store_path));
+                    .any(|g| g.role == GUIDE && path_covers(&g.org_path, &store_path));
                 if code.active && !still {
                     guides_repo::retire_guide_codes(
                         txn,
@@ -160,8 +162,8 @@ impl App {
             .await
     }
 
-    /// Grants visible to the caller (tenant_admin|auditor: in scope; store_manager: grants on
-    /// their stores), filtered.
+    /// Grants visible to the caller (grants on units where it holds one of the method's roles),
+    /// filtered.
     pub async fn list_role_grants(
         &self,
         ctx: &Ctx,
@@ -184,14 +186,7 @@ impl App {
         .await?;
         Ok(all
             .into_iter()
-            .filter(|g| {
-                ctx.principal.kind == PrincipalKind::Service
-                    || covers(
-                        ctx,
-                        &["tenant_admin", "auditor", "store_manager"],
-                        &g.org_path,
-                    )
-            })
+            .filter(|g| may_act_on(ctx, &g.org_path))
             .filter(|g| role.is_none_or(|r| g.role == r))
             .filter(|g| match &unit_path {
                 None => true,

@@ -1,9 +1,13 @@
 //! The platform's administration of tenants (ListTenants, UpdateTenant): rename, suspend and
 //! reactivate. Suspending revokes every session of the tenant in the same transaction; the
-//! platform tenant itself cannot be suspended.
+//! platform tenant itself cannot be suspended. Also who the platform is, and the tenant-wide
+//! acts of a tenant's own admins.
+
+use siyu_core::{Ctx, OrgPath, PrincipalKind};
 
 use crate::app::App;
 use crate::app::audit::append::audit;
+use crate::app::role::TENANT_ADMIN;
 use crate::error::AppError;
 use crate::repo::tenancy::platform_admin as repo;
 use crate::repo::tenancy::tenants::{self as tenants_repo, TenantRow};
@@ -20,6 +24,34 @@ pub struct TenantChange {
 }
 
 impl App {
+    /// The platform rule (tenant_service.proto's "platform" callers): staff holding
+    /// tenant_admin on the root of the platform tenant. PERMISSION_DENIED for anyone else.
+    pub async fn require_platform(&self, ctx: &Ctx) -> Result<(), AppError> {
+        let platform = self.is_platform_tenant(&ctx.tenant.to_string()).await?;
+        let admin = platform.is_some_and(|t| {
+            OrgPath::parse(&t.root_org_id).is_ok_and(|root| {
+                ctx.principal.kind == PrincipalKind::Staff
+                    && ctx
+                        .principal
+                        .grants
+                        .iter()
+                        .any(|g| g.role == TENANT_ADMIN && g.org == root)
+            })
+        });
+        if admin {
+            Ok(())
+        } else {
+            Err(AppError::PermissionDenied("PERMISSION_DENIED"))
+        }
+    }
+
+    /// A tenant-wide act: staff must hold one of the called method's roles on the root of
+    /// their tenant (a grant further down covers only its subtree); other admitted kinds pass.
+    pub async fn require_on_root(&self, ctx: &Ctx) -> Result<(), AppError> {
+        let root = self.tenant(&ctx.tenant.to_string()).await?.root_org_id;
+        crate::app::org::require_on(ctx, &root)
+    }
+
     /// Every tenant, newest first (platform).
     pub async fn list_tenants(&self) -> Result<Vec<TenantRow>, AppError> {
         Ok(repo::list_tenants(&self.db).await?)

@@ -96,7 +96,7 @@ impl App {
             txn,
             &tenant.id,
             &admin.id,
-            "tenant_admin",
+            crate::app::role::TENANT_ADMIN,
             &tenant.root_org_id,
             now,
         )

@@ -1,29 +1,35 @@
-//! Whose sessions a caller may see and end (ListSessions / RevokeSession): their own; a
-//! tenant_admin those of staff whose primary unit lies in the admin's scope; customer_service
-//! those of consumers (consumers belong to no org unit, so the role counts anywhere in the
-//! tenant, as for UserService).
+//! Whose sessions a caller may see and end (ListSessions / RevokeSession): their own, and those
+//! the session-admin rule below gives a tenant admin or customer service.
 
 use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
 use crate::app::audit::append::audit;
-use crate::app::org::covers;
+use crate::app::org::holds;
+use crate::app::role::{CUSTOMER_SERVICE, TENANT_ADMIN};
 use crate::error::AppError;
 use crate::repo::consumers::users as users_repo;
 use crate::repo::tokens::sessions::{self as repo, SessionRow};
 
-/// Roles that manage consumers' sessions.
-const CONSUMER_ADMIN: &[&str] = &["customer_service"];
-/// Roles that manage staff sessions (within scope).
-const STAFF_ADMIN: &[&str] = &["tenant_admin"];
+/// The session-admin rule (token_service.proto): any staff member or consumer may call
+/// ListSessions and RevokeSession for themself; whose *other* sessions they administer is a rule
+/// about two roles — a tenant admin the staff whose primary unit lies in the admin's scope,
+/// customer service the consumers (anywhere in the tenant: consumers belong to no org unit).
+fn administers_sessions_of(ctx: &Ctx, kind: SubjectKind<'_>) -> bool {
+    match kind {
+        SubjectKind::Staff { path } => holds(ctx, TENANT_ADMIN, path),
+        SubjectKind::Consumer => {
+            ctx.principal.kind == PrincipalKind::Staff && ctx.principal.has_role(CUSTOMER_SERVICE)
+        }
+    }
+}
 
-fn any_role(ctx: &Ctx, roles: &[&str]) -> bool {
-    ctx.principal.kind == PrincipalKind::Staff
-        && ctx
-            .principal
-            .grants
-            .iter()
-            .any(|g| roles.contains(&g.role.as_str()))
+/// Whose sessions are administered.
+enum SubjectKind<'a> {
+    /// A staff member with the path of their primary unit.
+    Staff { path: &'a str },
+    /// A consumer.
+    Consumer,
 }
 
 impl App {
@@ -47,7 +53,8 @@ impl App {
                 return Err(AppError::NotFound("STAFF_NOT_FOUND"));
             }
             let target = target?;
-            return if covers(ctx, STAFF_ADMIN, &target.path) {
+            let path = target.path.as_str();
+            return if administers_sessions_of(ctx, SubjectKind::Staff { path }) {
                 Ok(())
             } else {
                 Err(AppError::PermissionDenied("PERMISSION_DENIED"))
@@ -57,7 +64,7 @@ impl App {
         if !exists || ctx.principal.kind != PrincipalKind::Staff {
             return Err(AppError::NotFound("USER_NOT_FOUND"));
         }
-        if any_role(ctx, CONSUMER_ADMIN) {
+        if administers_sessions_of(ctx, SubjectKind::Consumer) {
             Ok(())
         } else {
             Err(AppError::PermissionDenied("PERMISSION_DENIED"))

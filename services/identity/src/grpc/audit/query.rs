@@ -108,8 +108,7 @@ impl AuditApi {
         request: Request<pb::ListAuditEntriesRequest>,
     ) -> Result<pb::ListAuditEntriesResponse, Status> {
         let caller = Caller::of(&request)?;
-        self.require_root_role(&caller, &["auditor", "tenant_admin"])
-            .await?;
+        self.require_root_role(&caller).await?;
         let req = request.get_ref();
         let (f, list) = filter(req)?;
         let (size, token) = req
@@ -157,8 +156,7 @@ impl AuditApi {
         request: Request<pb::GetAuditEntryRequest>,
     ) -> Result<pb::GetAuditEntryResponse, Status> {
         let caller = Caller::of(&request)?;
-        self.require_root_role(&caller, &["auditor", "tenant_admin"])
-            .await?;
+        self.require_root_role(&caller).await?;
         let id = &request.get_ref().entry_id;
         if id.is_empty() || id.len() > 64 {
             return Err(AppError::invalid("entry_id", "must be an entry id").into());

@@ -1,26 +1,12 @@
-//! Who may call a UserService RPC on which user (consumers, merges and privacy handlers all
-//! resolve their target here), the staff roles they admit, and the reason staff give.
+//! On which user a UserService call acts (consumers, merges and privacy handlers all resolve
+//! their target here), and the reason staff give. Who may call which RPC is the contract's:
+//! the access layer admitted the caller's kind, role and scope before the handler ran.
 
 use siyu_core::PrincipalKind;
 
 use crate::app::Actor;
 use crate::error::AppError;
 use crate::grpc::Caller;
-
-/// Staff roles that read users (GetUser, LookupUsers).
-pub(crate) const READ_ROLES: &[&str] = &[
-    "customer_service",
-    "tenant_admin",
-    "hq_operator",
-    "store_manager",
-    "guide",
-];
-
-/// Staff roles that read identities and consents.
-pub(crate) const SUPPORT_ROLES: &[&str] = &["customer_service", "tenant_admin", "auditor"];
-
-/// Staff roles that block users and link or unlink identities.
-pub(crate) const ADMIN_ROLES: &[&str] = &["customer_service", "tenant_admin"];
 
 /// The user a call acts on, and how the caller sees it.
 #[derive(Debug, Clone)]
@@ -33,22 +19,18 @@ pub struct Target {
     pub actor: Actor,
 }
 
-/// Which callers an RPC admits besides the consumer themself.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Allowed {
-    /// The consumer acting on themself.
-    pub consumer: bool,
-    /// Staff holding any of these roles (customer-service roles are tenant-wide, so a grant
-    /// anywhere in the tenant counts).
-    pub staff: &'static [&'static str],
-    /// Partners holding this scope.
-    pub partner_scope: Option<&'static str>,
-    /// Services.
-    pub service: bool,
+/// The caller as the actor of audit entries.
+pub fn actor(caller: &Caller) -> Actor {
+    Actor {
+        kind: caller.actor().0.to_owned(),
+        id: caller.ctx.principal.subject.clone(),
+    }
 }
 
-/// Resolves `user_id` (empty = the calling consumer) for `caller` under `allowed`.
-pub fn target(caller: &Caller, user_id: &str, allowed: Allowed) -> Result<Target, AppError> {
+/// Resolves `user_id` for `caller`. The "self" rule: a consumer acts on themself only
+/// (`user_id` empty or their own); another user's id answers NOT_FOUND USER_NOT_FOUND, so a
+/// consumer learns nothing about other ids. Staff, partners and services name the user.
+pub fn target(caller: &Caller, user_id: &str) -> Result<Target, AppError> {
     if user_id.len() > 64 {
         return Err(AppError::invalid(
             "user_id",
@@ -56,33 +38,21 @@ pub fn target(caller: &Caller, user_id: &str, allowed: Allowed) -> Result<Target
         ));
     }
     let p = &caller.ctx.principal;
-    let actor = Actor {
-        kind: caller.actor().0.to_owned(),
-        id: p.subject.clone(),
-    };
-    let (ok, masked) = match p.kind {
+    let actor = actor(caller);
+    let masked = match p.kind {
         PrincipalKind::Consumer => {
-            let own = user_id.is_empty() || user_id == p.subject;
-            if allowed.consumer && own {
-                return Ok(Target {
-                    user_id: p.subject.clone(),
-                    masked: false,
-                    actor,
-                });
-            }
-            if allowed.consumer {
-                // Another user's id: a consumer learns nothing about whether it exists.
+            if !user_id.is_empty() && user_id != p.subject {
                 return Err(AppError::NotFound("USER_NOT_FOUND"));
             }
-            (false, false)
+            return Ok(Target {
+                user_id: p.subject.clone(),
+                masked: false,
+                actor,
+            });
         }
-        PrincipalKind::Staff => (allowed.staff.iter().any(|r| p.has_role(r)), true),
-        PrincipalKind::Partner => (allowed.partner_scope.is_some_and(|s| p.has_scope(s)), true),
-        PrincipalKind::Service => (allowed.service, false),
+        PrincipalKind::Staff | PrincipalKind::Partner => true,
+        PrincipalKind::Service => false,
     };
-    if !ok {
-        return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
-    }
     if user_id.is_empty() {
         return Err(AppError::invalid("user_id", "is required"));
     }

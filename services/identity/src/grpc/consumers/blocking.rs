@@ -3,7 +3,7 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::grpc::consumers::access::{ADMIN_ROLES, Allowed, reason, target};
+use crate::grpc::consumers::access::{reason, target};
 use crate::grpc::consumers::convert::view_pb;
 use crate::grpc::{Caller, UserApi};
 
@@ -15,12 +15,8 @@ impl UserApi {
         request: Request<pb::SetUserBlockedRequest>,
     ) -> Result<Response<pb::SetUserBlockedResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            staff: ADMIN_ROLES,
-            ..Allowed::default()
-        };
         let req = request.get_ref();
-        let t = target(&caller, &req.user_id, allowed)?;
+        let t = target(&caller, &req.user_id)?;
         let why = reason(&req.reason, true)?;
         let blocked = req.blocked;
         let tenant = caller.tenant();

@@ -5,7 +5,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::events::timestamp;
-use crate::grpc::consumers::access::{Allowed, target};
+use crate::grpc::consumers::access::target;
 use crate::grpc::consumers::convert::consent_pb_kind;
 use crate::grpc::{Caller, UserApi};
 
@@ -17,11 +17,7 @@ impl UserApi {
         request: Request<pb::GetUserContactsRequest>,
     ) -> Result<Response<pb::GetUserContactsResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            service: true,
-            ..Allowed::default()
-        };
-        let t = target(&caller, &request.get_ref().user_id, allowed)?;
+        let t = target(&caller, &request.get_ref().user_id)?;
         let contacts = self.app.user_contacts(&caller.tenant(), &t.user_id).await?;
         Ok(Response::new(contacts_pb(contacts)))
     }

@@ -7,7 +7,7 @@ use tonic::{Request, Response, Status};
 
 use crate::app::consumers::links::NewLink;
 use crate::error::AppError;
-use crate::grpc::consumers::access::{ADMIN_ROLES, Allowed, reason, target};
+use crate::grpc::consumers::access::{reason, target};
 use crate::grpc::consumers::convert::identity_pb;
 use crate::grpc::{Caller, UserApi};
 
@@ -19,14 +19,8 @@ impl UserApi {
         request: Request<pb::LinkIdentityRequest>,
     ) -> Result<Response<pb::LinkIdentityResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            staff: ADMIN_ROLES,
-            partner_scope: Some("members.write"),
-            service: true,
-            ..Allowed::default()
-        };
         let req = request.get_ref();
-        let t = target(&caller, &req.user_id, allowed)?;
+        let t = target(&caller, &req.user_id)?;
         let link = self.new_link(&caller, req).await?;
         let tenant = caller.tenant();
         let scope = tenant.clone();
@@ -123,14 +117,8 @@ impl UserApi {
         request: Request<pb::UnlinkIdentityRequest>,
     ) -> Result<Response<pb::UnlinkIdentityResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            consumer: true,
-            staff: ADMIN_ROLES,
-            service: true,
-            ..Allowed::default()
-        };
         let req = request.get_ref();
-        let t = target(&caller, &req.user_id, allowed)?;
+        let t = target(&caller, &req.user_id)?;
         let identity_id = req.identity_id.trim().to_owned();
         if identity_id.is_empty() || identity_id.len() > 64 {
             return Err(AppError::invalid("identity_id", "must be 1..64 characters").into());

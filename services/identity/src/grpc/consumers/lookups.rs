@@ -7,13 +7,10 @@ use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::consumers::access::{Allowed, READ_ROLES, target};
+use crate::grpc::consumers::access::{actor, target};
 use crate::grpc::consumers::convert::user_pb;
 use crate::grpc::{Caller, UserApi};
 use crate::otp::{mask_phone, normalize_phone};
-
-/// Staff roles that may see a full phone number.
-const REVEAL_ROLES: &[&str] = &["customer_service", "store_manager", "tenant_admin"];
 
 impl UserApi {
     /// LookupUsers: exact look-ups by identity.
@@ -22,13 +19,7 @@ impl UserApi {
         request: Request<pb::LookupUsersRequest>,
     ) -> Result<pb::LookupUsersResponse, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            staff: READ_ROLES,
-            service: true,
-            ..Allowed::default()
-        };
-        // Authorization first (a placeholder id: look-ups name no user).
-        let t = target(&caller, "-", allowed)?;
+        let actor = actor(&caller);
         let req = request.get_ref();
         let (kind, scoped) = match pb::IdentityKind::try_from(req.kind) {
             Ok(pb::IdentityKind::WechatOpenid) => ("OPENID", true),
@@ -57,7 +48,7 @@ impl UserApi {
             value: &value,
             include_inactive: req.include_inactive,
         };
-        let staff = (caller.ctx.principal.kind == PrincipalKind::Staff).then_some(&t.actor);
+        let staff = (caller.ctx.principal.kind == PrincipalKind::Staff).then_some(&actor);
         let found = self
             .app
             .lookup_users(&caller.tenant(), query, staff)
@@ -86,12 +77,8 @@ impl UserApi {
         request: Request<pb::RevealUserPhoneRequest>,
     ) -> Result<pb::RevealUserPhoneResponse, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            staff: REVEAL_ROLES,
-            ..Allowed::default()
-        };
         let req = request.get_ref();
-        let t = target(&caller, &req.user_id, allowed)?;
+        let t = target(&caller, &req.user_id)?;
         let reason = req.reason.trim();
         let n = reason.chars().count();
         if !(4..=200).contains(&n) {

@@ -8,12 +8,9 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::grpc::consumers::access::{Allowed, target};
+use crate::grpc::consumers::access::target;
 use crate::grpc::consumers::convert::view_pb;
 use crate::grpc::{Caller, UserApi};
-
-/// Staff roles that edit a profile for the consumer.
-const EDIT_ROLES: &[&str] = &["customer_service", "tenant_admin"];
 
 impl UserApi {
     /// UpdateUserProfile, by update mask.
@@ -22,12 +19,7 @@ impl UserApi {
         request: Request<pb::UpdateUserProfileRequest>,
     ) -> Result<pb::UpdateUserProfileResponse, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            consumer: true,
-            staff: EDIT_ROLES,
-            ..Allowed::default()
-        };
-        let t = target(&caller, &request.get_ref().user_id, allowed)?;
+        let t = target(&caller, &request.get_ref().user_id)?;
         let patch = profile_patch(request.get_ref(), self.app.clock.now())?;
         let tenant = caller.tenant();
         let reply = self

@@ -6,7 +6,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::events::timestamp;
-use crate::grpc::consumers::access::{Allowed, SUPPORT_ROLES, target};
+use crate::grpc::consumers::access::target;
 use crate::grpc::{Caller, UserApi};
 use crate::otp::mask_phone;
 
@@ -17,12 +17,8 @@ impl UserApi {
         request: Request<pb::ListUserMergesRequest>,
     ) -> Result<pb::ListUserMergesResponse, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            staff: SUPPORT_ROLES,
-            ..Allowed::default()
-        };
         let req = request.get_ref();
-        let t = target(&caller, &req.user_id, allowed)?;
+        let t = target(&caller, &req.user_id)?;
         let records = self.app.user_merges(&caller.tenant(), &t.user_id).await?;
         let list = format!("merges:{}", t.user_id);
         let (records, page) = crate::grpc::paging::page(&list, records, req.page.as_ref(), 100)?;

@@ -6,12 +6,9 @@ use tonic::{Request, Response, Status};
 use crate::app::merges::merge::Merged;
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::consumers::access::{Allowed, reason, target};
+use crate::grpc::consumers::access::{actor, reason};
 use crate::grpc::merges::masked;
 use crate::grpc::{Caller, UserApi};
-
-/// Staff roles that reverse a merge.
-const REVERSE_ROLES: &[&str] = &["tenant_admin"];
 
 impl UserApi {
     /// ReverseUserMerge.
@@ -21,12 +18,7 @@ impl UserApi {
         request: Request<pb::ReverseUserMergeRequest>,
     ) -> Result<Response<pb::ReverseUserMergeResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            staff: REVERSE_ROLES,
-            ..Allowed::default()
-        };
-        // Authorization first (a merge names no user up front).
-        let t = target(&caller, "-", allowed)?;
+        let actor = actor(&caller);
         let req = request.get_ref();
         let merge_id = req.merge_id.trim().to_owned();
         if merge_id.is_empty() || merge_id.len() > 64 {
@@ -39,7 +31,7 @@ impl UserApi {
             .mutate(&request, &scope, "ReverseUserMerge", move |app, txn| {
                 Box::pin(async move {
                     let (record, moved) = app
-                        .reverse_merge(txn, &tenant, &merge_id, &why, &t.actor)
+                        .reverse_merge(txn, &tenant, &merge_id, &why, &actor)
                         .await?;
                     let mut merge = masked(&Merged {
                         row: record.row,

@@ -5,12 +5,9 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::error::AppError;
-use crate::grpc::consumers::access::{Allowed, reason, target};
+use crate::grpc::consumers::access::{reason, target};
 use crate::grpc::merges::masked;
 use crate::grpc::{Caller, UserApi};
-
-/// Staff roles that merge users.
-const MERGE_ROLES: &[&str] = &["customer_service", "tenant_admin"];
 
 impl UserApi {
     /// MergeUsers.
@@ -20,13 +17,9 @@ impl UserApi {
         request: Request<pb::MergeUsersRequest>,
     ) -> Result<Response<pb::MergeUsersResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            staff: MERGE_ROLES,
-            ..Allowed::default()
-        };
         let req = request.get_ref();
-        let a = target(&caller, &req.user_id_a, allowed).map_err(|e| rename(e, "user_id_a"))?;
-        let b = target(&caller, &req.user_id_b, allowed).map_err(|e| rename(e, "user_id_b"))?;
+        let a = target(&caller, &req.user_id_a).map_err(|e| rename(e, "user_id_a"))?;
+        let b = target(&caller, &req.user_id_b).map_err(|e| rename(e, "user_id_b"))?;
         if a.user_id == b.user_id {
             return Err(
                 AppError::invalid("user_id_b", "must name another user than user_id_a").into(),

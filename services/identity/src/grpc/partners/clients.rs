@@ -65,8 +65,7 @@ impl PartnerApi {
                 return Err(AppError::NotFound("PARTNER_CLIENT_NOT_FOUND").into());
             }
         } else {
-            self.require_root_role(&caller, &["tenant_admin", "auditor"])
-                .await?;
+            self.require_root_role(&caller).await?;
         }
         let id = required_id(&id, "client_id")?;
         let row = self
@@ -84,8 +83,7 @@ impl PartnerApi {
         request: Request<pb::ListPartnerClientsRequest>,
     ) -> Result<pb::ListPartnerClientsResponse, Status> {
         let caller = Caller::of(&request)?;
-        self.require_root_role(&caller, &["tenant_admin", "auditor"])
-            .await?;
+        self.require_root_role(&caller).await?;
         let req = request.get_ref();
         let status = match pb::PartnerClientStatus::try_from(req.status) {
             Ok(pb::PartnerClientStatus::Unspecified) => None,

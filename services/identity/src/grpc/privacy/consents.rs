@@ -10,11 +10,8 @@ use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::consumers::access::{Allowed, SUPPORT_ROLES, target};
+use crate::grpc::consumers::access::target;
 use crate::grpc::{Caller, UserApi, client_info};
-
-/// Staff roles that record consent given in store.
-const CONSENT_ROLES: &[&str] = &["store_manager", "guide", "customer_service"];
 
 impl UserApi {
     /// RecordConsent.
@@ -23,14 +20,8 @@ impl UserApi {
         request: Request<pb::RecordConsentRequest>,
     ) -> Result<pb::RecordConsentResponse, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            consumer: true,
-            staff: CONSENT_ROLES,
-            partner_scope: Some("members.write"),
-            service: true,
-        };
         let req = request.get_ref();
-        let t = target(&caller, &req.user_id, allowed)?;
+        let t = target(&caller, &req.user_id)?;
         let (kind, channel) = consent_kind(req)?;
         if req.version.len() > 64 {
             return Err(AppError::invalid("version", "must be at most 64 characters").into());
@@ -81,14 +72,8 @@ impl UserApi {
         request: Request<pb::ListConsentsRequest>,
     ) -> Result<pb::ListConsentsResponse, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            consumer: true,
-            staff: SUPPORT_ROLES,
-            service: true,
-            ..Allowed::default()
-        };
         let req = request.get_ref();
-        let t = target(&caller, &req.user_id, allowed)?;
+        let t = target(&caller, &req.user_id)?;
         let rows = self.app.consents(&caller.tenant(), &t.user_id).await?;
         let mut current: Vec<&ConsentRow> = Vec::new();
         for row in &rows {

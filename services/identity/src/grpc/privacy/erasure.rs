@@ -8,11 +8,8 @@ use tonic::{Request, Response, Status};
 use crate::app::privacy::erasure::Erasure;
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::consumers::access::{Allowed, target};
+use crate::grpc::consumers::access::target;
 use crate::grpc::{Caller, UserApi};
-
-/// Staff roles that erase an account on a verified request.
-const ERASE_ROLES: &[&str] = &["tenant_admin"];
 
 impl UserApi {
     /// EraseUser: the consumer confirms (OTP to the bound phone, else a fresh WeChat code);
@@ -22,13 +19,8 @@ impl UserApi {
         request: Request<pb::EraseUserRequest>,
     ) -> Result<Response<pb::EraseUserResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let allowed = Allowed {
-            consumer: true,
-            staff: ERASE_ROLES,
-            ..Allowed::default()
-        };
         let req = request.get_ref();
-        let t = target(&caller, &req.user_id, allowed)?;
+        let t = target(&caller, &req.user_id)?;
         if req.otp.len() > 16 {
             return Err(AppError::invalid("otp", "must be 6 digits").into());
         }

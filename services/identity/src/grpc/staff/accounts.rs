@@ -1,19 +1,15 @@
 //! StaffService: accounts — CreateStaff, GetStaff, GetCurrentStaff, ListStaff and UpdateStaff.
 
-use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
-use crate::app::org::covers;
+use crate::app::org::may_act_on;
 use crate::app::staff::accounts::{StaffFields, StaffView};
 use crate::error::AppError;
 use crate::grpc::paging::page;
 use crate::grpc::staff::input::{check_login_name, field, id};
 use crate::grpc::staff::views::{role_name, staff_view};
 use crate::grpc::{Caller, StaffApi};
-
-/// Roles that may read staff accounts in scope.
-const READERS: &[&str] = &["tenant_admin", "hq_operator", "store_manager", "auditor"];
 
 impl StaffApi {
     /// CreateStaff: a new account with its first grants; the initial password is returned once.
@@ -22,7 +18,6 @@ impl StaffApi {
         request: Request<pb::CreateStaffRequest>,
     ) -> Result<pb::CreateStaffResponse, Status> {
         let caller = Caller::of(&request)?;
-        Self::staff_caller(&caller)?;
         let req = request.get_ref();
         let s = req
             .staff
@@ -86,9 +81,7 @@ impl StaffApi {
             .staff_view(&self.app.db, &caller.tenant(), &staff_id)
             .await?;
         let ctx = &caller.ctx;
-        let ok = ctx.principal.kind == PrincipalKind::Service
-            || ctx.principal.subject == staff_id
-            || covers(ctx, READERS, &v.path);
+        let ok = ctx.principal.subject == staff_id || may_act_on(ctx, &v.path);
         if !ok {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
         }
@@ -103,7 +96,6 @@ impl StaffApi {
         request: Request<pb::GetCurrentStaffRequest>,
     ) -> Result<pb::GetCurrentStaffResponse, Status> {
         let caller = Caller::of(&request)?;
-        Self::staff_caller(&caller)?;
         let tenant = self.app.tenant(&caller.tenant()).await?;
         let v = self
             .app
@@ -124,7 +116,6 @@ impl StaffApi {
         let caller = Caller::of(&request)?;
         let req = request.get_ref();
         let ctx = &caller.ctx;
-        let service = ctx.principal.kind == PrincipalKind::Service;
         let role = match req.role {
             0 => None,
             r => {
@@ -147,7 +138,7 @@ impl StaffApi {
                 .app
                 .org_unit(&self.app.db, &caller.tenant(), &req.org_unit_id)
                 .await?;
-            if !service && !covers(ctx, READERS, &unit.path) {
+            if !may_act_on(ctx, &unit.path) {
                 return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
             }
             Some(unit.path)
@@ -158,7 +149,7 @@ impl StaffApi {
             .staff_views(&caller.tenant())
             .await?
             .into_iter()
-            .filter(|v| service || covers(ctx, READERS, &v.path))
+            .filter(|v| may_act_on(ctx, &v.path))
             .filter(|v| {
                 under
                     .as_deref()
@@ -193,7 +184,6 @@ impl StaffApi {
         request: Request<pb::UpdateStaffRequest>,
     ) -> Result<pb::UpdateStaffResponse, Status> {
         let caller = Caller::of(&request)?;
-        Self::staff_caller(&caller)?;
         let req = request.get_ref();
         let s = req
             .staff

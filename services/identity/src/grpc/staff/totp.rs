@@ -65,7 +65,7 @@ impl StaffAuthApi {
             }));
         }
         let caller = Caller::of(&request)?;
-        let (tenant, staff_id) = staff_self(&caller)?;
+        let (tenant, staff_id) = staff_self(&caller);
         let reply = self
             .mutate(&request, &tenant.clone(), "EnrollTotp", move |app, txn| {
                 Box::pin(async move {
@@ -105,7 +105,7 @@ impl StaffAuthApi {
             }));
         }
         let caller = Caller::of(&request)?;
-        let (tenant, staff_id) = staff_self(&caller)?;
+        let (tenant, staff_id) = staff_self(&caller);
         let code = req.code.clone();
         let reply = self
             .mutate(&request, &tenant.clone(), "ConfirmTotp", move |app, txn| {
@@ -131,7 +131,7 @@ impl StaffAuthApi {
         request: Request<pb::DisableTotpRequest>,
     ) -> Result<Response<pb::DisableTotpResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let (tenant, staff_id) = staff_self(&caller)?;
+        let (tenant, staff_id) = staff_self(&caller);
         let req = request.get_ref();
         bounded(&req.password, "password", 256)?;
         six_digits(&req.code)?;

@@ -3,7 +3,8 @@
 use siyu_core::Ctx;
 use siyu_proto::identity::v1 as pb;
 
-use crate::app::org::covers;
+use crate::app::org::holds;
+use crate::app::role::TENANT_ADMIN;
 use crate::app::staff::accounts::StaffView;
 use crate::events::timestamp;
 use crate::otp::mask_phone;
@@ -37,11 +38,11 @@ pub(super) fn grant_view(g: &GrantRow) -> pb::RoleGrant {
     }
 }
 
-/// The wire form of an account as `ctx` may see it (phone masked except for tenant_admin in
-/// scope and the staff themself).
+/// The wire form of an account as `ctx` may see it: the phone rule of staff_service.proto
+/// (masked except for a tenant admin in scope and the staff themself).
 pub fn staff_view(v: &StaffView, ctx: &Ctx) -> pb::Staff {
     let s = &v.staff;
-    let clear = ctx.principal.subject == s.id || covers(ctx, &["tenant_admin"], &v.path);
+    let clear = ctx.principal.subject == s.id || holds(ctx, TENANT_ADMIN, &v.path);
     pb::Staff {
         staff_id: s.id.clone(),
         login_name: s.login_name.clone(),

@@ -35,7 +35,7 @@ impl TenantApi {
         request: Request<pb::UpsertAppRequest>,
     ) -> Result<pb::UpsertAppResponse, Status> {
         let caller = Caller::of(&request)?;
-        self.require_root_role(&caller, &["tenant_admin"]).await?;
+        self.require_root_role(&caller).await?;
         let app = request
             .get_ref()
             .app
@@ -71,7 +71,7 @@ impl TenantApi {
         request: Request<pb::RemoveAppRequest>,
     ) -> Result<pb::RemoveAppResponse, Status> {
         let caller = Caller::of(&request)?;
-        self.require_root_role(&caller, &["tenant_admin"]).await?;
+        self.require_root_role(&caller).await?;
         let app_id = request.get_ref().app_id.clone();
         if app_id.is_empty() || app_id.len() > 64 {
             return Err(AppError::invalid("app_id", "must be 1..64 characters").into());

@@ -1,6 +1,5 @@
 //! TenantService: SetWeChatPayConfig and GetAppCredentials (internal services only).
 
-use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
@@ -104,7 +103,7 @@ impl TenantApi {
         request: Request<pb::SetWeChatPayConfigRequest>,
     ) -> Result<pb::SetWeChatPayConfigResponse, Status> {
         let caller = Caller::of(&request)?;
-        self.require_root_role(&caller, &["tenant_admin"]).await?;
+        self.require_root_role(&caller).await?;
         let config = request
             .get_ref()
             .config
@@ -137,9 +136,6 @@ impl TenantApi {
         request: Request<pb::GetAppCredentialsRequest>,
     ) -> Result<pb::GetAppCredentialsResponse, Status> {
         let caller = Caller::of(&request)?;
-        if caller.ctx.principal.kind != PrincipalKind::Service {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
-        }
         let req = request.get_ref();
         if req.wechat_pay && !req.app_id.is_empty() {
             return Err(AppError::invalid("app_id", "must be empty with wechat_pay").into());

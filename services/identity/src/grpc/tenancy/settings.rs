@@ -1,6 +1,5 @@
 //! TenantService: GetTenantSettings and UpdateTenantSettings, under an etag.
 
-use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
@@ -52,22 +51,13 @@ pub(super) async fn settings_view(
 }
 
 impl TenantApi {
-    /// Requires tenant_admin or auditor on the root, or a service token.
-    async fn settings_reader(&self, caller: &Caller) -> Result<(), Status> {
-        if caller.ctx.principal.kind == PrincipalKind::Service {
-            return Ok(());
-        }
-        self.require_root_role(caller, &["tenant_admin", "auditor"])
-            .await
-    }
-
     /// GetTenantSettings.
     pub(super) async fn get_settings(
         &self,
         request: Request<pb::GetTenantSettingsRequest>,
     ) -> Result<pb::GetTenantSettingsResponse, Status> {
         let caller = Caller::of(&request)?;
-        self.settings_reader(&caller).await?;
+        self.require_root_role(&caller).await?;
         let tenant = caller.tenant();
         let stored = self.app.tenant_settings(&self.app.db, &tenant).await?;
         Ok(pb::GetTenantSettingsResponse {
@@ -81,7 +71,7 @@ impl TenantApi {
         request: Request<pb::UpdateTenantSettingsRequest>,
     ) -> Result<pb::UpdateTenantSettingsResponse, Status> {
         let caller = Caller::of(&request)?;
-        self.require_root_role(&caller, &["tenant_admin"]).await?;
+        self.require_root_role(&caller).await?;
         let req = request.get_ref();
         let new = req
             .settings

@@ -85,7 +85,7 @@ impl TenantApi {
         let wanted = request.get_ref().tenant_id.clone();
         let own = wanted.is_empty() || wanted == caller.tenant();
         if own {
-            self.require_root_role(&caller, &["tenant_admin"]).await?;
+            self.require_root_role(&caller).await?;
         } else {
             // Only the platform sees other tenants; anyone else learns nothing.
             if self.require_platform(&caller).await.is_err() {

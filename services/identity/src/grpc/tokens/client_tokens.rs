@@ -1,7 +1,6 @@
 //! TokenService: tokens without sessions — the client-credentials grant of partners, internal
 //! service tokens — and introspection.
 
-use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
@@ -56,12 +55,6 @@ impl TokenApi {
         request: Request<pb::IntrospectTokenRequest>,
     ) -> Result<pb::IntrospectTokenResponse, Status> {
         let caller = Caller::of(&request)?;
-        if !matches!(
-            caller.ctx.principal.kind,
-            PrincipalKind::Partner | PrincipalKind::Service
-        ) {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
-        }
         let token = &request.get_ref().token;
         if token.is_empty() || token.len() > 8192 {
             return Ok(pb::IntrospectTokenResponse::default());

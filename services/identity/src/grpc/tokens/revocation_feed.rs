@@ -1,13 +1,12 @@
 //! TokenService: the revocation feed for the auth layers of other services and the gateway.
 
-use siyu_core::PrincipalKind;
 use siyu_core::page::PageToken;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::events::timestamp;
-use crate::grpc::{Caller, TokenApi};
+use crate::grpc::TokenApi;
 
 const FEED: &str = "revocations";
 
@@ -17,10 +16,6 @@ impl TokenApi {
         &self,
         request: Request<pb::ListTokenRevocationsRequest>,
     ) -> Result<pb::ListTokenRevocationsResponse, Status> {
-        let caller = Caller::of(&request)?;
-        if caller.ctx.principal.kind != PrincipalKind::Service {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
-        }
         let req = request.get_ref();
         let limit = match req.limit {
             0 => 1000,

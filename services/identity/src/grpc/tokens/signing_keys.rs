@@ -43,13 +43,15 @@ impl TokenApi {
         })
     }
 
-    /// ListSigningKeys (platform only).
+    /// ListSigningKeys: the platform, and services (the contract's callers).
     pub(super) async fn list_signing_keys_rpc(
         &self,
         request: Request<pb::ListSigningKeysRequest>,
     ) -> Result<pb::ListSigningKeysResponse, Status> {
         let caller = Caller::of(&request)?;
-        self.require_platform(&caller).await?;
+        if caller.ctx.principal.kind != siyu_core::PrincipalKind::Service {
+            self.require_platform(&caller).await?;
+        }
         let include_retired = request.get_ref().include_retired;
         Ok(pb::ListSigningKeysResponse {
             keys: self
