@@ -6,6 +6,7 @@ mod handler;
 mod observe;
 mod parse_errors;
 mod payload;
+mod raw;
 
 use axum::Router;
 use axum::extract::State;

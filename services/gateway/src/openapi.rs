@@ -108,6 +108,24 @@ fn operation(route: &CompiledRoute, schemas: &mut Schemas) -> Value {
             "default": {"description": "An error", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
         },
     });
+    if let Body::Raw(raw) = route.route.body {
+        if let Some(parameters) = op["parameters"].as_array_mut() {
+            for (header, _) in raw.headers {
+                parameters.push(json!({"name": header, "in": "header", "required": false, "schema": {"type": "string"}}));
+            }
+        }
+        op["x-siyu-raw"] = json!(format!("{:?}", raw.reply));
+        op["requestBody"] = json!({
+            "required": true,
+            "description": "The PSP's notification, passed to the service byte for byte (its signature covers the exact bytes).",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        });
+        op["responses"] = json!({
+            "200": {"description": "Acknowledged (no body)"},
+            "default": {"description": "Not acknowledged; the PSP retries", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}},
+        });
+    }
     if route.route.body == Body::All {
         let mut content = Map::new();
         content.insert(

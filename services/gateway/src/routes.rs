@@ -56,6 +56,28 @@ pub enum Body {
     None,
     /// The whole body is the request message (`body: "*"`); the query string must be empty.
     All,
+    /// A PSP callback: the body, byte for byte, into one `bytes` field and named headers into
+    /// string fields (see [`RawBinding`]); answered in the protocol's own form.
+    Raw(RawBinding),
+}
+
+/// How a raw (non-JSON) route builds its request and answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawBinding {
+    /// The `bytes` field receiving the body.
+    pub body_field: &'static str,
+    /// (header, string field) pairs.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// The protocol the reply follows.
+    pub reply: RawReply,
+}
+
+/// The reply protocols of raw routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawReply {
+    /// WeChat Pay API v3 notifications: 200 with no body on success, otherwise the HTTP status
+    /// of the error with `{"code":"FAIL","message":…}` so that WeChat retries.
+    WechatPayV3,
 }
 
 /// One REST route.

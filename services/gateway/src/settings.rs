@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use siyu_config::{
     AuthSettings, CacheSettings, ServerSettings, Validate, Violations, require_scheme,
@@ -28,9 +29,34 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Body size, timeouts, concurrency, rate limits and idempotency windows.
     pub limits: LimitSettings,
+    /// The gateway's own credential for a service token (raw PSP callbacks carry none).
+    pub service_token: ServiceTokenSettings,
     /// Logs, traces and metrics.
     #[serde(skip_serializing)]
     pub telemetry: TelemetrySettings,
+}
+
+/// How the gateway obtains its own service token from identity (`TokenService/
+/// IssueServiceToken`, kind=service in the platform tenant, scope `psp.notify`): the token it
+/// forwards PSP callbacks with, since the tenant of one is known only once its signature
+/// verified at the service.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceTokenSettings {
+    /// The service name identity knows the gateway by.
+    pub service: String,
+    /// Its credential; empty = PSP callbacks are refused with 503 (the PSP retries later).
+    #[serde(serialize_with = "siyu_config::serialize_redacted")]
+    pub credential: SecretString,
+}
+
+impl Default for ServiceTokenSettings {
+    fn default() -> Self {
+        Self {
+            service: "gateway".to_owned(),
+            credential: SecretString::from(String::new()),
+        }
+    }
 }
 
 /// The limits the gateway enforces before any service sees a request.
@@ -91,6 +117,7 @@ impl Default for Settings {
             },
             auth: AuthSettings::default(),
             limits: LimitSettings::default(),
+            service_token: ServiceTokenSettings::default(),
             telemetry: TelemetrySettings::new("gateway"),
         }
     }

@@ -24,7 +24,7 @@ use crate::routes::derived;
 use crate::routes::table::RouteTable;
 use crate::settings::Settings;
 use crate::state::{AppState, Shared};
-use crate::upstream::Upstreams;
+use crate::upstream::{ServiceTokens, Upstreams};
 
 /// The longest pause between two attempts at the first JWKS fetch.
 const MAX_JWKS_RETRY: Duration = Duration::from_secs(10);
@@ -67,10 +67,7 @@ impl Application {
         let upstreams = Upstreams::connect_lazy(&settings.upstreams)?;
         for name in table.upstreams() {
             if !upstreams.has(name) {
-                tracing::warn!(
-                    upstream = name,
-                    "no URL configured; its routes answer 503 and /readyz stays not ready"
-                );
+                tracing::warn!(upstream = name, "no URL configured; its routes answer 503");
             }
         }
         let auth = &settings.auth;
@@ -108,6 +105,7 @@ impl Application {
             limits: Arc::new(settings.limits.clone()),
             jwks_loaded,
             openapi: Bytes::from(openapi),
+            service_tokens: ServiceTokens::new(&settings.service_token),
         });
         tracing::info!(
             http = %http.local_addr()?,

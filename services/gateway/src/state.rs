@@ -12,7 +12,7 @@ use crate::guard::rate_lease::RateLeases;
 use crate::guard::rate_limit::Limiter;
 use crate::routes::table::RouteTable;
 use crate::settings::LimitSettings;
-use crate::upstream::Upstreams;
+use crate::upstream::{ServiceTokens, Upstreams};
 
 /// Shared by the REST listener and the gRPC ingress. One `Arc`: axum's `State` extractor
 /// clones the state for every request, so a clone must not copy the channel map.
@@ -55,6 +55,8 @@ pub struct Shared {
     pub jwks_loaded: Arc<AtomicBool>,
     /// The OpenAPI document, rendered once at start-up.
     pub openapi: Bytes,
+    /// The gateway's own service token, for raw PSP callbacks.
+    pub service_tokens: ServiceTokens,
 }
 
 impl Shared {
@@ -67,13 +69,10 @@ impl Shared {
         }
     }
 
-    /// Ready for traffic: the JWKS was fetched and every upstream a route needs is configured.
+    /// Ready for traffic: the JWKS was fetched. Routes of a service that is not configured
+    /// (the contract declares services a deployment may not run yet) answer 503 on their own
+    /// and were logged at start-up; they do not hold back the routes that can be served.
     pub fn is_ready(&self) -> bool {
         self.jwks_loaded.load(Ordering::SeqCst)
-            && self
-                .table
-                .upstreams()
-                .iter()
-                .all(|name| self.upstreams.has(name))
     }
 }

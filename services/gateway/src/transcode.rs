@@ -11,8 +11,8 @@ use prost_reflect::{DeserializeOptions, DynamicMessage, MessageDescriptor, Seria
 use serde_json::{Map, Value};
 
 use crate::problem::Problem;
-use crate::routes::Body;
 use crate::routes::table::CompiledRoute;
+use crate::routes::{Body, RawBinding};
 
 use self::fields::{insert_path_param, insert_string_field};
 
@@ -56,6 +56,8 @@ pub fn encode_request(
                 "this route takes no body; send fields as query parameters",
             ));
         }
+        // Raw routes are built by `encode_raw`; the handler never sends them here.
+        (Body::Raw(_), _) => return Err(Problem::internal()),
     }
     if let Some(query) = query {
         if route.route.body == Body::All {
@@ -76,6 +78,41 @@ pub fn encode_request(
         insert_path_param(&input, &mut root, field, value)?;
     }
     let message = decode_json(input, Value::Object(root))?;
+    Ok(Bytes::from(message.encode_to_vec()))
+}
+
+/// Builds and encodes the request message of a raw route: the path parameters, the named
+/// headers (absent headers leave their fields empty) and the body bytes, untouched.
+pub fn encode_raw(
+    route: &CompiledRoute,
+    raw: &RawBinding,
+    path_params: &[(&'static str, String)],
+    headers: &http::HeaderMap,
+    body: Bytes,
+) -> Result<Bytes, Problem> {
+    let input = route.method.input();
+    let mut message = DynamicMessage::new(input.clone());
+    let mut set = |field: &str, value: prost_reflect::Value| {
+        let Some(desc) = input.get_field_by_name(field) else {
+            // The table was compiled against these descriptors; a miss is a bug.
+            tracing::error!(field, "raw route names a field its message lacks");
+            return Err(Problem::internal());
+        };
+        message.set_field(&desc, value);
+        Ok(())
+    };
+    for (field, value) in path_params {
+        set(field, prost_reflect::Value::String(value.clone()))?;
+    }
+    for (header, field) in raw.headers {
+        if let Some(value) = headers.get(*header) {
+            let value = value.to_str().map_err(|_| {
+                Problem::bad_field("MALFORMED_HEADER", header, "must be visible ASCII")
+            })?;
+            set(field, prost_reflect::Value::String(value.to_owned()))?;
+        }
+    }
+    set(raw.body_field, prost_reflect::Value::Bytes(body))?;
     Ok(Bytes::from(message.encode_to_vec()))
 }
 

@@ -2,6 +2,7 @@
 //! the client trace layer so every forwarded call carries `traceparent`.
 
 pub mod codec;
+pub mod service_token;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -14,6 +15,7 @@ use tower::Layer as _;
 use crate::error::GatewayError;
 
 pub use self::codec::BytesCodec;
+pub use self::service_token::ServiceTokens;
 
 /// How long establishing a connection to a service may take before the call fails UNAVAILABLE.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::Body as HttpBody;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -23,7 +23,7 @@ use crate::guard::idempotency::{self, Begin, KeyClaim, StoredReply};
 use crate::guard::rate_limit;
 use crate::problem::{PROBLEM_JSON, Problem, oauth_response};
 use crate::routes::table::{CompiledRoute, Lookup};
-use crate::routes::{Access, Idempotency};
+use crate::routes::{Access, Body, Idempotency};
 use crate::state::AppState;
 use crate::transcode::{encode_request, response_json};
 
@@ -74,6 +74,18 @@ pub async fn handle(
         }
     };
     let (route, params) = route;
+    if let Body::Raw(raw) = route.route.body {
+        let call = super::raw::RawCall {
+            route,
+            raw: &raw,
+            params: &params,
+        };
+        let mut response = super::raw::serve(&state, call, peer, &parts, body, &request_id).await;
+        response
+            .extensions_mut()
+            .insert(RouteTemplate(route.route.path));
+        return response;
+    }
     let outcome = serve(&state, route, &params, peer, &parts, body, &request_id).await;
     let mut response = match outcome {
         Ok(response) => response,
@@ -92,7 +104,7 @@ async fn serve(
     params: &[(&'static str, String)],
     peer: SocketAddr,
     parts: &Parts,
-    body: Body,
+    body: HttpBody,
     request_id: &str,
 ) -> Result<Response, Problem> {
     let headers = &parts.headers;

@@ -12,7 +12,7 @@ use http::Method;
 use siyu_proto::api::v1 as api;
 use siyu_proto::contract::{Contract, HttpBinding, HttpVerb, MethodContract};
 
-use super::{Access, Body, GrpcRoute, Idempotency, Route};
+use super::{Access, Body, GrpcRoute, Idempotency, RawBinding, RawReply, Route};
 use crate::error::GatewayError;
 
 /// What the contract declares for the gateway.
@@ -54,10 +54,6 @@ fn derive(contract: &'static Contract) -> Result<Derived, String> {
                 scope: scope(partner),
             });
         }
-        // Raw PSP callbacks have their own handler (not a transcoded route).
-        if access.raw.is_some() {
-            continue;
-        }
         let roles: &'static [&'static str] = match &access.staff {
             Some(staff) => Box::leak(
                 staff
@@ -97,10 +93,14 @@ fn route(
         HttpVerb::Patch => Method::PATCH,
         HttpVerb::Delete => Method::DELETE,
     };
-    let body = match binding.body.as_str() {
-        "" => Body::None,
-        "*" => Body::All,
-        _ => return Err(bad("a body must be \"*\" or absent")),
+    let body = match (&access.raw, binding.body.as_str()) {
+        (Some(raw), field) if !field.is_empty() && field != "*" => {
+            raw_binding(raw, field).map(Body::Raw).map_err(&bad)?
+        }
+        (Some(_), _) => return Err(bad("a raw route names its bytes field as its body")),
+        (None, "") => Body::None,
+        (None, "*") => Body::All,
+        (None, _) => return Err(bad("a body must be \"*\" or absent")),
     };
     let idempotency = match api::IdempotencyMode::try_from(access.idempotency) {
         Ok(api::IdempotencyMode::Replay) => Idempotency::Replay,
@@ -110,8 +110,14 @@ fn route(
         Ok(api::IdempotencyMode::Unspecified) => Idempotency::Exempt,
         Err(_) => return Err(bad("unknown idempotency mode")),
     };
+    let access_here = if access.raw.is_some() {
+        // The caller (a PSP) sends no token; the gateway forwards with its own service token.
+        Access::Public
+    } else {
+        surface_access(access, &binding.path, roles).map_err(bad)?
+    };
     Ok(Route {
-        access: surface_access(access, &binding.path, roles).map_err(bad)?,
+        access: access_here,
         method: verb,
         path: &binding.path,
         rpc: &method.rpc,
@@ -119,6 +125,27 @@ fn route(
         idempotency,
         oauth: access.oauth_form,
         summary: &method.summary,
+    })
+}
+
+/// The raw binding of a route whose body is `body_field` (leaked once, like role lists).
+fn raw_binding(
+    raw: &'static api::RawRequest,
+    body_field: &'static str,
+) -> Result<RawBinding, &'static str> {
+    let reply = match api::RawReply::try_from(raw.reply) {
+        Ok(api::RawReply::WechatpayV3) => RawReply::WechatPayV3,
+        _ => return Err("a raw route names its reply protocol"),
+    };
+    let headers: Vec<(&'static str, &'static str)> = raw
+        .headers
+        .iter()
+        .map(|h| (h.header.as_str(), h.field.as_str()))
+        .collect();
+    Ok(RawBinding {
+        body_field,
+        headers: Box::leak(headers.into_boxed_slice()),
+        reply,
     })
 }
 

@@ -195,6 +195,28 @@ fn compile_route(pool: &DescriptorPool, route: Route) -> Result<CompiledRoute, G
             segments.push(Segment::Literal(part));
         }
     }
+    if let Body::Raw(raw) = route.body {
+        let input = method.input();
+        let kind_of = |field: &str| {
+            input
+                .get_field_by_name(field)
+                .map(|f| (f.kind(), f.cardinality()))
+        };
+        if kind_of(raw.body_field) != Some((Kind::Bytes, Cardinality::Optional)) {
+            return Err(bad(
+                &route,
+                "a raw body field must be a singular bytes field",
+            ));
+        }
+        for (header, field) in raw.headers {
+            if kind_of(field) != Some((Kind::String, Cardinality::Optional)) {
+                return Err(bad(
+                    &route,
+                    &format!("header {header} needs a singular string field"),
+                ));
+            }
+        }
+    }
     if route.oauth && route.body != Body::All {
         return Err(bad(&route, "OAuth routes take a body"));
     }
@@ -301,7 +323,7 @@ mod tests {
     fn the_real_tables_compile() {
         let table = RouteTable::compile(&pool(), rest_routes(), grpc_routes()).unwrap();
         assert!(table.routes().len() > 90);
-        assert_eq!(table.upstreams(), vec!["catalog", "identity"]);
+        assert_eq!(table.upstreams(), vec!["catalog", "identity", "orders"]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod idempotency;
 mod ingress;
 mod limits;
 mod meta;
+mod psp;
 mod support;
 mod transcoding;
 mod upstream;

@@ -71,7 +71,12 @@ impl TestApp {
         settings
             .upstreams
             .insert("catalog".into(), upstream_url.clone());
+        // The same upstream plays orders for PSP callbacks.
+        settings
+            .upstreams
+            .insert("orders".into(), upstream_url.clone());
         settings.upstreams.insert("identity".into(), upstream_url);
+        settings.service_token.credential = SecretString::from(upstream::GATEWAY_CREDENTIAL);
         settings.cache.url = SecretString::from(match backend {
             Backend::Redis => redis_url(),
             Backend::Memory => "memory://".to_owned(),

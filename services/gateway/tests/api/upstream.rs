@@ -8,9 +8,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use payments::wechat_pay_notify_service_server::{
+    WechatPayNotifyService, WechatPayNotifyServiceServer,
+};
 use pb::org_service_server::{OrgService, OrgServiceServer};
 use pb::token_service_server::{TokenService, TokenServiceServer};
 use siyu_proto::identity::v1 as pb;
+use siyu_proto::payments::v1 as payments;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{Code, Request, Response, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt as _};
@@ -20,8 +24,14 @@ use tonic_types::{ErrorDetails, FieldViolation, StatusExt as _};
 pub struct Seen {
     pub logout_everywhere_calls: AtomicUsize,
     pub revoke_calls: AtomicUsize,
+    pub service_token_calls: AtomicUsize,
     pub metadata: Mutex<Vec<HashMap<String, String>>>,
+    /// PSP notifications received (the orders side of this upstream).
+    pub notifications: Mutex<Vec<payments::HandleWechatPayNotificationRequest>>,
 }
+
+/// The gateway's service credential the upstream accepts.
+pub const GATEWAY_CREDENTIAL: &str = "gw-secret";
 
 #[derive(Clone)]
 pub struct Identity {
@@ -64,7 +74,8 @@ pub async fn start(identity: Identity) -> String {
     tokio::spawn(async move {
         tonic::transport::Server::builder()
             .add_service(TokenServiceServer::new(identity.clone()))
-            .add_service(OrgServiceServer::new(identity))
+            .add_service(OrgServiceServer::new(identity.clone()))
+            .add_service(WechatPayNotifyServiceServer::new(identity))
             .serve_with_incoming(TcpListenerStream::new(listener))
             .await
             .unwrap();
@@ -222,9 +233,21 @@ impl TokenService for Identity {
     }
     async fn issue_service_token(
         &self,
-        _: Request<pb::IssueServiceTokenRequest>,
+        request: Request<pb::IssueServiceTokenRequest>,
     ) -> Result<Response<pb::IssueServiceTokenResponse>, Status> {
-        unimplemented()
+        let req = request.into_inner();
+        let n = self.seen.service_token_calls.fetch_add(1, Ordering::SeqCst);
+        let expected = req.service == "gateway"
+            && req.credential == GATEWAY_CREDENTIAL
+            && req.platform
+            && req.scopes == ["psp.notify"];
+        if !expected {
+            return Err(Status::unauthenticated("SERVICE_CREDENTIALS_INVALID"));
+        }
+        Ok(Response::new(pb::IssueServiceTokenResponse {
+            access_token: format!("service-token-{n}"),
+            ..Default::default()
+        }))
     }
 
     async fn issue_client_token(
@@ -358,5 +381,35 @@ impl OrgService for Identity {
             ));
         }
         Ok(Response::new(pb::ListStoresResponse::default()))
+    }
+}
+
+/// The orders side: WeChat Pay notifications are recorded; a body of `bad-signature` is
+/// refused as a service would refuse a signature that does not verify.
+#[tonic::async_trait]
+impl WechatPayNotifyService for Identity {
+    async fn handle_wechat_pay_notification(
+        &self,
+        request: Request<payments::HandleWechatPayNotificationRequest>,
+    ) -> Result<Response<payments::HandleWechatPayNotificationResponse>, Status> {
+        self.record(&request);
+        let req = request.into_inner();
+        let refused = req.body == b"bad-signature";
+        self.seen.notifications.lock().unwrap().push(req);
+        if refused {
+            let details = ErrorDetails::with_error_info(
+                "PAYMENT_SIGNATURE_INVALID",
+                "payments.siyu",
+                HashMap::new(),
+            );
+            return Err(Status::with_error_details(
+                Code::Unauthenticated,
+                "signature does not verify",
+                details,
+            ));
+        }
+        Ok(Response::new(
+            payments::HandleWechatPayNotificationResponse::default(),
+        ))
     }
 }
