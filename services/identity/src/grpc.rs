@@ -8,6 +8,7 @@ mod audit;
 mod consumers;
 mod error;
 mod idempotent;
+mod ids;
 mod merges;
 mod org;
 mod paging;

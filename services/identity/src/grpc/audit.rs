@@ -8,6 +8,7 @@ use tonic::{Request, Response, Status};
 use crate::app::audit::chain::BreakKind;
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::ids::opt_tenant_id;
 use crate::grpc::{AuditApi, Caller};
 use crate::repo::audit::chain::Entry;
 
@@ -68,7 +69,9 @@ impl pb::audit_service_server::AuditService for AuditApi {
         request: Request<pb::VerifyAuditChainRequest>,
     ) -> Result<Response<pb::VerifyAuditChainResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let wanted = request.get_ref().tenant_id.clone();
+        let wanted = opt_tenant_id("tenant_id", &request.get_ref().tenant_id)?
+            .map(|t| t.to_string())
+            .unwrap_or_default();
         let tenant = if wanted.is_empty() || wanted == caller.tenant() {
             self.require_root_role(&caller).await?;
             caller.tenant()

@@ -12,6 +12,7 @@ mod consumers;
 mod helpers;
 mod idempotency;
 mod isolation;
+mod malformed_ids;
 mod merges;
 mod org;
 mod partners;

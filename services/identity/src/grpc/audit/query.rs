@@ -157,11 +157,8 @@ impl AuditApi {
     ) -> Result<pb::GetAuditEntryResponse, Status> {
         let caller = Caller::of(&request)?;
         self.require_root_role(&caller).await?;
-        let id = &request.get_ref().entry_id;
-        if id.is_empty() || id.len() > 64 {
-            return Err(AppError::invalid("entry_id", "must be an entry id").into());
-        }
-        let entry = audit_query::get(&self.app.db, &caller.tenant(), id)
+        let id = crate::grpc::ids::id("entry_id", &request.get_ref().entry_id)?.to_string();
+        let entry = audit_query::get(&self.app.db, &caller.tenant(), &id)
             .await
             .map_err(AppError::from)?
             .ok_or(AppError::NotFound("AUDIT_ENTRY_NOT_FOUND"))?;

@@ -7,6 +7,7 @@ use siyu_core::PrincipalKind;
 use crate::app::Actor;
 use crate::error::AppError;
 use crate::grpc::Caller;
+use crate::grpc::ids::opt_id;
 
 /// The user a call acts on, and how the caller sees it.
 #[derive(Debug, Clone)]
@@ -31,17 +32,12 @@ pub fn actor(caller: &Caller) -> Actor {
 /// (`user_id` empty or their own); another user's id answers NOT_FOUND USER_NOT_FOUND, so a
 /// consumer learns nothing about other ids. Staff, partners and services name the user.
 pub fn target(caller: &Caller, user_id: &str) -> Result<Target, AppError> {
-    if user_id.len() > 64 {
-        return Err(AppError::invalid(
-            "user_id",
-            "must be at most 64 characters",
-        ));
-    }
+    let named = opt_id("user_id", user_id)?.map(|id| id.to_string());
     let p = &caller.ctx.principal;
     let actor = actor(caller);
     let masked = match p.kind {
         PrincipalKind::Consumer => {
-            if !user_id.is_empty() && user_id != p.subject {
+            if named.as_ref().is_some_and(|id| *id != p.subject) {
                 return Err(AppError::NotFound("USER_NOT_FOUND"));
             }
             return Ok(Target {
@@ -53,11 +49,9 @@ pub fn target(caller: &Caller, user_id: &str) -> Result<Target, AppError> {
         PrincipalKind::Staff | PrincipalKind::Partner => true,
         PrincipalKind::Service => false,
     };
-    if user_id.is_empty() {
-        return Err(AppError::invalid("user_id", "is required"));
-    }
+    let user_id = named.ok_or_else(|| AppError::invalid("user_id", "is required"))?;
     Ok(Target {
-        user_id: user_id.to_owned(),
+        user_id,
         masked,
         actor,
     })

@@ -9,6 +9,7 @@ use crate::app::consumers::links::NewLink;
 use crate::error::AppError;
 use crate::grpc::consumers::access::{reason, target};
 use crate::grpc::consumers::convert::identity_pb;
+use crate::grpc::ids::id;
 use crate::grpc::{Caller, UserApi};
 
 impl UserApi {
@@ -119,10 +120,7 @@ impl UserApi {
         let caller = Caller::of(&request)?;
         let req = request.get_ref();
         let t = target(&caller, &req.user_id)?;
-        let identity_id = req.identity_id.trim().to_owned();
-        if identity_id.is_empty() || identity_id.len() > 64 {
-            return Err(AppError::invalid("identity_id", "must be 1..64 characters").into());
-        }
+        let identity_id = id("identity_id", req.identity_id.trim())?.to_string();
         let why = reason(&req.reason, false)?;
         let tenant = caller.tenant();
         let scope = tenant.clone();

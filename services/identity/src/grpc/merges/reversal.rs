@@ -4,9 +4,9 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::app::merges::merge::Merged;
-use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::consumers::access::{actor, reason};
+use crate::grpc::ids::id;
 use crate::grpc::merges::masked;
 use crate::grpc::{Caller, UserApi};
 
@@ -20,10 +20,7 @@ impl UserApi {
         let caller = Caller::of(&request)?;
         let actor = actor(&caller);
         let req = request.get_ref();
-        let merge_id = req.merge_id.trim().to_owned();
-        if merge_id.is_empty() || merge_id.len() > 64 {
-            return Err(AppError::invalid("merge_id", "must be 1..64 characters").into());
-        }
+        let merge_id = id("merge_id", req.merge_id.trim())?.to_string();
         let why = reason(&req.reason, true)?;
         let tenant = caller.tenant();
         let scope = tenant.clone();

@@ -55,6 +55,7 @@ impl OrgApi {
         &self,
         request: &Request<pb::UpdateOrgUnitRequest>,
         caller: &Caller,
+        unit_id: String,
         paths: Vec<String>,
     ) -> Result<Response<pb::UpdateOrgUnitResponse>, Status> {
         let unit = request
@@ -76,7 +77,7 @@ impl OrgApi {
                 move |app, txn| {
                     Box::pin(async move {
                         let row = app
-                            .update_store_details(txn, &ctx, &unit.org_unit_id, &unit.etag, |old| {
+                            .update_store_details(txn, &ctx, &unit_id, &unit.etag, |old| {
                                 merge(old, &store, &paths)
                             })
                             .await?;

@@ -5,6 +5,7 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
+use crate::grpc::ids::{id, opt_id};
 use crate::grpc::org::{kind_name, unit_view};
 use crate::grpc::paging::page;
 use crate::grpc::{Caller, OrgApi};
@@ -18,7 +19,10 @@ impl OrgApi {
         let caller = Caller::of(&request)?;
         let unit = self
             .app
-            .get_org_unit(&caller.ctx, &request.get_ref().org_unit_id)
+            .get_org_unit(
+                &caller.ctx,
+                &id("org_unit_id", &request.get_ref().org_unit_id)?.to_string(),
+            )
             .await?;
         Ok(pb::GetOrgUnitResponse {
             org_unit: Some(unit_view(&unit)),
@@ -35,7 +39,11 @@ impl OrgApi {
         if ids.is_empty() || ids.len() > 200 {
             return Err(AppError::invalid("org_unit_ids", "must hold 1..200 ids").into());
         }
-        let units = self.app.batch_get_org_units(&caller.ctx, ids).await?;
+        let ids: Vec<String> = crate::grpc::ids::ids("org_unit_ids", ids)?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let units = self.app.batch_get_org_units(&caller.ctx, &ids).await?;
         Ok(pb::BatchGetOrgUnitsResponse {
             org_units: units.iter().map(unit_view).collect(),
         })
@@ -50,7 +58,13 @@ impl OrgApi {
         let req = request.get_ref();
         let rows = self
             .app
-            .org_children(&caller.ctx, &req.parent_id, req.include_disabled)
+            .org_children(
+                &caller.ctx,
+                &opt_id("parent_id", &req.parent_id)?
+                    .map(|id| id.to_string())
+                    .unwrap_or_default(),
+                req.include_disabled,
+            )
             .await?;
         let (rows, page) = page("org_children", rows, req.page.as_ref(), 200)?;
         Ok(pb::ListOrgChildrenResponse {
@@ -82,7 +96,9 @@ impl OrgApi {
             .app
             .org_subtree(
                 &caller.ctx,
-                &req.org_unit_id,
+                &opt_id("org_unit_id", &req.org_unit_id)?
+                    .map(|id| id.to_string())
+                    .unwrap_or_default(),
                 req.max_depth,
                 &kinds,
                 req.include_disabled,
@@ -101,11 +117,8 @@ impl OrgApi {
         request: Request<pb::GetOrgPathRequest>,
     ) -> Result<pb::GetOrgPathResponse, Status> {
         let caller = Caller::of(&request)?;
-        let id = &request.get_ref().org_unit_id;
-        if id.is_empty() {
-            return Err(AppError::invalid("org_unit_id", "is required").into());
-        }
-        let path = self.app.org_path(&caller.ctx, id).await?;
+        let unit = id("org_unit_id", &request.get_ref().org_unit_id)?.to_string();
+        let path = self.app.org_path(&caller.ctx, &unit).await?;
         Ok(pb::GetOrgPathResponse {
             path: path.iter().map(unit_view).collect(),
         })

@@ -5,6 +5,7 @@ use tonic::{Request, Status};
 
 use crate::app::org::stores::StoreQuery;
 use crate::error::AppError;
+use crate::grpc::ids::opt_id;
 use crate::grpc::org::input::check_geo;
 use crate::grpc::org::unit_view;
 use crate::grpc::paging::page;
@@ -31,7 +32,9 @@ impl OrgApi {
             .map(|g| check_geo(g, "near"))
             .transpose()?;
         let query = StoreQuery {
-            under: req.under_org_unit_id.clone(),
+            under: opt_id("under_org_unit_id", &req.under_org_unit_id)?
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
             query: req.query.clone(),
             city: req.city.clone(),
             near,

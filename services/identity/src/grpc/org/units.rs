@@ -6,6 +6,7 @@ use tonic::{Request, Status};
 
 use crate::app::org::units::NewUnit;
 use crate::error::AppError;
+use crate::grpc::ids::id;
 use crate::grpc::org::input::{check_code, check_name, patch_of, store_fields};
 use crate::grpc::org::{kind_name, unit_view};
 use crate::grpc::{Caller, OrgApi};
@@ -26,9 +27,7 @@ impl OrgApi {
                 );
             }
         };
-        if req.parent_id.is_empty() {
-            return Err(AppError::invalid("parent_id", "is required").into());
-        }
+        let parent_id = id("parent_id", &req.parent_id)?.to_string();
         check_name(&req.name, "name")?;
         check_code(&req.code, "code")?;
         let store = match (kind, &req.store) {
@@ -40,7 +39,7 @@ impl OrgApi {
             (_, None) => None,
         };
         let new = NewUnit {
-            parent_id: req.parent_id.clone(),
+            parent_id,
             kind: kind.to_owned(),
             name: req.name.trim().to_owned(),
             code: req.code.clone(),
@@ -77,10 +76,9 @@ impl OrgApi {
             .org_unit
             .as_ref()
             .ok_or_else(|| AppError::invalid("org_unit", "is required"))?;
-        if unit.org_unit_id.is_empty() || unit.etag.is_empty() {
-            return Err(
-                AppError::invalid("org_unit.etag", "org_unit_id and etag are required").into(),
-            );
+        let unit_id = id("org_unit.org_unit_id", &unit.org_unit_id)?.to_string();
+        if unit.etag.is_empty() {
+            return Err(AppError::invalid("org_unit.etag", "is required").into());
         }
         let paths = req
             .update_mask
@@ -92,12 +90,12 @@ impl OrgApi {
         }
         if crate::app::org::own_store::only_store_details(&paths) {
             return self
-                .update_own_store(&request, &caller, paths)
+                .update_own_store(&request, &caller, unit_id, paths)
                 .await
                 .map(tonic::Response::into_inner);
         }
         let ctx = caller.ctx.clone();
-        let (id, etag) = (unit.org_unit_id.clone(), unit.etag.clone());
+        let (id, etag) = (unit_id, unit.etag.clone());
         let unit = unit.clone();
         let reply = self
             .mutate(
@@ -128,13 +126,8 @@ impl OrgApi {
     ) -> Result<pb::MoveOrgUnitResponse, Status> {
         let caller = Caller::of(&request)?;
         let req = request.get_ref().clone();
-        if req.org_unit_id.is_empty() || req.new_parent_id.is_empty() {
-            return Err(AppError::invalid(
-                "new_parent_id",
-                "org_unit_id and new_parent_id are required",
-            )
-            .into());
-        }
+        let unit_id = id("org_unit_id", &req.org_unit_id)?.to_string();
+        let parent_id = id("new_parent_id", &req.new_parent_id)?.to_string();
         let ctx = caller.ctx.clone();
         let reply = self
             .mutate(
@@ -144,13 +137,7 @@ impl OrgApi {
                 move |app, txn| {
                     Box::pin(async move {
                         let unit = app
-                            .move_org_unit(
-                                txn,
-                                &ctx,
-                                &req.org_unit_id,
-                                &req.new_parent_id,
-                                &req.reason,
-                            )
+                            .move_org_unit(txn, &ctx, &unit_id, &parent_id, &req.reason)
                             .await?;
                         Ok(pb::MoveOrgUnitResponse {
                             org_unit: Some(unit_view(&unit)),
@@ -169,6 +156,7 @@ impl OrgApi {
     ) -> Result<pb::DisableOrgUnitResponse, Status> {
         let caller = Caller::of(&request)?;
         let req = request.get_ref().clone();
+        let unit_id = id("org_unit_id", &req.org_unit_id)?.to_string();
         let ctx = caller.ctx.clone();
         let reply = self
             .mutate(
@@ -178,7 +166,7 @@ impl OrgApi {
                 move |app, txn| {
                     Box::pin(async move {
                         let (unit, n) = app
-                            .set_org_unit_status(txn, &ctx, &req.org_unit_id, false, req.cascade)
+                            .set_org_unit_status(txn, &ctx, &unit_id, false, req.cascade)
                             .await?;
                         Ok(pb::DisableOrgUnitResponse {
                             org_unit: Some(unit_view(&unit)),
@@ -197,7 +185,7 @@ impl OrgApi {
         request: Request<pb::EnableOrgUnitRequest>,
     ) -> Result<pb::EnableOrgUnitResponse, Status> {
         let caller = Caller::of(&request)?;
-        let id = request.get_ref().org_unit_id.clone();
+        let id = id("org_unit_id", &request.get_ref().org_unit_id)?.to_string();
         let ctx = caller.ctx.clone();
         let reply = self
             .mutate(

@@ -57,17 +57,21 @@ impl PartnerApi {
         request: Request<pb::GetPartnerClientRequest>,
     ) -> Result<pb::GetPartnerClientResponse, Status> {
         let caller = Caller::of(&request)?;
-        let mut id = request.get_ref().client_id.clone();
-        if caller.ctx.principal.kind == PrincipalKind::Partner {
-            if id.is_empty() {
-                id.clone_from(&caller.ctx.principal.subject);
-            } else if id != caller.ctx.principal.subject {
+        let named = &request.get_ref().client_id;
+        let id = if caller.ctx.principal.kind == PrincipalKind::Partner {
+            // A partner reads itself only; another client's id is nobody's business.
+            let own = &caller.ctx.principal.subject;
+            if named.is_empty() {
+                own.clone()
+            } else if required_id(named, "client_id")? == *own {
+                own.clone()
+            } else {
                 return Err(AppError::NotFound("PARTNER_CLIENT_NOT_FOUND").into());
             }
         } else {
             self.require_root_role(&caller).await?;
-        }
-        let id = required_id(&id, "client_id")?;
+            required_id(named, "client_id")?
+        };
         let row = self
             .app
             .partner(&self.app.db, &caller.tenant(), &id)

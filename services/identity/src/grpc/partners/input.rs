@@ -121,10 +121,7 @@ pub(super) fn masked_spec(
     Ok(spec)
 }
 
+/// A required client id, parsed at the boundary (as text for the app).
 pub(super) fn required_id(id: &str, field: &str) -> Result<String, AppError> {
-    if id.is_empty() || id.len() > 64 {
-        Err(AppError::invalid(field, "is required"))
-    } else {
-        Ok(id.to_owned())
-    }
+    crate::grpc::ids::id(field, id).map(|id| id.to_string())
 }

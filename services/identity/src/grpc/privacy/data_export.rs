@@ -7,9 +7,9 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::app::privacy::data_export::{ExportRequest, effective_status};
-use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::consumers::access::target;
+use crate::grpc::ids::id;
 use crate::grpc::{Caller, UserApi};
 use crate::repo::privacy::exports::ExportRow;
 
@@ -59,10 +59,10 @@ impl UserApi {
         // A consumer reads their own exports only; staff any of the tenant.
         let owner = (caller.ctx.principal.kind == PrincipalKind::Consumer)
             .then(|| caller.ctx.principal.subject.clone());
-        let id = export_id(&request.get_ref().export_id)?;
+        let id = id("export_id", &request.get_ref().export_id)?.to_string();
         let row = self
             .app
-            .data_export(&caller.tenant(), id, owner.as_deref())
+            .data_export(&caller.tenant(), &id, owner.as_deref())
             .await?;
         Ok(Response::new(pb::GetDataExportResponse {
             export: Some(export_pb(&row, self.app.clock.now())),
@@ -75,11 +75,11 @@ impl UserApi {
         request: Request<pb::DownloadDataExportRequest>,
     ) -> Result<Response<pb::DownloadDataExportResponse>, Status> {
         let caller = Caller::of(&request)?;
-        let id = export_id(&request.get_ref().export_id)?;
+        let id = id("export_id", &request.get_ref().export_id)?.to_string();
         let user_id = &caller.ctx.principal.subject;
         let download = self
             .app
-            .download_export(&caller.tenant(), user_id, id)
+            .download_export(&caller.tenant(), user_id, &id)
             .await?;
         Ok(Response::new(pb::DownloadDataExportResponse {
             payload: download.payload,
@@ -88,14 +88,6 @@ impl UserApi {
             sha256: download.sha256,
         }))
     }
-}
-
-/// A validated export id.
-fn export_id(id: &str) -> Result<&str, AppError> {
-    if id.is_empty() || id.len() > 64 {
-        return Err(AppError::invalid("export_id", "must be 1..64 characters"));
-    }
-    Ok(id)
 }
 
 /// An export job as the proto shows it (status as of `now`).

@@ -7,7 +7,7 @@ use crate::app::org::may_act_on;
 use crate::app::staff::accounts::{StaffFields, StaffView};
 use crate::error::AppError;
 use crate::grpc::paging::page;
-use crate::grpc::staff::input::{check_login_name, field, id};
+use crate::grpc::staff::input::{check_len, check_login_name, field, id};
 use crate::grpc::staff::views::{role_name, staff_view};
 use crate::grpc::{Caller, StaffApi};
 
@@ -134,9 +134,10 @@ impl StaffApi {
         let under = if req.org_unit_id.is_empty() {
             None
         } else {
+            let unit_id = id(&req.org_unit_id, "org_unit_id")?;
             let unit = self
                 .app
-                .org_unit(&self.app.db, &caller.tenant(), &req.org_unit_id)
+                .org_unit(&self.app.db, &caller.tenant(), &unit_id)
                 .await?;
             if !may_act_on(ctx, &unit.path) {
                 return Err(AppError::PermissionDenied("PERMISSION_DENIED").into());
@@ -190,7 +191,7 @@ impl StaffApi {
             .as_ref()
             .ok_or_else(|| AppError::invalid("staff", "is required"))?;
         let staff_id = id(&s.staff_id, "staff.staff_id")?;
-        let etag = id(&s.etag, "staff.etag")?;
+        let etag = check_len(&s.etag, "staff.etag", 1, 64)?;
         let paths = req
             .update_mask
             .as_ref()

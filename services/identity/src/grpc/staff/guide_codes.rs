@@ -6,7 +6,7 @@ use tonic::{Request, Status};
 use crate::error::AppError;
 use crate::events::timestamp;
 use crate::grpc::paging::page;
-use crate::grpc::staff::input::id;
+use crate::grpc::staff::input::{id, opt_id};
 use crate::grpc::staff::views::code_view;
 use crate::grpc::{Caller, StaffApi};
 
@@ -26,7 +26,8 @@ impl StaffApi {
         } else {
             id(&req.staff_id, "staff_id")?
         };
-        let (store, grace) = (req.store_id.clone(), i64::from(req.grace_seconds));
+        let store = opt_id(&req.store_id, "store_id")?;
+        let grace = i64::from(req.grace_seconds);
         let ctx = caller.ctx.clone();
         let reply = self
             .mutate(
@@ -60,8 +61,8 @@ impl StaffApi {
             .app
             .list_guide_codes(
                 &caller.ctx,
-                &req.staff_id,
-                &req.store_id,
+                &opt_id(&req.staff_id, "staff_id")?,
+                &opt_id(&req.store_id, "store_id")?,
                 req.include_retired,
             )
             .await?;

@@ -93,12 +93,7 @@ pub(super) fn field(s: &pb::Staff, path: &str, f: &mut StaffFields) -> Result<()
             f.avatar_url = Some(s.avatar_url.clone());
         }
         "primary_org_unit_id" => {
-            f.primary_org_unit_id = Some(check_len(
-                &s.primary_org_unit_id,
-                "staff.primary_org_unit_id",
-                1,
-                64,
-            )?);
+            f.primary_org_unit_id = Some(id(&s.primary_org_unit_id, "staff.primary_org_unit_id")?);
         }
         "wecom_user_id" => {
             f.wecom_user_id = Some(check_len(&s.wecom_user_id, "staff.wecom_user_id", 0, 64)?)
@@ -108,8 +103,14 @@ pub(super) fn field(s: &pb::Staff, path: &str, f: &mut StaffFields) -> Result<()
     Ok(())
 }
 
+/// A required id, parsed at the boundary (as text for the app).
 pub(super) fn id(value: &str, field: &str) -> Result<String, AppError> {
-    check_len(value, field, 1, 64)
+    crate::grpc::ids::id(field, value).map(|id| id.to_string())
+}
+
+/// An optional id filter (empty = none), parsed at the boundary.
+pub(super) fn opt_id(value: &str, field: &str) -> Result<String, AppError> {
+    crate::grpc::ids::opt_id(field, value).map(|id| id.map(|id| id.to_string()).unwrap_or_default())
 }
 
 pub(super) fn reason(value: &str, required: bool) -> Result<String, AppError> {

@@ -5,7 +5,7 @@ use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::grpc::paging::page;
-use crate::grpc::staff::input::{id, reason};
+use crate::grpc::staff::input::{id, opt_id, reason};
 use crate::grpc::staff::views::{grant_view, role_name};
 use crate::grpc::{Caller, StaffApi};
 
@@ -74,9 +74,9 @@ impl StaffApi {
             .app
             .list_role_grants(
                 &caller.ctx,
-                &req.staff_id,
+                &opt_id(&req.staff_id, "staff_id")?,
                 role.as_deref(),
-                &req.org_unit_id,
+                &opt_id(&req.org_unit_id, "org_unit_id")?,
                 req.include_ancestors,
             )
             .await?;

@@ -5,6 +5,7 @@ use tonic::{Request, Status};
 
 use crate::app::tenancy::platform_admin::TenantChange;
 use crate::error::AppError;
+use crate::grpc::ids::tenant_id;
 use crate::grpc::tenancy::tenant_view;
 use crate::grpc::{Caller, TenantApi, owned_actor};
 
@@ -63,9 +64,7 @@ impl TenantApi {
             .tenant
             .as_ref()
             .ok_or_else(|| AppError::invalid("tenant", "is required"))?;
-        if siyu_core::TenantId::parse(&t.tenant_id).is_err() {
-            return Err(AppError::NotFound("TENANT_NOT_FOUND").into());
-        }
+        let id = tenant_id("tenant.tenant_id", &t.tenant_id)?.to_string();
         let paths = req
             .update_mask
             .as_ref()
@@ -108,7 +107,6 @@ impl TenantApi {
             }
             .into());
         }
-        let id = t.tenant_id.clone();
         let actor = owned_actor(&caller);
         // Stored under the platform tenant: the caller's own idempotency scope.
         self.mutate(

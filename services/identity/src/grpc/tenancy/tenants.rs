@@ -5,6 +5,7 @@ use tonic::{Request, Status};
 
 use crate::app::tenancy::tenants::NewTenant;
 use crate::error::AppError;
+use crate::grpc::ids::opt_tenant_id;
 use crate::grpc::tenancy::apps::parse_app;
 use crate::grpc::tenancy::tenant_view;
 use crate::grpc::{Caller, TenantApi, owned_actor};
@@ -82,7 +83,9 @@ impl TenantApi {
         request: Request<pb::GetTenantRequest>,
     ) -> Result<pb::GetTenantResponse, Status> {
         let caller = Caller::of(&request)?;
-        let wanted = request.get_ref().tenant_id.clone();
+        let wanted = opt_tenant_id("tenant_id", &request.get_ref().tenant_id)?
+            .map(|t| t.to_string())
+            .unwrap_or_default();
         let own = wanted.is_empty() || wanted == caller.tenant();
         if own {
             self.require_root_role(&caller).await?;

@@ -6,6 +6,7 @@ use tonic::{Request, Status};
 
 use crate::error::AppError;
 use crate::events::timestamp;
+use crate::grpc::ids::{id, opt_id};
 use crate::grpc::tokens::token_pair;
 use crate::grpc::{Caller, TokenApi, owned_actor};
 use crate::repo::tokens::sessions::SessionRow;
@@ -111,7 +112,8 @@ impl TokenApi {
         let caller = Caller::of(&request)?;
         let req = request.get_ref();
         let own = &caller.ctx.principal.subject;
-        let (kind, subject) = if req.subject_id.is_empty() || req.subject_id == *own {
+        let named = opt_id("subject_id", &req.subject_id)?.map(|id| id.to_string());
+        let (kind, subject) = if named.as_ref().is_none_or(|id| id == own) {
             (String::new(), own.clone())
         } else {
             let kind = match pb::PrincipalKind::try_from(req.principal_kind) {
@@ -125,13 +127,11 @@ impl TokenApi {
                     .into());
                 }
             };
-            if req.subject_id.len() > 64 {
-                return Err(AppError::invalid("subject_id", "is too long").into());
-            }
+            let subject = named.unwrap_or_default();
             self.app
-                .check_session_admin(&caller.ctx, kind, &req.subject_id)
+                .check_session_admin(&caller.ctx, kind, &subject)
                 .await?;
-            (kind.to_owned(), req.subject_id.clone())
+            (kind.to_owned(), subject)
         };
         let rows: Vec<_> = self
             .app
@@ -160,16 +160,14 @@ impl TokenApi {
     ) -> Result<pb::RevokeSessionResponse, Status> {
         let caller = Caller::of(&request)?;
         let req = request.get_ref();
-        if req.session_id.is_empty() || req.session_id.len() > 64 {
-            return Err(AppError::NotFound("SESSION_NOT_FOUND").into());
-        }
+        let session_id = id("session_id", &req.session_id)?.to_string();
         let reason = req.reason.trim().to_owned();
         if reason.chars().count() > 500 {
             return Err(AppError::invalid("reason", "must be at most 500 characters").into());
         }
         let session = self
             .app
-            .manageable_session(&caller.ctx, &req.session_id)
+            .manageable_session(&caller.ctx, &session_id)
             .await?;
         let actor = owned_actor(&caller);
         self.mutate(
