@@ -460,7 +460,7 @@ async fn every_rpc_answers_not_found_for_another_tenants_ids() {
                     pb::GrantRoleRequest {
                         staff_id: id,
                         role: pb::StaffRole::Guide as i32,
-                        org_unit_id: String::from("unused"),
+                        org_unit_id: String::from("01890000-0000-7000-8000-000000000000"),
                     },
                     &t,
                 ))

@@ -216,6 +216,14 @@ async fn staff_merges_keep_the_older_user_and_repeat_by_pair() {
         .merge_users(authed(merge_req(&older, "nobody"), &admin))
         .await
         .unwrap_err();
+    assert_reason(&err, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(violations(&err), vec!["user_id_b".to_owned()]);
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let err = h
+        .users()
+        .merge_users(authed(merge_req(&older, &nobody), &admin))
+        .await
+        .unwrap_err();
     assert_reason(&err, Code::NotFound, "USER_NOT_FOUND");
 }
 
@@ -325,6 +333,16 @@ async fn a_reversal_restores_moved_and_dropped_identities() {
     let err = h
         .users()
         .reverse_user_merge(authed(reverse_req("no-such-merge"), &admin))
+        .await
+        .unwrap_err();
+    assert_reason(&err, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(violations(&err), vec!["merge_id".to_owned()]);
+    let err = h
+        .users()
+        .reverse_user_merge(authed(
+            reverse_req(&uuid::Uuid::now_v7().to_string()),
+            &admin,
+        ))
         .await
         .unwrap_err();
     assert_reason(&err, Code::NotFound, "MERGE_NOT_FOUND");

@@ -218,6 +218,10 @@ async fn export_states_limits_and_bad_input() {
     let err = download(&h, &token, &"x".repeat(65)).await.unwrap_err();
     assert_eq!(violations(&err), ["export_id"]);
     let err = get(&h, &token, "no-such-export").await.unwrap_err();
+    assert_reason(&err, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(violations(&err), ["export_id"]);
+    let nothing = uuid::Uuid::now_v7().to_string();
+    let err = get(&h, &token, &nothing).await.unwrap_err();
     assert_reason(&err, Code::NotFound, "EXPORT_NOT_FOUND");
     let err = request(&h, &token, &"u".repeat(65)).await.unwrap_err();
     assert_eq!(violations(&err), ["user_id"]);

@@ -142,9 +142,20 @@ async fn a_blocked_user_cannot_log_in_or_refresh_until_unblocked() {
         .await
         .unwrap_err();
     assert_eq!(violations(&err), vec!["user_id".to_owned()]);
+    // A malformed id is bad input; a well-formed id of nobody is not found.
     let err = h
         .users()
         .set_user_blocked(authed(block("no-such-user", true), &admin))
+        .await
+        .unwrap_err();
+    assert_reason(&err, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(violations(&err), vec!["user_id".to_owned()]);
+    let err = h
+        .users()
+        .set_user_blocked(authed(
+            block(&uuid::Uuid::now_v7().to_string(), true),
+            &admin,
+        ))
         .await
         .unwrap_err();
     assert_reason(&err, Code::NotFound, "USER_NOT_FOUND");
@@ -331,6 +342,14 @@ async fn links_are_unique_single_valued_audited_and_unlinked_with_care() {
     let err = h
         .users()
         .link_identity(authed(link("nobody", card, "", "M7"), &admin))
+        .await
+        .unwrap_err();
+    assert_reason(&err, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(violations(&err), vec!["user_id".to_owned()]);
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let err = h
+        .users()
+        .link_identity(authed(link(&nobody, card, "", "M7"), &admin))
         .await
         .unwrap_err();
     assert_reason(&err, Code::NotFound, "USER_NOT_FOUND");
@@ -660,7 +679,7 @@ async fn another_tenants_users_and_merges_are_not_found() {
             let req = authed(
                 pb::UnlinkIdentityRequest {
                     user_id: user_a.clone(),
-                    identity_id: "x".into(),
+                    identity_id: uuid::Uuid::now_v7().to_string(),
                     reason: String::new(),
                 },
                 &admin_b,
@@ -672,7 +691,7 @@ async fn another_tenants_users_and_merges_are_not_found() {
             let req = authed(
                 pb::UnlinkIdentityRequest {
                     user_id: user_a.clone(),
-                    identity_id: "x".into(),
+                    identity_id: uuid::Uuid::now_v7().to_string(),
                     reason: String::new(),
                 },
                 &consumer_b,

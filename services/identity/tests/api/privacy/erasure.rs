@@ -203,6 +203,12 @@ async fn staff_erase_with_a_reason_once_per_idempotency_key() {
     )
     .await
     .unwrap_err();
+    assert_reason(&err, Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(violations(&err), ["user_id"]);
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let err = erase(&h, &admin, erase_request(&nobody, "", "", "a reason"))
+        .await
+        .unwrap_err();
     assert_reason(&err, Code::NotFound, "USER_NOT_FOUND");
 
     let keyed = |reason: &str| {
