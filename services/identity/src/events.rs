@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use prost::Message as _;
 use siyu_core::TenantId;
 use siyu_proto::events::v1 as ev;
+use siyu_proto::time::timestamp;
 use siyu_store::outbox::{self, OutgoingEvent, TraceContext};
 
 use crate::error::AppError;
@@ -156,14 +157,6 @@ async fn enqueue(
     )
     .await?;
     Ok(())
-}
-
-/// A protobuf timestamp.
-pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(0),
-    }
 }
 
 /// Enqueues `UserErased` (consumers drop the user's PII and keep only the anonymous id).

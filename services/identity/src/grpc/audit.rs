@@ -7,10 +7,10 @@ use tonic::{Request, Response, Status};
 
 use crate::app::audit::chain::BreakKind;
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::ids::opt_tenant_id;
 use crate::grpc::{AuditApi, Caller};
 use crate::repo::audit::chain::Entry;
+use siyu_proto::time::timestamp;
 
 fn party(kind: &str, id: &str) -> pb::AuditParty {
     pb::AuditParty {

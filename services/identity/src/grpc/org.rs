@@ -11,9 +11,9 @@ use prost::Message as _;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::events::timestamp;
 use crate::grpc::OrgApi;
 use crate::repo::org::units::OrgRow;
+use siyu_proto::time::timestamp;
 
 /// The wire form of a unit.
 pub fn unit_view(u: &OrgRow) -> pb::OrgUnit {

@@ -12,9 +12,9 @@ mod secret_rotation;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::events::timestamp;
 use crate::grpc::{Caller, PartnerApi};
 use crate::repo::partners::clients::PartnerRow;
+use siyu_proto::time::timestamp;
 
 /// The wire form of a client (never its secret).
 pub fn partner_view(p: &PartnerRow) -> pb::PartnerClient {

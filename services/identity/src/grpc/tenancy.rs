@@ -12,9 +12,9 @@ mod tenants;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::events::timestamp;
 use crate::grpc::TenantApi;
 use crate::repo::tenancy::tenants::TenantRow;
+use siyu_proto::time::timestamp;
 
 pub(super) fn tenant_view(t: &TenantRow) -> pb::Tenant {
     pb::Tenant {

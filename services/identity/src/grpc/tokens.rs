@@ -11,8 +11,8 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::app::tokens::sessions::Issued;
-use crate::events::timestamp;
 use crate::grpc::TokenApi;
+use siyu_proto::time::timestamp;
 
 /// The wire form of issued tokens.
 pub fn token_pair(issued: &Issued) -> pb::TokenPair {

@@ -93,7 +93,7 @@ impl App {
                         phone: phone.to_owned(),
                         replaced_previous: false,
                         method: "otp".into(),
-                        bound_at: Some(crate::events::timestamp(now)),
+                        bound_at: Some(siyu_proto::time::timestamp(now)),
                     };
                     crate::events::user_phone_bound(&txn, tenant, payload, now).await?;
                     (user, true)

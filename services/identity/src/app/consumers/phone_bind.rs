@@ -196,7 +196,7 @@ impl App {
             phone: req.phone.to_owned(),
             replaced_previous: replaced,
             method: req.method.to_owned(),
-            bound_at: Some(crate::events::timestamp(now)),
+            bound_at: Some(siyu_proto::time::timestamp(now)),
         };
         crate::events::user_phone_bound(txn, req.tenant, payload, now).await
     }

@@ -122,7 +122,7 @@ impl App {
             kept_user_id: kept_id.clone(),
             merged_user_id: merged_id.clone(),
             reversed_by_staff_id: actor.id.clone(),
-            reversed_at: Some(crate::events::timestamp(now)),
+            reversed_at: Some(siyu_proto::time::timestamp(now)),
         };
         crate::events::users_merge_reversed(txn, tenant, payload, now).await?;
         record.reversed_at = Some(crate::repo::micros(now));

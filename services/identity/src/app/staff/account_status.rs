@@ -72,7 +72,7 @@ impl App {
                 guide_store_ids: guide_stores,
                 reason: reason.to_owned(),
                 disabled_by_staff_id: ctx.principal.subject.clone(),
-                disabled_at: Some(crate::events::timestamp(now)),
+                disabled_at: Some(siyu_proto::time::timestamp(now)),
             },
             now,
         )

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use siyu_core::page::PageToken;
 use siyu_proto::common::v1 as common;
 use siyu_proto::identity::v1 as pb;
+use siyu_proto::time::datetime;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
@@ -19,10 +20,6 @@ const MAX_PAGE: i32 = 200;
 #[derive(Serialize, Deserialize)]
 struct Cursor {
     seq: i64,
-}
-
-fn time(t: Option<&prost_types::Timestamp>) -> Option<chrono::DateTime<chrono::Utc>> {
-    t.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, u32::try_from(t.nanos).unwrap_or(0)))
 }
 
 /// The filter of a request, with a list name binding page tokens to it.
@@ -62,8 +59,8 @@ fn filter(req: &pb::ListAuditEntriesRequest) -> Result<(AuditFilter, String), Ap
             bad.push((field.into(), "must be at most 128 characters".into()));
         }
     }
-    let start = time(req.start_time.as_ref());
-    let end = time(req.end_time.as_ref());
+    let start = req.start_time.as_ref().and_then(datetime);
+    let end = req.end_time.as_ref().and_then(datetime);
     if let (Some(s), Some(e)) = (start, end)
         && s > e
     {

@@ -4,10 +4,10 @@ use crate::app::consumers::contacts::Contacts;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::events::timestamp;
 use crate::grpc::consumers::access::target;
 use crate::grpc::consumers::convert::consent_pb_kind;
 use crate::grpc::{Caller, UserApi};
+use siyu_proto::time::timestamp;
 
 impl UserApi {
     /// GetUserContacts (services only: content dispatch).

@@ -7,12 +7,12 @@ use siyu_proto::identity::v1 as pb;
 use crate::app::consumers::phone_bind::Binding;
 use crate::app::consumers::users::UserView;
 use crate::app::merges::merge::Merged;
-use crate::events::timestamp;
 use crate::grpc::Caller;
 use crate::grpc::consumers::access::Target;
 use crate::otp::mask_phone;
 use crate::repo::consumers::identities::IdentityRow;
 use crate::repo::consumers::users::UserRow;
+use siyu_proto::time::timestamp;
 
 /// A user as `caller` may see it: phone masked for staff/partners, unionid omitted for
 /// partners.

@@ -6,11 +6,11 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::consumers::access::{actor, target};
 use crate::grpc::consumers::convert::user_pb;
 use crate::grpc::{Caller, UserApi};
 use crate::otp::{mask_phone, normalize_phone};
+use siyu_proto::time::timestamp;
 
 impl UserApi {
     /// LookupUsers: exact look-ups by identity.

@@ -5,10 +5,10 @@ use crate::grpc::consumers::convert::merge_pb;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
-use crate::events::timestamp;
 use crate::grpc::consumers::access::target;
 use crate::grpc::{Caller, UserApi};
 use crate::otp::mask_phone;
+use siyu_proto::time::timestamp;
 
 impl UserApi {
     /// ListUserMerges: phones masked.

@@ -4,11 +4,11 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::app::merges::merge::Merged;
-use crate::events::timestamp;
 use crate::grpc::consumers::access::{actor, reason};
 use crate::grpc::ids::id;
 use crate::grpc::merges::masked;
 use crate::grpc::{Caller, UserApi};
+use siyu_proto::time::timestamp;
 
 impl UserApi {
     /// ReverseUserMerge.

@@ -9,9 +9,9 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::consumers::access::target;
 use crate::grpc::{Caller, UserApi, client_info};
+use siyu_proto::time::timestamp;
 
 impl UserApi {
     /// RecordConsent.

@@ -7,11 +7,11 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
 use crate::app::privacy::data_export::{ExportRequest, effective_status};
-use crate::events::timestamp;
 use crate::grpc::consumers::access::target;
 use crate::grpc::ids::id;
 use crate::grpc::{Caller, UserApi};
 use crate::repo::privacy::exports::ExportRow;
+use siyu_proto::time::timestamp;
 
 impl UserApi {
     /// RequestDataExport.

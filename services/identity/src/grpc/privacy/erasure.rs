@@ -7,9 +7,9 @@ use tonic::{Request, Response, Status};
 
 use crate::app::privacy::erasure::Erasure;
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::consumers::access::target;
 use crate::grpc::{Caller, UserApi};
+use siyu_proto::time::timestamp;
 
 impl UserApi {
     /// EraseUser: the consumer confirms (OTP to the bound phone, else a fresh WeChat code);

@@ -4,11 +4,11 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::paging::page;
 use crate::grpc::staff::input::{id, opt_id};
 use crate::grpc::staff::views::code_view;
 use crate::grpc::{Caller, StaffApi};
+use siyu_proto::time::timestamp;
 
 impl StaffApi {
     /// IssueGuideCode.

@@ -7,10 +7,10 @@ use tonic::{Request, Status};
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::login::{StaffIdent, StaffLogin};
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::staff::bounded;
 use crate::grpc::tokens::token_pair;
 use crate::grpc::{StaffAuthApi, client_info};
+use siyu_proto::time::timestamp;
 
 fn role_of(name: &str) -> pb::StaffRole {
     pb::StaffRole::from_str_name(&name.to_ascii_uppercase()).unwrap_or(pb::StaffRole::Unspecified)

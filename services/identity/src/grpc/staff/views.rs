@@ -6,10 +6,10 @@ use siyu_proto::identity::v1 as pb;
 use crate::app::org::holds;
 use crate::app::role::TENANT_ADMIN;
 use crate::app::staff::accounts::StaffView;
-use crate::events::timestamp;
 use crate::otp::mask_phone;
 use crate::repo::staff::guide_codes::GuideRow;
 use crate::repo::staff::roles::GrantRow;
+use siyu_proto::time::timestamp;
 
 /// The token name of a role ("tenant_admin"), None for UNSPECIFIED or unknown values.
 pub fn role_name(value: i32) -> Option<String> {

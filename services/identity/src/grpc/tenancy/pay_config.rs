@@ -7,9 +7,9 @@ use crate::app::tenancy::pay_config::{
     Credentials, PayInput, parse_private_key_pem, parse_public_key_pem,
 };
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::{Caller, TenantApi, owned_actor};
 use crate::repo::tenancy::pay_config::PayRow;
+use siyu_proto::time::timestamp;
 
 /// The wire form of a stored pay configuration: key material masked (only `*_set` flags).
 pub(super) fn pay_view(p: &PayRow) -> pb::WeChatPayConfig {

@@ -6,11 +6,11 @@ use tonic::{Request, Status};
 use crate::app::App;
 use crate::app::tenancy::settings::{SettingsChange, StoredSettings};
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::tenancy::apps::app_view;
 use crate::grpc::tenancy::pay_config::pay_view;
 use crate::grpc::tenancy::settings_mask::merge;
 use crate::grpc::{Caller, TenantApi, owned_actor};
+use siyu_proto::time::timestamp;
 
 /// The wire form of stored settings (secrets of apps and pay config masked by their views).
 pub(super) async fn settings_view(

@@ -7,8 +7,8 @@ use tonic::{Request, Status};
 use crate::app::tokens::introspection::token_kind;
 use crate::app::tokens::service_tokens::ServiceTenant;
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::{Caller, TokenApi, client_info};
+use siyu_proto::time::timestamp;
 
 impl TokenApi {
     /// IssueClientToken: the client-credentials grant of a partner.

@@ -5,8 +5,8 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::TokenApi;
+use siyu_proto::time::timestamp;
 
 const FEED: &str = "revocations";
 

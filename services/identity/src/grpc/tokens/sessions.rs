@@ -5,11 +5,11 @@ use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Status};
 
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::ids::{id, opt_id};
 use crate::grpc::tokens::token_pair;
 use crate::grpc::{Caller, TokenApi, owned_actor};
 use crate::repo::tokens::sessions::SessionRow;
+use siyu_proto::time::timestamp;
 
 impl TokenApi {
     /// RefreshSession: de-duplicated by key, never replayed (it mints tokens).

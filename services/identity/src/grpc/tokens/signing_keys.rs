@@ -6,9 +6,9 @@ use tonic::{Request, Status};
 
 use crate::app::tokens::key_ring::status;
 use crate::error::AppError;
-use crate::events::timestamp;
 use crate::grpc::{Caller, TokenApi};
 use crate::repo::tokens::signing_keys::StoredKey;
+use siyu_proto::time::timestamp;
 
 impl TokenApi {
     /// GetJwks: the published keys.
