@@ -1,10 +1,19 @@
-//! Thin gRPC handlers: decode → validate → `app` → map errors. The shared access layer has
-//! admitted each call by its RPC's `siyu.api.v1.access` before a handler runs, with tokens
-//! verified against identity's own key ring and revoked sessions refused (`access.rs`); a
-//! handler reads the admitted caller with [`Caller::of`].
+//! gRPC handlers, written on the shared handler kit (`siyu_server`): the access layer has
+//! admitted the caller by its RPC's `siyu.api.v1.access` before a handler runs, with tokens
+//! verified against identity's own key ring and revoked sessions refused (`access.rs`). A
+//! handler reads the admitted [`Caller`], parses the request (ids typed in `ids.rs`, every
+//! other field violation an `AppError`), calls the app — mutations through
+//! [`Mutations::mutate`]: one write transaction with the idempotency record of
+//! `x-idempotency-key`, the outbox relay woken after the commit; logins and token grants
+//! through [`Mutations::dedupe`] — and converts the answer. Errors become `Status` once, in
+//! `error.rs`.
+//!
+//! Folders by concept, named as in `app/` and `repo/`; each proto service's trait impl only
+//! dispatches to them.
 
 pub mod access;
 mod audit;
+mod caller;
 mod consumers;
 mod error;
 mod idempotent;
@@ -20,79 +29,39 @@ mod tenancy;
 mod tokens;
 mod user_service;
 
+use std::fmt::Display;
 use std::sync::Arc;
 
-use siyu_core::{Ctx, PrincipalKind};
+use serde::de::DeserializeOwned;
+use siyu_core::PageRequest;
+use siyu_proto::common::v1 as common;
 use siyu_proto::identity::v1 as pb;
-use tonic::Status;
+use siyu_server::{Mutations, Paging};
+use siyu_store::outbox::OutboxWaker;
+use tonic::{Response, Status};
 
-use crate::app::tokens::sessions::sid_of;
+pub use caller::{Caller, owned_actor};
+
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
+
+/// What every handler returns.
+pub(crate) type R<T> = Result<Response<T>, Status>;
 
 /// State shared by every handler.
 #[derive(Debug, Clone)]
 pub struct Api {
     app: Arc<App>,
-}
-
-/// The admitted caller of a token-bearing call, as handlers use it: the verified context and
-/// the session of its token.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// The verified context.
-    pub ctx: Ctx,
-    /// The session of the token (consumer and staff tokens).
-    pub sid: Option<String>,
-}
-
-impl Caller {
-    /// The caller the access layer admitted for `request`; UNAUTHENTICATED TOKEN_MISSING when
-    /// the call carried no token (a guest or a call with a credential in the request).
-    pub fn of<T>(request: &tonic::Request<T>) -> Result<Self, Status> {
-        let ctx = siyu_server::Caller::of(request)?.ctx()?.clone();
-        Ok(Self::from(ctx))
-    }
-
-    /// The caller of a call whose token is optional (guests, credentials in the request).
-    pub fn optional<T>(request: &tonic::Request<T>) -> Result<Option<Self>, Status> {
-        let caller = siyu_server::Caller::of(request)?;
-        Ok(caller.token_ctx().cloned().map(Self::from))
-    }
-
-    /// The tenant id as text.
-    pub fn tenant(&self) -> String {
-        self.ctx.tenant.to_string()
-    }
-
-    /// (kind, id) of the actor for audit entries.
-    pub fn actor(&self) -> (&'static str, &str) {
-        (
-            crate::app::kind_name(self.ctx.principal.kind),
-            &self.ctx.principal.subject,
-        )
-    }
-}
-
-impl From<Ctx> for Caller {
-    fn from(ctx: Ctx) -> Self {
-        let sid = match ctx.principal.kind {
-            PrincipalKind::Consumer | PrincipalKind::Staff => ctx
-                .principal
-                .token_id
-                .as_deref()
-                .and_then(sid_of)
-                .map(str::to_owned),
-            PrincipalKind::Partner | PrincipalKind::Service => None,
-        };
-        Self { ctx, sid }
-    }
+    mutations: Mutations,
 }
 
 impl Api {
-    /// Handlers over `app`.
-    pub fn new(app: Arc<App>) -> Self {
-        Self { app }
+    /// Handlers over `app`; mutations wake the outbox relay of `outbox` once they commit.
+    pub fn new(app: Arc<App>, outbox: OutboxWaker) -> Self {
+        let mutations = Mutations::new(app.db.clone(), Arc::clone(&app.clock))
+            .with_outbox(outbox)
+            .with_claims(app.cache.clone());
+        Self { app, mutations }
     }
 
     /// The tenant a guest acts in: the app named in the request (`app_id`), else the app the
@@ -125,10 +94,33 @@ impl Api {
     }
 }
 
-/// (kind, id) of the caller as owned strings, for effects that outlive the request borrow.
-pub fn owned_actor(caller: &Caller) -> (String, String) {
-    let (kind, id) = caller.actor();
-    (kind.to_owned(), id.to_owned())
+/// Records `value` as the span field `field` (declared empty by the handler's
+/// `#[tracing::instrument(fields(...))]`), once the handler has parsed it.
+pub(crate) fn record(field: &'static str, value: impl Display) {
+    tracing::Span::current().record(field, tracing::field::display(value));
+}
+
+/// One page of a list held in memory (a subtree, a user's consents), paged by offset; a bad
+/// size or token is a violation on `page.page_size` / `page.page_token`.
+pub(crate) fn page<T>(
+    list: &Paging,
+    rows: Vec<T>,
+    page: Option<&common::PageRequest>,
+) -> Result<(Vec<T>, common::PageResponse), AppError> {
+    Ok(list.slice(rows, page)?)
+}
+
+/// The keyset page a request asks for (violations as in [`page`]).
+pub(crate) fn page_of<C: DeserializeOwned>(
+    list: &Paging,
+    page: Option<&common::PageRequest>,
+) -> Result<PageRequest<C>, AppError> {
+    Ok(list.parse(page)?)
+}
+
+/// A count on the wire (saturating).
+pub(crate) fn count(n: u64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// The client's IP and user agent from gateway metadata.

@@ -68,6 +68,7 @@ impl Application {
         )
         .await?;
         let relay = OutboxRelay::new(app.db.clone(), bus, Arc::clone(&clock));
+        let outbox = relay.waker();
         tasks.push(tokio::spawn(relay.run(stopped(stop_rx.clone()))));
 
         let reload_app = Arc::clone(&app);
@@ -94,7 +95,7 @@ impl Application {
         // Calls are admitted by their contract; tokens are verified against the live key ring
         // and guests' apps resolved in identity's own tables (see `grpc::access`).
         let metrics = siyu_telemetry::Metrics::new("identity")?;
-        let api = grpc::Api::new(Arc::clone(&app));
+        let api = grpc::Api::new(Arc::clone(&app), outbox);
         let server = siyu_server::GrpcServer::new(
             Arc::new(grpc::access::OwnTokens(Arc::clone(&app))),
             metrics,

@@ -3,3 +3,4 @@
 
 pub mod append;
 pub mod chain;
+pub mod query;

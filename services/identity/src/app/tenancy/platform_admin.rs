@@ -3,7 +3,7 @@
 //! platform tenant itself cannot be suspended. Also who the platform is, and the tenant-wide
 //! acts of a tenant's own admins.
 
-use siyu_core::{Ctx, OrgPath, PrincipalKind};
+use siyu_core::{Ctx, OrgPath, PrincipalKind, TenantId};
 
 use crate::app::App;
 use crate::app::audit::append::audit;
@@ -50,6 +50,28 @@ impl App {
     pub async fn require_on_root(&self, ctx: &Ctx) -> Result<(), AppError> {
         let root = self.tenant(&ctx.tenant.to_string()).await?.root_org_id;
         crate::app::org::require_on(ctx, &root)
+    }
+
+    /// The tenant a read that may name one acts on: the caller's own (`wanted` empty or its
+    /// own: one of the method's roles on the root), or — for the platform only — another one.
+    /// Anyone else naming another tenant learns nothing: NOT_FOUND TENANT_NOT_FOUND.
+    pub async fn tenant_in_reach(
+        &self,
+        ctx: &Ctx,
+        wanted: Option<TenantId>,
+    ) -> Result<String, AppError> {
+        match wanted {
+            Some(other) if other != ctx.tenant => {
+                if self.require_platform(ctx).await.is_err() {
+                    return Err(AppError::NotFound("TENANT_NOT_FOUND"));
+                }
+                Ok(other.to_string())
+            }
+            _ => {
+                self.require_on_root(ctx).await?;
+                Ok(ctx.tenant.to_string())
+            }
+        }
     }
 
     /// Every tenant, newest first (platform).

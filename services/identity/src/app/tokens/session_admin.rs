@@ -71,6 +71,29 @@ impl App {
         }
     }
 
+    /// The live sessions ListSessions answers: the caller's own, or — `other` = (kind, id) —
+    /// those of a staff member or consumer the caller administers (the kind asked is the kind
+    /// answered).
+    pub async fn list_sessions(
+        &self,
+        ctx: &Ctx,
+        other: Option<(&str, &str)>,
+    ) -> Result<Vec<SessionRow>, AppError> {
+        let (kind, subject) = match other {
+            Some((kind, id)) => {
+                self.check_session_admin(ctx, kind, id).await?;
+                (kind, id)
+            }
+            None => ("", ctx.principal.subject.as_str()),
+        };
+        Ok(self
+            .live_sessions(&ctx.tenant.to_string(), subject)
+            .await?
+            .into_iter()
+            .filter(|s| kind.is_empty() || s.principal_kind == kind)
+            .collect())
+    }
+
     /// The session `sid` if it is in the caller's tenant and the caller may end it; anything
     /// else reads as NOT_FOUND SESSION_NOT_FOUND (its existence is nobody else's business).
     pub async fn manageable_session(&self, ctx: &Ctx, sid: &str) -> Result<SessionRow, AppError> {

@@ -1,28 +1,79 @@
 //! AuditService reads: filtered, keyset-paged lists and single entries.
 
 use serde::{Deserialize, Serialize};
-use siyu_core::page::PageToken;
-use siyu_proto::common::v1 as common;
 use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::datetime;
-use tonic::{Request, Status};
+use siyu_server::{PageError, Paging};
+use tonic::{Request, Response};
 
 use crate::error::AppError;
 use crate::grpc::audit::entry_view;
-use crate::grpc::{AuditApi, Caller};
-use crate::repo::audit::query::{self as audit_query, AuditFilter};
+use crate::grpc::ids::id;
+use crate::grpc::{Api, Caller, R, page_of, record};
+use crate::repo::audit::query::AuditFilter;
 
-/// Default and maximum page sizes (`siyu.common.v1.PageRequest`).
-const DEFAULT_PAGE: i64 = 20;
-const MAX_PAGE: i32 = 200;
+/// The pages of ListAuditEntries (keyset by sequence).
+const ENTRIES: Paging = Paging::new("audit", 20, 200);
 
-/// The cursor inside a page token: the last sequence of the previous page.
+/// The cursor inside a page token: the last sequence of the previous page, and the filter the
+/// list was read with (a token of another filter is not a token of this list).
 #[derive(Serialize, Deserialize)]
 struct Cursor {
     seq: i64,
+    filter: String,
 }
 
-/// The filter of a request, with a list name binding page tokens to it.
+/// ListAuditEntries: one of the method's roles on the tenant root.
+#[tracing::instrument(skip_all)]
+pub(super) async fn list(
+    api: &Api,
+    request: Request<pb::ListAuditEntriesRequest>,
+) -> R<pb::ListAuditEntriesResponse> {
+    let caller = Caller::of(&request)?;
+    api.app.require_on_root(&caller.ctx).await?;
+    let req = request.get_ref();
+    let (f, bound) = filter(req)?;
+    let page = page_of::<Cursor>(&ENTRIES, req.page.as_ref())?;
+    let after = match &page.after {
+        Some(c) if c.filter != bound => return Err(AppError::from(PageError::Token).into()),
+        Some(c) => Some(c.seq),
+        None => None,
+    };
+    let limit = i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX);
+    let rows = api
+        .app
+        .audit_page(&caller.tenant(), &f, after, req.ascending, limit)
+        .await?;
+    let (rows, next) = ENTRIES.finish(rows, &page, |e| Cursor {
+        seq: e.seq,
+        filter: bound.clone(),
+    });
+    Ok(Response::new(pb::ListAuditEntriesResponse {
+        entries: rows.iter().map(entry_view).collect(),
+        page: Some(next),
+    }))
+}
+
+/// GetAuditEntry: one of the method's roles on the root; another tenant's id is NOT_FOUND.
+#[tracing::instrument(skip_all, fields(entry_id))]
+pub(super) async fn get(
+    api: &Api,
+    request: Request<pb::GetAuditEntryRequest>,
+) -> R<pb::GetAuditEntryResponse> {
+    let caller = Caller::of(&request)?;
+    api.app.require_on_root(&caller.ctx).await?;
+    let entry_id = id("entry_id", &request.get_ref().entry_id)?;
+    record("entry_id", entry_id);
+    let entry = api
+        .app
+        .audit_entry(&caller.tenant(), &entry_id.to_string())
+        .await?;
+    Ok(Response::new(pb::GetAuditEntryResponse {
+        entry: Some(entry_view(&entry)),
+    }))
+}
+
+/// The filter of a request, and the digest binding page tokens to it.
 fn filter(req: &pb::ListAuditEntriesRequest) -> Result<(AuditFilter, String), AppError> {
     let mut bad = Vec::new();
     let mut kinds = Vec::new();
@@ -81,86 +132,16 @@ fn filter(req: &pb::ListAuditEntriesRequest) -> Result<(AuditFilter, String), Ap
         start,
         end,
     };
-    let list = format!(
-        "audit:{}",
-        crate::crypto::sha256_hex(&format!(
-            "{}|{}|{}|{}|{}|{:?}|{:?}|{}",
-            f.actor_id,
-            f.actor_kind,
-            f.subject_id,
-            f.kinds.join(","),
-            f.outcome,
-            f.start,
-            f.end,
-            req.ascending
-        ))
-    );
-    Ok((f, list))
-}
-
-impl AuditApi {
-    /// ListAuditEntries: auditor or tenant_admin on the root.
-    pub(super) async fn list(
-        &self,
-        request: Request<pb::ListAuditEntriesRequest>,
-    ) -> Result<pb::ListAuditEntriesResponse, Status> {
-        let caller = Caller::of(&request)?;
-        self.require_root_role(&caller).await?;
-        let req = request.get_ref();
-        let (f, list) = filter(req)?;
-        let (size, token) = req
-            .page
-            .as_ref()
-            .map_or((0, ""), |p| (p.page_size, p.page_token.as_str()));
-        let size = match size {
-            0 => DEFAULT_PAGE,
-            n @ 1..=MAX_PAGE => i64::from(n),
-            _ => return Err(AppError::invalid("page.page_size", "must be 0..200").into()),
-        };
-        let cursor = if token.is_empty() {
-            None
-        } else {
-            let c: Cursor = PageToken::decode(&list, token)
-                .map_err(|_| AppError::invalid("page.page_token", "is not a token of this list"))?;
-            Some(c.seq)
-        };
-        // One row more than the page tells whether a next page exists.
-        let mut rows = audit_query::page(
-            &self.app.db,
-            &caller.tenant(),
-            &f,
-            cursor,
-            req.ascending,
-            size + 1,
-        )
-        .await
-        .map_err(AppError::from)?;
-        let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > size;
-        rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
-        let next_page_token = match rows.last() {
-            Some(last) if more => PageToken::encode(&list, &Cursor { seq: last.seq }),
-            _ => String::new(),
-        };
-        Ok(pb::ListAuditEntriesResponse {
-            entries: rows.iter().map(entry_view).collect(),
-            page: Some(common::PageResponse { next_page_token }),
-        })
-    }
-
-    /// GetAuditEntry: auditor or tenant_admin on the root; another tenant's id is NOT_FOUND.
-    pub(super) async fn get(
-        &self,
-        request: Request<pb::GetAuditEntryRequest>,
-    ) -> Result<pb::GetAuditEntryResponse, Status> {
-        let caller = Caller::of(&request)?;
-        self.require_root_role(&caller).await?;
-        let id = crate::grpc::ids::id("entry_id", &request.get_ref().entry_id)?.to_string();
-        let entry = audit_query::get(&self.app.db, &caller.tenant(), &id)
-            .await
-            .map_err(AppError::from)?
-            .ok_or(AppError::NotFound("AUDIT_ENTRY_NOT_FOUND"))?;
-        Ok(pb::GetAuditEntryResponse {
-            entry: Some(entry_view(&entry)),
-        })
-    }
+    let bound = crate::crypto::sha256_hex(&format!(
+        "{}|{}|{}|{}|{}|{:?}|{:?}|{}",
+        f.actor_id,
+        f.actor_kind,
+        f.subject_id,
+        f.kinds.join(","),
+        f.outcome,
+        f.start,
+        f.end,
+        req.ascending
+    ));
+    Ok((f, bound))
 }

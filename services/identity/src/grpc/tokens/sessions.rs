@@ -1,189 +1,170 @@
 //! TokenService: refresh, logout, and session listing and revocation, for oneself and for the
 //! admins the contract names (see `app::tokens::session_admin`).
 
+use std::sync::Arc;
+
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use siyu_proto::time::timestamp;
+use siyu_server::Paging;
+use tonic::{Request, Response};
 
 use crate::error::AppError;
 use crate::grpc::ids::{id, opt_id};
 use crate::grpc::tokens::token_pair;
-use crate::grpc::{Caller, TokenApi, owned_actor};
+use crate::grpc::{Api, Caller, R, count, owned_actor, page, record};
 use crate::repo::tokens::sessions::SessionRow;
-use siyu_proto::time::timestamp;
 
-impl TokenApi {
-    /// RefreshSession: de-duplicated by key, never replayed (it mints tokens).
-    pub(super) async fn refresh_session_rpc(
-        &self,
-        request: Request<pb::RefreshSessionRequest>,
-    ) -> Result<pb::RefreshSessionResponse, Status> {
-        let token = request.get_ref().refresh_token.clone();
-        let issued = self
-            .dedupe(&request, "refresh", "RefreshSession", async {
-                Ok(self.app.refresh(&token).await?)
-            })
-            .await?;
-        Ok(pb::RefreshSessionResponse {
-            tokens: Some(token_pair(&issued)),
+/// The pages of ListSessions.
+const SESSIONS: Paging = Paging::new("sessions", 50, 200);
+
+/// RefreshSession: de-duplicated by key, never replayed (it mints tokens).
+#[tracing::instrument(skip_all)]
+pub(super) async fn refresh(
+    api: &Api,
+    request: Request<pb::RefreshSessionRequest>,
+) -> R<pb::RefreshSessionResponse> {
+    let token = &request.get_ref().refresh_token;
+    let issued = api
+        .mutations
+        .dedupe(&request, "refresh", async {
+            Ok(api.app.refresh(token).await?)
         })
-    }
+        .await?;
+    Ok(Response::new(pb::RefreshSessionResponse {
+        tokens: Some(token_pair(&issued)),
+    }))
+}
 
-    /// Logout: ends the caller's session, or the session of a refresh token of the caller.
-    pub(super) async fn logout_rpc(
-        &self,
-        request: Request<pb::LogoutRequest>,
-    ) -> Result<pb::LogoutResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let tenant = caller.tenant();
-        let refresh = &request.get_ref().refresh_token;
-        let sid = if refresh.is_empty() {
-            caller.sid.clone()
-        } else {
-            // Only a session of the caller may be ended this way.
-            self.app
-                .session_of_refresh(refresh)
-                .await?
-                .filter(|s| s.tenant_id == tenant && s.subject_id == caller.ctx.principal.subject)
-                .map(|s| s.id)
-        };
-        let staff = caller.ctx.principal.kind == siyu_core::PrincipalKind::Staff;
-        let actor = owned_actor(&caller);
-        let reply = self
-            .mutate(&request, &tenant.clone(), "Logout", move |app, txn| {
-                Box::pin(async move {
-                    if let Some(sid) = sid {
-                        let audit =
-                            staff.then_some(("LOGOUT", (actor.0.as_str(), actor.1.as_str())));
-                        app.revoke_session(txn, &tenant, &sid, audit).await?;
-                    }
-                    Ok(pb::LogoutResponse {})
-                })
-            })
-            .await?;
-        Ok(reply)
+/// Logout: ends the caller's session, or the session of a refresh token of the caller.
+#[tracing::instrument(skip_all, fields(session_id))]
+pub(super) async fn logout(
+    api: &Api,
+    request: Request<pb::LogoutRequest>,
+) -> R<pb::LogoutResponse> {
+    let caller = Caller::of(&request)?;
+    let refresh = &request.get_ref().refresh_token;
+    let sid = api
+        .app
+        .session_to_log_out(&caller.ctx, caller.sid.as_deref(), refresh)
+        .await?;
+    if let Some(sid) = &sid {
+        record("session_id", sid);
     }
-
-    /// LogoutEverywhere: ends every session of the caller, optionally but the current one.
-    pub(super) async fn logout_everywhere_rpc(
-        &self,
-        request: Request<pb::LogoutEverywhereRequest>,
-    ) -> Result<pb::LogoutEverywhereResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let keep = request
-            .get_ref()
-            .keep_current
-            .then(|| caller.sid.clone())
-            .flatten();
-        let tenant = caller.tenant();
-        let actor = owned_actor(&caller);
-        let subject = caller.ctx.principal.subject.clone();
-        let reply = self
-            .mutate(
-                &request,
-                &tenant.clone(),
-                "LogoutEverywhere",
-                move |app, txn| {
-                    Box::pin(async move {
-                        let n = app
-                            .revoke_subject_sessions(
-                                txn,
-                                &tenant,
-                                (&actor.0, &actor.1),
-                                &subject,
-                                keep.as_deref(),
-                                "logout_everywhere",
-                            )
-                            .await?;
-                        Ok(pb::LogoutEverywhereResponse {
-                            revoked_session_count: i32::try_from(n).unwrap_or(i32::MAX),
-                        })
-                    })
-                },
-            )
-            .await?;
-        Ok(reply)
-    }
-
-    /// ListSessions: the caller's, or a named staff member's / consumer's for admins.
-    pub(super) async fn sessions(
-        &self,
-        request: Request<pb::ListSessionsRequest>,
-    ) -> Result<pb::ListSessionsResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref();
-        let own = &caller.ctx.principal.subject;
-        let named = opt_id("subject_id", &req.subject_id)?.map(|id| id.to_string());
-        let (kind, subject) = if named.as_ref().is_none_or(|id| id == own) {
-            (String::new(), own.clone())
-        } else {
-            let kind = match pb::PrincipalKind::try_from(req.principal_kind) {
-                Ok(pb::PrincipalKind::Staff) => "staff",
-                Ok(pb::PrincipalKind::Consumer) => "consumer",
-                _ => {
-                    return Err(AppError::invalid(
-                        "principal_kind",
-                        "must be STAFF or CONSUMER with subject_id",
-                    )
-                    .into());
+    let (app, ctx) = (Arc::clone(&api.app), caller.ctx);
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                if let Some(sid) = sid {
+                    app.log_out(txn, &ctx, &sid).await?;
                 }
-            };
-            let subject = named.unwrap_or_default();
-            self.app
-                .check_session_admin(&caller.ctx, kind, &subject)
-                .await?;
-            (kind.to_owned(), subject)
-        };
-        let rows: Vec<_> = self
-            .app
-            .live_sessions(&caller.tenant(), &subject)
-            .await?
-            .into_iter()
-            // A staff id and a user id never collide (UUIDv7), but the kind asked is the kind
-            // answered.
-            .filter(|s| kind.is_empty() || s.principal_kind == kind)
-            .collect();
-        let list = format!("sessions:{kind}:{subject}");
-        let (rows, page) = crate::grpc::paging::page(&list, rows, req.page.as_ref(), 200)?;
-        Ok(pb::ListSessionsResponse {
-            sessions: rows
-                .iter()
-                .map(|s| session_view(s, caller.sid.as_deref()))
-                .collect(),
-            page: Some(page),
+                Ok::<_, AppError>(pb::LogoutResponse {})
+            })
         })
-    }
-
-    /// RevokeSession: own sessions, or those the caller administers.
-    pub(super) async fn revoke(
-        &self,
-        request: Request<pb::RevokeSessionRequest>,
-    ) -> Result<pb::RevokeSessionResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref();
-        let session_id = id("session_id", &req.session_id)?.to_string();
-        let reason = req.reason.trim().to_owned();
-        if reason.chars().count() > 500 {
-            return Err(AppError::invalid("reason", "must be at most 500 characters").into());
-        }
-        let session = self
-            .app
-            .manageable_session(&caller.ctx, &session_id)
-            .await?;
-        let actor = owned_actor(&caller);
-        self.mutate(
-            &request,
-            &caller.tenant(),
-            "RevokeSession",
-            move |app, txn| {
-                Box::pin(async move {
-                    app.revoke_session_by(txn, &session, (&actor.0, &actor.1), &reason)
-                        .await?;
-                    Ok(pb::RevokeSessionResponse {})
-                })
-            },
-        )
         .await
+}
+
+/// LogoutEverywhere: ends every session of the caller, optionally but the current one.
+#[tracing::instrument(skip_all)]
+pub(super) async fn logout_everywhere(
+    api: &Api,
+    request: Request<pb::LogoutEverywhereRequest>,
+) -> R<pb::LogoutEverywhereResponse> {
+    let caller = Caller::of(&request)?;
+    let keep = request
+        .get_ref()
+        .keep_current
+        .then_some(caller.sid)
+        .flatten();
+    let (app, ctx) = (Arc::clone(&api.app), caller.ctx);
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let n = app.log_out_everywhere(txn, &ctx, keep.as_deref()).await?;
+                Ok::<_, AppError>(pb::LogoutEverywhereResponse {
+                    revoked_session_count: count(n),
+                })
+            })
+        })
+        .await
+}
+
+/// ListSessions: the caller's, or a named staff member's / consumer's for admins.
+#[tracing::instrument(skip_all, fields(subject_id))]
+pub(super) async fn list(
+    api: &Api,
+    request: Request<pb::ListSessionsRequest>,
+) -> R<pb::ListSessionsResponse> {
+    let caller = Caller::of(&request)?;
+    let req = request.get_ref();
+    let other = other_subject(req, &caller.ctx.principal.subject)?;
+    if let Some((_, subject)) = &other {
+        record("subject_id", subject);
     }
+    let other = other.as_ref().map(|(kind, id)| (*kind, id.as_str()));
+    let rows = api.app.list_sessions(&caller.ctx, other).await?;
+    let (rows, page) = page(&SESSIONS, rows, req.page.as_ref())?;
+    Ok(Response::new(pb::ListSessionsResponse {
+        sessions: rows
+            .iter()
+            .map(|s| session_view(s, caller.sid.as_deref()))
+            .collect(),
+        page: Some(page),
+    }))
+}
+
+/// RevokeSession: own sessions, or those the caller administers.
+#[tracing::instrument(skip_all, fields(session_id))]
+pub(super) async fn revoke(
+    api: &Api,
+    request: Request<pb::RevokeSessionRequest>,
+) -> R<pb::RevokeSessionResponse> {
+    let caller = Caller::of(&request)?;
+    let req = request.get_ref();
+    let sid = id("session_id", &req.session_id)?;
+    record("session_id", sid);
+    let reason = req.reason.trim().to_owned();
+    if reason.chars().count() > 500 {
+        return Err(AppError::invalid("reason", "must be at most 500 characters").into());
+    }
+    let session = api
+        .app
+        .manageable_session(&caller.ctx, &sid.to_string())
+        .await?;
+    let (app, actor) = (Arc::clone(&api.app), owned_actor(&caller));
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                app.revoke_session_by(txn, &session, (&actor.0, &actor.1), &reason)
+                    .await?;
+                Ok::<_, AppError>(pb::RevokeSessionResponse {})
+            })
+        })
+        .await
+}
+
+/// The (kind, id) of another subject whose sessions a ListSessions asks for; `None` for the
+/// caller's own (no `subject_id`, or the caller's).
+fn other_subject(
+    req: &pb::ListSessionsRequest,
+    own: &str,
+) -> Result<Option<(&'static str, String)>, AppError> {
+    let Some(subject) = opt_id("subject_id", &req.subject_id)?.map(|id| id.to_string()) else {
+        return Ok(None);
+    };
+    if subject == own {
+        return Ok(None);
+    }
+    let kind = match pb::PrincipalKind::try_from(req.principal_kind) {
+        Ok(pb::PrincipalKind::Staff) => "staff",
+        Ok(pb::PrincipalKind::Consumer) => "consumer",
+        _ => {
+            return Err(AppError::invalid(
+                "principal_kind",
+                "must be STAFF or CONSUMER with subject_id",
+            ));
+        }
+    };
+    Ok(Some((kind, subject)))
 }
 
 fn session_view(s: &SessionRow, current: Option<&str>) -> pb::Session {
