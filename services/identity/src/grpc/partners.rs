@@ -1,4 +1,4 @@
-//! PartnerService: each RPC delegates to the handler file of its concern — clients and secret
+//! PartnerService: each RPC dispatches to the handler file of its concern — clients and secret
 //! rotation — and the wire form of a client.
 //!
 //! A secret is shown once, yet a retry with the same idempotency key must return it again; the
@@ -10,9 +10,9 @@ mod input;
 mod secret_rotation;
 
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Response, Status};
+use tonic::Request;
 
-use crate::grpc::{Caller, PartnerApi};
+use crate::grpc::{PartnerApi, R};
 use crate::repo::partners::clients::PartnerRow;
 use siyu_proto::time::timestamp;
 
@@ -43,72 +43,47 @@ pub fn partner_view(p: &PartnerRow) -> pb::PartnerClient {
     }
 }
 
-impl PartnerApi {
-    /// Requires a tenant_admin on the tenant root (every PartnerService RPC does).
-    async fn admin(&self, caller: &Caller) -> Result<(), Status> {
-        self.require_root_role(caller).await
-    }
-}
-
 #[tonic::async_trait]
 impl pb::partner_service_server::PartnerService for PartnerApi {
-    #[tracing::instrument(skip_all)]
     async fn create_partner_client(
         &self,
         request: Request<pb::CreatePartnerClientRequest>,
-    ) -> Result<Response<pb::CreatePartnerClientResponse>, Status> {
-        self.create_partner_client_rpc(request)
-            .await
-            .map(Response::new)
+    ) -> R<pb::CreatePartnerClientResponse> {
+        clients::create(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn get_partner_client(
         &self,
         request: Request<pb::GetPartnerClientRequest>,
-    ) -> Result<Response<pb::GetPartnerClientResponse>, Status> {
-        self.get_partner_client_rpc(request)
-            .await
-            .map(Response::new)
+    ) -> R<pb::GetPartnerClientResponse> {
+        clients::get(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn list_partner_clients(
         &self,
         request: Request<pb::ListPartnerClientsRequest>,
-    ) -> Result<Response<pb::ListPartnerClientsResponse>, Status> {
-        self.list_partner_clients_rpc(request)
-            .await
-            .map(Response::new)
+    ) -> R<pb::ListPartnerClientsResponse> {
+        clients::list(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn update_partner_client(
         &self,
         request: Request<pb::UpdatePartnerClientRequest>,
-    ) -> Result<Response<pb::UpdatePartnerClientResponse>, Status> {
-        self.update_partner_client_rpc(request)
-            .await
-            .map(Response::new)
+    ) -> R<pb::UpdatePartnerClientResponse> {
+        clients::update(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn rotate_partner_client_secret(
         &self,
         request: Request<pb::RotatePartnerClientSecretRequest>,
-    ) -> Result<Response<pb::RotatePartnerClientSecretResponse>, Status> {
-        self.rotate_partner_client_secret_rpc(request)
-            .await
-            .map(Response::new)
+    ) -> R<pb::RotatePartnerClientSecretResponse> {
+        secret_rotation::rotate(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn revoke_partner_client(
         &self,
         request: Request<pb::RevokePartnerClientRequest>,
-    ) -> Result<Response<pb::RevokePartnerClientResponse>, Status> {
-        self.revoke_partner_client_rpc(request)
-            .await
-            .map(Response::new)
+    ) -> R<pb::RevokePartnerClientResponse> {
+        clients::revoke(self, request).await
     }
 }

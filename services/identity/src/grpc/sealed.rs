@@ -8,15 +8,16 @@ use base64::engine::general_purpose::STANDARD;
 
 use crate::app::App;
 use crate::error::AppError;
-use crate::grpc::Api;
 
+/// `secret` sealed for a stored reply (base64 of the AES-256-GCM box).
 pub(crate) fn seal(app: &App, secret: &str) -> Result<String, AppError> {
     Ok(STANDARD.encode(app.sealer.seal(secret.as_bytes())?))
 }
 
-pub(crate) fn open(api: &Api, sealed: &str) -> Result<String, AppError> {
+/// The secret of a reply field [`seal`] wrote.
+pub(crate) fn open(app: &App, sealed: &str) -> Result<String, AppError> {
     let bytes = STANDARD
         .decode(sealed)
         .map_err(|e| AppError::Internal(e.to_string()))?;
-    String::from_utf8(api.app.sealer.open(&bytes)?).map_err(|e| AppError::Internal(e.to_string()))
+    String::from_utf8(app.sealer.open(&bytes)?).map_err(|e| AppError::Internal(e.to_string()))
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
+use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
 use crate::app::partners::secret_rotation::new_secret;
@@ -52,6 +53,30 @@ impl App {
         status: Option<&str>,
     ) -> Result<Vec<PartnerRow>, AppError> {
         Ok(repo::list(&self.db, tenant, status).await?)
+    }
+
+    /// The client a GetPartnerClient reads: a partner reads itself only (`named` empty or its
+    /// own id; another client's id is NOT_FOUND, its existence nobody else's business); staff
+    /// need one of the method's roles on the tenant root.
+    pub async fn partner_for(
+        &self,
+        ctx: &Ctx,
+        named: Option<&str>,
+    ) -> Result<PartnerRow, AppError> {
+        let tenant = ctx.tenant.to_string();
+        let own = &ctx.principal.subject;
+        let id = if ctx.principal.kind == PrincipalKind::Partner {
+            match named {
+                Some(id) if id != own => {
+                    return Err(AppError::NotFound("PARTNER_CLIENT_NOT_FOUND"));
+                }
+                _ => own.as_str(),
+            }
+        } else {
+            self.require_on_root(ctx).await?;
+            named.ok_or_else(|| AppError::invalid("client_id", "is required"))?
+        };
+        self.partner(&self.db, &tenant, id).await
     }
 
     /// CreatePartnerClient: returns the client and its secret (shown once).

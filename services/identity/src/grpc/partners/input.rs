@@ -7,6 +7,44 @@ use crate::app::partners::allow_lists::{check_cidrs, check_scopes};
 use crate::app::partners::clients::PartnerSpec;
 use crate::error::AppError;
 
+/// What an UpdatePartnerClient request changes.
+pub(super) struct UpdateIn {
+    /// The client.
+    pub id: String,
+    /// The etag read.
+    pub etag: String,
+    /// The masked fields.
+    pub spec: PartnerSpec,
+    /// Whether issued tokens die.
+    pub revoke_tokens: bool,
+}
+
+/// Parses an UpdatePartnerClient request.
+pub(super) fn update_in(req: &pb::UpdatePartnerClientRequest) -> Result<UpdateIn, AppError> {
+    let client = req
+        .client
+        .as_ref()
+        .ok_or_else(|| AppError::invalid("client", "is required"))?;
+    let id = required_id(&client.client_id, "client.client_id")?;
+    if client.etag.is_empty() {
+        return Err(AppError::invalid("client.etag", "is required"));
+    }
+    let paths = req
+        .update_mask
+        .as_ref()
+        .map(|m| m.paths.clone())
+        .unwrap_or_default();
+    if paths.is_empty() && !req.revoke_tokens {
+        return Err(AppError::invalid("update_mask", "is required"));
+    }
+    Ok(UpdateIn {
+        id,
+        etag: client.etag.clone(),
+        spec: masked_spec(client, &paths)?,
+        revoke_tokens: req.revoke_tokens,
+    })
+}
+
 pub(super) fn range(value: i32, field: &str, lo: i32, hi: i32) -> Result<Option<i32>, AppError> {
     match value {
         0 => Ok(None),

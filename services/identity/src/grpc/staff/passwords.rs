@@ -62,7 +62,7 @@ impl StaffApi {
         let generated_password = if reply.generated_password.is_empty() {
             String::new()
         } else {
-            open(self, &reply.generated_password)?
+            open(&self.app, &reply.generated_password)?
         };
         Ok(pb::ResetStaffPasswordResponse { generated_password })
     }

@@ -78,8 +78,8 @@ impl StaffAuthApi {
             })
             .await?;
         Ok(Response::new(pb::EnrollTotpResponse {
-            secret: open(self, &reply.secret)?,
-            otpauth_uri: open(self, &reply.otpauth_uri)?,
+            secret: open(&self.app, &reply.secret)?,
+            otpauth_uri: open(&self.app, &reply.otpauth_uri)?,
         }))
     }
 
@@ -119,7 +119,7 @@ impl StaffAuthApi {
             })
             .await?;
         let sealed = reply.recovery_codes.first().map_or("", String::as_str);
-        let codes = open(self, sealed)?;
+        let codes = open(&self.app, sealed)?;
         Ok(Response::new(pb::ConfirmTotpResponse {
             recovery_codes: codes.split(',').map(str::to_owned).collect(),
             result: None,
