@@ -1,8 +1,9 @@
-//! TenantService: each RPC delegates to the handler file of its concern — tenants, apps,
+//! TenantService: each RPC dispatches to the handler file of its concern — tenants, apps,
 //! settings, the platform's tenant administration and WeChat Pay — and the wire form of a
 //! tenant.
 
 mod apps;
+mod input;
 mod pay_config;
 mod platform_admin;
 mod settings;
@@ -10,9 +11,9 @@ mod settings_mask;
 mod tenants;
 
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Response, Status};
+use tonic::Request;
 
-use crate::grpc::TenantApi;
+use crate::grpc::{R, TenantApi};
 use crate::repo::tenancy::tenants::TenantRow;
 use siyu_proto::time::timestamp;
 
@@ -34,93 +35,71 @@ pub(super) fn tenant_view(t: &TenantRow) -> pb::Tenant {
 
 #[tonic::async_trait]
 impl pb::tenant_service_server::TenantService for TenantApi {
-    #[tracing::instrument(skip_all)]
     async fn create_tenant(
         &self,
         request: Request<pb::CreateTenantRequest>,
-    ) -> Result<Response<pb::CreateTenantResponse>, Status> {
-        self.create_tenant_rpc(request).await.map(Response::new)
+    ) -> R<pb::CreateTenantResponse> {
+        tenants::create(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
-    async fn get_tenant(
-        &self,
-        request: Request<pb::GetTenantRequest>,
-    ) -> Result<Response<pb::GetTenantResponse>, Status> {
-        self.get_tenant_rpc(request).await.map(Response::new)
+    async fn get_tenant(&self, request: Request<pb::GetTenantRequest>) -> R<pb::GetTenantResponse> {
+        tenants::get(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
-    async fn resolve_tenant_by_app_id(
-        &self,
-        request: Request<pb::ResolveTenantByAppIdRequest>,
-    ) -> Result<Response<pb::ResolveTenantByAppIdResponse>, Status> {
-        self.resolve_tenant_by_app_id_rpc(request)
-            .await
-            .map(Response::new)
-    }
-
-    #[tracing::instrument(skip_all)]
-    async fn upsert_app(
-        &self,
-        request: Request<pb::UpsertAppRequest>,
-    ) -> Result<Response<pb::UpsertAppResponse>, Status> {
-        self.upsert_app_rpc(request).await.map(Response::new)
-    }
-
-    #[tracing::instrument(skip_all)]
     async fn list_tenants(
         &self,
         request: Request<pb::ListTenantsRequest>,
-    ) -> Result<Response<pb::ListTenantsResponse>, Status> {
-        self.list(request).await.map(Response::new)
+    ) -> R<pb::ListTenantsResponse> {
+        platform_admin::list(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn update_tenant(
         &self,
         request: Request<pb::UpdateTenantRequest>,
-    ) -> Result<Response<pb::UpdateTenantResponse>, Status> {
-        self.update(request).await.map(Response::new)
+    ) -> R<pb::UpdateTenantResponse> {
+        platform_admin::update(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
+    async fn resolve_tenant_by_app_id(
+        &self,
+        request: Request<pb::ResolveTenantByAppIdRequest>,
+    ) -> R<pb::ResolveTenantByAppIdResponse> {
+        apps::resolve(self, request).await
+    }
+
     async fn get_tenant_settings(
         &self,
         request: Request<pb::GetTenantSettingsRequest>,
-    ) -> Result<Response<pb::GetTenantSettingsResponse>, Status> {
-        self.get_settings(request).await.map(Response::new)
+    ) -> R<pb::GetTenantSettingsResponse> {
+        settings::get(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn update_tenant_settings(
         &self,
         request: Request<pb::UpdateTenantSettingsRequest>,
-    ) -> Result<Response<pb::UpdateTenantSettingsResponse>, Status> {
-        self.update_settings(request).await.map(Response::new)
+    ) -> R<pb::UpdateTenantSettingsResponse> {
+        settings::update(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
-    async fn remove_app(
-        &self,
-        request: Request<pb::RemoveAppRequest>,
-    ) -> Result<Response<pb::RemoveAppResponse>, Status> {
-        self.remove(request).await.map(Response::new)
+    async fn upsert_app(&self, request: Request<pb::UpsertAppRequest>) -> R<pb::UpsertAppResponse> {
+        apps::upsert(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
+    async fn remove_app(&self, request: Request<pb::RemoveAppRequest>) -> R<pb::RemoveAppResponse> {
+        apps::remove(self, request).await
+    }
+
     async fn set_we_chat_pay_config(
         &self,
         request: Request<pb::SetWeChatPayConfigRequest>,
-    ) -> Result<Response<pb::SetWeChatPayConfigResponse>, Status> {
-        self.set_pay(request).await.map(Response::new)
+    ) -> R<pb::SetWeChatPayConfigResponse> {
+        pay_config::set(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn get_app_credentials(
         &self,
         request: Request<pb::GetAppCredentialsRequest>,
-    ) -> Result<Response<pb::GetAppCredentialsResponse>, Status> {
-        self.credentials(request).await.map(Response::new)
+    ) -> R<pb::GetAppCredentialsResponse> {
+        pay_config::credentials(self, request).await
     }
 }

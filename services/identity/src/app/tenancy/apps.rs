@@ -113,6 +113,15 @@ impl App {
         .await
     }
 
+    /// The apps of `tenant` (secrets sealed as stored).
+    pub async fn apps_of(
+        &self,
+        conn: &impl sea_orm::ConnectionTrait,
+        tenant: &str,
+    ) -> Result<Vec<AppRow>, AppError> {
+        Ok(repo::apps(conn, tenant).await?)
+    }
+
     /// Resolves an app id to its tenant, refusing disabled apps and suspended tenants.
     pub async fn resolve_app(&self, app_id: &str) -> Result<ResolvedApp, AppError> {
         let app = repo::get_app(&self.db, app_id)

@@ -182,6 +182,23 @@ impl App {
         Ok(repo::pay(conn, tenant).await?)
     }
 
+    /// GetAppCredentials: [`App::app_credentials`] in a write transaction of its own — a read,
+    /// but its audit entry must commit with it, so no secret leaves unaudited.
+    pub async fn read_app_credentials(
+        &self,
+        tenant: &str,
+        service: &str,
+        app_id: &str,
+        wechat_pay: bool,
+    ) -> Result<Credentials, AppError> {
+        let txn = siyu_store::db::begin_write(&self.db).await?;
+        let creds = self
+            .app_credentials(&txn, tenant, service, app_id, wechat_pay)
+            .await?;
+        txn.commit().await?;
+        Ok(creds)
+    }
+
     /// Opens an app secret or the pay configuration of `tenant` for an internal service;
     /// audits CREDENTIALS_READ (service, app id) in the same transaction.
     pub async fn app_credentials(

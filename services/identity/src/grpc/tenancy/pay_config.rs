@@ -1,13 +1,16 @@
 //! TenantService: SetWeChatPayConfig and GetAppCredentials (internal services only).
 
+use std::sync::Arc;
+
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use tonic::{Request, Response};
 
 use crate::app::tenancy::pay_config::{
     Credentials, PayInput, parse_private_key_pem, parse_public_key_pem,
 };
 use crate::error::AppError;
-use crate::grpc::{Caller, TenantApi, owned_actor};
+use crate::grpc::tenancy::input::app_id_in;
+use crate::grpc::{Api, Caller, R, owned_actor, record};
 use crate::repo::tenancy::pay_config::PayRow;
 use siyu_proto::time::timestamp;
 
@@ -96,80 +99,74 @@ fn parse_pay(c: &pb::WeChatPayConfig) -> Result<PayInput, AppError> {
     })
 }
 
-impl TenantApi {
-    /// SetWeChatPayConfig.
-    pub(super) async fn set_pay(
-        &self,
-        request: Request<pb::SetWeChatPayConfigRequest>,
-    ) -> Result<pb::SetWeChatPayConfigResponse, Status> {
-        let caller = Caller::of(&request)?;
-        self.require_root_role(&caller).await?;
-        let config = request
-            .get_ref()
-            .config
-            .as_ref()
-            .ok_or_else(|| AppError::invalid("config", "is required"))?;
-        let input = parse_pay(config)?;
-        let tenant = caller.tenant();
-        let actor = owned_actor(&caller);
-        self.mutate(
-            &request,
-            &tenant.clone(),
-            "SetWeChatPayConfig",
-            move |app, txn| {
-                Box::pin(async move {
-                    let row = app
-                        .set_pay_config(txn, &tenant, input, (&actor.0, &actor.1))
-                        .await?;
-                    Ok(pb::SetWeChatPayConfigResponse {
-                        config: Some(pay_view(&row)),
-                    })
+/// SetWeChatPayConfig: key material sealed, never answered.
+#[tracing::instrument(skip_all, fields(app_id))]
+pub(super) async fn set(
+    api: &Api,
+    request: Request<pb::SetWeChatPayConfigRequest>,
+) -> R<pb::SetWeChatPayConfigResponse> {
+    let caller = Caller::of(&request)?;
+    api.app.require_on_root(&caller.ctx).await?;
+    let config = request.get_ref().config.as_ref();
+    let input = parse_pay(config.ok_or_else(|| AppError::invalid("config", "is required"))?)?;
+    record("app_id", &input.app_id);
+    let (app, tenant, actor) = (Arc::clone(&api.app), caller.tenant(), owned_actor(&caller));
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let row = app
+                    .set_pay_config(txn, &tenant, input, (&actor.0, &actor.1))
+                    .await?;
+                Ok::<_, AppError>(pb::SetWeChatPayConfigResponse {
+                    config: Some(pay_view(&row)),
                 })
-            },
-        )
-        .await
-    }
-
-    /// GetAppCredentials: service tokens only, never staff, consumers or partners.
-    pub(super) async fn credentials(
-        &self,
-        request: Request<pb::GetAppCredentialsRequest>,
-    ) -> Result<pb::GetAppCredentialsResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref();
-        if req.wechat_pay && !req.app_id.is_empty() {
-            return Err(AppError::invalid("app_id", "must be empty with wechat_pay").into());
-        }
-        if !req.wechat_pay && (req.app_id.is_empty() || req.app_id.len() > 64) {
-            return Err(AppError::invalid("app_id", "must be 1..64 characters").into());
-        }
-        let tenant = caller.tenant();
-        let service = caller.ctx.principal.subject.clone();
-        // A read, but its audit entry must commit: one write transaction, no idempotency.
-        let txn = siyu_store::db::begin_write(&self.app.db)
-            .await
-            .map_err(AppError::from)?;
-        let creds = self
-            .app
-            .app_credentials(&txn, &tenant, &service, &req.app_id, req.wechat_pay)
-            .await?;
-        txn.commit().await.map_err(AppError::from)?;
-        Ok(match creds {
-            Credentials::App { app_id, secret } => pb::GetAppCredentialsResponse {
-                app_id,
-                app_secret: secret,
-                wechat_pay: None,
-            },
-            Credentials::Pay(open) => {
-                let mut config = pay_view(&open.row);
-                config.api_v3_key = open.api_v3_key;
-                config.private_key_pem = open.private_key_pem;
-                pb::GetAppCredentialsResponse {
-                    app_id: open.row.app_id.clone(),
-                    app_secret: String::new(),
-                    wechat_pay: Some(config),
-                }
-            }
+            })
         })
+        .await
+}
+
+/// GetAppCredentials: internal services only (by contract); the read is audited.
+#[tracing::instrument(skip_all, fields(app_id))]
+pub(super) async fn credentials(
+    api: &Api,
+    request: Request<pb::GetAppCredentialsRequest>,
+) -> R<pb::GetAppCredentialsResponse> {
+    let caller = Caller::of(&request)?;
+    let req = request.get_ref();
+    if req.wechat_pay && !req.app_id.is_empty() {
+        return Err(AppError::invalid("app_id", "must be empty with wechat_pay").into());
+    }
+    let app_id = if req.wechat_pay {
+        String::new()
+    } else {
+        app_id_in(&req.app_id)?
+    };
+    record("app_id", &app_id);
+    let service = &caller.ctx.principal.subject;
+    let creds = api
+        .app
+        .read_app_credentials(&caller.tenant(), service, &app_id, req.wechat_pay)
+        .await?;
+    Ok(Response::new(credentials_view(creds)))
+}
+
+/// The wire form of opened credentials.
+fn credentials_view(creds: Credentials) -> pb::GetAppCredentialsResponse {
+    match creds {
+        Credentials::App { app_id, secret } => pb::GetAppCredentialsResponse {
+            app_id,
+            app_secret: secret,
+            wechat_pay: None,
+        },
+        Credentials::Pay(open) => {
+            let mut config = pay_view(&open.row);
+            config.api_v3_key = open.api_v3_key;
+            config.private_key_pem = open.private_key_pem;
+            pb::GetAppCredentialsResponse {
+                app_id: open.row.app_id.clone(),
+                app_secret: String::new(),
+                wechat_pay: Some(config),
+            }
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! TenantService: GetTenantSettings and UpdateTenantSettings, under an etag.
 
+use std::sync::Arc;
+
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use tonic::{Request, Response};
 
 use crate::app::App;
 use crate::app::tenancy::settings::{SettingsChange, StoredSettings};
@@ -9,7 +11,7 @@ use crate::error::AppError;
 use crate::grpc::tenancy::apps::app_view;
 use crate::grpc::tenancy::pay_config::pay_view;
 use crate::grpc::tenancy::settings_mask::merge;
-use crate::grpc::{Caller, TenantApi, owned_actor};
+use crate::grpc::{Api, Caller, R, owned_actor};
 use siyu_proto::time::timestamp;
 
 /// The wire form of stored settings (secrets of apps and pay config masked by their views).
@@ -19,7 +21,7 @@ pub(super) async fn settings_view(
     tenant: &str,
     s: &StoredSettings,
 ) -> Result<pb::TenantSettings, AppError> {
-    let apps = crate::repo::tenancy::apps::apps(conn, tenant).await?;
+    let apps = app.apps_of(conn, tenant).await?;
     let pay = app.pay_config(conn, tenant).await?;
     let (p, o, sec) = (&s.defaults.points, &s.defaults.orders, &s.defaults.security);
     Ok(pb::TenantSettings {
@@ -50,73 +52,74 @@ pub(super) async fn settings_view(
     })
 }
 
-impl TenantApi {
-    /// GetTenantSettings.
-    pub(super) async fn get_settings(
-        &self,
-        request: Request<pb::GetTenantSettingsRequest>,
-    ) -> Result<pb::GetTenantSettingsResponse, Status> {
-        let caller = Caller::of(&request)?;
-        self.require_root_role(&caller).await?;
-        let tenant = caller.tenant();
-        let stored = self.app.tenant_settings(&self.app.db, &tenant).await?;
-        Ok(pb::GetTenantSettingsResponse {
-            settings: Some(settings_view(&self.app, &self.app.db, &tenant, &stored).await?),
-        })
-    }
+/// GetTenantSettings: one of the method's roles on the root, or a service (masked).
+#[tracing::instrument(skip_all)]
+pub(super) async fn get(
+    api: &Api,
+    request: Request<pb::GetTenantSettingsRequest>,
+) -> R<pb::GetTenantSettingsResponse> {
+    let caller = Caller::of(&request)?;
+    api.app.require_on_root(&caller.ctx).await?;
+    let tenant = caller.tenant();
+    let stored = api.app.tenant_settings(&api.app.db, &tenant).await?;
+    Ok(Response::new(pb::GetTenantSettingsResponse {
+        settings: Some(settings_view(&api.app, &api.app.db, &tenant, &stored).await?),
+    }))
+}
 
-    /// UpdateTenantSettings.
-    pub(super) async fn update_settings(
-        &self,
-        request: Request<pb::UpdateTenantSettingsRequest>,
-    ) -> Result<pb::UpdateTenantSettingsResponse, Status> {
-        let caller = Caller::of(&request)?;
-        self.require_root_role(&caller).await?;
-        let req = request.get_ref();
-        let new = req
-            .settings
-            .as_ref()
-            .ok_or_else(|| AppError::invalid("settings", "is required"))?;
-        let expected: i64 = new
-            .etag
-            .parse()
-            .map_err(|_| AppError::invalid("settings.etag", "must be the etag read"))?;
-        let paths = req
-            .update_mask
-            .as_ref()
-            .map(|m| m.paths.clone())
-            .unwrap_or_default();
-        let tenant = caller.tenant();
-        let new = new.clone();
-        let actor = owned_actor(&caller);
-        self.mutate(
-            &request,
-            &tenant.clone(),
-            "UpdateTenantSettings",
-            move |app, txn| {
-                Box::pin(async move {
-                    // Merged inside the transaction (a replay never gets here): the base must be
-                    // the version the etag names, and the write re-checks it.
-                    let current = app.tenant_settings(txn, &tenant).await?;
-                    if current.version != expected {
-                        return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
-                    }
-                    let (defaults, privacy) = merge(&current.defaults, &new, &paths)?;
-                    let change = SettingsChange {
-                        defaults,
-                        privacy_policy_version: privacy,
-                        expected_version: expected,
-                        paths,
-                    };
-                    let stored = app
-                        .update_tenant_settings(txn, &tenant, change, (&actor.0, &actor.1))
-                        .await?;
-                    Ok(pb::UpdateTenantSettingsResponse {
-                        settings: Some(settings_view(&app, txn, &tenant, &stored).await?),
-                    })
+/// UpdateTenantSettings under the etag, by update mask.
+#[tracing::instrument(skip_all)]
+pub(super) async fn update(
+    api: &Api,
+    request: Request<pb::UpdateTenantSettingsRequest>,
+) -> R<pb::UpdateTenantSettingsResponse> {
+    let caller = Caller::of(&request)?;
+    api.app.require_on_root(&caller.ctx).await?;
+    let (new, expected, paths) = update_in(request.get_ref())?;
+    let (app, tenant, actor) = (Arc::clone(&api.app), caller.tenant(), owned_actor(&caller));
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                // Merged inside the transaction (a replay never gets here): the base must be
+                // the version the etag names, and the write re-checks it.
+                let current = app.tenant_settings(txn, &tenant).await?;
+                if current.version != expected {
+                    return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+                }
+                let (defaults, privacy) = merge(&current.defaults, &new, &paths)?;
+                let change = SettingsChange {
+                    defaults,
+                    privacy_policy_version: privacy,
+                    expected_version: expected,
+                    paths,
+                };
+                let stored = app
+                    .update_tenant_settings(txn, &tenant, change, (&actor.0, &actor.1))
+                    .await?;
+                Ok(pb::UpdateTenantSettingsResponse {
+                    settings: Some(settings_view(&app, txn, &tenant, &stored).await?),
                 })
-            },
-        )
+            })
+        })
         .await
-    }
+}
+
+/// (settings, etag version, mask paths) of an UpdateTenantSettings request.
+fn update_in(
+    req: &pb::UpdateTenantSettingsRequest,
+) -> Result<(pb::TenantSettings, i64, Vec<String>), AppError> {
+    let new = req
+        .settings
+        .clone()
+        .ok_or_else(|| AppError::invalid("settings", "is required"))?;
+    let expected: i64 = new
+        .etag
+        .parse()
+        .map_err(|_| AppError::invalid("settings.etag", "must be the etag read"))?;
+    let paths = req
+        .update_mask
+        .as_ref()
+        .map(|m| m.paths.clone())
+        .unwrap_or_default();
+    Ok((new, expected, paths))
 }
