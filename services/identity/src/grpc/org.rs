@@ -1,4 +1,4 @@
-//! OrgService: each RPC delegates to the handler file of its concern — unit changes, reads,
+//! OrgService: each RPC dispatches to the handler file of its concern — unit changes, reads,
 //! stores, and a store manager's own store — and the wire form of a unit.
 
 mod input;
@@ -9,9 +9,9 @@ mod units;
 
 use prost::Message as _;
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Response, Status};
+use tonic::Request;
 
-use crate::grpc::OrgApi;
+use crate::grpc::{OrgApi, R};
 use crate::repo::org::units::OrgRow;
 use siyu_proto::time::timestamp;
 
@@ -48,6 +48,7 @@ fn kind_of(kind: &str) -> pb::OrgUnitType {
         .unwrap_or(pb::OrgUnitType::Unspecified)
 }
 
+/// The stored kind of a wire unit type (None for UNSPECIFIED or unknown values).
 fn kind_name(value: i32) -> Option<&'static str> {
     match pb::OrgUnitType::try_from(value).ok()? {
         pb::OrgUnitType::Hq => Some("HQ"),
@@ -60,93 +61,80 @@ fn kind_name(value: i32) -> Option<&'static str> {
 
 #[tonic::async_trait]
 impl pb::org_service_server::OrgService for OrgApi {
-    #[tracing::instrument(skip_all)]
     async fn create_org_unit(
         &self,
         request: Request<pb::CreateOrgUnitRequest>,
-    ) -> Result<Response<pb::CreateOrgUnitResponse>, Status> {
-        self.create_org_unit_rpc(request).await.map(Response::new)
+    ) -> R<pb::CreateOrgUnitResponse> {
+        units::create(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn update_org_unit(
         &self,
         request: Request<pb::UpdateOrgUnitRequest>,
-    ) -> Result<Response<pb::UpdateOrgUnitResponse>, Status> {
-        self.update_org_unit_rpc(request).await.map(Response::new)
+    ) -> R<pb::UpdateOrgUnitResponse> {
+        units::update(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn move_org_unit(
         &self,
         request: Request<pb::MoveOrgUnitRequest>,
-    ) -> Result<Response<pb::MoveOrgUnitResponse>, Status> {
-        self.move_org_unit_rpc(request).await.map(Response::new)
+    ) -> R<pb::MoveOrgUnitResponse> {
+        units::move_unit(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn disable_org_unit(
         &self,
         request: Request<pb::DisableOrgUnitRequest>,
-    ) -> Result<Response<pb::DisableOrgUnitResponse>, Status> {
-        self.disable_org_unit_rpc(request).await.map(Response::new)
+    ) -> R<pb::DisableOrgUnitResponse> {
+        units::disable(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn enable_org_unit(
         &self,
         request: Request<pb::EnableOrgUnitRequest>,
-    ) -> Result<Response<pb::EnableOrgUnitResponse>, Status> {
-        self.enable_org_unit_rpc(request).await.map(Response::new)
+    ) -> R<pb::EnableOrgUnitResponse> {
+        units::enable(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn get_org_unit(
         &self,
         request: Request<pb::GetOrgUnitRequest>,
-    ) -> Result<Response<pb::GetOrgUnitResponse>, Status> {
-        self.get_org_unit_rpc(request).await.map(Response::new)
+    ) -> R<pb::GetOrgUnitResponse> {
+        reads::get(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn batch_get_org_units(
         &self,
         request: Request<pb::BatchGetOrgUnitsRequest>,
-    ) -> Result<Response<pb::BatchGetOrgUnitsResponse>, Status> {
-        self.batch_get_org_units_rpc(request)
-            .await
-            .map(Response::new)
+    ) -> R<pb::BatchGetOrgUnitsResponse> {
+        reads::batch_get(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn list_org_children(
         &self,
         request: Request<pb::ListOrgChildrenRequest>,
-    ) -> Result<Response<pb::ListOrgChildrenResponse>, Status> {
-        self.list_org_children_rpc(request).await.map(Response::new)
+    ) -> R<pb::ListOrgChildrenResponse> {
+        reads::children(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn get_org_subtree(
         &self,
         request: Request<pb::GetOrgSubtreeRequest>,
-    ) -> Result<Response<pb::GetOrgSubtreeResponse>, Status> {
-        self.get_org_subtree_rpc(request).await.map(Response::new)
+    ) -> R<pb::GetOrgSubtreeResponse> {
+        reads::subtree(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn get_org_path(
         &self,
         request: Request<pb::GetOrgPathRequest>,
-    ) -> Result<Response<pb::GetOrgPathResponse>, Status> {
-        self.get_org_path_rpc(request).await.map(Response::new)
+    ) -> R<pb::GetOrgPathResponse> {
+        reads::path(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn list_stores(
         &self,
         request: Request<pb::ListStoresRequest>,
-    ) -> Result<Response<pb::ListStoresResponse>, Status> {
-        self.list_stores_rpc(request).await.map(Response::new)
+    ) -> R<pb::ListStoresResponse> {
+        stores::list(self, request).await
     }
 }

@@ -5,8 +5,79 @@ use prost::Message as _;
 use siyu_proto::common::v1 as common;
 use siyu_proto::identity::v1 as pb;
 
-use crate::app::org::units::{StoreFields, UnitPatch};
+use crate::app::org::units::{NewUnit, StoreFields, UnitPatch};
 use crate::error::AppError;
+use crate::grpc::ids::id;
+use crate::grpc::org::kind_name;
+
+/// An UpdateOrgUnit request: the unit, its etag, the new values and the mask.
+pub(super) struct Edit {
+    /// The unit edited.
+    pub id: String,
+    /// The etag read.
+    pub etag: String,
+    /// The new values (only the masked ones count).
+    pub unit: pb::OrgUnit,
+    /// The update mask.
+    pub paths: Vec<String>,
+}
+
+/// A CreateOrgUnit request.
+pub(super) fn new_unit_in(req: &pb::CreateOrgUnitRequest) -> Result<NewUnit, AppError> {
+    let kind = match kind_name(req.r#type) {
+        Some(k @ ("REGION" | "STORE" | "DEPARTMENT")) => k,
+        _ => {
+            return Err(AppError::invalid(
+                "type",
+                "must be REGION, STORE or DEPARTMENT",
+            ));
+        }
+    };
+    let parent_id = id("parent_id", &req.parent_id)?.to_string();
+    check_name(&req.name, "name")?;
+    check_code(&req.code, "code")?;
+    let store = match (kind, &req.store) {
+        ("STORE", Some(p)) => Some(store_fields(p, "store")?),
+        ("STORE", None) => return Err(AppError::invalid("store", "is required for stores")),
+        (_, Some(_)) => return Err(AppError::invalid("store", "only stores have one")),
+        (_, None) => None,
+    };
+    Ok(NewUnit {
+        parent_id,
+        kind: kind.to_owned(),
+        name: req.name.trim().to_owned(),
+        code: req.code.clone(),
+        sort_order: req.sort_order,
+        store,
+    })
+}
+
+/// An UpdateOrgUnit request (the values are checked against the mask later, once the caller
+/// is known to be allowed to edit the unit).
+pub(super) fn edit_in(req: &pb::UpdateOrgUnitRequest) -> Result<Edit, AppError> {
+    let unit = req
+        .org_unit
+        .clone()
+        .ok_or_else(|| AppError::invalid("org_unit", "is required"))?;
+    let id = id("org_unit.org_unit_id", &unit.org_unit_id)?.to_string();
+    if unit.etag.is_empty() {
+        return Err(AppError::invalid("org_unit.etag", "is required"));
+    }
+    let paths = req
+        .update_mask
+        .as_ref()
+        .map(|m| m.paths.clone())
+        .unwrap_or_default();
+    if paths.is_empty() {
+        return Err(AppError::invalid("update_mask", "is required"));
+    }
+    Ok(Edit {
+        id,
+        etag: unit.etag.clone(),
+        unit,
+        paths,
+    })
+}
 
 pub(super) fn check_name(name: &str, field: &str) -> Result<(), AppError> {
     let n = name.trim().chars().count();

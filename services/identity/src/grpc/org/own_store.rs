@@ -1,13 +1,16 @@
 //! UpdateOrgUnit with only a store's own details (the store_manager paths): the named
 //! sub-fields are merged into the stored profile instead of replacing it.
 
+use std::sync::Arc;
+
 use prost::Message as _;
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Response, Status};
+use tonic::Request;
 
 use crate::error::AppError;
+use crate::grpc::org::input::Edit;
 use crate::grpc::org::unit_view;
-use crate::grpc::{Caller, OrgApi};
+use crate::grpc::{Api, Caller, R};
 
 /// Copies the sub-fields named by `paths` from `new` into the stored profile `old`.
 fn merge(old: &[u8], new: &pb::StoreProfile, paths: &[String]) -> Result<Vec<u8>, AppError> {
@@ -49,45 +52,33 @@ fn check(store: &pb::StoreProfile) -> Result<(), AppError> {
     Ok(())
 }
 
-impl OrgApi {
-    /// UpdateOrgUnit whose mask names only store-manager paths.
-    pub(super) async fn update_own_store(
-        &self,
-        request: &Request<pb::UpdateOrgUnitRequest>,
-        caller: &Caller,
-        unit_id: String,
-        paths: Vec<String>,
-    ) -> Result<Response<pb::UpdateOrgUnitResponse>, Status> {
-        let unit = request
-            .get_ref()
-            .org_unit
-            .clone()
-            .ok_or_else(|| AppError::invalid("org_unit", "is required"))?;
-        let store = unit
-            .store
-            .clone()
-            .ok_or_else(|| AppError::invalid("org_unit.store", "is required"))?;
-        check(&store)?;
-        let ctx = caller.ctx.clone();
-        let reply = self
-            .mutate(
-                request,
-                &caller.tenant(),
-                "UpdateOrgUnit",
-                move |app, txn| {
-                    Box::pin(async move {
-                        let row = app
-                            .update_store_details(txn, &ctx, &unit_id, &unit.etag, |old| {
-                                merge(old, &store, &paths)
-                            })
-                            .await?;
-                        Ok(pb::UpdateOrgUnitResponse {
-                            org_unit: Some(unit_view(&row)),
-                        })
+/// UpdateOrgUnit whose mask names only store details: the named sub-fields are merged into
+/// the stored profile (the app decides who may, `App::update_store_details`).
+pub(super) async fn update(
+    api: &Api,
+    request: &Request<pb::UpdateOrgUnitRequest>,
+    caller: Caller,
+    edit: Edit,
+) -> R<pb::UpdateOrgUnitResponse> {
+    let store = edit
+        .unit
+        .store
+        .clone()
+        .ok_or_else(|| AppError::invalid("org_unit.store", "is required"))?;
+    check(&store)?;
+    let (app, ctx) = (Arc::clone(&api.app), caller.ctx);
+    api.mutations
+        .mutate(request, move |txn| {
+            Box::pin(async move {
+                let row = app
+                    .update_store_details(txn, &ctx, &edit.id, &edit.etag, |old| {
+                        merge(old, &store, &edit.paths)
                     })
-                },
-            )
-            .await?;
-        Ok(Response::new(reply))
-    }
+                    .await?;
+                Ok::<_, AppError>(pb::UpdateOrgUnitResponse {
+                    org_unit: Some(unit_view(&row)),
+                })
+            })
+        })
+        .await
 }

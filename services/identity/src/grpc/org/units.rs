@@ -1,208 +1,143 @@
 //! OrgService: changes of units — CreateOrgUnit, UpdateOrgUnit, MoveOrgUnit, DisableOrgUnit and
 //! EnableOrgUnit.
 
-use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use std::sync::Arc;
 
-use crate::app::org::units::NewUnit;
+use siyu_proto::identity::v1 as pb;
+use tonic::Request;
+
+use crate::app::org::own_store::only_store_details;
 use crate::error::AppError;
 use crate::grpc::ids::id;
-use crate::grpc::org::input::{check_code, check_name, patch_of, store_fields};
-use crate::grpc::org::{kind_name, unit_view};
-use crate::grpc::{Caller, OrgApi};
+use crate::grpc::org::input::{edit_in, new_unit_in, patch_of};
+use crate::grpc::org::{own_store, unit_view};
+use crate::grpc::{Api, Caller, R, count, record};
 
-impl OrgApi {
-    /// CreateOrgUnit.
-    pub(super) async fn create_org_unit_rpc(
-        &self,
-        request: Request<pb::CreateOrgUnitRequest>,
-    ) -> Result<pb::CreateOrgUnitResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref();
-        let kind = match kind_name(req.r#type) {
-            Some(k @ ("REGION" | "STORE" | "DEPARTMENT")) => k,
-            _ => {
-                return Err(
-                    AppError::invalid("type", "must be REGION, STORE or DEPARTMENT").into(),
-                );
-            }
-        };
-        let parent_id = id("parent_id", &req.parent_id)?.to_string();
-        check_name(&req.name, "name")?;
-        check_code(&req.code, "code")?;
-        let store = match (kind, &req.store) {
-            ("STORE", Some(p)) => Some(store_fields(p, "store")?),
-            ("STORE", None) => {
-                return Err(AppError::invalid("store", "is required for stores").into());
-            }
-            (_, Some(_)) => return Err(AppError::invalid("store", "only stores have one").into()),
-            (_, None) => None,
-        };
-        let new = NewUnit {
-            parent_id,
-            kind: kind.to_owned(),
-            name: req.name.trim().to_owned(),
-            code: req.code.clone(),
-            sort_order: req.sort_order,
-            store,
-        };
-        let ctx = caller.ctx.clone();
-        let reply = self
-            .mutate(
-                &request,
-                &caller.tenant(),
-                "CreateOrgUnit",
-                move |app, txn| {
-                    Box::pin(async move {
-                        let unit = app.create_org_unit(txn, &ctx, new).await?;
-                        Ok(pb::CreateOrgUnitResponse {
-                            org_unit: Some(unit_view(&unit)),
-                        })
-                    })
-                },
-            )
-            .await?;
-        Ok(reply)
-    }
+/// CreateOrgUnit under a parent the caller administers.
+#[tracing::instrument(skip_all, fields(parent_id))]
+pub(super) async fn create(
+    api: &Api,
+    request: Request<pb::CreateOrgUnitRequest>,
+) -> R<pb::CreateOrgUnitResponse> {
+    let caller = Caller::of(&request)?;
+    let new = new_unit_in(request.get_ref())?;
+    record("parent_id", &new.parent_id);
+    let (app, ctx) = (Arc::clone(&api.app), caller.ctx);
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let unit = app.create_org_unit(txn, &ctx, new).await?;
+                Ok::<_, AppError>(pb::CreateOrgUnitResponse {
+                    org_unit: Some(unit_view(&unit)),
+                })
+            })
+        })
+        .await
+}
 
-    /// UpdateOrgUnit: a full edit by an editor, or a store manager's own store details.
-    pub(super) async fn update_org_unit_rpc(
-        &self,
-        request: Request<pb::UpdateOrgUnitRequest>,
-    ) -> Result<pb::UpdateOrgUnitResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref();
-        let unit = req
-            .org_unit
-            .as_ref()
-            .ok_or_else(|| AppError::invalid("org_unit", "is required"))?;
-        let unit_id = id("org_unit.org_unit_id", &unit.org_unit_id)?.to_string();
-        if unit.etag.is_empty() {
-            return Err(AppError::invalid("org_unit.etag", "is required").into());
-        }
-        let paths = req
-            .update_mask
-            .as_ref()
-            .map(|m| m.paths.clone())
-            .unwrap_or_default();
-        if paths.is_empty() {
-            return Err(AppError::invalid("update_mask", "is required").into());
-        }
-        if crate::app::org::own_store::only_store_details(&paths) {
-            return self
-                .update_own_store(&request, &caller, unit_id, paths)
-                .await
-                .map(tonic::Response::into_inner);
-        }
-        let ctx = caller.ctx.clone();
-        let (id, etag) = (unit_id, unit.etag.clone());
-        let unit = unit.clone();
-        let reply = self
-            .mutate(
-                &request,
-                &caller.tenant(),
-                "UpdateOrgUnit",
-                move |app, txn| {
-                    Box::pin(async move {
-                        // Access first: a caller who may not edit the unit learns
-                        // PERMISSION_DENIED, not which of their values would be invalid.
-                        app.require_org_editor(txn, &ctx, &id).await?;
-                        let patch = patch_of(&unit, &paths)?;
-                        let unit = app.update_org_unit(txn, &ctx, &id, &etag, patch).await?;
-                        Ok(pb::UpdateOrgUnitResponse {
-                            org_unit: Some(unit_view(&unit)),
-                        })
-                    })
-                },
-            )
-            .await?;
-        Ok(reply)
+/// UpdateOrgUnit: a full edit, or only a store's own details (what a store manager may do).
+#[tracing::instrument(skip_all, fields(org_unit_id))]
+pub(super) async fn update(
+    api: &Api,
+    request: Request<pb::UpdateOrgUnitRequest>,
+) -> R<pb::UpdateOrgUnitResponse> {
+    let caller = Caller::of(&request)?;
+    let edit = edit_in(request.get_ref())?;
+    record("org_unit_id", &edit.id);
+    if only_store_details(&edit.paths) {
+        return own_store::update(api, &request, caller, edit).await;
     }
+    let (app, ctx) = (Arc::clone(&api.app), caller.ctx);
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                // Access first: a caller who may not edit the unit learns PERMISSION_DENIED,
+                // not which of their values would be invalid.
+                app.require_org_editor(txn, &ctx, &edit.id).await?;
+                let patch = patch_of(&edit.unit, &edit.paths)?;
+                let unit = app
+                    .update_org_unit(txn, &ctx, &edit.id, &edit.etag, patch)
+                    .await?;
+                Ok::<_, AppError>(pb::UpdateOrgUnitResponse {
+                    org_unit: Some(unit_view(&unit)),
+                })
+            })
+        })
+        .await
+}
 
-    /// MoveOrgUnit (ORG_MOVE_CYCLE under the unit itself or its subtree).
-    pub(super) async fn move_org_unit_rpc(
-        &self,
-        request: Request<pb::MoveOrgUnitRequest>,
-    ) -> Result<pb::MoveOrgUnitResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref().clone();
-        let unit_id = id("org_unit_id", &req.org_unit_id)?.to_string();
-        let parent_id = id("new_parent_id", &req.new_parent_id)?.to_string();
-        let ctx = caller.ctx.clone();
-        let reply = self
-            .mutate(
-                &request,
-                &caller.tenant(),
-                "MoveOrgUnit",
-                move |app, txn| {
-                    Box::pin(async move {
-                        let unit = app
-                            .move_org_unit(txn, &ctx, &unit_id, &parent_id, &req.reason)
-                            .await?;
-                        Ok(pb::MoveOrgUnitResponse {
-                            org_unit: Some(unit_view(&unit)),
-                        })
-                    })
-                },
-            )
-            .await?;
-        Ok(reply)
-    }
+/// MoveOrgUnit (ORG_MOVE_CYCLE under the unit itself or its subtree).
+#[tracing::instrument(skip_all, fields(org_unit_id, new_parent_id))]
+pub(super) async fn move_unit(
+    api: &Api,
+    request: Request<pb::MoveOrgUnitRequest>,
+) -> R<pb::MoveOrgUnitResponse> {
+    let caller = Caller::of(&request)?;
+    let req = request.get_ref();
+    let unit_id = id("org_unit_id", &req.org_unit_id)?.to_string();
+    let parent_id = id("new_parent_id", &req.new_parent_id)?.to_string();
+    record("org_unit_id", &unit_id);
+    record("new_parent_id", &parent_id);
+    let (app, ctx, reason) = (Arc::clone(&api.app), caller.ctx, req.reason.clone());
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let unit = app
+                    .move_org_unit(txn, &ctx, &unit_id, &parent_id, &reason)
+                    .await?;
+                Ok::<_, AppError>(pb::MoveOrgUnitResponse {
+                    org_unit: Some(unit_view(&unit)),
+                })
+            })
+        })
+        .await
+}
 
-    /// DisableOrgUnit.
-    pub(super) async fn disable_org_unit_rpc(
-        &self,
-        request: Request<pb::DisableOrgUnitRequest>,
-    ) -> Result<pb::DisableOrgUnitResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref().clone();
-        let unit_id = id("org_unit_id", &req.org_unit_id)?.to_string();
-        let ctx = caller.ctx.clone();
-        let reply = self
-            .mutate(
-                &request,
-                &caller.tenant(),
-                "DisableOrgUnit",
-                move |app, txn| {
-                    Box::pin(async move {
-                        let (unit, n) = app
-                            .set_org_unit_status(txn, &ctx, &unit_id, false, req.cascade)
-                            .await?;
-                        Ok(pb::DisableOrgUnitResponse {
-                            org_unit: Some(unit_view(&unit)),
-                            disabled_count: i32::try_from(n).unwrap_or(i32::MAX),
-                        })
-                    })
-                },
-            )
-            .await?;
-        Ok(reply)
-    }
+/// DisableOrgUnit, with its subtree when `cascade`.
+#[tracing::instrument(skip_all, fields(org_unit_id))]
+pub(super) async fn disable(
+    api: &Api,
+    request: Request<pb::DisableOrgUnitRequest>,
+) -> R<pb::DisableOrgUnitResponse> {
+    let caller = Caller::of(&request)?;
+    let unit_id = id("org_unit_id", &request.get_ref().org_unit_id)?.to_string();
+    record("org_unit_id", &unit_id);
+    let (app, ctx, cascade) = (Arc::clone(&api.app), caller.ctx, request.get_ref().cascade);
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let (unit, n) = app
+                    .set_org_unit_status(txn, &ctx, &unit_id, false, cascade)
+                    .await?;
+                Ok::<_, AppError>(pb::DisableOrgUnitResponse {
+                    org_unit: Some(unit_view(&unit)),
+                    disabled_count: count(n),
+                })
+            })
+        })
+        .await
+}
 
-    /// EnableOrgUnit.
-    pub(super) async fn enable_org_unit_rpc(
-        &self,
-        request: Request<pb::EnableOrgUnitRequest>,
-    ) -> Result<pb::EnableOrgUnitResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let id = id("org_unit_id", &request.get_ref().org_unit_id)?.to_string();
-        let ctx = caller.ctx.clone();
-        let reply = self
-            .mutate(
-                &request,
-                &caller.tenant(),
-                "EnableOrgUnit",
-                move |app, txn| {
-                    Box::pin(async move {
-                        let (unit, _) =
-                            app.set_org_unit_status(txn, &ctx, &id, true, false).await?;
-                        Ok(pb::EnableOrgUnitResponse {
-                            org_unit: Some(unit_view(&unit)),
-                        })
-                    })
-                },
-            )
-            .await?;
-        Ok(reply)
-    }
+/// EnableOrgUnit (under an active parent).
+#[tracing::instrument(skip_all, fields(org_unit_id))]
+pub(super) async fn enable(
+    api: &Api,
+    request: Request<pb::EnableOrgUnitRequest>,
+) -> R<pb::EnableOrgUnitResponse> {
+    let caller = Caller::of(&request)?;
+    let unit_id = id("org_unit_id", &request.get_ref().org_unit_id)?.to_string();
+    record("org_unit_id", &unit_id);
+    let (app, ctx) = (Arc::clone(&api.app), caller.ctx);
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let (unit, _) = app
+                    .set_org_unit_status(txn, &ctx, &unit_id, true, false)
+                    .await?;
+                Ok::<_, AppError>(pb::EnableOrgUnitResponse {
+                    org_unit: Some(unit_view(&unit)),
+                })
+            })
+        })
+        .await
 }
