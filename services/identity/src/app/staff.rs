@@ -10,6 +10,7 @@ pub mod lockout;
 pub mod login;
 pub mod password_policy;
 pub mod passwords;
+pub mod reads;
 pub mod roles;
 pub mod totp;
 pub mod totp_challenge;

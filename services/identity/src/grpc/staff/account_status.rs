@@ -1,97 +1,86 @@
 //! StaffService: DisableStaff, EnableStaff and UnlockStaff.
 
-use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use std::sync::Arc;
 
+use siyu_proto::identity::v1 as pb;
+use tonic::Request;
+
+use crate::error::AppError;
 use crate::grpc::staff::input::{id, reason};
 use crate::grpc::staff::views::staff_view;
-use crate::grpc::{Caller, StaffApi};
+use crate::grpc::{Api, Caller, R, count, record};
 
-impl StaffApi {
-    /// DisableStaff.
-    pub(super) async fn disable_staff_rpc(
-        &self,
-        request: Request<pb::DisableStaffRequest>,
-    ) -> Result<pb::DisableStaffResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref();
-        let staff_id = id(&req.staff_id, "staff_id")?;
-        let why = reason(&req.reason, true)?;
-        let ctx = caller.ctx.clone();
-        let reply = self
-            .mutate(
-                &request,
-                &caller.tenant(),
-                "DisableStaff",
-                move |app, txn| {
-                    Box::pin(async move {
-                        let (v, n) = app.disable_staff(txn, &ctx, &staff_id, &why).await?;
-                        Ok(pb::DisableStaffResponse {
-                            staff: Some(staff_view(&v, &ctx)),
-                            revoked_session_count: i32::try_from(n).unwrap_or(i32::MAX),
-                        })
-                    })
-                },
-            )
-            .await?;
-        Ok(reply)
-    }
+/// DisableStaff: every session ends, guide codes retire.
+#[tracing::instrument(skip_all, fields(staff_id))]
+pub(super) async fn disable(
+    api: &Api,
+    request: Request<pb::DisableStaffRequest>,
+) -> R<pb::DisableStaffResponse> {
+    let caller = Caller::of(&request)?;
+    let req = request.get_ref();
+    let staff_id = id(&req.staff_id, "staff_id")?;
+    record("staff_id", &staff_id);
+    let why = reason(&req.reason, true)?;
+    let (app, ctx) = (Arc::clone(&api.app), caller.ctx);
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let (v, n) = app.disable_staff(txn, &ctx, &staff_id, &why).await?;
+                Ok::<_, AppError>(pb::DisableStaffResponse {
+                    staff: Some(staff_view(&v, &ctx)),
+                    revoked_session_count: count(n),
+                })
+            })
+        })
+        .await
+}
 
-    /// EnableStaff.
-    pub(super) async fn enable_staff_rpc(
-        &self,
-        request: Request<pb::EnableStaffRequest>,
-    ) -> Result<pb::EnableStaffResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref();
-        let staff_id = id(&req.staff_id, "staff_id")?;
-        let why = reason(&req.reason, false)?;
-        let ctx = caller.ctx.clone();
-        let reply = self
-            .mutate(
-                &request,
-                &caller.tenant(),
-                "EnableStaff",
-                move |app, txn| {
-                    Box::pin(async move {
-                        let v = app
-                            .enable_or_unlock_staff(txn, &ctx, &staff_id, false, &why)
-                            .await?;
-                        Ok(pb::EnableStaffResponse {
-                            staff: Some(staff_view(&v, &ctx)),
-                        })
-                    })
-                },
-            )
-            .await?;
-        Ok(reply)
-    }
+/// EnableStaff.
+#[tracing::instrument(skip_all, fields(staff_id))]
+pub(super) async fn enable(
+    api: &Api,
+    request: Request<pb::EnableStaffRequest>,
+) -> R<pb::EnableStaffResponse> {
+    let caller = Caller::of(&request)?;
+    let req = request.get_ref();
+    let staff_id = id(&req.staff_id, "staff_id")?;
+    record("staff_id", &staff_id);
+    let why = reason(&req.reason, false)?;
+    let (app, ctx) = (Arc::clone(&api.app), caller.ctx);
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let v = app
+                    .enable_or_unlock_staff(txn, &ctx, &staff_id, false, &why)
+                    .await?;
+                Ok::<_, AppError>(pb::EnableStaffResponse {
+                    staff: Some(staff_view(&v, &ctx)),
+                })
+            })
+        })
+        .await
+}
 
-    /// UnlockStaff.
-    pub(super) async fn unlock_staff_rpc(
-        &self,
-        request: Request<pb::UnlockStaffRequest>,
-    ) -> Result<pb::UnlockStaffResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let staff_id = id(&request.get_ref().staff_id, "staff_id")?;
-        let ctx = caller.ctx.clone();
-        let reply = self
-            .mutate(
-                &request,
-                &caller.tenant(),
-                "UnlockStaff",
-                move |app, txn| {
-                    Box::pin(async move {
-                        let v = app
-                            .enable_or_unlock_staff(txn, &ctx, &staff_id, true, "")
-                            .await?;
-                        Ok(pb::UnlockStaffResponse {
-                            staff: Some(staff_view(&v, &ctx)),
-                        })
-                    })
-                },
-            )
-            .await?;
-        Ok(reply)
-    }
+/// UnlockStaff: the lockout ends and the failure counter resets.
+#[tracing::instrument(skip_all, fields(staff_id))]
+pub(super) async fn unlock(
+    api: &Api,
+    request: Request<pb::UnlockStaffRequest>,
+) -> R<pb::UnlockStaffResponse> {
+    let caller = Caller::of(&request)?;
+    let staff_id = id(&request.get_ref().staff_id, "staff_id")?;
+    record("staff_id", &staff_id);
+    let (app, ctx) = (Arc::clone(&api.app), caller.ctx);
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let v = app
+                    .enable_or_unlock_staff(txn, &ctx, &staff_id, true, "")
+                    .await?;
+                Ok::<_, AppError>(pb::UnlockStaffResponse {
+                    staff: Some(staff_view(&v, &ctx)),
+                })
+            })
+        })
+        .await
 }

@@ -1,4 +1,5 @@
-//! Checks on StaffService input: lengths, phones, login names, update masks, reasons.
+//! Checks and parsing of StaffService input: lengths, phones, login names, update masks,
+//! reasons, roles, and the requests built from them.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -6,9 +7,126 @@ use siyu_proto::identity::v1 as pb;
 
 use crate::app::staff::accounts::StaffFields;
 use crate::app::staff::password_policy::check_password;
+use crate::app::staff::reads::StaffFilter;
 use crate::crypto::random_bytes;
 use crate::error::AppError;
+use crate::grpc::staff::views::role_name;
 use crate::otp::is_mainland_mobile;
+
+/// A CreateStaff request.
+pub(super) struct NewStaffIn {
+    /// Login name.
+    pub login: String,
+    /// Every settable field.
+    pub fields: StaffFields,
+    /// The initial password (changed at the first login).
+    pub password: String,
+    /// First grants: (role, org unit).
+    pub roles: Vec<(String, String)>,
+}
+
+/// An UpdateStaff request.
+pub(super) struct StaffEdit {
+    /// The account.
+    pub id: String,
+    /// The etag read.
+    pub etag: String,
+    /// The masked fields.
+    pub fields: StaffFields,
+}
+
+/// Parses a CreateStaff request.
+pub(super) fn new_staff_in(req: &pb::CreateStaffRequest) -> Result<NewStaffIn, AppError> {
+    let s = req
+        .staff
+        .as_ref()
+        .ok_or_else(|| AppError::invalid("staff", "is required"))?;
+    let login = check_login_name(&s.login_name)?;
+    let mut fields = StaffFields::default();
+    for path in [
+        "display_name",
+        "employee_no",
+        "phone",
+        "email",
+        "avatar_url",
+        "primary_org_unit_id",
+        "wecom_user_id",
+    ] {
+        field(s, path, &mut fields)?;
+    }
+    if req.initial_password.is_empty() || req.initial_password.len() > 256 {
+        return Err(AppError::invalid("initial_password", "is required"));
+    }
+    let mut roles = Vec::new();
+    for (i, g) in req.roles.iter().enumerate() {
+        let role = role_name(g.role)
+            .ok_or_else(|| AppError::invalid(&format!("roles[{i}].role"), "is required"))?;
+        roles.push((
+            role,
+            id(&g.org_unit_id, &format!("roles[{i}].org_unit_id"))?,
+        ));
+    }
+    Ok(NewStaffIn {
+        login,
+        fields,
+        password: req.initial_password.clone(),
+        roles,
+    })
+}
+
+/// Parses an UpdateStaff request (every masked field validated).
+pub(super) fn staff_edit_in(req: &pb::UpdateStaffRequest) -> Result<StaffEdit, AppError> {
+    let s = req
+        .staff
+        .as_ref()
+        .ok_or_else(|| AppError::invalid("staff", "is required"))?;
+    let id = id(&s.staff_id, "staff.staff_id")?;
+    let etag = check_len(&s.etag, "staff.etag", 1, 64)?;
+    let paths = req
+        .update_mask
+        .as_ref()
+        .map(|m| m.paths.as_slice())
+        .unwrap_or_default();
+    if paths.is_empty() {
+        return Err(AppError::invalid("update_mask", "is required"));
+    }
+    let mut fields = StaffFields::default();
+    for path in paths {
+        field(s, path, &mut fields)?;
+    }
+    Ok(StaffEdit { id, etag, fields })
+}
+
+/// The filters of a ListStaff request.
+pub(super) fn staff_filter_in(req: &pb::ListStaffRequest) -> Result<StaffFilter, AppError> {
+    let role = role_filter(req.role)?;
+    let status = match pb::StaffStatus::try_from(req.status) {
+        Ok(pb::StaffStatus::Unspecified) => None,
+        Ok(pb::StaffStatus::Active) => Some("ACTIVE"),
+        Ok(pb::StaffStatus::Disabled) => Some("DISABLED"),
+        Err(_) => return Err(AppError::invalid("status", "is not a known status")),
+    };
+    if req.query.chars().count() > 64 {
+        return Err(AppError::invalid("query", "must be at most 64 characters"));
+    }
+    let under = opt_id(&req.org_unit_id, "org_unit_id")?;
+    Ok(StaffFilter {
+        under: (!under.is_empty()).then_some(under),
+        role,
+        status,
+        query: req.query.to_lowercase(),
+    })
+}
+
+/// An optional role filter (UNSPECIFIED = none).
+pub(super) fn role_filter(value: i32) -> Result<Option<String>, AppError> {
+    match value {
+        0 => Ok(None),
+        r => role_name(r)
+            .map(Some)
+            .ok_or_else(|| AppError::invalid("role", "is not a known role")),
+    }
+}
 
 pub(super) fn check_len(
     value: &str,

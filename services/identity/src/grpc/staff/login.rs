@@ -2,14 +2,14 @@
 //! form of a login step (`StaffLoginResult`) every login path answers with.
 
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use tonic::{Request, Response};
 
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::login::{StaffIdent, StaffLogin};
 use crate::error::AppError;
 use crate::grpc::staff::bounded;
 use crate::grpc::tokens::token_pair;
-use crate::grpc::{StaffAuthApi, client_info};
+use crate::grpc::{Api, R, client_info};
 use siyu_proto::time::timestamp;
 
 fn role_of(name: &str) -> pb::StaffRole {
@@ -70,59 +70,66 @@ fn result(login: StaffLogin, roles: Vec<(String, String)>, totp: bool) -> pb::St
     }
 }
 
-impl StaffAuthApi {
-    /// LoginStaff by login name, or by store code and employee number.
-    pub(super) async fn login_staff_rpc(
-        &self,
-        request: Request<pb::LoginStaffRequest>,
-    ) -> Result<pb::LoginStaffResponse, Status> {
-        use pb::login_staff_request::Identifier;
-        let client = client_info(&request);
-        let req = request.get_ref();
-        bounded(&req.tenant_code, "tenant_code", 32)?;
-        let ident = match &req.identifier {
-            Some(Identifier::LoginName(name)) => {
-                bounded(name, "login_name", 64)?;
-                StaffIdent::Login(name)
-            }
-            Some(Identifier::Employee(e)) => {
-                bounded(&e.store_code, "employee.store_code", 32)?;
-                bounded(&e.employee_no, "employee.employee_no", 32)?;
-                StaffIdent::Employee {
-                    store_code: &e.store_code,
-                    employee_no: &e.employee_no,
-                }
-            }
-            None => return Err(AppError::invalid("login_name", "must be 1..64 characters").into()),
-        };
-        bounded(&req.password, "password", 256)?;
-        let login = self
-            .dedupe(&request, &req.tenant_code, "LoginStaff", async {
-                Ok(self
-                    .app
-                    .login_staff(&req.tenant_code, ident, &req.password, &client)
-                    .await?)
-            })
-            .await?;
-        Ok(pb::LoginStaffResponse {
-            result: Some(self.with_roles(login).await?),
+/// LoginStaff by login name, or by store code and employee number. It mints tokens, so a key
+/// only de-duplicates.
+#[tracing::instrument(skip_all, fields(tenant_code = %request.get_ref().tenant_code))]
+pub(super) async fn login(
+    api: &Api,
+    request: Request<pb::LoginStaffRequest>,
+) -> R<pb::LoginStaffResponse> {
+    let client = client_info(&request);
+    let req = request.get_ref();
+    let ident = ident_in(req)?;
+    let login = api
+        .mutations
+        .dedupe(&request, &req.tenant_code, async {
+            Ok(api
+                .app
+                .login_staff(&req.tenant_code, ident, &req.password, &client)
+                .await?)
         })
-    }
+        .await?;
+    Ok(Response::new(pb::LoginStaffResponse {
+        result: Some(login_result(api, login).await?),
+    }))
+}
 
-    /// The wire result of `login`, with the staff's roles and TOTP state when it holds tokens.
-    pub(super) async fn with_roles(
-        &self,
-        login: StaffLogin,
-    ) -> Result<pb::StaffLoginResult, Status> {
-        let (roles, totp) = match &login {
-            StaffLogin::Tokens(_, staff) => (
-                self.app.staff_roles(&staff.tenant_id, &staff.id).await?,
-                self.app
-                    .staff_totp_enabled(&staff.tenant_id, &staff.id)
-                    .await?,
-            ),
-            StaffLogin::Challenge { .. } => (Vec::new(), false),
-        };
-        Ok(result(login, roles, totp))
-    }
+/// Who a LoginStaff request names, with every field bounded.
+fn ident_in(req: &pb::LoginStaffRequest) -> Result<StaffIdent<'_>, AppError> {
+    use pb::login_staff_request::Identifier;
+    bounded(&req.tenant_code, "tenant_code", 32)?;
+    let ident = match &req.identifier {
+        Some(Identifier::LoginName(name)) => {
+            bounded(name, "login_name", 64)?;
+            StaffIdent::Login(name)
+        }
+        Some(Identifier::Employee(e)) => {
+            bounded(&e.store_code, "employee.store_code", 32)?;
+            bounded(&e.employee_no, "employee.employee_no", 32)?;
+            StaffIdent::Employee {
+                store_code: &e.store_code,
+                employee_no: &e.employee_no,
+            }
+        }
+        None => return Err(AppError::invalid("login_name", "must be 1..64 characters")),
+    };
+    bounded(&req.password, "password", 256)?;
+    Ok(ident)
+}
+
+/// The wire result of `login`, with the staff's roles and TOTP state when it holds tokens.
+pub(super) async fn login_result(
+    api: &Api,
+    login: StaffLogin,
+) -> Result<pb::StaffLoginResult, AppError> {
+    let (roles, totp) = match &login {
+        StaffLogin::Tokens(_, staff) => (
+            api.app.staff_roles(&staff.tenant_id, &staff.id).await?,
+            api.app
+                .staff_totp_enabled(&staff.tenant_id, &staff.id)
+                .await?,
+        ),
+        StaffLogin::Challenge { .. } => (Vec::new(), false),
+    };
+    Ok(result(login, roles, totp))
 }

@@ -1,107 +1,86 @@
 //! Staff passwords on the wire: ResetStaffPassword (StaffService, by an admin) and
 //! ChangeStaffPassword (StaffAuthService, by the staff member).
 
+use std::sync::Arc;
+
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use tonic::{Request, Response};
 
 use crate::error::AppError;
 use crate::grpc::sealed::{open, seal};
 use crate::grpc::staff::input::{generated_password, id, reason};
+use crate::grpc::staff::login::login_result;
 use crate::grpc::staff::{bounded, staff_self};
-use crate::grpc::{Caller, StaffApi, StaffAuthApi, client_info};
+use crate::grpc::{Api, Caller, R, client_info, record};
 
-impl StaffApi {
-    /// ResetStaffPassword: a temporary password, changed at the next login.
-    pub(super) async fn reset_staff_password_rpc(
-        &self,
-        request: Request<pb::ResetStaffPasswordRequest>,
-    ) -> Result<pb::ResetStaffPasswordResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref();
-        let staff_id = id(&req.staff_id, "staff_id")?;
-        let why = reason(&req.reason, false)?;
-        if req.temporary_password.len() > 256 {
-            return Err(AppError::invalid("temporary_password", "is too long").into());
-        }
-        let (given, remove_totp) = (req.temporary_password.clone(), req.remove_totp);
-        let ctx = caller.ctx.clone();
-        let reply = self
-            .mutate(
-                &request,
-                &caller.tenant(),
-                "ResetStaffPassword",
-                move |app, txn| {
-                    Box::pin(async move {
-                        let generated = given.is_empty();
-                        let password = if generated {
-                            generated_password()?
-                        } else {
-                            given
-                        };
-                        app.reset_staff_password(
-                            txn,
-                            &ctx,
-                            &staff_id,
-                            &password,
-                            remove_totp,
-                            &why,
-                        )
-                        .await?;
-                        // Sealed in the stored reply (a retry returns the same password).
-                        Ok(pb::ResetStaffPasswordResponse {
-                            generated_password: if generated {
-                                seal(&app, &password)?
-                            } else {
-                                String::new()
-                            },
-                        })
-                    })
-                },
-            )
-            .await?;
-        let generated_password = if reply.generated_password.is_empty() {
-            String::new()
-        } else {
-            open(&self.app, &reply.generated_password)?
-        };
-        Ok(pb::ResetStaffPasswordResponse { generated_password })
+/// ResetStaffPassword: a temporary password (the one given, or a generated one answered once),
+/// changed at the next login.
+#[tracing::instrument(skip_all, fields(staff_id))]
+pub(super) async fn reset(
+    api: &Api,
+    request: Request<pb::ResetStaffPasswordRequest>,
+) -> R<pb::ResetStaffPasswordResponse> {
+    let caller = Caller::of(&request)?;
+    let req = request.get_ref();
+    let staff_id = id(&req.staff_id, "staff_id")?;
+    record("staff_id", &staff_id);
+    let why = reason(&req.reason, false)?;
+    if req.temporary_password.len() > 256 {
+        return Err(AppError::invalid("temporary_password", "is too long").into());
     }
+    let (given, remove_totp) = (req.temporary_password.clone(), req.remove_totp);
+    let (app, ctx) = (Arc::clone(&api.app), caller.ctx);
+    let reply = api
+        .mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let generated = given.is_empty();
+                let password = if generated {
+                    generated_password()?
+                } else {
+                    given
+                };
+                app.reset_staff_password(txn, &ctx, &staff_id, &password, remove_totp, &why)
+                    .await?;
+                // Sealed in the stored reply (a retry returns the same password).
+                let sealed = if generated {
+                    seal(&app, &password)?
+                } else {
+                    String::new()
+                };
+                Ok::<_, AppError>(pb::ResetStaffPasswordResponse {
+                    generated_password: sealed,
+                })
+            })
+        })
+        .await?
+        .into_inner();
+    let generated_password = match reply.generated_password.as_str() {
+        "" => String::new(),
+        sealed => open(&api.app, sealed)?,
+    };
+    Ok(Response::new(pb::ResetStaffPasswordResponse {
+        generated_password,
+    }))
 }
 
-impl StaffAuthApi {
-    /// ChangeStaffPassword, logged in (current password) or with a PASSWORD_CHANGE_REQUIRED challenge.
-    pub(super) async fn change_staff_password_rpc(
-        &self,
-        request: Request<pb::ChangeStaffPasswordRequest>,
-    ) -> Result<pb::ChangeStaffPasswordResponse, Status> {
-        let client = client_info(&request);
-        let req = request.get_ref();
-        if req.new_password.len() > 256 {
-            return Err(AppError::invalid("new_password", "is too long").into());
-        }
-        if req.challenge_token.is_empty() {
-            let caller = Caller::of(&request)?;
-            let (tenant, staff_id) = staff_self(&caller);
-            bounded(&req.current_password, "current_password", 256)?;
-            self.dedupe(&request, &tenant, "ChangeStaffPassword", async {
-                Ok(self
-                    .app
-                    .change_password_logged_in(
-                        &tenant,
-                        &staff_id,
-                        caller.sid.as_deref(),
-                        &req.current_password,
-                        &req.new_password,
-                    )
-                    .await?)
-            })
-            .await?;
-            // The caller's own session stays valid: nothing to continue.
-            return Ok(pb::ChangeStaffPasswordResponse { result: None });
-        }
-        let login = self
-            .dedupe(&request, "challenge", "ChangeStaffPassword", async {
-                Ok(self
+/// ChangeStaffPassword, logged in (current password) or with a PASSWORD_CHANGE_REQUIRED
+/// challenge (which then logs in). It mints tokens, so a key only de-duplicates.
+#[tracing::instrument(skip_all)]
+pub(super) async fn change(
+    api: &Api,
+    request: Request<pb::ChangeStaffPasswordRequest>,
+) -> R<pb::ChangeStaffPasswordResponse> {
+    let client = client_info(&request);
+    let req = request.get_ref();
+    if req.new_password.len() > 256 {
+        return Err(AppError::invalid("new_password", "is too long").into());
+    }
+    if !req.challenge_token.is_empty() {
+        let login = api
+            .mutations
+            .dedupe(&request, "challenge", async {
+                Ok(api
                     .app
                     .change_password_with_challenge(
                         &req.challenge_token,
@@ -111,8 +90,25 @@ impl StaffAuthApi {
                     .await?)
             })
             .await?;
-        Ok(pb::ChangeStaffPasswordResponse {
-            result: Some(self.with_roles(login).await?),
-        })
+        return Ok(Response::new(pb::ChangeStaffPasswordResponse {
+            result: Some(login_result(api, login).await?),
+        }));
     }
+    let caller = Caller::of(&request)?;
+    let (tenant, staff_id) = staff_self(&caller);
+    bounded(&req.current_password, "current_password", 256)?;
+    let (current, new) = (&req.current_password, &req.new_password);
+    api.mutations
+        .dedupe(&request, &tenant, async {
+            let sid = caller.sid.as_deref();
+            Ok(api
+                .app
+                .change_password_logged_in(&tenant, &staff_id, sid, current, new)
+                .await?)
+        })
+        .await?;
+    // The caller's own session stays valid: nothing to continue.
+    Ok(Response::new(pb::ChangeStaffPasswordResponse {
+        result: None,
+    }))
 }
