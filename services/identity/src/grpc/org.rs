@@ -9,11 +9,11 @@ mod units;
 
 use prost::Message as _;
 use siyu_proto::identity::v1 as pb;
+use siyu_proto::time::timestamp;
 use tonic::Request;
 
 use crate::grpc::{OrgApi, R};
 use crate::repo::org::units::OrgRow;
-use siyu_proto::time::timestamp;
 
 /// The wire form of a unit.
 pub fn unit_view(u: &OrgRow) -> pb::OrgUnit {

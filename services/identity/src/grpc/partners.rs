@@ -10,11 +10,11 @@ mod input;
 mod secret_rotation;
 
 use siyu_proto::identity::v1 as pb;
+use siyu_proto::time::timestamp;
 use tonic::Request;
 
 use crate::grpc::{PartnerApi, R};
 use crate::repo::partners::clients::PartnerRow;
-use siyu_proto::time::timestamp;
 
 /// The wire form of a client (never its secret).
 pub fn partner_view(p: &PartnerRow) -> pb::PartnerClient {

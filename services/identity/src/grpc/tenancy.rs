@@ -11,11 +11,11 @@ mod settings_mask;
 mod tenants;
 
 use siyu_proto::identity::v1 as pb;
+use siyu_proto::time::timestamp;
 use tonic::Request;
 
 use crate::grpc::{R, TenantApi};
 use crate::repo::tenancy::tenants::TenantRow;
-use siyu_proto::time::timestamp;
 
 pub(super) fn tenant_view(t: &TenantRow) -> pb::Tenant {
     pb::Tenant {

@@ -2,6 +2,7 @@
 //! form of a login step (`StaffLoginResult`) every login path answers with.
 
 use siyu_proto::identity::v1 as pb;
+use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
 use crate::app::staff::challenges::ChallengeKind;
@@ -10,7 +11,6 @@ use crate::error::AppError;
 use crate::grpc::staff::bounded;
 use crate::grpc::tokens::token_pair;
 use crate::grpc::{Api, R, client_info};
-use siyu_proto::time::timestamp;
 
 fn role_of(name: &str) -> pb::StaffRole {
     pb::StaffRole::from_str_name(&name.to_ascii_uppercase()).unwrap_or(pb::StaffRole::Unspecified)

@@ -2,6 +2,7 @@
 
 use siyu_core::Ctx;
 use siyu_proto::identity::v1 as pb;
+use siyu_proto::time::timestamp;
 
 use crate::app::org::holds;
 use crate::app::role::TENANT_ADMIN;
@@ -9,7 +10,6 @@ use crate::app::staff::accounts::StaffView;
 use crate::otp::mask_phone;
 use crate::repo::staff::guide_codes::GuideRow;
 use crate::repo::staff::roles::GrantRow;
-use siyu_proto::time::timestamp;
 
 /// The token name of a role ("tenant_admin"), None for UNSPECIFIED or unknown values.
 pub fn role_name(value: i32) -> Option<String> {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use siyu_proto::identity::v1 as pb;
+use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
 use crate::app::tenancy::pay_config::{
@@ -12,7 +13,6 @@ use crate::error::AppError;
 use crate::grpc::tenancy::input::app_id_in;
 use crate::grpc::{Api, Caller, R, owned_actor, record};
 use crate::repo::tenancy::pay_config::PayRow;
-use siyu_proto::time::timestamp;
 
 /// The wire form of a stored pay configuration: key material masked (only `*_set` flags).
 pub(super) fn pay_view(p: &PayRow) -> pb::WeChatPayConfig {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use siyu_proto::identity::v1 as pb;
+use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
 use crate::app::App;
@@ -12,7 +13,6 @@ use crate::grpc::tenancy::apps::app_view;
 use crate::grpc::tenancy::pay_config::pay_view;
 use crate::grpc::tenancy::settings_mask::merge;
 use crate::grpc::{Api, Caller, R, owned_actor};
-use siyu_proto::time::timestamp;
 
 /// The wire form of stored settings (secrets of apps and pay config masked by their views).
 pub(super) async fn settings_view(
