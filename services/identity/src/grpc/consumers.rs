@@ -1,69 +1,58 @@
 //! Consumers on the wire: ConsumerAuthService (WeChat login, phone OTPs, phone binding), whose
-//! RPCs each delegate to the handler file of their concern, and the UserService handlers of
+//! RPCs each dispatch to the handler file of their concern, and the UserService handlers of
 //! users, profiles, identity links, blocking, look-ups and contacts (dispatched from
 //! `user_service.rs`), with the caller resolution and conversions merges and privacy share.
 
 pub mod access;
-mod blocking;
-mod contacts;
+pub(super) mod blocking;
+pub(super) mod contacts;
 pub mod convert;
-mod links;
-mod lookups;
+pub(super) mod links;
+pub(super) mod lookups;
 mod otp;
-mod profiles;
-mod users;
+pub(super) mod profiles;
+pub(super) mod users;
 mod wechat_login;
 
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Response, Status};
+use tonic::Request;
 
-use crate::grpc::ConsumerAuthApi;
+use crate::grpc::{ConsumerAuthApi, R};
 
 #[tonic::async_trait]
 impl pb::consumer_auth_service_server::ConsumerAuthService for ConsumerAuthApi {
-    #[tracing::instrument(skip_all)]
     async fn login_with_we_chat(
         &self,
         request: Request<pb::LoginWithWeChatRequest>,
-    ) -> Result<Response<pb::LoginWithWeChatResponse>, Status> {
-        self.login_with_wechat_rpc(request).await.map(Response::new)
+    ) -> R<pb::LoginWithWeChatResponse> {
+        wechat_login::login(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn bind_phone_with_we_chat(
         &self,
         request: Request<pb::BindPhoneWithWeChatRequest>,
-    ) -> Result<Response<pb::BindPhoneWithWeChatResponse>, Status> {
-        self.bind_phone_with_wechat_rpc(request)
-            .await
-            .map(Response::new)
+    ) -> R<pb::BindPhoneWithWeChatResponse> {
+        wechat_login::bind(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn send_phone_otp(
         &self,
         request: Request<pb::SendPhoneOtpRequest>,
-    ) -> Result<Response<pb::SendPhoneOtpResponse>, Status> {
-        self.send_phone_otp_rpc(request).await.map(Response::new)
+    ) -> R<pb::SendPhoneOtpResponse> {
+        otp::send(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn login_with_phone_otp(
         &self,
         request: Request<pb::LoginWithPhoneOtpRequest>,
-    ) -> Result<Response<pb::LoginWithPhoneOtpResponse>, Status> {
-        self.login_with_phone_otp_rpc(request)
-            .await
-            .map(Response::new)
+    ) -> R<pb::LoginWithPhoneOtpResponse> {
+        otp::login(self, request).await
     }
 
-    #[tracing::instrument(skip_all)]
     async fn bind_phone_with_otp(
         &self,
         request: Request<pb::BindPhoneWithOtpRequest>,
-    ) -> Result<Response<pb::BindPhoneWithOtpResponse>, Status> {
-        self.bind_phone_with_otp_rpc(request)
-            .await
-            .map(Response::new)
+    ) -> R<pb::BindPhoneWithOtpResponse> {
+        otp::bind(self, request).await
     }
 }

@@ -1,8 +1,8 @@
 //! Merges on the wire (UserService): MergeUsers, ReverseUserMerge and ListUserMerges.
 
-mod history;
-mod reversal;
-mod staff_merge;
+pub(super) mod history;
+pub(super) mod reversal;
+pub(super) mod staff_merge;
 
 use siyu_proto::identity::v1 as pb;
 

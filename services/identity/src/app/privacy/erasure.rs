@@ -45,6 +45,46 @@ pub struct Erased {
 }
 
 impl App {
+    /// A consumer's confirmation of its own erasure: the CONFIRM OTP sent to the bound phone,
+    /// or — with no phone bound — a fresh wx.login() code of the mini-program of session `sid`.
+    /// An ERASED user has nothing left to confirm against (the erasure answers its first
+    /// outcome).
+    pub async fn confirm_erasure(
+        &self,
+        tenant: &str,
+        user_id: &str,
+        sid: Option<&str>,
+        otp: &str,
+        wechat_code: &str,
+    ) -> Result<(), AppError> {
+        let view = self.user_view(tenant, user_id).await?;
+        if view.user.status == "ERASED" {
+            return Ok(());
+        }
+        match view.user.phone.as_deref() {
+            Some(phone) => {
+                if otp.len() != 6 || !otp.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(AppError::invalid(
+                        "otp",
+                        "the 6-digit CONFIRM code sent to the bound phone is required",
+                    ));
+                }
+                self.confirm_erasure_otp(tenant, phone, otp).await
+            }
+            None => {
+                if wechat_code.trim().is_empty() {
+                    return Err(AppError::invalid(
+                        "wechat_code",
+                        "a fresh wx.login() code is required when no phone is bound",
+                    ));
+                }
+                let app_id = self.session_app(sid).await?;
+                self.confirm_erasure_wechat(tenant, user_id, &app_id, wechat_code.trim())
+                    .await
+            }
+        }
+    }
+
     /// Verifies and consumes the CONFIRM OTP sent to the user's bound `phone`. The OTP is
     /// checked in its own transaction so a wrong code's counted attempt survives the refusal.
     pub async fn confirm_erasure_otp(

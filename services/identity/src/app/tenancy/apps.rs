@@ -122,6 +122,26 @@ impl App {
         Ok(repo::apps(conn, tenant).await?)
     }
 
+    /// INVALID_ARGUMENT `field` unless `app_id` is a usable app of `tenant` (an openid
+    /// belongs to one of the tenant's apps).
+    pub async fn require_tenant_app(
+        &self,
+        tenant: &str,
+        app_id: &str,
+        field: &str,
+    ) -> Result<(), AppError> {
+        let own = match self.resolve_app(app_id).await {
+            Ok(resolved) => resolved.tenant.id == tenant,
+            Err(AppError::NotFound(_) | AppError::FailedPrecondition(_)) => false,
+            Err(err) => return Err(err),
+        };
+        if own {
+            Ok(())
+        } else {
+            Err(AppError::invalid(field, "is not an app of the tenant"))
+        }
+    }
+
     /// Resolves an app id to its tenant, refusing disabled apps and suspended tenants.
     pub async fn resolve_app(&self, app_id: &str) -> Result<ResolvedApp, AppError> {
         let app = repo::get_app(&self.db, app_id)

@@ -261,6 +261,16 @@ impl App {
         Ok(repo::get_session(&self.db, sid).await?)
     }
 
+    /// The app of session `sid` ('' without a session): a consumer sees and exports the
+    /// openids of that app only.
+    pub async fn session_app(&self, sid: Option<&str>) -> Result<String, AppError> {
+        Ok(match sid {
+            Some(sid) => self.session(sid).await?.map(|s| s.app_id),
+            None => None,
+        }
+        .unwrap_or_default())
+    }
+
     /// Live sessions of a subject.
     pub async fn live_sessions(
         &self,

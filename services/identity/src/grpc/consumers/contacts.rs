@@ -1,26 +1,25 @@
 //! GetUserContacts: what a message sender (a service) needs to reach a user.
 
-use crate::app::consumers::contacts::Contacts;
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Response, Status};
+use siyu_proto::time::timestamp;
+use tonic::{Request, Response};
 
+use crate::app::consumers::contacts::Contacts;
 use crate::grpc::consumers::access::target;
 use crate::grpc::consumers::convert::consent_pb_kind;
-use crate::grpc::{Caller, UserApi};
-use siyu_proto::time::timestamp;
+use crate::grpc::{Api, Caller, R, record};
 
-impl UserApi {
-    /// GetUserContacts (services only: content dispatch).
-    #[tracing::instrument(skip_all)]
-    pub(crate) async fn get_user_contacts_rpc(
-        &self,
-        request: Request<pb::GetUserContactsRequest>,
-    ) -> Result<Response<pb::GetUserContactsResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let t = target(&caller, &request.get_ref().user_id)?;
-        let contacts = self.app.user_contacts(&caller.tenant(), &t.user_id).await?;
-        Ok(Response::new(contacts_pb(contacts)))
-    }
+/// GetUserContacts (services only, by contract: content dispatch).
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn get(
+    api: &Api,
+    request: Request<pb::GetUserContactsRequest>,
+) -> R<pb::GetUserContactsResponse> {
+    let caller = Caller::of(&request)?;
+    let t = target(&caller, &request.get_ref().user_id)?;
+    record("user_id", &t.user_id);
+    let contacts = api.app.user_contacts(&caller.tenant(), &t.user_id).await?;
+    Ok(Response::new(contacts_pb(contacts)))
 }
 
 fn contacts_pb(c: Contacts) -> pb::GetUserContactsResponse {

@@ -3,20 +3,18 @@
 
 use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
+use siyu_proto::time::timestamp;
 
 use crate::app::consumers::phone_bind::Binding;
 use crate::app::consumers::users::UserView;
 use crate::app::merges::merge::Merged;
-use crate::grpc::Caller;
-use crate::grpc::consumers::access::Target;
 use crate::otp::mask_phone;
 use crate::repo::consumers::identities::IdentityRow;
 use crate::repo::consumers::users::UserRow;
-use siyu_proto::time::timestamp;
 
-/// A user as `caller` may see it: phone masked for staff/partners, unionid omitted for
-/// partners.
-pub fn view_pb(view: &UserView, t: &Target, caller: &Caller) -> pb::User {
+/// A user as a caller of `kind` may see it: phone masked when `masked` (staff, partners),
+/// unionid omitted for partners.
+pub fn view_pb(view: &UserView, masked: bool, kind: PrincipalKind) -> pb::User {
     let mut user = user_pb(&view.user);
     let p = &view.profile;
     user.profile = Some(pb::UserProfile {
@@ -25,11 +23,11 @@ pub fn view_pb(view: &UserView, t: &Target, caller: &Caller) -> pb::User {
         gender: gender_pb(&p.gender) as i32,
         birthday: p.birthday.clone(),
     });
-    if t.masked && !user.phone.is_empty() {
+    if masked && !user.phone.is_empty() {
         user.phone = mask_phone(&user.phone);
         user.phone_masked = true;
     }
-    if caller.ctx.principal.kind == PrincipalKind::Partner {
+    if kind == PrincipalKind::Partner {
         user.unionid.clear();
     }
     user

@@ -1,44 +1,45 @@
 //! UpdateUserProfile: the handler and the parsing of its update mask and fields (every field
 //! violation at once, INVALID_BIRTHDAY on its own).
 
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use siyu_proto::identity::v1 as pb;
+use tonic::Request;
 
 use crate::app::consumers::profiles::ProfilePatch;
-use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
-
 use crate::error::AppError;
 use crate::grpc::consumers::access::target;
 use crate::grpc::consumers::convert::view_pb;
-use crate::grpc::{Caller, UserApi};
+use crate::grpc::{Api, Caller, R, record};
 
-impl UserApi {
-    /// UpdateUserProfile, by update mask.
-    pub(crate) async fn update_user_profile_rpc(
-        &self,
-        request: Request<pb::UpdateUserProfileRequest>,
-    ) -> Result<pb::UpdateUserProfileResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let t = target(&caller, &request.get_ref().user_id)?;
-        let patch = profile_patch(request.get_ref(), self.app.clock.now())?;
-        let tenant = caller.tenant();
-        let reply = self
-            .mutate(&request, &tenant, "UpdateUserProfile", {
-                let tenant = tenant.clone();
-                move |app, txn| {
-                    Box::pin(async move {
-                        let view = app
-                            .update_profile(txn, &tenant, &t.user_id, patch, &t.actor)
-                            .await?;
-                        Ok(pb::UpdateUserProfileResponse {
-                            user: Some(view_pb(&view, &t, &caller)),
-                        })
-                    })
-                }
+/// UpdateUserProfile, by update mask (a consumer its own, customer service for them).
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn update(
+    api: &Api,
+    request: Request<pb::UpdateUserProfileRequest>,
+) -> R<pb::UpdateUserProfileResponse> {
+    let caller = Caller::of(&request)?;
+    let t = target(&caller, &request.get_ref().user_id)?;
+    record("user_id", &t.user_id);
+    let patch = profile_patch(request.get_ref(), api.app.clock.now())?;
+    let (app, tenant, kind) = (
+        Arc::clone(&api.app),
+        caller.tenant(),
+        caller.ctx.principal.kind,
+    );
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let view = app
+                    .update_profile(txn, &tenant, &t.user_id, patch, &t.actor)
+                    .await?;
+                Ok::<_, AppError>(pb::UpdateUserProfileResponse {
+                    user: Some(view_pb(&view, t.masked, kind)),
+                })
             })
-            .await?;
-        Ok(reply)
-    }
+        })
+        .await
 }
 
 /// The profile patch of an UpdateUserProfile request: every field violation at once, then

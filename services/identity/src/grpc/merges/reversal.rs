@@ -1,45 +1,44 @@
-//! ReverseUserMerge (inherent handler the `UserService` impl delegates to).
+//! UserService: ReverseUserMerge.
+
+use std::sync::Arc;
 
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Response, Status};
+use siyu_proto::time::timestamp;
+use tonic::Request;
 
 use crate::app::merges::merge::Merged;
+use crate::error::AppError;
 use crate::grpc::consumers::access::{actor, reason};
 use crate::grpc::ids::id;
 use crate::grpc::merges::masked;
-use crate::grpc::{Caller, UserApi};
-use siyu_proto::time::timestamp;
+use crate::grpc::{Api, Caller, R, record};
 
-impl UserApi {
-    /// ReverseUserMerge.
-    #[tracing::instrument(skip_all)]
-    pub(crate) async fn reverse_user_merge_rpc(
-        &self,
-        request: Request<pb::ReverseUserMergeRequest>,
-    ) -> Result<Response<pb::ReverseUserMergeResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let actor = actor(&caller);
-        let req = request.get_ref();
-        let merge_id = id("merge_id", req.merge_id.trim())?.to_string();
-        let why = reason(&req.reason, true)?;
-        let tenant = caller.tenant();
-        let scope = tenant.clone();
-        let reply = self
-            .mutate(&request, &scope, "ReverseUserMerge", move |app, txn| {
-                Box::pin(async move {
-                    let (record, moved) = app
-                        .reverse_merge(txn, &tenant, &merge_id, &why, &actor)
-                        .await?;
-                    let mut merge = masked(&Merged {
-                        row: record.row,
-                        moved,
-                    });
-                    merge.reverse_time = record.reversed_at.map(timestamp);
-                    merge.reversed_by = record.reversed_by.unwrap_or_default();
-                    Ok(pb::ReverseUserMergeResponse { merge: Some(merge) })
-                })
+/// ReverseUserMerge: both users as they were, phones masked in the answer.
+#[tracing::instrument(skip_all, fields(merge_id))]
+pub(crate) async fn reverse(
+    api: &Api,
+    request: Request<pb::ReverseUserMergeRequest>,
+) -> R<pb::ReverseUserMergeResponse> {
+    let caller = Caller::of(&request)?;
+    let req = request.get_ref();
+    let merge_id = id("merge_id", req.merge_id.trim())?.to_string();
+    record("merge_id", &merge_id);
+    let why = reason(&req.reason, true)?;
+    let (app, tenant, actor) = (Arc::clone(&api.app), caller.tenant(), actor(&caller));
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let (record, moved) = app
+                    .reverse_merge(txn, &tenant, &merge_id, &why, &actor)
+                    .await?;
+                let mut merge = masked(&Merged {
+                    row: record.row,
+                    moved,
+                });
+                merge.reverse_time = record.reversed_at.map(timestamp);
+                merge.reversed_by = record.reversed_by.unwrap_or_default();
+                Ok::<_, AppError>(pb::ReverseUserMergeResponse { merge: Some(merge) })
             })
-            .await?;
-        Ok(Response::new(reply))
-    }
+        })
+        .await
 }

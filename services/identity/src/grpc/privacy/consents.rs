@@ -1,98 +1,117 @@
 //! RecordConsent and ListConsents (inherent handlers the `UserService` impl delegates to), and
 //! the parsing and wire form of consent records.
 
-use crate::app::privacy::consents::NewConsent;
-use crate::grpc::consumers::convert::{channel_name, consent_pb_kind};
-use crate::repo::privacy::consents::ConsentRow;
+use std::sync::Arc;
+
 use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Status};
+use siyu_proto::time::timestamp;
+use siyu_server::Paging;
+use tonic::{Request, Response};
 
+use crate::app::privacy::consents::NewConsent;
 use crate::error::AppError;
 use crate::grpc::consumers::access::target;
-use crate::grpc::{Caller, UserApi, client_info};
-use siyu_proto::time::timestamp;
+use crate::grpc::consumers::convert::{channel_name, consent_pb_kind};
+use crate::grpc::{Api, Caller, R, client_info, page, record};
+use crate::repo::privacy::consents::ConsentRow;
 
-impl UserApi {
-    /// RecordConsent.
-    pub(crate) async fn record_consent_rpc(
-        &self,
-        request: Request<pb::RecordConsentRequest>,
-    ) -> Result<pb::RecordConsentResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref();
-        let t = target(&caller, &req.user_id)?;
-        let (kind, channel) = consent_kind(req)?;
-        if req.version.len() > 64 {
-            return Err(AppError::invalid("version", "must be at most 64 characters").into());
-        }
-        if req.source.len() > 32 {
-            return Err(AppError::invalid("source", "must be at most 32 characters").into());
-        }
-        // Consent given in store is recorded as such whatever the client claims.
-        let source = if caller.ctx.principal.kind == PrincipalKind::Staff {
-            "store".to_owned()
-        } else {
-            req.source.clone()
-        };
-        let consent = NewConsent {
-            kind,
-            channel,
-            version: if kind == "MARKETING" {
-                String::new()
-            } else {
-                req.version.trim().to_owned()
-            },
-            granted: req.granted,
-            source,
-            ip_masked: client_info(&request).ip_masked(),
-        };
-        let tenant = caller.tenant();
-        let reply = self
-            .mutate(&request, &tenant, "RecordConsent", {
-                let tenant = tenant.clone();
-                move |app, txn| {
-                    Box::pin(async move {
-                        let row = app
-                            .record_consent(txn, &tenant, &t.user_id, consent, &t.actor)
-                            .await?;
-                        Ok(pb::RecordConsentResponse {
-                            consent: Some(consent_pb(&row)),
-                        })
-                    })
-                }
+/// The pages of a user's consent history.
+const HISTORY: Paging = Paging::new("consents", 50, 200);
+
+/// RecordConsent: a consumer's own, or recorded for them (in store: source `store`).
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn record_consent(
+    api: &Api,
+    request: Request<pb::RecordConsentRequest>,
+) -> R<pb::RecordConsentResponse> {
+    let caller = Caller::of(&request)?;
+    let req = request.get_ref();
+    let t = target(&caller, &req.user_id)?;
+    record("user_id", &t.user_id);
+    let consent = consent_in(
+        req,
+        caller.ctx.principal.kind,
+        client_info(&request).ip_masked(),
+    )?;
+    let (app, tenant) = (Arc::clone(&api.app), caller.tenant());
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let row = app
+                    .record_consent(txn, &tenant, &t.user_id, consent, &t.actor)
+                    .await?;
+                Ok::<_, AppError>(pb::RecordConsentResponse {
+                    consent: Some(consent_pb(&row)),
+                })
             })
-            .await?;
-        Ok(reply)
-    }
-
-    /// ListConsents: the current consent per (kind, channel) and the paged history.
-    pub(crate) async fn list_consents_rpc(
-        &self,
-        request: Request<pb::ListConsentsRequest>,
-    ) -> Result<pb::ListConsentsResponse, Status> {
-        let caller = Caller::of(&request)?;
-        let req = request.get_ref();
-        let t = target(&caller, &req.user_id)?;
-        let rows = self.app.consents(&caller.tenant(), &t.user_id).await?;
-        let mut current: Vec<&ConsentRow> = Vec::new();
-        for row in &rows {
-            if !current
-                .iter()
-                .any(|c| c.kind == row.kind && c.channel == row.channel)
-            {
-                current.push(row);
-            }
-        }
-        let current = current.into_iter().map(consent_pb).collect();
-        let list = format!("consents:{}", t.user_id);
-        let (history, page) = crate::grpc::paging::page(&list, rows, req.page.as_ref(), 200)?;
-        Ok(pb::ListConsentsResponse {
-            current,
-            history: history.iter().map(consent_pb).collect(),
-            page: Some(page),
         })
+        .await
+}
+
+/// ListConsents: the current consent per (kind, channel) and the paged history.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn list(
+    api: &Api,
+    request: Request<pb::ListConsentsRequest>,
+) -> R<pb::ListConsentsResponse> {
+    let caller = Caller::of(&request)?;
+    let req = request.get_ref();
+    let t = target(&caller, &req.user_id)?;
+    record("user_id", &t.user_id);
+    let rows = api.app.consents(&caller.tenant(), &t.user_id).await?;
+    let mut current: Vec<&ConsentRow> = Vec::new();
+    for row in &rows {
+        if !current
+            .iter()
+            .any(|c| c.kind == row.kind && c.channel == row.channel)
+        {
+            current.push(row);
+        }
     }
+    let current = current.into_iter().map(consent_pb).collect();
+    let (history, page) = page(&HISTORY, rows, req.page.as_ref())?;
+    Ok(Response::new(pb::ListConsentsResponse {
+        current,
+        history: history.iter().map(consent_pb).collect(),
+        page: Some(page),
+    }))
+}
+
+/// The consent a RecordConsent request records. Consent given in store is recorded as such,
+/// whatever the client claims.
+fn consent_in(
+    req: &pb::RecordConsentRequest,
+    kind_of: PrincipalKind,
+    ip_masked: String,
+) -> Result<NewConsent, AppError> {
+    let (kind, channel) = consent_kind(req)?;
+    if req.version.len() > 64 {
+        return Err(AppError::invalid(
+            "version",
+            "must be at most 64 characters",
+        ));
+    }
+    if req.source.len() > 32 {
+        return Err(AppError::invalid("source", "must be at most 32 characters"));
+    }
+    let source = if kind_of == PrincipalKind::Staff {
+        "store".to_owned()
+    } else {
+        req.source.clone()
+    };
+    Ok(NewConsent {
+        kind,
+        channel,
+        version: if kind == "MARKETING" {
+            String::new()
+        } else {
+            req.version.trim().to_owned()
+        },
+        granted: req.granted,
+        source,
+        ip_masked,
+    })
 }
 
 /// (kind, channel) names of a RecordConsent request, with its reasons for missing parts.

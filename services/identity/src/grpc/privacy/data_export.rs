@@ -1,93 +1,93 @@
-//! RequestDataExport, GetDataExport and DownloadDataExport (inherent handlers the
-//! `UserService` impl delegates to).
+//! UserService: RequestDataExport, GetDataExport and DownloadDataExport.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
-use tonic::{Request, Response, Status};
+use siyu_proto::time::timestamp;
+use tonic::{Request, Response};
 
 use crate::app::privacy::data_export::{ExportRequest, effective_status};
+use crate::error::AppError;
 use crate::grpc::consumers::access::target;
 use crate::grpc::ids::id;
-use crate::grpc::{Caller, UserApi};
+use crate::grpc::{Api, Caller, R, record};
 use crate::repo::privacy::exports::ExportRow;
-use siyu_proto::time::timestamp;
 
-impl UserApi {
-    /// RequestDataExport.
-    pub(crate) async fn request_data_export_rpc(
-        &self,
-        request: Request<pb::RequestDataExportRequest>,
-    ) -> Result<Response<pb::RequestDataExportResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let t = target(&caller, &request.get_ref().user_id)?;
-        // Consumers see the openids of their own app only, in the document too.
-        let app_id = if caller.ctx.principal.kind == PrincipalKind::Consumer {
-            self.session_app(&caller).await?
-        } else {
-            String::new()
-        };
-        let tenant = caller.tenant();
-        let reply = self
-            .mutate(&request, &tenant, "RequestDataExport", {
-                let tenant = tenant.clone();
-                move |app, txn| {
-                    Box::pin(async move {
-                        let req = ExportRequest {
-                            tenant: &tenant,
-                            user_id: &t.user_id,
-                            app_id: &app_id,
-                            actor: &t.actor,
-                        };
-                        let row = app.request_export(txn, req).await?;
-                        Ok(pb::RequestDataExportResponse {
-                            export: Some(export_pb(&row, app.clock.now())),
-                        })
-                    })
-                }
+/// RequestDataExport: a running export of the user is answered as is.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub(crate) async fn request(
+    api: &Api,
+    request: Request<pb::RequestDataExportRequest>,
+) -> R<pb::RequestDataExportResponse> {
+    let caller = Caller::of(&request)?;
+    let t = target(&caller, &request.get_ref().user_id)?;
+    record("user_id", &t.user_id);
+    // Consumers see the openids of their own app only, in the document too.
+    let app_id = match caller.ctx.principal.kind {
+        PrincipalKind::Consumer => api.app.session_app(caller.sid.as_deref()).await?,
+        _ => String::new(),
+    };
+    let (app, tenant) = (Arc::clone(&api.app), caller.tenant());
+    api.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let req = ExportRequest {
+                    tenant: &tenant,
+                    user_id: &t.user_id,
+                    app_id: &app_id,
+                    actor: &t.actor,
+                };
+                let row = app.request_export(txn, req).await?;
+                Ok::<_, AppError>(pb::RequestDataExportResponse {
+                    export: Some(export_pb(&row, app.clock.now())),
+                })
             })
-            .await?;
-        Ok(Response::new(reply))
-    }
+        })
+        .await
+}
 
-    /// GetDataExport.
-    pub(crate) async fn get_data_export_rpc(
-        &self,
-        request: Request<pb::GetDataExportRequest>,
-    ) -> Result<Response<pb::GetDataExportResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        // A consumer reads their own exports only; staff any of the tenant.
-        let owner = (caller.ctx.principal.kind == PrincipalKind::Consumer)
-            .then(|| caller.ctx.principal.subject.clone());
-        let id = id("export_id", &request.get_ref().export_id)?.to_string();
-        let row = self
-            .app
-            .data_export(&caller.tenant(), &id, owner.as_deref())
-            .await?;
-        Ok(Response::new(pb::GetDataExportResponse {
-            export: Some(export_pb(&row, self.app.clock.now())),
-        }))
-    }
+/// GetDataExport: a consumer its own exports only, staff any of the tenant.
+#[tracing::instrument(skip_all, fields(export_id))]
+pub(crate) async fn get(
+    api: &Api,
+    request: Request<pb::GetDataExportRequest>,
+) -> R<pb::GetDataExportResponse> {
+    let caller = Caller::of(&request)?;
+    let export_id = id("export_id", &request.get_ref().export_id)?.to_string();
+    record("export_id", &export_id);
+    let owner = (caller.ctx.principal.kind == PrincipalKind::Consumer)
+        .then_some(caller.ctx.principal.subject.as_str());
+    let row = api
+        .app
+        .data_export(&caller.tenant(), &export_id, owner)
+        .await?;
+    Ok(Response::new(pb::GetDataExportResponse {
+        export: Some(export_pb(&row, api.app.clock.now())),
+    }))
+}
 
-    /// DownloadDataExport: the consumer themself only.
-    pub(crate) async fn download_data_export_rpc(
-        &self,
-        request: Request<pb::DownloadDataExportRequest>,
-    ) -> Result<Response<pb::DownloadDataExportResponse>, Status> {
-        let caller = Caller::of(&request)?;
-        let id = id("export_id", &request.get_ref().export_id)?.to_string();
-        let user_id = &caller.ctx.principal.subject;
-        let download = self
-            .app
-            .download_export(&caller.tenant(), user_id, &id)
-            .await?;
-        Ok(Response::new(pb::DownloadDataExportResponse {
-            payload: download.payload,
-            content_type: "application/json".into(),
-            file_name: format!("siyu-export-{user_id}.json"),
-            sha256: download.sha256,
-        }))
-    }
+/// DownloadDataExport: the consumer themself only (by contract), audited.
+#[tracing::instrument(skip_all, fields(export_id))]
+pub(crate) async fn download(
+    api: &Api,
+    request: Request<pb::DownloadDataExportRequest>,
+) -> R<pb::DownloadDataExportResponse> {
+    let caller = Caller::of(&request)?;
+    let export_id = id("export_id", &request.get_ref().export_id)?.to_string();
+    record("export_id", &export_id);
+    let user_id = &caller.ctx.principal.subject;
+    let download = api
+        .app
+        .download_export(&caller.tenant(), user_id, &export_id)
+        .await?;
+    Ok(Response::new(pb::DownloadDataExportResponse {
+        payload: download.payload,
+        content_type: "application/json".into(),
+        file_name: format!("siyu-export-{user_id}.json"),
+        sha256: download.sha256,
+    }))
 }
 
 /// An export job as the proto shows it (status as of `now`).
