@@ -1,7 +1,11 @@
 //! Refresh rotation, reuse detection (incl. 16 concurrent presenters), logout, JWKS, bad tokens.
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use siyu_core::ManualClock;
+use siyu_core::clock::Clock as _;
 use siyu_proto::identity::v1 as pb;
 use tonic::Code;
 
@@ -9,7 +13,9 @@ use crate::helpers::{Harness, assert_reason, authed};
 
 #[tokio::test]
 async fn refresh_rotates_and_reuse_revokes_the_family() {
-    let h = Harness::start().await;
+    // Reuse is a spent token presented after its 10 s lost-response grace.
+    let clock = Arc::new(ManualClock::new(siyu_core::clock::system().now()));
+    let h = Harness::start_with_clock(Arc::clone(&clock)).await;
     let (_, app_id, _) = h.tenant_with_app("rot").await;
     let first = h.wechat_login(&app_id, "o_rot").await.tokens.unwrap();
     let second = h
@@ -24,6 +30,7 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
         .unwrap();
     assert_ne!(second.refresh_token, first.refresh_token);
     assert_eq!(second.session_id, first.session_id);
+    clock.advance(chrono::Duration::seconds(11));
     let reuse = h
         .tokens()
         .refresh_session(pb::RefreshSessionRequest {
