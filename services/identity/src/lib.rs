@@ -73,17 +73,25 @@ impl Application {
 
         let reload_app = Arc::clone(&app);
         let period = Duration::from_secs(settings.tokens.key_reload_secs.max(1));
-        let mut reload_stop = stop_rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(period);
-            loop {
-                tokio::select! {
-                    _ = ticker.tick() => {
-                        if let Err(err) = reload_app.keys.reload().await {
-                            tracing::warn!(error = %err, "signing key reload failed");
-                        }
-                    }
-                    _ = reload_stop.changed() => break,
+        tasks.push(every(period, stop_rx.clone(), move || {
+            let app = Arc::clone(&reload_app);
+            async move {
+                if let Err(err) = app.keys.reload().await {
+                    tracing::warn!(error = %err, "signing key reload failed");
+                }
+            }
+        }));
+        // Pairs kept for the refresh grace rest sealed for its 10 s only; any replica clears
+        // expired ones (an idempotent UPDATE).
+        let purge_app = Arc::clone(&app);
+        let grace = app::tokens::refresh_grace::GRACE
+            .to_std()
+            .unwrap_or(Duration::from_secs(10));
+        tasks.push(every(grace, stop_rx.clone(), move || {
+            let app = Arc::clone(&purge_app);
+            async move {
+                if let Err(err) = app.forget_spent_successors().await {
+                    tracing::warn!(error = %err, "forgetting refresh successors failed");
                 }
             }
         }));
@@ -206,6 +214,23 @@ pub async fn open_app(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Res
         hashing,
         // No SMS provider is wired yet: OTPs are kept in memory (tests read them there).
         otp_sender: Arc::new(crate::otp::MemoryOtpSender::default()),
+    })
+}
+
+/// Runs `tick` every `period` until the stop signal.
+fn every<F, Fut>(period: Duration, mut stop: watch::Receiver<bool>, tick: F) -> JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(period);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => tick().await,
+                _ = stop.changed() => break,
+            }
+        }
     })
 }
 

@@ -23,6 +23,7 @@ mod m20250806_000014_identity_links;
 mod m20250806_000015_data_exports;
 mod m20250806_000016_staff_totp;
 mod m20250806_000017_tenant_settings;
+mod m20250807_000018_refresh_successors;
 
 /// The identity service's migrator.
 #[derive(Debug)]
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250806_000015_data_exports::Migration));
         all.push(Box::new(m20250806_000016_staff_totp::Migration));
         all.push(Box::new(m20250806_000017_tenant_settings::Migration));
+        all.push(Box::new(m20250807_000018_refresh_successors::Migration));
         all
     }
 }

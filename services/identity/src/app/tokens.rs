@@ -7,6 +7,7 @@ pub mod client_tokens;
 pub mod introspection;
 pub mod key_ring;
 pub mod logout;
+pub mod refresh_grace;
 pub mod refresh_rotation;
 pub mod revocation_feed;
 pub mod service_tokens;

@@ -1,13 +1,13 @@
 //! Refresh-token rotation (RefreshSession): opaque refresh tokens are rotated on every use, and a
-//! token presented twice revokes its whole family.
+//! token presented again after its lost-response grace revokes its whole family.
 //!
 //! Concurrency: the presented token is spent with a conditional UPDATE (`spent_at IS NULL`; on
-//! Postgres first as one statement, `repo::tokens::refresh_rotation`). Of N concurrent
-//! presentations exactly one spends it; every other one finds it spent and is treated as
-//! reuse — the family is revoked, including the pair the winner just received. The proto's
-//! 10-second "lost response" grace is deliberately not implemented: only hashes are stored, so
-//! the winner's pair cannot be handed out again, and a concurrent duplicate is
-//! indistinguishable from a thief racing the owner.
+//! Postgres first as one statement, `repo::tokens::refresh_rotation`) that also keeps the new
+//! pair sealed beside it (`refresh_grace.rs`). Of N concurrent presentations exactly one spends
+//! it; every other one waits for that spend to commit, finds the spend and the kept pair, and
+//! answers the same pair — never a second live one. A spent token presented more than 10 s
+//! after its spend (or whose pair was refreshed since) is reuse: theft or a replay. The family
+//! is revoked and REFRESH_TOKEN_REUSED audited.
 
 use chrono::{DateTime, Duration, Utc};
 use siyu_core::PrincipalKind;
@@ -23,7 +23,8 @@ use crate::repo::tokens::refresh_rotation;
 use crate::repo::tokens::sessions::{self as repo, SessionRow};
 
 impl App {
-    /// Exchanges a refresh token for a new pair (see the module comment on concurrency).
+    /// Exchanges a refresh token for a new pair (see the module comment on concurrency and
+    /// the grace).
     #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str) -> Result<Issued, AppError> {
         if refresh_token.is_empty() || refresh_token.len() > 128 {
@@ -53,32 +54,16 @@ impl App {
             return Err(AppError::Unauthenticated("SESSION_REVOKED"));
         }
         if repo::spend_refresh(&txn, &hash, now).await? == 0 {
-            // Already spent: theft or a racing duplicate. Revoke the family, audit, commit.
-            repo::revoke_sessions(
-                &txn,
-                &session.tenant_id,
-                std::slice::from_ref(&session.id),
-                "refresh_token_reused",
-                now,
-            )
-            .await?;
-            audit_repo::append(
-                &txn,
-                &session.tenant_id,
-                NewEntry {
-                    kind: "REFRESH_TOKEN_REUSED",
-                    outcome: "FAILURE",
-                    actor_kind: session.principal_kind.clone(),
-                    actor_id: session.subject_id.clone(),
-                    target_kind: "session".into(),
-                    target_id: session.id.clone(),
-                    details: Default::default(),
-                },
-                now,
-            )
-            .await?;
-            txn.commit().await?;
-            return Err(AppError::Unauthenticated("REFRESH_TOKEN_REUSED"));
+            // Already spent; a concurrent spender has committed by now (the UPDATE waited for
+            // its row lock). A retry within the grace gets that spend's pair.
+            let spent = repo::get_refresh(&txn, &hash).await?;
+            if let Some(spent) = spent
+                && let Some(pair) = self.retried_pair(&txn, &spent, now).await?
+            {
+                tracing::debug!("refresh retried within its grace");
+                return Ok(pair);
+            }
+            return self.refresh_reused(txn, &session, now).await;
         }
         if token.expires_at <= now || session.absolute_expires_at <= now {
             return Err(AppError::Unauthenticated("REFRESH_TOKEN_EXPIRED"));
@@ -104,7 +89,6 @@ impl App {
         let roles = self
             .roles_of(&txn, &session.tenant_id, kind, &session.subject_id)
             .await?;
-        txn.commit().await?;
         let (access_token, access_expires_at) = self.sign_access(
             &session.tenant_id,
             kind,
@@ -115,17 +99,56 @@ impl App {
             None,
             None,
         )?;
-        Ok(Issued {
+        let issued = Issued {
             access_token,
             access_expires_at,
             refresh_token: new_token,
             refresh_expires_at: Some(refresh_expires_at),
             session_id: session.id,
-        })
+        };
+        repo::keep_successor(&txn, &hash, &self.seal_successor(&issued)?).await?;
+        txn.commit().await?;
+        Ok(issued)
+    }
+
+    /// Reuse of a spent token: revokes the family, audits REFRESH_TOKEN_REUSED, commits.
+    async fn refresh_reused(
+        &self,
+        txn: sea_orm::DatabaseTransaction,
+        session: &SessionRow,
+        now: DateTime<Utc>,
+    ) -> Result<Issued, AppError> {
+        repo::revoke_sessions(
+            &txn,
+            &session.tenant_id,
+            std::slice::from_ref(&session.id),
+            "refresh_token_reused",
+            now,
+        )
+        .await?;
+        audit_repo::append(
+            &txn,
+            &session.tenant_id,
+            NewEntry {
+                kind: "REFRESH_TOKEN_REUSED",
+                outcome: "FAILURE",
+                actor_kind: session.principal_kind.clone(),
+                actor_id: session.subject_id.clone(),
+                target_kind: "session".into(),
+                target_id: session.id.clone(),
+                details: Default::default(),
+            },
+            now,
+        )
+        .await?;
+        txn.commit().await?;
+        Err(AppError::Unauthenticated("REFRESH_TOKEN_REUSED"))
     }
 
     /// The one-statement rotation (Postgres): `None` when it did not rotate, and `refresh`
-    /// then diagnoses on the multi-statement path, which alone decides errors and reuse.
+    /// then diagnoses on the multi-statement path, which alone decides errors, reuse and the
+    /// grace. The new pair is signed before the statement (from one read of the token's
+    /// session), so the statement that spends the token also keeps the pair.
     async fn refresh_fast(
         &self,
         hash: &str,
@@ -134,38 +157,49 @@ impl App {
         if !refresh_rotation::supported(&self.db) {
             return Ok(None);
         }
-        let new_token = random_token()?;
-        let ttl_end = now + Duration::seconds(self.settings.tokens.refresh_ttl_secs);
-        let Some(rotated) =
-            refresh_rotation::rotate(&self.db, hash, &sha256_hex(&new_token), now, ttl_end).await?
-        else {
+        let Some(live) = refresh_rotation::live(&self.db, hash).await? else {
             return Ok(None);
         };
-        let kind = if rotated.principal_kind == "staff" {
+        let kind = if live.principal_kind == "staff" {
             PrincipalKind::Staff
         } else {
             PrincipalKind::Consumer
         };
         let roles = self
-            .roles_of(&self.db, &rotated.tenant_id, kind, &rotated.subject_id)
+            .roles_of(&self.db, &live.tenant_id, kind, &live.subject_id)
             .await?;
+        let new_token = random_token()?;
+        let ttl_end = now + Duration::seconds(self.settings.tokens.refresh_ttl_secs);
         let (access_token, access_expires_at) = self.sign_access(
-            &rotated.tenant_id,
+            &live.tenant_id,
             kind,
-            &rotated.subject_id,
+            &live.subject_id,
             roles,
             Vec::new(),
-            Some(&rotated.session_id),
+            Some(&live.session_id),
             None,
             None,
         )?;
-        Ok(Some(Issued {
+        let issued = Issued {
             access_token,
             access_expires_at,
             refresh_token: new_token,
-            refresh_expires_at: Some(rotated.expires_at),
-            session_id: rotated.session_id,
-        }))
+            // What the statement stores: the TTL, capped at the session's hard end.
+            refresh_expires_at: Some(ttl_end.min(live.absolute_expires_at)),
+            session_id: live.session_id,
+        };
+        let sealed = self.seal_successor(&issued)?;
+        let new_hash = sha256_hex(&issued.refresh_token);
+        let rotated = refresh_rotation::rotate_keeping(
+            &self.db,
+            hash,
+            &new_hash,
+            Some(&sealed),
+            now,
+            ttl_end,
+        )
+        .await?;
+        Ok(rotated.map(|_| issued))
     }
 
     /// Checks the session's subject may still hold tokens; returns its kind.

@@ -1,5 +1,6 @@
-//! The refresh-rotation fast path: on Postgres, spend a refresh token, extend its session and
-//! store the successor in ONE statement (one round trip, its own transaction).
+//! The refresh-rotation fast path: on Postgres, spend a refresh token (keeping the new pair,
+//! sealed, beside it for the lost-response grace), extend its session and store the successor
+//! token in ONE statement (its own transaction), after one read of the token's session.
 //!
 //! The statement only acts when every condition of a successful rotation holds — token live
 //! and unexpired, session live and inside its absolute end, tenant ACTIVE, subject ACTIVE
@@ -14,7 +15,7 @@
 //! session UPDATE re-checks `revoked_at IS NULL` the same way against a concurrent revocation.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Value};
 
 use crate::repo::{one, text, ts};
 
@@ -47,7 +48,7 @@ WITH ok AS (
     AND s.revoked_at IS NULL AND s.absolute_expires_at > $1
     AND (u.status = 'ACTIVE' OR (st.status = 'ACTIVE' AND NOT st.must_change_password))
 ), spent AS (
-  UPDATE identity_refresh_tokens t SET spent_at = $1 FROM ok
+  UPDATE identity_refresh_tokens t SET spent_at = $1, successor_sealed = $5 FROM ok
   WHERE t.token_hash = ok.token_hash AND t.spent_at IS NULL
   RETURNING ok.session_id
 ), sess AS (
@@ -67,13 +68,64 @@ pub fn supported(conn: &impl ConnectionTrait) -> bool {
     conn.get_database_backend() == DbBackend::Postgres
 }
 
-/// Rotates `old_hash` → `new_hash` in one statement (Postgres only; see the module docs).
-/// `None`: nothing was rotated — diagnose on the slow path.
+/// The session a live, unspent refresh token belongs to, read before a rotation so that the
+/// new pair can be signed and sealed into the rotating statement itself.
+#[derive(Debug, Clone)]
+pub struct Live {
+    /// Session id.
+    pub session_id: String,
+    /// Tenant.
+    pub tenant_id: String,
+    /// `consumer` or `staff`.
+    pub principal_kind: String,
+    /// User or staff id.
+    pub subject_id: String,
+    /// The session's hard end (caps the new refresh token's expiry).
+    pub absolute_expires_at: DateTime<Utc>,
+}
+
+const LIVE: &str = "\
+SELECT s.id, s.tenant_id, s.principal_kind, s.subject_id, s.absolute_expires_at
+FROM identity_refresh_tokens t JOIN identity_sessions s ON s.id = t.session_id
+WHERE t.token_hash = $1 AND t.spent_at IS NULL AND s.revoked_at IS NULL";
+
+/// The session of `hash` if the token is unspent and its session live (nothing else is
+/// checked: the rotation re-checks everything).
 #[tracing::instrument(skip_all)]
+pub async fn live(conn: &impl ConnectionTrait, hash: &str) -> Result<Option<Live>, DbErr> {
+    let Some(row) = one(conn, LIVE, vec![text(hash)]).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Live {
+        session_id: row.try_get("", "id")?,
+        tenant_id: row.try_get("", "tenant_id")?,
+        principal_kind: row.try_get("", "principal_kind")?,
+        subject_id: row.try_get("", "subject_id")?,
+        absolute_expires_at: row.try_get("", "absolute_expires_at")?,
+    }))
+}
+
+/// Rotates `old_hash` → `new_hash` in one statement (Postgres only; see the module docs),
+/// keeping nothing for the lost-response grace. `None`: nothing was rotated — diagnose on the
+/// slow path.
 pub async fn rotate(
     conn: &impl ConnectionTrait,
     old_hash: &str,
     new_hash: &str,
+    now: DateTime<Utc>,
+    refresh_expires_at: DateTime<Utc>,
+) -> Result<Option<Rotated>, DbErr> {
+    rotate_keeping(conn, old_hash, new_hash, None, now, refresh_expires_at).await
+}
+
+/// [`rotate`], keeping `successor` (the new pair, sealed) beside the spent token in the same
+/// statement, so that a retry of the spent token finds it as soon as the spend is visible.
+#[tracing::instrument(skip_all)]
+pub async fn rotate_keeping(
+    conn: &impl ConnectionTrait,
+    old_hash: &str,
+    new_hash: &str,
+    successor: Option<&[u8]>,
     now: DateTime<Utc>,
     refresh_expires_at: DateTime<Utc>,
 ) -> Result<Option<Rotated>, DbErr> {
@@ -85,6 +137,7 @@ pub async fn rotate(
             text(old_hash),
             ts(refresh_expires_at),
             text(new_hash),
+            Value::Bytes(successor.map(<[u8]>::to_vec)),
         ],
     )
     .await?

@@ -2,7 +2,7 @@
 //! revocation writes.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, DbErr, Value};
 
 use crate::repo::{all, exec, one, text, ts, ts_opt};
 
@@ -46,6 +46,8 @@ pub struct RefreshRow {
     pub expires_at: DateTime<Utc>,
     /// When it was used (spent).
     pub spent_at: Option<DateTime<Utc>>,
+    /// The pair it was exchanged for, sealed, during the lost-response grace.
+    pub successor_sealed: Option<Vec<u8>>,
 }
 
 const SESSION_COLUMNS: &str = "id, tenant_id, principal_kind, subject_id, login_method, app_id, \
@@ -149,7 +151,8 @@ pub async fn get_refresh(
 ) -> Result<Option<RefreshRow>, DbErr> {
     let Some(row) = one(
         conn,
-        "SELECT session_id, expires_at, spent_at FROM identity_refresh_tokens WHERE token_hash = $1",
+        "SELECT session_id, expires_at, spent_at, successor_sealed FROM identity_refresh_tokens \
+         WHERE token_hash = $1",
         vec![text(hash)],
     )
     .await?
@@ -160,7 +163,37 @@ pub async fn get_refresh(
         session_id: row.try_get("", "session_id")?,
         expires_at: row.try_get("", "expires_at")?,
         spent_at: row.try_get("", "spent_at")?,
+        successor_sealed: row.try_get("", "successor_sealed")?,
     }))
+}
+
+/// Keeps `sealed` (the pair a spent token was exchanged for) beside the spent token, in the
+/// transaction that spent it.
+pub async fn keep_successor(
+    conn: &impl ConnectionTrait,
+    hash: &str,
+    sealed: &[u8],
+) -> Result<u64, DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_refresh_tokens SET successor_sealed = $1 WHERE token_hash = $2",
+        vec![Value::Bytes(Some(sealed.to_vec())), text(hash)],
+    )
+    .await
+}
+
+/// Forgets the successors of tokens spent before `spent_before` (their grace is over).
+pub async fn forget_successors(
+    conn: &impl ConnectionTrait,
+    spent_before: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    exec(
+        conn,
+        "UPDATE identity_refresh_tokens SET successor_sealed = NULL \
+         WHERE successor_sealed IS NOT NULL AND spent_at < $1",
+        vec![ts(spent_before)],
+    )
+    .await
 }
 
 /// Spends a refresh token; 1 when this call spent it, 0 when it was already spent. On Postgres

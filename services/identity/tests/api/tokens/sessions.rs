@@ -6,7 +6,6 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use siyu_core::ManualClock;
-use siyu_core::clock::Clock as _;
 use siyu_proto::identity::v1 as pb;
 use tonic::Code;
 
