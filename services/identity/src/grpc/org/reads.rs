@@ -85,18 +85,7 @@ pub(super) async fn subtree(
     let req = request.get_ref();
     let unit = opt_text_id("org_unit_id", &req.org_unit_id)?;
     record("org_unit_id", &unit);
-    let kinds = req
-        .types
-        .iter()
-        .map(|t| {
-            kind_name(*t)
-                .map(str::to_owned)
-                .ok_or_else(|| AppError::invalid("types", "has an unknown type"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if req.max_depth < 0 {
-        return Err(AppError::invalid("max_depth", "must not be negative").into());
-    }
+    let kinds = kinds_in(req)?;
     let rows = api
         .app
         .org_subtree(
@@ -127,6 +116,21 @@ pub(super) async fn path(
     Ok(Response::new(pb::GetOrgPathResponse {
         path: path.iter().map(unit_view).collect(),
     }))
+}
+
+/// The unit types a GetOrgSubtree keeps (none: all), checking its depth too.
+fn kinds_in(req: &pb::GetOrgSubtreeRequest) -> Result<Vec<String>, AppError> {
+    if req.max_depth < 0 {
+        return Err(AppError::invalid("max_depth", "must not be negative"));
+    }
+    req.types
+        .iter()
+        .map(|t| {
+            kind_name(*t)
+                .map(str::to_owned)
+                .ok_or_else(|| AppError::invalid("types", "has an unknown type"))
+        })
+        .collect()
 }
 
 /// An optional unit id as the app takes it ('' = the root).

@@ -23,35 +23,24 @@ pub(crate) async fn erase(
     let req = request.get_ref();
     let t = target(&caller, &req.user_id)?;
     record("user_id", &t.user_id);
-    if req.otp.len() > 16 {
-        return Err(AppError::invalid("otp", "must be 6 digits").into());
-    }
-    if req.wechat_code.len() > 128 {
-        return Err(AppError::invalid("wechat_code", "must be at most 128 characters").into());
-    }
+    let (requested_by, reason) = erasure_in(req, caller.ctx.principal.kind)?;
     let tenant = caller.tenant();
-    let (requested_by, reason) = if caller.ctx.principal.kind == PrincipalKind::Consumer {
+    if requested_by == "self" {
         let sid = caller.sid.as_deref();
         api.app
             .confirm_erasure(&tenant, &t.user_id, sid, &req.otp, &req.wechat_code)
             .await?;
-        ("self", String::new())
-    } else {
-        let reason = req.reason.trim();
-        if !(4..=200).contains(&reason.chars().count()) {
-            return Err(AppError::invalid("reason", "is required: 4..200 characters").into());
-        }
-        ("staff", reason.to_owned())
-    };
+    }
     let app = Arc::clone(&api.app);
     api.mutations
         .mutate(&request, move |txn| {
             Box::pin(async move {
+                let (user_id, actor) = (&t.user_id, &t.actor);
                 let erasure = Erasure {
                     tenant: &tenant,
-                    user_id: &t.user_id,
+                    user_id,
                     requested_by,
-                    actor: &t.actor,
+                    actor,
                     reason: &reason,
                 };
                 let erased = app.erase_user(txn, erasure).await?;
@@ -62,4 +51,32 @@ pub(crate) async fn erase(
             })
         })
         .await
+}
+
+/// (requested by, reason) of an EraseUser request: a consumer erases itself (confirming with
+/// the OTP or WeChat code checked by the app), staff give a reason of 4..200 characters.
+fn erasure_in(
+    req: &pb::EraseUserRequest,
+    kind: PrincipalKind,
+) -> Result<(&'static str, String), AppError> {
+    if req.otp.len() > 16 {
+        return Err(AppError::invalid("otp", "must be 6 digits"));
+    }
+    if req.wechat_code.len() > 128 {
+        return Err(AppError::invalid(
+            "wechat_code",
+            "must be at most 128 characters",
+        ));
+    }
+    if kind == PrincipalKind::Consumer {
+        return Ok(("self", String::new()));
+    }
+    let reason = req.reason.trim();
+    if !(4..=200).contains(&reason.chars().count()) {
+        return Err(AppError::invalid(
+            "reason",
+            "is required: 4..200 characters",
+        ));
+    }
+    Ok(("staff", reason.to_owned()))
 }

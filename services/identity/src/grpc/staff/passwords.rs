@@ -25,32 +25,19 @@ pub(super) async fn reset(
     let staff_id = id(&req.staff_id, "staff_id")?;
     record("staff_id", &staff_id);
     let why = reason(&req.reason, false)?;
-    if req.temporary_password.len() > 256 {
-        return Err(AppError::invalid("temporary_password", "is too long").into());
-    }
-    let (given, remove_totp) = (req.temporary_password.clone(), req.remove_totp);
-    let (app, ctx) = (Arc::clone(&api.app), caller.ctx);
+    let (password, generated) = temporary_password(&req.temporary_password)?;
+    let (app, ctx, remove_totp) = (Arc::clone(&api.app), caller.ctx, req.remove_totp);
     let reply = api
         .mutations
         .mutate(&request, move |txn| {
             Box::pin(async move {
-                let generated = given.is_empty();
-                let password = if generated {
-                    generated_password()?
-                } else {
-                    given
-                };
                 app.reset_staff_password(txn, &ctx, &staff_id, &password, remove_totp, &why)
                     .await?;
-                // Sealed in the stored reply (a retry returns the same password).
-                let sealed = if generated {
-                    seal(&app, &password)?
-                } else {
-                    String::new()
+                let generated_password = match generated {
+                    true => seal(&app, &password)?,
+                    false => String::new(),
                 };
-                Ok::<_, AppError>(pb::ResetStaffPasswordResponse {
-                    generated_password: sealed,
-                })
+                Ok::<_, AppError>(pb::ResetStaffPasswordResponse { generated_password })
             })
         })
         .await?
@@ -64,6 +51,16 @@ pub(super) async fn reset(
     }))
 }
 
+/// The temporary password of a reset: the one given, or a generated one (`true`). Generated
+/// before the effect runs: a replay answers the stored (sealed) one instead.
+fn temporary_password(given: &str) -> Result<(String, bool), AppError> {
+    match given.len() {
+        0 => Ok((generated_password()?, true)),
+        1..=256 => Ok((given.to_owned(), false)),
+        _ => Err(AppError::invalid("temporary_password", "is too long")),
+    }
+}
+
 /// ChangeStaffPassword, logged in (current password) or with a PASSWORD_CHANGE_REQUIRED
 /// challenge (which then logs in). It mints tokens, so a key only de-duplicates.
 #[tracing::instrument(skip_all)]
@@ -71,44 +68,53 @@ pub(super) async fn change(
     api: &Api,
     request: Request<pb::ChangeStaffPasswordRequest>,
 ) -> R<pb::ChangeStaffPasswordResponse> {
-    let client = client_info(&request);
     let req = request.get_ref();
     if req.new_password.len() > 256 {
         return Err(AppError::invalid("new_password", "is too long").into());
     }
     if !req.challenge_token.is_empty() {
-        let login = api
-            .mutations
-            .dedupe(&request, "challenge", async {
-                Ok(api
-                    .app
-                    .change_password_with_challenge(
-                        &req.challenge_token,
-                        &req.new_password,
-                        &client,
-                    )
-                    .await?)
-            })
-            .await?;
-        return Ok(Response::new(pb::ChangeStaffPasswordResponse {
-            result: Some(login_result(api, login).await?),
-        }));
+        return change_with_challenge(api, &request).await;
     }
     let caller = Caller::of(&request)?;
     let (tenant, staff_id) = staff_self(&caller);
     bounded(&req.current_password, "current_password", 256)?;
-    let (current, new) = (&req.current_password, &req.new_password);
+    let (current, new, sid) = (
+        &req.current_password,
+        &req.new_password,
+        caller.sid.as_deref(),
+    );
     api.mutations
         .dedupe(&request, &tenant, async {
-            let sid = caller.sid.as_deref();
-            Ok(api
+            let changed = api
                 .app
-                .change_password_logged_in(&tenant, &staff_id, sid, current, new)
-                .await?)
+                .change_password_logged_in(&tenant, &staff_id, sid, current, new);
+            Ok(changed.await?)
         })
         .await?;
     // The caller's own session stays valid: nothing to continue.
     Ok(Response::new(pb::ChangeStaffPasswordResponse {
         result: None,
+    }))
+}
+
+/// ChangeStaffPassword with a challenge: the new password, then the login it completes.
+async fn change_with_challenge(
+    api: &Api,
+    request: &Request<pb::ChangeStaffPasswordRequest>,
+) -> R<pb::ChangeStaffPasswordResponse> {
+    let client = client_info(request);
+    let req = request.get_ref();
+    let login = api
+        .mutations
+        .dedupe(request, "challenge", async {
+            let (challenge, new) = (&req.challenge_token, &req.new_password);
+            Ok(api
+                .app
+                .change_password_with_challenge(challenge, new, &client)
+                .await?)
+        })
+        .await?;
+    Ok(Response::new(pb::ChangeStaffPasswordResponse {
+        result: Some(login_result(api, login).await?),
     }))
 }

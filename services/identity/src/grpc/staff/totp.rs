@@ -49,7 +49,8 @@ pub(super) async fn verify(
     }))
 }
 
-/// EnrollTotp: logged in, or with a TOTP_ENROLLMENT_REQUIRED challenge.
+/// EnrollTotp: logged in (replayable, the secret sealed in the stored reply), or with a
+/// TOTP_ENROLLMENT_REQUIRED challenge.
 #[tracing::instrument(skip_all)]
 pub(super) async fn enroll(
     api: &Api,
@@ -68,74 +69,90 @@ pub(super) async fn enroll(
             otpauth_uri: e.uri,
         }));
     }
-    let caller = Caller::of(&request)?;
-    let (tenant, staff_id) = staff_self(&caller);
+    let (tenant, staff_id) = staff_self(&Caller::of(&request)?);
     let app = Arc::clone(&api.app);
-    let reply = api
+    let sealed = api
         .mutations
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let e = app.enroll_totp(txn, &tenant, &staff_id).await?;
+                let (secret, otpauth_uri) = (seal(&app, &e.secret)?, seal(&app, &e.uri)?);
                 Ok::<_, AppError>(pb::EnrollTotpResponse {
-                    secret: seal(&app, &e.secret)?,
-                    otpauth_uri: seal(&app, &e.uri)?,
+                    secret,
+                    otpauth_uri,
                 })
             })
         })
         .await?
         .into_inner();
+    let (secret, otpauth_uri) = (
+        open(&api.app, &sealed.secret)?,
+        open(&api.app, &sealed.otpauth_uri)?,
+    );
     Ok(Response::new(pb::EnrollTotpResponse {
-        secret: open(&api.app, &reply.secret)?,
-        otpauth_uri: open(&api.app, &reply.otpauth_uri)?,
+        secret,
+        otpauth_uri,
     }))
 }
 
-/// ConfirmTotp: the first code turns the pending secret on and answers recovery codes once.
+/// ConfirmTotp: the first code turns the pending secret on and answers recovery codes once
+/// (sealed in the stored reply when logged in; with a challenge it completes the login).
 #[tracing::instrument(skip_all)]
 pub(super) async fn confirm(
     api: &Api,
     request: Request<pb::ConfirmTotpRequest>,
 ) -> R<pb::ConfirmTotpResponse> {
-    let client = client_info(&request);
     let req = request.get_ref();
     six_digits(&req.code)?;
     if !req.challenge_token.is_empty() {
-        let (codes, login) = api
-            .mutations
-            .dedupe(&request, "challenge", async {
-                let (challenge, code) = (&req.challenge_token, &req.code);
-                Ok(api
-                    .app
-                    .confirm_totp_with_challenge(challenge, code, &client)
-                    .await?)
-            })
-            .await?;
-        return Ok(Response::new(pb::ConfirmTotpResponse {
-            recovery_codes: codes,
-            result: Some(login_result(api, login).await?),
-        }));
+        return confirm_with_challenge(api, &request).await;
     }
-    let caller = Caller::of(&request)?;
-    let (tenant, staff_id) = staff_self(&caller);
+    let (tenant, staff_id) = staff_self(&Caller::of(&request)?);
     let (app, code) = (Arc::clone(&api.app), req.code.clone());
     let reply = api
         .mutations
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let codes = app.confirm_totp(txn, &tenant, &staff_id, &code).await?;
+                let sealed = vec![seal(&app, &codes.join(","))?];
                 Ok::<_, AppError>(pb::ConfirmTotpResponse {
-                    recovery_codes: vec![seal(&app, &codes.join(","))?],
+                    recovery_codes: sealed,
                     result: None,
                 })
             })
         })
         .await?
         .into_inner();
-    let sealed = reply.recovery_codes.first().map_or("", String::as_str);
-    let codes = open(&api.app, sealed)?;
+    let codes = open(
+        &api.app,
+        reply.recovery_codes.first().map_or("", String::as_str),
+    )?;
     Ok(Response::new(pb::ConfirmTotpResponse {
         recovery_codes: codes.split(',').map(str::to_owned).collect(),
         result: None,
+    }))
+}
+
+/// ConfirmTotp with a TOTP_ENROLLMENT_REQUIRED challenge: recovery codes and the login.
+async fn confirm_with_challenge(
+    api: &Api,
+    request: &Request<pb::ConfirmTotpRequest>,
+) -> R<pb::ConfirmTotpResponse> {
+    let client = client_info(request);
+    let req = request.get_ref();
+    let (codes, login) = api
+        .mutations
+        .dedupe(request, "challenge", async {
+            let (challenge, code) = (&req.challenge_token, &req.code);
+            Ok(api
+                .app
+                .confirm_totp_with_challenge(challenge, code, &client)
+                .await?)
+        })
+        .await?;
+    Ok(Response::new(pb::ConfirmTotpResponse {
+        recovery_codes: codes,
+        result: Some(login_result(api, login).await?),
     }))
 }
 
