@@ -1,6 +1,7 @@
 //! The org tree of a tenant (HQ, regions, stores): unit changes, reads scoped by the caller's
 //! role grants, the store list, and a store manager's edits of their own store. A grant on a
-//! unit covers its subtree (`OrgPath::covers` over the materialized paths).
+//! unit covers its subtree (`OrgPath::covers` over the materialized paths); the functions here
+//! say whether a caller acts on a unit with the called method's roles (every concept uses them).
 
 pub mod own_store;
 pub mod reads;
@@ -9,6 +10,7 @@ pub mod units;
 
 use siyu_core::{Ctx, OrgPath, PrincipalKind};
 
+use crate::app::role::STORE_MANAGER;
 use crate::error::AppError;
 
 /// True when `ctx` may act on the unit at `path` in the called method: staff holding one of
@@ -47,4 +49,11 @@ pub fn acts_on_beyond(ctx: &Ctx, role: &str, path: &str) -> bool {
                     && (ctx.admitted_roles.is_empty() || ctx.admitted_roles.contains(&g.role))
             })
         })
+}
+
+/// The store-manager rule of UpdateOrgUnit (org_service.proto): a store manager changes only
+/// [`own_store::STORE_MANAGER_PATHS`] of the stores they manage, while the method's other
+/// roles change every field of the units in their scope.
+pub fn edits_every_field(ctx: &Ctx, path: &str) -> bool {
+    acts_on_beyond(ctx, STORE_MANAGER, path)
 }

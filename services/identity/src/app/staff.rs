@@ -12,5 +12,6 @@ pub mod password_policy;
 pub mod passwords;
 pub mod reads;
 pub mod roles;
+pub mod scope;
 pub mod totp;
 pub mod totp_challenge;

@@ -6,8 +6,7 @@ use siyu_core::Ctx;
 
 use crate::app::App;
 use crate::app::org::units::audit;
-use crate::app::org::{acts_on_beyond, may_act_on};
-use crate::app::role::STORE_MANAGER;
+use crate::app::org::{edits_every_field, may_act_on};
 use crate::error::AppError;
 use crate::repo::org::units::{self as repo, OrgRow};
 
@@ -27,16 +26,9 @@ pub fn only_store_details(paths: &[String]) -> bool {
             .all(|p| STORE_MANAGER_PATHS.contains(&p.as_str()))
 }
 
-/// The store-manager rule of UpdateOrgUnit (org_service.proto): a store manager changes only
-/// [`STORE_MANAGER_PATHS`] of the stores they manage, while the method's other roles change
-/// every field of the units in their scope.
-pub fn edits_every_field(ctx: &Ctx, path: &str) -> bool {
-    acts_on_beyond(ctx, STORE_MANAGER, path)
-}
-
 impl App {
     /// ORG_UNIT_NOT_FOUND / PERMISSION_DENIED unless `ctx` may edit every field of unit `id`
-    /// ([`edits_every_field`]).
+    /// ([`edits_every_field`](crate::app::org::edits_every_field)).
     pub async fn require_org_editor(
         &self,
         txn: &impl ConnectionTrait,

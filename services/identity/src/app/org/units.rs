@@ -6,8 +6,7 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
-use crate::app::org::own_store::edits_every_field;
-use crate::app::org::require_on;
+use crate::app::org::{edits_every_field, require_on};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::org::tree as tree_repo;

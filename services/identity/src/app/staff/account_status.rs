@@ -11,7 +11,8 @@ use siyu_proto::events::v1 as ev;
 use crate::app::App;
 use crate::app::org::require_on;
 use crate::app::role::{GUIDE, TENANT_ADMIN};
-use crate::app::staff::accounts::{StaffView, administers, is_self};
+use crate::app::staff::accounts::StaffView;
+use crate::app::staff::scope::{administers, is_self};
 use crate::error::AppError;
 use crate::repo::staff::guide_codes as guides_repo;
 use crate::repo::staff::roles as roles_repo;
@@ -30,7 +31,7 @@ impl App {
         let tenant = ctx.tenant.to_string();
         let now = self.clock.now();
         let target = self.staff_view(txn, &tenant, id).await?;
-        if !administers(ctx, &target) {
+        if !administers(ctx, &target.path, &target.grants) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
         if is_self(ctx, id) {

@@ -1,11 +1,5 @@
-//! Staff accounts: the view authorization needs, CreateStaff and UpdateStaff, and the scope
-//! rule every account administration step applies (status in `account_status.rs`, password
-//! reset in `passwords.rs`).
-//!
-//! Scope rule (staff_service.proto): the caller must hold one of the method's roles on a unit
-//! whose subtree contains the target's primary org unit; a store_manager may act on guides only
-//! (accounts whose every grant is `guide`) and grant only `guide`. Nobody changes their own
-//! status or password here.
+//! Staff accounts: the view authorization needs, CreateStaff and UpdateStaff (status in
+//! `account_status.rs`, password reset in `passwords.rs`, who administers whom in `scope.rs`).
 
 use std::collections::BTreeMap;
 
@@ -14,9 +8,10 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
-use crate::app::org::{acts_on_beyond, holds, may_act_on};
+use crate::app::org::{holds, may_act_on};
 use crate::app::role::{GUIDE, STORE_MANAGER, TENANT_ADMIN};
 use crate::app::staff::password_policy::check_password;
+use crate::app::staff::scope::{acts_beyond_store_manager, grantable, guide_only, is_self};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
@@ -53,35 +48,6 @@ pub struct StaffFields {
     pub primary_org_unit_id: Option<String>,
     /// WeCom user id.
     pub wecom_user_id: Option<String>,
-}
-
-/// The store-manager rule: true when `ctx` acts on the unit at `path` with one of the method's
-/// roles other than store_manager — a caller the rule does not limit.
-pub fn acts_beyond_store_manager(ctx: &Ctx, path: &str) -> bool {
-    acts_on_beyond(ctx, STORE_MANAGER, path)
-}
-
-/// Whether every grant of `target` is `guide` (what a store manager may administer).
-fn guide_only(target: &StaffView) -> bool {
-    target.grants.iter().all(|g| g.role == GUIDE)
-}
-
-/// Whether `ctx` administers account `target` in the called method: one of the method's roles
-/// on the account's primary unit, where a store manager administers guides only.
-pub fn administers(ctx: &Ctx, target: &StaffView) -> bool {
-    acts_beyond_store_manager(ctx, &target.path)
-        || (may_act_on(ctx, &target.path) && guide_only(target))
-}
-
-/// Whether `ctx` may grant `role` on a unit at `path` in the called method: one of the method's
-/// roles on the unit, where a store manager grants `guide` only.
-pub fn grantable(ctx: &Ctx, role: &str, path: &str) -> bool {
-    acts_beyond_store_manager(ctx, path) || (role == GUIDE && may_act_on(ctx, path))
-}
-
-/// True when `ctx` names staff `id` itself (nobody changes their own status or password here).
-pub(super) fn is_self(ctx: &Ctx, id: &str) -> bool {
-    ctx.principal.subject == id
 }
 
 impl App {
@@ -229,7 +195,8 @@ impl App {
         // roles: a tenant admin all of them, a store manager a guide's name, avatar and
         // phone, everyone their own name, avatar and e-mail.
         let admin = holds(ctx, TENANT_ADMIN, &target.path);
-        let manager = admin || (holds(ctx, STORE_MANAGER, &target.path) && guide_only(&target));
+        let manager =
+            admin || (holds(ctx, STORE_MANAGER, &target.path) && guide_only(&target.grants));
         let own = is_self(ctx, id);
         let allowed = |field: &Option<String>, manager_ok: bool, self_ok: bool| {
             field.is_none() || admin || (manager_ok && manager) || (self_ok && own)

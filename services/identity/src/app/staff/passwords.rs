@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, PrincipalKind};
 
-use crate::app::staff::accounts::{acts_beyond_store_manager, administers, is_self};
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::staff::login::StaffLogin;
 use crate::app::staff::password_policy::check_password;
+use crate::app::staff::scope::{acts_beyond_store_manager, administers, is_self};
 use crate::app::tokens::sessions::NewSession;
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
@@ -158,7 +158,7 @@ impl App {
         let target = self.staff_view(txn, &tenant, id).await?;
         // A store manager resets guides' passwords but never removes their second factor.
         let beyond_manager = acts_beyond_store_manager(ctx, &target.path);
-        if !administers(ctx, &target) || (remove_totp && !beyond_manager) {
+        if !administers(ctx, &target.path, &target.grants) || (remove_totp && !beyond_manager) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
         if is_self(ctx, id) {

@@ -10,7 +10,7 @@ use siyu_core::{Ctx, OrgPath};
 use crate::app::App;
 use crate::app::org::may_act_on;
 use crate::app::role::{GUIDE, TENANT_ADMIN};
-use crate::app::staff::accounts::grantable;
+use crate::app::staff::scope::grantable;
 use crate::error::AppError;
 use crate::repo::staff::guide_codes as guides_repo;
 use crate::repo::staff::roles::{self as repo, GrantRow};

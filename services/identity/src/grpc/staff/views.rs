@@ -4,9 +4,8 @@ use siyu_core::Ctx;
 use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 
-use crate::app::org::holds;
-use crate::app::role::TENANT_ADMIN;
 use crate::app::staff::accounts::StaffView;
+use crate::app::staff::scope::sees_phone;
 use crate::otp::mask_phone;
 use crate::repo::staff::guide_codes::GuideRow;
 use crate::repo::staff::roles::GrantRow;
@@ -38,11 +37,10 @@ pub(super) fn grant_view(g: &GrantRow) -> pb::RoleGrant {
     }
 }
 
-/// The wire form of an account as `ctx` may see it: the phone rule of staff_service.proto
-/// (masked except for a tenant admin in scope and the staff themself).
+/// The wire form of an account as `ctx` may see it (the phone by `sees_phone`).
 pub fn staff_view(v: &StaffView, ctx: &Ctx) -> pb::Staff {
     let s = &v.staff;
-    let clear = ctx.principal.subject == s.id || holds(ctx, TENANT_ADMIN, &v.path);
+    let clear = sees_phone(ctx, &s.id, &v.path);
     pb::Staff {
         staff_id: s.id.clone(),
         login_name: s.login_name.clone(),
