@@ -26,7 +26,7 @@ mod verifier;
 
 pub use authenticate::{AuthFuture, Authenticate};
 pub use claims::{Audience, Claims, RoleClaim};
-pub use error::AuthError;
+pub use error::{AuthError, ERROR_DOMAIN};
 pub use layer::{AuthLayer, AuthService, bearer_token, ctx_from};
 pub use permissions::{require_kind, require_on, require_role_on, require_scope, require_tenant};
 pub use settings::VerifierSettings;

@@ -59,6 +59,28 @@ impl Caller {
         self.ctx.as_ref().map(|c| c.tenant).or(self.guest_tenant)
     }
 
+    /// The tenant the call acts in, or `INVALID_ARGUMENT APP_ID_REQUIRED` naming
+    /// `x-siyu-app-id` for a guest that named no app (a public call has no tenant either).
+    pub fn require_tenant(&self) -> Result<TenantId, Status> {
+        self.tenant().ok_or_else(|| {
+            let service = self.method.rpc.split('.').nth(1).unwrap_or("siyu");
+            let mut details = tonic_types::ErrorDetails::with_error_info(
+                "APP_ID_REQUIRED",
+                format!("{service}.siyu"),
+                std::collections::HashMap::new(),
+            );
+            details.add_bad_request_violation(
+                APP_ID,
+                "name the mini-program app whose store a guest browses",
+            );
+            <Status as tonic_types::StatusExt>::with_error_details(
+                tonic::Code::InvalidArgument,
+                format!("invalid argument: {APP_ID}"),
+                details,
+            )
+        })
+    }
+
     /// The RPC being called, with its declarations.
     pub fn method(&self) -> &'static MethodContract {
         self.method

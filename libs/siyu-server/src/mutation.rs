@@ -8,6 +8,7 @@
 //! must never be stored (logins hand out tokens): the key only holds off concurrent duplicates.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,16 +31,33 @@ pub type TxEffect<'c, R, E> = Pin<Box<dyn Future<Output = Result<R, E>> + Send +
 /// How long a de-duplication claim lives at most (a crashed request frees it then).
 const CLAIM_TTL: Duration = Duration::from_secs(30);
 
-/// Runs mutating RPCs of one service (see the module docs).
-#[derive(Debug, Clone)]
-pub struct Mutations {
+/// Runs mutating RPCs of one service (see the module docs); `E` is the service's error type,
+/// which every effect answers in (so an effect ends with a plain `Ok(reply)`).
+#[derive(Debug)]
+pub struct Mutations<E> {
     db: DatabaseConnection,
     idempotency: Idempotency,
     waker: Option<OutboxWaker>,
     claims: Option<Cache>,
+    error: PhantomData<fn() -> E>,
 }
 
-impl Mutations {
+impl<E> Clone for Mutations<E> {
+    fn clone(&self) -> Self {
+        Self {
+            db: self.db.clone(),
+            idempotency: self.idempotency.clone(),
+            waker: self.waker.clone(),
+            claims: self.claims.clone(),
+            error: PhantomData,
+        }
+    }
+}
+
+impl<E> Mutations<E>
+where
+    E: From<StoreError> + Into<Status> + Send + 'static,
+{
     /// Mutations on `db`, with idempotency records in its `siyu_idempotency` table.
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
         Self {
@@ -47,6 +65,7 @@ impl Mutations {
             db,
             waker: None,
             claims: None,
+            error: PhantomData,
         }
     }
 
@@ -65,7 +84,7 @@ impl Mutations {
 
     /// Runs `effect` once per idempotency key of `request` (see the module docs) and answers
     /// its reply (the stored one for a retry).
-    pub async fn mutate<Req, Resp, E, F>(
+    pub async fn mutate<Req, Resp, F>(
         &self,
         request: &Request<Req>,
         effect: F,
@@ -73,7 +92,6 @@ impl Mutations {
     where
         Req: Message,
         Resp: Message + Default + 'static,
-        E: From<StoreError> + Into<Status> + Send + 'static,
         F: for<'c> FnOnce(&'c DatabaseTransaction) -> TxEffect<'c, Resp, E> + Send + 'static,
     {
         let caller = Caller::of(request)?;
@@ -103,9 +121,8 @@ impl Mutations {
     }
 
     /// Runs `effect` in a write transaction of its own, committing on success.
-    async fn once<Resp, E, F>(&self, effect: F) -> Result<Resp, E>
+    async fn once<Resp, F>(&self, effect: F) -> Result<Resp, E>
     where
-        E: From<StoreError>,
         F: for<'c> FnOnce(&'c DatabaseTransaction) -> TxEffect<'c, Resp, E>,
     {
         let txn = siyu_store::db::begin_write(&self.db).await?;

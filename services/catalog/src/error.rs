@@ -14,9 +14,6 @@ pub enum AppError {
     /// A page size out of range or a page token this list did not issue.
     #[error("bad page: {0}")]
     BadPage(PageError),
-    /// A guest call (no token) that named no app: there is no tenant to browse.
-    #[error("a guest call must name its app")]
-    AppIdRequired,
     /// A price that cannot be (≤ 0, not CNY, absurd, sale above list, member above sale).
     #[error("invalid price at {field}")]
     PriceInvalid {

@@ -44,7 +44,7 @@ pub struct Handlers {
     /// Domain logic.
     pub app: App,
     /// Write transactions with idempotency records and outbox wake-ups.
-    pub mutations: Mutations,
+    pub mutations: Mutations<AppError>,
 }
 
 /// The verified context of a token-bearing call (an owned copy, for mutations' effects).
@@ -56,10 +56,9 @@ fn ctx<T>(request: &Request<T>) -> Result<Ctx, Status> {
 /// named (`APP_ID_REQUIRED` when it named none).
 fn shopper<T>(request: &Request<T>) -> Result<Shopper, Status> {
     let caller = Caller::of(request)?;
-    match (caller.token_ctx(), caller.tenant()) {
-        (Some(ctx), _) => Ok(Shopper::of(ctx)),
-        (None, Some(tenant)) => Ok(Shopper::guest(tenant)),
-        (None, None) => Err(AppError::AppIdRequired.into()),
+    match caller.token_ctx() {
+        Some(ctx) => Ok(Shopper::of(ctx)),
+        None => Ok(Shopper::guest(caller.require_tenant()?)),
     }
 }
 

@@ -50,7 +50,7 @@ pub(crate) type R<T> = Result<Response<T>, Status>;
 #[derive(Debug, Clone)]
 pub struct Api {
     app: Arc<App>,
-    mutations: Mutations,
+    mutations: Mutations<AppError>,
 }
 
 impl Api {

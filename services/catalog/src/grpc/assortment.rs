@@ -87,7 +87,7 @@ impl AssortmentService for Handlers {
             .mutate(&request, move |txn| {
                 Box::pin(async move {
                     let out = app.set_assortment(txn, &ctx, product, items).await?;
-                    Ok::<_, AppError>(pb::SetAssortmentResponse {
+                    Ok(pb::SetAssortmentResponse {
                         assortments: out.iter().map(Into::into).collect(),
                     })
                 })
@@ -113,7 +113,7 @@ impl AssortmentService for Handlers {
                     let n = app
                         .set_store_carries(txn, &ctx, store, skus, carries)
                         .await?;
-                    Ok::<_, AppError>(pb::SetStoreCarriesSkusResponse { changed_count: n })
+                    Ok(pb::SetStoreCarriesSkusResponse { changed_count: n })
                 })
             })
             .await

@@ -89,7 +89,7 @@ pub(super) async fn create(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let c = app.create_category(txn, &ctx, category).await?;
-                Ok::<_, AppError>(pb::CreateCategoryResponse {
+                Ok(pb::CreateCategoryResponse {
                     category: Some((&c).into()),
                 })
             })
@@ -110,7 +110,7 @@ pub(super) async fn update(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let c = app.update_category(txn, &ctx, id, patch).await?;
-                Ok::<_, AppError>(pb::UpdateCategoryResponse {
+                Ok(pb::UpdateCategoryResponse {
                     category: Some((&c).into()),
                 })
             })
@@ -134,7 +134,7 @@ pub(super) async fn move_to(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let c = app.move_category(txn, &ctx, id, parent, order).await?;
-                Ok::<_, AppError>(pb::MoveCategoryResponse {
+                Ok(pb::MoveCategoryResponse {
                     category: Some((&c).into()),
                 })
             })
@@ -154,7 +154,7 @@ pub(super) async fn delete(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 app.delete_category(txn, &ctx, id).await?;
-                Ok::<_, AppError>(pb::DeleteCategoryResponse {})
+                Ok(pb::DeleteCategoryResponse {})
             })
         })
         .await

@@ -3,7 +3,6 @@
 //! them the same way in every service (internal errors logged and masked).
 
 use siyu_server::ServiceError;
-use siyu_server::access::APP_ID;
 use siyu_server::error::store_code;
 use siyu_store::StoreError;
 use tonic::Code;
@@ -20,7 +19,6 @@ impl ServiceError for AppError {
         match self {
             E::InvalidInput(_)
             | E::BadPage(_)
-            | E::AppIdRequired
             | E::PriceInvalid { .. }
             | E::SpecMismatch { .. }
             | E::SameLocation => Code::InvalidArgument,
@@ -65,7 +63,6 @@ impl ServiceError for AppError {
         use AppError as E;
         match self {
             E::InvalidInput(_) | E::BadPage(_) => "INVALID_ARGUMENT",
-            E::AppIdRequired => "APP_ID_REQUIRED",
             E::PriceInvalid { .. } => "PRICE_INVALID",
             E::SpecMismatch { .. } => "SPEC_MISMATCH",
             E::SameLocation => "SAME_LOCATION",
@@ -138,7 +135,6 @@ impl ServiceError for AppError {
             E::SameLocation => meta(&[("field", "to_location_id".to_owned())]),
             E::InvalidInput(_)
             | E::BadPage(_)
-            | E::AppIdRequired
             | E::OutOfScope(_)
             | E::LocationNotFound
             | E::CategoryNotFound
@@ -175,10 +171,6 @@ impl ServiceError for AppError {
             E::InvalidInput(fields) => fields.clone(),
             // The page request as a whole: callers resend the list call without a token.
             E::BadPage(err) => vec![("page".to_owned(), err.to_string())],
-            E::AppIdRequired => vec![(
-                APP_ID.to_owned(),
-                "a call without a token must name its mini-program app".to_owned(),
-            )],
             E::PriceInvalid { field, description } | E::SpecMismatch { field, description } => {
                 vec![(field.clone(), description.clone())]
             }
@@ -235,7 +227,6 @@ impl ServiceError for AppError {
             E::Store(err) => store_message(err),
             E::InvalidInput(_)
             | E::BadPage(_)
-            | E::AppIdRequired
             | E::SameLocation
             | E::LocationNotFound
             | E::CategoryNotFound
@@ -302,15 +293,6 @@ mod tests {
         );
         let fields = status.get_details_bad_request().unwrap().field_violations;
         assert_eq!(fields[0].field, "lines[0].quantity");
-    }
-
-    #[test]
-    fn a_guest_without_an_app_is_told_to_name_one() {
-        let status = Status::from(AppError::AppIdRequired);
-        let info = status.get_details_error_info().unwrap();
-        assert_eq!(info.reason, "APP_ID_REQUIRED");
-        let fields = status.get_details_bad_request().unwrap().field_violations;
-        assert_eq!(fields[0].field, "x-siyu-app-id");
     }
 
     #[test]

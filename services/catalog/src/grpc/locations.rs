@@ -261,7 +261,7 @@ pub(super) async fn create(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let l = app.create_location(txn, &ctx, location).await?;
-                Ok::<_, AppError>(pb::CreateLocationResponse {
+                Ok(pb::CreateLocationResponse {
                     location: Some((&l).into()),
                 })
             })
@@ -282,7 +282,7 @@ pub(super) async fn update(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let l = app.update_location(txn, &ctx, id, patch).await?;
-                Ok::<_, AppError>(pb::UpdateLocationResponse {
+                Ok(pb::UpdateLocationResponse {
                     location: Some((&l).into()),
                 })
             })

@@ -134,7 +134,7 @@ impl PriceService for Handlers {
                     let s = app
                         .set_sku_prices(txn, &ctx, sku, list, sale, members)
                         .await?;
-                    Ok::<_, AppError>(pb::SetSkuPricesResponse {
+                    Ok(pb::SetSkuPricesResponse {
                         sku: Some((&s).into()),
                     })
                 })
@@ -158,7 +158,7 @@ impl PriceService for Handlers {
             .mutate(&request, move |txn| {
                 Box::pin(async move {
                     let n = app.set_store_prices(txn, &ctx, prices).await?;
-                    Ok::<_, AppError>(pb::SetStorePricesResponse { upserted_count: n })
+                    Ok(pb::SetStorePricesResponse { upserted_count: n })
                 })
             })
             .await
@@ -185,7 +185,7 @@ impl PriceService for Handlers {
             .mutate(&request, move |txn| {
                 Box::pin(async move {
                     let n = app.delete_store_prices(txn, &ctx, keys).await?;
-                    Ok::<_, AppError>(pb::DeleteStorePricesResponse { deleted_count: n })
+                    Ok(pb::DeleteStorePricesResponse { deleted_count: n })
                 })
             })
             .await

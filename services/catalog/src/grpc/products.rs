@@ -70,7 +70,7 @@ pub(super) async fn create(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let p = app.create_product(txn, &ctx, p).await?;
-                Ok::<_, AppError>(pb::CreateProductResponse {
+                Ok(pb::CreateProductResponse {
                     product: Some((&p).into()),
                 })
             })
@@ -97,7 +97,7 @@ pub(super) async fn update(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let p = app.update_product(txn, &ctx, id, patch).await?;
-                Ok::<_, AppError>(pb::UpdateProductResponse {
+                Ok(pb::UpdateProductResponse {
                     product: Some((&p).into()),
                 })
             })
@@ -152,7 +152,7 @@ pub(super) async fn publish(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let p = app.publish_product(txn, &ctx, id).await?;
-                Ok::<_, AppError>(pb::PublishProductResponse {
+                Ok(pb::PublishProductResponse {
                     product: Some((&p).into()),
                 })
             })
@@ -174,7 +174,7 @@ pub(super) async fn unpublish(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let p = app.unpublish_product(txn, &ctx, id, &reason).await?;
-                Ok::<_, AppError>(pb::UnpublishProductResponse {
+                Ok(pb::UnpublishProductResponse {
                     product: Some((&p).into()),
                 })
             })
@@ -194,7 +194,7 @@ pub(super) async fn delete(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 app.delete_product(txn, &ctx, id).await?;
-                Ok::<_, AppError>(pb::DeleteProductResponse {})
+                Ok(pb::DeleteProductResponse {})
             })
         })
         .await

@@ -126,7 +126,7 @@ pub(super) async fn reserve(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let r = app.reserve(txn, &ctx, input).await?;
-                Ok::<_, AppError>(pb::ReserveStockResponse {
+                Ok(pb::ReserveStockResponse {
                     reservation: Some((&r).into()),
                 })
             })
@@ -147,7 +147,7 @@ pub(super) async fn confirm(
             Box::pin(async move {
                 let operator = &ctx.principal.subject;
                 let r = app.confirm(txn, ctx.tenant, order, operator).await?;
-                Ok::<_, AppError>(pb::ConfirmReservationResponse {
+                Ok(pb::ConfirmReservationResponse {
                     reservation: Some((&r).into()),
                 })
             })
@@ -173,7 +173,7 @@ pub(super) async fn release(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let r = app.release(txn, ctx.tenant, order, &reason).await?;
-                Ok::<_, AppError>(pb::ReleaseReservationResponse {
+                Ok(pb::ReleaseReservationResponse {
                     reservation: r.as_ref().map(Into::into),
                 })
             })
@@ -214,7 +214,7 @@ pub(super) async fn restock(
                 let movements = app
                     .restock(txn, ctx.tenant, order, &refund, lines, operator)
                     .await?;
-                Ok::<_, AppError>(pb::RestockReturnResponse {
+                Ok(pb::RestockReturnResponse {
                     movements: movements.iter().map(Into::into).collect(),
                 })
             })

@@ -192,7 +192,7 @@ pub(super) async fn add(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let p = app.add_skus(txn, &ctx, id, skus, dims).await?;
-                Ok::<_, AppError>(pb::AddSkusResponse {
+                Ok(pb::AddSkusResponse {
                     product: Some((&p).into()),
                 })
             })
@@ -213,7 +213,7 @@ pub(super) async fn update(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let s = app.update_sku(txn, &ctx, id, patch).await?;
-                Ok::<_, AppError>(pb::UpdateSkuResponse {
+                Ok(pb::UpdateSkuResponse {
                     sku: Some((&s).into()),
                 })
             })

@@ -129,7 +129,7 @@ pub(super) async fn receive(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let movements = app.receive(txn, &ctx, input).await?;
-                Ok::<_, AppError>(pb::ReceiveStockResponse {
+                Ok(pb::ReceiveStockResponse {
                     movements: movements.iter().map(Into::into).collect(),
                 })
             })
@@ -152,7 +152,7 @@ pub(super) async fn adjust(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let (movement, level) = app.adjust(txn, &ctx, input).await?;
-                Ok::<_, AppError>(pb::AdjustStockResponse {
+                Ok(pb::AdjustStockResponse {
                     movement: movement.as_ref().map(Into::into),
                     level: Some((&level).into()),
                 })

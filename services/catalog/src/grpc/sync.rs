@@ -93,7 +93,7 @@ pub(super) async fn sync_stock(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let lines = app.sync_stock(txn, &ctx, &sync_id, lines).await?;
-                Ok::<_, AppError>(response(&lines))
+                Ok(response(&lines))
             })
         })
         .await

@@ -112,7 +112,7 @@ pub(super) async fn create(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let t = app.create_transfer(txn, &ctx, input).await?;
-                Ok::<_, AppError>(pb::CreateTransferResponse {
+                Ok(pb::CreateTransferResponse {
                     transfer: Some((&t).into()),
                 })
             })
@@ -134,7 +134,7 @@ pub(super) async fn ship(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let t = app.ship_transfer(txn, &ctx, id, &tracking).await?;
-                Ok::<_, AppError>(pb::ShipTransferResponse {
+                Ok(pb::ShipTransferResponse {
                     transfer: Some((&t).into()),
                 })
             })
@@ -159,7 +159,7 @@ pub(super) async fn receive(
                 let t = app
                     .receive_transfer(txn, &ctx, id, &received, &note)
                     .await?;
-                Ok::<_, AppError>(pb::ReceiveTransferResponse {
+                Ok(pb::ReceiveTransferResponse {
                     transfer: Some((&t).into()),
                 })
             })
@@ -181,7 +181,7 @@ pub(super) async fn cancel(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let t = app.cancel_transfer(txn, &ctx, id).await?;
-                Ok::<_, AppError>(pb::CancelTransferResponse {
+                Ok(pb::CancelTransferResponse {
                     transfer: Some((&t).into()),
                 })
             })

@@ -144,7 +144,7 @@ pub(in crate::grpc) async fn set_thresholds(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let n = app.set_thresholds(txn, &ctx, items).await?;
-                Ok::<_, AppError>(pb::SetLowStockThresholdsResponse { updated_count: n })
+                Ok(pb::SetLowStockThresholdsResponse { updated_count: n })
             })
         })
         .await

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use siyu_proto::identity::v1 as pb;
 use tonic::Request;
 
-use crate::error::AppError;
 use crate::grpc::consumers::access::{reason, target};
 use crate::grpc::consumers::convert::view_pb;
 use crate::grpc::{Api, Caller, R, record};
@@ -33,7 +32,7 @@ pub(crate) async fn set_blocked(
                 let view = app
                     .set_user_blocked(txn, &tenant, &t.user_id, blocked, &why, &t.actor)
                     .await?;
-                Ok::<_, AppError>(pb::SetUserBlockedResponse {
+                Ok(pb::SetUserBlockedResponse {
                     user: Some(view_pb(&view, t.masked, kind)),
                 })
             })

@@ -37,7 +37,7 @@ pub(crate) async fn link(
                 let (row, source) = app
                     .link_identity(txn, &tenant, &t.user_id, link, &t.actor)
                     .await?;
-                Ok::<_, AppError>(pb::LinkIdentityResponse {
+                Ok(pb::LinkIdentityResponse {
                     identity: Some(identity_pb(&row, &source)),
                 })
             })
@@ -64,7 +64,7 @@ pub(crate) async fn unlink(
             Box::pin(async move {
                 app.unlink_identity(txn, &tenant, &t.user_id, &identity_id, &why, &t.actor)
                     .await?;
-                Ok::<_, AppError>(pb::UnlinkIdentityResponse {})
+                Ok(pb::UnlinkIdentityResponse {})
             })
         })
         .await

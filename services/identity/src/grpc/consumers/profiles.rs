@@ -34,7 +34,7 @@ pub(crate) async fn update(
                 let view = app
                     .update_profile(txn, &tenant, &t.user_id, patch, &t.actor)
                     .await?;
-                Ok::<_, AppError>(pb::UpdateUserProfileResponse {
+                Ok(pb::UpdateUserProfileResponse {
                     user: Some(view_pb(&view, t.masked, kind)),
                 })
             })

@@ -7,7 +7,6 @@ use siyu_proto::time::timestamp;
 use tonic::Request;
 
 use crate::app::merges::merge::Merged;
-use crate::error::AppError;
 use crate::grpc::consumers::access::{actor, reason};
 use crate::grpc::ids::id;
 use crate::grpc::merges::masked;
@@ -37,7 +36,7 @@ pub(crate) async fn reverse(
                 });
                 merge.reverse_time = record.reversed_at.map(timestamp);
                 merge.reversed_by = record.reversed_by.unwrap_or_default();
-                Ok::<_, AppError>(pb::ReverseUserMergeResponse { merge: Some(merge) })
+                Ok(pb::ReverseUserMergeResponse { merge: Some(merge) })
             })
         })
         .await

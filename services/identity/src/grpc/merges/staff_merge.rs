@@ -35,7 +35,7 @@ pub(crate) async fn merge(
             Box::pin(async move {
                 let pair = (a.user_id.as_str(), b.user_id.as_str());
                 let merge = app.merge_users(txn, &tenant, pair, &why, &a.actor).await?;
-                Ok::<_, AppError>(pb::MergeUsersResponse {
+                Ok(pb::MergeUsersResponse {
                     merge: Some(masked(&merge)),
                 })
             })

@@ -75,7 +75,7 @@ pub(super) async fn update(
                         merge(old, &store, &edit.paths)
                     })
                     .await?;
-                Ok::<_, AppError>(pb::UpdateOrgUnitResponse {
+                Ok(pb::UpdateOrgUnitResponse {
                     org_unit: Some(unit_view(&row)),
                 })
             })

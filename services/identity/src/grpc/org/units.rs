@@ -7,7 +7,6 @@ use siyu_proto::identity::v1 as pb;
 use tonic::Request;
 
 use crate::app::org::own_store::only_store_details;
-use crate::error::AppError;
 use crate::grpc::ids::id;
 use crate::grpc::org::input::{edit_in, new_unit_in, patch_of};
 use crate::grpc::org::{own_store, unit_view};
@@ -27,7 +26,7 @@ pub(super) async fn create(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let unit = app.create_org_unit(txn, &ctx, new).await?;
-                Ok::<_, AppError>(pb::CreateOrgUnitResponse {
+                Ok(pb::CreateOrgUnitResponse {
                     org_unit: Some(unit_view(&unit)),
                 })
             })
@@ -58,7 +57,7 @@ pub(super) async fn update(
                 let unit = app
                     .update_org_unit(txn, &ctx, &edit.id, &edit.etag, patch)
                     .await?;
-                Ok::<_, AppError>(pb::UpdateOrgUnitResponse {
+                Ok(pb::UpdateOrgUnitResponse {
                     org_unit: Some(unit_view(&unit)),
                 })
             })
@@ -85,7 +84,7 @@ pub(super) async fn move_unit(
                 let unit = app
                     .move_org_unit(txn, &ctx, &unit_id, &parent_id, &reason)
                     .await?;
-                Ok::<_, AppError>(pb::MoveOrgUnitResponse {
+                Ok(pb::MoveOrgUnitResponse {
                     org_unit: Some(unit_view(&unit)),
                 })
             })
@@ -109,7 +108,7 @@ pub(super) async fn disable(
                 let (unit, n) = app
                     .set_org_unit_status(txn, &ctx, &unit_id, false, cascade)
                     .await?;
-                Ok::<_, AppError>(pb::DisableOrgUnitResponse {
+                Ok(pb::DisableOrgUnitResponse {
                     org_unit: Some(unit_view(&unit)),
                     disabled_count: count(n),
                 })
@@ -134,7 +133,7 @@ pub(super) async fn enable(
                 let (unit, _) = app
                     .set_org_unit_status(txn, &ctx, &unit_id, true, false)
                     .await?;
-                Ok::<_, AppError>(pb::EnableOrgUnitResponse {
+                Ok(pb::EnableOrgUnitResponse {
                     org_unit: Some(unit_view(&unit)),
                 })
             })

@@ -36,7 +36,7 @@ pub(super) async fn create(
                 let (row, secret) = app
                     .create_partner(txn, &tenant, (&actor.0, &actor.1), spec)
                     .await?;
-                Ok::<_, AppError>(pb::CreatePartnerClientResponse {
+                Ok(pb::CreatePartnerClientResponse {
                     client: Some(partner_view(&row)),
                     client_secret: seal(&app, &secret)?,
                 })
@@ -117,7 +117,7 @@ pub(super) async fn update(
                         change.revoke_tokens,
                     )
                     .await?;
-                Ok::<_, AppError>(pb::UpdatePartnerClientResponse {
+                Ok(pb::UpdatePartnerClientResponse {
                     client: Some(partner_view(&row)),
                 })
             })
@@ -147,7 +147,7 @@ pub(super) async fn revoke(
                 let row = app
                     .revoke_partner(txn, &tenant, (&actor.0, &actor.1), &id, &reason)
                     .await?;
-                Ok::<_, AppError>(pb::RevokePartnerClientResponse {
+                Ok(pb::RevokePartnerClientResponse {
                     client: Some(partner_view(&row)),
                 })
             })

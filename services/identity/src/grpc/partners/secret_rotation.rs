@@ -35,7 +35,7 @@ pub(super) async fn rotate(
                 let (row, secret) = app
                     .rotate_partner_secret(txn, &tenant, (&actor.0, &actor.1), &id, grace)
                     .await?;
-                Ok::<_, AppError>(pb::RotatePartnerClientSecretResponse {
+                Ok(pb::RotatePartnerClientSecretResponse {
                     client: Some(partner_view(&row)),
                     client_secret: seal(&app, &secret)?,
                 })

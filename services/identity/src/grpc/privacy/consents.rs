@@ -41,7 +41,7 @@ pub(crate) async fn record_consent(
                 let row = app
                     .record_consent(txn, &tenant, &t.user_id, consent, &t.actor)
                     .await?;
-                Ok::<_, AppError>(pb::RecordConsentResponse {
+                Ok(pb::RecordConsentResponse {
                     consent: Some(consent_pb(&row)),
                 })
             })

@@ -9,7 +9,6 @@ use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
 use crate::app::privacy::data_export::{ExportRequest, effective_status};
-use crate::error::AppError;
 use crate::grpc::consumers::access::target;
 use crate::grpc::ids::id;
 use crate::grpc::{Api, Caller, R, record};
@@ -40,7 +39,7 @@ pub(crate) async fn request(
                     actor: &t.actor,
                 };
                 let row = app.request_export(txn, req).await?;
-                Ok::<_, AppError>(pb::RequestDataExportResponse {
+                Ok(pb::RequestDataExportResponse {
                     export: Some(export_pb(&row, app.clock.now())),
                 })
             })

@@ -44,7 +44,7 @@ pub(crate) async fn erase(
                     reason: &reason,
                 };
                 let erased = app.erase_user(txn, erasure).await?;
-                Ok::<_, AppError>(pb::EraseUserResponse {
+                Ok(pb::EraseUserResponse {
                     user_id: erased.user_id,
                     erase_time: Some(timestamp(erased.erased_at)),
                 })

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use siyu_proto::identity::v1 as pb;
 use tonic::Request;
 
-use crate::error::AppError;
 use crate::grpc::staff::input::{id, reason};
 use crate::grpc::staff::views::staff_view;
 use crate::grpc::{Api, Caller, R, count, record};
@@ -26,7 +25,7 @@ pub(super) async fn disable(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let (v, n) = app.disable_staff(txn, &ctx, &staff_id, &why).await?;
-                Ok::<_, AppError>(pb::DisableStaffResponse {
+                Ok(pb::DisableStaffResponse {
                     staff: Some(staff_view(&v, &ctx)),
                     revoked_session_count: count(n),
                 })
@@ -53,7 +52,7 @@ pub(super) async fn enable(
                 let v = app
                     .enable_or_unlock_staff(txn, &ctx, &staff_id, false, &why)
                     .await?;
-                Ok::<_, AppError>(pb::EnableStaffResponse {
+                Ok(pb::EnableStaffResponse {
                     staff: Some(staff_view(&v, &ctx)),
                 })
             })
@@ -77,7 +76,7 @@ pub(super) async fn unlock(
                 let v = app
                     .enable_or_unlock_staff(txn, &ctx, &staff_id, true, "")
                     .await?;
-                Ok::<_, AppError>(pb::UnlockStaffResponse {
+                Ok(pb::UnlockStaffResponse {
                     staff: Some(staff_view(&v, &ctx)),
                 })
             })

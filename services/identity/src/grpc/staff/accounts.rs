@@ -6,7 +6,6 @@ use siyu_proto::identity::v1 as pb;
 use siyu_server::Paging;
 use tonic::{Request, Response};
 
-use crate::error::AppError;
 use crate::grpc::staff::input::{id, new_staff_in, staff_edit_in, staff_filter_in};
 use crate::grpc::staff::views::staff_view;
 use crate::grpc::{Api, Caller, R, page, record};
@@ -30,7 +29,7 @@ pub(super) async fn create(
                 let v = app
                     .create_staff(txn, &ctx, &new.login, new.fields, &new.password, new.roles)
                     .await?;
-                Ok::<_, AppError>(pb::CreateStaffResponse {
+                Ok(pb::CreateStaffResponse {
                     staff: Some(staff_view(&v, &ctx)),
                 })
             })
@@ -107,7 +106,7 @@ pub(super) async fn update(
                 let v = app
                     .update_staff(txn, &ctx, &edit.id, &edit.etag, edit.fields)
                     .await?;
-                Ok::<_, AppError>(pb::UpdateStaffResponse {
+                Ok(pb::UpdateStaffResponse {
                     staff: Some(staff_view(&v, &ctx)),
                 })
             })

@@ -45,7 +45,7 @@ pub(super) async fn issue(
                 let (new, previous) = app
                     .issue_guide_code(txn, &ctx, &staff_id, &store, grace)
                     .await?;
-                Ok::<_, AppError>(pb::IssueGuideCodeResponse {
+                Ok(pb::IssueGuideCodeResponse {
                     guide_code: Some(code_view(&new)),
                     previous: previous.as_ref().map(code_view),
                 })

@@ -37,7 +37,7 @@ pub(super) async fn reset(
                     true => seal(&app, &password)?,
                     false => String::new(),
                 };
-                Ok::<_, AppError>(pb::ResetStaffPasswordResponse { generated_password })
+                Ok(pb::ResetStaffPasswordResponse { generated_password })
             })
         })
         .await?

@@ -32,7 +32,7 @@ pub(super) async fn grant(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let g = app.grant_role(txn, &ctx, &staff_id, &role, &unit).await?;
-                Ok::<_, AppError>(pb::GrantRoleResponse {
+                Ok(pb::GrantRoleResponse {
                     grant: Some(grant_view(&g)),
                 })
             })
@@ -57,7 +57,7 @@ pub(super) async fn revoke(
             Box::pin(async move {
                 app.revoke_role(txn, &ctx, &grant_id, revoke_sessions, &why)
                     .await?;
-                Ok::<_, AppError>(pb::RevokeRoleResponse {})
+                Ok(pb::RevokeRoleResponse {})
             })
         })
         .await

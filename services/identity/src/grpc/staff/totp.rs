@@ -77,7 +77,7 @@ pub(super) async fn enroll(
             Box::pin(async move {
                 let e = app.enroll_totp(txn, &tenant, &staff_id).await?;
                 let (secret, otpauth_uri) = (seal(&app, &e.secret)?, seal(&app, &e.uri)?);
-                Ok::<_, AppError>(pb::EnrollTotpResponse {
+                Ok(pb::EnrollTotpResponse {
                     secret,
                     otpauth_uri,
                 })
@@ -115,7 +115,7 @@ pub(super) async fn confirm(
             Box::pin(async move {
                 let codes = app.confirm_totp(txn, &tenant, &staff_id, &code).await?;
                 let sealed = vec![seal(&app, &codes.join(","))?];
-                Ok::<_, AppError>(pb::ConfirmTotpResponse {
+                Ok(pb::ConfirmTotpResponse {
                     recovery_codes: sealed,
                     result: None,
                 })

@@ -50,7 +50,7 @@ pub(super) async fn upsert(
                 let (stored, created) = app
                     .upsert_app(txn, &tenant, new, (&actor.0, &actor.1))
                     .await?;
-                Ok::<_, AppError>(pb::UpsertAppResponse {
+                Ok(pb::UpsertAppResponse {
                     app: Some(app_view(&stored)),
                     created,
                 })
@@ -75,7 +75,7 @@ pub(super) async fn remove(
             Box::pin(async move {
                 app.remove_app(txn, &tenant, &app_id, (&actor.0, &actor.1))
                     .await?;
-                Ok::<_, AppError>(pb::RemoveAppResponse {})
+                Ok(pb::RemoveAppResponse {})
             })
         })
         .await

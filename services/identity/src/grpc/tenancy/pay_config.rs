@@ -117,7 +117,7 @@ pub(super) async fn set(
                 let row = app
                     .set_pay_config(txn, &tenant, input, (&actor.0, &actor.1))
                     .await?;
-                Ok::<_, AppError>(pb::SetWeChatPayConfigResponse {
+                Ok(pb::SetWeChatPayConfigResponse {
                     config: Some(pay_view(&row)),
                 })
             })

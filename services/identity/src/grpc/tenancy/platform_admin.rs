@@ -77,7 +77,7 @@ pub(super) async fn update(
                 let updated = app
                     .update_tenant(txn, &id, change, (&actor.0, &actor.1))
                     .await?;
-                Ok::<_, AppError>(pb::UpdateTenantResponse {
+                Ok(pb::UpdateTenantResponse {
                     tenant: Some(tenant_view(&updated)),
                 })
             })

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response};
 
-use crate::error::AppError;
 use crate::grpc::ids::opt_tenant_id;
 use crate::grpc::tenancy::input::new_tenant_in;
 use crate::grpc::tenancy::tenant_view;
@@ -28,7 +27,7 @@ pub(super) async fn create(
                 let created = app
                     .create_tenant(txn, new, (&actor.0, &actor.1), false)
                     .await?;
-                Ok::<_, AppError>(pb::CreateTenantResponse {
+                Ok(pb::CreateTenantResponse {
                     tenant: Some(tenant_view(&created.tenant)),
                     admin_staff_id: created.admin_staff_id,
                 })

@@ -57,7 +57,7 @@ pub(super) async fn logout(
                 if let Some(sid) = sid {
                     app.log_out(txn, &ctx, &sid).await?;
                 }
-                Ok::<_, AppError>(pb::LogoutResponse {})
+                Ok(pb::LogoutResponse {})
             })
         })
         .await
@@ -80,7 +80,7 @@ pub(super) async fn logout_everywhere(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let n = app.log_out_everywhere(txn, &ctx, keep.as_deref()).await?;
-                Ok::<_, AppError>(pb::LogoutEverywhereResponse {
+                Ok(pb::LogoutEverywhereResponse {
                     revoked_session_count: count(n),
                 })
             })
@@ -136,7 +136,7 @@ pub(super) async fn revoke(
             Box::pin(async move {
                 app.revoke_session_by(txn, &session, (&actor.0, &actor.1), &reason)
                     .await?;
-                Ok::<_, AppError>(pb::RevokeSessionResponse {})
+                Ok(pb::RevokeSessionResponse {})
             })
         })
         .await
