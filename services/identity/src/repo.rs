@@ -1,5 +1,11 @@
 //! Storage: portable SQL (`$n` placeholders work on Postgres and SQLite through sqlx) run through
 //! sea-orm connections, returning domain types. Every tenant-scoped query filters by tenant.
+//!
+//! Rows are decoded by `#[derive(FromQueryResult)]` structs named `*Row`, private to their
+//! module, and turned into domain types right there: ids, tenants and the statuses and kinds
+//! stored as text become their types at this boundary, and a value no enum knows is a corrupt
+//! row (an internal error), never a panic. Every function answers [`AppError`], so a caller
+//! tells a lost insert race apart with [`is_unique_violation`].
 
 pub mod audit;
 pub mod consumers;
@@ -12,7 +18,10 @@ pub mod tenancy;
 pub mod tokens;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult, Statement, Value};
+use siyu_store::StoreError;
+
+use crate::error::AppError;
 
 /// A statement for the connection's backend.
 pub(crate) fn stmt(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
@@ -20,6 +29,18 @@ pub(crate) fn stmt(conn: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -
 }
 
 /// Runs a statement, returning the rows it affected.
+pub(crate) async fn execute(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<u64, AppError> {
+    Ok(conn
+        .execute_raw(stmt(conn, sql, values))
+        .await?
+        .rows_affected())
+}
+
+/// Runs a statement, returning the rows it affected (as a `DbErr`).
 pub(crate) async fn exec(
     conn: &impl ConnectionTrait,
     sql: &str,
@@ -49,6 +70,52 @@ pub(crate) async fn all(
     conn.query_all_raw(stmt(conn, sql, values)).await
 }
 
+/// The first row of a query, if any, decoded by its `FromQueryResult` derive.
+pub(crate) async fn fetch_one<M: FromQueryResult>(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<M>, AppError> {
+    Ok(M::find_by_statement(stmt(conn, sql, values))
+        .one(conn)
+        .await?)
+}
+
+/// Every row of a query, each decoded by its `FromQueryResult` derive.
+pub(crate) async fn fetch_all<M: FromQueryResult>(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<M>, AppError> {
+    Ok(M::find_by_statement(stmt(conn, sql, values))
+        .all(conn)
+        .await?)
+}
+
+/// The row of an existence probe selecting one text column `id`.
+#[derive(Debug, FromQueryResult)]
+struct ProbeRow {
+    #[allow(dead_code, reason = "only the row's presence matters")]
+    id: String,
+}
+
+/// True when a query selecting one text column `id` answers a row.
+pub(crate) async fn exists(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<bool, AppError> {
+    Ok(fetch_one::<ProbeRow>(conn, sql, values).await?.is_some())
+}
+
+/// A stored text as its enum; a value the enum does not know is a corrupt row of `table`.
+pub(crate) fn stored<T>(table: &'static str, value: &str) -> Result<T, AppError>
+where
+    T: for<'a> TryFrom<&'a str, Error = String>,
+{
+    T::try_from(value).map_err(|reason| AppError::Store(StoreError::Corrupt { table, reason }))
+}
+
 /// A timestamp value, truncated to microseconds so what is stored equals what is read back
 /// (Postgres keeps microseconds; the audit hash depends on exact equality).
 pub(crate) fn ts(at: DateTime<Utc>) -> Value {
@@ -70,10 +137,31 @@ pub(crate) fn text(value: impl Into<String>) -> Value {
     Value::String(Some(value.into()))
 }
 
+/// An error a statement can fail with.
+pub(crate) trait StoreFailure {
+    /// The database error behind it, if any.
+    fn db_err(&self) -> Option<&DbErr>;
+}
+
+impl StoreFailure for DbErr {
+    fn db_err(&self) -> Option<&DbErr> {
+        Some(self)
+    }
+}
+
+impl StoreFailure for AppError {
+    fn db_err(&self) -> Option<&DbErr> {
+        match self {
+            AppError::Store(StoreError::Db(db)) => Some(db),
+            _ => None,
+        }
+    }
+}
+
 /// True when the error is a unique-constraint violation (a lost insert race).
-pub(crate) fn is_unique_violation(err: &DbErr) -> bool {
+pub(crate) fn is_unique_violation(err: &impl StoreFailure) -> bool {
     matches!(
-        err.sql_err(),
+        err.db_err().and_then(DbErr::sql_err),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
 }

@@ -14,18 +14,18 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::Request;
 
+use crate::app::tenancy::TenantStatus;
 use crate::grpc::{R, TenantApi};
-use crate::repo::tenancy::tenants::TenantRow;
+use crate::repo::tenancy::tenants::Tenant;
 
-pub(super) fn tenant_view(t: &TenantRow) -> pb::Tenant {
+pub(super) fn tenant_view(t: &Tenant) -> pb::Tenant {
     pb::Tenant {
         tenant_id: t.id.clone(),
         code: t.code.clone(),
         name: t.name.clone(),
-        status: if t.status == "ACTIVE" {
-            pb::TenantStatus::Active
-        } else {
-            pb::TenantStatus::Suspended
+        status: match t.status {
+            TenantStatus::Active => pb::TenantStatus::Active,
+            TenantStatus::Suspended => pb::TenantStatus::Suspended,
         } as i32,
         root_org_unit_id: t.root_org_id.clone(),
         create_time: Some(timestamp(t.created_at)),

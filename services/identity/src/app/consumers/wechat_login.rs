@@ -6,6 +6,7 @@
 
 use siyu_core::PrincipalKind;
 
+use crate::app::tenancy::AppKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
@@ -34,7 +35,7 @@ impl App {
         client: &ClientInfo,
     ) -> Result<WeChatLogin, AppError> {
         let resolved = self.resolve_app(app_id).await?;
-        if resolved.app.kind != "MINI_PROGRAM" {
+        if resolved.app.kind != AppKind::MiniProgram {
             return Err(AppError::NotFound("APP_NOT_FOUND"));
         }
         let sealed = resolved
@@ -91,7 +92,7 @@ impl App {
             ));
         }
         let resolved = self.resolve_app(&app_id).await?;
-        if resolved.tenant.id != tenant || resolved.app.kind != "MINI_PROGRAM" {
+        if resolved.tenant.id != tenant || resolved.app.kind != AppKind::MiniProgram {
             return Err(AppError::NotFound("APP_NOT_FOUND"));
         }
         let sealed = resolved

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
+use crate::app::tenancy::AppKind;
 use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
@@ -124,7 +125,7 @@ impl App {
             ));
         }
         let resolved = self.resolve_app(app_id).await?;
-        if resolved.tenant.id != tenant || resolved.app.kind != "MINI_PROGRAM" {
+        if resolved.tenant.id != tenant || resolved.app.kind != AppKind::MiniProgram {
             return Err(invalid);
         }
         let sealed = resolved

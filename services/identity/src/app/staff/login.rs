@@ -10,6 +10,7 @@ use siyu_core::PrincipalKind;
 
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
+use crate::app::tenancy::TenantStatus;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
@@ -61,7 +62,7 @@ impl App {
         let tenant = tenant_repo::by_code(&self.db, tenant_code)
             .await?
             .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?;
-        if tenant.status != "ACTIVE" {
+        if tenant.status != TenantStatus::Active {
             return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
         }
         let now = self.clock.now();

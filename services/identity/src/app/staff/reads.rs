@@ -9,7 +9,7 @@ use crate::app::org::may_act_on;
 use crate::app::staff::accounts::StaffView;
 use crate::app::staff::roles::path_covers;
 use crate::error::AppError;
-use crate::repo::tenancy::tenants::TenantRow;
+use crate::repo::tenancy::tenants::Tenant;
 
 /// The filters of ListStaff.
 #[derive(Debug, Clone, Default)]
@@ -38,7 +38,7 @@ impl App {
     }
 
     /// GetCurrentStaff: the caller's own account and its tenant.
-    pub async fn current_staff(&self, ctx: &Ctx) -> Result<(StaffView, TenantRow), AppError> {
+    pub async fn current_staff(&self, ctx: &Ctx) -> Result<(StaffView, Tenant), AppError> {
         let tenant = self.tenant(&ctx.tenant.to_string()).await?;
         let v = self
             .staff_view(&self.db, &tenant.id, &ctx.principal.subject)

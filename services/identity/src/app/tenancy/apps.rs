@@ -5,19 +5,20 @@ use chrono::{DateTime, Utc};
 
 use crate::app::App;
 use crate::app::audit::append::audit;
+use crate::app::tenancy::{AppKind, TenantStatus};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::tenancy::apps::{self as repo, AppRow};
+use crate::repo::tenancy::apps::{self as repo, TenantApp};
 use crate::repo::tenancy::pay_config as pay_repo;
-use crate::repo::tenancy::tenants::{self as tenants_repo, TenantRow};
+use crate::repo::tenancy::tenants::{self as tenants_repo, Tenant};
 
 /// An app to add or update.
 #[derive(Debug, Clone)]
 pub struct NewApp {
     /// App id.
     pub app_id: String,
-    /// MINI_PROGRAM, OFFICIAL_ACCOUNT, WECOM, H5.
-    pub kind: String,
+    /// What kind of app.
+    pub kind: AppKind,
     /// Display name.
     pub name: String,
     /// Write-only secret; empty keeps the stored one.
@@ -30,9 +31,9 @@ pub struct NewApp {
 #[derive(Debug, Clone)]
 pub struct ResolvedApp {
     /// Tenant.
-    pub tenant: TenantRow,
+    pub tenant: Tenant,
     /// App (secret sealed).
-    pub app: AppRow,
+    pub app: TenantApp,
 }
 
 impl App {
@@ -43,10 +44,10 @@ impl App {
         tenant: &str,
         app: NewApp,
         actor: (&str, &str),
-    ) -> Result<(AppRow, bool), AppError> {
+    ) -> Result<(TenantApp, bool), AppError> {
         let now = self.clock.now();
         let created = repo::get_app(txn, &app.app_id).await?.is_none();
-        if created && app.secret.is_empty() && app.kind != "H5" {
+        if created && app.secret.is_empty() && app.kind != AppKind::H5 {
             return Err(AppError::invalid_with(
                 "APP_SECRET_REQUIRED",
                 "app.app_secret",
@@ -118,7 +119,7 @@ impl App {
         &self,
         conn: &impl sea_orm::ConnectionTrait,
         tenant: &str,
-    ) -> Result<Vec<AppRow>, AppError> {
+    ) -> Result<Vec<TenantApp>, AppError> {
         Ok(repo::apps(conn, tenant).await?)
     }
 
@@ -153,7 +154,7 @@ impl App {
         if !app.enabled {
             return Err(AppError::FailedPrecondition("APP_DISABLED"));
         }
-        if tenant.status != "ACTIVE" {
+        if tenant.status != TenantStatus::Active {
             return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
         }
         Ok(ResolvedApp { tenant, app })
@@ -175,10 +176,10 @@ impl App {
             let chars: Vec<char> = app.secret.chars().collect();
             chars[chars.len().saturating_sub(4)..].iter().collect()
         };
-        let row = AppRow {
+        let row = TenantApp {
             app_id: app.app_id.clone(),
             tenant_id: tenant.to_owned(),
-            kind: app.kind.clone(),
+            kind: app.kind,
             name: app.name.clone(),
             secret_enc,
             secret_last4: last4,

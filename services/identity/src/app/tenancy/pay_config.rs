@@ -9,9 +9,10 @@ use ed25519_dalek::pkcs8::{ObjectIdentifier, PrivateKeyInfo, spki::SubjectPublic
 
 use crate::app::App;
 use crate::app::audit::append::audit;
+use crate::app::tenancy::AppKind;
 use crate::error::AppError;
 use crate::repo::tenancy::apps as apps_repo;
-use crate::repo::tenancy::pay_config::{self as repo, PayRow};
+use crate::repo::tenancy::pay_config::{self as repo, PayConfig};
 use crate::repo::tenancy::tenants as tenants_repo;
 
 /// rsaEncryption (PKCS #1): WeChat Pay API v3 signs with SHA256-RSA.
@@ -40,7 +41,7 @@ pub struct PayInput {
 #[derive(Debug, Clone)]
 pub struct OpenPay {
     /// The stored row.
-    pub row: PayRow,
+    pub row: PayConfig,
     /// The APIv3 key.
     pub api_v3_key: String,
     /// The private key PEM.
@@ -96,13 +97,13 @@ impl App {
         tenant: &str,
         input: PayInput,
         actor: (&str, &str),
-    ) -> Result<PayRow, AppError> {
+    ) -> Result<PayConfig, AppError> {
         let now = self.clock.now();
         if !tenants_repo::lock_tenant(txn, tenant).await? {
             return Err(AppError::NotFound("TENANT_NOT_FOUND"));
         }
         let app = apps_repo::get_app(txn, &input.app_id).await?;
-        if !app.is_some_and(|a| a.tenant_id == tenant && a.kind == "MINI_PROGRAM") {
+        if !app.is_some_and(|a| a.tenant_id == tenant && a.kind == AppKind::MiniProgram) {
             return Err(AppError::FailedPrecondition("APP_NOT_FOUND"));
         }
         let current = repo::pay(txn, tenant).await?;
@@ -132,7 +133,7 @@ impl App {
             }
         };
         let key_changed = !input.api_v3_key.is_empty() || !input.private_key_pem.is_empty();
-        let row = PayRow {
+        let row = PayConfig {
             tenant_id: tenant.to_owned(),
             mch_id: input.mch_id.clone(),
             app_id: input.app_id.clone(),
@@ -178,7 +179,7 @@ impl App {
         &self,
         conn: &impl sea_orm::ConnectionTrait,
         tenant: &str,
-    ) -> Result<Option<PayRow>, AppError> {
+    ) -> Result<Option<PayConfig>, AppError> {
         Ok(repo::pay(conn, tenant).await?)
     }
 

@@ -8,17 +8,18 @@ use siyu_core::{Ctx, OrgPath, PrincipalKind, TenantId};
 use crate::app::App;
 use crate::app::audit::append::audit;
 use crate::app::role::TENANT_ADMIN;
+use crate::app::tenancy::TenantStatus;
 use crate::error::AppError;
 use crate::repo::tenancy::platform_admin as repo;
-use crate::repo::tenancy::tenants::{self as tenants_repo, TenantRow};
+use crate::repo::tenancy::tenants::{self as tenants_repo, Tenant};
 
 /// What UpdateTenant changes.
 #[derive(Debug, Clone, Default)]
 pub struct TenantChange {
     /// New display name.
     pub name: Option<String>,
-    /// New status, `ACTIVE` or `SUSPENDED`.
-    pub status: Option<&'static str>,
+    /// New status.
+    pub status: Option<TenantStatus>,
     /// Why (required to suspend).
     pub reason: String,
 }
@@ -75,7 +76,7 @@ impl App {
     }
 
     /// Every tenant, newest first (platform).
-    pub async fn list_tenants(&self) -> Result<Vec<TenantRow>, AppError> {
+    pub async fn list_tenants(&self) -> Result<Vec<Tenant>, AppError> {
         Ok(repo::list_tenants(&self.db).await?)
     }
 
@@ -88,7 +89,7 @@ impl App {
         id: &str,
         change: TenantChange,
         actor: (&str, &str),
-    ) -> Result<TenantRow, AppError> {
+    ) -> Result<Tenant, AppError> {
         let now = self.clock.now();
         if !tenants_repo::lock_tenant(txn, id).await? {
             return Err(AppError::NotFound("TENANT_NOT_FOUND"));
@@ -96,20 +97,20 @@ impl App {
         let mut t = tenants_repo::get(txn, id)
             .await?
             .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?;
-        if t.is_platform && change.status == Some("SUSPENDED") {
+        if t.is_platform && change.status == Some(TenantStatus::Suspended) {
             return Err(AppError::FailedPrecondition("PLATFORM_TENANT"));
         }
-        let before = t.status.clone();
+        let before = t.status;
         if let Some(name) = change.name {
             t.name = name;
         }
         if let Some(status) = change.status {
-            t.status = status.to_owned();
+            t.status = status;
         }
         t.updated_at = now;
         repo::update_tenant(txn, &t).await?;
-        let mut details = vec![("status", t.status.clone())];
-        if before != "SUSPENDED" && t.status == "SUSPENDED" {
+        let mut details = vec![("status", t.status.as_str().to_owned())];
+        if before != TenantStatus::Suspended && t.status == TenantStatus::Suspended {
             let n = repo::revoke_tenant_sessions(txn, id, now).await?;
             details.push(("revoked_sessions", n.to_string()));
         }

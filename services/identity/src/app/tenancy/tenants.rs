@@ -3,11 +3,12 @@
 
 use crate::app::App;
 use crate::app::staff::password_policy::check_password;
+use crate::app::tenancy::TenantStatus;
 use crate::app::tenancy::apps::NewApp;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
-use crate::repo::tenancy::tenants::{self as repo, TenantRow};
+use crate::repo::tenancy::tenants::{self as repo, Tenant};
 
 /// What CreateTenant needs.
 #[derive(Debug, Clone)]
@@ -30,7 +31,7 @@ pub struct NewTenant {
 #[derive(Debug, Clone)]
 pub struct CreatedTenant {
     /// The tenant.
-    pub tenant: TenantRow,
+    pub tenant: Tenant,
     /// First admin's staff id.
     pub admin_staff_id: String,
 }
@@ -52,11 +53,11 @@ impl App {
         if repo::by_code(txn, &new.code).await?.is_some() {
             return Err(AppError::AlreadyExists("TENANT_CODE_TAKEN"));
         }
-        let tenant = TenantRow {
+        let tenant = Tenant {
             id: siyu_core::id::new_string(),
             code: new.code.clone(),
             name: new.name.clone(),
-            status: "ACTIVE".into(),
+            status: TenantStatus::Active,
             is_platform: platform,
             root_org_id: siyu_core::id::new_string(),
             privacy_policy_version: "1".into(),
@@ -67,7 +68,7 @@ impl App {
             return Err(if crate::repo::is_unique_violation(&err) {
                 AppError::AlreadyExists("TENANT_CODE_TAKEN")
             } else {
-                err.into()
+                err
             });
         }
         repo::insert_root_org(txn, &tenant.id, &tenant.root_org_id, &tenant.name, now).await?;
@@ -130,7 +131,7 @@ impl App {
         &self,
         admin_login_name: &str,
         admin_password: &str,
-    ) -> Result<TenantRow, AppError> {
+    ) -> Result<Tenant, AppError> {
         let code = self.settings.platform.tenant_code.clone();
         if let Some(existing) = repo::by_code(&self.db, &code).await? {
             return Ok(existing);
@@ -156,12 +157,12 @@ impl App {
     }
 
     /// True when `tenant` is the platform tenant.
-    pub async fn is_platform_tenant(&self, tenant: &str) -> Result<Option<TenantRow>, AppError> {
+    pub async fn is_platform_tenant(&self, tenant: &str) -> Result<Option<Tenant>, AppError> {
         Ok(repo::get(&self.db, tenant).await?.filter(|t| t.is_platform))
     }
 
     /// A tenant by id.
-    pub async fn tenant(&self, id: &str) -> Result<TenantRow, AppError> {
+    pub async fn tenant(&self, id: &str) -> Result<Tenant, AppError> {
         repo::get(&self.db, id)
             .await?
             .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))

@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_core::PrincipalKind;
 
 use crate::app::App;
+use crate::app::tenancy::TenantStatus;
 use crate::app::tokens::sessions::Issued;
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
@@ -45,7 +46,7 @@ impl App {
         // Suspension revoked the tenant's sessions too; the tenant's state is the better answer.
         if crate::repo::tenancy::tenants::get(&txn, &session.tenant_id)
             .await?
-            .is_some_and(|t| t.status != "ACTIVE")
+            .is_some_and(|t| t.status != TenantStatus::Active)
         {
             return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
         }

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response};
 
+use crate::app::tenancy::AppKind;
 use crate::error::AppError;
 use crate::grpc::tenancy::input::{app_id_in, app_in};
 use crate::grpc::{Api, Caller, R, owned_actor, record};
-use crate::repo::tenancy::apps::AppRow;
+use crate::repo::tenancy::apps::TenantApp;
 
 /// ResolveTenantByAppId: public, for anonymous consumer calls.
 #[tracing::instrument(skip_all, fields(app_id))]
@@ -24,7 +25,7 @@ pub(super) async fn resolve(
         tenant_id: resolved.tenant.id.clone(),
         tenant_code: resolved.tenant.code.clone(),
         tenant_name: resolved.tenant.name.clone(),
-        app_kind: app_kind(&resolved.app.kind) as i32,
+        app_kind: app_kind(resolved.app.kind) as i32,
         privacy_policy_version: resolved.tenant.privacy_policy_version,
     }))
 }
@@ -81,22 +82,21 @@ pub(super) async fn remove(
         .await
 }
 
-/// The wire kind of a stored app kind.
-pub(super) fn app_kind(kind: &str) -> pb::AppKind {
+/// The wire kind of an app kind.
+pub(super) fn app_kind(kind: AppKind) -> pb::AppKind {
     match kind {
-        "MINI_PROGRAM" => pb::AppKind::MiniProgram,
-        "OFFICIAL_ACCOUNT" => pb::AppKind::OfficialAccount,
-        "WECOM" => pb::AppKind::Wecom,
-        "H5" => pb::AppKind::H5,
-        _ => pb::AppKind::Unspecified,
+        AppKind::MiniProgram => pb::AppKind::MiniProgram,
+        AppKind::OfficialAccount => pb::AppKind::OfficialAccount,
+        AppKind::Wecom => pb::AppKind::Wecom,
+        AppKind::H5 => pb::AppKind::H5,
     }
 }
 
 /// The wire form of an app: the secret only as `app_secret_set` and its last four characters.
-pub(super) fn app_view(a: &AppRow) -> pb::WeChatApp {
+pub(super) fn app_view(a: &TenantApp) -> pb::WeChatApp {
     pb::WeChatApp {
         app_id: a.app_id.clone(),
-        kind: app_kind(&a.kind) as i32,
+        kind: app_kind(a.kind) as i32,
         name: a.name.clone(),
         app_secret: String::new(),
         app_secret_set: a.secret_enc.is_some(),

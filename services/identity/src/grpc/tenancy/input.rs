@@ -5,6 +5,7 @@ use siyu_proto::identity::v1 as pb;
 use crate::app::tenancy::apps::NewApp;
 use crate::app::tenancy::platform_admin::TenantChange;
 use crate::app::tenancy::tenants::NewTenant;
+use crate::app::tenancy::{AppKind, TenantStatus};
 use crate::error::AppError;
 
 /// A CreateTenant request.
@@ -70,8 +71,8 @@ pub(super) fn tenant_change_in(
                 change.name = Some(t.name.trim().to_owned());
             }
             "status" => match pb::TenantStatus::try_from(t.status) {
-                Ok(pb::TenantStatus::Active) => change.status = Some("ACTIVE"),
-                Ok(pb::TenantStatus::Suspended) => change.status = Some("SUSPENDED"),
+                Ok(pb::TenantStatus::Active) => change.status = Some(TenantStatus::Active),
+                Ok(pb::TenantStatus::Suspended) => change.status = Some(TenantStatus::Suspended),
                 _ => bad.push(("tenant.status", "must be ACTIVE or SUSPENDED".to_owned())),
             },
             other => bad.push(("update_mask", format!("unknown path {other:?}"))),
@@ -80,7 +81,7 @@ pub(super) fn tenant_change_in(
     if paths.is_empty() {
         bad.push(("update_mask", "must name at least one path".to_owned()));
     }
-    if change.status == Some("SUSPENDED") && change.reason.is_empty() {
+    if change.status == Some(TenantStatus::Suspended) && change.reason.is_empty() {
         bad.push(("reason", "is required when suspending".to_owned()));
     }
     if change.reason.chars().count() > 500 {
@@ -99,10 +100,10 @@ pub(super) fn tenant_change_in(
 /// A WeChatApp of a request; `field` prefixes violations.
 pub(super) fn app_in(app: &pb::WeChatApp, field: &str) -> Result<NewApp, AppError> {
     let kind = match pb::AppKind::try_from(app.kind).unwrap_or(pb::AppKind::Unspecified) {
-        pb::AppKind::MiniProgram => "MINI_PROGRAM",
-        pb::AppKind::OfficialAccount => "OFFICIAL_ACCOUNT",
-        pb::AppKind::Wecom => "WECOM",
-        pb::AppKind::H5 => "H5",
+        pb::AppKind::MiniProgram => AppKind::MiniProgram,
+        pb::AppKind::OfficialAccount => AppKind::OfficialAccount,
+        pb::AppKind::Wecom => AppKind::Wecom,
+        pb::AppKind::H5 => AppKind::H5,
         pb::AppKind::Unspecified => {
             return Err(AppError::invalid(&format!("{field}.kind"), "must be set"));
         }
@@ -126,7 +127,7 @@ pub(super) fn app_in(app: &pb::WeChatApp, field: &str) -> Result<NewApp, AppErro
     }
     Ok(NewApp {
         app_id: app.app_id.clone(),
-        kind: kind.to_owned(),
+        kind,
         name: app.name.clone(),
         secret: app.app_secret.clone(),
         enabled: app.enabled,

@@ -12,10 +12,10 @@ use crate::app::tenancy::pay_config::{
 use crate::error::AppError;
 use crate::grpc::tenancy::input::app_id_in;
 use crate::grpc::{Api, Caller, R, owned_actor, record};
-use crate::repo::tenancy::pay_config::PayRow;
+use crate::repo::tenancy::pay_config::PayConfig;
 
 /// The wire form of a stored pay configuration: key material masked (only `*_set` flags).
-pub(super) fn pay_view(p: &PayRow) -> pb::WeChatPayConfig {
+pub(super) fn pay_view(p: &PayConfig) -> pb::WeChatPayConfig {
     pb::WeChatPayConfig {
         mch_id: p.mch_id.clone(),
         app_id: p.app_id.clone(),

@@ -6,6 +6,7 @@ use siyu_proto::identity::v1 as pb;
 use siyu_server::Paging;
 use tonic::{Request, Response};
 
+use crate::app::tenancy::TenantStatus;
 use crate::error::AppError;
 use crate::grpc::ids::tenant_id;
 use crate::grpc::tenancy::input::tenant_change_in;
@@ -26,8 +27,8 @@ pub(super) async fn list(
     let req = request.get_ref();
     let status = match pb::TenantStatus::try_from(req.status) {
         Ok(pb::TenantStatus::Unspecified) => None,
-        Ok(pb::TenantStatus::Active) => Some("ACTIVE"),
-        Ok(pb::TenantStatus::Suspended) => Some("SUSPENDED"),
+        Ok(pb::TenantStatus::Active) => Some(TenantStatus::Active),
+        Ok(pb::TenantStatus::Suspended) => Some(TenantStatus::Suspended),
         Err(_) => return Err(AppError::invalid("status", "is not a tenant status").into()),
     };
     if req.query.chars().count() > 64 {

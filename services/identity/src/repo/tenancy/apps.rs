@@ -2,19 +2,21 @@
 //! removal.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{all, exec, one, text, ts};
+use crate::app::tenancy::AppKind;
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
 
-/// An application row (secret still sealed).
+/// An application of a tenant (secret still sealed).
 #[derive(Debug, Clone)]
-pub struct AppRow {
+pub struct TenantApp {
     /// App id.
     pub app_id: String,
     /// Owner.
     pub tenant_id: String,
-    /// MINI_PROGRAM, OFFICIAL_ACCOUNT, WECOM, H5.
-    pub kind: String,
+    /// What kind of app.
+    pub kind: AppKind,
     /// Display name.
     pub name: String,
     /// Sealed secret.
@@ -25,25 +27,55 @@ pub struct AppRow {
     pub enabled: bool,
 }
 
+/// A row of [`APP_COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct AppRow {
+    app_id: String,
+    tenant_id: String,
+    kind: String,
+    name: String,
+    secret_enc: Option<Vec<u8>>,
+    secret_last4: String,
+    enabled: bool,
+}
+
+impl TryFrom<AppRow> for TenantApp {
+    type Error = AppError;
+
+    fn try_from(r: AppRow) -> Result<Self, AppError> {
+        Ok(Self {
+            kind: stored("identity_apps", &r.kind)?,
+            app_id: r.app_id,
+            tenant_id: r.tenant_id,
+            name: r.name,
+            secret_enc: r.secret_enc,
+            secret_last4: r.secret_last4,
+            enabled: r.enabled,
+        })
+    }
+}
+
+const APP_COLUMNS: &str = "app_id, tenant_id, kind, name, secret_enc, secret_last4, enabled";
+
 /// Inserts or updates an app of `tenant`; returns false when the app id belongs to another
 /// tenant (nothing written).
 #[tracing::instrument(skip_all, fields(tenant = %app.tenant_id))]
 pub async fn upsert_app(
     conn: &impl ConnectionTrait,
-    app: &AppRow,
+    app: &TenantApp,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
+) -> Result<bool, AppError> {
     let existing = get_app(conn, &app.app_id).await?;
     match existing {
         Some(found) if found.tenant_id != app.tenant_id => Ok(false),
         Some(_) => {
-            exec(
+            execute(
                 conn,
                 "UPDATE identity_apps SET kind = $1, name = $2, \
                  secret_enc = COALESCE($3, secret_enc), secret_last4 = CASE WHEN $3 IS NULL \
                  THEN secret_last4 ELSE $4 END, enabled = $5 WHERE app_id = $6 AND tenant_id = $7",
                 vec![
-                    text(&app.kind),
+                    text(app.kind.as_str()),
                     text(&app.name),
                     Value::Bytes(app.secret_enc.clone()),
                     text(&app.secret_last4),
@@ -56,7 +88,7 @@ pub async fn upsert_app(
             Ok(true)
         }
         None => {
-            exec(
+            execute(
                 conn,
                 "INSERT INTO identity_apps (app_id, tenant_id, kind, name, secret_enc, \
                  secret_last4, agent_id, enabled, secret_updated_at, created_at) \
@@ -64,7 +96,7 @@ pub async fn upsert_app(
                 vec![
                     text(&app.app_id),
                     text(&app.tenant_id),
-                    text(&app.kind),
+                    text(app.kind.as_str()),
                     text(&app.name),
                     Value::Bytes(app.secret_enc.clone()),
                     text(&app.secret_last4),
@@ -79,50 +111,31 @@ pub async fn upsert_app(
 }
 
 /// An app by app id (any tenant: app ids are globally unique, as in WeChat).
-pub async fn get_app(conn: &impl ConnectionTrait, app_id: &str) -> Result<Option<AppRow>, DbErr> {
-    let Some(row) = one(
+pub async fn get_app(
+    conn: &impl ConnectionTrait,
+    app_id: &str,
+) -> Result<Option<TenantApp>, AppError> {
+    fetch_one::<AppRow>(
         conn,
-        "SELECT app_id, tenant_id, kind, name, secret_enc, secret_last4, enabled \
-         FROM identity_apps WHERE app_id = $1",
+        &format!("SELECT {APP_COLUMNS} FROM identity_apps WHERE app_id = $1"),
         vec![text(app_id)],
     )
     .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(AppRow {
-        app_id: row.try_get("", "app_id")?,
-        tenant_id: row.try_get("", "tenant_id")?,
-        kind: row.try_get("", "kind")?,
-        name: row.try_get("", "name")?,
-        secret_enc: row.try_get("", "secret_enc")?,
-        secret_last4: row.try_get("", "secret_last4")?,
-        enabled: row.try_get("", "enabled")?,
-    }))
+    .map(TenantApp::try_from)
+    .transpose()
 }
 
 /// Every app of a tenant, by app id.
-pub async fn apps(conn: &impl ConnectionTrait, tenant: &str) -> Result<Vec<AppRow>, DbErr> {
-    let rows = all(
+pub async fn apps(conn: &impl ConnectionTrait, tenant: &str) -> Result<Vec<TenantApp>, AppError> {
+    fetch_all::<AppRow>(
         conn,
-        "SELECT app_id, tenant_id, kind, name, secret_enc, secret_last4, enabled \
-         FROM identity_apps WHERE tenant_id = $1 ORDER BY app_id",
+        &format!("SELECT {APP_COLUMNS} FROM identity_apps WHERE tenant_id = $1 ORDER BY app_id"),
         vec![text(tenant)],
     )
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(AppRow {
-                app_id: row.try_get("", "app_id")?,
-                tenant_id: row.try_get("", "tenant_id")?,
-                kind: row.try_get("", "kind")?,
-                name: row.try_get("", "name")?,
-                secret_enc: row.try_get("", "secret_enc")?,
-                secret_last4: row.try_get("", "secret_last4")?,
-                enabled: row.try_get("", "enabled")?,
-            })
-        })
-        .collect()
+    .await?
+    .into_iter()
+    .map(TenantApp::try_from)
+    .collect()
 }
 
 /// Deletes an app of a tenant; returns the rows deleted.
@@ -130,8 +143,8 @@ pub async fn delete_app(
     conn: &impl ConnectionTrait,
     tenant: &str,
     app_id: &str,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "DELETE FROM identity_apps WHERE app_id = $1 AND tenant_id = $2",
         vec![text(app_id), text(tenant)],

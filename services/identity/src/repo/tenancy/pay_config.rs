@@ -1,13 +1,14 @@
 //! WeChat Pay configuration of a tenant (key material sealed by the caller).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{exec, one, text, ts};
+use crate::error::AppError;
+use crate::repo::{execute, fetch_one, text, ts};
 
 /// The stored WeChat Pay configuration of a tenant (key material sealed).
 #[derive(Debug, Clone)]
-pub struct PayRow {
+pub struct PayConfig {
     /// Tenant.
     pub tenant_id: String,
     /// Merchant id.
@@ -28,39 +29,56 @@ pub struct PayRow {
     pub key_updated_at: DateTime<Utc>,
 }
 
+/// A row of [`PAY_COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct PayRow {
+    tenant_id: String,
+    mch_id: String,
+    app_id: String,
+    merchant_serial_no: String,
+    api_v3_key_enc: Vec<u8>,
+    private_key_enc: Vec<u8>,
+    public_key_id: String,
+    public_key_pem: String,
+    key_updated_at: DateTime<Utc>,
+}
+
+impl From<PayRow> for PayConfig {
+    fn from(r: PayRow) -> Self {
+        Self {
+            tenant_id: r.tenant_id,
+            mch_id: r.mch_id,
+            app_id: r.app_id,
+            merchant_serial_no: r.merchant_serial_no,
+            api_v3_key_enc: r.api_v3_key_enc,
+            private_key_enc: r.private_key_enc,
+            public_key_id: r.public_key_id,
+            public_key_pem: r.public_key_pem,
+            key_updated_at: r.key_updated_at,
+        }
+    }
+}
+
 const PAY_COLUMNS: &str = "tenant_id, mch_id, app_id, merchant_serial_no, api_v3_key_enc, \
     private_key_enc, public_key_id, public_key_pem, key_updated_at";
 
 /// The WeChat Pay configuration of a tenant.
-pub async fn pay(conn: &impl ConnectionTrait, tenant: &str) -> Result<Option<PayRow>, DbErr> {
-    let Some(row) = one(
+pub async fn pay(conn: &impl ConnectionTrait, tenant: &str) -> Result<Option<PayConfig>, AppError> {
+    Ok(fetch_one::<PayRow>(
         conn,
         &format!("SELECT {PAY_COLUMNS} FROM identity_pay_configs WHERE tenant_id = $1"),
         vec![text(tenant)],
     )
     .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(PayRow {
-        tenant_id: row.try_get("", "tenant_id")?,
-        mch_id: row.try_get("", "mch_id")?,
-        app_id: row.try_get("", "app_id")?,
-        merchant_serial_no: row.try_get("", "merchant_serial_no")?,
-        api_v3_key_enc: row.try_get("", "api_v3_key_enc")?,
-        private_key_enc: row.try_get("", "private_key_enc")?,
-        public_key_id: row.try_get("", "public_key_id")?,
-        public_key_pem: row.try_get("", "public_key_pem")?,
-        key_updated_at: row.try_get("", "key_updated_at")?,
-    }))
+    .map(PayConfig::from))
 }
 
 /// Inserts or replaces the WeChat Pay configuration of `p.tenant_id`.
 pub async fn put_pay(
     conn: &impl ConnectionTrait,
-    p: &PayRow,
+    p: &PayConfig,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<(), AppError> {
     let values = vec![
         text(&p.tenant_id),
         text(&p.mch_id),
@@ -73,7 +91,7 @@ pub async fn put_pay(
         ts(p.key_updated_at),
         ts(now),
     ];
-    exec(
+    execute(
         conn,
         &format!(
             "INSERT INTO identity_pay_configs ({PAY_COLUMNS}, updated_at) \

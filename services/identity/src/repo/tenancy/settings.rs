@@ -2,13 +2,14 @@
 //! privacy policy version kept on the tenant row. Every query names its tenant.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{exec, one, text, ts};
+use crate::error::AppError;
+use crate::repo::{execute, fetch_one, text, ts};
 
 /// The stored settings document of a tenant.
 #[derive(Debug, Clone)]
-pub struct SettingsRow {
+pub struct SettingsDocument {
     /// Settings as JSON (`app::tenancy::defaults::Defaults`).
     pub json: String,
     /// Version, the etag.
@@ -17,22 +18,30 @@ pub struct SettingsRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A settings row.
+#[derive(Debug, FromQueryResult)]
+struct SettingsRow {
+    settings_json: String,
+    version: i64,
+    updated_at: DateTime<Utc>,
+}
+
 /// The settings row of a tenant, if one was ever written.
-pub async fn get(conn: &impl ConnectionTrait, tenant: &str) -> Result<Option<SettingsRow>, DbErr> {
-    let Some(row) = one(
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+) -> Result<Option<SettingsDocument>, AppError> {
+    Ok(fetch_one::<SettingsRow>(
         conn,
         "SELECT settings_json, version, updated_at FROM identity_tenant_settings \
          WHERE tenant_id = $1",
         vec![text(tenant)],
     )
     .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(SettingsRow {
-        json: row.try_get("", "settings_json")?,
-        version: row.try_get("", "version")?,
-        updated_at: row.try_get("", "updated_at")?,
+    .map(|r| SettingsDocument {
+        json: r.settings_json,
+        version: r.version,
+        updated_at: r.updated_at,
     }))
 }
 
@@ -44,17 +53,17 @@ pub async fn put(
     json: &str,
     expected: i64,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
+) -> Result<u64, AppError> {
     // Version 0 is the implicit row of defaults; materialise it so one conditional UPDATE
     // decides every race, including two first writers.
-    exec(
+    execute(
         conn,
         "INSERT INTO identity_tenant_settings (tenant_id, settings_json, version, updated_at) \
          VALUES ($1, '{}', 0, $2) ON CONFLICT (tenant_id) DO NOTHING",
         vec![text(tenant), ts(now)],
     )
     .await?;
-    exec(
+    execute(
         conn,
         "UPDATE identity_tenant_settings SET settings_json = $1, version = version + 1, \
          updated_at = $2 WHERE tenant_id = $3 AND version = $4",
@@ -73,8 +82,8 @@ pub async fn set_privacy_version(
     conn: &impl ConnectionTrait,
     tenant: &str,
     version: &str,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "UPDATE identity_tenants SET privacy_policy_version = $1 WHERE id = $2",
         vec![text(version), text(tenant)],

@@ -2,21 +2,23 @@
 //! row lock that suspension, app removal and pay configuration serialise on.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{exec, for_update, one, text, ts};
+use crate::app::tenancy::TenantStatus;
+use crate::error::AppError;
+use crate::repo::{execute, exists, fetch_all, fetch_one, for_update, stored, text, ts};
 
-/// A tenant row.
+/// A tenant.
 #[derive(Debug, Clone)]
-pub struct TenantRow {
+pub struct Tenant {
     /// Tenant id.
     pub id: String,
     /// Unique slug.
     pub code: String,
     /// Display name.
     pub name: String,
-    /// ACTIVE or SUSPENDED.
-    pub status: String,
+    /// Whether it is in business.
+    pub status: TenantStatus,
     /// The platform operator's tenant.
     pub is_platform: bool,
     /// The HQ org unit.
@@ -29,13 +31,58 @@ pub struct TenantRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const TENANT_COLUMNS: &str = "id, code, name, status, is_platform, root_org_id, \
+/// A row of [`TENANT_COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct TenantRow {
+    id: String,
+    code: String,
+    name: String,
+    status: String,
+    is_platform: bool,
+    root_org_id: String,
+    privacy_policy_version: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<TenantRow> for Tenant {
+    type Error = AppError;
+
+    fn try_from(r: TenantRow) -> Result<Self, AppError> {
+        Ok(Self {
+            status: stored("identity_tenants", &r.status)?,
+            id: r.id,
+            code: r.code,
+            name: r.name,
+            is_platform: r.is_platform,
+            root_org_id: r.root_org_id,
+            privacy_policy_version: r.privacy_policy_version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+pub(super) const TENANT_COLUMNS: &str = "id, code, name, status, is_platform, root_org_id, \
     privacy_policy_version, created_at, updated_at";
+
+/// Tenants of a query selecting [`TENANT_COLUMNS`].
+pub(super) async fn tenants(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<Tenant>, AppError> {
+    fetch_all::<TenantRow>(conn, sql, values)
+        .await?
+        .into_iter()
+        .map(Tenant::try_from)
+        .collect()
+}
 
 /// Inserts a tenant.
 #[tracing::instrument(skip_all, fields(tenant = %t.id))]
-pub async fn insert(conn: &impl ConnectionTrait, t: &TenantRow) -> Result<(), DbErr> {
-    exec(
+pub async fn insert(conn: &impl ConnectionTrait, t: &Tenant) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_tenants (id, code, name, status, is_platform, root_org_id, \
          privacy_policy_version, settings_json, version, created_at, updated_at) \
@@ -44,7 +91,7 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &TenantRow) -> Result<(), Db
             text(&t.id),
             text(&t.code),
             text(&t.name),
-            text(&t.status),
+            text(t.status.as_str()),
             Value::Bool(Some(t.is_platform)),
             text(&t.root_org_id),
             text(&t.privacy_policy_version),
@@ -57,12 +104,12 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &TenantRow) -> Result<(), Db
 }
 
 /// A tenant by id.
-pub async fn get(conn: &impl ConnectionTrait, id: &str) -> Result<Option<TenantRow>, DbErr> {
+pub async fn get(conn: &impl ConnectionTrait, id: &str) -> Result<Option<Tenant>, AppError> {
     by(conn, "id", id).await
 }
 
 /// A tenant by code.
-pub async fn by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<TenantRow>, DbErr> {
+pub async fn by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<Tenant>, AppError> {
     by(conn, "code", code).await
 }
 
@@ -70,27 +117,15 @@ async fn by(
     conn: &impl ConnectionTrait,
     column: &str,
     value: &str,
-) -> Result<Option<TenantRow>, DbErr> {
-    let Some(row) = one(
+) -> Result<Option<Tenant>, AppError> {
+    fetch_one::<TenantRow>(
         conn,
         &format!("SELECT {TENANT_COLUMNS} FROM identity_tenants WHERE {column} = $1"),
         vec![text(value)],
     )
     .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(TenantRow {
-        id: row.try_get("", "id")?,
-        code: row.try_get("", "code")?,
-        name: row.try_get("", "name")?,
-        status: row.try_get("", "status")?,
-        is_platform: row.try_get("", "is_platform")?,
-        root_org_id: row.try_get("", "root_org_id")?,
-        privacy_policy_version: row.try_get("", "privacy_policy_version")?,
-        created_at: row.try_get("", "created_at")?,
-        updated_at: row.try_get("", "updated_at")?,
-    }))
+    .map(Tenant::try_from)
+    .transpose()
 }
 
 /// Inserts an org unit (root HQ at tenant creation).
@@ -100,8 +135,8 @@ pub async fn insert_root_org(
     id: &str,
     name: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_org_units (id, tenant_id, parent_id, kind, code, name, path, depth, \
          status, address, latitude, longitude, phone, opening_hours, version, created_at, updated_at) \
@@ -114,8 +149,8 @@ pub async fn insert_root_org(
 
 /// Locks the tenant row until the transaction ends: app removal and pay configuration
 /// serialise on it, so the pay app can never be removed under a concurrent SetWeChatPayConfig.
-pub async fn lock_tenant(conn: &impl ConnectionTrait, tenant: &str) -> Result<bool, DbErr> {
-    Ok(one(
+pub async fn lock_tenant(conn: &impl ConnectionTrait, tenant: &str) -> Result<bool, AppError> {
+    exists(
         conn,
         &format!(
             "SELECT id FROM identity_tenants WHERE id = $1{}",
@@ -123,6 +158,5 @@ pub async fn lock_tenant(conn: &impl ConnectionTrait, tenant: &str) -> Result<bo
         ),
         vec![text(tenant)],
     )
-    .await?
-    .is_some())
+    .await
 }
