@@ -12,25 +12,25 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::Request;
 
+use crate::app::org::{OrgUnitStatus, OrgUnitType};
 use crate::grpc::{OrgApi, R};
-use crate::repo::org::units::OrgRow;
+use crate::repo::org::units::OrgUnit;
 
 /// The wire form of a unit.
-pub fn unit_view(u: &OrgRow) -> pb::OrgUnit {
+pub fn unit_view(u: &OrgUnit) -> pb::OrgUnit {
     let mut ancestors: Vec<String> = u.path.split('/').map(str::to_owned).collect();
     ancestors.pop();
-    let store = (u.kind == "STORE")
+    let store = (u.kind == OrgUnitType::Store)
         .then(|| pb::StoreProfile::decode(u.profile.as_slice()).unwrap_or_default());
     pb::OrgUnit {
         org_unit_id: u.id.clone(),
         parent_id: u.parent_id.clone().unwrap_or_default(),
-        r#type: kind_of(&u.kind) as i32,
+        r#type: unit_type(u.kind) as i32,
         name: u.name.clone(),
         code: u.code.clone(),
-        status: if u.status == "ACTIVE" {
-            pb::OrgUnitStatus::Active
-        } else {
-            pb::OrgUnitStatus::Disabled
+        status: match u.status {
+            OrgUnitStatus::Active => pb::OrgUnitStatus::Active,
+            OrgUnitStatus::Disabled => pb::OrgUnitStatus::Disabled,
         } as i32,
         store,
         ancestor_ids: ancestors,
@@ -43,18 +43,23 @@ pub fn unit_view(u: &OrgRow) -> pb::OrgUnit {
     }
 }
 
-fn kind_of(kind: &str) -> pb::OrgUnitType {
-    pb::OrgUnitType::from_str_name(&format!("ORG_UNIT_TYPE_{kind}"))
-        .unwrap_or(pb::OrgUnitType::Unspecified)
+/// The wire type of a unit type.
+fn unit_type(kind: OrgUnitType) -> pb::OrgUnitType {
+    match kind {
+        OrgUnitType::Hq => pb::OrgUnitType::Hq,
+        OrgUnitType::Region => pb::OrgUnitType::Region,
+        OrgUnitType::Store => pb::OrgUnitType::Store,
+        OrgUnitType::Department => pb::OrgUnitType::Department,
+    }
 }
 
-/// The stored kind of a wire unit type (None for UNSPECIFIED or unknown values).
-fn kind_name(value: i32) -> Option<&'static str> {
+/// The unit type of a wire unit type (None for UNSPECIFIED or unknown values).
+fn kind_name(value: i32) -> Option<OrgUnitType> {
     match pb::OrgUnitType::try_from(value).ok()? {
-        pb::OrgUnitType::Hq => Some("HQ"),
-        pb::OrgUnitType::Region => Some("REGION"),
-        pb::OrgUnitType::Store => Some("STORE"),
-        pb::OrgUnitType::Department => Some("DEPARTMENT"),
+        pb::OrgUnitType::Hq => Some(OrgUnitType::Hq),
+        pb::OrgUnitType::Region => Some(OrgUnitType::Region),
+        pb::OrgUnitType::Store => Some(OrgUnitType::Store),
+        pb::OrgUnitType::Department => Some(OrgUnitType::Department),
         pb::OrgUnitType::Unspecified => None,
     }
 }

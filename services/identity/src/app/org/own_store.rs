@@ -6,9 +6,9 @@ use siyu_core::Ctx;
 
 use crate::app::App;
 use crate::app::org::units::audit;
-use crate::app::org::{edits_every_field, may_act_on};
+use crate::app::org::{OrgUnitType, edits_every_field, may_act_on};
 use crate::error::AppError;
-use crate::repo::org::units::{self as repo, OrgRow};
+use crate::repo::org::units::{self as repo, OrgUnit};
 
 /// The update-mask paths a store_manager may use on their own store.
 pub const STORE_MANAGER_PATHS: &[&str] = &[
@@ -54,15 +54,15 @@ impl App {
         id: &str,
         etag: &str,
         merge: impl FnOnce(&[u8]) -> Result<Vec<u8>, AppError>,
-    ) -> Result<OrgRow, AppError> {
+    ) -> Result<OrgUnit, AppError> {
         let tenant = ctx.tenant.to_string();
         let mut unit = self.org_unit(txn, &tenant, id).await?;
         let editor = edits_every_field(ctx, &unit.path);
-        let manager = unit.kind == "STORE" && may_act_on(ctx, &unit.path);
+        let manager = unit.kind == OrgUnitType::Store && may_act_on(ctx, &unit.path);
         if !editor && !manager {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
-        if unit.kind != "STORE" {
+        if unit.kind != OrgUnitType::Store {
             return Err(AppError::invalid("org_unit.store", "only stores have one"));
         }
         if etag != unit.version.to_string() {

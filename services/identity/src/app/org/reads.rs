@@ -7,20 +7,20 @@ use std::collections::HashMap;
 use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
-use crate::app::org::{may_act_on, require_on};
+use crate::app::org::{OrgUnitStatus, OrgUnitType, may_act_on, require_on};
 use crate::error::AppError;
 use crate::repo::org::tree as tree_repo;
-use crate::repo::org::units::{self as repo, OrgRow};
+use crate::repo::org::units::{self as repo, OrgUnit};
 
 impl App {
     /// GetOrgUnit: staff within scope, services; others active stores only.
-    pub async fn get_org_unit(&self, ctx: &Ctx, id: &str) -> Result<OrgRow, AppError> {
+    pub async fn get_org_unit(&self, ctx: &Ctx, id: &str) -> Result<OrgUnit, AppError> {
         let unit = self.org_unit(&self.db, &ctx.tenant.to_string(), id).await?;
         match ctx.principal.kind {
             PrincipalKind::Service => Ok(unit),
             PrincipalKind::Staff => require_on(ctx, &unit.path).map(|()| unit),
             PrincipalKind::Consumer | PrincipalKind::Partner => {
-                if unit.kind == "STORE" && unit.status == "ACTIVE" {
+                if unit.kind == OrgUnitType::Store && unit.status == OrgUnitStatus::Active {
                     Ok(unit)
                 } else {
                     Err(AppError::NotFound("ORG_UNIT_NOT_FOUND"))
@@ -34,7 +34,7 @@ impl App {
         &self,
         ctx: &Ctx,
         ids: &[String],
-    ) -> Result<Vec<OrgRow>, AppError> {
+    ) -> Result<Vec<OrgUnit>, AppError> {
         let tenant = ctx.tenant.to_string();
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
@@ -48,7 +48,7 @@ impl App {
     }
 
     /// The unit a tree read starts at: `id`, or the root when empty; staff need scope over it.
-    async fn tree_start(&self, ctx: &Ctx, id: &str) -> Result<OrgRow, AppError> {
+    async fn tree_start(&self, ctx: &Ctx, id: &str) -> Result<OrgUnit, AppError> {
         let tenant = ctx.tenant.to_string();
         let id = if id.is_empty() {
             self.tenant(&tenant).await?.root_org_id
@@ -66,13 +66,13 @@ impl App {
         ctx: &Ctx,
         parent: &str,
         include_disabled: bool,
-    ) -> Result<Vec<OrgRow>, AppError> {
+    ) -> Result<Vec<OrgUnit>, AppError> {
         let parent = self.tree_start(ctx, parent).await?;
         Ok(
             tree_repo::children(&self.db, &ctx.tenant.to_string(), &parent.id)
                 .await?
                 .into_iter()
-                .filter(|c| include_disabled || c.status == "ACTIVE")
+                .filter(|c| include_disabled || c.status == OrgUnitStatus::Active)
                 .collect(),
         )
     }
@@ -83,9 +83,9 @@ impl App {
         ctx: &Ctx,
         id: &str,
         max_depth: i32,
-        kinds: &[String],
+        kinds: &[OrgUnitType],
         include_disabled: bool,
-    ) -> Result<Vec<OrgRow>, AppError> {
+    ) -> Result<Vec<OrgUnit>, AppError> {
         let start = self.tree_start(ctx, id).await?;
         let rows =
             tree_repo::subtree(&self.db, &ctx.tenant.to_string(), &start.path, false).await?;
@@ -95,12 +95,12 @@ impl App {
             .into_iter()
             .filter(|u| max_depth <= 0 || u.depth - start.depth <= max_depth)
             .filter(|u| kinds.is_empty() || kinds.contains(&u.kind))
-            .filter(|u| include_disabled || u.status == "ACTIVE")
+            .filter(|u| include_disabled || u.status == OrgUnitStatus::Active)
             .collect())
     }
 
     /// GetOrgPath: root down to the unit (ancestors even above the caller's scope).
-    pub async fn org_path(&self, ctx: &Ctx, id: &str) -> Result<Vec<OrgRow>, AppError> {
+    pub async fn org_path(&self, ctx: &Ctx, id: &str) -> Result<Vec<OrgUnit>, AppError> {
         let unit = self.tree_start(ctx, id).await?;
         let tenant = ctx.tenant.to_string();
         let mut out = Vec::new();
@@ -112,8 +112,8 @@ impl App {
 }
 
 /// Appends `unit` and its descendants (from `rows`, sorted by sibling order) depth-first.
-fn depth_first(unit: &OrgRow, rows: &[OrgRow], out: &mut Vec<OrgRow>) {
-    let mut by_parent: HashMap<&str, Vec<&OrgRow>> = HashMap::new();
+fn depth_first(unit: &OrgUnit, rows: &[OrgUnit], out: &mut Vec<OrgUnit>) {
+    let mut by_parent: HashMap<&str, Vec<&OrgUnit>> = HashMap::new();
     for row in rows {
         if let Some(parent) = row.parent_id.as_deref() {
             by_parent.entry(parent).or_default().push(row);

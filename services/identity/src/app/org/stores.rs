@@ -5,10 +5,10 @@
 use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
-use crate::app::org::may_act_on;
+use crate::app::org::{OrgUnitStatus, may_act_on};
 use crate::error::AppError;
 use crate::repo::org::tree as tree_repo;
-use crate::repo::org::units::OrgRow;
+use crate::repo::org::units::OrgUnit;
 
 /// Filters of ListStores.
 #[derive(Debug, Clone, Default)]
@@ -50,7 +50,7 @@ impl App {
         tenant: &str,
         ctx: Option<&Ctx>,
         q: &StoreQuery,
-    ) -> Result<Vec<(OrgRow, f64)>, AppError> {
+    ) -> Result<Vec<(OrgUnit, f64)>, AppError> {
         let staff = ctx.is_some_and(|c| c.principal.kind == PrincipalKind::Staff);
         let under = if q.under.is_empty() {
             self.tenant(tenant).await?.root_org_id
@@ -59,34 +59,35 @@ impl App {
         };
         let root = self.org_unit(&self.db, tenant, &under).await?;
         let needle = q.query.to_lowercase();
-        let mut stores: Vec<(OrgRow, f64)> = tree_repo::subtree(&self.db, tenant, &root.path, true)
-            .await?
-            .into_iter()
-            .filter(|s| match ctx {
-                Some(c) if staff => may_act_on(c, &s.path),
-                _ => true,
-            })
-            .filter(|s| s.status == "ACTIVE" || (staff && q.include_disabled))
-            .filter(|s| q.city.is_empty() || s.city == q.city)
-            .filter(|s| !q.pickup_only || s.pickup)
-            .filter(|s| {
-                needle.is_empty()
-                    || [&s.name, &s.code, &s.address]
-                        .iter()
-                        .any(|f| f.to_lowercase().contains(&needle))
-            })
-            .map(|s| {
-                let d = match (q.near, s.latitude, s.longitude) {
-                    (Some(p), Some(lat), Some(lng)) => distance_meters(p, (lat, lng)),
-                    (Some(_), _, _) => f64::INFINITY,
-                    (None, _, _) => 0.0,
-                };
-                (s, d)
-            })
-            .filter(|(_, d)| {
-                q.near.is_none() || q.radius_meters == 0 || *d <= f64::from(q.radius_meters)
-            })
-            .collect();
+        let mut stores: Vec<(OrgUnit, f64)> =
+            tree_repo::subtree(&self.db, tenant, &root.path, true)
+                .await?
+                .into_iter()
+                .filter(|s| match ctx {
+                    Some(c) if staff => may_act_on(c, &s.path),
+                    _ => true,
+                })
+                .filter(|s| s.status == OrgUnitStatus::Active || (staff && q.include_disabled))
+                .filter(|s| q.city.is_empty() || s.city == q.city)
+                .filter(|s| !q.pickup_only || s.pickup)
+                .filter(|s| {
+                    needle.is_empty()
+                        || [&s.name, &s.code, &s.address]
+                            .iter()
+                            .any(|f| f.to_lowercase().contains(&needle))
+                })
+                .map(|s| {
+                    let d = match (q.near, s.latitude, s.longitude) {
+                        (Some(p), Some(lat), Some(lng)) => distance_meters(p, (lat, lng)),
+                        (Some(_), _, _) => f64::INFINITY,
+                        (None, _, _) => 0.0,
+                    };
+                    (s, d)
+                })
+                .filter(|(_, d)| {
+                    q.near.is_none() || q.radius_meters == 0 || *d <= f64::from(q.radius_meters)
+                })
+                .collect();
         if q.near.is_some() {
             stores.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)));
         }

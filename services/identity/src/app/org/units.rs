@@ -6,11 +6,11 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
-use crate::app::org::{edits_every_field, require_on};
+use crate::app::org::{OrgUnitStatus, OrgUnitType, edits_every_field, require_on};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::org::tree as tree_repo;
-use crate::repo::org::units::{self as repo, OrgRow};
+use crate::repo::org::units::{self as repo, OrgUnit};
 
 /// Store attributes the domain looks at (the full profile travels as opaque bytes).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,7 +35,7 @@ pub struct NewUnit {
     /// Parent id.
     pub parent_id: String,
     /// REGION, STORE or DEPARTMENT.
-    pub kind: String,
+    pub kind: OrgUnitType,
     /// Name.
     pub name: String,
     /// Code.
@@ -60,11 +60,12 @@ pub struct UnitPatch {
 }
 
 /// Whether a `kind` unit may sit under a `parent` unit.
-fn parent_allows(parent: &str, kind: &str) -> bool {
+fn parent_allows(parent: OrgUnitType, kind: OrgUnitType) -> bool {
+    use OrgUnitType::{Department, Hq, Region, Store};
     match kind {
-        "REGION" | "STORE" => matches!(parent, "HQ" | "REGION"),
-        "DEPARTMENT" => matches!(parent, "HQ" | "REGION" | "DEPARTMENT"),
-        _ => false,
+        Region | Store => matches!(parent, Hq | Region),
+        Department => matches!(parent, Hq | Region | Department),
+        Hq => false,
     }
 }
 
@@ -75,7 +76,7 @@ impl App {
         conn: &impl ConnectionTrait,
         tenant: &str,
         id: &str,
-    ) -> Result<OrgRow, AppError> {
+    ) -> Result<OrgUnit, AppError> {
         repo::get(conn, tenant, id)
             .await?
             .ok_or(AppError::NotFound("ORG_UNIT_NOT_FOUND"))
@@ -88,14 +89,14 @@ impl App {
         txn: &impl ConnectionTrait,
         ctx: &Ctx,
         new: NewUnit,
-    ) -> Result<OrgRow, AppError> {
+    ) -> Result<OrgUnit, AppError> {
         let tenant = ctx.tenant.to_string();
         let parent = self.org_unit(txn, &tenant, &new.parent_id).await?;
         require_on(ctx, &parent.path)?;
-        if !parent_allows(&parent.kind, &new.kind) {
+        if !parent_allows(parent.kind, new.kind) {
             return Err(AppError::FailedPrecondition("ORG_INVALID_PARENT"));
         }
-        if parent.status != "ACTIVE" {
+        if parent.status != OrgUnitStatus::Active {
             return Err(AppError::FailedPrecondition("ORG_UNIT_DISABLED"));
         }
         let id = siyu_core::id::new_string();
@@ -104,7 +105,7 @@ impl App {
         }
         let now = self.clock.now();
         let store = new.store.unwrap_or_default();
-        let row = OrgRow {
+        let row = OrgUnit {
             path: format!("{}/{id}", parent.path),
             id,
             tenant_id: tenant.clone(),
@@ -113,7 +114,7 @@ impl App {
             code: new.code,
             name: new.name,
             depth: parent.depth + 1,
-            status: "ACTIVE".into(),
+            status: OrgUnitStatus::Active,
             sort_order: new.sort_order,
             address: store.address,
             city: store.city,
@@ -140,7 +141,7 @@ impl App {
         id: &str,
         etag: &str,
         patch: UnitPatch,
-    ) -> Result<OrgRow, AppError> {
+    ) -> Result<OrgUnit, AppError> {
         let tenant = ctx.tenant.to_string();
         let mut unit = self.org_unit(txn, &tenant, id).await?;
         if !edits_every_field(ctx, &unit.path) {
@@ -162,7 +163,7 @@ impl App {
             unit.sort_order = order;
         }
         if let Some(store) = patch.store {
-            if unit.kind != "STORE" {
+            if unit.kind != OrgUnitType::Store {
                 return Err(AppError::invalid("org_unit.store", "only stores have one"));
             }
             unit.address = store.address;
@@ -192,7 +193,7 @@ impl App {
         id: &str,
         new_parent: &str,
         reason: &str,
-    ) -> Result<OrgRow, AppError> {
+    ) -> Result<OrgUnit, AppError> {
         let tenant = ctx.tenant.to_string();
         let unit = self.org_unit(txn, &tenant, id).await?;
         let parent = self.org_unit(txn, &tenant, new_parent).await?;
@@ -207,7 +208,7 @@ impl App {
         if old_parent == parent.id {
             return Ok(unit);
         }
-        if !parent_allows(&parent.kind, &unit.kind) {
+        if !parent_allows(parent.kind, unit.kind) {
             return Err(AppError::FailedPrecondition("ORG_INVALID_PARENT"));
         }
         let now = self.clock.now();
@@ -236,7 +237,7 @@ impl App {
         id: &str,
         enable: bool,
         cascade: bool,
-    ) -> Result<(OrgRow, u64), AppError> {
+    ) -> Result<(OrgUnit, u64), AppError> {
         let tenant = ctx.tenant.to_string();
         let unit = self.org_unit(txn, &tenant, id).await?;
         require_on(ctx, &unit.path)?;
@@ -245,34 +246,38 @@ impl App {
         };
         if enable {
             let parent = self.org_unit(txn, &tenant, parent_id).await?;
-            if parent.status != "ACTIVE" {
+            if parent.status != OrgUnitStatus::Active {
                 return Err(AppError::FailedPrecondition("ORG_UNIT_DISABLED"));
             }
         } else if !cascade
             && tree_repo::children(txn, &tenant, id)
                 .await?
                 .iter()
-                .any(|c| c.status == "ACTIVE")
+                .any(|c| c.status == OrgUnitStatus::Active)
         {
             return Err(AppError::FailedPrecondition("ORG_UNIT_HAS_ACTIVE_CHILDREN"));
         }
         let now = self.clock.now();
-        let status = if enable { "ACTIVE" } else { "DISABLED" };
+        let status = if enable {
+            OrgUnitStatus::Active
+        } else {
+            OrgUnitStatus::Disabled
+        };
         let n = tree_repo::set_status(txn, &tenant, &unit.path, cascade && !enable, status, now)
             .await?;
         if n > 0 {
-            audit(txn, ctx, "ORG_UNIT_CHANGED", id, status, now).await?;
+            audit(txn, ctx, "ORG_UNIT_CHANGED", id, status.as_str(), now).await?;
         }
         Ok((self.org_unit(txn, &tenant, id).await?, n))
     }
 }
 
 /// A unique-code violation of a racing writer reads as the documented conflict.
-fn code_conflict(err: sea_orm::DbErr) -> AppError {
+fn code_conflict(err: AppError) -> AppError {
     if crate::repo::is_unique_violation(&err) {
         AppError::AlreadyExists("ORG_UNIT_CODE_TAKEN")
     } else {
-        err.into()
+        err
     }
 }
 

@@ -8,7 +8,7 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
-use crate::app::org::acts_on_beyond;
+use crate::app::org::{OrgUnitStatus, OrgUnitType, acts_on_beyond};
 use crate::app::role::GUIDE;
 use crate::app::staff::accounts::StaffView;
 use crate::app::staff::roles::path_covers;
@@ -77,14 +77,14 @@ impl App {
             store_id.to_owned()
         };
         let store = self.org_unit(txn, &tenant, &store_id).await?;
-        if store.kind != "STORE" {
+        if store.kind != OrgUnitType::Store {
             return Err(AppError::invalid("store_id", "must be a store"));
         }
         let own = ctx.principal.subject == staff_id;
         if !own && !acts_on_beyond(ctx, GUIDE, &store.path) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
-        if store.status != "ACTIVE" {
+        if store.status != OrgUnitStatus::Active {
             return Err(AppError::FailedPrecondition("ORG_UNIT_DISABLED"));
         }
         if guide.staff.status != "ACTIVE" {
@@ -183,7 +183,7 @@ impl App {
             .ok_or_else(not_found)?;
         let store = crate::repo::org::units::get(&self.db, tenant, &row.store_id)
             .await?
-            .filter(|o| o.status == "ACTIVE")
+            .filter(|o| o.status == OrgUnitStatus::Active)
             .ok_or_else(not_found)?;
         Ok(ResolvedGuide {
             code: row,

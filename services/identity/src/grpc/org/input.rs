@@ -5,6 +5,7 @@ use prost::Message as _;
 use siyu_proto::common::v1 as common;
 use siyu_proto::identity::v1 as pb;
 
+use crate::app::org::OrgUnitType;
 use crate::app::org::units::{NewUnit, StoreFields, UnitPatch};
 use crate::error::AppError;
 use crate::grpc::ids::id;
@@ -25,7 +26,7 @@ pub(super) struct Edit {
 /// A CreateOrgUnit request.
 pub(super) fn new_unit_in(req: &pb::CreateOrgUnitRequest) -> Result<NewUnit, AppError> {
     let kind = match kind_name(req.r#type) {
-        Some(k @ ("REGION" | "STORE" | "DEPARTMENT")) => k,
+        Some(k @ (OrgUnitType::Region | OrgUnitType::Store | OrgUnitType::Department)) => k,
         _ => {
             return Err(AppError::invalid(
                 "type",
@@ -37,14 +38,16 @@ pub(super) fn new_unit_in(req: &pb::CreateOrgUnitRequest) -> Result<NewUnit, App
     check_name(&req.name, "name")?;
     check_code(&req.code, "code")?;
     let store = match (kind, &req.store) {
-        ("STORE", Some(p)) => Some(store_fields(p, "store")?),
-        ("STORE", None) => return Err(AppError::invalid("store", "is required for stores")),
+        (OrgUnitType::Store, Some(p)) => Some(store_fields(p, "store")?),
+        (OrgUnitType::Store, None) => {
+            return Err(AppError::invalid("store", "is required for stores"));
+        }
         (_, Some(_)) => return Err(AppError::invalid("store", "only stores have one")),
         (_, None) => None,
     };
     Ok(NewUnit {
         parent_id,
-        kind: kind.to_owned(),
+        kind,
         name: req.name.trim().to_owned(),
         code: req.code.clone(),
         sort_order: req.sort_order,

@@ -5,6 +5,7 @@ use siyu_proto::identity::v1 as pb;
 use siyu_server::Paging;
 use tonic::{Request, Response};
 
+use crate::app::org::OrgUnitType;
 use crate::error::AppError;
 use crate::grpc::ids::{id, ids, opt_id};
 use crate::grpc::org::{kind_name, unit_view};
@@ -119,17 +120,13 @@ pub(super) async fn path(
 }
 
 /// The unit types a GetOrgSubtree keeps (none: all), checking its depth too.
-fn kinds_in(req: &pb::GetOrgSubtreeRequest) -> Result<Vec<String>, AppError> {
+fn kinds_in(req: &pb::GetOrgSubtreeRequest) -> Result<Vec<OrgUnitType>, AppError> {
     if req.max_depth < 0 {
         return Err(AppError::invalid("max_depth", "must not be negative"));
     }
     req.types
         .iter()
-        .map(|t| {
-            kind_name(*t)
-                .map(str::to_owned)
-                .ok_or_else(|| AppError::invalid("types", "has an unknown type"))
-        })
+        .map(|t| kind_name(*t).ok_or_else(|| AppError::invalid("types", "has an unknown type")))
         .collect()
 }
 

@@ -2,10 +2,12 @@
 //! subtrees are prefix scans and a move is one UPDATE that re-roots the moved prefix.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, Value};
 
-use crate::repo::org::units::{COLUMNS, OrgRow, decode};
-use crate::repo::{all, exec, text, ts};
+use crate::app::org::OrgUnitStatus;
+use crate::error::AppError;
+use crate::repo::org::units::{COLUMNS, OrgUnit, units};
+use crate::repo::{execute, text, ts};
 
 /// Direct children of a unit.
 #[tracing::instrument(skip_all, fields(tenant, parent))]
@@ -13,8 +15,8 @@ pub async fn children(
     conn: &impl ConnectionTrait,
     tenant: &str,
     parent: &str,
-) -> Result<Vec<OrgRow>, DbErr> {
-    let rows = all(
+) -> Result<Vec<OrgUnit>, AppError> {
+    units(
         conn,
         &format!(
             "SELECT {COLUMNS} FROM identity_org_units o WHERE o.tenant_id = $1 AND o.parent_id = $2 \
@@ -22,8 +24,7 @@ pub async fn children(
         ),
         vec![text(tenant), text(parent)],
     )
-    .await?;
-    rows.iter().map(decode).collect()
+    .await
 }
 
 /// The unit at `path` and everything under it, optionally only stores.
@@ -33,13 +34,13 @@ pub async fn subtree(
     tenant: &str,
     path: &str,
     stores_only: bool,
-) -> Result<Vec<OrgRow>, DbErr> {
+) -> Result<Vec<OrgUnit>, AppError> {
     let kind = if stores_only {
         " AND o.kind = 'STORE'"
     } else {
         ""
     };
-    let rows = all(
+    units(
         conn,
         &format!(
             "SELECT {COLUMNS} FROM identity_org_units o WHERE o.tenant_id = $1 \
@@ -47,8 +48,7 @@ pub async fn subtree(
         ),
         vec![text(tenant), text(path), text(format!("{path}/%"))],
     )
-    .await?;
-    rows.iter().map(decode).collect()
+    .await
 }
 
 /// Re-roots every path under `old_path` at `new_path` (depths shift by `delta`) and sets the
@@ -63,9 +63,9 @@ pub async fn move_subtree(
     new_path: &str,
     delta: i32,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
+) -> Result<(), AppError> {
     let old_len = i32::try_from(old_path.len()).unwrap_or(i32::MAX);
-    exec(
+    execute(
         conn,
         "UPDATE identity_org_units SET path = $1 || substr(path, $2), depth = depth + $3, \
          updated_at = $4, version = version + 1 \
@@ -81,7 +81,7 @@ pub async fn move_subtree(
         ],
     )
     .await?;
-    exec(
+    execute(
         conn,
         "UPDATE identity_org_units SET parent_id = $1 WHERE tenant_id = $2 AND id = $3",
         vec![text(new_parent), text(tenant), text(unit)],
@@ -97,9 +97,9 @@ pub async fn set_status(
     tenant: &str,
     path: &str,
     cascade: bool,
-    status: &str,
+    status: OrgUnitStatus,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
+) -> Result<u64, AppError> {
     let scope = if cascade {
         "(path = $4 OR path LIKE $5)"
     } else {
@@ -110,14 +110,14 @@ pub async fn set_status(
     } else {
         path.to_owned()
     };
-    exec(
+    execute(
         conn,
         &format!(
             "UPDATE identity_org_units SET status = $1, updated_at = $2, version = version + 1 \
              WHERE tenant_id = $3 AND {scope} AND status <> $1"
         ),
         vec![
-            text(status),
+            text(status.as_str()),
             ts(now),
             text(tenant),
             text(path),

@@ -2,21 +2,23 @@
 //! updates, reads and code uniqueness.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{exec, one, text, ts};
+use crate::app::org::{OrgUnitStatus, OrgUnitType};
+use crate::error::AppError;
+use crate::repo::{execute, exists, fetch_all, fetch_one, stored, text, ts};
 
-/// An org unit row.
+/// An org unit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct OrgRow {
+pub struct OrgUnit {
     /// Unit id.
     pub id: String,
     /// Tenant.
     pub tenant_id: String,
     /// Parent (None for the HQ root).
     pub parent_id: Option<String>,
-    /// HQ, REGION, STORE, DEPARTMENT.
-    pub kind: String,
+    /// What it is in the tree.
+    pub kind: OrgUnitType,
     /// Business code, unique in the tenant.
     pub code: String,
     /// Display name.
@@ -25,8 +27,8 @@ pub struct OrgRow {
     pub path: String,
     /// 0 for the root.
     pub depth: i32,
-    /// ACTIVE or DISABLED.
-    pub status: String,
+    /// Whether it is in use.
+    pub status: OrgUnitStatus,
     /// Sibling order.
     pub sort_order: i32,
     /// Store: searchable address line.
@@ -51,6 +53,77 @@ pub struct OrgRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A row of [`COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct OrgUnitRow {
+    id: String,
+    tenant_id: String,
+    parent_id: Option<String>,
+    kind: String,
+    code: String,
+    name: String,
+    path: String,
+    depth: i32,
+    status: String,
+    sort_order: i32,
+    address: String,
+    city: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    pickup: i32,
+    store_profile: String,
+    version: i64,
+    child_count: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<OrgUnitRow> for OrgUnit {
+    type Error = AppError;
+
+    fn try_from(r: OrgUnitRow) -> Result<Self, AppError> {
+        use base64::Engine as _;
+        let profile = base64::engine::general_purpose::STANDARD
+            .decode(&r.store_profile)
+            .map_err(|e| AppError::Internal(format!("store_profile: {e}")))?;
+        Ok(Self {
+            kind: stored("identity_org_units", &r.kind)?,
+            status: stored("identity_org_units", &r.status)?,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            parent_id: r.parent_id,
+            code: r.code,
+            name: r.name,
+            path: r.path,
+            depth: r.depth,
+            sort_order: r.sort_order,
+            address: r.address,
+            city: r.city,
+            latitude: r.latitude,
+            longitude: r.longitude,
+            pickup: r.pickup != 0,
+            profile,
+            version: r.version,
+            child_count: r.child_count,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// The units of a query selecting [`COLUMNS`] from `identity_org_units o`.
+pub(super) async fn units(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<OrgUnit>, AppError> {
+    fetch_all::<OrgUnitRow>(conn, sql, values)
+        .await?
+        .into_iter()
+        .map(OrgUnit::try_from)
+        .collect()
+}
+
 pub(super) const COLUMNS: &str = "o.id, o.tenant_id, o.parent_id, o.kind, o.code, o.name, o.path, o.depth, \
     o.status, o.sort_order, o.address, o.city, o.latitude, o.longitude, o.pickup, o.store_profile, \
     o.version, o.created_at, o.updated_at, (SELECT COUNT(*) FROM identity_org_units c \
@@ -58,8 +131,8 @@ pub(super) const COLUMNS: &str = "o.id, o.tenant_id, o.parent_id, o.kind, o.code
 
 /// Inserts a unit.
 #[tracing::instrument(skip_all, fields(tenant = %u.tenant_id, unit = %u.id))]
-pub async fn insert(conn: &impl ConnectionTrait, u: &OrgRow) -> Result<(), DbErr> {
-    exec(
+pub async fn insert(conn: &impl ConnectionTrait, u: &OrgUnit) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_org_units (id, tenant_id, parent_id, kind, code, name, path, depth, \
          status, address, latitude, longitude, phone, opening_hours, version, created_at, \
@@ -69,12 +142,12 @@ pub async fn insert(conn: &impl ConnectionTrait, u: &OrgRow) -> Result<(), DbErr
             text(&u.id),
             text(&u.tenant_id),
             Value::String(u.parent_id.clone()),
-            text(&u.kind),
+            text(u.kind.as_str()),
             text(&u.code),
             text(&u.name),
             text(&u.path),
             Value::Int(Some(u.depth)),
-            text(&u.status),
+            text(u.status.as_str()),
             text(&u.address),
             Value::Double(u.latitude),
             Value::Double(u.longitude),
@@ -93,11 +166,11 @@ pub async fn insert(conn: &impl ConnectionTrait, u: &OrgRow) -> Result<(), DbErr
 #[tracing::instrument(skip_all, fields(tenant = %u.tenant_id, unit = %u.id))]
 pub async fn update(
     conn: &impl ConnectionTrait,
-    u: &OrgRow,
+    u: &OrgUnit,
     expected: i64,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let n = exec(
+) -> Result<bool, AppError> {
+    let n = execute(
         conn,
         "UPDATE identity_org_units SET code = $1, name = $2, sort_order = $3, address = $4, \
          city = $5, latitude = $6, longitude = $7, pickup = $8, store_profile = $9, \
@@ -129,14 +202,14 @@ pub async fn get(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<OrgRow>, DbErr> {
-    one(
+) -> Result<Option<OrgUnit>, AppError> {
+    fetch_one::<OrgUnitRow>(
         conn,
         &format!("SELECT {COLUMNS} FROM identity_org_units o WHERE o.tenant_id = $1 AND o.id = $2"),
         vec![text(tenant), text(id)],
     )
     .await?
-    .map(|r| decode(&r))
+    .map(OrgUnit::try_from)
     .transpose()
 }
 
@@ -146,47 +219,16 @@ pub async fn code_taken(
     tenant: &str,
     code: &str,
     except: &str,
-) -> Result<bool, DbErr> {
-    Ok(one(
+) -> Result<bool, AppError> {
+    exists(
         conn,
         "SELECT id FROM identity_org_units WHERE tenant_id = $1 AND code = $2 AND id <> $3",
         vec![text(tenant), text(code), text(except)],
     )
-    .await?
-    .is_some())
+    .await
 }
 
 fn encode_profile(profile: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(profile)
-}
-
-pub(super) fn decode(row: &sea_orm::QueryResult) -> Result<OrgRow, DbErr> {
-    use base64::Engine as _;
-    let profile: String = row.try_get("", "store_profile")?;
-    let pickup: i32 = row.try_get("", "pickup")?;
-    Ok(OrgRow {
-        id: row.try_get("", "id")?,
-        tenant_id: row.try_get("", "tenant_id")?,
-        parent_id: row.try_get("", "parent_id")?,
-        kind: row.try_get("", "kind")?,
-        code: row.try_get("", "code")?,
-        name: row.try_get("", "name")?,
-        path: row.try_get("", "path")?,
-        depth: row.try_get("", "depth")?,
-        status: row.try_get("", "status")?,
-        sort_order: row.try_get("", "sort_order")?,
-        address: row.try_get("", "address")?,
-        city: row.try_get("", "city")?,
-        latitude: row.try_get("", "latitude")?,
-        longitude: row.try_get("", "longitude")?,
-        pickup: pickup != 0,
-        profile: base64::engine::general_purpose::STANDARD
-            .decode(profile)
-            .map_err(|e| DbErr::Custom(format!("store_profile: {e}")))?,
-        version: row.try_get("", "version")?,
-        child_count: row.try_get("", "child_count")?,
-        created_at: row.try_get("", "created_at")?,
-        updated_at: row.try_get("", "updated_at")?,
-    })
 }
