@@ -92,6 +92,23 @@ pub(crate) async fn fetch_all<M: FromQueryResult>(
         .await?)
 }
 
+/// A `SELECT COUNT(*) AS n` (or any single BIGINT named `n`).
+#[derive(Debug, FromQueryResult)]
+struct CountRow {
+    n: i64,
+}
+
+/// The number a `SELECT COUNT(*) AS n` answers (0 when it answers no row).
+pub(crate) async fn count(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<i64, AppError> {
+    Ok(fetch_one::<CountRow>(conn, sql, values)
+        .await?
+        .map_or(0, |r| r.n))
+}
+
 /// The row of an existence probe selecting one text column `id`.
 #[derive(Debug, FromQueryResult)]
 struct ProbeRow {

@@ -11,6 +11,7 @@ use siyu_proto::events::v1 as ev;
 use crate::app::App;
 use crate::app::org::require_on;
 use crate::app::role::{GUIDE, TENANT_ADMIN};
+use crate::app::staff::StaffStatus;
 use crate::app::staff::accounts::StaffView;
 use crate::app::staff::scope::{administers, is_self};
 use crate::error::AppError;
@@ -37,12 +38,12 @@ impl App {
         if is_self(ctx, id) {
             return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
         }
-        if target.staff.status == "DISABLED" {
+        if target.staff.status == StaffStatus::Disabled {
             return Ok((target, 0));
         }
         self.require_other_admin(txn, &tenant, &target).await?;
         let mut row = target.staff.clone();
-        row.status = "DISABLED".into();
+        row.status = StaffStatus::Disabled;
         self.write_staff(txn, row, target.staff.version, now)
             .await?;
         let actor = (
@@ -129,7 +130,7 @@ impl App {
             if is_self(ctx, id) {
                 return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
             }
-            row.status = "ACTIVE".into();
+            row.status = StaffStatus::Active;
             "STAFF_ENABLED"
         };
         self.write_staff(txn, row, target.staff.version, now)

@@ -10,23 +10,24 @@ use siyu_core::Ctx;
 use crate::app::App;
 use crate::app::org::{holds, may_act_on};
 use crate::app::role::{GUIDE, STORE_MANAGER, TENANT_ADMIN};
+use crate::app::staff::StaffStatus;
 use crate::app::staff::password_policy::check_password;
 use crate::app::staff::scope::{acts_beyond_store_manager, grantable, guide_only, is_self};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
+use crate::repo::staff::accounts::{self as staff_repo, Staff};
 use crate::repo::staff::admin as repo;
-use crate::repo::staff::roles::{self as roles_repo, GrantRow};
+use crate::repo::staff::roles::{self as roles_repo, RoleGrant};
 
 /// A staff account with what authorization needs.
 #[derive(Debug, Clone)]
 pub struct StaffView {
     /// The account.
-    pub staff: StaffRow,
+    pub staff: Staff,
     /// Its primary org unit's path ('' when missing).
     pub path: String,
     /// Its grants.
-    pub grants: Vec<GrantRow>,
+    pub grants: Vec<RoleGrant>,
     /// TOTP second factor enabled.
     pub totp_enabled: bool,
 }
@@ -143,14 +144,17 @@ impl App {
         {
             return Err(AppError::AlreadyExists("EMPLOYEE_NO_TAKEN"));
         }
-        let row = StaffRow {
+        let row = Staff {
             id: siyu_core::id::new_string(),
             tenant_id: tenant.clone(),
             login_name: login_name.to_owned(),
             display_name: fields.display_name.unwrap_or_default(),
             password_hash: self.hashing.hash(password)?,
-            status: "ACTIVE".into(),
+            status: StaffStatus::Active,
             must_change_password: true,
+            failed_attempts: 0,
+            failure_window_start: None,
+            locked_until: None,
             home_org_id: home.id.clone(),
             created_at: now,
             updated_at: now,
@@ -160,13 +164,13 @@ impl App {
             avatar_url: fields.avatar_url.unwrap_or_default(),
             wecom_user_id: fields.wecom_user_id.unwrap_or_default(),
             version: 1,
-            ..StaffRow::default()
+            last_login_at: None,
         };
         if let Err(err) = staff_repo::insert(txn, &row).await {
             return Err(if crate::repo::is_unique_violation(&err) {
                 AppError::AlreadyExists("LOGIN_NAME_TAKEN")
             } else {
-                err.into()
+                err
             });
         }
         self.audit_staff_admin(txn, ctx, "STAFF_CREATED", &row.id, BTreeMap::new(), now)
@@ -248,10 +252,10 @@ impl App {
     pub(crate) async fn write_staff(
         &self,
         txn: &impl ConnectionTrait,
-        mut row: StaffRow,
+        mut row: Staff,
         expected: i64,
         now: DateTime<Utc>,
-    ) -> Result<StaffRow, AppError> {
+    ) -> Result<Staff, AppError> {
         row.version = expected + 1;
         row.updated_at = now;
         if repo::update(txn, &row, expected).await? == 0 {

@@ -10,12 +10,13 @@ use siyu_core::Ctx;
 use crate::app::App;
 use crate::app::org::{OrgUnitStatus, OrgUnitType, acts_on_beyond};
 use crate::app::role::GUIDE;
+use crate::app::staff::StaffStatus;
 use crate::app::staff::accounts::StaffView;
 use crate::app::staff::roles::path_covers;
 use crate::crypto::random_bytes;
 use crate::error::AppError;
 use crate::repo::staff::admin as admin_repo;
-use crate::repo::staff::guide_codes::{self as repo, GuideRow};
+use crate::repo::staff::guide_codes::{self as repo, GuideCode};
 
 /// Crockford base32 without I, L, O, U.
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -46,7 +47,7 @@ pub fn normalize_code(code: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct ResolvedGuide {
     /// The code row.
-    pub code: GuideRow,
+    pub code: GuideCode,
     /// Guide display name.
     pub display_name: String,
     /// Guide avatar.
@@ -67,7 +68,7 @@ impl App {
         staff_id: &str,
         store_id: &str,
         grace_secs: i64,
-    ) -> Result<(GuideRow, Option<GuideRow>), AppError> {
+    ) -> Result<(GuideCode, Option<GuideCode>), AppError> {
         let tenant = ctx.tenant.to_string();
         let now = self.clock.now();
         let guide: StaffView = self.staff_view(txn, &tenant, staff_id).await?;
@@ -87,7 +88,7 @@ impl App {
         if store.status != OrgUnitStatus::Active {
             return Err(AppError::FailedPrecondition("ORG_UNIT_DISABLED"));
         }
-        if guide.staff.status != "ACTIVE" {
+        if guide.staff.status != StaffStatus::Active {
             return Err(AppError::FailedPrecondition("ACCOUNT_DISABLED"));
         }
         if !guide
@@ -103,7 +104,7 @@ impl App {
             .find(|c| c.active);
         let retire_at = now + Duration::seconds(grace_secs);
         repo::retire_guide_codes(txn, &tenant, staff_id, &store.id, retire_at).await?;
-        let mut row = GuideRow {
+        let mut row = GuideCode {
             code: new_code()?,
             tenant_id: tenant.clone(),
             staff_id: staff_id.to_owned(),
@@ -132,7 +133,7 @@ impl App {
             .await?;
         Ok((
             row,
-            previous.map(|p| GuideRow {
+            previous.map(|p| GuideCode {
                 active: false,
                 retire_at: Some(retire_at),
                 ..p
@@ -148,7 +149,7 @@ impl App {
         staff_id: &str,
         store_id: &str,
         include_retired: bool,
-    ) -> Result<Vec<GuideRow>, AppError> {
+    ) -> Result<Vec<GuideCode>, AppError> {
         let tenant = ctx.tenant.to_string();
         let now = self.clock.now();
         let paths = admin_repo::org_paths(&self.db, &tenant).await?;
@@ -179,7 +180,7 @@ impl App {
         }
         let staff = crate::repo::staff::accounts::get(&self.db, tenant, &row.staff_id)
             .await?
-            .filter(|s| s.status == "ACTIVE")
+            .filter(|s| s.status == StaffStatus::Active)
             .ok_or_else(not_found)?;
         let store = crate::repo::org::units::get(&self.db, tenant, &row.store_id)
             .await?

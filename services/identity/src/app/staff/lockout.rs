@@ -7,7 +7,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::app::App;
 use crate::error::AppError;
-use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
+use crate::repo::staff::accounts::{self as staff_repo, Staff};
 use crate::repo::{exec, text};
 
 /// FAILED_PRECONDITION ACCOUNT_LOCKED with `locked_until`.
@@ -18,7 +18,7 @@ pub fn locked(until: DateTime<Utc>) -> AppError {
 }
 
 /// ACCOUNT_LOCKED when `staff` is locked at `now`.
-pub fn check_unlocked(staff: &StaffRow, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn check_unlocked(staff: &Staff, now: DateTime<Utc>) -> Result<(), AppError> {
     match staff.locked_until.filter(|until| *until > now) {
         Some(until) => Err(locked(until)),
         None => Ok(()),
@@ -32,7 +32,7 @@ impl App {
         txn: &impl ConnectionTrait,
         tenant: &str,
         staff_id: &str,
-    ) -> Result<StaffRow, AppError> {
+    ) -> Result<Staff, AppError> {
         exec(
             txn,
             "UPDATE identity_staff SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2",
@@ -50,7 +50,7 @@ impl App {
     pub async fn record_failure(
         &self,
         txn: &impl ConnectionTrait,
-        staff: &StaffRow,
+        staff: &Staff,
         now: DateTime<Utc>,
     ) -> Result<i32, AppError> {
         let lock = &self.settings.staff_auth;

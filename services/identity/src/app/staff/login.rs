@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 use siyu_core::PrincipalKind;
 
+use crate::app::staff::StaffStatus;
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::tenancy::TenantStatus;
@@ -15,7 +16,7 @@ use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
+use crate::repo::staff::accounts::{self as staff_repo, Staff};
 use crate::repo::staff::totp as totp_repo;
 use crate::repo::tenancy::tenants as tenant_repo;
 
@@ -23,7 +24,7 @@ use crate::repo::tenancy::tenants as tenant_repo;
 #[derive(Debug, Clone)]
 pub enum StaffLogin {
     /// Logged in.
-    Tokens(Box<Issued>, Box<StaffRow>),
+    Tokens(Box<Issued>, Box<Staff>),
     /// Another step is needed (VerifyStaffTotp, ChangeStaffPassword, EnrollTotp).
     Challenge {
         /// What the next step is.
@@ -88,7 +89,7 @@ impl App {
             txn.commit().await?;
             return Err(AppError::Unauthenticated("INVALID_CREDENTIALS"));
         }
-        if staff.status != "ACTIVE" {
+        if staff.status != StaffStatus::Active {
             return Err(AppError::PermissionDenied("ACCOUNT_DISABLED"));
         }
         if totp_repo::is_enabled(&txn, &tenant.id, &staff.id).await? {
@@ -112,7 +113,7 @@ impl App {
     pub(crate) async fn finish_login(
         &self,
         txn: DatabaseTransaction,
-        staff: StaffRow,
+        staff: Staff,
         client: &ClientInfo,
         method: &str,
     ) -> Result<StaffLogin, AppError> {

@@ -6,6 +6,7 @@ use siyu_core::Ctx;
 
 use crate::app::App;
 use crate::app::org::may_act_on;
+use crate::app::staff::StaffStatus;
 use crate::app::staff::accounts::StaffView;
 use crate::app::staff::roles::path_covers;
 use crate::error::AppError;
@@ -18,8 +19,8 @@ pub struct StaffFilter {
     pub under: Option<String>,
     /// Accounts holding this role.
     pub role: Option<String>,
-    /// `ACTIVE` or `DISABLED`.
-    pub status: Option<&'static str>,
+    /// Accounts of this status.
+    pub status: Option<StaffStatus>,
     /// A fragment of the display name, login name or employee number (lower case).
     pub query: String,
 }

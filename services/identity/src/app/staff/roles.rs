@@ -13,7 +13,7 @@ use crate::app::role::{GUIDE, TENANT_ADMIN};
 use crate::app::staff::scope::grantable;
 use crate::error::AppError;
 use crate::repo::staff::guide_codes as guides_repo;
-use crate::repo::staff::roles::{self as repo, GrantRow};
+use crate::repo::staff::roles::{self as repo, RoleGrant};
 
 impl App {
     pub(crate) async fn insert_grant(
@@ -28,7 +28,7 @@ impl App {
         let tenant = ctx.tenant.to_string();
         let inserted = repo::insert_grant(
             txn,
-            &GrantRow {
+            &RoleGrant {
                 id: siyu_core::id::new_string(),
                 tenant_id: tenant,
                 staff_id: staff_id.to_owned(),
@@ -61,7 +61,7 @@ impl App {
         staff_id: &str,
         role: &str,
         unit_id: &str,
-    ) -> Result<GrantRow, AppError> {
+    ) -> Result<RoleGrant, AppError> {
         let tenant = ctx.tenant.to_string();
         let target = self.staff_view(txn, &tenant, staff_id).await?;
         let unit = self.org_unit(txn, &tenant, unit_id).await?;
@@ -171,7 +171,7 @@ impl App {
         role: Option<&str>,
         unit_id: &str,
         include_ancestors: bool,
-    ) -> Result<Vec<GrantRow>, AppError> {
+    ) -> Result<Vec<RoleGrant>, AppError> {
         let tenant = ctx.tenant.to_string();
         let unit_path = if unit_id.is_empty() {
             None

@@ -8,7 +8,7 @@ use siyu_core::Ctx;
 
 use crate::app::org::{acts_on_beyond, holds, may_act_on};
 use crate::app::role::{GUIDE, STORE_MANAGER, TENANT_ADMIN};
-use crate::repo::staff::roles::GrantRow;
+use crate::repo::staff::roles::RoleGrant;
 
 /// The store-manager rule: true when `ctx` acts on the unit at `path` with one of the method's
 /// roles other than store_manager — a caller the rule does not limit.
@@ -17,14 +17,14 @@ pub fn acts_beyond_store_manager(ctx: &Ctx, path: &str) -> bool {
 }
 
 /// Whether every grant of an account is `guide` (what a store manager may administer).
-pub(super) fn guide_only(grants: &[GrantRow]) -> bool {
+pub(super) fn guide_only(grants: &[RoleGrant]) -> bool {
     grants.iter().all(|g| g.role == GUIDE)
 }
 
 /// Whether `ctx` administers the account whose primary unit is at `path` and whose grants are
 /// `grants`, in the called method: one of the method's roles on that unit, where a store
 /// manager administers guides only.
-pub fn administers(ctx: &Ctx, path: &str, grants: &[GrantRow]) -> bool {
+pub fn administers(ctx: &Ctx, path: &str, grants: &[RoleGrant]) -> bool {
     acts_beyond_store_manager(ctx, path) || (may_act_on(ctx, path) && guide_only(grants))
 }
 

@@ -8,13 +8,14 @@
 
 use sea_orm::ConnectionTrait;
 
+use crate::app::staff::StaffStatus;
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::staff::login::StaffLogin;
 use crate::app::{App, ClientInfo};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
-use crate::repo::staff::accounts::StaffRow;
+use crate::repo::staff::accounts::Staff;
 use crate::repo::staff::totp as repo;
 use crate::repo::tenancy::tenants as tenant_repo;
 use crate::totp;
@@ -106,7 +107,7 @@ impl App {
             .await
             .map_err(|_| AppError::Unauthenticated("CHALLENGE_INVALID"))?;
         check_unlocked(&staff, now)?;
-        if staff.status != "ACTIVE" {
+        if staff.status != StaffStatus::Active {
             return Err(AppError::PermissionDenied("ACCOUNT_DISABLED"));
         }
         if !self.check_second_factor(&txn, &staff, code).await? {
@@ -164,7 +165,7 @@ impl App {
     async fn check_second_factor(
         &self,
         txn: &impl ConnectionTrait,
-        staff: &StaffRow,
+        staff: &Staff,
         code: &str,
     ) -> Result<bool, AppError> {
         let (tenant, id) = (staff.tenant_id.as_str(), staff.id.as_str());
@@ -186,7 +187,7 @@ impl App {
         txn: &impl ConnectionTrait,
         tenant: &str,
         staff_id: &str,
-        row: &repo::TotpRow,
+        row: &repo::TotpSecret,
         code: &str,
     ) -> Result<bool, AppError> {
         if !totp::is_totp_code(code) {

@@ -2,12 +2,13 @@
 //! and tenant reads.
 
 use crate::app::App;
+use crate::app::staff::StaffStatus;
 use crate::app::staff::password_policy::check_password;
 use crate::app::tenancy::TenantStatus;
 use crate::app::tenancy::apps::NewApp;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::staff::accounts::{self as staff_repo, StaffRow};
+use crate::repo::staff::accounts::{self as staff_repo, Staff};
 use crate::repo::tenancy::tenants::{self as repo, Tenant};
 
 /// What CreateTenant needs.
@@ -75,13 +76,13 @@ impl App {
         for app in &new.apps {
             self.write_app(txn, &tenant.id, app, now).await?;
         }
-        let admin = StaffRow {
+        let admin = Staff {
             id: siyu_core::id::new_string(),
             tenant_id: tenant.id.clone(),
             login_name: new.admin_login_name.clone(),
             display_name: new.admin_display_name.clone(),
             password_hash: hash,
-            status: "ACTIVE".into(),
+            status: StaffStatus::Active,
             must_change_password: !platform,
             failed_attempts: 0,
             failure_window_start: None,
@@ -89,8 +90,13 @@ impl App {
             home_org_id: tenant.root_org_id.clone(),
             created_at: now,
             updated_at: now,
+            employee_no: String::new(),
+            phone: String::new(),
+            email: String::new(),
+            avatar_url: String::new(),
+            wecom_user_id: String::new(),
             version: 1,
-            ..StaffRow::default()
+            last_login_at: None,
         };
         staff_repo::insert(txn, &admin).await?;
         staff_repo::grant(

@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_core::PrincipalKind;
 
 use crate::app::App;
+use crate::app::staff::StaffStatus;
 use crate::app::tenancy::TenantStatus;
 use crate::app::tokens::sessions::Issued;
 use crate::crypto::{random_token, sha256_hex};
@@ -214,7 +215,7 @@ impl App {
                 let staff = staff_repo::get(conn, &session.tenant_id, &session.subject_id)
                     .await?
                     .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;
-                if staff.status != "ACTIVE" {
+                if staff.status != StaffStatus::Active {
                     return Err(AppError::Unauthenticated("SESSION_REVOKED"));
                 }
                 if staff.must_change_password {

@@ -5,6 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use siyu_proto::identity::v1 as pb;
 
+use crate::app::staff::StaffStatus;
 use crate::app::staff::accounts::StaffFields;
 use crate::app::staff::password_policy::check_password;
 use crate::app::staff::reads::StaffFilter;
@@ -102,8 +103,8 @@ pub(super) fn staff_filter_in(req: &pb::ListStaffRequest) -> Result<StaffFilter,
     let role = role_filter(req.role)?;
     let status = match pb::StaffStatus::try_from(req.status) {
         Ok(pb::StaffStatus::Unspecified) => None,
-        Ok(pb::StaffStatus::Active) => Some("ACTIVE"),
-        Ok(pb::StaffStatus::Disabled) => Some("DISABLED"),
+        Ok(pb::StaffStatus::Active) => Some(StaffStatus::Active),
+        Ok(pb::StaffStatus::Disabled) => Some(StaffStatus::Disabled),
         Err(_) => return Err(AppError::invalid("status", "is not a known status")),
     };
     if req.query.chars().count() > 64 {

@@ -9,6 +9,7 @@ use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::login::{StaffIdent, StaffLogin};
 use crate::error::AppError;
 use crate::grpc::staff::bounded;
+use crate::grpc::staff::views::staff_status;
 use crate::grpc::tokens::token_pair;
 use crate::grpc::{Api, R, client_info};
 
@@ -35,11 +36,7 @@ fn result(login: StaffLogin, roles: Vec<(String, String)>, totp: bool) -> pb::St
                 login_name: staff.login_name.clone(),
                 display_name: staff.display_name.clone(),
                 primary_org_unit_id: staff.home_org_id.clone(),
-                status: if staff.status == "ACTIVE" {
-                    pb::StaffStatus::Active
-                } else {
-                    pb::StaffStatus::Disabled
-                } as i32,
+                status: staff_status(staff.status) as i32,
                 roles: roles
                     .iter()
                     .map(|(role, path)| pb::RoleGrant {

@@ -4,11 +4,12 @@ use siyu_core::Ctx;
 use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 
+use crate::app::staff::StaffStatus;
 use crate::app::staff::accounts::StaffView;
 use crate::app::staff::scope::sees_phone;
 use crate::otp::mask_phone;
-use crate::repo::staff::guide_codes::GuideRow;
-use crate::repo::staff::roles::GrantRow;
+use crate::repo::staff::guide_codes::GuideCode;
+use crate::repo::staff::roles::RoleGrant;
 
 /// The token name of a role ("tenant_admin"), None for UNSPECIFIED or unknown values.
 pub fn role_name(value: i32) -> Option<String> {
@@ -25,7 +26,7 @@ pub(super) fn role_of(name: &str) -> i32 {
         .unwrap_or(pb::StaffRole::Unspecified) as i32
 }
 
-pub(super) fn grant_view(g: &GrantRow) -> pb::RoleGrant {
+pub(super) fn grant_view(g: &RoleGrant) -> pb::RoleGrant {
     pb::RoleGrant {
         grant_id: g.id.clone(),
         staff_id: g.staff_id.clone(),
@@ -59,11 +60,7 @@ pub fn staff_view(v: &StaffView, ctx: &Ctx) -> pb::Staff {
         email: s.email.clone(),
         avatar_url: s.avatar_url.clone(),
         primary_org_unit_id: s.home_org_id.clone(),
-        status: if s.status == "ACTIVE" {
-            pb::StaffStatus::Active
-        } else {
-            pb::StaffStatus::Disabled
-        } as i32,
+        status: staff_status(s.status) as i32,
         roles: v.grants.iter().map(grant_view).collect(),
         totp_enabled: v.totp_enabled,
         password_change_required: s.must_change_password,
@@ -76,7 +73,15 @@ pub fn staff_view(v: &StaffView, ctx: &Ctx) -> pb::Staff {
     }
 }
 
-pub(super) fn code_view(c: &GuideRow) -> pb::GuideCode {
+/// The wire status of an account status.
+pub(super) fn staff_status(status: StaffStatus) -> pb::StaffStatus {
+    match status {
+        StaffStatus::Active => pb::StaffStatus::Active,
+        StaffStatus::Disabled => pb::StaffStatus::Disabled,
+    }
+}
+
+pub(super) fn code_view(c: &GuideCode) -> pb::GuideCode {
     pb::GuideCode {
         code: c.code.clone(),
         staff_id: c.staff_id.clone(),

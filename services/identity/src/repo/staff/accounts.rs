@@ -1,13 +1,15 @@
 //! Staff accounts, role grants and login-failure counters.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{all, exec, one, text, ts, ts_opt};
+use crate::app::staff::StaffStatus;
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts, ts_opt};
 
-/// A staff row.
-#[derive(Debug, Clone, Default)]
-pub struct StaffRow {
+/// A staff account.
+#[derive(Debug, Clone)]
+pub struct Staff {
     /// Staff id.
     pub id: String,
     /// Tenant.
@@ -18,8 +20,8 @@ pub struct StaffRow {
     pub display_name: String,
     /// argon2id PHC string.
     pub password_hash: String,
-    /// ACTIVE or DISABLED.
-    pub status: String,
+    /// Whether it may log in.
+    pub status: StaffStatus,
     /// The next login must change the password.
     pub must_change_password: bool,
     /// Failures in the current window.
@@ -50,6 +52,85 @@ pub struct StaffRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A row of [`COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct StaffRow {
+    id: String,
+    tenant_id: String,
+    login_name: String,
+    display_name: String,
+    password_hash: String,
+    status: String,
+    must_change_password: bool,
+    failed_attempts: i32,
+    failure_window_start: Option<DateTime<Utc>>,
+    locked_until: Option<DateTime<Utc>>,
+    home_org_id: String,
+    created_at: DateTime<Utc>,
+    employee_no: String,
+    phone: String,
+    email: String,
+    avatar_url: String,
+    wecom_user_id: String,
+    version: i64,
+    last_login_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<StaffRow> for Staff {
+    type Error = AppError;
+
+    fn try_from(r: StaffRow) -> Result<Self, AppError> {
+        Ok(Self {
+            status: stored("identity_staff", &r.status)?,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            login_name: r.login_name,
+            display_name: r.display_name,
+            password_hash: r.password_hash,
+            must_change_password: r.must_change_password,
+            failed_attempts: r.failed_attempts,
+            failure_window_start: r.failure_window_start,
+            locked_until: r.locked_until,
+            home_org_id: r.home_org_id,
+            created_at: r.created_at,
+            employee_no: r.employee_no,
+            phone: r.phone,
+            email: r.email,
+            avatar_url: r.avatar_url,
+            wecom_user_id: r.wecom_user_id,
+            version: r.version,
+            last_login_at: r.last_login_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// The accounts of a query selecting [`COLUMNS`].
+pub(super) async fn accounts(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<Staff>, AppError> {
+    fetch_all::<StaffRow>(conn, sql, values)
+        .await?
+        .into_iter()
+        .map(Staff::try_from)
+        .collect()
+}
+
+/// The account of a query selecting [`COLUMNS`], if any.
+async fn account(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<Staff>, AppError> {
+    fetch_one::<StaffRow>(conn, sql, values)
+        .await?
+        .map(Staff::try_from)
+        .transpose()
+}
+
 pub(crate) const COLUMNS: &str = "id, tenant_id, login_name, display_name, password_hash, status, \
     must_change_password, failed_attempts, failure_window_start, locked_until, home_org_id, \
     created_at, employee_no, phone, email, avatar_url, wecom_user_id, version, last_login_at, \
@@ -57,8 +138,8 @@ pub(crate) const COLUMNS: &str = "id, tenant_id, login_name, display_name, passw
 
 /// Inserts a staff account.
 #[tracing::instrument(skip_all, fields(staff = %s.id))]
-pub async fn insert(conn: &impl ConnectionTrait, s: &StaffRow) -> Result<(), DbErr> {
-    exec(
+pub async fn insert(conn: &impl ConnectionTrait, s: &Staff) -> Result<(), AppError> {
+    execute(
         conn,
         &format!(
             "INSERT INTO identity_staff ({COLUMNS}) \
@@ -70,7 +151,7 @@ pub async fn insert(conn: &impl ConnectionTrait, s: &StaffRow) -> Result<(), DbE
             text(&s.login_name),
             text(&s.display_name),
             text(&s.password_hash),
-            text(&s.status),
+            text(s.status.as_str()),
             Value::Bool(Some(s.must_change_password)),
             Value::Int(Some(s.failed_attempts)),
             ts_opt(s.failure_window_start),
@@ -98,8 +179,8 @@ pub async fn grant(
     role: &str,
     org_unit_id: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_staff_roles (id, tenant_id, staff_id, role, org_unit_id, created_at) \
          VALUES ($1,$2,$3,$4,$5,$6)",
@@ -122,15 +203,13 @@ pub async fn by_login(
     conn: &impl ConnectionTrait,
     tenant: &str,
     login_name: &str,
-) -> Result<Option<StaffRow>, DbErr> {
-    one(
+) -> Result<Option<Staff>, AppError> {
+    account(
         conn,
         &format!("SELECT {COLUMNS} FROM identity_staff WHERE tenant_id = $1 AND login_name = $2"),
         vec![text(tenant), text(login_name)],
     )
-    .await?
-    .map(|row| decode(&row))
-    .transpose()
+    .await
 }
 
 /// A staff member by store code + employee number: the employee number must match exactly one
@@ -142,8 +221,8 @@ pub async fn by_employee_no(
     tenant: &str,
     store_code: &str,
     employee_no: &str,
-) -> Result<Option<StaffRow>, DbErr> {
-    let rows = all(
+) -> Result<Option<Staff>, AppError> {
+    let mut found = accounts(
         conn,
         &format!(
             "SELECT {COLUMNS} FROM identity_staff s WHERE s.tenant_id = $1 AND s.employee_no = $2 \
@@ -155,10 +234,7 @@ pub async fn by_employee_no(
         vec![text(tenant), text(employee_no), text(store_code)],
     )
     .await?;
-    match rows.as_slice() {
-        [row] => decode(row).map(Some),
-        _ => Ok(None),
-    }
+    Ok(if found.len() == 1 { found.pop() } else { None })
 }
 
 /// A staff member by id in a tenant.
@@ -167,15 +243,13 @@ pub async fn get(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<StaffRow>, DbErr> {
-    one(
+) -> Result<Option<Staff>, AppError> {
+    account(
         conn,
         &format!("SELECT {COLUMNS} FROM identity_staff WHERE tenant_id = $1 AND id = $2"),
         vec![text(tenant), text(id)],
     )
-    .await?
-    .map(|row| decode(&row))
-    .transpose()
+    .await
 }
 
 /// Stores the failure counter and lock of an account.
@@ -185,8 +259,8 @@ pub async fn set_failures(
     failed_attempts: i32,
     window_start: Option<DateTime<Utc>>,
     locked_until: Option<DateTime<Utc>>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "UPDATE identity_staff SET failed_attempts = $1, failure_window_start = $2, \
          locked_until = $3 WHERE id = $4",
@@ -207,8 +281,8 @@ pub async fn set_password(
     id: &str,
     hash: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "UPDATE identity_staff SET password_hash = $1, must_change_password = $2, updated_at = $3 \
          WHERE id = $4",
@@ -218,13 +292,20 @@ pub async fn set_password(
     Ok(())
 }
 
+/// A (role, org path) row.
+#[derive(Debug, FromQueryResult)]
+struct ClaimRow {
+    role: String,
+    path: String,
+}
+
 /// The (role, org path) grants of a staff member; the path is the org unit's materialized path.
 pub async fn role_claims(
     conn: &impl ConnectionTrait,
     tenant: &str,
     staff_id: &str,
-) -> Result<Vec<(String, String)>, DbErr> {
-    let rows = all(
+) -> Result<Vec<(String, String)>, AppError> {
+    let rows = fetch_all::<ClaimRow>(
         conn,
         "SELECT r.role, o.path FROM identity_staff_roles r JOIN identity_org_units o \
          ON o.id = r.org_unit_id AND o.tenant_id = r.tenant_id \
@@ -232,32 +313,5 @@ pub async fn role_claims(
         vec![text(tenant), text(staff_id)],
     )
     .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "role")?, r.try_get("", "path")?)))
-        .collect()
-}
-
-pub(crate) fn decode(row: &sea_orm::QueryResult) -> Result<StaffRow, DbErr> {
-    Ok(StaffRow {
-        id: row.try_get("", "id")?,
-        tenant_id: row.try_get("", "tenant_id")?,
-        login_name: row.try_get("", "login_name")?,
-        display_name: row.try_get("", "display_name")?,
-        password_hash: row.try_get("", "password_hash")?,
-        status: row.try_get("", "status")?,
-        must_change_password: row.try_get("", "must_change_password")?,
-        failed_attempts: row.try_get("", "failed_attempts")?,
-        failure_window_start: row.try_get("", "failure_window_start")?,
-        locked_until: row.try_get("", "locked_until")?,
-        home_org_id: row.try_get("", "home_org_id")?,
-        created_at: row.try_get("", "created_at")?,
-        employee_no: row.try_get("", "employee_no")?,
-        phone: row.try_get("", "phone")?,
-        email: row.try_get("", "email")?,
-        avatar_url: row.try_get("", "avatar_url")?,
-        wecom_user_id: row.try_get("", "wecom_user_id")?,
-        version: row.try_get("", "version")?,
-        last_login_at: row.try_get("", "last_login_at")?,
-        updated_at: row.try_get("", "updated_at")?,
-    })
+    Ok(rows.into_iter().map(|r| (r.role, r.path)).collect())
 }

@@ -2,20 +2,21 @@
 //! paths of staff and the last-login stamp.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::staff::accounts::StaffRow;
-use crate::repo::{all, exec, one, text, ts, ts_opt};
+use crate::error::AppError;
+use crate::repo::staff::accounts::{COLUMNS, Staff, accounts};
+use crate::repo::{execute, exists, fetch_all, text, ts, ts_opt};
 
 /// Writes every mutable column of `s` when the stored version is `expected`; returns the rows
 /// changed (0 = a concurrent change won).
 #[tracing::instrument(skip_all, fields(tenant = %s.tenant_id, staff = %s.id))]
 pub async fn update(
     conn: &impl ConnectionTrait,
-    s: &StaffRow,
+    s: &Staff,
     expected: i64,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_staff SET display_name = $3, employee_no = $4, phone = $5, email = $6, \
          avatar_url = $7, wecom_user_id = $8, home_org_id = $9, status = $10, \
@@ -32,7 +33,7 @@ pub async fn update(
             text(&s.avatar_url),
             text(&s.wecom_user_id),
             text(&s.home_org_id),
-            text(&s.status),
+            text(s.status.as_str()),
             Value::Bool(Some(s.must_change_password)),
             text(&s.password_hash),
             Value::Int(Some(s.failed_attempts)),
@@ -48,35 +49,36 @@ pub async fn update(
 
 /// Every staff account of a tenant, by display name.
 #[tracing::instrument(skip_all, fields(tenant))]
-pub async fn list(conn: &impl ConnectionTrait, tenant: &str) -> Result<Vec<StaffRow>, DbErr> {
-    let rows = all(
+pub async fn list(conn: &impl ConnectionTrait, tenant: &str) -> Result<Vec<Staff>, AppError> {
+    accounts(
         conn,
         &format!(
-            "SELECT {} FROM identity_staff WHERE tenant_id = $1 ORDER BY display_name, id",
-            crate::repo::staff::accounts::COLUMNS
+            "SELECT {COLUMNS} FROM identity_staff WHERE tenant_id = $1 ORDER BY display_name, id"
         ),
         vec![text(tenant)],
     )
-    .await?;
-    rows.iter()
-        .map(crate::repo::staff::accounts::decode)
-        .collect()
+    .await
+}
+
+/// An (org unit id, path) row.
+#[derive(Debug, FromQueryResult)]
+struct PathRow {
+    id: String,
+    path: String,
 }
 
 /// Materialized paths of every org unit of a tenant, by id.
 pub async fn org_paths(
     conn: &impl ConnectionTrait,
     tenant: &str,
-) -> Result<std::collections::HashMap<String, String>, DbErr> {
-    let rows = all(
+) -> Result<std::collections::HashMap<String, String>, AppError> {
+    let rows = fetch_all::<PathRow>(
         conn,
         "SELECT id, path FROM identity_org_units WHERE tenant_id = $1",
         vec![text(tenant)],
     )
     .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "path")?)))
-        .collect()
+    Ok(rows.into_iter().map(|r| (r.id, r.path)).collect())
 }
 
 /// True when another account of the tenant has this employee number.
@@ -85,14 +87,13 @@ pub async fn employee_no_taken(
     tenant: &str,
     employee_no: &str,
     except: &str,
-) -> Result<bool, DbErr> {
-    Ok(one(
+) -> Result<bool, AppError> {
+    exists(
         conn,
         "SELECT id FROM identity_staff WHERE tenant_id = $1 AND employee_no = $2 AND id <> $3",
         vec![text(tenant), text(employee_no), text(except)],
     )
-    .await?
-    .is_some())
+    .await
 }
 
 /// Marks a successful login.
@@ -100,8 +101,8 @@ pub async fn touch_login(
     conn: &impl ConnectionTrait,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "UPDATE identity_staff SET last_login_at = $1 WHERE id = $2",
         vec![ts(now), text(id)],

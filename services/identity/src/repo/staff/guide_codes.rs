@@ -1,13 +1,14 @@
 //! Guide codes (导购码) of guides per store: issue, list, resolve and retire.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{all, exec, one, text, ts, ts_opt};
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, fetch_one, text, ts, ts_opt};
 
 /// A guide code.
 #[derive(Debug, Clone)]
-pub struct GuideRow {
+pub struct GuideCode {
     /// The code.
     pub code: String,
     /// Tenant.
@@ -24,11 +25,37 @@ pub struct GuideRow {
     pub retire_at: Option<DateTime<Utc>>,
 }
 
+/// A row of [`GUIDE_COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct GuideCodeRow {
+    code: String,
+    tenant_id: String,
+    staff_id: String,
+    store_id: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+    retire_at: Option<DateTime<Utc>>,
+}
+
+impl From<GuideCodeRow> for GuideCode {
+    fn from(r: GuideCodeRow) -> Self {
+        Self {
+            code: r.code,
+            tenant_id: r.tenant_id,
+            staff_id: r.staff_id,
+            store_id: r.store_id,
+            active: r.active,
+            created_at: r.created_at,
+            retire_at: r.retire_at,
+        }
+    }
+}
+
 const GUIDE_COLUMNS: &str = "code, tenant_id, staff_id, store_id, active, created_at, retire_at";
 
 /// Inserts a code (a unique violation means the random code is taken; the caller retries).
-pub async fn insert_guide_code(conn: &impl ConnectionTrait, g: &GuideRow) -> Result<(), DbErr> {
-    exec(
+pub async fn insert_guide_code(conn: &impl ConnectionTrait, g: &GuideCode) -> Result<(), AppError> {
+    execute(
         conn,
         &format!(
             "INSERT INTO identity_guide_codes ({GUIDE_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7)"
@@ -53,8 +80,8 @@ pub async fn guide_codes(
     tenant: &str,
     staff_id: &str,
     store_id: &str,
-) -> Result<Vec<GuideRow>, DbErr> {
-    let rows = all(
+) -> Result<Vec<GuideCode>, AppError> {
+    let rows = fetch_all::<GuideCodeRow>(
         conn,
         &format!(
             "SELECT {GUIDE_COLUMNS} FROM identity_guide_codes WHERE tenant_id = $1 \
@@ -64,7 +91,7 @@ pub async fn guide_codes(
         vec![text(tenant), text(staff_id), text(store_id)],
     )
     .await?;
-    rows.iter().map(decode_guide).collect()
+    Ok(rows.into_iter().map(GuideCode::from).collect())
 }
 
 /// A code of a tenant.
@@ -72,8 +99,8 @@ pub async fn guide_code(
     conn: &impl ConnectionTrait,
     tenant: &str,
     code: &str,
-) -> Result<Option<GuideRow>, DbErr> {
-    one(
+) -> Result<Option<GuideCode>, AppError> {
+    Ok(fetch_one::<GuideCodeRow>(
         conn,
         &format!(
             "SELECT {GUIDE_COLUMNS} FROM identity_guide_codes WHERE tenant_id = $1 AND code = $2"
@@ -81,8 +108,7 @@ pub async fn guide_code(
         vec![text(tenant), text(code)],
     )
     .await?
-    .map(|r| decode_guide(&r))
-    .transpose()
+    .map(GuideCode::from))
 }
 
 /// Retires the active codes of a guide (at one store, or everywhere with `store_id` = '')
@@ -93,8 +119,8 @@ pub async fn retire_guide_codes(
     staff_id: &str,
     store_id: &str,
     at: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_guide_codes SET active = $1, retire_at = $2 WHERE tenant_id = $3 \
          AND staff_id = $4 AND ($5 = '' OR store_id = $5) AND active = $6",
@@ -108,16 +134,4 @@ pub async fn retire_guide_codes(
         ],
     )
     .await
-}
-
-fn decode_guide(r: &sea_orm::QueryResult) -> Result<GuideRow, DbErr> {
-    Ok(GuideRow {
-        code: r.try_get("", "code")?,
-        tenant_id: r.try_get("", "tenant_id")?,
-        staff_id: r.try_get("", "staff_id")?,
-        store_id: r.try_get("", "store_id")?,
-        active: r.try_get("", "active")?,
-        created_at: r.try_get("", "created_at")?,
-        retire_at: r.try_get("", "retire_at")?,
-    })
 }

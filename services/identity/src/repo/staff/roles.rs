@@ -2,13 +2,14 @@
 //! read them.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::repo::{all, exec, one, text, ts};
+use crate::error::AppError;
+use crate::repo::{count, execute, fetch_all, fetch_one, text, ts};
 
 /// A role grant with its org unit.
 #[derive(Debug, Clone)]
-pub struct GrantRow {
+pub struct RoleGrant {
     /// Grant id.
     pub id: String,
     /// Tenant.
@@ -29,6 +30,36 @@ pub struct GrantRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// A row of [`GRANT_COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct GrantRow {
+    id: String,
+    tenant_id: String,
+    staff_id: String,
+    role: String,
+    org_unit_id: String,
+    org_unit_name: String,
+    org_path: String,
+    granted_by: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<GrantRow> for RoleGrant {
+    fn from(r: GrantRow) -> Self {
+        Self {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            staff_id: r.staff_id,
+            role: r.role,
+            org_unit_id: r.org_unit_id,
+            org_unit_name: r.org_unit_name,
+            org_path: r.org_path,
+            granted_by: r.granted_by,
+            created_at: r.created_at,
+        }
+    }
+}
+
 const GRANT_COLUMNS: &str = "r.id, r.tenant_id, r.staff_id, r.role, r.org_unit_id, \
     o.name AS org_unit_name, o.path AS org_path, r.granted_by, r.created_at";
 const GRANT_FROM: &str = "FROM identity_staff_roles r JOIN identity_org_units o \
@@ -40,8 +71,8 @@ pub async fn grants(
     conn: &impl ConnectionTrait,
     tenant: &str,
     staff_id: Option<&str>,
-) -> Result<Vec<GrantRow>, DbErr> {
-    let rows = all(
+) -> Result<Vec<RoleGrant>, AppError> {
+    let rows = fetch_all::<GrantRow>(
         conn,
         &format!(
             "SELECT {GRANT_COLUMNS} {GRANT_FROM} WHERE r.tenant_id = $1 \
@@ -50,7 +81,7 @@ pub async fn grants(
         vec![text(tenant), text(staff_id.unwrap_or_default())],
     )
     .await?;
-    rows.iter().map(decode_grant).collect()
+    Ok(rows.into_iter().map(RoleGrant::from).collect())
 }
 
 /// One grant.
@@ -59,20 +90,19 @@ pub async fn grant_by_id(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<GrantRow>, DbErr> {
-    one(
+) -> Result<Option<RoleGrant>, AppError> {
+    Ok(fetch_one::<GrantRow>(
         conn,
         &format!("SELECT {GRANT_COLUMNS} {GRANT_FROM} WHERE r.tenant_id = $1 AND r.id = $2"),
         vec![text(tenant), text(id)],
     )
     .await?
-    .map(|r| decode_grant(&r))
-    .transpose()
+    .map(RoleGrant::from))
 }
 
 /// Inserts a grant; false when (staff, role, unit) already exists.
-pub async fn insert_grant(conn: &impl ConnectionTrait, g: &GrantRow) -> Result<bool, DbErr> {
-    let n = exec(
+pub async fn insert_grant(conn: &impl ConnectionTrait, g: &RoleGrant) -> Result<bool, AppError> {
+    let n = execute(
         conn,
         "INSERT INTO identity_staff_roles (id, tenant_id, staff_id, role, org_unit_id, \
          created_at, granted_by) VALUES ($1,$2,$3,$4,$5,$6,$7) \
@@ -96,8 +126,8 @@ pub async fn delete_grant(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "DELETE FROM identity_staff_roles WHERE tenant_id = $1 AND id = $2",
         vec![text(tenant), text(id)],
@@ -111,28 +141,13 @@ pub async fn other_root_admins(
     tenant: &str,
     root: &str,
     except: &str,
-) -> Result<i64, DbErr> {
-    let row = one(
+) -> Result<i64, AppError> {
+    count(
         conn,
         "SELECT COUNT(*) AS n FROM identity_staff_roles r JOIN identity_staff s ON s.id = r.staff_id \
          WHERE r.tenant_id = $1 AND r.role = 'tenant_admin' AND r.org_unit_id = $2 \
          AND s.status = 'ACTIVE' AND s.id <> $3",
         vec![text(tenant), text(root), text(except)],
     )
-    .await?;
-    row.map_or(Ok(0), |r| r.try_get("", "n"))
-}
-
-fn decode_grant(r: &sea_orm::QueryResult) -> Result<GrantRow, DbErr> {
-    Ok(GrantRow {
-        id: r.try_get("", "id")?,
-        tenant_id: r.try_get("", "tenant_id")?,
-        staff_id: r.try_get("", "staff_id")?,
-        role: r.try_get("", "role")?,
-        org_unit_id: r.try_get("", "org_unit_id")?,
-        org_unit_name: r.try_get("", "org_unit_name")?,
-        org_path: r.try_get("", "org_path")?,
-        granted_by: r.try_get("", "granted_by")?,
-        created_at: r.try_get("", "created_at")?,
-    })
+    .await
 }

@@ -3,13 +3,14 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{all, exec, one, text, ts};
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, fetch_one, text, ts};
 
-/// A staff member's TOTP row.
+/// A staff member's TOTP secret.
 #[derive(Debug, Clone)]
-pub struct TotpRow {
+pub struct TotpSecret {
     /// `nonce || ciphertext` of the raw secret (crypto::Sealer).
     pub secret_sealed: Vec<u8>,
     /// Confirmed (false = pending enrolment).
@@ -18,27 +19,38 @@ pub struct TotpRow {
     pub last_step: i64,
 }
 
-/// The TOTP row of a staff member in a tenant.
+/// A TOTP row.
+#[derive(Debug, FromQueryResult)]
+struct TotpRow {
+    secret_sealed: Vec<u8>,
+    enabled: bool,
+    last_step: i64,
+}
+
+/// A staff id row.
+#[derive(Debug, FromQueryResult)]
+struct StaffIdRow {
+    staff_id: String,
+}
+
+/// The TOTP secret of a staff member in a tenant.
 pub async fn get(
     conn: &impl ConnectionTrait,
     tenant: &str,
     staff_id: &str,
-) -> Result<Option<TotpRow>, DbErr> {
-    let row = one(
+) -> Result<Option<TotpSecret>, AppError> {
+    Ok(fetch_one::<TotpRow>(
         conn,
         "SELECT secret_sealed, enabled, last_step FROM identity_staff_totp \
          WHERE tenant_id = $1 AND staff_id = $2",
         vec![text(tenant), text(staff_id)],
     )
-    .await?;
-    row.map(|r| {
-        Ok(TotpRow {
-            secret_sealed: r.try_get("", "secret_sealed")?,
-            enabled: r.try_get("", "enabled")?,
-            last_step: r.try_get("", "last_step")?,
-        })
-    })
-    .transpose()
+    .await?
+    .map(|r| TotpSecret {
+        secret_sealed: r.secret_sealed,
+        enabled: r.enabled,
+        last_step: r.last_step,
+    }))
 }
 
 /// Stores a pending secret, replacing an unconfirmed one (never an enabled one: the caller
@@ -49,14 +61,14 @@ pub async fn put_pending(
     staff_id: &str,
     sealed: &[u8],
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    exec(
+) -> Result<bool, AppError> {
+    execute(
         conn,
         "DELETE FROM identity_staff_totp WHERE tenant_id = $1 AND staff_id = $2 AND enabled = $3",
         vec![text(tenant), text(staff_id), Value::Bool(Some(false))],
     )
     .await?;
-    let inserted = exec(
+    let inserted = execute(
         conn,
         "INSERT INTO identity_staff_totp \
          (staff_id, tenant_id, secret_sealed, enabled, last_step, created_at, enabled_at) \
@@ -81,8 +93,8 @@ pub async fn spend_step(
     tenant: &str,
     staff_id: &str,
     step: i64,
-) -> Result<bool, DbErr> {
-    let n = exec(
+) -> Result<bool, AppError> {
+    let n = execute(
         conn,
         "UPDATE identity_staff_totp SET last_step = $1 \
          WHERE tenant_id = $2 AND staff_id = $3 AND last_step < $1",
@@ -98,8 +110,8 @@ pub async fn enable(
     tenant: &str,
     staff_id: &str,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let n = exec(
+) -> Result<bool, AppError> {
+    let n = execute(
         conn,
         "UPDATE identity_staff_totp SET enabled = $1, enabled_at = $2 \
          WHERE tenant_id = $3 AND staff_id = $4 AND enabled = $5",
@@ -120,17 +132,17 @@ pub async fn remove(
     conn: &impl ConnectionTrait,
     tenant: &str,
     staff_id: &str,
-) -> Result<bool, DbErr> {
+) -> Result<bool, AppError> {
     let was_enabled = get(conn, tenant, staff_id)
         .await?
         .is_some_and(|t| t.enabled);
-    exec(
+    execute(
         conn,
         "DELETE FROM identity_staff_recovery_codes WHERE tenant_id = $1 AND staff_id = $2",
         vec![text(tenant), text(staff_id)],
     )
     .await?;
-    exec(
+    execute(
         conn,
         "DELETE FROM identity_staff_totp WHERE tenant_id = $1 AND staff_id = $2",
         vec![text(tenant), text(staff_id)],
@@ -144,7 +156,7 @@ pub async fn is_enabled(
     conn: &impl ConnectionTrait,
     tenant: &str,
     staff_id: &str,
-) -> Result<bool, DbErr> {
+) -> Result<bool, AppError> {
     Ok(get(conn, tenant, staff_id)
         .await?
         .is_some_and(|t| t.enabled))
@@ -154,14 +166,14 @@ pub async fn is_enabled(
 pub async fn enabled_ids(
     conn: &impl ConnectionTrait,
     tenant: &str,
-) -> Result<HashSet<String>, DbErr> {
-    let rows = all(
+) -> Result<HashSet<String>, AppError> {
+    let rows = fetch_all::<StaffIdRow>(
         conn,
         "SELECT staff_id FROM identity_staff_totp WHERE tenant_id = $1 AND enabled = $2",
         vec![text(tenant), Value::Bool(Some(true))],
     )
     .await?;
-    rows.iter().map(|r| r.try_get("", "staff_id")).collect()
+    Ok(rows.into_iter().map(|r| r.staff_id).collect())
 }
 
 /// Replaces the recovery codes of a staff member with `hashes`.
@@ -171,15 +183,15 @@ pub async fn put_recovery_codes(
     staff_id: &str,
     hashes: &[String],
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "DELETE FROM identity_staff_recovery_codes WHERE tenant_id = $1 AND staff_id = $2",
         vec![text(tenant), text(staff_id)],
     )
     .await?;
     for hash in hashes {
-        exec(
+        execute(
             conn,
             "INSERT INTO identity_staff_recovery_codes \
              (id, tenant_id, staff_id, code_hash, used_at, created_at) \
@@ -205,8 +217,8 @@ pub async fn spend_recovery_code(
     staff_id: &str,
     hash: &str,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let n = exec(
+) -> Result<bool, AppError> {
+    let n = execute(
         conn,
         "UPDATE identity_staff_recovery_codes SET used_at = $1 \
          WHERE tenant_id = $2 AND staff_id = $3 AND code_hash = $4 AND used_at IS NULL",
