@@ -13,11 +13,12 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::Request;
 
+use crate::app::partners::PartnerStatus;
 use crate::grpc::{PartnerApi, R};
-use crate::repo::partners::clients::PartnerRow;
+use crate::repo::partners::clients::PartnerClient;
 
 /// The wire form of a client (never its secret).
-pub fn partner_view(p: &PartnerRow) -> pb::PartnerClient {
+pub fn partner_view(p: &PartnerClient) -> pb::PartnerClient {
     pb::PartnerClient {
         client_id: p.client_id.clone(),
         name: p.name.clone(),
@@ -27,10 +28,9 @@ pub fn partner_view(p: &PartnerRow) -> pb::PartnerClient {
         rate_limit_burst: p.rate_limit_burst,
         ip_allow_list: p.ip_allow_list.clone(),
         token_ttl_seconds: p.token_ttl_secs,
-        status: if p.status == "ACTIVE" {
-            pb::PartnerClientStatus::Active
-        } else {
-            pb::PartnerClientStatus::Revoked
+        status: match p.status {
+            PartnerStatus::Active => pb::PartnerClientStatus::Active,
+            PartnerStatus::Revoked => pb::PartnerClientStatus::Revoked,
         } as i32,
         secret_last4: p.secret_last4.clone(),
         secret_create_time: p.secret_created_at.map(timestamp),

@@ -9,10 +9,11 @@ use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
+use crate::app::partners::PartnerStatus;
 use crate::app::partners::secret_rotation::new_secret;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::partners::clients::{self as repo, PartnerRow};
+use crate::repo::partners::clients::{self as repo, PartnerClient};
 
 /// The settable fields of a client (already range-checked by the wire layer).
 #[derive(Debug, Clone, Default)]
@@ -40,7 +41,7 @@ impl App {
         conn: &impl ConnectionTrait,
         tenant: &str,
         id: &str,
-    ) -> Result<PartnerRow, AppError> {
+    ) -> Result<PartnerClient, AppError> {
         repo::get(conn, tenant, id)
             .await?
             .ok_or(AppError::NotFound("PARTNER_CLIENT_NOT_FOUND"))
@@ -50,9 +51,9 @@ impl App {
     pub async fn partners(
         &self,
         tenant: &str,
-        status: Option<&str>,
-    ) -> Result<Vec<PartnerRow>, AppError> {
-        Ok(repo::list(&self.db, tenant, status).await?)
+        status: Option<PartnerStatus>,
+    ) -> Result<Vec<PartnerClient>, AppError> {
+        repo::list(&self.db, tenant, status).await
     }
 
     /// The client a GetPartnerClient reads: a partner reads itself only (`named` empty or its
@@ -62,7 +63,7 @@ impl App {
         &self,
         ctx: &Ctx,
         named: Option<&str>,
-    ) -> Result<PartnerRow, AppError> {
+    ) -> Result<PartnerClient, AppError> {
         let tenant = ctx.tenant.to_string();
         let own = &ctx.principal.subject;
         let id = if ctx.principal.kind == PrincipalKind::Partner {
@@ -87,18 +88,18 @@ impl App {
         tenant: &str,
         actor: (&str, &str),
         spec: PartnerSpec,
-    ) -> Result<(PartnerRow, String), AppError> {
+    ) -> Result<(PartnerClient, String), AppError> {
         let now = self.clock.now();
         let (hash, last4, secret) = new_secret()?;
         let per_minute = spec.rate_limit_per_minute.unwrap_or(600);
-        let row = PartnerRow {
+        let row = PartnerClient {
             client_id: siyu_core::id::new_string(),
             tenant_id: tenant.to_owned(),
             name: spec.name.unwrap_or_default(),
             description: spec.description.unwrap_or_default(),
             secret_hash: hash,
             scopes: spec.scopes.unwrap_or_default(),
-            status: "ACTIVE".into(),
+            status: PartnerStatus::Active,
             token_ttl_secs: spec.token_ttl_secs.unwrap_or(3600),
             rate_limit_per_minute: per_minute,
             rate_limit_burst: spec.rate_limit_burst.unwrap_or((per_minute / 10).max(1)),
@@ -133,10 +134,10 @@ impl App {
         etag: &str,
         spec: PartnerSpec,
         revoke_tokens: bool,
-    ) -> Result<PartnerRow, AppError> {
+    ) -> Result<PartnerClient, AppError> {
         let now = self.clock.now();
         let current = self.partner(txn, tenant, id).await?;
-        if current.status != "ACTIVE" {
+        if current.status != PartnerStatus::Active {
             return Err(AppError::FailedPrecondition("CLIENT_REVOKED"));
         }
         if current.version.to_string() != etag {
@@ -197,14 +198,14 @@ impl App {
         actor: (&str, &str),
         id: &str,
         reason: &str,
-    ) -> Result<PartnerRow, AppError> {
+    ) -> Result<PartnerClient, AppError> {
         let now = self.clock.now();
         let current = self.partner(txn, tenant, id).await?;
-        if current.status == "REVOKED" {
+        if current.status == PartnerStatus::Revoked {
             return Ok(current);
         }
         let mut row = current.clone();
-        row.status = "REVOKED".into();
+        row.status = PartnerStatus::Revoked;
         row.previous_secret_hash = None;
         row.previous_secret_expires_at = None;
         row.version += 1;
@@ -222,7 +223,7 @@ impl App {
     pub(crate) async fn audit_partner(
         &self,
         txn: &impl ConnectionTrait,
-        row: &PartnerRow,
+        row: &PartnerClient,
         kind: &'static str,
         actor: (&str, &str),
         details: BTreeMap<String, String>,

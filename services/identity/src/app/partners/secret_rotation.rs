@@ -14,9 +14,10 @@ use chrono::Duration;
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
+use crate::app::partners::PartnerStatus;
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::error::AppError;
-use crate::repo::partners::clients::{self as repo, PartnerRow};
+use crate::repo::partners::clients::{self as repo, PartnerClient};
 
 /// A new client secret and its stored form.
 pub(super) fn new_secret() -> Result<(String, String, String), AppError> {
@@ -37,10 +38,10 @@ impl App {
         actor: (&str, &str),
         id: &str,
         grace_secs: i64,
-    ) -> Result<(PartnerRow, String), AppError> {
+    ) -> Result<(PartnerClient, String), AppError> {
         let now = self.clock.now();
         let current = self.partner(txn, tenant, id).await?;
-        if current.status != "ACTIVE" {
+        if current.status != PartnerStatus::Active {
             return Err(AppError::FailedPrecondition("CLIENT_REVOKED"));
         }
         let (hash, last4, secret) = new_secret()?;

@@ -13,11 +13,12 @@ use siyu_auth::Claims;
 use siyu_core::PrincipalKind;
 
 use crate::app::App;
+use crate::app::partners::PartnerStatus;
 use crate::app::partners::allow_lists::Cidr;
 use crate::app::tokens::sessions::sid_of;
 use crate::crypto::{digest_eq, sha256_hex};
 use crate::error::AppError;
-use crate::repo::partners::clients::{self as repo, PartnerRow};
+use crate::repo::partners::clients::{self as repo, PartnerClient};
 
 /// A client-credentials grant.
 #[derive(Debug, Clone)]
@@ -62,7 +63,7 @@ impl App {
                 )
                 .await);
         }
-        if client.status != "ACTIVE" {
+        if client.status != PartnerStatus::Active {
             return Err(self
                 .auth_failed(
                     &client,
@@ -115,7 +116,7 @@ impl App {
     /// the caller still gets the documented answer).
     async fn auth_failed(
         &self,
-        client: &PartnerRow,
+        client: &PartnerClient,
         why: &str,
         err: AppError,
         now: DateTime<Utc>,
@@ -149,7 +150,8 @@ impl App {
             return Ok(false);
         };
         let generation = sid_of(&claims.jti).unwrap_or_default();
-        Ok(client.status == "ACTIVE" && client.token_generation.to_string() == generation)
+        Ok(client.status == PartnerStatus::Active
+            && client.token_generation.to_string() == generation)
     }
 }
 

@@ -7,6 +7,7 @@ use siyu_proto::identity::v1 as pb;
 use siyu_server::Paging;
 use tonic::{Request, Response};
 
+use crate::app::partners::PartnerStatus;
 use crate::error::AppError;
 use crate::grpc::ids::opt_id;
 use crate::grpc::partners::input::{full_spec, required_id, update_in};
@@ -80,8 +81,8 @@ pub(super) async fn list(
     let req = request.get_ref();
     let status = match pb::PartnerClientStatus::try_from(req.status) {
         Ok(pb::PartnerClientStatus::Unspecified) => None,
-        Ok(pb::PartnerClientStatus::Active) => Some("ACTIVE"),
-        Ok(pb::PartnerClientStatus::Revoked) => Some("REVOKED"),
+        Ok(pb::PartnerClientStatus::Active) => Some(PartnerStatus::Active),
+        Ok(pb::PartnerClientStatus::Revoked) => Some(PartnerStatus::Revoked),
         Err(_) => return Err(AppError::invalid("status", "is not a known status").into()),
     };
     let rows = api.app.partners(&caller.tenant(), status).await?;

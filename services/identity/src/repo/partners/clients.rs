@@ -2,13 +2,15 @@
 //! `app::partners::secret_rotation` for why a fast hash is right here).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{all, exec, one, text, ts, ts_opt};
+use crate::app::partners::PartnerStatus;
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts, ts_opt};
 
-/// A partner client row.
+/// A partner client.
 #[derive(Debug, Clone)]
-pub struct PartnerRow {
+pub struct PartnerClient {
     /// Client id (UUIDv7), global primary key.
     pub client_id: String,
     /// Tenant.
@@ -21,8 +23,8 @@ pub struct PartnerRow {
     pub secret_hash: String,
     /// Allowed scopes.
     pub scopes: Vec<String>,
-    /// ACTIVE or REVOKED.
-    pub status: String,
+    /// Whether it may obtain tokens.
+    pub status: PartnerStatus,
     /// Access-token lifetime.
     pub token_ttl_secs: i32,
     /// Gateway rate limit.
@@ -53,12 +55,80 @@ pub struct PartnerRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A row of [`COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct PartnerRow {
+    client_id: String,
+    tenant_id: String,
+    name: String,
+    description: String,
+    secret_hash: String,
+    scopes: String,
+    status: String,
+    token_ttl_secs: i32,
+    rate_limit_per_minute: i32,
+    rate_limit_burst: i32,
+    ip_allow_list: String,
+    secret_last4: String,
+    secret_created_at: Option<DateTime<Utc>>,
+    previous_secret_hash: Option<String>,
+    previous_secret_expires_at: Option<DateTime<Utc>>,
+    created_by: String,
+    last_token_at: Option<DateTime<Utc>>,
+    version: i64,
+    token_generation: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<PartnerRow> for PartnerClient {
+    type Error = AppError;
+
+    fn try_from(r: PartnerRow) -> Result<Self, AppError> {
+        Ok(Self {
+            status: stored("identity_partner_clients", &r.status)?,
+            scopes: split(&r.scopes),
+            ip_allow_list: split(&r.ip_allow_list),
+            client_id: r.client_id,
+            tenant_id: r.tenant_id,
+            name: r.name,
+            description: r.description,
+            secret_hash: r.secret_hash,
+            token_ttl_secs: r.token_ttl_secs,
+            rate_limit_per_minute: r.rate_limit_per_minute,
+            rate_limit_burst: r.rate_limit_burst,
+            secret_last4: r.secret_last4,
+            secret_created_at: r.secret_created_at,
+            previous_secret_hash: r.previous_secret_hash,
+            previous_secret_expires_at: r.previous_secret_expires_at,
+            created_by: r.created_by,
+            last_token_at: r.last_token_at,
+            version: r.version,
+            token_generation: r.token_generation,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// The client of a query selecting [`COLUMNS`], if any.
+async fn client(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<PartnerClient>, AppError> {
+    fetch_one::<PartnerRow>(conn, sql, values)
+        .await?
+        .map(PartnerClient::try_from)
+        .transpose()
+}
+
 const COLUMNS: &str = "client_id, tenant_id, name, description, secret_hash, scopes, status, \
     token_ttl_secs, rate_limit_per_minute, rate_limit_burst, ip_allow_list, secret_last4, \
     secret_created_at, previous_secret_hash, previous_secret_expires_at, created_by, \
     last_token_at, version, token_generation, created_at, updated_at";
 
-fn values(p: &PartnerRow) -> Vec<Value> {
+fn values(p: &PartnerClient) -> Vec<Value> {
     vec![
         text(&p.client_id),
         text(&p.tenant_id),
@@ -66,7 +136,7 @@ fn values(p: &PartnerRow) -> Vec<Value> {
         text(&p.description),
         text(&p.secret_hash),
         text(p.scopes.join(" ")),
-        text(&p.status),
+        text(p.status.as_str()),
         Value::Int(Some(p.token_ttl_secs)),
         Value::Int(Some(p.rate_limit_per_minute)),
         Value::Int(Some(p.rate_limit_burst)),
@@ -86,8 +156,8 @@ fn values(p: &PartnerRow) -> Vec<Value> {
 
 /// Inserts a client.
 #[tracing::instrument(skip_all, fields(tenant = %p.tenant_id, client = %p.client_id))]
-pub async fn insert(conn: &impl ConnectionTrait, p: &PartnerRow) -> Result<(), DbErr> {
-    exec(
+pub async fn insert(conn: &impl ConnectionTrait, p: &PartnerClient) -> Result<(), AppError> {
+    execute(
         conn,
         &format!(
             "INSERT INTO identity_partner_clients ({COLUMNS}) VALUES \
@@ -104,12 +174,12 @@ pub async fn insert(conn: &impl ConnectionTrait, p: &PartnerRow) -> Result<(), D
 #[tracing::instrument(skip_all, fields(tenant = %p.tenant_id, client = %p.client_id))]
 pub async fn update(
     conn: &impl ConnectionTrait,
-    p: &PartnerRow,
+    p: &PartnerClient,
     expected_version: i64,
-) -> Result<u64, DbErr> {
+) -> Result<u64, AppError> {
     let mut vals = values(p);
     vals.push(Value::BigInt(Some(expected_version)));
-    exec(
+    execute(
         conn,
         "UPDATE identity_partner_clients SET name = $3, description = $4, secret_hash = $5, \
          scopes = $6, status = $7, token_ttl_secs = $8, rate_limit_per_minute = $9, \
@@ -129,31 +199,30 @@ pub async fn get(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<PartnerRow>, DbErr> {
-    one(
+) -> Result<Option<PartnerClient>, AppError> {
+    client(
         conn,
         &format!(
             "SELECT {COLUMNS} FROM identity_partner_clients WHERE tenant_id = $1 AND client_id = $2"
         ),
         vec![text(tenant), text(id)],
     )
-    .await?
-    .map(|row| decode(&row))
-    .transpose()
+    .await
 }
 
 /// A client by id in any tenant: the client-credentials grant names only the client (its
 /// tenant comes from the row).
 #[tracing::instrument(skip_all, fields(client = id))]
-pub async fn get_any(conn: &impl ConnectionTrait, id: &str) -> Result<Option<PartnerRow>, DbErr> {
-    one(
+pub async fn get_any(
+    conn: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<PartnerClient>, AppError> {
+    client(
         conn,
         &format!("SELECT {COLUMNS} FROM identity_partner_clients WHERE client_id = $1"),
         vec![text(id)],
     )
-    .await?
-    .map(|row| decode(&row))
-    .transpose()
+    .await
 }
 
 /// Clients of a tenant, newest first, optionally of one status.
@@ -161,18 +230,23 @@ pub async fn get_any(conn: &impl ConnectionTrait, id: &str) -> Result<Option<Par
 pub async fn list(
     conn: &impl ConnectionTrait,
     tenant: &str,
-    status: Option<&str>,
-) -> Result<Vec<PartnerRow>, DbErr> {
-    let rows = all(
+    status: Option<PartnerStatus>,
+) -> Result<Vec<PartnerClient>, AppError> {
+    fetch_all::<PartnerRow>(
         conn,
         &format!(
             "SELECT {COLUMNS} FROM identity_partner_clients WHERE tenant_id = $1 \
              AND ($2 = '' OR status = $2) ORDER BY created_at DESC, client_id DESC"
         ),
-        vec![text(tenant), text(status.unwrap_or_default())],
+        vec![
+            text(tenant),
+            text(status.map(PartnerStatus::as_str).unwrap_or_default()),
+        ],
     )
-    .await?;
-    rows.iter().map(decode).collect()
+    .await?
+    .into_iter()
+    .map(PartnerClient::try_from)
+    .collect()
 }
 
 /// Records that a token was issued.
@@ -180,8 +254,8 @@ pub async fn touch_last_token(
     conn: &impl ConnectionTrait,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "UPDATE identity_partner_clients SET last_token_at = $1 WHERE client_id = $2",
         vec![ts(now), text(id)],
@@ -196,8 +270,8 @@ pub async fn revoke_subject_tokens(
     tenant: &str,
     subject: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_token_revocations (id, kind, tenant_id, value, revoked_at) \
          VALUES ($1, 'SUBJECT', $2, $3, $4)",
@@ -214,32 +288,4 @@ pub async fn revoke_subject_tokens(
 
 fn split(value: &str) -> Vec<String> {
     value.split_whitespace().map(str::to_owned).collect()
-}
-
-fn decode(row: &sea_orm::QueryResult) -> Result<PartnerRow, DbErr> {
-    let scopes: String = row.try_get("", "scopes")?;
-    let ips: String = row.try_get("", "ip_allow_list")?;
-    Ok(PartnerRow {
-        client_id: row.try_get("", "client_id")?,
-        tenant_id: row.try_get("", "tenant_id")?,
-        name: row.try_get("", "name")?,
-        description: row.try_get("", "description")?,
-        secret_hash: row.try_get("", "secret_hash")?,
-        scopes: split(&scopes),
-        status: row.try_get("", "status")?,
-        token_ttl_secs: row.try_get("", "token_ttl_secs")?,
-        rate_limit_per_minute: row.try_get("", "rate_limit_per_minute")?,
-        rate_limit_burst: row.try_get("", "rate_limit_burst")?,
-        ip_allow_list: split(&ips),
-        secret_last4: row.try_get("", "secret_last4")?,
-        secret_created_at: row.try_get("", "secret_created_at")?,
-        previous_secret_hash: row.try_get("", "previous_secret_hash")?,
-        previous_secret_expires_at: row.try_get("", "previous_secret_expires_at")?,
-        created_by: row.try_get("", "created_by")?,
-        last_token_at: row.try_get("", "last_token_at")?,
-        version: row.try_get("", "version")?,
-        token_generation: row.try_get("", "token_generation")?,
-        created_at: row.try_get("", "created_at")?,
-        updated_at: row.try_get("", "updated_at")?,
-    })
 }
