@@ -1,6 +1,6 @@
 //! One error dialect for every service: each service says, in one exhaustive match, what
-//! code, reason and details each of its errors has ([`ServiceError`]); [`to_status`] builds
-//! the `Status` the same way everywhere.
+//! each of its errors tells a caller ([`ServiceError::describe`] → [`Described`]);
+//! [`to_status`] builds the `Status` the same way everywhere.
 //!
 //! Every answered error carries a `google.rpc.ErrorInfo` (reason and domain), invalid
 //! arguments also a `google.rpc.BadRequest` naming each field; internal errors are logged with
@@ -9,45 +9,110 @@
 //! ```ignore
 //! impl siyu_server::ServiceError for AppError {
 //!     fn domain(&self) -> &'static str { "catalog.siyu" }
-//!     fn code(&self) -> Code { match self { Self::SkuNotFound { .. } => Code::NotFound, … } }
-//!     fn reason(&self) -> &str { match self { Self::SkuNotFound { .. } => "SKU_NOT_FOUND", … } }
+//!     fn describe(&self) -> Described {
+//!         match self {
+//!             Self::SkuNotFound { sku_id } => Described::new(Code::NotFound, "SKU_NOT_FOUND")
+//!                 .meta("sku_id", sku_id),
+//!             …
+//!         }
+//!     }
 //! }
 //! siyu_server::status_from!(AppError);
 //! ```
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use siyu_store::StoreError;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+/// What an error tells a caller: its code, stable reason, `ErrorInfo` metadata, `BadRequest`
+/// field violations and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    /// The gRPC code. `INTERNAL`, `UNKNOWN` and `DATA_LOSS` are logged and masked.
+    pub code: Code,
+    /// The stable `ErrorInfo.reason` (`INSUFFICIENT_STOCK`).
+    pub reason: Cow<'static, str>,
+    /// `ErrorInfo.metadata` (the SKU that was short).
+    pub metadata: Vec<(String, String)>,
+    /// `BadRequest` field violations as (proto field path, description).
+    pub violations: Vec<(String, String)>,
+    /// The status message; by default "invalid argument: <fields>" for field violations and
+    /// the reason otherwise. Never PII or secrets.
+    pub message: Option<String>,
+}
+
+impl Described {
+    /// An error of `code` with `reason`.
+    pub fn new(code: Code, reason: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            code,
+            reason: reason.into(),
+            metadata: Vec::new(),
+            violations: Vec::new(),
+            message: None,
+        }
+    }
+
+    /// `INVALID_ARGUMENT` with `reason` and the field violations `fields`.
+    pub fn invalid(
+        reason: impl Into<Cow<'static, str>>,
+        fields: impl IntoIterator<Item = (String, String)>,
+    ) -> Self {
+        Self {
+            violations: fields.into_iter().collect(),
+            ..Self::new(Code::InvalidArgument, reason)
+        }
+    }
+
+    /// The code and reason of a store failure, the same in every service: a reused idempotency
+    /// key is `ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED`, a database that cannot be reached
+    /// `UNAVAILABLE`, anything else internal.
+    pub fn store(err: &StoreError) -> Self {
+        match err {
+            StoreError::KeyReused => Self::new(Code::AlreadyExists, "IDEMPOTENCY_KEY_REUSED")
+                .message("idempotency key reused with a different request"),
+            err if err.is_unavailable() => Self::new(Code::Unavailable, "UNAVAILABLE")
+                .message("database is unavailable, retry later"),
+            _ => Self::new(Code::Internal, "INTERNAL"),
+        }
+    }
+
+    /// Adds an `ErrorInfo.metadata` entry.
+    pub fn meta(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.metadata.push((key.into(), value.to_string()));
+        self
+    }
+
+    /// Adds a field violation.
+    pub fn field(mut self, field: impl Into<String>, description: impl Into<String>) -> Self {
+        self.violations.push((field.into(), description.into()));
+        self
+    }
+
+    /// Sets the status message.
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+}
+
 /// What a service error tells its callers.
 pub trait ServiceError: std::error::Error {
     /// The `ErrorInfo.domain` of the service (`catalog.siyu`).
     fn domain(&self) -> &'static str;
-    /// The gRPC code. `INTERNAL`, `UNKNOWN` and `DATA_LOSS` are logged and masked.
-    fn code(&self) -> Code;
-    /// The stable `ErrorInfo.reason` (`INSUFFICIENT_STOCK`).
-    fn reason(&self) -> &str;
-    /// `ErrorInfo.metadata` (the SKU that was short); none by default.
-    fn metadata(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
-    /// `BadRequest` field violations as (proto field path, description); none by default.
-    fn violations(&self) -> Vec<(String, String)> {
-        Vec::new()
-    }
-    /// The status message; by default "invalid argument: <fields>" for field violations and
-    /// the reason otherwise. Never PII or secrets.
-    fn message(&self) -> Option<String> {
-        None
-    }
+    /// Code, reason and details of this error: one exhaustive match over the service's error
+    /// enum, no catch-all arm.
+    fn describe(&self) -> Described;
 }
 
 /// The `Status` of `err`: `ErrorInfo` always, `BadRequest` when it names fields, masked and
 /// logged when internal.
 pub fn to_status<E: ServiceError + ?Sized>(err: &E) -> Status {
-    let code = err.code();
+    let described = err.describe();
+    let code = described.code;
     match code {
         Code::Internal | Code::Unknown | Code::DataLoss => {
             tracing::error!(error = %err, source = ?std::error::Error::source(err), "internal error");
@@ -56,19 +121,25 @@ pub fn to_status<E: ServiceError + ?Sized>(err: &E) -> Status {
         Code::Unavailable => tracing::warn!(error = %err, "dependency unavailable"),
         _ => {}
     }
-    let metadata: HashMap<String, String> = err.metadata().into_iter().collect();
-    let mut details = ErrorDetails::with_error_info(err.reason(), err.domain(), metadata);
-    let violations = err.violations();
-    let fields: Vec<&str> = violations.iter().map(|(f, _)| f.as_str()).collect();
-    let message = err.message().unwrap_or_else(|| {
-        if fields.is_empty() {
-            err.reason().to_owned()
+    let Described {
+        reason,
+        metadata,
+        violations,
+        message,
+        ..
+    } = described;
+    let metadata: HashMap<String, String> = metadata.into_iter().collect();
+    let mut details = ErrorDetails::with_error_info(reason.as_ref(), err.domain(), metadata);
+    let message = message.unwrap_or_else(|| {
+        if violations.is_empty() {
+            reason.clone().into_owned()
         } else {
+            let fields: Vec<&str> = violations.iter().map(|(f, _)| f.as_str()).collect();
             format!("invalid argument: {}", fields.join(", "))
         }
     });
-    for (field, description) in &violations {
-        details.add_bad_request_violation(field.clone(), description.clone());
+    for (field, description) in violations {
+        details.add_bad_request_violation(field, description);
     }
     Status::with_error_details(code, message, details)
 }
@@ -84,17 +155,6 @@ macro_rules! status_from {
             }
         }
     };
-}
-
-/// The code and reason of a store failure, the same in every service: a reused idempotency
-/// key is `ALREADY_EXISTS IDEMPOTENCY_KEY_REUSED`, a database that cannot be reached
-/// `UNAVAILABLE`, anything else internal.
-pub fn store_code(err: &StoreError) -> (Code, &'static str) {
-    match err {
-        StoreError::KeyReused => (Code::AlreadyExists, "IDEMPOTENCY_KEY_REUSED"),
-        err if err.is_unavailable() => (Code::Unavailable, "UNAVAILABLE"),
-        _ => (Code::Internal, "INTERNAL"),
-    }
 }
 
 #[cfg(test)]
@@ -115,30 +175,17 @@ mod tests {
         fn domain(&self) -> &'static str {
             "demo.siyu"
         }
-        fn code(&self) -> Code {
+        fn describe(&self) -> Described {
             match self {
-                Self::Short { .. } => Code::FailedPrecondition,
-                Self::Bad => Code::InvalidArgument,
-                Self::Broken => Code::Internal,
-            }
-        }
-        fn reason(&self) -> &str {
-            match self {
-                Self::Short { .. } => "INSUFFICIENT_STOCK",
-                Self::Bad => "INVALID_ARGUMENT",
-                Self::Broken => "INTERNAL",
-            }
-        }
-        fn metadata(&self) -> Vec<(String, String)> {
-            match self {
-                Self::Short { sku } => vec![("sku_id".into(), sku.clone())],
-                Self::Bad | Self::Broken => vec![],
-            }
-        }
-        fn violations(&self) -> Vec<(String, String)> {
-            match self {
-                Self::Bad => vec![("lines[0].quantity".into(), "must be at least 1".into())],
-                Self::Short { .. } | Self::Broken => vec![],
+                Self::Short { sku } => {
+                    Described::new(Code::FailedPrecondition, "INSUFFICIENT_STOCK")
+                        .meta("sku_id", sku)
+                }
+                Self::Bad => Described::invalid(
+                    "INVALID_ARGUMENT",
+                    [("lines[0].quantity".into(), "must be at least 1".into())],
+                ),
+                Self::Broken => Described::new(Code::Internal, "INTERNAL"),
             }
         }
     }

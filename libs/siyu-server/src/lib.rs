@@ -8,7 +8,8 @@
 //!   admitted [`Caller`];
 //! - [`mutation`]: [`Mutations::mutate`] = write transaction + idempotency record + outbox wake;
 //! - [`page`]: one way to read `page_size` / `page_token` and answer the next token;
-//! - [`error`]: [`ServiceError`], one exhaustive mapping per service, rendered the same way;
+//! - [`error`]: [`ServiceError::describe`], one exhaustive match per service, rendered the same
+//!   way everywhere;
 //! - [`status`] builders and [`metadata`] readers.
 
 pub mod access;
@@ -21,7 +22,7 @@ pub mod shutdown;
 pub mod status;
 
 pub use access::{AccessLayer, Caller, GuestTenants, IdentityGuests};
-pub use error::{ServiceError, to_status};
+pub use error::{Described, ServiceError, to_status};
 pub use mutation::{Mutations, TxEffect};
 pub use page::{PageError, Paging};
 pub use serve::{GrpcServer, ServerError, ServingHandle};

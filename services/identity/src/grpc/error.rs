@@ -1,190 +1,86 @@
-//! What each [`AppError`] tells a caller: code, `ErrorInfo` reason, domain and metadata,
-//! `BadRequest` field violations. One exhaustive match per question, no catch-all;
-//! `siyu_server` renders them the same way in every service (internal errors logged and
-//! masked).
+//! What each [`AppError`] tells a caller — code, `ErrorInfo` reason, domain and metadata,
+//! `BadRequest` field violations — in one exhaustive match, no catch-all; `siyu_server`
+//! renders it the same way in every service (internal errors logged and masked).
 
-use siyu_server::ServiceError;
-use siyu_server::error::store_code;
-use siyu_store::StoreError;
+use siyu_server::{Described, ServiceError};
 use tonic::Code;
 
 use crate::error::AppError;
 
 /// The `ErrorInfo.domain` of identity's own failures.
 pub const DOMAIN: &str = "identity.siyu";
-/// The domain siyu-auth answers token failures in (its constant is not exported).
-const AUTH_DOMAIN: &str = "auth.siyu";
 
 impl ServiceError for AppError {
     fn domain(&self) -> &'static str {
         match self {
             // Token failures keep siyu-auth's domain, as every other service answers them.
-            Self::Auth(_) => AUTH_DOMAIN,
+            Self::Auth(_) => siyu_auth::ERROR_DOMAIN,
             _ => DOMAIN,
         }
     }
 
-    fn code(&self) -> Code {
+    fn describe(&self) -> Described {
         use AppError as E;
+        let metadata =
+            |meta: &std::collections::BTreeMap<String, String>| meta.clone().into_iter().collect();
         match self {
-            E::InvalidArgument { .. } | E::InvalidWithMeta { .. } | E::BadPage(_) => {
-                Code::InvalidArgument
-            }
-            E::NotFound(_) => Code::NotFound,
-            E::AlreadyExists(_) | E::AlreadyExistsWithMeta { .. } => Code::AlreadyExists,
-            E::FailedPrecondition(_) | E::AccountLocked { .. } | E::UserMerged { .. } => {
-                Code::FailedPrecondition
-            }
-            E::Aborted(_) => Code::Aborted,
-            E::Unauthenticated(_)
-            | E::TokenRevoked
-            | E::OtpInvalid { .. }
-            | E::TotpInvalid { .. } => Code::Unauthenticated,
-            E::PermissionDenied(_) => Code::PermissionDenied,
-            E::ResourceExhausted { .. } => Code::ResourceExhausted,
-            E::Unavailable(_) => Code::Unavailable,
-            E::Auth(err) => err.code(),
-            E::Store(err) => store_code(err).0,
-            E::Internal(_) => Code::Internal,
-        }
-    }
-
-    fn reason(&self) -> &str {
-        use AppError as E;
-        match self {
-            E::InvalidArgument { reason, .. }
-            | E::InvalidWithMeta { reason, .. }
-            | E::ResourceExhausted { reason, .. }
-            | E::AlreadyExistsWithMeta { reason, .. } => reason,
-            E::BadPage(_) => "INVALID_ARGUMENT",
-            E::NotFound(reason)
-            | E::AlreadyExists(reason)
-            | E::FailedPrecondition(reason)
-            | E::Aborted(reason)
-            | E::Unauthenticated(reason)
-            | E::PermissionDenied(reason)
-            | E::Unavailable(reason) => reason,
-            E::TokenRevoked => "TOKEN_REVOKED",
-            E::AccountLocked { .. } => "ACCOUNT_LOCKED",
-            E::OtpInvalid { .. } => "OTP_INVALID",
-            E::TotpInvalid { .. } => "TOTP_INVALID",
-            E::UserMerged { .. } => "USER_MERGED",
-            E::Auth(err) => err.reason(),
-            E::Store(err) => store_code(err).1,
-            E::Internal(_) => "INTERNAL",
-        }
-    }
-
-    fn metadata(&self) -> Vec<(String, String)> {
-        use AppError as E;
-        match self {
-            E::InvalidWithMeta { meta, .. }
-            | E::AlreadyExistsWithMeta { meta, .. }
-            | E::ResourceExhausted { meta, .. } => {
-                meta.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-            }
-            E::AccountLocked { until } => vec![("locked_until".to_owned(), until.clone())],
-            E::OtpInvalid { attempts_left } => {
-                vec![("attempts_left".to_owned(), attempts_left.to_string())]
-            }
-            E::TotpInvalid {
-                attempts_left: Some(left),
-            } => vec![("attempts_left".to_owned(), left.to_string())],
-            E::UserMerged { kept_user_id } => {
-                vec![("kept_user_id".to_owned(), kept_user_id.clone())]
-            }
-            E::InvalidArgument { .. }
-            | E::BadPage(_)
-            | E::NotFound(_)
-            | E::AlreadyExists(_)
-            | E::FailedPrecondition(_)
-            | E::Aborted(_)
-            | E::Unauthenticated(_)
-            | E::TokenRevoked
-            | E::PermissionDenied(_)
-            | E::TotpInvalid {
-                attempts_left: None,
-            }
-            | E::Unavailable(_)
-            | E::Auth(_)
-            | E::Store(_)
-            | E::Internal(_) => Vec::new(),
-        }
-    }
-
-    fn violations(&self) -> Vec<(String, String)> {
-        use AppError as E;
-        match self {
-            E::InvalidArgument { fields, .. } => fields.clone(),
+            E::InvalidArgument { reason, fields } => Described::invalid(*reason, fields.clone()),
             E::InvalidWithMeta {
-                field, description, ..
-            } => vec![(field.clone(), description.clone())],
-            E::BadPage(err) => vec![(err.field().to_owned(), err.to_string())],
-            E::NotFound(_)
-            | E::AlreadyExists(_)
-            | E::AlreadyExistsWithMeta { .. }
-            | E::FailedPrecondition(_)
-            | E::AccountLocked { .. }
-            | E::Aborted(_)
-            | E::Unauthenticated(_)
-            | E::TokenRevoked
-            | E::PermissionDenied(_)
-            | E::ResourceExhausted { .. }
-            | E::OtpInvalid { .. }
-            | E::TotpInvalid { .. }
-            | E::UserMerged { .. }
-            | E::Unavailable(_)
-            | E::Auth(_)
-            | E::Store(_)
-            | E::Internal(_) => Vec::new(),
-        }
-    }
-
-    fn message(&self) -> Option<String> {
-        use AppError as E;
-        match self {
-            // Token failures say only the category, as siyu-auth answers them.
-            E::Auth(err) => Some(
-                match err.code() {
-                    Code::Unauthenticated => "authentication required",
-                    Code::Unavailable => "authentication temporarily unavailable",
-                    Code::PermissionDenied => "permission denied",
-                    Code::NotFound => "not found",
-                    _ => "internal error",
+                reason,
+                field,
+                description,
+                meta,
+            } => Described {
+                metadata: metadata(meta),
+                ..Described::invalid(*reason, [(field.clone(), description.clone())])
+            },
+            E::BadPage(err) => {
+                Described::invalid("INVALID_ARGUMENT", [(err.field().into(), err.to_string())])
+            }
+            E::NotFound(reason) => Described::new(Code::NotFound, *reason),
+            E::AlreadyExists(reason) => Described::new(Code::AlreadyExists, *reason),
+            E::AlreadyExistsWithMeta { reason, meta } => Described {
+                metadata: metadata(meta),
+                ..Described::new(Code::AlreadyExists, *reason)
+            },
+            E::FailedPrecondition(reason) => Described::new(Code::FailedPrecondition, *reason),
+            E::AccountLocked { until } => {
+                Described::new(Code::FailedPrecondition, "ACCOUNT_LOCKED")
+                    .meta("locked_until", until)
+            }
+            E::UserMerged { kept_user_id } => {
+                Described::new(Code::FailedPrecondition, "USER_MERGED")
+                    .meta("kept_user_id", kept_user_id)
+            }
+            E::Aborted(reason) => Described::new(Code::Aborted, *reason),
+            E::Unauthenticated(reason) => Described::new(Code::Unauthenticated, *reason),
+            E::TokenRevoked => Described::new(Code::Unauthenticated, "TOKEN_REVOKED"),
+            E::OtpInvalid { attempts_left } => Described::new(Code::Unauthenticated, "OTP_INVALID")
+                .meta("attempts_left", attempts_left),
+            E::TotpInvalid { attempts_left } => {
+                let described = Described::new(Code::Unauthenticated, "TOTP_INVALID");
+                match attempts_left {
+                    Some(left) => described.meta("attempts_left", left),
+                    None => described,
                 }
-                .to_owned(),
-            ),
-            E::Store(err) => store_message(err),
-            E::InvalidArgument { .. }
-            | E::InvalidWithMeta { .. }
-            | E::BadPage(_)
-            | E::NotFound(_)
-            | E::AlreadyExists(_)
-            | E::AlreadyExistsWithMeta { .. }
-            | E::FailedPrecondition(_)
-            | E::AccountLocked { .. }
-            | E::Aborted(_)
-            | E::Unauthenticated(_)
-            | E::TokenRevoked
-            | E::PermissionDenied(_)
-            | E::ResourceExhausted { .. }
-            | E::OtpInvalid { .. }
-            | E::TotpInvalid { .. }
-            | E::UserMerged { .. }
-            | E::Unavailable(_)
-            | E::Internal(_) => None,
+            }
+            E::PermissionDenied(reason) => Described::new(Code::PermissionDenied, *reason),
+            E::ResourceExhausted { reason, meta } => Described {
+                metadata: metadata(meta),
+                ..Described::new(Code::ResourceExhausted, *reason)
+            },
+            E::Unavailable(reason) => Described::new(Code::Unavailable, *reason),
+            // Token failures say only the category, as siyu-auth answers them.
+            E::Auth(err) => Described::new(err.code(), err.reason()).message(match err.code() {
+                Code::Unauthenticated => "authentication required",
+                Code::Unavailable => "authentication temporarily unavailable",
+                Code::PermissionDenied => "permission denied",
+                Code::NotFound => "not found",
+                _ => "internal error",
+            }),
+            E::Store(err) => Described::store(err),
+            E::Internal(_) => Described::new(Code::Internal, "INTERNAL"),
         }
-    }
-}
-
-/// What a caller may act on after a store failure (the default message is the reason).
-fn store_message(err: &StoreError) -> Option<String> {
-    if matches!(err, StoreError::KeyReused) {
-        Some("idempotency key reused with a different request".to_owned())
-    } else if err.is_unavailable() {
-        Some("database is unavailable, retry later".to_owned())
-    } else {
-        None
     }
 }
 
