@@ -109,6 +109,25 @@ pub(crate) async fn count(
         .map_or(0, |r| r.n))
 }
 
+/// A single text id column named `id`.
+#[derive(Debug, FromQueryResult)]
+struct IdRow {
+    id: String,
+}
+
+/// The ids a query selecting one text column `id` answers.
+pub(crate) async fn ids(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<String>, AppError> {
+    Ok(fetch_all::<IdRow>(conn, sql, values)
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
+}
+
 /// The row of an existence probe selecting one text column `id`.
 #[derive(Debug, FromQueryResult)]
 struct ProbeRow {

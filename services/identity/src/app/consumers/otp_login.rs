@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use siyu_core::PrincipalKind;
-
+use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
@@ -121,7 +120,7 @@ impl App {
             }
             let session = NewSession {
                 tenant,
-                kind: PrincipalKind::Consumer,
+                kind: SubjectKind::Consumer,
                 subject: &user.id,
                 login_method: "phone_otp",
                 app_id,

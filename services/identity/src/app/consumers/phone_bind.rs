@@ -8,10 +8,9 @@
 //! retries. The loser of a merge race finds itself MERGED (USER_MERGED) or the phone already
 //! its own (no-op), so there is exactly one merge per pair and a phone has one owner.
 
-use siyu_core::PrincipalKind;
-
 use crate::app::merges::merge::Merged;
 use crate::app::merges::phone_merge::PhoneMerge;
+use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
@@ -140,7 +139,7 @@ impl App {
         let issued = if merged.id == req.user_id {
             let session = NewSession {
                 tenant,
-                kind: PrincipalKind::Consumer,
+                kind: SubjectKind::Consumer,
                 subject: &kept.id,
                 login_method: "merge",
                 app_id: req.app_id,

@@ -4,9 +4,8 @@
 //! (tenant, kind, scope, value); a login that loses the insert race rolls back its new user
 //! and re-reads the winner's link, so N simultaneous first logins create exactly one user.
 
-use siyu_core::PrincipalKind;
-
 use crate::app::tenancy::AppKind;
+use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
@@ -211,7 +210,7 @@ impl App {
                 &txn,
                 NewSession {
                     tenant,
-                    kind: PrincipalKind::Consumer,
+                    kind: SubjectKind::Consumer,
                     subject: &user.id,
                     login_method: "wechat_mini_program",
                     app_id,

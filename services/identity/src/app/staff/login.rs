@@ -6,12 +6,12 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
-use siyu_core::PrincipalKind;
 
 use crate::app::staff::StaffStatus;
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::tenancy::TenantStatus;
+use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
@@ -138,7 +138,7 @@ impl App {
                 &txn,
                 NewSession {
                     tenant: &tenant,
-                    kind: PrincipalKind::Staff,
+                    kind: SubjectKind::Staff,
                     subject: &staff.id,
                     login_method: method,
                     app_id: "",

@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
-use siyu_core::{Ctx, PrincipalKind};
+use siyu_core::Ctx;
 
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::staff::login::StaffLogin;
 use crate::app::staff::password_policy::check_password;
 use crate::app::staff::scope::{acts_beyond_store_manager, administers, is_self};
+use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::NewSession;
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
@@ -124,7 +125,7 @@ impl App {
                 &txn,
                 NewSession {
                     tenant,
-                    kind: PrincipalKind::Staff,
+                    kind: SubjectKind::Staff,
                     subject: &staff.id,
                     login_method: &found.method,
                     app_id: "",

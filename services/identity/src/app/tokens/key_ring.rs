@@ -12,21 +12,10 @@ use sea_orm::DatabaseConnection;
 use siyu_auth::{Claims, JwksVerifier, SigningKey, VerifierSettings};
 use siyu_core::Clock;
 
+use crate::app::tokens::KeyStatus;
 use crate::crypto::{Sealer, random_bytes};
 use crate::error::AppError;
 use crate::repo::tokens::signing_keys::{self as repo, StoredKey};
-
-/// Key lifecycle statuses as stored.
-pub mod status {
-    /// Published, not signing yet.
-    pub const PENDING: &str = "PENDING";
-    /// Signs new tokens.
-    pub const ACTIVE: &str = "ACTIVE";
-    /// Published until its tokens expire.
-    pub const RETIRING: &str = "RETIRING";
-    /// Gone.
-    pub const RETIRED: &str = "RETIRED";
-}
 
 /// Time a PENDING key waits before signing (≥ twice the JWKS cache age).
 pub const MIN_ACTIVATE_AFTER_SECS: i64 = 600;
@@ -78,7 +67,7 @@ impl KeyRing {
         };
         if repo::list(&ring.db).await?.is_empty() {
             let now = ring.clock.now();
-            ring.create_key(status::ACTIVE, now).await?;
+            ring.create_key(KeyStatus::Active, now).await?;
         }
         ring.reload().await?;
         Ok(ring)
@@ -90,18 +79,18 @@ impl KeyRing {
         let keys = repo::list(&self.db).await?;
         let due_pending = keys
             .iter()
-            .filter(|k| k.status == status::PENDING && k.activate_at <= now)
+            .filter(|k| k.status == KeyStatus::Pending && k.activate_at <= now)
             .max_by_key(|k| k.activate_at);
         if let Some(next) = due_pending {
             self.promote(&keys, &next.kid, next.activate_at).await?;
         }
         for key in &keys {
-            if key.status == status::RETIRING && key.remove_at.is_some_and(|at| at <= now) {
+            if key.status == KeyStatus::Retiring && key.remove_at.is_some_and(|at| at <= now) {
                 repo::transition(
                     &self.db,
                     &key.kid,
-                    status::RETIRING,
-                    status::RETIRED,
+                    KeyStatus::Retiring,
+                    KeyStatus::Retired,
                     key.activate_at,
                     key.retire_at,
                     key.remove_at,
@@ -112,13 +101,13 @@ impl KeyRing {
         let keys = repo::list(&self.db).await?;
         let mut signing = Vec::new();
         let mut active = None;
-        for key in keys.iter().filter(|k| k.status != status::RETIRED) {
+        for key in keys.iter().filter(|k| k.status != KeyStatus::Retired) {
             let seed = self.sealer.open(&key.private_key_enc)?;
             let seed: [u8; 32] = seed
                 .try_into()
                 .map_err(|_| AppError::Internal("stored signing key is not 32 bytes".into()))?;
             let signing_key = SigningKey::ed25519_from_seed(key.kid.clone(), &seed)?;
-            if key.status == status::ACTIVE && active.is_none() {
+            if key.status == KeyStatus::Active && active.is_none() {
                 active = Some(key.kid.clone());
             }
             signing.push(signing_key);
@@ -145,16 +134,16 @@ impl KeyRing {
         let keys = repo::list(&self.db).await?;
         let previous = keys
             .iter()
-            .find(|k| k.status == status::ACTIVE)
+            .find(|k| k.status == KeyStatus::Active)
             .map(|k| k.kid.clone());
         if emergency {
-            let kid = self.create_key(status::ACTIVE, now).await?;
-            if let Some(prev) = keys.iter().find(|k| k.status == status::ACTIVE) {
+            let kid = self.create_key(KeyStatus::Active, now).await?;
+            if let Some(prev) = keys.iter().find(|k| k.status == KeyStatus::Active) {
                 repo::transition(
                     &self.db,
                     &prev.kid,
-                    status::ACTIVE,
-                    status::RETIRED,
+                    KeyStatus::Active,
+                    KeyStatus::Retired,
                     prev.activate_at,
                     Some(now),
                     Some(now),
@@ -164,14 +153,14 @@ impl KeyRing {
             self.reload().await?;
             return Ok((kid, previous));
         }
-        if keys.iter().any(|k| k.status == status::PENDING) {
+        if keys.iter().any(|k| k.status == KeyStatus::Pending) {
             return Err(AppError::FailedPrecondition(
                 "SIGNING_KEY_ROTATION_IN_PROGRESS",
             ));
         }
         let after = activate_after_secs.max(MIN_ACTIVATE_AFTER_SECS);
         let kid = self
-            .create_key(status::PENDING, now + Duration::seconds(after))
+            .create_key(KeyStatus::Pending, now + Duration::seconds(after))
             .await?;
         self.reload().await?;
         Ok((kid, previous))
@@ -187,7 +176,7 @@ impl KeyRing {
         self.current()
             .keys
             .iter()
-            .filter(|k| k.status != status::RETIRED)
+            .filter(|k| k.status != KeyStatus::Retired)
             .filter_map(|k| serde_json::from_str(&k.public_jwk).ok())
             .collect()
     }
@@ -221,8 +210,8 @@ impl KeyRing {
         let moved = repo::transition(
             &self.db,
             kid,
-            status::PENDING,
-            status::ACTIVE,
+            KeyStatus::Pending,
+            KeyStatus::Active,
             activate_at,
             None,
             None,
@@ -232,12 +221,12 @@ impl KeyRing {
             return Ok(()); // another replica promoted it
         }
         let remove_at = activate_at + self.access_ttl + Duration::seconds(300);
-        for old in keys.iter().filter(|k| k.status == status::ACTIVE) {
+        for old in keys.iter().filter(|k| k.status == KeyStatus::Active) {
             repo::transition(
                 &self.db,
                 &old.kid,
-                status::ACTIVE,
-                status::RETIRING,
+                KeyStatus::Active,
+                KeyStatus::Retiring,
                 old.activate_at,
                 Some(activate_at),
                 Some(remove_at),
@@ -249,7 +238,7 @@ impl KeyRing {
 
     async fn create_key(
         &self,
-        key_status: &str,
+        key_status: KeyStatus,
         activate_at: DateTime<Utc>,
     ) -> Result<String, AppError> {
         let seed = random_bytes::<32>()?;
@@ -258,7 +247,7 @@ impl KeyRing {
         let stored = StoredKey {
             kid: kid.clone(),
             alg: "EdDSA".to_owned(),
-            status: key_status.to_owned(),
+            status: key_status,
             private_key_enc: self.sealer.seal(&seed)?,
             public_jwk: key.public_jwk().to_string(),
             created_at: self.clock.now(),

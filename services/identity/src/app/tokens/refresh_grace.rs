@@ -17,7 +17,7 @@ use crate::app::App;
 use crate::app::tokens::sessions::Issued;
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
-use crate::repo::tokens::sessions::{self as repo, RefreshRow};
+use crate::repo::tokens::sessions::{self as repo, RefreshToken};
 
 /// How long after a spend a retry with the spent token answers the same pair.
 pub const GRACE: Duration = Duration::seconds(10);
@@ -51,7 +51,7 @@ impl App {
     pub(super) async fn retried_pair(
         &self,
         conn: &impl sea_orm::ConnectionTrait,
-        spent: &RefreshRow,
+        spent: &RefreshToken,
         now: DateTime<Utc>,
     ) -> Result<Option<Issued>, AppError> {
         let (Some(spent_at), Some(sealed)) = (spent.spent_at, spent.successor_sealed.as_deref())

@@ -15,6 +15,7 @@ use siyu_core::PrincipalKind;
 use crate::app::App;
 use crate::app::staff::StaffStatus;
 use crate::app::tenancy::TenantStatus;
+use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::Issued;
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
@@ -22,7 +23,7 @@ use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::users as users_repo;
 use crate::repo::staff::accounts as staff_repo;
 use crate::repo::tokens::refresh_rotation;
-use crate::repo::tokens::sessions::{self as repo, SessionRow};
+use crate::repo::tokens::sessions::{self as repo, Session};
 
 impl App {
     /// Exchanges a refresh token for a new pair (see the module comment on concurrency and
@@ -117,7 +118,7 @@ impl App {
     async fn refresh_reused(
         &self,
         txn: sea_orm::DatabaseTransaction,
-        session: &SessionRow,
+        session: &Session,
         now: DateTime<Utc>,
     ) -> Result<Issued, AppError> {
         repo::revoke_sessions(
@@ -134,7 +135,7 @@ impl App {
             NewEntry {
                 kind: "REFRESH_TOKEN_REUSED",
                 outcome: "FAILURE",
-                actor_kind: session.principal_kind.clone(),
+                actor_kind: session.principal_kind.as_str().to_owned(),
                 actor_id: session.subject_id.clone(),
                 target_kind: "session".into(),
                 target_id: session.id.clone(),
@@ -162,11 +163,7 @@ impl App {
         let Some(live) = refresh_rotation::live(&self.db, hash).await? else {
             return Ok(None);
         };
-        let kind = if live.principal_kind == "staff" {
-            PrincipalKind::Staff
-        } else {
-            PrincipalKind::Consumer
-        };
+        let kind = live.principal_kind.principal();
         let roles = self
             .roles_of(&self.db, &live.tenant_id, kind, &live.subject_id)
             .await?;
@@ -208,10 +205,10 @@ impl App {
     async fn check_subject(
         &self,
         conn: &impl sea_orm::ConnectionTrait,
-        session: &SessionRow,
+        session: &Session,
     ) -> Result<PrincipalKind, AppError> {
-        match session.principal_kind.as_str() {
-            "staff" => {
+        match session.principal_kind {
+            SubjectKind::Staff => {
                 let staff = staff_repo::get(conn, &session.tenant_id, &session.subject_id)
                     .await?
                     .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;
@@ -223,7 +220,7 @@ impl App {
                 }
                 Ok(PrincipalKind::Staff)
             }
-            _ => {
+            SubjectKind::Consumer => {
                 let user = users_repo::get(conn, &session.tenant_id, &session.subject_id)
                     .await?
                     .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;

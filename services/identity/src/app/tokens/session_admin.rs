@@ -7,25 +7,26 @@ use crate::app::App;
 use crate::app::audit::append::audit;
 use crate::app::org::holds;
 use crate::app::role::{CUSTOMER_SERVICE, TENANT_ADMIN};
+use crate::app::tokens::SubjectKind;
 use crate::error::AppError;
 use crate::repo::consumers::users as users_repo;
-use crate::repo::tokens::sessions::{self as repo, SessionRow};
+use crate::repo::tokens::sessions::{self as repo, Session};
 
 /// The session-admin rule (token_service.proto): any staff member or consumer may call
 /// ListSessions and RevokeSession for themself; whose *other* sessions they administer is a rule
 /// about two roles — a tenant admin the staff whose primary unit lies in the admin's scope,
 /// customer service the consumers (anywhere in the tenant: consumers belong to no org unit).
-fn administers_sessions_of(ctx: &Ctx, kind: SubjectKind<'_>) -> bool {
-    match kind {
-        SubjectKind::Staff { path } => holds(ctx, TENANT_ADMIN, path),
-        SubjectKind::Consumer => {
+fn administers_sessions_of(ctx: &Ctx, subject: Administered<'_>) -> bool {
+    match subject {
+        Administered::Staff { path } => holds(ctx, TENANT_ADMIN, path),
+        Administered::Consumer => {
             ctx.principal.kind == PrincipalKind::Staff && ctx.principal.has_role(CUSTOMER_SERVICE)
         }
     }
 }
 
 /// Whose sessions are administered.
-enum SubjectKind<'a> {
+enum Administered<'a> {
     /// A staff member with the path of their primary unit.
     Staff { path: &'a str },
     /// A consumer.
@@ -33,28 +34,28 @@ enum SubjectKind<'a> {
 }
 
 impl App {
-    /// Whether `ctx` may manage the sessions of `subject` (kind `staff` or `consumer`), which
+    /// Whether `ctx` may manage the sessions of `subject` (a staff member or consumer), which
     /// must exist in the tenant: NOT_FOUND STAFF_NOT_FOUND / USER_NOT_FOUND otherwise (also for
     /// a consumer asking about anyone else), PERMISSION_DENIED when in the tenant but not
     /// the caller's to manage.
     pub async fn check_session_admin(
         &self,
         ctx: &Ctx,
-        kind: &str,
+        kind: SubjectKind,
         subject: &str,
     ) -> Result<(), AppError> {
         let tenant = ctx.tenant.to_string();
         if ctx.principal.subject == subject {
             return Ok(());
         }
-        if kind == "staff" {
+        if kind == SubjectKind::Staff {
             let target = self.staff_view(&self.db, &tenant, subject).await;
             if ctx.principal.kind != PrincipalKind::Staff {
                 return Err(AppError::NotFound("STAFF_NOT_FOUND"));
             }
             let target = target?;
             let path = target.path.as_str();
-            return if administers_sessions_of(ctx, SubjectKind::Staff { path }) {
+            return if administers_sessions_of(ctx, Administered::Staff { path }) {
                 Ok(())
             } else {
                 Err(AppError::PermissionDenied("PERMISSION_DENIED"))
@@ -64,7 +65,7 @@ impl App {
         if !exists || ctx.principal.kind != PrincipalKind::Staff {
             return Err(AppError::NotFound("USER_NOT_FOUND"));
         }
-        if administers_sessions_of(ctx, SubjectKind::Consumer) {
+        if administers_sessions_of(ctx, Administered::Consumer) {
             Ok(())
         } else {
             Err(AppError::PermissionDenied("PERMISSION_DENIED"))
@@ -77,32 +78,32 @@ impl App {
     pub async fn list_sessions(
         &self,
         ctx: &Ctx,
-        other: Option<(&str, &str)>,
-    ) -> Result<Vec<SessionRow>, AppError> {
+        other: Option<(SubjectKind, &str)>,
+    ) -> Result<Vec<Session>, AppError> {
         let (kind, subject) = match other {
             Some((kind, id)) => {
                 self.check_session_admin(ctx, kind, id).await?;
-                (kind, id)
+                (Some(kind), id)
             }
-            None => ("", ctx.principal.subject.as_str()),
+            None => (None, ctx.principal.subject.as_str()),
         };
         Ok(self
             .live_sessions(&ctx.tenant.to_string(), subject)
             .await?
             .into_iter()
-            .filter(|s| kind.is_empty() || s.principal_kind == kind)
+            .filter(|s| kind.is_none_or(|k| s.principal_kind == k))
             .collect())
     }
 
     /// The session `sid` if it is in the caller's tenant and the caller may end it; anything
     /// else reads as NOT_FOUND SESSION_NOT_FOUND (its existence is nobody else's business).
-    pub async fn manageable_session(&self, ctx: &Ctx, sid: &str) -> Result<SessionRow, AppError> {
+    pub async fn manageable_session(&self, ctx: &Ctx, sid: &str) -> Result<Session, AppError> {
         let session = repo::get_session(&self.db, sid)
             .await?
             .filter(|s| s.tenant_id == ctx.tenant.to_string())
             .ok_or(AppError::NotFound("SESSION_NOT_FOUND"))?;
         match self
-            .check_session_admin(ctx, &session.principal_kind, &session.subject_id)
+            .check_session_admin(ctx, session.principal_kind, &session.subject_id)
             .await
         {
             Ok(()) => Ok(session),
@@ -116,7 +117,7 @@ impl App {
     pub async fn revoke_session_by(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        session: &SessionRow,
+        session: &Session,
         actor: (&str, &str),
         reason: &str,
     ) -> Result<u64, AppError> {
@@ -125,7 +126,7 @@ impl App {
             .await?;
         if n > 0 {
             let mut details = vec![
-                ("subject_kind", session.principal_kind.clone()),
+                ("subject_kind", session.principal_kind.as_str().to_owned()),
                 ("subject_id", session.subject_id.clone()),
             ];
             if !reason.is_empty() {

@@ -7,12 +7,13 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_auth::{Audience, Claims, RoleClaim};
 use siyu_core::{PrincipalKind, TenantId};
 
-use crate::app::{App, ClientInfo, kind_name};
+use crate::app::tokens::SubjectKind;
+use crate::app::{App, ClientInfo};
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::staff::accounts as staff_repo;
-use crate::repo::tokens::sessions::{self as repo, SessionRow};
+use crate::repo::tokens::sessions::{self as repo, Session};
 
 /// A token pair as handed to the client.
 #[derive(Debug, Clone)]
@@ -35,7 +36,7 @@ pub struct NewSession<'a> {
     /// Tenant.
     pub tenant: &'a str,
     /// Consumer or staff.
-    pub kind: PrincipalKind,
+    pub kind: SubjectKind,
     /// User or staff id.
     pub subject: &'a str,
     /// e.g. `wechat_mini_program`, `password`.
@@ -67,10 +68,10 @@ impl App {
         let now = self.clock.now();
         let sid = siyu_core::id::new_string();
         let refresh_expires_at = now + Duration::seconds(self.settings.tokens.refresh_ttl_secs);
-        let row = SessionRow {
+        let row = Session {
             id: sid.clone(),
             tenant_id: new.tenant.to_owned(),
-            principal_kind: kind_name(new.kind).to_owned(),
+            principal_kind: new.kind,
             subject_id: new.subject.to_owned(),
             login_method: new.login_method.to_owned(),
             app_id: new.app_id.to_owned(),
@@ -94,11 +95,11 @@ impl App {
         )
         .await?;
         let roles = self
-            .roles_of(txn, new.tenant, new.kind, new.subject)
+            .roles_of(txn, new.tenant, new.kind.principal(), new.subject)
             .await?;
         let (access_token, access_expires_at) = self.sign_access(
             new.tenant,
-            new.kind,
+            new.kind.principal(),
             new.subject,
             roles,
             Vec::new(),
@@ -249,7 +250,7 @@ impl App {
     pub async fn session_of_refresh(
         &self,
         refresh_token: &str,
-    ) -> Result<Option<SessionRow>, AppError> {
+    ) -> Result<Option<Session>, AppError> {
         let Some(token) = repo::get_refresh(&self.db, &sha256_hex(refresh_token)).await? else {
             return Ok(None);
         };
@@ -257,7 +258,7 @@ impl App {
     }
 
     /// A session by id.
-    pub async fn session(&self, sid: &str) -> Result<Option<SessionRow>, AppError> {
+    pub async fn session(&self, sid: &str) -> Result<Option<Session>, AppError> {
         Ok(repo::get_session(&self.db, sid).await?)
     }
 
@@ -276,7 +277,7 @@ impl App {
         &self,
         tenant: &str,
         subject: &str,
-    ) -> Result<Vec<SessionRow>, AppError> {
+    ) -> Result<Vec<Session>, AppError> {
         Ok(repo::live_sessions(&self.db, tenant, subject, self.clock.now()).await?)
     }
 }

@@ -6,6 +6,7 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
+use crate::app::tokens::RevocationKind;
 use crate::error::AppError;
 use crate::grpc::{Api, R};
 use crate::repo::tokens::revocation_feed::Revocation;
@@ -45,11 +46,10 @@ fn feed_in(req: &pb::ListTokenRevocationsRequest) -> Result<(i64, i64), AppError
 }
 
 fn revocation_view(r: &Revocation) -> pb::TokenRevocation {
-    let kind = match r.kind.as_str() {
-        "SESSION" => pb::RevocationKind::Session,
-        "SUBJECT" => pb::RevocationKind::Subject,
-        "TOKEN" => pb::RevocationKind::Token,
-        _ => pb::RevocationKind::Unspecified,
+    let kind = match r.kind {
+        RevocationKind::Session => pb::RevocationKind::Session,
+        RevocationKind::Subject => pb::RevocationKind::Subject,
+        RevocationKind::Token => pb::RevocationKind::Token,
     };
     pb::TokenRevocation {
         kind: kind as i32,

@@ -8,11 +8,12 @@ use siyu_proto::time::timestamp;
 use siyu_server::Paging;
 use tonic::{Request, Response};
 
+use crate::app::tokens::SubjectKind;
 use crate::error::AppError;
 use crate::grpc::ids::{id, opt_id};
 use crate::grpc::tokens::token_pair;
 use crate::grpc::{Api, Caller, R, count, owned_actor, page, record};
-use crate::repo::tokens::sessions::SessionRow;
+use crate::repo::tokens::sessions::Session;
 
 /// The pages of ListSessions.
 const SESSIONS: Paging = Paging::new("sessions", 50, 200);
@@ -147,7 +148,7 @@ pub(super) async fn revoke(
 fn other_subject(
     req: &pb::ListSessionsRequest,
     own: &str,
-) -> Result<Option<(&'static str, String)>, AppError> {
+) -> Result<Option<(SubjectKind, String)>, AppError> {
     let Some(subject) = opt_id("subject_id", &req.subject_id)?.map(|id| id.to_string()) else {
         return Ok(None);
     };
@@ -155,8 +156,8 @@ fn other_subject(
         return Ok(None);
     }
     let kind = match pb::PrincipalKind::try_from(req.principal_kind) {
-        Ok(pb::PrincipalKind::Staff) => "staff",
-        Ok(pb::PrincipalKind::Consumer) => "consumer",
+        Ok(pb::PrincipalKind::Staff) => SubjectKind::Staff,
+        Ok(pb::PrincipalKind::Consumer) => SubjectKind::Consumer,
         _ => {
             return Err(AppError::invalid(
                 "principal_kind",
@@ -167,10 +168,10 @@ fn other_subject(
     Ok(Some((kind, subject)))
 }
 
-fn session_view(s: &SessionRow, current: Option<&str>) -> pb::Session {
-    let kind = match s.principal_kind.as_str() {
-        "staff" => pb::PrincipalKind::Staff,
-        _ => pb::PrincipalKind::Consumer,
+fn session_view(s: &Session, current: Option<&str>) -> pb::Session {
+    let kind = match s.principal_kind {
+        SubjectKind::Staff => pb::PrincipalKind::Staff,
+        SubjectKind::Consumer => pb::PrincipalKind::Consumer,
     };
     pb::Session {
         session_id: s.id.clone(),

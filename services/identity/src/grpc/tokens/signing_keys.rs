@@ -6,7 +6,7 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
-use crate::app::tokens::key_ring::status;
+use crate::app::tokens::KeyStatus;
 use crate::error::AppError;
 use crate::grpc::{Api, Caller, R, record};
 use crate::repo::tokens::signing_keys::StoredKey;
@@ -61,7 +61,7 @@ pub(super) async fn list(
             .keys
             .keys()
             .iter()
-            .filter(|k| include_retired || k.status != status::RETIRED)
+            .filter(|k| include_retired || k.status != KeyStatus::Retired)
             .map(key_view)
             .collect(),
     }))
@@ -128,12 +128,12 @@ fn rotation_in(req: &pb::RotateSigningKeyRequest) -> Result<(i64, &str), AppErro
     Ok((i64::from(req.activate_after_seconds), req.reason.trim()))
 }
 
-fn key_status(value: &str) -> pb::SigningKeyStatus {
-    match value {
-        status::PENDING => pb::SigningKeyStatus::Pending,
-        status::ACTIVE => pb::SigningKeyStatus::Active,
-        status::RETIRING => pb::SigningKeyStatus::Retiring,
-        _ => pb::SigningKeyStatus::Retired,
+fn key_status(status: KeyStatus) -> pb::SigningKeyStatus {
+    match status {
+        KeyStatus::Pending => pb::SigningKeyStatus::Pending,
+        KeyStatus::Active => pb::SigningKeyStatus::Active,
+        KeyStatus::Retiring => pb::SigningKeyStatus::Retiring,
+        KeyStatus::Retired => pb::SigningKeyStatus::Retired,
     }
 }
 
@@ -141,7 +141,7 @@ fn key_view(k: &StoredKey) -> pb::SigningKey {
     pb::SigningKey {
         kid: k.kid.clone(),
         alg: k.alg.clone(),
-        status: key_status(&k.status) as i32,
+        status: key_status(k.status) as i32,
         create_time: Some(timestamp(k.created_at)),
         activate_time: Some(timestamp(k.activate_at)),
         retire_time: k.retire_at.map(timestamp),

@@ -15,9 +15,11 @@
 //! session UPDATE re-checks `revoked_at IS NULL` the same way against a concurrent revocation.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Value};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 
-use crate::repo::{one, text, ts};
+use crate::app::tokens::SubjectKind;
+use crate::error::AppError;
+use crate::repo::{fetch_one, stored, text, ts};
 
 /// The session after a successful one-statement rotation.
 #[derive(Debug, Clone)]
@@ -26,12 +28,36 @@ pub struct Rotated {
     pub session_id: String,
     /// Tenant.
     pub tenant_id: String,
-    /// `consumer` or `staff`.
-    pub principal_kind: String,
+    /// Consumer or staff.
+    pub principal_kind: SubjectKind,
     /// User or staff id.
     pub subject_id: String,
     /// Expiry of the new refresh token (capped at the session's absolute end).
     pub expires_at: DateTime<Utc>,
+}
+
+/// The row the rotating statement returns.
+#[derive(Debug, FromQueryResult)]
+struct RotatedRow {
+    id: String,
+    tenant_id: String,
+    principal_kind: String,
+    subject_id: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl TryFrom<RotatedRow> for Rotated {
+    type Error = AppError;
+
+    fn try_from(r: RotatedRow) -> Result<Self, AppError> {
+        Ok(Self {
+            principal_kind: stored("identity_sessions", &r.principal_kind)?,
+            session_id: r.id,
+            tenant_id: r.tenant_id,
+            subject_id: r.subject_id,
+            expires_at: r.expires_at,
+        })
+    }
 }
 
 const ROTATE: &str = "\
@@ -76,12 +102,36 @@ pub struct Live {
     pub session_id: String,
     /// Tenant.
     pub tenant_id: String,
-    /// `consumer` or `staff`.
-    pub principal_kind: String,
+    /// Consumer or staff.
+    pub principal_kind: SubjectKind,
     /// User or staff id.
     pub subject_id: String,
     /// The session's hard end (caps the new refresh token's expiry).
     pub absolute_expires_at: DateTime<Utc>,
+}
+
+/// A row of [`LIVE`].
+#[derive(Debug, FromQueryResult)]
+struct LiveRow {
+    id: String,
+    tenant_id: String,
+    principal_kind: String,
+    subject_id: String,
+    absolute_expires_at: DateTime<Utc>,
+}
+
+impl TryFrom<LiveRow> for Live {
+    type Error = AppError;
+
+    fn try_from(r: LiveRow) -> Result<Self, AppError> {
+        Ok(Self {
+            principal_kind: stored("identity_sessions", &r.principal_kind)?,
+            session_id: r.id,
+            tenant_id: r.tenant_id,
+            subject_id: r.subject_id,
+            absolute_expires_at: r.absolute_expires_at,
+        })
+    }
 }
 
 const LIVE: &str = "\
@@ -92,17 +142,11 @@ WHERE t.token_hash = $1 AND t.spent_at IS NULL AND s.revoked_at IS NULL";
 /// The session of `hash` if the token is unspent and its session live (nothing else is
 /// checked: the rotation re-checks everything).
 #[tracing::instrument(skip_all)]
-pub async fn live(conn: &impl ConnectionTrait, hash: &str) -> Result<Option<Live>, DbErr> {
-    let Some(row) = one(conn, LIVE, vec![text(hash)]).await? else {
-        return Ok(None);
-    };
-    Ok(Some(Live {
-        session_id: row.try_get("", "id")?,
-        tenant_id: row.try_get("", "tenant_id")?,
-        principal_kind: row.try_get("", "principal_kind")?,
-        subject_id: row.try_get("", "subject_id")?,
-        absolute_expires_at: row.try_get("", "absolute_expires_at")?,
-    }))
+pub async fn live(conn: &impl ConnectionTrait, hash: &str) -> Result<Option<Live>, AppError> {
+    fetch_one::<LiveRow>(conn, LIVE, vec![text(hash)])
+        .await?
+        .map(Live::try_from)
+        .transpose()
 }
 
 /// Rotates `old_hash` → `new_hash` in one statement (Postgres only; see the module docs),
@@ -114,7 +158,7 @@ pub async fn rotate(
     new_hash: &str,
     now: DateTime<Utc>,
     refresh_expires_at: DateTime<Utc>,
-) -> Result<Option<Rotated>, DbErr> {
+) -> Result<Option<Rotated>, AppError> {
     rotate_keeping(conn, old_hash, new_hash, None, now, refresh_expires_at).await
 }
 
@@ -128,8 +172,8 @@ pub async fn rotate_keeping(
     successor: Option<&[u8]>,
     now: DateTime<Utc>,
     refresh_expires_at: DateTime<Utc>,
-) -> Result<Option<Rotated>, DbErr> {
-    let Some(row) = one(
+) -> Result<Option<Rotated>, AppError> {
+    fetch_one::<RotatedRow>(
         conn,
         ROTATE,
         vec![
@@ -141,14 +185,6 @@ pub async fn rotate_keeping(
         ],
     )
     .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Rotated {
-        session_id: row.try_get("", "id")?,
-        tenant_id: row.try_get("", "tenant_id")?,
-        principal_kind: row.try_get("", "principal_kind")?,
-        subject_id: row.try_get("", "subject_id")?,
-        expires_at: row.try_get("", "expires_at")?,
-    }))
+    .map(Rotated::try_from)
+    .transpose()
 }

@@ -4,17 +4,19 @@
 //! a cursor never skips a row that commits late.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{all, exec, one, text, ts};
+use crate::app::tokens::RevocationKind;
+use crate::error::AppError;
+use crate::repo::{execute, exists, fetch_all, fetch_one, ids, stored, text, ts};
 
 /// One feed entry.
 #[derive(Debug, Clone)]
 pub struct Revocation {
     /// Position in the feed.
     pub seq: i64,
-    /// SESSION, SUBJECT or TOKEN.
-    pub kind: String,
+    /// What it revokes.
+    pub kind: RevocationKind,
     /// Tenant of the revoked tokens.
     pub tenant_id: String,
     /// The sid, sub or jti.
@@ -23,16 +25,45 @@ pub struct Revocation {
     pub revoked_at: DateTime<Utc>,
 }
 
+/// A feed row.
+#[derive(Debug, FromQueryResult)]
+struct RevocationRow {
+    seq: i64,
+    kind: String,
+    tenant_id: String,
+    value: String,
+    revoked_at: DateTime<Utc>,
+}
+
+impl TryFrom<RevocationRow> for Revocation {
+    type Error = AppError;
+
+    fn try_from(r: RevocationRow) -> Result<Self, AppError> {
+        Ok(Self {
+            kind: stored("identity_token_revocations", &r.kind)?,
+            seq: r.seq,
+            tenant_id: r.tenant_id,
+            value: r.value,
+            revoked_at: r.revoked_at,
+        })
+    }
+}
+
+/// The head row.
+#[derive(Debug, FromQueryResult)]
+struct HeadRow {
+    seq: i64,
+}
+
 /// True when some committed row still lacks a sequence (a read-only check, so an idle feed
 /// costs its pollers no write).
-pub async fn has_unstamped(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
-    Ok(one(
+pub async fn has_unstamped(conn: &impl ConnectionTrait) -> Result<bool, AppError> {
+    exists(
         conn,
         "SELECT id FROM identity_token_revocations WHERE seq IS NULL LIMIT 1",
         vec![],
     )
-    .await?
-    .is_some())
+    .await
 }
 
 /// Numbers up to `batch` unstamped rows (oldest first) after the head, and deletes rows older
@@ -42,38 +73,37 @@ pub async fn stamp(
     conn: &impl ConnectionTrait,
     batch: i64,
     keep_after: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "UPDATE identity_revocation_head SET seq = seq WHERE id = 1",
         vec![],
     )
     .await?;
     let mut seq = head(conn).await?;
-    let rows = all(
+    let unstamped = ids(
         conn,
         "SELECT id FROM identity_token_revocations WHERE seq IS NULL \
          ORDER BY revoked_at, id LIMIT $1",
         vec![Value::BigInt(Some(batch))],
     )
     .await?;
-    for row in &rows {
-        let id: String = row.try_get("", "id")?;
+    for id in unstamped {
         seq += 1;
-        exec(
+        execute(
             conn,
             "UPDATE identity_token_revocations SET seq = $1 WHERE id = $2",
             vec![Value::BigInt(Some(seq)), text(id)],
         )
         .await?;
     }
-    exec(
+    execute(
         conn,
         "UPDATE identity_revocation_head SET seq = $1 WHERE id = 1",
         vec![Value::BigInt(Some(seq))],
     )
     .await?;
-    exec(
+    execute(
         conn,
         "DELETE FROM identity_token_revocations WHERE revoked_at < $1",
         vec![ts(keep_after)],
@@ -83,17 +113,14 @@ pub async fn stamp(
 }
 
 /// The highest sequence handed out.
-pub async fn head(conn: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    match one(
+pub async fn head(conn: &impl ConnectionTrait) -> Result<i64, AppError> {
+    Ok(fetch_one::<HeadRow>(
         conn,
         "SELECT seq FROM identity_revocation_head WHERE id = 1",
         vec![],
     )
     .await?
-    {
-        Some(row) => row.try_get("", "seq"),
-        None => Ok(0),
-    }
+    .map_or(0, |r| r.seq))
 }
 
 /// Stamped entries after `after`, revoked at or after `since`, oldest first, at most `limit`.
@@ -102,8 +129,8 @@ pub async fn after(
     after: i64,
     since: DateTime<Utc>,
     limit: i64,
-) -> Result<Vec<Revocation>, DbErr> {
-    let rows = all(
+) -> Result<Vec<Revocation>, AppError> {
+    fetch_all::<RevocationRow>(
         conn,
         "SELECT seq, kind, tenant_id, value, revoked_at FROM identity_token_revocations \
          WHERE seq > $1 AND revoked_at >= $2 ORDER BY seq LIMIT $3",
@@ -113,16 +140,8 @@ pub async fn after(
             Value::BigInt(Some(limit)),
         ],
     )
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Revocation {
-                seq: row.try_get("", "seq")?,
-                kind: row.try_get("", "kind")?,
-                tenant_id: row.try_get("", "tenant_id")?,
-                value: row.try_get("", "value")?,
-                revoked_at: row.try_get("", "revoked_at")?,
-            })
-        })
-        .collect()
+    .await?
+    .into_iter()
+    .map(Revocation::try_from)
+    .collect()
 }

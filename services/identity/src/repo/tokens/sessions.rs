@@ -2,19 +2,21 @@
 //! revocation writes.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{all, exec, one, text, ts, ts_opt};
+use crate::app::tokens::SubjectKind;
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, fetch_one, ids, stored, text, ts, ts_opt};
 
-/// A session row.
+/// A session (a refresh-token family).
 #[derive(Debug, Clone)]
-pub struct SessionRow {
+pub struct Session {
     /// Session id (the `sid`).
     pub id: String,
     /// Tenant.
     pub tenant_id: String,
-    /// `consumer` or `staff`.
-    pub principal_kind: String,
+    /// Consumer or staff.
+    pub principal_kind: SubjectKind,
     /// User or staff id.
     pub subject_id: String,
     /// How it started.
@@ -37,9 +39,9 @@ pub struct SessionRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// A refresh token row.
+/// A refresh token (its hash is the key).
 #[derive(Debug, Clone)]
-pub struct RefreshRow {
+pub struct RefreshToken {
     /// Its session.
     pub session_id: String,
     /// Expiry.
@@ -50,13 +52,62 @@ pub struct RefreshRow {
     pub successor_sealed: Option<Vec<u8>>,
 }
 
+/// A row of [`SESSION_COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct SessionRow {
+    id: String,
+    tenant_id: String,
+    principal_kind: String,
+    subject_id: String,
+    login_method: String,
+    app_id: String,
+    user_agent: String,
+    ip_masked: String,
+    created_at: DateTime<Utc>,
+    last_refresh_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    absolute_expires_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<SessionRow> for Session {
+    type Error = AppError;
+
+    fn try_from(r: SessionRow) -> Result<Self, AppError> {
+        Ok(Self {
+            principal_kind: stored("identity_sessions", &r.principal_kind)?,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            subject_id: r.subject_id,
+            login_method: r.login_method,
+            app_id: r.app_id,
+            user_agent: r.user_agent,
+            ip_masked: r.ip_masked,
+            created_at: r.created_at,
+            last_refresh_at: r.last_refresh_at,
+            expires_at: r.expires_at,
+            absolute_expires_at: r.absolute_expires_at,
+            revoked_at: r.revoked_at,
+        })
+    }
+}
+
+/// A refresh token row.
+#[derive(Debug, FromQueryResult)]
+struct RefreshRow {
+    session_id: String,
+    expires_at: DateTime<Utc>,
+    spent_at: Option<DateTime<Utc>>,
+    successor_sealed: Option<Vec<u8>>,
+}
+
 const SESSION_COLUMNS: &str = "id, tenant_id, principal_kind, subject_id, login_method, app_id, \
      user_agent, ip_masked, created_at, last_refresh_at, expires_at, absolute_expires_at, revoked_at";
 
 /// Inserts a session.
 #[tracing::instrument(skip_all, fields(session = %s.id))]
-pub async fn insert_session(conn: &impl ConnectionTrait, s: &SessionRow) -> Result<(), DbErr> {
-    exec(
+pub async fn insert_session(conn: &impl ConnectionTrait, s: &Session) -> Result<(), AppError> {
+    execute(
         conn,
         &format!(
             "INSERT INTO identity_sessions ({SESSION_COLUMNS}) \
@@ -65,7 +116,7 @@ pub async fn insert_session(conn: &impl ConnectionTrait, s: &SessionRow) -> Resu
         vec![
             text(&s.id),
             text(&s.tenant_id),
-            text(&s.principal_kind),
+            text(s.principal_kind.as_str()),
             text(&s.subject_id),
             text(&s.login_method),
             text(&s.app_id),
@@ -87,14 +138,14 @@ pub async fn insert_session(conn: &impl ConnectionTrait, s: &SessionRow) -> Resu
 pub async fn get_session(
     conn: &impl ConnectionTrait,
     id: &str,
-) -> Result<Option<SessionRow>, DbErr> {
-    one(
+) -> Result<Option<Session>, AppError> {
+    fetch_one::<SessionRow>(
         conn,
         &format!("SELECT {SESSION_COLUMNS} FROM identity_sessions WHERE id = $1"),
         vec![text(id)],
     )
     .await?
-    .map(|row| decode_session(&row))
+    .map(Session::try_from)
     .transpose()
 }
 
@@ -105,8 +156,8 @@ pub async fn live_sessions(
     tenant: &str,
     subject: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<SessionRow>, DbErr> {
-    let rows = all(
+) -> Result<Vec<Session>, AppError> {
+    fetch_all::<SessionRow>(
         conn,
         &format!(
             "SELECT {SESSION_COLUMNS} FROM identity_sessions WHERE tenant_id = $1 AND \
@@ -115,8 +166,10 @@ pub async fn live_sessions(
         ),
         vec![text(tenant), text(subject), ts(now)],
     )
-    .await?;
-    rows.iter().map(decode_session).collect()
+    .await?
+    .into_iter()
+    .map(Session::try_from)
+    .collect()
 }
 
 /// Inserts a refresh token hash.
@@ -127,8 +180,8 @@ pub async fn insert_refresh(
     tenant: &str,
     issued_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_refresh_tokens (token_hash, session_id, tenant_id, issued_at, \
          expires_at, spent_at) VALUES ($1,$2,$3,$4,$5,NULL)",
@@ -148,22 +201,19 @@ pub async fn insert_refresh(
 pub async fn get_refresh(
     conn: &impl ConnectionTrait,
     hash: &str,
-) -> Result<Option<RefreshRow>, DbErr> {
-    let Some(row) = one(
+) -> Result<Option<RefreshToken>, AppError> {
+    Ok(fetch_one::<RefreshRow>(
         conn,
         "SELECT session_id, expires_at, spent_at, successor_sealed FROM identity_refresh_tokens \
          WHERE token_hash = $1",
         vec![text(hash)],
     )
     .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(RefreshRow {
-        session_id: row.try_get("", "session_id")?,
-        expires_at: row.try_get("", "expires_at")?,
-        spent_at: row.try_get("", "spent_at")?,
-        successor_sealed: row.try_get("", "successor_sealed")?,
+    .map(|r| RefreshToken {
+        session_id: r.session_id,
+        expires_at: r.expires_at,
+        spent_at: r.spent_at,
+        successor_sealed: r.successor_sealed,
     }))
 }
 
@@ -173,8 +223,8 @@ pub async fn keep_successor(
     conn: &impl ConnectionTrait,
     hash: &str,
     sealed: &[u8],
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_refresh_tokens SET successor_sealed = $1 WHERE token_hash = $2",
         vec![Value::Bytes(Some(sealed.to_vec())), text(hash)],
@@ -186,8 +236,8 @@ pub async fn keep_successor(
 pub async fn forget_successors(
     conn: &impl ConnectionTrait,
     spent_before: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_refresh_tokens SET successor_sealed = NULL \
          WHERE successor_sealed IS NOT NULL AND spent_at < $1",
@@ -203,8 +253,8 @@ pub async fn spend_refresh(
     conn: &impl ConnectionTrait,
     hash: &str,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_refresh_tokens SET spent_at = $1 WHERE token_hash = $2 AND spent_at IS NULL",
         vec![ts(now), text(hash)],
@@ -218,8 +268,8 @@ pub async fn touch_session(
     id: &str,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_sessions SET last_refresh_at = $1, expires_at = $2 \
          WHERE id = $3 AND revoked_at IS NULL",
@@ -236,18 +286,18 @@ pub async fn revoke_sessions(
     ids: &[String],
     reason: &str,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
+) -> Result<u64, AppError> {
     let mut revoked = 0;
     for id in ids {
         // Tokens before the session: a refresh locks its token and then the session, so
         // taking them in the same order means the two wait for each other, never deadlock.
-        exec(
+        execute(
             conn,
             "UPDATE identity_refresh_tokens SET spent_at = $1 WHERE session_id = $2 AND spent_at IS NULL",
             vec![ts(now), text(id)],
         )
         .await?;
-        let n = exec(
+        let n = execute(
             conn,
             "UPDATE identity_sessions SET revoked_at = $1, revoke_reason = $2 \
              WHERE id = $3 AND tenant_id = $4 AND revoked_at IS NULL",
@@ -256,7 +306,7 @@ pub async fn revoke_sessions(
         .await?;
         if n > 0 {
             revoked += n;
-            exec(
+            execute(
                 conn,
                 "INSERT INTO identity_token_revocations (id, kind, tenant_id, value, revoked_at) \
                  VALUES ($1, 'SESSION', $2, $3, $4)",
@@ -278,30 +328,11 @@ pub async fn live_session_ids(
     conn: &impl ConnectionTrait,
     tenant: &str,
     subject: &str,
-) -> Result<Vec<String>, DbErr> {
-    let rows = all(
+) -> Result<Vec<String>, AppError> {
+    ids(
         conn,
         "SELECT id FROM identity_sessions WHERE tenant_id = $1 AND subject_id = $2 AND revoked_at IS NULL",
         vec![text(tenant), text(subject)],
     )
-    .await?;
-    rows.iter().map(|r| r.try_get("", "id")).collect()
-}
-
-fn decode_session(row: &sea_orm::QueryResult) -> Result<SessionRow, DbErr> {
-    Ok(SessionRow {
-        id: row.try_get("", "id")?,
-        tenant_id: row.try_get("", "tenant_id")?,
-        principal_kind: row.try_get("", "principal_kind")?,
-        subject_id: row.try_get("", "subject_id")?,
-        login_method: row.try_get("", "login_method")?,
-        app_id: row.try_get("", "app_id")?,
-        user_agent: row.try_get("", "user_agent")?,
-        ip_masked: row.try_get("", "ip_masked")?,
-        created_at: row.try_get("", "created_at")?,
-        last_refresh_at: row.try_get("", "last_refresh_at")?,
-        expires_at: row.try_get("", "expires_at")?,
-        absolute_expires_at: row.try_get("", "absolute_expires_at")?,
-        revoked_at: row.try_get("", "revoked_at")?,
-    })
+    .await
 }
