@@ -1,0 +1,142 @@
+//! What each [`AppError`] tells a caller: code, `ErrorInfo` reason and metadata, `BadRequest`
+//! field violations — one exhaustive match, no catch-all; `siyu_server` renders it the same way
+//! in every service (internal errors logged and masked).
+
+use siyu_server::{Described, ServiceError};
+use tonic::Code;
+
+use crate::AppError;
+
+impl ServiceError for AppError {
+    fn domain(&self) -> &'static str {
+        "membership.siyu"
+    }
+
+    fn describe(&self) -> Described {
+        use AppError as E;
+        let failed = |reason: &'static str| Described::new(Code::FailedPrecondition, reason);
+        let missing = |reason: &'static str| Described::new(Code::NotFound, reason);
+        match self {
+            E::InvalidInput(fields) => Described::invalid("INVALID_ARGUMENT", fields.clone()),
+            // The page request as a whole: callers resend the list call without a token.
+            E::BadPage(err) => Described::invalid(
+                "INVALID_ARGUMENT",
+                [(err.field().to_owned(), err.to_string())],
+            ),
+            E::InvalidBirthday { field } => Described::invalid(
+                "INVALID_BIRTHDAY",
+                [(
+                    field.clone(),
+                    "must be a real date YYYY-MM-DD, not in the future".to_owned(),
+                )],
+            ),
+            E::InvalidCardNumber(why) => Described::invalid(
+                "INVALID_CARD_NUMBER",
+                [("card_number".to_owned(), why.clone())],
+            ),
+            E::UnknownFieldPath(path) => Described::invalid(
+                "UNKNOWN_FIELD_PATH",
+                [("update_mask".to_owned(), format!("unknown path {path}"))],
+            ),
+            E::CurrencyNotSupported { field } => Described::invalid(
+                "CURRENCY_NOT_SUPPORTED",
+                [(field.clone(), "must be CNY".to_owned())],
+            ),
+            E::OutOfScope(why) => {
+                Described::new(Code::PermissionDenied, "PERMISSION_DENIED").message(why.clone())
+            }
+            E::FieldNotEditable(field) => {
+                Described::new(Code::PermissionDenied, "FIELD_NOT_EDITABLE").meta("field", field)
+            }
+            E::MemberNotFound => missing("MEMBER_NOT_FOUND"),
+            E::SegmentNotFound => missing("SEGMENT_NOT_FOUND"),
+            E::EarningRuleNotFound => missing("EARNING_RULE_NOT_FOUND"),
+            E::TopUpPlanNotFound => missing("TOP_UP_PLAN_NOT_FOUND"),
+            E::TopUpNotFound => missing("TOP_UP_NOT_FOUND"),
+            E::HoldNotFound => missing("HOLD_NOT_FOUND"),
+            E::CardNumberTaken => Described::new(Code::AlreadyExists, "CARD_NUMBER_TAKEN"),
+            E::LedgerKeyConflict { key } => {
+                Described::new(Code::AlreadyExists, "LEDGER_KEY_CONFLICT")
+                    .meta("idempotency_key", key)
+                    .message("the business key was used for a different request")
+            }
+            E::HoldMismatch => Described::new(Code::AlreadyExists, "HOLD_MISMATCH"),
+            E::MemberFrozen => failed("MEMBER_FROZEN"),
+            E::MemberClosed => failed("MEMBER_CLOSED"),
+            E::MemberCodeExpired => failed("MEMBER_CODE_EXPIRED"),
+            E::EarningRuleDisabled => failed("EARNING_RULE_DISABLED"),
+            E::EarningCapReached => failed("EARNING_CAP_REACHED"),
+            E::EarningRuleOverlap => failed("EARNING_RULE_OVERLAP"),
+            E::PointsInsufficient {
+                available,
+                requested,
+            } => failed("POINTS_INSUFFICIENT")
+                .meta("available", available)
+                .meta("requested", requested),
+            E::StoredValueInsufficient {
+                available,
+                requested,
+            } => failed("STORED_VALUE_INSUFFICIENT")
+                .meta("available", available)
+                .meta("requested", requested),
+            E::StoredValueDisabled => failed("STORED_VALUE_DISABLED"),
+            E::HoldAlreadySettled => failed("HOLD_ALREADY_SETTLED"),
+            E::HoldAlreadyReleased => failed("HOLD_ALREADY_RELEASED"),
+            E::HoldAlreadyCaptured => failed("HOLD_ALREADY_CAPTURED"),
+            E::HoldNotCaptured => failed("HOLD_NOT_CAPTURED"),
+            E::RefundExceedsCaptured => failed("REFUND_EXCEEDS_CAPTURED"),
+            E::TopUpAmountMismatch => failed("TOP_UP_AMOUNT_MISMATCH"),
+            E::TopUpAlreadySpent { reversible_amount } => {
+                failed("TOP_UP_ALREADY_SPENT").meta("reversible_amount", reversible_amount)
+            }
+            E::Store(err) => Described::store(err),
+            E::Internal(_) => Described::new(Code::Internal, "INTERNAL"),
+        }
+    }
+}
+
+siyu_server::status_from!(AppError);
+
+#[cfg(test)]
+mod tests {
+    use tonic::Status;
+    use tonic_types::StatusExt;
+
+    use super::*;
+
+    #[test]
+    fn field_errors_carry_error_info_and_the_field() {
+        let status = Status::from(AppError::invalid("points", "must be at least 1"));
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let info = status.get_details_error_info().unwrap();
+        assert_eq!(
+            (info.reason.as_str(), info.domain.as_str()),
+            ("INVALID_ARGUMENT", "membership.siyu")
+        );
+        let fields = status.get_details_bad_request().unwrap().field_violations;
+        assert_eq!(fields[0].field, "points");
+    }
+
+    #[test]
+    fn short_points_name_what_is_available() {
+        let status = Status::from(AppError::PointsInsufficient {
+            available: 3,
+            requested: 5,
+        });
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        let info = status.get_details_error_info().unwrap();
+        assert_eq!(info.reason, "POINTS_INSUFFICIENT");
+        assert_eq!(info.metadata["available"], "3");
+        assert_eq!(info.metadata["requested"], "5");
+    }
+
+    #[test]
+    fn a_spent_top_up_says_what_could_be_reversed() {
+        let status = Status::from(AppError::TopUpAlreadySpent {
+            reversible_amount: 120,
+        });
+        let info = status.get_details_error_info().unwrap();
+        assert_eq!(info.reason, "TOP_UP_ALREADY_SPENT");
+        assert_eq!(info.metadata["reversible_amount"], "120");
+    }
+}

@@ -1,0 +1,19 @@
+//! Integration tests of siyu-membership through its gRPC contract.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    reason = "tests"
+)]
+
+mod bad_input;
+mod concurrency;
+mod harness;
+mod holds;
+mod isolation;
+mod ledger;
+mod member_list;
+mod members;
+mod property;
+mod stored_value;
