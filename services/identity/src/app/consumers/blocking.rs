@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use crate::app::audit::append::entry;
+use crate::app::consumers::UserStatus;
 use crate::app::consumers::links::lock_live;
 use crate::app::consumers::users::UserView;
 use crate::app::{Actor, App};
@@ -30,9 +31,9 @@ impl App {
         let now = self.clock.now();
         let user = lock_live(txn, tenant, id).await?;
         let (from, to, kind) = if blocked {
-            ("ACTIVE", "BLOCKED", "USER_BLOCKED")
+            (UserStatus::Active, UserStatus::Blocked, "USER_BLOCKED")
         } else {
-            ("BLOCKED", "ACTIVE", "USER_UNBLOCKED")
+            (UserStatus::Blocked, UserStatus::Active, "USER_UNBLOCKED")
         };
         if user.status == from {
             links::set_status(txn, tenant, id, from, to, now).await?;

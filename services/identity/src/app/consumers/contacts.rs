@@ -2,9 +2,11 @@
 //! their app kind, WeCom contacts, the phone, the latest MARKETING consent per channel.
 
 use crate::app::App;
+use crate::app::consumers::UserStatus;
+use crate::app::tenancy::AppKind;
 use crate::error::AppError;
-use crate::repo::consumers::identities::{self as identities_repo, IdentityRow};
-use crate::repo::consumers::users::{self as users_repo, UserRow};
+use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
+use crate::repo::consumers::users::{self as users_repo, User};
 use crate::repo::consumers::{links, profiles};
 use crate::repo::privacy::consents::{self as consents_repo, ConsentRow};
 
@@ -12,13 +14,13 @@ use crate::repo::privacy::consents::{self as consents_repo, ConsentRow};
 #[derive(Debug, Clone)]
 pub struct Contacts {
     /// The user.
-    pub user: UserRow,
+    pub user: User,
     /// Its nickname.
     pub nickname: String,
     /// Its identities.
-    pub identities: Vec<IdentityRow>,
+    pub identities: Vec<LinkedIdentity>,
     /// (app id, kind) of the tenant's apps.
-    pub apps: Vec<(String, String)>,
+    pub apps: Vec<(String, AppKind)>,
     /// The latest MARKETING consent per channel.
     pub marketing: Vec<ConsentRow>,
 }
@@ -30,7 +32,7 @@ impl App {
         let user = users_repo::get(&self.db, tenant, id)
             .await?
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
-        if user.status == "ERASED" {
+        if user.status == UserStatus::Erased {
             return Err(AppError::FailedPrecondition("USER_ERASED"));
         }
         let profile = profiles::get(&self.db, tenant, id)

@@ -9,19 +9,20 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use crate::app::audit::append::entry;
+use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::{Actor, App};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo};
-use crate::repo::consumers::identities::{self as identities_repo, IdentityRow};
+use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::links;
-use crate::repo::consumers::users::UserRow;
+use crate::repo::consumers::users::User;
 
 /// An identity to link.
 #[derive(Debug, Clone)]
 pub struct NewLink {
-    /// Stored kind: OPENID, UNIONID, WECOM, CARD (never PHONE: phones are verified binds).
-    pub kind: &'static str,
+    /// OPENID, UNIONID, WECOM or CARD (never PHONE: phones are verified binds).
+    pub kind: IdentityKind,
     /// App / corp id ('' for unionid and card numbers).
     pub scope: String,
     /// The value.
@@ -30,16 +31,11 @@ pub struct NewLink {
     pub source: String,
 }
 
-/// Kinds that log in (WeChat openid, phone).
-pub fn login_capable(kind: &str) -> bool {
-    matches!(kind, "OPENID" | "PHONE")
-}
-
 impl App {
     /// Links `link` to user `id`: a no-op when the user has it; IDENTITY_ALREADY_LINKED
     /// (`user_id`) when another user does; IDENTITY_KIND_SINGLE_VALUED when the user holds
     /// another value of the same (kind, scope). Returns the link and its source.
-    #[tracing::instrument(skip_all, fields(tenant, user = id, kind = link.kind))]
+    #[tracing::instrument(skip_all, fields(tenant, user = id, kind = link.kind.as_str()))]
     pub async fn link_identity(
         &self,
         txn: &impl ConnectionTrait,
@@ -47,7 +43,7 @@ impl App {
         id: &str,
         link: NewLink,
         actor: &Actor,
-    ) -> Result<(IdentityRow, String), AppError> {
+    ) -> Result<(LinkedIdentity, String), AppError> {
         let now = self.clock.now();
         lock_live(txn, tenant, id).await?;
         if let Some(found) = links::find(txn, tenant, link.kind, &link.scope, &link.value).await? {
@@ -64,10 +60,10 @@ impl App {
         {
             return Err(AppError::FailedPrecondition("IDENTITY_KIND_SINGLE_VALUED"));
         }
-        let row = IdentityRow {
+        let row = LinkedIdentity {
             id: siyu_core::id::new_string(),
             user_id: id.to_owned(),
-            kind: link.kind.to_owned(),
+            kind: link.kind,
             scope: link.scope.clone(),
             value: link.value.clone(),
             created_at: crate::repo::micros(now),
@@ -82,12 +78,12 @@ impl App {
                     .unwrap_or_default();
                 return Err(already_linked(&owner));
             }
-            return Err(err.into());
+            return Err(err);
         }
         links::sync_phone(txn, tenant, id, now).await?;
         let mut details = BTreeMap::new();
         details.insert("identity_id".to_owned(), row.id.clone());
-        details.insert("identity_kind".to_owned(), row.kind.clone());
+        details.insert("identity_kind".to_owned(), row.kind.as_str().to_owned());
         details.insert("app_id".to_owned(), row.scope.clone());
         details.insert("source".to_owned(), link.source.clone());
         details.insert("value_sha256".to_owned(), sha256_hex(&row.value));
@@ -119,11 +115,11 @@ impl App {
         let identity = links::identity_of_user(txn, tenant, id, identity_id)
             .await?
             .ok_or(AppError::NotFound("IDENTITY_NOT_FOUND"))?;
-        if actor.kind == "consumer" && login_capable(&identity.kind) {
+        if actor.kind == "consumer" && identity.kind.logs_in() {
             let others = identities_repo::identities_of(txn, tenant, id)
                 .await?
                 .into_iter()
-                .filter(|i| i.id != identity.id && login_capable(&i.kind))
+                .filter(|i| i.id != identity.id && i.kind.logs_in())
                 .count();
             if others == 0 {
                 return Err(AppError::FailedPrecondition("LAST_LOGIN_IDENTITY"));
@@ -135,7 +131,10 @@ impl App {
         links::sync_phone(txn, tenant, id, now).await?;
         let mut details = BTreeMap::new();
         details.insert("identity_id".to_owned(), identity.id.clone());
-        details.insert("identity_kind".to_owned(), identity.kind.clone());
+        details.insert(
+            "identity_kind".to_owned(),
+            identity.kind.as_str().to_owned(),
+        );
         details.insert("reason".to_owned(), reason.to_owned());
         audit_repo::append(
             txn,
@@ -153,17 +152,17 @@ pub(crate) async fn lock_live(
     txn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<UserRow, AppError> {
+) -> Result<User, AppError> {
     let user = identities_repo::lock_users(txn, tenant, &[id])
         .await?
         .pop()
         .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
-    match user.status.as_str() {
-        "MERGED" => Err(AppError::UserMerged {
+    match user.status {
+        UserStatus::Merged => Err(AppError::UserMerged {
             kept_user_id: user.merged_into.clone().unwrap_or_default(),
         }),
-        "ERASED" => Err(AppError::FailedPrecondition("USER_ERASED")),
-        _ => Ok(user),
+        UserStatus::Erased => Err(AppError::FailedPrecondition("USER_ERASED")),
+        UserStatus::Active | UserStatus::Blocked => Ok(user),
     }
 }
 

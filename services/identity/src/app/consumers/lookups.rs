@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{Duration, FixedOffset, TimeZone as _};
 
 use crate::app::consumers::users::UserView;
+use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::{Actor, App};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
@@ -17,8 +18,8 @@ pub const REVEALS_PER_DAY: i64 = 50;
 /// A look-up by one identity.
 #[derive(Debug, Clone)]
 pub struct Lookup<'a> {
-    /// Stored kind: OPENID, UNIONID, PHONE, WECOM, CARD.
-    pub kind: &'static str,
+    /// The identity's kind.
+    pub kind: IdentityKind,
     /// App / corp id; None searches every app of the tenant.
     pub scope: Option<&'a str>,
     /// The exact value (phones in E.164).
@@ -29,7 +30,7 @@ pub struct Lookup<'a> {
 
 impl App {
     /// Users matching `q`; staff look-ups are audited (USER_LOOKUP, the value hashed).
-    #[tracing::instrument(skip_all, fields(tenant, kind = q.kind))]
+    #[tracing::instrument(skip_all, fields(tenant, kind = q.kind.as_str()))]
     pub async fn lookup_users(
         &self,
         tenant: &str,
@@ -40,7 +41,8 @@ impl App {
         let users = lookups::users_by_identity(&txn, tenant, q.kind, q.scope, q.value).await?;
         let mut found = Vec::new();
         for user in users {
-            if !q.include_inactive && matches!(user.status.as_str(), "MERGED" | "ERASED") {
+            if !q.include_inactive && matches!(user.status, UserStatus::Merged | UserStatus::Erased)
+            {
                 continue;
             }
             let profile = profiles::get(&txn, tenant, &user.id)
@@ -50,7 +52,7 @@ impl App {
         }
         if let Some(actor) = staff {
             let mut details = BTreeMap::new();
-            details.insert("identity_kind".to_owned(), q.kind.to_owned());
+            details.insert("identity_kind".to_owned(), q.kind.as_str().to_owned());
             details.insert("value_sha256".to_owned(), sha256_hex(q.value));
             details.insert("matches".to_owned(), found.len().to_string());
             audit_repo::append(

@@ -13,10 +13,11 @@ use std::time::Duration;
 use chrono::{FixedOffset, TimeZone as _};
 use siyu_store::RateLimit;
 
+use crate::app::consumers::OtpPurpose;
 use crate::app::{App, ClientInfo};
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::error::AppError;
-use crate::repo::consumers::otps::{self as repo, OtpRow};
+use crate::repo::consumers::otps::{self as repo, PhoneOtp};
 
 /// Seconds an OTP stays valid.
 pub const OTP_TTL_SECS: i64 = 300;
@@ -41,7 +42,7 @@ impl App {
         &self,
         tenant: &str,
         phone: &str,
-        purpose: &'static str,
+        purpose: OtpPurpose,
         client: &ClientInfo,
     ) -> Result<Sent, AppError> {
         let ip = if client.ip.is_empty() {
@@ -91,11 +92,11 @@ impl App {
         }
         let code = six_digits()?;
         let salt = hex::encode(random_bytes::<16>()?);
-        let row = OtpRow {
+        let row = PhoneOtp {
             id: siyu_core::id::new_string(),
             tenant_id: tenant.to_owned(),
             phone: phone.to_owned(),
-            purpose: purpose.to_owned(),
+            purpose,
             code_hash: sha256_hex(&format!("{salt}{code}")),
             salt,
             attempts: 0,
@@ -121,7 +122,7 @@ impl App {
         txn: &impl sea_orm::ConnectionTrait,
         tenant: &str,
         phone: &str,
-        purpose: &str,
+        purpose: OtpPurpose,
         code: &str,
     ) -> Result<(), AppError> {
         let now = self.clock.now();

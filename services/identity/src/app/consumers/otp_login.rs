@@ -3,12 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::app::consumers::{IdentityKind, OtpPurpose, UserStatus};
 use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::consumers::users::{self as users_repo, UserRow};
+use crate::repo::consumers::users::{self as users_repo, User};
 
 /// The outcome of an OTP login.
 #[derive(Debug, Clone)]
@@ -16,7 +17,7 @@ pub struct OtpLogin {
     /// Tokens.
     pub issued: Issued,
     /// The user.
-    pub user: UserRow,
+    pub user: User,
     /// Created by this login.
     pub is_new_user: bool,
 }
@@ -35,7 +36,10 @@ impl App {
         let tenant = resolved.tenant.id.as_str();
         for _ in 0..3 {
             let txn = siyu_store::db::begin_write(&self.db).await?;
-            match self.verify_otp(&txn, tenant, phone, "LOGIN", code).await {
+            match self
+                .verify_otp(&txn, tenant, phone, OtpPurpose::Login, code)
+                .await
+            {
                 Ok(()) => {}
                 Err(err @ (AppError::OtpInvalid { .. } | AppError::ResourceExhausted { .. })) => {
                     // The counted attempt must survive the refusal.
@@ -45,7 +49,8 @@ impl App {
                 Err(err) => return Err(err),
             }
             let now = self.clock.now();
-            let existing = users_repo::find_by_identity(&txn, tenant, "PHONE", "", phone).await?;
+            let existing =
+                users_repo::find_by_identity(&txn, tenant, IdentityKind::Phone, "", phone).await?;
             let (user, is_new_user) = match existing {
                 Some(user) => {
                     match crate::app::consumers::wechat_login::lock_live(&txn, tenant, &user.id)
@@ -59,24 +64,32 @@ impl App {
                     }
                 }
                 None => {
-                    let user = UserRow {
+                    let user = User {
                         id: siyu_core::id::new_string(),
                         tenant_id: tenant.to_owned(),
-                        status: "ACTIVE".into(),
+                        status: UserStatus::Active,
                         phone: Some(phone.to_owned()),
                         merged_into: None,
                         created_at: now,
                         updated_at: now,
                     };
                     users_repo::insert(&txn, &user).await?;
-                    let linked =
-                        users_repo::link(&txn, tenant, &user.id, "PHONE", "", phone, now).await;
+                    let linked = users_repo::link(
+                        &txn,
+                        tenant,
+                        &user.id,
+                        IdentityKind::Phone,
+                        "",
+                        phone,
+                        now,
+                    )
+                    .await;
                     if let Err(err) = linked {
                         if crate::repo::is_unique_violation(&err) {
                             txn.rollback().await?;
                             continue;
                         }
-                        return Err(err.into());
+                        return Err(err);
                     }
                     crate::repo::consumers::identities::set_phone(
                         &txn,
@@ -106,14 +119,14 @@ impl App {
                     .await?
                     .pop()
                 {
-                    Some(locked) if locked.status != "MERGED" => locked,
+                    Some(locked) if locked.status != UserStatus::Merged => locked,
                     _ => {
                         txn.rollback().await?;
                         continue;
                     }
                 }
             };
-            if user.status != "ACTIVE" {
+            if user.status != UserStatus::Active {
                 txn.rollback().await?;
                 self.login_refused(tenant, &user.id, "phone_otp").await;
                 return Err(AppError::PermissionDenied("USER_BLOCKED"));
@@ -162,7 +175,10 @@ impl App {
         client: &ClientInfo,
     ) -> Result<crate::app::consumers::phone_bind::Binding, AppError> {
         let txn = siyu_store::db::begin_write(&self.db).await?;
-        match self.verify_otp(&txn, tenant, phone, "BIND", code).await {
+        match self
+            .verify_otp(&txn, tenant, phone, OtpPurpose::Bind, code)
+            .await
+        {
             Ok(()) => txn.commit().await?,
             Err(err @ (AppError::OtpInvalid { .. } | AppError::ResourceExhausted { .. })) => {
                 // The counted attempt must survive the refusal.

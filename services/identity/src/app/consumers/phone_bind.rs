@@ -8,6 +8,7 @@
 //! retries. The loser of a merge race finds itself MERGED (USER_MERGED) or the phone already
 //! its own (no-op), so there is exactly one merge per pair and a phone has one owner.
 
+use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::merges::merge::Merged;
 use crate::app::merges::phone_merge::PhoneMerge;
 use crate::app::tokens::SubjectKind;
@@ -16,13 +17,13 @@ use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::identities as identities_repo;
-use crate::repo::consumers::users::{self as users_repo, UserRow};
+use crate::repo::consumers::users::{self as users_repo, User};
 
 /// The outcome of a phone binding.
 #[derive(Debug, Clone)]
 pub struct Binding {
     /// The user now owning the phone (the kept user after a merge).
-    pub user: UserRow,
+    pub user: User,
     /// The merge, when binding merged two users.
     pub merge: Option<Merged>,
     /// Fresh tokens for the kept user when the caller's user was merged away.
@@ -72,15 +73,15 @@ impl App {
             .find(|u| u.id == req.user_id)
             .cloned()
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
-        match caller.status.as_str() {
-            "ACTIVE" => {}
-            "MERGED" => {
+        match caller.status {
+            UserStatus::Active => {}
+            UserStatus::Merged => {
                 return Err(AppError::UserMerged {
                     kept_user_id: caller.merged_into.unwrap_or_default(),
                 });
             }
-            "ERASED" => return Err(AppError::FailedPrecondition("USER_ERASED")),
-            _ => return Err(AppError::PermissionDenied("USER_BLOCKED")),
+            UserStatus::Erased => return Err(AppError::FailedPrecondition("USER_ERASED")),
+            UserStatus::Blocked => return Err(AppError::PermissionDenied("USER_BLOCKED")),
         }
         let owner = identities_repo::phone_owner(&txn, tenant, phone).await?;
         if owner != seen {
@@ -90,20 +91,28 @@ impl App {
         let actor = ("consumer", req.user_id);
         let Some(owner) = owner else {
             let replaced = identities_repo::unlink_phones(&txn, tenant, &caller.id).await? > 0;
-            if let Err(err) =
-                users_repo::link(&txn, tenant, &caller.id, "PHONE", "", phone, now).await
+            if let Err(err) = users_repo::link(
+                &txn,
+                tenant,
+                &caller.id,
+                IdentityKind::Phone,
+                "",
+                phone,
+                now,
+            )
+            .await
             {
                 if crate::repo::is_unique_violation(&err) {
                     txn.rollback().await?;
                     return Ok(None);
                 }
-                return Err(err.into());
+                return Err(err);
             }
             identities_repo::set_phone(&txn, tenant, &caller.id, Some(phone), now).await?;
             self.phone_bound(&txn, &req, &caller.id, replaced, actor)
                 .await?;
             txn.commit().await?;
-            let user = UserRow {
+            let user = User {
                 phone: Some(phone.to_owned()),
                 updated_at: now,
                 ..caller
@@ -150,7 +159,7 @@ impl App {
             None
         };
         txn.commit().await?;
-        let user = UserRow {
+        let user = User {
             phone: Some(phone.to_owned()),
             updated_at: now,
             ..kept

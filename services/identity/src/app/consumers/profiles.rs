@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use crate::app::consumers::Gender;
 use crate::app::consumers::users::{UserView, writable};
 use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::identities as identities_repo;
 use crate::repo::consumers::profiles as repo;
-use crate::repo::consumers::users::UserRow;
+use crate::repo::consumers::users::User;
 
 /// Which profile fields an update sets (from the update mask), with their new values.
 #[derive(Debug, Clone, Default)]
@@ -20,8 +21,8 @@ pub struct ProfilePatch {
     pub nickname: Option<String>,
     /// New avatar URL.
     pub avatar_url: Option<String>,
-    /// New gender ('' clears).
-    pub gender: Option<String>,
+    /// New gender (`Some(None)` clears).
+    pub gender: Option<Option<Gender>>,
     /// New birthday ('' clears).
     pub birthday: Option<String>,
 }
@@ -48,16 +49,21 @@ impl App {
             .await?
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
         let mut changed = Vec::new();
-        for (name, value, slot) in [
-            ("nickname", patch.nickname, &mut profile.nickname),
-            ("avatar_url", patch.avatar_url, &mut profile.avatar_url),
-            ("gender", patch.gender, &mut profile.gender),
-            ("birthday", patch.birthday, &mut profile.birthday),
-        ] {
-            if let Some(value) = value {
-                *slot = value;
-                changed.push(name);
-            }
+        if let Some(nickname) = patch.nickname {
+            profile.nickname = nickname;
+            changed.push("nickname");
+        }
+        if let Some(avatar_url) = patch.avatar_url {
+            profile.avatar_url = avatar_url;
+            changed.push("avatar_url");
+        }
+        if let Some(gender) = patch.gender {
+            profile.gender = gender;
+            changed.push("gender");
+        }
+        if let Some(birthday) = patch.birthday {
+            profile.birthday = birthday;
+            changed.push("birthday");
         }
         repo::update(txn, tenant, id, &profile, now).await?;
         if actor.kind == "staff" {
@@ -80,7 +86,7 @@ impl App {
             .await?;
         }
         Ok(UserView {
-            user: UserRow {
+            user: User {
                 updated_at: now,
                 ..user
             },

@@ -6,16 +6,17 @@
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
+use crate::app::consumers::UserStatus;
 use crate::error::AppError;
-use crate::repo::consumers::identities::{self as identities_repo, IdentityRow};
+use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::profiles::{self as repo, Profile};
-use crate::repo::consumers::users::{self as users_repo, UserRow};
+use crate::repo::consumers::users::{self as users_repo, User};
 
 /// A user with its profile.
 #[derive(Debug, Clone)]
 pub struct UserView {
     /// The user row.
-    pub user: UserRow,
+    pub user: User,
     /// Its profile.
     pub profile: Profile,
 }
@@ -51,7 +52,7 @@ impl App {
         &self,
         tenant: &str,
         id: &str,
-    ) -> Result<Vec<IdentityRow>, AppError> {
+    ) -> Result<Vec<LinkedIdentity>, AppError> {
         users_repo::get(&self.db, tenant, id)
             .await?
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
@@ -73,12 +74,12 @@ async fn load(
 }
 
 /// USER_MERGED / USER_ERASED for users that no longer take writes.
-pub(crate) fn writable(user: &UserRow) -> Result<(), AppError> {
-    match user.status.as_str() {
-        "MERGED" => Err(AppError::UserMerged {
+pub(crate) fn writable(user: &User) -> Result<(), AppError> {
+    match user.status {
+        UserStatus::Merged => Err(AppError::UserMerged {
             kept_user_id: user.merged_into.clone().unwrap_or_default(),
         }),
-        "ERASED" => Err(AppError::FailedPrecondition("USER_ERASED")),
-        _ => Ok(()),
+        UserStatus::Erased => Err(AppError::FailedPrecondition("USER_ERASED")),
+        UserStatus::Active | UserStatus::Blocked => Ok(()),
     }
 }

@@ -4,13 +4,14 @@
 //! (tenant, kind, scope, value); a login that loses the insert race rolls back its new user
 //! and re-reads the winner's link, so N simultaneous first logins create exactly one user.
 
+use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::tenancy::AppKind;
 use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::consumers::users::{self as repo, UserRow};
+use crate::repo::consumers::users::{self as repo, User};
 use crate::wechat::{WeChatError, WxSession};
 
 /// The outcome of a WeChat login.
@@ -19,7 +20,7 @@ pub struct WeChatLogin {
     /// Tokens.
     pub issued: Issued,
     /// The user.
-    pub user: UserRow,
+    pub user: User,
     /// Created by this login.
     pub is_new_user: bool,
 }
@@ -133,12 +134,13 @@ impl App {
         let now = self.clock.now();
         let txn = siyu_store::db::begin_write(&self.db).await?;
         let mut existing =
-            repo::find_by_identity(&txn, tenant, "OPENID", app_id, &wx.openid).await?;
+            repo::find_by_identity(&txn, tenant, IdentityKind::Openid, app_id, &wx.openid).await?;
         let mut link_openid = false;
         if existing.is_none()
             && let Some(unionid) = &wx.unionid
         {
-            existing = repo::find_by_identity(&txn, tenant, "UNIONID", "", unionid).await?;
+            existing =
+                repo::find_by_identity(&txn, tenant, IdentityKind::Unionid, "", unionid).await?;
             link_openid = existing.is_some();
         }
         let (user, is_new_user) = match existing {
@@ -150,10 +152,10 @@ impl App {
                 }
             },
             None => {
-                let user = UserRow {
+                let user = User {
                     id: siyu_core::id::new_string(),
                     tenant_id: tenant.to_owned(),
-                    status: "ACTIVE".into(),
+                    status: UserStatus::Active,
                     phone: None,
                     merged_into: None,
                     created_at: now,
@@ -172,7 +174,7 @@ impl App {
                 .await?
                 .pop()
             {
-                Some(locked) if locked.status != "MERGED" => locked,
+                Some(locked) if locked.status != UserStatus::Merged => locked,
                 // Merged away since the look-up: the identity has moved, look again.
                 _ => {
                     txn.rollback().await?;
@@ -180,7 +182,7 @@ impl App {
                 }
             }
         };
-        if user.status != "ACTIVE" {
+        if user.status != UserStatus::Active {
             txn.rollback().await?;
             self.login_refused(tenant, &user.id, "wechat_mini_program")
                 .await;
@@ -188,10 +190,10 @@ impl App {
         }
         let mut links = Vec::new();
         if is_new_user || link_openid {
-            links.push(("OPENID", app_id, wx.openid.as_str()));
+            links.push((IdentityKind::Openid, app_id, wx.openid.as_str()));
         }
         if is_new_user && let Some(unionid) = &wx.unionid {
-            links.push(("UNIONID", "", unionid.as_str()));
+            links.push((IdentityKind::Unionid, "", unionid.as_str()));
         }
         for (kind, scope, value) in links {
             if let Err(err) = repo::link(&txn, tenant, &user.id, kind, scope, value, now).await {
@@ -289,11 +291,11 @@ pub(super) async fn lock_live(
     txn: &impl sea_orm::ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<UserRow>, AppError> {
+) -> Result<Option<User>, AppError> {
     Ok(
         crate::repo::consumers::identities::lock_users(txn, tenant, &[id])
             .await?
             .pop()
-            .filter(|u| u.status != "ERASED"),
+            .filter(|u| u.status != UserStatus::Erased),
     )
 }

@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::error::AppError;
-use crate::repo::consumers::identities::{self as identities_repo, IdentityRow};
+use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::users as users_repo;
 use crate::repo::merges::records::{self as merges_repo, MergeRecord};
 
@@ -15,7 +15,7 @@ impl App {
         &self,
         tenant: &str,
         id: &str,
-    ) -> Result<Vec<(MergeRecord, Vec<IdentityRow>)>, AppError> {
+    ) -> Result<Vec<(MergeRecord, Vec<LinkedIdentity>)>, AppError> {
         users_repo::get(&self.db, tenant, id)
             .await?
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;

@@ -12,11 +12,12 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
+use crate::app::consumers::IdentityKind;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
-use crate::repo::consumers::identities::{self as identities_repo, IdentityRow};
+use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::links;
-use crate::repo::consumers::users::UserRow;
+use crate::repo::consumers::users::User;
 use crate::repo::merges::records::{self as repo, DroppedPhone, MergeRow};
 
 /// A merge: the record and the identities it moved (a binding or a staff merge caused it).
@@ -25,7 +26,7 @@ pub struct Merged {
     /// The record.
     pub row: MergeRow,
     /// The identities moved to the kept user.
-    pub moved: Vec<IdentityRow>,
+    pub moved: Vec<LinkedIdentity>,
 }
 
 /// What to merge, why and for whom.
@@ -34,9 +35,9 @@ pub struct MergeSpec<'a> {
     /// Tenant.
     pub tenant: &'a str,
     /// The older user, kept.
-    pub kept: &'a UserRow,
+    pub kept: &'a User,
     /// The younger user, merged away.
-    pub merged: &'a UserRow,
+    pub merged: &'a User,
     /// `phone_bind` or `staff`.
     pub reason: &'static str,
     /// (kind, id) of the actor for audit entries.
@@ -66,7 +67,9 @@ impl App {
         let dropped: Vec<DroppedPhone> = kept_ids
             .iter()
             .chain(&merged_ids)
-            .filter(|i| i.kind == "PHONE" && Some(i.user_id.as_str()) == spec.drop_phones_of)
+            .filter(|i| {
+                i.kind == IdentityKind::Phone && Some(i.user_id.as_str()) == spec.drop_phones_of
+            })
             .map(|i| DroppedPhone {
                 id: i.id.clone(),
                 user_id: i.user_id.clone(),
@@ -121,7 +124,7 @@ impl App {
         audit_repo::append(txn, tenant, entry, now).await?;
         let kinds = moved
             .iter()
-            .map(|i| event_kind(&i.kind).to_owned())
+            .map(|i| event_kind(i.kind).to_owned())
             .collect();
         crate::events::users_merged(txn, &row, kinds).await?;
         self.revoke_subject_sessions(txn, tenant, spec.actor, &merged.id, None, "user_merged")
@@ -138,12 +141,12 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
 /// same scope (two openids of one app, two unionids, two card numbers): not one person.
 /// Phones are compared only when no phone is being replaced (a binding's number wins).
 fn check_mergeable(
-    kept: &[IdentityRow],
-    merged: &[IdentityRow],
+    kept: &[LinkedIdentity],
+    merged: &[LinkedIdentity],
     compare_phones: bool,
 ) -> Result<(), AppError> {
     let clash = merged.iter().any(|m| {
-        (compare_phones || m.kind != "PHONE")
+        (compare_phones || m.kind != IdentityKind::Phone)
             && kept
                 .iter()
                 .any(|k| k.kind == m.kind && k.scope == m.scope && k.value != m.value)
@@ -156,12 +159,12 @@ fn check_mergeable(
 }
 
 /// The event's spelling of an identity kind.
-pub fn event_kind(kind: &str) -> &'static str {
+pub fn event_kind(kind: IdentityKind) -> &'static str {
     match kind {
-        "OPENID" => "wechat_openid",
-        "UNIONID" => "wechat_unionid",
-        "PHONE" => "phone",
-        "WECOM" => "wecom_external_user_id",
-        _ => "member_card_no",
+        IdentityKind::Openid => "wechat_openid",
+        IdentityKind::Unionid => "wechat_unionid",
+        IdentityKind::Phone => "phone",
+        IdentityKind::Wecom => "wecom_external_user_id",
+        IdentityKind::Card => "member_card_no",
     }
 }

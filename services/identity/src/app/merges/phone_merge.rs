@@ -6,18 +6,19 @@
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
+use crate::app::consumers::UserStatus;
 use crate::app::merges::merge::{MergeSpec, Merged};
 use crate::error::AppError;
-use crate::repo::consumers::users::UserRow;
+use crate::repo::consumers::users::User;
 use crate::repo::merges::records::DroppedPhone;
 
 /// What a phone merge did.
 #[derive(Debug, Clone)]
 pub struct PhoneMerge {
     /// The user kept (the older one).
-    pub kept: UserRow,
+    pub kept: User,
     /// The user merged away.
-    pub merged: UserRow,
+    pub merged: User,
     /// The merge record and the identities it moved.
     pub merge: Merged,
     /// The phone identities the merge deleted.
@@ -31,10 +32,10 @@ impl App {
         &self,
         txn: &impl ConnectionTrait,
         tenant: &str,
-        caller: UserRow,
-        owner: UserRow,
+        caller: User,
+        owner: User,
     ) -> Result<PhoneMerge, AppError> {
-        if owner.status != "ACTIVE" {
+        if owner.status != UserStatus::Active {
             // A blocked owner: merging would unblock or hide it; customer service decides.
             return Err(AppError::FailedPrecondition("MERGE_CONFLICT"));
         }

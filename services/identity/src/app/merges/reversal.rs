@@ -14,9 +14,10 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use crate::app::audit::append::entry;
+use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::{Actor, App};
 use crate::error::AppError;
-use crate::repo::consumers::identities::{self as identities_repo, IdentityRow};
+use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::links;
 use crate::repo::merges::records::{self as repo, DroppedPhone, MergeRecord};
 use crate::repo::merges::reversals;
@@ -32,7 +33,7 @@ impl App {
         merge_id: &str,
         note: &str,
         actor: &Actor,
-    ) -> Result<(MergeRecord, Vec<IdentityRow>), AppError> {
+    ) -> Result<(MergeRecord, Vec<LinkedIdentity>), AppError> {
         let now = self.clock.now();
         let mut record = reversals::lock_merge(txn, tenant, merge_id)
             .await?
@@ -50,9 +51,10 @@ impl App {
         let locked = identities_repo::lock_users(txn, tenant, &[kept_id, merged_id]).await?;
         let kept = locked.iter().find(|u| &u.id == kept_id);
         let merged = locked.iter().find(|u| &u.id == merged_id);
-        let kept_live = kept.is_some_and(|u| matches!(u.status.as_str(), "ACTIVE" | "BLOCKED"));
+        let kept_live =
+            kept.is_some_and(|u| matches!(u.status, UserStatus::Active | UserStatus::Blocked));
         let still_merged = merged.is_some_and(|u| {
-            u.status == "MERGED" && u.merged_into.as_deref() == Some(kept_id.as_str())
+            u.status == UserStatus::Merged && u.merged_into.as_deref() == Some(kept_id.as_str())
         });
         if !kept_live || !still_merged {
             return Err(not_reversible());
@@ -64,22 +66,23 @@ impl App {
             // One unlinked or moved on since stays where it is.
             if &identity.user_id == kept_id {
                 repo::move_identity(txn, tenant, &identity.id, merged_id).await?;
-                moved_back.push(IdentityRow {
+                moved_back.push(LinkedIdentity {
                     user_id: merged_id.clone(),
                     ..identity
                 });
             }
         }
         for phone in &dropped {
-            let taken = links::find(txn, tenant, "PHONE", "", &phone.value).await?;
-            let holds_other = reversals::count_kind(txn, tenant, &phone.user_id, "PHONE").await?;
+            let taken = links::find(txn, tenant, IdentityKind::Phone, "", &phone.value).await?;
+            let holds_other =
+                reversals::count_kind(txn, tenant, &phone.user_id, IdentityKind::Phone).await?;
             if taken.is_some() || holds_other > 0 {
                 return Err(not_reversible());
             }
-            let row = IdentityRow {
+            let row = LinkedIdentity {
                 id: phone.id.clone(),
                 user_id: phone.user_id.clone(),
-                kind: "PHONE".into(),
+                kind: IdentityKind::Phone,
                 scope: String::new(),
                 value: phone.value.clone(),
                 created_at: phone.created_at,
@@ -89,11 +92,11 @@ impl App {
                 if crate::repo::is_unique_violation(&err) {
                     return Err(not_reversible());
                 }
-                return Err(err.into());
+                return Err(err);
             }
         }
         for user in [kept_id, merged_id] {
-            if reversals::count_kind(txn, tenant, user, "PHONE").await? > 1 {
+            if reversals::count_kind(txn, tenant, user, IdentityKind::Phone).await? > 1 {
                 return Err(not_reversible());
             }
             links::sync_phone(txn, tenant, user, now).await?;

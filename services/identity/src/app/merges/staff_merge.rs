@@ -5,6 +5,7 @@
 
 use sea_orm::ConnectionTrait;
 
+use crate::app::consumers::UserStatus;
 use crate::app::merges::merge::{MergeSpec, Merged};
 use crate::app::merges::reversal::moved_ids;
 use crate::app::{Actor, App};
@@ -34,8 +35,8 @@ impl App {
         } else {
             (y, x)
         };
-        let pair_merged =
-            merged.status == "MERGED" && merged.merged_into.as_deref() == Some(kept.id.as_str());
+        let pair_merged = merged.status == UserStatus::Merged
+            && merged.merged_into.as_deref() == Some(kept.id.as_str());
         if pair_merged
             && let Some(record) =
                 reversals::live_merge_of_pair(txn, tenant, &kept.id, &merged.id).await?
@@ -48,16 +49,16 @@ impl App {
             });
         }
         for user in [&kept, &merged] {
-            match user.status.as_str() {
-                "ACTIVE" => {}
-                "MERGED" => {
+            match user.status {
+                UserStatus::Active => {}
+                UserStatus::Merged => {
                     return Err(AppError::UserMerged {
                         kept_user_id: user.merged_into.clone().unwrap_or_default(),
                     });
                 }
-                "ERASED" => return Err(AppError::FailedPrecondition("USER_ERASED")),
+                UserStatus::Erased => return Err(AppError::FailedPrecondition("USER_ERASED")),
                 // A blocked user: merging would unblock or hide the block; unblock first.
-                _ => return Err(AppError::FailedPrecondition("MERGE_CONFLICT")),
+                UserStatus::Blocked => return Err(AppError::FailedPrecondition("MERGE_CONFLICT")),
             }
         }
         let label = format!("staff:{}", actor.id);

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
+use crate::app::consumers::UserStatus;
 use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
@@ -74,14 +75,14 @@ impl App {
             .await?
             .pop()
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
-        match user.status.as_str() {
-            "MERGED" => {
+        match user.status {
+            UserStatus::Merged => {
                 return Err(AppError::UserMerged {
                     kept_user_id: user.merged_into.unwrap_or_default(),
                 });
             }
-            "ERASED" => return Err(AppError::FailedPrecondition("USER_ERASED")),
-            _ => {}
+            UserStatus::Erased => return Err(AppError::FailedPrecondition("USER_ERASED")),
+            UserStatus::Active | UserStatus::Blocked => {}
         }
         if let Some(live) = repo::live_for_user(txn, tenant, user_id).await? {
             return Ok(live);

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
+use crate::app::consumers::{IdentityKind, OtpPurpose, UserStatus};
 use crate::app::tenancy::AppKind;
 use crate::app::{Actor, App};
 use crate::error::AppError;
@@ -59,7 +60,7 @@ impl App {
         wechat_code: &str,
     ) -> Result<(), AppError> {
         let view = self.user_view(tenant, user_id).await?;
-        if view.user.status == "ERASED" {
+        if view.user.status == UserStatus::Erased {
             return Ok(());
         }
         match view.user.phone.as_deref() {
@@ -95,7 +96,10 @@ impl App {
         code: &str,
     ) -> Result<(), AppError> {
         let txn = siyu_store::db::begin_write(&self.db).await?;
-        match self.verify_otp(&txn, tenant, phone, "CONFIRM", code).await {
+        match self
+            .verify_otp(&txn, tenant, phone, OtpPurpose::Confirm, code)
+            .await
+        {
             Ok(()) => {
                 txn.commit().await?;
                 Ok(())
@@ -146,7 +150,7 @@ impl App {
         let owner = crate::repo::consumers::users::find_by_identity(
             &self.db,
             tenant,
-            "OPENID",
+            IdentityKind::Openid,
             app_id,
             &session.openid,
         )
@@ -170,8 +174,8 @@ impl App {
             .await?
             .pop()
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
-        match user.status.as_str() {
-            "ERASED" => {
+        match user.status {
+            UserStatus::Erased => {
                 let erased_at = repo::erased_at(txn, tenant, id)
                     .await?
                     .unwrap_or(user.updated_at);
@@ -180,12 +184,12 @@ impl App {
                     erased_at,
                 });
             }
-            "MERGED" => {
+            UserStatus::Merged => {
                 return Err(AppError::UserMerged {
                     kept_user_id: user.merged_into.unwrap_or_default(),
                 });
             }
-            _ => {}
+            UserStatus::Active | UserStatus::Blocked => {}
         }
         let mut phones: BTreeSet<String> = repo::delete_identities(txn, tenant, id)
             .await?
@@ -195,7 +199,7 @@ impl App {
         for phone in &phones {
             repo::delete_otps(txn, tenant, phone).await?;
         }
-        repo::clear_user(txn, tenant, id, Some("ERASED"), now).await?;
+        repo::clear_user(txn, tenant, id, Some(UserStatus::Erased), now).await?;
         scrub(txn, tenant, id, now).await?;
         let actor = (e.actor.kind.as_str(), e.actor.id.as_str());
         self.revoke_subject_sessions(txn, tenant, actor, id, None, "user_erased")

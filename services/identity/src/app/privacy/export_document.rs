@@ -6,10 +6,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
+use crate::app::consumers::{Gender, IdentityKind};
 use crate::error::AppError;
 use crate::repo::consumers::identities as identities_repo;
 use crate::repo::consumers::profiles as profiles_repo;
-use crate::repo::consumers::users::UserRow;
+use crate::repo::consumers::users::User;
 use crate::repo::merges::records as merges_repo;
 use crate::repo::privacy::personal_data as repo;
 
@@ -22,7 +23,7 @@ const AUDIT_LIMIT: i64 = 1000;
 pub(super) async fn build(
     conn: &impl ConnectionTrait,
     tenant: &str,
-    user: &UserRow,
+    user: &User,
     app_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<u8>, AppError> {
@@ -34,9 +35,10 @@ pub(super) async fn build(
         .await?
         .iter()
         .map(|i| {
-            let visible = i.kind != "OPENID" || (!app_id.is_empty() && i.scope == app_id);
+            let visible =
+                i.kind != IdentityKind::Openid || (!app_id.is_empty() && i.scope == app_id);
             json!({
-                "kind": crate::app::merges::merge::event_kind(&i.kind),
+                "kind": crate::app::merges::merge::event_kind(i.kind),
                 "app_id": i.scope,
                 "value": if visible { i.value.as_str() } else { "" },
                 "value_omitted": !visible,
@@ -107,7 +109,7 @@ pub(super) async fn build(
         "generated_at": time(now),
         "user": {
             "user_id": id,
-            "status": user.status,
+            "status": user.status.as_str(),
             "phone": user.phone.as_deref().unwrap_or_default(),
             "merged_into_user_id": user.merged_into.as_deref().unwrap_or_default(),
             "created_at": time(user.created_at),
@@ -115,7 +117,7 @@ pub(super) async fn build(
             "profile": {
                 "nickname": profile.nickname,
                 "avatar_url": profile.avatar_url,
-                "gender": profile.gender,
+                "gender": profile.gender.map(Gender::as_str).unwrap_or_default(),
                 "birthday": profile.birthday,
             },
         },

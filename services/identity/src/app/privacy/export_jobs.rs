@@ -12,6 +12,7 @@ use siyu_store::jobs::JobHandlerResult;
 use siyu_store::{Job, JobQueue, JobRunner, NewJob};
 
 use crate::app::App;
+use crate::app::consumers::UserStatus;
 use crate::app::privacy::data_export::{EXPORT_JOB, EXPORT_TTL_DAYS, MAX_EXPORT_BYTES, PURGE_JOB};
 use crate::app::privacy::export_document;
 use crate::error::AppError;
@@ -65,7 +66,7 @@ impl App {
         let user = identities_repo::lock_users(&txn, tenant, &[&export.user_id])
             .await?
             .pop()
-            .filter(|u| u.status != "ERASED");
+            .filter(|u| u.status != UserStatus::Erased);
         let now = crate::repo::micros(self.clock.now());
         let Some(user) = user else {
             repo::mark_failed(&txn, tenant, id, "user_erased", now).await?;

@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_core::PrincipalKind;
 
 use crate::app::App;
+use crate::app::consumers::UserStatus;
 use crate::app::staff::StaffStatus;
 use crate::app::tenancy::TenantStatus;
 use crate::app::tokens::SubjectKind;
@@ -224,7 +225,7 @@ impl App {
                 let user = users_repo::get(conn, &session.tenant_id, &session.subject_id)
                     .await?
                     .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;
-                if user.status != "ACTIVE" {
+                if user.status != UserStatus::Active {
                     return Err(AppError::Unauthenticated("SESSION_REVOKED"));
                 }
                 Ok(PrincipalKind::Consumer)

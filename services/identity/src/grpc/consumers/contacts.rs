@@ -4,7 +4,9 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
+use crate::app::consumers::IdentityKind;
 use crate::app::consumers::contacts::Contacts;
+use crate::app::tenancy::AppKind;
 use crate::grpc::consumers::access::target;
 use crate::grpc::consumers::convert::consent_pb_kind;
 use crate::grpc::{Api, Caller, R, record};
@@ -24,20 +26,15 @@ pub(crate) async fn get(
 
 fn contacts_pb(c: Contacts) -> pb::GetUserContactsResponse {
     let user = crate::grpc::consumers::convert::user_pb(&c.user);
-    let app_kind = |app_id: &str| match c
-        .apps
-        .iter()
-        .find(|(id, _)| id == app_id)
-        .map(|(_, k)| k.as_str())
-    {
-        Some("MINI_PROGRAM") => pb::AppKind::MiniProgram,
-        Some("OFFICIAL_ACCOUNT") => pb::AppKind::OfficialAccount,
-        _ => pb::AppKind::Unspecified,
+    let app_kind = |app_id: &str| match c.apps.iter().find(|(id, _)| id == app_id) {
+        Some((_, AppKind::MiniProgram)) => pb::AppKind::MiniProgram,
+        Some((_, AppKind::OfficialAccount)) => pb::AppKind::OfficialAccount,
+        Some((_, AppKind::Wecom | AppKind::H5)) | None => pb::AppKind::Unspecified,
     };
     let openids = c
         .identities
         .iter()
-        .filter(|i| i.kind == "OPENID")
+        .filter(|i| i.kind == IdentityKind::Openid)
         .map(|i| pb::AppOpenId {
             app_id: i.scope.clone(),
             app_kind: app_kind(&i.scope) as i32,
@@ -47,7 +44,7 @@ fn contacts_pb(c: Contacts) -> pb::GetUserContactsResponse {
     let wecom_contacts = c
         .identities
         .iter()
-        .filter(|i| i.kind == "WECOM")
+        .filter(|i| i.kind == IdentityKind::Wecom)
         .map(|i| pb::WeComContact {
             corp_id: i.scope.clone(),
             external_user_id: i.value.clone(),

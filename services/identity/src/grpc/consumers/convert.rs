@@ -7,10 +7,11 @@ use siyu_proto::time::timestamp;
 
 use crate::app::consumers::phone_bind::Binding;
 use crate::app::consumers::users::UserView;
+use crate::app::consumers::{Gender, IdentityKind, UserStatus};
 use crate::app::merges::merge::Merged;
 use crate::otp::mask_phone;
-use crate::repo::consumers::identities::IdentityRow;
-use crate::repo::consumers::users::UserRow;
+use crate::repo::consumers::identities::LinkedIdentity;
+use crate::repo::consumers::users::User;
 
 /// A user as a caller of `kind` may see it: phone masked when `masked` (staff, partners),
 /// unionid omitted for partners.
@@ -20,7 +21,7 @@ pub fn view_pb(view: &UserView, masked: bool, kind: PrincipalKind) -> pb::User {
     user.profile = Some(pb::UserProfile {
         nickname: p.nickname.clone(),
         avatar_url: p.avatar_url.clone(),
-        gender: gender_pb(&p.gender) as i32,
+        gender: gender_pb(p.gender) as i32,
         birthday: p.birthday.clone(),
     });
     if masked && !user.phone.is_empty() {
@@ -34,13 +35,12 @@ pub fn view_pb(view: &UserView, masked: bool, kind: PrincipalKind) -> pb::User {
 }
 
 /// The consumer's own view of a user (phone unmasked).
-pub fn user_pb(user: &UserRow) -> pb::User {
-    let status = match user.status.as_str() {
-        "ACTIVE" => pb::UserStatus::Active,
-        "BLOCKED" => pb::UserStatus::Blocked,
-        "MERGED" => pb::UserStatus::Merged,
-        "ERASED" => pb::UserStatus::Erased,
-        _ => pb::UserStatus::Unspecified,
+pub fn user_pb(user: &User) -> pb::User {
+    let status = match user.status {
+        UserStatus::Active => pb::UserStatus::Active,
+        UserStatus::Blocked => pb::UserStatus::Blocked,
+        UserStatus::Merged => pb::UserStatus::Merged,
+        UserStatus::Erased => pb::UserStatus::Erased,
     };
     pb::User {
         user_id: user.id.clone(),
@@ -54,14 +54,13 @@ pub fn user_pb(user: &UserRow) -> pb::User {
 }
 
 /// A linked identity (value as stored: the consumer's own view).
-pub fn identity_pb(identity: &IdentityRow, source: &str) -> pb::LinkedIdentity {
-    let (kind, login_capable) = match identity.kind.as_str() {
-        "OPENID" => (pb::IdentityKind::WechatOpenid, true),
-        "UNIONID" => (pb::IdentityKind::WechatUnionid, false),
-        "PHONE" => (pb::IdentityKind::Phone, true),
-        "WECOM" => (pb::IdentityKind::WecomExternalUserId, false),
-        "CARD" => (pb::IdentityKind::MemberCardNo, false),
-        _ => (pb::IdentityKind::Unspecified, false),
+pub fn identity_pb(identity: &LinkedIdentity, source: &str) -> pb::LinkedIdentity {
+    let kind = match identity.kind {
+        IdentityKind::Openid => pb::IdentityKind::WechatOpenid,
+        IdentityKind::Unionid => pb::IdentityKind::WechatUnionid,
+        IdentityKind::Phone => pb::IdentityKind::Phone,
+        IdentityKind::Wecom => pb::IdentityKind::WecomExternalUserId,
+        IdentityKind::Card => pb::IdentityKind::MemberCardNo,
     };
     pb::LinkedIdentity {
         identity_id: identity.id.clone(),
@@ -69,7 +68,7 @@ pub fn identity_pb(identity: &IdentityRow, source: &str) -> pb::LinkedIdentity {
         app_id: identity.scope.clone(),
         value: identity.value.clone(),
         source: source.to_owned(),
-        login_capable,
+        login_capable: identity.kind.logs_in(),
         link_time: Some(timestamp(identity.created_at)),
     }
 }
@@ -105,12 +104,12 @@ pub fn binding_pb(binding: &Binding) -> pb::PhoneBinding {
 }
 
 /// The proto gender of a stored spelling.
-pub fn gender_pb(name: &str) -> pb::Gender {
-    match name {
-        "MALE" => pb::Gender::Male,
-        "FEMALE" => pb::Gender::Female,
-        "OTHER" => pb::Gender::Other,
-        _ => pb::Gender::Unspecified,
+pub fn gender_pb(gender: Option<Gender>) -> pb::Gender {
+    match gender {
+        Some(Gender::Male) => pb::Gender::Male,
+        Some(Gender::Female) => pb::Gender::Female,
+        Some(Gender::Other) => pb::Gender::Other,
+        None => pb::Gender::Unspecified,
     }
 }
 

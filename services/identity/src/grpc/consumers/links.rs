@@ -6,6 +6,7 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::Request;
 
+use crate::app::consumers::IdentityKind;
 use crate::app::consumers::links::NewLink;
 use crate::error::AppError;
 use crate::grpc::consumers::access::{reason, target};
@@ -25,7 +26,7 @@ pub(crate) async fn link(
     let t = target(&caller, &req.user_id)?;
     record("user_id", &t.user_id);
     let link = link_in(caller.ctx.principal.kind, req)?;
-    if link.kind == "OPENID" {
+    if link.kind == IdentityKind::Openid {
         api.app
             .require_tenant_app(&caller.tenant(), &link.scope, "app_id")
             .await?;
@@ -74,17 +75,19 @@ pub(crate) async fn unlink(
 /// only WeCom ids and card numbers, and only services link unionids.
 fn link_in(kind_of: PrincipalKind, req: &pb::LinkIdentityRequest) -> Result<NewLink, AppError> {
     let (kind, scoped) = match pb::IdentityKind::try_from(req.kind) {
-        Ok(pb::IdentityKind::WechatOpenid) => ("OPENID", true),
-        Ok(pb::IdentityKind::WechatUnionid) => ("UNIONID", false),
-        Ok(pb::IdentityKind::WecomExternalUserId) => ("WECOM", true),
-        Ok(pb::IdentityKind::MemberCardNo) => ("CARD", false),
+        Ok(pb::IdentityKind::WechatOpenid) => (IdentityKind::Openid, true),
+        Ok(pb::IdentityKind::WechatUnionid) => (IdentityKind::Unionid, false),
+        Ok(pb::IdentityKind::WecomExternalUserId) => (IdentityKind::Wecom, true),
+        Ok(pb::IdentityKind::MemberCardNo) => (IdentityKind::Card, false),
         Ok(pb::IdentityKind::Phone) => return Err(not_linkable("phones are bound verified")),
         _ => return Err(AppError::invalid("kind", "must name an identity kind")),
     };
-    if kind == "UNIONID" && kind_of != PrincipalKind::Service {
+    if kind == IdentityKind::Unionid && kind_of != PrincipalKind::Service {
         return Err(not_linkable("only services link unionids"));
     }
-    if kind_of == PrincipalKind::Partner && !matches!(kind, "WECOM" | "CARD") {
+    if kind_of == PrincipalKind::Partner
+        && !matches!(kind, IdentityKind::Wecom | IdentityKind::Card)
+    {
         return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
     }
     let mut fields = Vec::new();

@@ -5,6 +5,7 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
+use crate::app::consumers::IdentityKind;
 use crate::app::consumers::lookups::Lookup;
 use crate::error::AppError;
 use crate::grpc::consumers::access::{actor, target};
@@ -68,13 +69,13 @@ pub(crate) async fn reveal_phone(
 }
 
 /// (kind, scoped by app, normalized value) of a LookupUsers request.
-fn lookup_in(req: &pb::LookupUsersRequest) -> Result<(&'static str, bool, String), AppError> {
+fn lookup_in(req: &pb::LookupUsersRequest) -> Result<(IdentityKind, bool, String), AppError> {
     let (kind, scoped) = match pb::IdentityKind::try_from(req.kind) {
-        Ok(pb::IdentityKind::WechatOpenid) => ("OPENID", true),
-        Ok(pb::IdentityKind::WechatUnionid) => ("UNIONID", false),
-        Ok(pb::IdentityKind::Phone) => ("PHONE", false),
-        Ok(pb::IdentityKind::WecomExternalUserId) => ("WECOM", true),
-        Ok(pb::IdentityKind::MemberCardNo) => ("CARD", false),
+        Ok(pb::IdentityKind::WechatOpenid) => (IdentityKind::Openid, true),
+        Ok(pb::IdentityKind::WechatUnionid) => (IdentityKind::Unionid, false),
+        Ok(pb::IdentityKind::Phone) => (IdentityKind::Phone, false),
+        Ok(pb::IdentityKind::WecomExternalUserId) => (IdentityKind::Wecom, true),
+        Ok(pb::IdentityKind::MemberCardNo) => (IdentityKind::Card, false),
         _ => return Err(AppError::invalid("kind", "must name an identity kind")),
     };
     if req.value.trim().is_empty() || req.value.len() > 128 {
@@ -83,7 +84,7 @@ fn lookup_in(req: &pb::LookupUsersRequest) -> Result<(&'static str, bool, String
     if req.app_id.len() > 64 {
         return Err(AppError::invalid("app_id", "must be at most 64 characters"));
     }
-    let value = if kind == "PHONE" {
+    let value = if kind == IdentityKind::Phone {
         normalize_phone(&req.value)
             .ok_or_else(|| AppError::invalid("value", "not a mainland mobile number"))?
     } else {

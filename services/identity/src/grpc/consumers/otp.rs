@@ -5,6 +5,7 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
+use crate::app::consumers::OtpPurpose;
 use crate::app::consumers::otp::{OTP_TTL_SECS, RESEND_SECS};
 use crate::error::AppError;
 use crate::grpc::consumers::convert::{binding_pb, user_pb};
@@ -23,14 +24,14 @@ pub(super) async fn send(
     let req = request.get_ref();
     let phone = phone_in(&req.phone)?;
     let purpose = match pb::OtpPurpose::try_from(req.purpose) {
-        Ok(pb::OtpPurpose::Login) => "LOGIN",
-        Ok(pb::OtpPurpose::Bind) => "BIND",
-        Ok(pb::OtpPurpose::Confirm) => "CONFIRM",
+        Ok(pb::OtpPurpose::Login) => OtpPurpose::Login,
+        Ok(pb::OtpPurpose::Bind) => OtpPurpose::Bind,
+        Ok(pb::OtpPurpose::Confirm) => OtpPurpose::Confirm,
         _ => return Err(AppError::invalid("purpose", "must be LOGIN, BIND or CONFIRM").into()),
     };
     let tenant = match Caller::optional(&request)? {
         Some(caller) => caller.tenant(),
-        None if purpose == "LOGIN" => api.guest_tenant(&request, &req.app_id).await?,
+        None if purpose == OtpPurpose::Login => api.guest_tenant(&request, &req.app_id).await?,
         None => return Err(Status::from(siyu_auth::AuthError::MissingToken)),
     };
     let sent = api

@@ -7,6 +7,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use siyu_proto::identity::v1 as pb;
 use tonic::Request;
 
+use crate::app::consumers::Gender;
 use crate::app::consumers::profiles::ProfilePatch;
 use crate::error::AppError;
 use crate::grpc::consumers::access::target;
@@ -82,7 +83,7 @@ pub fn profile_patch(
                 patch.avatar_url = Some(profile.avatar_url.clone());
             }
             "gender" => match pb::Gender::try_from(profile.gender) {
-                Ok(g) => patch.gender = Some(gender_name(g).to_owned()),
+                Ok(g) => patch.gender = Some(gender_of(g)),
                 Err(_) => violations.push(("profile.gender".into(), "unknown gender".into())),
             },
             "birthday" => birthday = Some(profile.birthday.clone()),
@@ -131,12 +132,12 @@ fn valid_birthday(value: &str, now: DateTime<Utc>) -> bool {
     date <= today
 }
 
-/// The stored spelling of a gender ('' = not stated).
-pub fn gender_name(g: pb::Gender) -> &'static str {
+/// The gender of a wire gender (None = not stated).
+pub fn gender_of(g: pb::Gender) -> Option<Gender> {
     match g {
-        pb::Gender::Unspecified => "",
-        pb::Gender::Male => "MALE",
-        pb::Gender::Female => "FEMALE",
-        pb::Gender::Other => "OTHER",
+        pb::Gender::Unspecified => None,
+        pb::Gender::Male => Some(Gender::Male),
+        pb::Gender::Female => Some(Gender::Female),
+        pb::Gender::Other => Some(Gender::Other),
     }
 }

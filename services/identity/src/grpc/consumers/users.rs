@@ -5,6 +5,7 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response};
 
+use crate::app::consumers::IdentityKind;
 use crate::error::AppError;
 use crate::grpc::consumers::access::target;
 use crate::grpc::consumers::convert::{identity_pb, view_pb};
@@ -70,11 +71,11 @@ pub(crate) async fn linked_identities(
         .filter(|i| {
             own_app
                 .as_ref()
-                .is_none_or(|app| i.kind != "OPENID" || &i.scope == app)
+                .is_none_or(|app| i.kind != IdentityKind::Openid || &i.scope == app)
         })
         .map(|i| {
             let mut pb = identity_pb(i, "");
-            if t.masked && i.kind == "PHONE" {
+            if t.masked && i.kind == IdentityKind::Phone {
                 pb.value = mask_phone(&i.value);
             }
             pb

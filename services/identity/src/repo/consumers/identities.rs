@@ -2,26 +2,88 @@
 //! user row locks every change of a user's identities or status is made under.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::consumers::users::UserRow;
-use crate::repo::{all, exec, for_update, one, text, ts};
+use crate::app::consumers::IdentityKind;
+use crate::error::AppError;
+use crate::repo::consumers::users::{User, user};
+use crate::repo::{execute, fetch_all, fetch_one, for_update, stored, text, ts};
 
-/// One linked identity.
+/// One identity linked to a user.
 #[derive(Debug, Clone)]
-pub struct IdentityRow {
+pub struct LinkedIdentity {
     /// Link id.
     pub id: String,
     /// User.
     pub user_id: String,
-    /// OPENID, UNIONID, PHONE, WECOM, CARD.
-    pub kind: String,
+    /// What it is.
+    pub kind: IdentityKind,
     /// App / corp scope ('' when unscoped).
     pub scope: String,
     /// The value.
     pub value: String,
     /// When linked.
     pub created_at: DateTime<Utc>,
+}
+
+/// A row of [`IDENTITY_COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct IdentityRow {
+    id: String,
+    user_id: String,
+    kind: String,
+    scope: String,
+    value: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<IdentityRow> for LinkedIdentity {
+    type Error = AppError;
+
+    fn try_from(r: IdentityRow) -> Result<Self, AppError> {
+        Ok(Self {
+            kind: stored("identity_user_identities", &r.kind)?,
+            id: r.id,
+            user_id: r.user_id,
+            scope: r.scope,
+            value: r.value,
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// The identity columns [`identities`] reads.
+pub(super) const IDENTITY_COLUMNS: &str = "id, user_id, kind, scope, value, created_at";
+
+/// The identities of a query selecting [`IDENTITY_COLUMNS`].
+pub(super) async fn identities(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<LinkedIdentity>, AppError> {
+    fetch_all::<IdentityRow>(conn, sql, values)
+        .await?
+        .into_iter()
+        .map(LinkedIdentity::try_from)
+        .collect()
+}
+
+/// The identity of a query selecting [`IDENTITY_COLUMNS`], if any.
+pub(super) async fn identity(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<LinkedIdentity>, AppError> {
+    fetch_one::<IdentityRow>(conn, sql, values)
+        .await?
+        .map(LinkedIdentity::try_from)
+        .transpose()
+}
+
+/// A user id column.
+#[derive(Debug, FromQueryResult)]
+struct UserIdRow {
+    user_id: String,
 }
 
 /// Locks the users `ids` of `tenant` (in id order, so two binders never deadlock) and returns
@@ -31,7 +93,7 @@ pub async fn lock_users(
     conn: &impl ConnectionTrait,
     tenant: &str,
     ids: &[&str],
-) -> Result<Vec<UserRow>, DbErr> {
+) -> Result<Vec<User>, AppError> {
     let mut sorted: Vec<&str> = ids.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
@@ -42,8 +104,8 @@ pub async fn lock_users(
              FROM identity_users WHERE tenant_id = $1 AND id = $2{}",
             for_update(conn)
         );
-        if let Some(row) = one(conn, &sql, vec![text(tenant), text(id)]).await? {
-            rows.push(crate::repo::consumers::users::decode(&row)?);
+        if let Some(found) = user(conn, &sql, vec![text(tenant), text(id)]).await? {
+            rows.push(found);
         }
     }
     Ok(rows)
@@ -54,16 +116,15 @@ pub async fn phone_owner(
     conn: &impl ConnectionTrait,
     tenant: &str,
     phone: &str,
-) -> Result<Option<String>, DbErr> {
-    one(
+) -> Result<Option<String>, AppError> {
+    Ok(fetch_one::<UserIdRow>(
         conn,
         "SELECT user_id FROM identity_user_identities \
          WHERE tenant_id = $1 AND kind = 'PHONE' AND scope = '' AND value = $2",
         vec![text(tenant), text(phone)],
     )
     .await?
-    .map(|row| row.try_get("", "user_id"))
-    .transpose()
+    .map(|r| r.user_id))
 }
 
 /// Every identity linked to `user_id`.
@@ -71,26 +132,16 @@ pub async fn identities_of(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-) -> Result<Vec<IdentityRow>, DbErr> {
-    all(
+) -> Result<Vec<LinkedIdentity>, AppError> {
+    identities(
         conn,
-        "SELECT id, user_id, kind, scope, value, created_at FROM identity_user_identities \
-         WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at, id",
+        &format!(
+            "SELECT {IDENTITY_COLUMNS} FROM identity_user_identities \
+             WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at, id"
+        ),
         vec![text(tenant), text(user_id)],
     )
-    .await?
-    .iter()
-    .map(|row| {
-        Ok(IdentityRow {
-            id: row.try_get("", "id")?,
-            user_id: row.try_get("", "user_id")?,
-            kind: row.try_get("", "kind")?,
-            scope: row.try_get("", "scope")?,
-            value: row.try_get("", "value")?,
-            created_at: row.try_get("", "created_at")?,
-        })
-    })
-    .collect()
+    .await
 }
 
 /// Removes the phone identities of `user_id` (a new number replaces the old one).
@@ -98,8 +149,8 @@ pub async fn unlink_phones(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "DELETE FROM identity_user_identities \
          WHERE tenant_id = $1 AND user_id = $2 AND kind = 'PHONE'",
@@ -115,14 +166,14 @@ pub async fn set_phone(
     user_id: &str,
     phone: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_users SET phone = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
         vec![
             text(tenant),
             text(user_id),
-            sea_orm::Value::String(phone.map(str::to_owned)),
+            Value::String(phone.map(str::to_owned)),
             ts(now),
         ],
     )
@@ -135,26 +186,19 @@ pub async fn identities_by_ids(
     conn: &impl ConnectionTrait,
     tenant: &str,
     ids: &[String],
-) -> Result<Vec<IdentityRow>, DbErr> {
+) -> Result<Vec<LinkedIdentity>, AppError> {
     let mut found = Vec::with_capacity(ids.len());
     for id in ids {
-        let row = one(
+        let row = identity(
             conn,
-            "SELECT id, user_id, kind, scope, value, created_at FROM identity_user_identities \
-             WHERE tenant_id = $1 AND id = $2",
+            &format!(
+                "SELECT {IDENTITY_COLUMNS} FROM identity_user_identities \
+                 WHERE tenant_id = $1 AND id = $2"
+            ),
             vec![text(tenant), text(id)],
         )
         .await?;
-        if let Some(row) = row {
-            found.push(IdentityRow {
-                id: row.try_get("", "id")?,
-                user_id: row.try_get("", "user_id")?,
-                kind: row.try_get("", "kind")?,
-                scope: row.try_get("", "scope")?,
-                value: row.try_get("", "value")?,
-                created_at: row.try_get("", "created_at")?,
-            });
-        }
+        found.extend(row);
     }
     Ok(found)
 }

@@ -2,23 +2,25 @@
 //! message sender needs (the tenant's apps by kind).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::repo::consumers::identities::IdentityRow;
-use crate::repo::{all, exec, one, text, ts};
+use crate::app::consumers::{IdentityKind, UserStatus};
+use crate::app::tenancy::AppKind;
+use crate::error::AppError;
+use crate::repo::consumers::identities::{IDENTITY_COLUMNS, LinkedIdentity, identity};
+use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
 
-const IDENTITY_COLUMNS: &str = "id, user_id, kind, scope, value, created_at";
+/// An (app id, kind) row.
+#[derive(Debug, FromQueryResult)]
+struct AppKindRow {
+    app_id: String,
+    kind: String,
+}
 
-/// An identity row from a row of `IDENTITY_COLUMNS`.
-fn decode(row: &sea_orm::QueryResult) -> Result<IdentityRow, DbErr> {
-    Ok(IdentityRow {
-        id: row.try_get("", "id")?,
-        user_id: row.try_get("", "user_id")?,
-        kind: row.try_get("", "kind")?,
-        scope: row.try_get("", "scope")?,
-        value: row.try_get("", "value")?,
-        created_at: row.try_get("", "created_at")?,
-    })
+/// A source row.
+#[derive(Debug, FromQueryResult)]
+struct SourceRow {
+    source: String,
 }
 
 /// The identity `id` when it is linked to `user_id` in `tenant`.
@@ -27,8 +29,8 @@ pub async fn identity_of_user(
     tenant: &str,
     user_id: &str,
     id: &str,
-) -> Result<Option<IdentityRow>, DbErr> {
-    one(
+) -> Result<Option<LinkedIdentity>, AppError> {
+    identity(
         conn,
         &format!(
             "SELECT {IDENTITY_COLUMNS} FROM identity_user_identities \
@@ -36,30 +38,26 @@ pub async fn identity_of_user(
         ),
         vec![text(tenant), text(user_id), text(id)],
     )
-    .await?
-    .map(|row| decode(&row))
-    .transpose()
+    .await
 }
 
 /// The identity (kind, scope, value) of `tenant`, whoever holds it.
 pub async fn find(
     conn: &impl ConnectionTrait,
     tenant: &str,
-    kind: &str,
+    kind: IdentityKind,
     scope: &str,
     value: &str,
-) -> Result<Option<IdentityRow>, DbErr> {
-    one(
+) -> Result<Option<LinkedIdentity>, AppError> {
+    identity(
         conn,
         &format!(
             "SELECT {IDENTITY_COLUMNS} FROM identity_user_identities \
              WHERE tenant_id = $1 AND kind = $2 AND scope = $3 AND value = $4"
         ),
-        vec![text(tenant), text(kind), text(scope), text(value)],
+        vec![text(tenant), text(kind.as_str()), text(scope), text(value)],
     )
-    .await?
-    .map(|row| decode(&row))
-    .transpose()
+    .await
 }
 
 /// Inserts `identity` (with its own id and link time) in `tenant`; a unique violation means
@@ -67,10 +65,10 @@ pub async fn find(
 pub async fn insert(
     conn: &impl ConnectionTrait,
     tenant: &str,
-    identity: &IdentityRow,
+    identity: &LinkedIdentity,
     source: &str,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_user_identities \
          (id, tenant_id, user_id, kind, scope, value, created_at, source) \
@@ -79,7 +77,7 @@ pub async fn insert(
             text(&identity.id),
             text(tenant),
             text(&identity.user_id),
-            text(&identity.kind),
+            text(identity.kind.as_str()),
             text(&identity.scope),
             text(&identity.value),
             ts(identity.created_at),
@@ -96,8 +94,8 @@ pub async fn delete(
     tenant: &str,
     user_id: &str,
     id: &str,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "DELETE FROM identity_user_identities WHERE tenant_id = $1 AND user_id = $2 AND id = $3",
         vec![text(tenant), text(user_id), text(id)],
@@ -112,8 +110,8 @@ pub async fn sync_phone(
     tenant: &str,
     user_id: &str,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_users SET updated_at = $3, phone = (SELECT MIN(i.value) \
          FROM identity_user_identities i WHERE i.tenant_id = $1 AND i.user_id = $2 \
@@ -128,15 +126,21 @@ pub async fn set_status(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-    from: &str,
-    to: &str,
+    from: UserStatus,
+    to: UserStatus,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_users SET status = $4, updated_at = $5 \
          WHERE tenant_id = $1 AND id = $2 AND status = $3",
-        vec![text(tenant), text(user_id), text(from), text(to), ts(now)],
+        vec![
+            text(tenant),
+            text(user_id),
+            text(from.as_str()),
+            text(to.as_str()),
+            ts(now),
+        ],
     )
     .await
 }
@@ -145,15 +149,15 @@ pub async fn set_status(
 pub async fn app_kinds(
     conn: &impl ConnectionTrait,
     tenant: &str,
-) -> Result<Vec<(String, String)>, DbErr> {
-    all(
+) -> Result<Vec<(String, AppKind)>, AppError> {
+    fetch_all::<AppKindRow>(
         conn,
         "SELECT app_id, kind FROM identity_apps WHERE tenant_id = $1",
         vec![text(tenant)],
     )
     .await?
-    .iter()
-    .map(|row| Ok((row.try_get("", "app_id")?, row.try_get("", "kind")?)))
+    .into_iter()
+    .map(|r| Ok((r.app_id, stored("identity_apps", &r.kind)?)))
     .collect()
 }
 
@@ -162,12 +166,13 @@ pub async fn source_of(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<String, DbErr> {
-    one(
+) -> Result<String, AppError> {
+    Ok(fetch_one::<SourceRow>(
         conn,
         "SELECT source FROM identity_user_identities WHERE tenant_id = $1 AND id = $2",
         vec![text(tenant), text(id)],
     )
     .await?
-    .map_or(Ok(String::new()), |row| row.try_get("", "source"))
+    .map(|r| r.source)
+    .unwrap_or_default())
 }

@@ -1,21 +1,23 @@
 //! Phone one-time passwords (hashed, salted).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::repo::{exec, for_update, one, text, ts};
+use crate::app::consumers::OtpPurpose;
+use crate::error::AppError;
+use crate::repo::{count, execute, fetch_one, for_update, stored, text, ts};
 
-/// A stored OTP.
+/// A phone OTP as stored (hashed).
 #[derive(Debug, Clone)]
-pub struct OtpRow {
+pub struct PhoneOtp {
     /// Id.
     pub id: String,
     /// Tenant.
     pub tenant_id: String,
     /// E.164.
     pub phone: String,
-    /// LOGIN, BIND, CONFIRM.
-    pub purpose: String,
+    /// What it confirms.
+    pub purpose: OtpPurpose,
     /// Hex salt.
     pub salt: String,
     /// Hex SHA-256 of salt || code.
@@ -28,21 +30,53 @@ pub struct OtpRow {
     pub expires_at: DateTime<Utc>,
 }
 
+/// An OTP row.
+#[derive(Debug, FromQueryResult)]
+struct OtpRow {
+    id: String,
+    tenant_id: String,
+    phone: String,
+    purpose: String,
+    salt: String,
+    code_hash: String,
+    attempts: i32,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+}
+
+impl TryFrom<OtpRow> for PhoneOtp {
+    type Error = AppError;
+
+    fn try_from(r: OtpRow) -> Result<Self, AppError> {
+        Ok(Self {
+            purpose: stored("identity_phone_otps", &r.purpose)?,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            phone: r.phone,
+            salt: r.salt,
+            code_hash: r.code_hash,
+            attempts: r.attempts,
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+        })
+    }
+}
+
 /// Voids the live OTPs of (tenant, phone, purpose) and stores a new one.
-pub async fn replace(conn: &impl ConnectionTrait, o: &OtpRow) -> Result<(), DbErr> {
-    exec(
+pub async fn replace(conn: &impl ConnectionTrait, o: &PhoneOtp) -> Result<(), AppError> {
+    execute(
         conn,
         "UPDATE identity_phone_otps SET consumed_at = $4 WHERE tenant_id = $1 AND phone = $2 \
          AND purpose = $3 AND consumed_at IS NULL",
         vec![
             text(&o.tenant_id),
             text(&o.phone),
-            text(&o.purpose),
+            text(o.purpose.as_str()),
             ts(o.created_at),
         ],
     )
     .await?;
-    exec(
+    execute(
         conn,
         "INSERT INTO identity_phone_otps (id, tenant_id, phone, purpose, salt, code_hash, \
          attempts, created_at, expires_at, consumed_at) VALUES ($1,$2,$3,$4,$5,$6,0,$7,$8,NULL)",
@@ -50,7 +84,7 @@ pub async fn replace(conn: &impl ConnectionTrait, o: &OtpRow) -> Result<(), DbEr
             text(&o.id),
             text(&o.tenant_id),
             text(&o.phone),
-            text(&o.purpose),
+            text(o.purpose.as_str()),
             text(&o.salt),
             text(&o.code_hash),
             ts(o.created_at),
@@ -67,18 +101,14 @@ pub async fn sent_since(
     tenant: &str,
     phone: &str,
     since: DateTime<Utc>,
-) -> Result<i64, DbErr> {
-    let row = one(
+) -> Result<i64, AppError> {
+    count(
         conn,
         "SELECT COUNT(*) AS n FROM identity_phone_otps \
          WHERE tenant_id = $1 AND phone = $2 AND created_at >= $3",
         vec![text(tenant), text(phone), ts(since)],
     )
-    .await?;
-    Ok(match row {
-        Some(row) => row.try_get("", "n")?,
-        None => 0,
-    })
+    .await
 }
 
 /// The live (unconsumed) OTP of (tenant, phone, purpose), locked: concurrent verifications of
@@ -87,35 +117,27 @@ pub async fn live_for_update(
     conn: &impl ConnectionTrait,
     tenant: &str,
     phone: &str,
-    purpose: &str,
-) -> Result<Option<OtpRow>, DbErr> {
+    purpose: OtpPurpose,
+) -> Result<Option<PhoneOtp>, AppError> {
     let sql = format!(
         "SELECT id, tenant_id, phone, purpose, salt, code_hash, attempts, created_at, expires_at \
          FROM identity_phone_otps WHERE tenant_id = $1 AND phone = $2 AND purpose = $3 \
          AND consumed_at IS NULL ORDER BY created_at DESC LIMIT 1{}",
         for_update(conn)
     );
-    one(conn, &sql, vec![text(tenant), text(phone), text(purpose)])
-        .await?
-        .map(|row| {
-            Ok(OtpRow {
-                id: row.try_get("", "id")?,
-                tenant_id: row.try_get("", "tenant_id")?,
-                phone: row.try_get("", "phone")?,
-                purpose: row.try_get("", "purpose")?,
-                salt: row.try_get("", "salt")?,
-                code_hash: row.try_get("", "code_hash")?,
-                attempts: row.try_get("", "attempts")?,
-                created_at: row.try_get("", "created_at")?,
-                expires_at: row.try_get("", "expires_at")?,
-            })
-        })
-        .transpose()
+    fetch_one::<OtpRow>(
+        conn,
+        &sql,
+        vec![text(tenant), text(phone), text(purpose.as_str())],
+    )
+    .await?
+    .map(PhoneOtp::try_from)
+    .transpose()
 }
 
 /// Counts a wrong attempt.
-pub async fn count_attempt(conn: &impl ConnectionTrait, id: &str) -> Result<u64, DbErr> {
-    exec(
+pub async fn count_attempt(conn: &impl ConnectionTrait, id: &str) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_phone_otps SET attempts = attempts + 1 WHERE id = $1",
         vec![text(id)],
@@ -128,8 +150,8 @@ pub async fn consume(
     conn: &impl ConnectionTrait,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_phone_otps SET consumed_at = $2 WHERE id = $1 AND consumed_at IS NULL",
         vec![text(id), ts(now)],

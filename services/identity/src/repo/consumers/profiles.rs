@@ -1,9 +1,11 @@
 //! Consumer profiles (nickname, avatar, gender, birthday) and append-only consent records.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::repo::{exec, one, text, ts};
+use crate::app::consumers::Gender;
+use crate::error::AppError;
+use crate::repo::{execute, fetch_one, stored, text, ts};
 
 /// The consumer-editable profile as stored ('' = not set).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -12,10 +14,36 @@ pub struct Profile {
     pub nickname: String,
     /// HTTPS avatar URL.
     pub avatar_url: String,
-    /// MALE, FEMALE, OTHER or ''.
-    pub gender: String,
+    /// Gender, if stated.
+    pub gender: Option<Gender>,
     /// YYYY-MM-DD or ''.
     pub birthday: String,
+}
+
+/// A profile row ('' = not set).
+#[derive(Debug, FromQueryResult)]
+struct ProfileRow {
+    nickname: String,
+    avatar_url: String,
+    gender: String,
+    birthday: String,
+}
+
+impl TryFrom<ProfileRow> for Profile {
+    type Error = AppError;
+
+    fn try_from(r: ProfileRow) -> Result<Self, AppError> {
+        let gender = match r.gender.as_str() {
+            "" => None,
+            stated => Some(stored("identity_users", stated)?),
+        };
+        Ok(Self {
+            nickname: r.nickname,
+            avatar_url: r.avatar_url,
+            gender,
+            birthday: r.birthday,
+        })
+    }
 }
 
 /// The profile of user `id` in `tenant`.
@@ -24,22 +52,15 @@ pub async fn get(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<Profile>, DbErr> {
-    one(
+) -> Result<Option<Profile>, AppError> {
+    fetch_one::<ProfileRow>(
         conn,
         "SELECT nickname, avatar_url, gender, birthday FROM identity_users \
          WHERE tenant_id = $1 AND id = $2",
         vec![text(tenant), text(id)],
     )
     .await?
-    .map(|row| {
-        Ok(Profile {
-            nickname: row.try_get("", "nickname")?,
-            avatar_url: row.try_get("", "avatar_url")?,
-            gender: row.try_get("", "gender")?,
-            birthday: row.try_get("", "birthday")?,
-        })
-    })
+    .map(Profile::try_from)
     .transpose()
 }
 
@@ -51,8 +72,8 @@ pub async fn update(
     id: &str,
     p: &Profile,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_users SET nickname = $3, avatar_url = $4, gender = $5, birthday = $6, \
          updated_at = $7 WHERE tenant_id = $1 AND id = $2",
@@ -61,7 +82,7 @@ pub async fn update(
             text(id),
             text(&p.nickname),
             text(&p.avatar_url),
-            text(&p.gender),
+            text(p.gender.map(Gender::as_str).unwrap_or_default()),
             text(&p.birthday),
             ts(now),
         ],

@@ -1,19 +1,21 @@
 //! Consumers and their linked identities.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{exec, one, text, ts};
+use crate::app::consumers::{IdentityKind, UserStatus};
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
 
-/// A user row.
+/// A consumer account.
 #[derive(Debug, Clone)]
-pub struct UserRow {
+pub struct User {
     /// User id.
     pub id: String,
     /// Tenant.
     pub tenant_id: String,
-    /// ACTIVE, BLOCKED, MERGED, ERASED.
-    pub status: String,
+    /// Where the account stands.
+    pub status: UserStatus,
     /// Bound phone.
     pub phone: Option<String>,
     /// The kept user, when MERGED.
@@ -24,25 +26,77 @@ pub struct UserRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A row of the user columns (`id, tenant_id, status, phone, merged_into, created_at,
+/// updated_at`).
+#[derive(Debug, FromQueryResult)]
+struct UserRow {
+    id: String,
+    tenant_id: String,
+    status: String,
+    phone: Option<String>,
+    merged_into: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = AppError;
+
+    fn try_from(r: UserRow) -> Result<Self, AppError> {
+        Ok(Self {
+            status: stored("identity_users", &r.status)?,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            phone: r.phone,
+            merged_into: r.merged_into,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+/// The users of a query selecting the user columns.
+pub(super) async fn users(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<User>, AppError> {
+    fetch_all::<UserRow>(conn, sql, values)
+        .await?
+        .into_iter()
+        .map(User::try_from)
+        .collect()
+}
+
+/// The user of a query selecting the user columns, if any.
+pub(super) async fn user(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<User>, AppError> {
+    fetch_one::<UserRow>(conn, sql, values)
+        .await?
+        .map(User::try_from)
+        .transpose()
+}
+
 /// The user linked to identity (kind, scope, value) in a tenant.
-#[tracing::instrument(skip_all, fields(tenant, kind))]
+#[tracing::instrument(skip_all, fields(tenant, kind = kind.as_str()))]
 pub async fn find_by_identity(
     conn: &impl ConnectionTrait,
     tenant: &str,
-    kind: &str,
+    kind: IdentityKind,
     scope: &str,
     value: &str,
-) -> Result<Option<UserRow>, DbErr> {
-    one(
+) -> Result<Option<User>, AppError> {
+    user(
         conn,
         "SELECT u.id, u.tenant_id, u.status, u.phone, u.merged_into, u.created_at, u.updated_at \
          FROM identity_user_identities i JOIN identity_users u ON u.id = i.user_id \
          WHERE i.tenant_id = $1 AND i.kind = $2 AND i.scope = $3 AND i.value = $4",
-        vec![text(tenant), text(kind), text(scope), text(value)],
+        vec![text(tenant), text(kind.as_str()), text(scope), text(value)],
     )
-    .await?
-    .map(|row| decode(&row))
-    .transpose()
+    .await
 }
 
 /// A user by id in a tenant.
@@ -50,28 +104,26 @@ pub async fn get(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<UserRow>, DbErr> {
-    one(
+) -> Result<Option<User>, AppError> {
+    user(
         conn,
         "SELECT id, tenant_id, status, phone, merged_into, created_at, updated_at FROM identity_users \
          WHERE tenant_id = $1 AND id = $2",
         vec![text(tenant), text(id)],
     )
-    .await?
-    .map(|row| decode(&row))
-    .transpose()
+    .await
 }
 
 /// Inserts a user.
-pub async fn insert(conn: &impl ConnectionTrait, u: &UserRow) -> Result<(), DbErr> {
-    exec(
+pub async fn insert(conn: &impl ConnectionTrait, u: &User) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_users (id, tenant_id, status, nickname, avatar_url, phone, \
          merged_into, created_at, updated_at) VALUES ($1,$2,$3,'','',NULL,NULL,$4,$4)",
         vec![
             text(&u.id),
             text(&u.tenant_id),
-            text(&u.status),
+            text(u.status.as_str()),
             ts(u.created_at),
         ],
     )
@@ -84,12 +136,12 @@ pub async fn link(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-    kind: &str,
+    kind: IdentityKind,
     scope: &str,
     value: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_user_identities (id, tenant_id, user_id, kind, scope, value, created_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7)",
@@ -97,7 +149,7 @@ pub async fn link(
             text(siyu_core::id::new_string()),
             text(tenant),
             text(user_id),
-            text(kind),
+            text(kind.as_str()),
             text(scope),
             text(value),
             ts(now),
@@ -105,16 +157,4 @@ pub async fn link(
     )
     .await?;
     Ok(())
-}
-
-pub(crate) fn decode(row: &sea_orm::QueryResult) -> Result<UserRow, DbErr> {
-    Ok(UserRow {
-        id: row.try_get("", "id")?,
-        tenant_id: row.try_get("", "tenant_id")?,
-        status: row.try_get("", "status")?,
-        phone: row.try_get("", "phone")?,
-        merged_into: row.try_get("", "merged_into")?,
-        created_at: row.try_get("", "created_at")?,
-        updated_at: row.try_get("", "updated_at")?,
-    })
 }

@@ -4,6 +4,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
+use crate::app::consumers::IdentityKind;
+use crate::error::AppError;
+use crate::repo::count;
 use crate::repo::merges::records::{MERGE_COLUMNS, MergeRecord, decode_record};
 use crate::repo::{exec, for_update, one, text, ts};
 
@@ -80,14 +83,13 @@ pub async fn count_kind(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-    kind: &str,
-) -> Result<i64, DbErr> {
-    let row = one(
+    kind: IdentityKind,
+) -> Result<i64, AppError> {
+    count(
         conn,
         "SELECT COUNT(*) AS n FROM identity_user_identities \
          WHERE tenant_id = $1 AND user_id = $2 AND kind = $3",
-        vec![text(tenant), text(user_id), text(kind)],
+        vec![text(tenant), text(user_id), text(kind.as_str())],
     )
-    .await?;
-    row.map_or(Ok(0), |r| r.try_get("", "n"))
+    .await
 }

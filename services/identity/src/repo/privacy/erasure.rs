@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 
+use crate::app::consumers::UserStatus;
 use crate::repo::{all, exec, one, text, ts};
 
 /// Removes every identity linked to the user; returns the removed PHONE values (their OTP rows
@@ -37,7 +38,7 @@ pub async fn clear_user(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-    status: Option<&str>,
+    status: Option<UserStatus>,
     now: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
     exec(
@@ -48,7 +49,7 @@ pub async fn clear_user(
         vec![
             text(tenant),
             text(user_id),
-            sea_orm::Value::String(status.map(str::to_owned)),
+            sea_orm::Value::String(status.map(|s| s.as_str().to_owned())),
             ts(now),
         ],
     )
