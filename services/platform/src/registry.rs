@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod identity;
+pub mod membership;
 
 use std::net::SocketAddr;
 
@@ -28,6 +29,7 @@ use crate::suite::{Configure, Overrides, StartOptions, Wiring, load_settings};
 pub static SERVICES: &[Service] = &[
     identity::SERVICE, // first: every other service verifies tokens against its JWKS
     catalog::SERVICE,
+    membership::SERVICE,
 ];
 
 /// One service of the suite.
