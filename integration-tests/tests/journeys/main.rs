@@ -21,6 +21,7 @@ mod identity_ids;
 mod isolation;
 mod isolation_identity;
 mod isolation_table;
+mod membership;
 mod partner;
 mod staff;
 mod support;
