@@ -77,14 +77,14 @@ pub async fn user_phone_bound(
 /// Enqueues `UsersMerged` (subject = the kept user).
 pub async fn users_merged(
     txn: &impl sea_orm::ConnectionTrait,
-    merge: &crate::repo::merges::records::MergeRow,
+    merge: &crate::repo::merges::records::Merge,
     moved_identity_kinds: Vec<String>,
 ) -> Result<(), AppError> {
     let payload = ev::UsersMerged {
         merge_id: merge.id.clone(),
         kept_user_id: merge.kept_user_id.clone(),
         merged_user_id: merge.merged_user_id.clone(),
-        reason: merge.reason.clone(),
+        reason: merge.reason.as_str().to_owned(),
         moved_identity_kinds,
         merged_at: Some(timestamp(merge.created_at)),
     };

@@ -21,9 +21,8 @@ impl App {
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
         let mut out = Vec::new();
         for record in merges_repo::merges_of(&self.db, tenant, id).await? {
-            let ids: Vec<String> = serde_json::from_str(&record.row.moved)
-                .map_err(|e| AppError::Internal(format!("merge {}: {e}", record.row.id)))?;
-            let moved = identities_repo::identities_by_ids(&self.db, tenant, &ids).await?;
+            let moved =
+                identities_repo::identities_by_ids(&self.db, tenant, &record.merge.moved).await?;
             out.push((record, moved));
         }
         Ok(out)

@@ -13,18 +13,19 @@ use sea_orm::ConnectionTrait;
 
 use crate::app::App;
 use crate::app::consumers::IdentityKind;
+use crate::app::merges::MergeReason;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::links;
 use crate::repo::consumers::users::User;
-use crate::repo::merges::records::{self as repo, DroppedPhone, MergeRow};
+use crate::repo::merges::records::{self as repo, DroppedPhone, Merge};
 
 /// A merge: the record and the identities it moved (a binding or a staff merge caused it).
 #[derive(Debug, Clone)]
 pub struct Merged {
-    /// The record.
-    pub row: MergeRow,
+    /// The merge.
+    pub merge: Merge,
     /// The identities moved to the kept user.
     pub moved: Vec<LinkedIdentity>,
 }
@@ -38,8 +39,8 @@ pub struct MergeSpec<'a> {
     pub kept: &'a User,
     /// The younger user, merged away.
     pub merged: &'a User,
-    /// `phone_bind` or `staff`.
-    pub reason: &'static str,
+    /// Why.
+    pub reason: MergeReason,
     /// (kind, id) of the actor for audit entries.
     pub actor: (&'a str, &'a str),
     /// The actor as the merge record names it (`user:<id>`, `staff:<id>`).
@@ -92,20 +93,20 @@ impl App {
             return Err(AppError::Internal("merged user changed under lock".into()));
         }
         links::sync_phone(txn, tenant, &kept.id, now).await?;
-        let row = MergeRow {
+        let merge = Merge {
             id: siyu_core::id::new_string(),
             tenant_id: tenant.to_owned(),
             kept_user_id: kept.id.clone(),
             merged_user_id: merged.id.clone(),
-            moved: to_json(&moved.iter().map(|i| &i.id).collect::<Vec<_>>())?,
-            reason: spec.reason.into(),
+            moved: moved.iter().map(|i| i.id.clone()).collect(),
+            reason: spec.reason,
             actor: spec.actor_label.to_owned(),
             created_at: crate::repo::micros(now),
-            dropped: Some(to_json(&dropped)?),
+            dropped: Some(dropped.clone()),
         };
-        repo::insert_merge(txn, &row).await?;
+        repo::insert_merge(txn, &merge).await?;
         let mut details = BTreeMap::new();
-        details.insert("merge_id".to_owned(), row.id.clone());
+        details.insert("merge_id".to_owned(), merge.id.clone());
         details.insert("merged_user_id".to_owned(), merged.id.clone());
         details.insert("moved".to_owned(), moved.len().to_string());
         details.insert("dropped".to_owned(), dropped.len().to_string());
@@ -126,15 +127,11 @@ impl App {
             .iter()
             .map(|i| event_kind(i.kind).to_owned())
             .collect();
-        crate::events::users_merged(txn, &row, kinds).await?;
+        crate::events::users_merged(txn, &merge, kinds).await?;
         self.revoke_subject_sessions(txn, tenant, spec.actor, &merged.id, None, "user_merged")
             .await?;
-        Ok((Merged { row, moved }, dropped))
+        Ok((Merged { merge, moved }, dropped))
     }
-}
-
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
-    serde_json::to_string(value).map_err(|e| AppError::Internal(e.to_string()))
 }
 
 /// MERGE_CONFLICT when both users hold different identities of a single-valued kind in the

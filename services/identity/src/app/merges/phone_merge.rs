@@ -7,6 +7,7 @@ use sea_orm::ConnectionTrait;
 
 use crate::app::App;
 use crate::app::consumers::UserStatus;
+use crate::app::merges::MergeReason;
 use crate::app::merges::merge::{MergeSpec, Merged};
 use crate::error::AppError;
 use crate::repo::consumers::users::User;
@@ -50,7 +51,7 @@ impl App {
             tenant,
             kept: &kept,
             merged: &merged,
-            reason: "phone_bind",
+            reason: MergeReason::PhoneBind,
             actor: ("consumer", &caller_id),
             actor_label: &actor_label,
             // The number being bound wins: the caller's previous number (whichever side it is

@@ -42,12 +42,11 @@ impl App {
             return Err(AppError::FailedPrecondition("MERGE_ALREADY_REVERSED"));
         }
         let not_reversible = || AppError::FailedPrecondition("MERGE_NOT_REVERSIBLE");
-        let dropped: Vec<DroppedPhone> = match &record.row.dropped {
+        let dropped: Vec<DroppedPhone> = match &record.merge.dropped {
             None => return Err(not_reversible()),
-            Some(json) => serde_json::from_str(json)
-                .map_err(|e| AppError::Internal(format!("merge {merge_id}: {e}")))?,
+            Some(dropped) => dropped.clone(),
         };
-        let (kept_id, merged_id) = (&record.row.kept_user_id, &record.row.merged_user_id);
+        let (kept_id, merged_id) = (&record.merge.kept_user_id, &record.merge.merged_user_id);
         let locked = identities_repo::lock_users(txn, tenant, &[kept_id, merged_id]).await?;
         let kept = locked.iter().find(|u| &u.id == kept_id);
         let merged = locked.iter().find(|u| &u.id == merged_id);
@@ -60,8 +59,7 @@ impl App {
             return Err(not_reversible());
         }
         let mut moved_back = Vec::new();
-        for identity in
-            identities_repo::identities_by_ids(txn, tenant, &moved_ids(&record)?).await?
+        for identity in identities_repo::identities_by_ids(txn, tenant, &record.merge.moved).await?
         {
             // One unlinked or moved on since stays where it is.
             if &identity.user_id == kept_id {
@@ -132,10 +130,4 @@ impl App {
         record.reversed_by = Some(by);
         Ok((record, moved_back))
     }
-}
-
-/// The ids of the identities a merge moved.
-pub(super) fn moved_ids(record: &MergeRecord) -> Result<Vec<String>, AppError> {
-    serde_json::from_str(&record.row.moved)
-        .map_err(|e| AppError::Internal(format!("merge {}: {e}", record.row.id)))
 }

@@ -6,8 +6,8 @@
 use sea_orm::ConnectionTrait;
 
 use crate::app::consumers::UserStatus;
+use crate::app::merges::MergeReason;
 use crate::app::merges::merge::{MergeSpec, Merged};
-use crate::app::merges::reversal::moved_ids;
 use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::consumers::identities as identities_repo;
@@ -42,9 +42,9 @@ impl App {
                 reversals::live_merge_of_pair(txn, tenant, &kept.id, &merged.id).await?
         {
             let moved =
-                identities_repo::identities_by_ids(txn, tenant, &moved_ids(&record)?).await?;
+                identities_repo::identities_by_ids(txn, tenant, &record.merge.moved).await?;
             return Ok(Merged {
-                row: record.row,
+                merge: record.merge,
                 moved,
             });
         }
@@ -66,7 +66,7 @@ impl App {
             tenant,
             kept: &kept,
             merged: &merged,
-            reason: "staff",
+            reason: MergeReason::Staff,
             actor: actor.pair(),
             actor_label: &label,
             drop_phones_of: None,

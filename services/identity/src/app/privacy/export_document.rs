@@ -78,17 +78,16 @@ pub(super) async fn build(
         })
         .collect();
     let mut merges = Vec::new();
-    for m in merges_repo::merges_of(conn, tenant, id).await? {
-        let moved: Vec<String> = serde_json::from_str(&m.row.moved)
-            .map_err(|e| AppError::Internal(format!("merge {}: {e}", m.row.id)))?;
+    for record in merges_repo::merges_of(conn, tenant, id).await? {
+        let m = &record.merge;
         merges.push(json!({
-            "merge_id": m.row.id,
-            "kept_user_id": m.row.kept_user_id,
-            "merged_user_id": m.row.merged_user_id,
-            "reason": m.row.reason,
-            "moved_identities": moved.len(),
-            "merged_at": time(m.row.created_at),
-            "reversed_at": m.reversed_at.map(time),
+            "merge_id": m.id,
+            "kept_user_id": m.kept_user_id,
+            "merged_user_id": m.merged_user_id,
+            "reason": m.reason.as_str(),
+            "moved_identities": m.moved.len(),
+            "merged_at": time(m.created_at),
+            "reversed_at": record.reversed_at.map(time),
         }));
     }
     let audit: Vec<Value> = repo::audit_about(conn, tenant, id, AUDIT_LIMIT)

@@ -75,7 +75,7 @@ pub fn identity_pb(identity: &LinkedIdentity, source: &str) -> pb::LinkedIdentit
 
 /// A merge record with the identities it moved.
 pub fn merge_pb(merge: &Merged) -> pb::UserMerge {
-    let row = &merge.row;
+    let row = &merge.merge;
     pb::UserMerge {
         merge_id: row.id.clone(),
         kept_user_id: row.kept_user_id.clone(),
@@ -85,7 +85,7 @@ pub fn merge_pb(merge: &Merged) -> pb::UserMerge {
             .iter()
             .map(|i| identity_pb(i, "merge"))
             .collect(),
-        reason: row.reason.clone(),
+        reason: row.reason.as_str().to_owned(),
         actor: row.actor.clone(),
         merge_time: Some(timestamp(row.created_at)),
         reverse_time: None,

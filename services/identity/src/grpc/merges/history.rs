@@ -29,7 +29,7 @@ pub(crate) async fn list(
         .into_iter()
         .map(|(record, moved)| {
             let mut merge = masked(&Merged {
-                row: record.row,
+                merge: record.merge,
                 moved,
             });
             merge.reverse_time = record.reversed_at.map(timestamp);

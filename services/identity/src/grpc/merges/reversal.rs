@@ -31,7 +31,7 @@ pub(crate) async fn reverse(
                     .reverse_merge(txn, &tenant, &merge_id, &why, &actor)
                     .await?;
                 let mut merge = masked(&Merged {
-                    row: record.row,
+                    merge: record.merge,
                     moved,
                 });
                 merge.reverse_time = record.reversed_at.map(timestamp);

@@ -2,9 +2,11 @@
 //! and the MERGED mark of the user merged away.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{all, exec, text, ts};
+use crate::app::merges::MergeReason;
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
 
 /// Moves the identity `id` to `to_user`.
 pub async fn move_identity(
@@ -12,8 +14,8 @@ pub async fn move_identity(
     tenant: &str,
     id: &str,
     to_user: &str,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_user_identities SET user_id = $3 WHERE tenant_id = $1 AND id = $2",
         vec![text(tenant), text(id), text(to_user)],
@@ -28,8 +30,8 @@ pub async fn mark_merged(
     user_id: &str,
     kept: &str,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_users SET status = 'MERGED', merged_into = $3, phone = NULL, \
          updated_at = $4 WHERE tenant_id = $1 AND id = $2 AND status = 'ACTIVE'",
@@ -38,9 +40,9 @@ pub async fn mark_merged(
     .await
 }
 
-/// A merge record.
+/// A merge.
 #[derive(Debug, Clone)]
-pub struct MergeRow {
+pub struct Merge {
     /// Merge id.
     pub id: String,
     /// Tenant.
@@ -49,17 +51,17 @@ pub struct MergeRow {
     pub kept_user_id: String,
     /// The user merged away.
     pub merged_user_id: String,
-    /// Ids of the moved identities, JSON array.
-    pub moved: String,
-    /// `phone_bind`.
-    pub reason: String,
+    /// Ids of the moved identities.
+    pub moved: Vec<String>,
+    /// Why.
+    pub reason: MergeReason,
     /// `user:<id>`.
     pub actor: String,
     /// When.
     pub created_at: DateTime<Utc>,
-    /// The phone identities the merge deleted, JSON array of [`DroppedPhone`]; None on records
-    /// written before the column existed (such merges cannot be reversed).
-    pub dropped: Option<String>,
+    /// The phone identities the merge deleted; None on records written before the column
+    /// existed (such merges cannot be reversed).
+    pub dropped: Option<Vec<DroppedPhone>>,
 }
 
 /// A phone identity a merge deleted (the number being bound wins), kept so a reversal can
@@ -77,8 +79,9 @@ pub struct DroppedPhone {
 }
 
 /// Inserts a merge record.
-pub async fn insert_merge(conn: &impl ConnectionTrait, m: &MergeRow) -> Result<(), DbErr> {
-    exec(
+pub async fn insert_merge(conn: &impl ConnectionTrait, m: &Merge) -> Result<(), AppError> {
+    let dropped = m.dropped.as_ref().map(|d| to_json(d)).transpose()?;
+    execute(
         conn,
         "INSERT INTO identity_user_merges (id, tenant_id, kept_user_id, merged_user_id, moved, \
          reason, actor, created_at, reversed_at, reversed_by, dropped) \
@@ -88,22 +91,22 @@ pub async fn insert_merge(conn: &impl ConnectionTrait, m: &MergeRow) -> Result<(
             text(&m.tenant_id),
             text(&m.kept_user_id),
             text(&m.merged_user_id),
-            text(&m.moved),
-            text(&m.reason),
+            text(to_json(&m.moved)?),
+            text(m.reason.as_str()),
             text(&m.actor),
             ts(m.created_at),
-            sea_orm::Value::String(m.dropped.clone()),
+            Value::String(dropped),
         ],
     )
     .await?;
     Ok(())
 }
 
-/// A merge record with its reversal columns.
+/// A merge with its reversal.
 #[derive(Debug, Clone)]
 pub struct MergeRecord {
-    /// The record.
-    pub row: MergeRow,
+    /// The merge.
+    pub merge: Merge,
     /// When reversed.
     pub reversed_at: Option<DateTime<Utc>>,
     /// Who reversed it.
@@ -116,8 +119,8 @@ pub async fn merges_of(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-) -> Result<Vec<MergeRecord>, DbErr> {
-    all(
+) -> Result<Vec<MergeRecord>, AppError> {
+    fetch_all::<MergeRow>(
         conn,
         &format!(
             "SELECT {MERGE_COLUMNS} FROM identity_user_merges \
@@ -127,30 +130,81 @@ pub async fn merges_of(
         vec![text(tenant), text(user_id)],
     )
     .await?
-    .iter()
-    .map(decode_record)
+    .into_iter()
+    .map(MergeRecord::try_from)
     .collect()
 }
 
-/// The columns [`decode_record`] reads.
+/// The columns of a merge record.
 pub(crate) const MERGE_COLUMNS: &str = "id, tenant_id, kept_user_id, merged_user_id, moved, \
      reason, actor, created_at, reversed_at, reversed_by, dropped";
 
-/// A merge record from a row of [`MERGE_COLUMNS`].
-pub(crate) fn decode_record(row: &sea_orm::QueryResult) -> Result<MergeRecord, DbErr> {
-    Ok(MergeRecord {
-        row: MergeRow {
-            id: row.try_get("", "id")?,
-            tenant_id: row.try_get("", "tenant_id")?,
-            kept_user_id: row.try_get("", "kept_user_id")?,
-            merged_user_id: row.try_get("", "merged_user_id")?,
-            moved: row.try_get("", "moved")?,
-            reason: row.try_get("", "reason")?,
-            actor: row.try_get("", "actor")?,
-            created_at: row.try_get("", "created_at")?,
-            dropped: row.try_get("", "dropped")?,
-        },
-        reversed_at: row.try_get("", "reversed_at")?,
-        reversed_by: row.try_get("", "reversed_by")?,
+/// A row of [`MERGE_COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct MergeRow {
+    id: String,
+    tenant_id: String,
+    kept_user_id: String,
+    merged_user_id: String,
+    moved: String,
+    reason: String,
+    actor: String,
+    created_at: DateTime<Utc>,
+    reversed_at: Option<DateTime<Utc>>,
+    reversed_by: Option<String>,
+    dropped: Option<String>,
+}
+
+impl TryFrom<MergeRow> for MergeRecord {
+    type Error = AppError;
+
+    fn try_from(r: MergeRow) -> Result<Self, AppError> {
+        let dropped = r
+            .dropped
+            .as_deref()
+            .map(|d| from_json("dropped", d))
+            .transpose()?;
+        Ok(Self {
+            merge: Merge {
+                moved: from_json("moved", &r.moved)?,
+                reason: stored("identity_user_merges", &r.reason)?,
+                dropped,
+                id: r.id,
+                tenant_id: r.tenant_id,
+                kept_user_id: r.kept_user_id,
+                merged_user_id: r.merged_user_id,
+                actor: r.actor,
+                created_at: r.created_at,
+            },
+            reversed_at: r.reversed_at,
+            reversed_by: r.reversed_by,
+        })
+    }
+}
+
+/// The merge record of a query selecting [`MERGE_COLUMNS`], if any.
+pub(crate) async fn record(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<MergeRecord>, AppError> {
+    fetch_one::<MergeRow>(conn, sql, values)
+        .await?
+        .map(MergeRecord::try_from)
+        .transpose()
+}
+
+/// A JSON column as its type; corrupt JSON is a corrupt row.
+fn from_json<T: serde::de::DeserializeOwned>(column: &str, text: &str) -> Result<T, AppError> {
+    serde_json::from_str(text).map_err(|e| {
+        AppError::Store(siyu_store::StoreError::Corrupt {
+            table: "identity_user_merges",
+            reason: format!("{column}: {e}"),
+        })
     })
+}
+
+/// A value as JSON text.
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
+    serde_json::to_string(value).map_err(|e| AppError::Internal(e.to_string()))
 }

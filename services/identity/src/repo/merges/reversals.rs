@@ -2,28 +2,25 @@
 //! of a pair, and the writes that undo a merge.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::ConnectionTrait;
 
 use crate::app::consumers::IdentityKind;
 use crate::error::AppError;
 use crate::repo::count;
-use crate::repo::merges::records::{MERGE_COLUMNS, MergeRecord, decode_record};
-use crate::repo::{exec, for_update, one, text, ts};
+use crate::repo::merges::records::{MERGE_COLUMNS, MergeRecord, record};
+use crate::repo::{execute, for_update, text, ts};
 
 /// The merge `id` of `tenant`, row-locked (two reversals of one merge serialise here).
 pub async fn lock_merge(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<MergeRecord>, DbErr> {
+) -> Result<Option<MergeRecord>, AppError> {
     let sql = format!(
         "SELECT {MERGE_COLUMNS} FROM identity_user_merges WHERE tenant_id = $1 AND id = $2{}",
         for_update(conn)
     );
-    one(conn, &sql, vec![text(tenant), text(id)])
-        .await?
-        .map(|row| decode_record(&row))
-        .transpose()
+    record(conn, &sql, vec![text(tenant), text(id)]).await
 }
 
 /// The merge in effect (not reversed) that merged `merged` into `kept`.
@@ -32,16 +29,13 @@ pub async fn live_merge_of_pair(
     tenant: &str,
     kept: &str,
     merged: &str,
-) -> Result<Option<MergeRecord>, DbErr> {
+) -> Result<Option<MergeRecord>, AppError> {
     let sql = format!(
         "SELECT {MERGE_COLUMNS} FROM identity_user_merges WHERE tenant_id = $1 \
          AND kept_user_id = $2 AND merged_user_id = $3 AND reversed_at IS NULL \
          ORDER BY created_at DESC, id DESC"
     );
-    one(conn, &sql, vec![text(tenant), text(kept), text(merged)])
-        .await?
-        .map(|row| decode_record(&row))
-        .transpose()
+    record(conn, &sql, vec![text(tenant), text(kept), text(merged)]).await
 }
 
 /// Marks a merge reversed; 0 rows when it already was.
@@ -51,8 +45,8 @@ pub async fn mark_reversed(
     id: &str,
     by: &str,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_user_merges SET reversed_at = $3, reversed_by = $4 \
          WHERE tenant_id = $1 AND id = $2 AND reversed_at IS NULL",
@@ -68,8 +62,8 @@ pub async fn reactivate(
     user_id: &str,
     kept: &str,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_users SET status = 'ACTIVE', merged_into = NULL, updated_at = $4 \
          WHERE tenant_id = $1 AND id = $2 AND status = 'MERGED' AND merged_into = $3",
