@@ -8,6 +8,7 @@
 )]
 
 mod bad_input;
+mod bad_input_ledger;
 mod concurrency;
 mod harness;
 mod holds;
