@@ -455,6 +455,18 @@ async fn callers_outside_the_contract_are_refused_before_the_handler() {
         ok(h.ledger().hold_points(with(hold, &t.admin)).await),
         "PERMISSION_DENIED",
     );
+    // The two RPCs without input fields: a partner without the scope, a call without a token.
+    let scopeless = h.token_for(t.id, PrincipalKind::Partner, "p", &[], &[]);
+    let policy = h
+        .ledger()
+        .get_ledger_policy(with(pb::GetLedgerPolicyRequest {}, &scopeless))
+        .await;
+    denied(ok(policy), "SCOPE_MISSING");
+    let anonymous = h
+        .ledger()
+        .list_top_up_plans(tonic::Request::new(pb::ListTopUpPlansRequest::default()))
+        .await;
+    assert_eq!(anonymous.unwrap_err().code(), Code::Unauthenticated);
     // Not built yet: the generated stubs answer UNIMPLEMENTED.
     let check_in = h
         .ledger()
