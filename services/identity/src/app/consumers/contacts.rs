@@ -3,12 +3,13 @@
 
 use crate::app::App;
 use crate::app::consumers::UserStatus;
+use crate::app::privacy::ConsentKind;
 use crate::app::tenancy::AppKind;
 use crate::error::AppError;
 use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::users::{self as users_repo, User};
 use crate::repo::consumers::{links, profiles};
-use crate::repo::privacy::consents::{self as consents_repo, ConsentRow};
+use crate::repo::privacy::consents::{self as consents_repo, Consent};
 
 /// What a message sender needs to reach a user.
 #[derive(Debug, Clone)]
@@ -22,7 +23,7 @@ pub struct Contacts {
     /// (app id, kind) of the tenant's apps.
     pub apps: Vec<(String, AppKind)>,
     /// The latest MARKETING consent per channel.
-    pub marketing: Vec<ConsentRow>,
+    pub marketing: Vec<Consent>,
 }
 
 impl App {
@@ -40,10 +41,12 @@ impl App {
             .unwrap_or_default();
         let identities = identities_repo::identities_of(&self.db, tenant, id).await?;
         let apps = links::app_kinds(&self.db, tenant).await?;
-        let mut marketing: Vec<ConsentRow> = Vec::new();
+        let mut marketing: Vec<Consent> = Vec::new();
         // Newest first: the first record of a channel is its current state.
         for row in consents_repo::consents_of(&self.db, tenant, id).await? {
-            if row.kind == "MARKETING" && !marketing.iter().any(|m| m.channel == row.channel) {
+            if row.kind == ConsentKind::Marketing
+                && !marketing.iter().any(|m| m.channel == row.channel)
+            {
                 marketing.push(row);
             }
         }

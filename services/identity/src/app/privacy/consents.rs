@@ -7,20 +7,21 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use crate::app::consumers::users::writable;
+use crate::app::privacy::{ConsentChannel, ConsentKind};
 use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::identities as identities_repo;
 use crate::repo::consumers::users as users_repo;
-use crate::repo::privacy::consents::{self as repo, ConsentRow};
+use crate::repo::privacy::consents::{self as repo, Consent};
 
 /// A consent event to record.
 #[derive(Debug, Clone)]
 pub struct NewConsent {
-    /// PRIVACY_POLICY, TERMS_OF_SERVICE, MARKETING.
-    pub kind: &'static str,
-    /// The channel name ('' unless MARKETING).
-    pub channel: &'static str,
+    /// What it is about.
+    pub kind: ConsentKind,
+    /// The channel (MARKETING only).
+    pub channel: Option<ConsentChannel>,
     /// The document version.
     pub version: String,
     /// Granted or withdrawn.
@@ -41,7 +42,7 @@ impl App {
         id: &str,
         consent: NewConsent,
         actor: &Actor,
-    ) -> Result<ConsentRow, AppError> {
+    ) -> Result<Consent, AppError> {
         let now = self.clock.now();
         // Under the user's lock, like erasure: no consent detail lands on an ERASED user.
         let user = identities_repo::lock_users(txn, tenant, &[id])
@@ -49,11 +50,11 @@ impl App {
             .pop()
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
         writable(&user)?;
-        let row = ConsentRow {
+        let row = Consent {
             id: siyu_core::id::new_string(),
             user_id: id.to_owned(),
-            kind: consent.kind.to_owned(),
-            channel: consent.channel.to_owned(),
+            kind: consent.kind,
+            channel: consent.channel,
             version: consent.version,
             granted: consent.granted,
             source: consent.source,
@@ -64,8 +65,14 @@ impl App {
         if !row.granted {
             let mut details = BTreeMap::new();
             details.insert("consent_id".to_owned(), row.id.clone());
-            details.insert("kind".to_owned(), row.kind.clone());
-            details.insert("channel".to_owned(), row.channel.clone());
+            details.insert("kind".to_owned(), row.kind.as_str().to_owned());
+            details.insert(
+                "channel".to_owned(),
+                row.channel
+                    .map(ConsentChannel::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
             audit_repo::append(
                 txn,
                 tenant,
@@ -87,10 +94,10 @@ impl App {
 
     /// A user's consent history (newest first).
     #[tracing::instrument(skip_all, fields(tenant, user = id))]
-    pub async fn consents(&self, tenant: &str, id: &str) -> Result<Vec<ConsentRow>, AppError> {
+    pub async fn consents(&self, tenant: &str, id: &str) -> Result<Vec<Consent>, AppError> {
         users_repo::get(&self.db, tenant, id)
             .await?
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
-        Ok(repo::consents_of(&self.db, tenant, id).await?)
+        repo::consents_of(&self.db, tenant, id).await
     }
 }

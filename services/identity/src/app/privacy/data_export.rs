@@ -12,11 +12,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
 use crate::app::consumers::UserStatus;
+use crate::app::privacy::ExportStatus;
 use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::identities as identities_repo;
-use crate::repo::privacy::exports::{self as repo, ExportRow};
+use crate::repo::privacy::exports::{self as repo, DataExport};
 
 /// Job kind that builds an export.
 pub const EXPORT_JOB: &str = "identity.data_export";
@@ -54,10 +55,10 @@ pub struct Download {
 }
 
 /// The status a reader sees: READY past its expiry is EXPIRED even before the purge ran.
-pub fn effective_status(row: &ExportRow, now: DateTime<Utc>) -> &str {
+pub fn effective_status(row: &DataExport, now: DateTime<Utc>) -> ExportStatus {
     match row.expires_at {
-        Some(at) if row.status == "READY" && at <= now => "EXPIRED",
-        _ => row.status.as_str(),
+        Some(at) if row.status == ExportStatus::Ready && at <= now => ExportStatus::Expired,
+        _ => row.status,
     }
 }
 
@@ -68,7 +69,7 @@ impl App {
         &self,
         txn: &impl ConnectionTrait,
         req: ExportRequest<'_>,
-    ) -> Result<ExportRow, AppError> {
+    ) -> Result<DataExport, AppError> {
         let (tenant, user_id) = (req.tenant, req.user_id);
         let now = crate::repo::micros(self.clock.now());
         let user = identities_repo::lock_users(txn, tenant, &[user_id])
@@ -97,11 +98,11 @@ impl App {
                 meta: BTreeMap::from([("retry_after_seconds".to_owned(), wait.to_string())]),
             });
         }
-        let row = ExportRow {
+        let row = DataExport {
             id: siyu_core::id::new_string(),
             tenant_id: tenant.to_owned(),
             user_id: user_id.to_owned(),
-            status: "PENDING".into(),
+            status: ExportStatus::Pending,
             app_id: req.app_id.to_owned(),
             requested_by: format!("{}:{}", req.actor.kind, req.actor.id),
             created_at: now,
@@ -137,7 +138,7 @@ impl App {
         tenant: &str,
         id: &str,
         owner: Option<&str>,
-    ) -> Result<ExportRow, AppError> {
+    ) -> Result<DataExport, AppError> {
         repo::get(&self.db, tenant, id)
             .await?
             .filter(|e| owner.is_none_or(|o| o == e.user_id))
@@ -155,9 +156,11 @@ impl App {
         let now = self.clock.now();
         let export = self.data_export(tenant, id, Some(user_id)).await?;
         match effective_status(&export, now) {
-            "READY" => {}
-            "EXPIRED" => return Err(AppError::FailedPrecondition("EXPORT_EXPIRED")),
-            _ => return Err(AppError::FailedPrecondition("EXPORT_NOT_READY")),
+            ExportStatus::Ready => {}
+            ExportStatus::Expired => return Err(AppError::FailedPrecondition("EXPORT_EXPIRED")),
+            ExportStatus::Pending | ExportStatus::Running | ExportStatus::Failed => {
+                return Err(AppError::FailedPrecondition("EXPORT_NOT_READY"));
+            }
         }
         let sealed = repo::payload(&self.db, tenant, id)
             .await?

@@ -7,6 +7,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::app::consumers::{Gender, IdentityKind};
+use crate::app::privacy::ConsentChannel;
 use crate::error::AppError;
 use crate::repo::consumers::identities as identities_repo;
 use crate::repo::consumers::profiles as profiles_repo;
@@ -51,8 +52,8 @@ pub(super) async fn build(
         .iter()
         .map(|c| {
             json!({
-                "kind": c.kind,
-                "channel": c.channel,
+                "kind": c.kind.as_str(),
+                "channel": c.channel.map(ConsentChannel::as_str).unwrap_or_default(),
                 "version": c.version,
                 "granted": c.granted,
                 "source": c.source,

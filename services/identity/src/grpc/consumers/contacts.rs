@@ -54,7 +54,7 @@ fn contacts_pb(c: Contacts) -> pb::GetUserContactsResponse {
         .marketing
         .iter()
         .map(|r| pb::MarketingConsent {
-            channel: consent_pb_kind(&r.kind, &r.channel).1 as i32,
+            channel: consent_pb_kind(r.kind, r.channel).1 as i32,
             granted: r.granted,
             record_time: Some(timestamp(r.created_at)),
         })

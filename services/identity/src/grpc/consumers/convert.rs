@@ -9,6 +9,7 @@ use crate::app::consumers::phone_bind::Binding;
 use crate::app::consumers::users::UserView;
 use crate::app::consumers::{Gender, IdentityKind, UserStatus};
 use crate::app::merges::merge::Merged;
+use crate::app::privacy::{ConsentChannel, ConsentKind};
 use crate::otp::mask_phone;
 use crate::repo::consumers::identities::LinkedIdentity;
 use crate::repo::consumers::users::User;
@@ -114,36 +115,36 @@ pub fn gender_pb(gender: Option<Gender>) -> pb::Gender {
 }
 
 /// The stored spelling of a consent channel ('' = none).
-pub(crate) fn channel_name(c: pb::ConsentChannel) -> &'static str {
+pub(crate) fn channel_of(c: pb::ConsentChannel) -> Option<ConsentChannel> {
     match c {
-        pb::ConsentChannel::Unspecified => "",
-        pb::ConsentChannel::Sms => "SMS",
-        pb::ConsentChannel::Wechat => "WECHAT",
-        pb::ConsentChannel::Wecom => "WECOM",
-        pb::ConsentChannel::InApp => "IN_APP",
-        pb::ConsentChannel::PhoneCall => "PHONE_CALL",
-        pb::ConsentChannel::Email => "EMAIL",
+        pb::ConsentChannel::Unspecified => None,
+        pb::ConsentChannel::Sms => Some(ConsentChannel::Sms),
+        pb::ConsentChannel::Wechat => Some(ConsentChannel::Wechat),
+        pb::ConsentChannel::Wecom => Some(ConsentChannel::Wecom),
+        pb::ConsentChannel::InApp => Some(ConsentChannel::InApp),
+        pb::ConsentChannel::PhoneCall => Some(ConsentChannel::PhoneCall),
+        pb::ConsentChannel::Email => Some(ConsentChannel::Email),
     }
 }
 
 /// The proto kind and channel of stored names.
-pub fn consent_pb_kind(kind: &str, channel: &str) -> (pb::ConsentKind, pb::ConsentChannel) {
+pub fn consent_pb_kind(
+    kind: ConsentKind,
+    channel: Option<ConsentChannel>,
+) -> (pb::ConsentKind, pb::ConsentChannel) {
     let k = match kind {
-        "PRIVACY_POLICY" => pb::ConsentKind::PrivacyPolicy,
-        "TERMS_OF_SERVICE" => pb::ConsentKind::TermsOfService,
-        "MARKETING" => pb::ConsentKind::Marketing,
-        _ => pb::ConsentKind::Unspecified,
+        ConsentKind::PrivacyPolicy => pb::ConsentKind::PrivacyPolicy,
+        ConsentKind::TermsOfService => pb::ConsentKind::TermsOfService,
+        ConsentKind::Marketing => pb::ConsentKind::Marketing,
     };
-    let c = [
-        pb::ConsentChannel::Sms,
-        pb::ConsentChannel::Wechat,
-        pb::ConsentChannel::Wecom,
-        pb::ConsentChannel::InApp,
-        pb::ConsentChannel::PhoneCall,
-        pb::ConsentChannel::Email,
-    ]
-    .into_iter()
-    .find(|c| channel_name(*c) == channel)
-    .unwrap_or(pb::ConsentChannel::Unspecified);
+    let c = match channel {
+        None => pb::ConsentChannel::Unspecified,
+        Some(ConsentChannel::Sms) => pb::ConsentChannel::Sms,
+        Some(ConsentChannel::Wechat) => pb::ConsentChannel::Wechat,
+        Some(ConsentChannel::Wecom) => pb::ConsentChannel::Wecom,
+        Some(ConsentChannel::InApp) => pb::ConsentChannel::InApp,
+        Some(ConsentChannel::PhoneCall) => pb::ConsentChannel::PhoneCall,
+        Some(ConsentChannel::Email) => pb::ConsentChannel::Email,
+    };
     (k, c)
 }

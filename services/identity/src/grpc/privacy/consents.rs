@@ -10,11 +10,12 @@ use siyu_server::Paging;
 use tonic::{Request, Response};
 
 use crate::app::privacy::consents::NewConsent;
+use crate::app::privacy::{ConsentChannel, ConsentKind};
 use crate::error::AppError;
 use crate::grpc::consumers::access::target;
-use crate::grpc::consumers::convert::{channel_name, consent_pb_kind};
+use crate::grpc::consumers::convert::{channel_of, consent_pb_kind};
 use crate::grpc::{Api, Caller, R, client_info, page, record};
-use crate::repo::privacy::consents::ConsentRow;
+use crate::repo::privacy::consents::Consent;
 
 /// The pages of a user's consent history.
 const HISTORY: Paging = Paging::new("consents", 50, 200);
@@ -60,7 +61,7 @@ pub(crate) async fn list(
     let t = target(&caller, &req.user_id)?;
     record("user_id", &t.user_id);
     let rows = api.app.consents(&caller.tenant(), &t.user_id).await?;
-    let mut current: Vec<&ConsentRow> = Vec::new();
+    let mut current: Vec<&Consent> = Vec::new();
     for row in &rows {
         if !current
             .iter()
@@ -103,7 +104,7 @@ fn consent_in(
     Ok(NewConsent {
         kind,
         channel,
-        version: if kind == "MARKETING" {
+        version: if kind == ConsentKind::Marketing {
             String::new()
         } else {
             req.version.trim().to_owned()
@@ -114,14 +115,14 @@ fn consent_in(
     })
 }
 
-/// (kind, channel) names of a RecordConsent request, with its reasons for missing parts.
+/// (kind, channel) of a RecordConsent request, with its reasons for missing parts.
 pub fn consent_kind(
     req: &pb::RecordConsentRequest,
-) -> Result<(&'static str, &'static str), AppError> {
+) -> Result<(ConsentKind, Option<ConsentChannel>), AppError> {
     let kind = match pb::ConsentKind::try_from(req.kind) {
-        Ok(pb::ConsentKind::PrivacyPolicy) => "PRIVACY_POLICY",
-        Ok(pb::ConsentKind::TermsOfService) => "TERMS_OF_SERVICE",
-        Ok(pb::ConsentKind::Marketing) => "MARKETING",
+        Ok(pb::ConsentKind::PrivacyPolicy) => ConsentKind::PrivacyPolicy,
+        Ok(pb::ConsentKind::TermsOfService) => ConsentKind::TermsOfService,
+        Ok(pb::ConsentKind::Marketing) => ConsentKind::Marketing,
         _ => {
             return Err(AppError::invalid(
                 "kind",
@@ -131,15 +132,15 @@ pub fn consent_kind(
     };
     let channel = pb::ConsentChannel::try_from(req.channel)
         .map_err(|_| AppError::invalid("channel", "unknown channel"))?;
-    if kind == "MARKETING" {
-        if channel == pb::ConsentChannel::Unspecified {
+    if kind == ConsentKind::Marketing {
+        let Some(channel) = channel_of(channel) else {
             return Err(AppError::invalid_with(
                 "CONSENT_CHANNEL_REQUIRED",
                 "channel",
                 "is required for MARKETING",
             ));
-        }
-        return Ok((kind, channel_name(channel)));
+        };
+        return Ok((kind, Some(channel)));
     }
     if req.version.trim().is_empty() {
         return Err(AppError::invalid_with(
@@ -151,12 +152,12 @@ pub fn consent_kind(
     if channel != pb::ConsentChannel::Unspecified {
         return Err(AppError::invalid("channel", "applies to MARKETING only"));
     }
-    Ok((kind, ""))
+    Ok((kind, None))
 }
 
 /// A consent record.
-pub fn consent_pb(row: &ConsentRow) -> pb::ConsentRecord {
-    let (kind, channel) = consent_pb_kind(&row.kind, &row.channel);
+pub fn consent_pb(row: &Consent) -> pb::ConsentRecord {
+    let (kind, channel) = consent_pb_kind(row.kind, row.channel);
     pb::ConsentRecord {
         consent_id: row.id.clone(),
         user_id: row.user_id.clone(),

@@ -8,11 +8,12 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
+use crate::app::privacy::ExportStatus;
 use crate::app::privacy::data_export::{ExportRequest, effective_status};
 use crate::grpc::consumers::access::target;
 use crate::grpc::ids::id;
 use crate::grpc::{Api, Caller, R, record};
-use crate::repo::privacy::exports::ExportRow;
+use crate::repo::privacy::exports::DataExport;
 
 /// RequestDataExport: a running export of the user is answered as is.
 #[tracing::instrument(skip_all, fields(user_id))]
@@ -90,14 +91,13 @@ pub(crate) async fn download(
 }
 
 /// An export job as the proto shows it (status as of `now`).
-fn export_pb(row: &ExportRow, now: DateTime<Utc>) -> pb::DataExport {
+fn export_pb(row: &DataExport, now: DateTime<Utc>) -> pb::DataExport {
     let status = match effective_status(row, now) {
-        "PENDING" => pb::DataExportStatus::Pending,
-        "RUNNING" => pb::DataExportStatus::Running,
-        "READY" => pb::DataExportStatus::Ready,
-        "FAILED" => pb::DataExportStatus::Failed,
-        "EXPIRED" => pb::DataExportStatus::Expired,
-        _ => pb::DataExportStatus::Unspecified,
+        ExportStatus::Pending => pb::DataExportStatus::Pending,
+        ExportStatus::Running => pb::DataExportStatus::Running,
+        ExportStatus::Ready => pb::DataExportStatus::Ready,
+        ExportStatus::Failed => pb::DataExportStatus::Failed,
+        ExportStatus::Expired => pb::DataExportStatus::Expired,
     };
     let ready = status == pb::DataExportStatus::Ready;
     pb::DataExport {

@@ -1,21 +1,23 @@
 //! Consent records: append-only, newest first when read.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{all, exec, text, ts};
+use crate::app::privacy::{ConsentChannel, ConsentKind};
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, stored, text, ts};
 
 /// One consent record.
 #[derive(Debug, Clone)]
-pub struct ConsentRow {
+pub struct Consent {
     /// Record id.
     pub id: String,
     /// User.
     pub user_id: String,
-    /// PRIVACY_POLICY, TERMS_OF_SERVICE, MARKETING.
-    pub kind: String,
-    /// SMS, WECHAT, … ('' unless MARKETING).
-    pub channel: String,
+    /// What it is about.
+    pub kind: ConsentKind,
+    /// The channel (MARKETING only).
+    pub channel: Option<ConsentChannel>,
     /// Document version ('' for MARKETING).
     pub version: String,
     /// Granted or withdrawn.
@@ -28,14 +30,50 @@ pub struct ConsentRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// A consent row ('' = no channel).
+#[derive(Debug, FromQueryResult)]
+struct ConsentRow {
+    id: String,
+    user_id: String,
+    kind: String,
+    channel: String,
+    version: String,
+    granted: bool,
+    source: String,
+    ip_masked: String,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<ConsentRow> for Consent {
+    type Error = AppError;
+
+    fn try_from(r: ConsentRow) -> Result<Self, AppError> {
+        let channel = match r.channel.as_str() {
+            "" => None,
+            named => Some(stored("identity_user_consents", named)?),
+        };
+        Ok(Self {
+            kind: stored("identity_user_consents", &r.kind)?,
+            channel,
+            id: r.id,
+            user_id: r.user_id,
+            version: r.version,
+            granted: r.granted,
+            source: r.source,
+            ip_masked: r.ip_masked,
+            created_at: r.created_at,
+        })
+    }
+}
+
 /// Appends a consent record.
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn insert_consent(
     conn: &impl ConnectionTrait,
     tenant: &str,
-    c: &ConsentRow,
-) -> Result<(), DbErr> {
-    exec(
+    c: &Consent,
+) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_user_consents (id, tenant_id, user_id, kind, channel, version, \
          granted, source, ip_masked, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
@@ -43,8 +81,8 @@ pub async fn insert_consent(
             text(&c.id),
             text(tenant),
             text(&c.user_id),
-            text(&c.kind),
-            text(&c.channel),
+            text(c.kind.as_str()),
+            text(c.channel.map(ConsentChannel::as_str).unwrap_or_default()),
             text(&c.version),
             Value::Bool(Some(c.granted)),
             text(&c.source),
@@ -62,8 +100,8 @@ pub async fn consents_of(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-) -> Result<Vec<ConsentRow>, DbErr> {
-    all(
+) -> Result<Vec<Consent>, AppError> {
+    fetch_all::<ConsentRow>(
         conn,
         "SELECT id, user_id, kind, channel, version, granted, source, ip_masked, created_at \
          FROM identity_user_consents WHERE tenant_id = $1 AND user_id = $2 \
@@ -71,19 +109,7 @@ pub async fn consents_of(
         vec![text(tenant), text(user_id)],
     )
     .await?
-    .iter()
-    .map(|row| {
-        Ok(ConsentRow {
-            id: row.try_get("", "id")?,
-            user_id: row.try_get("", "user_id")?,
-            kind: row.try_get("", "kind")?,
-            channel: row.try_get("", "channel")?,
-            version: row.try_get("", "version")?,
-            granted: row.try_get("", "granted")?,
-            source: row.try_get("", "source")?,
-            ip_masked: row.try_get("", "ip_masked")?,
-            created_at: row.try_get("", "created_at")?,
-        })
-    })
+    .into_iter()
+    .map(Consent::try_from)
     .collect()
 }

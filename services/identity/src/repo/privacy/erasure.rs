@@ -1,10 +1,23 @@
 //! Erasure (注销): the statements that remove a user's personal data, and the erasure record.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::app::consumers::UserStatus;
-use crate::repo::{all, exec, one, text, ts};
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, fetch_one, ids, text, ts};
+
+/// A value column.
+#[derive(Debug, FromQueryResult)]
+struct ValueRow {
+    value: String,
+}
+
+/// An erasure time row.
+#[derive(Debug, FromQueryResult)]
+struct ErasedRow {
+    erased_at: DateTime<Utc>,
+}
 
 /// Removes every identity linked to the user; returns the removed PHONE values (their OTP rows
 /// go too).
@@ -12,18 +25,18 @@ pub async fn delete_identities(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-) -> Result<Vec<String>, DbErr> {
-    let phones = all(
+) -> Result<Vec<String>, AppError> {
+    let phones = fetch_all::<ValueRow>(
         conn,
         "SELECT value FROM identity_user_identities \
          WHERE tenant_id = $1 AND user_id = $2 AND kind = 'PHONE'",
         vec![text(tenant), text(user_id)],
     )
     .await?
-    .iter()
-    .map(|row| row.try_get("", "value"))
-    .collect::<Result<Vec<String>, DbErr>>()?;
-    exec(
+    .into_iter()
+    .map(|r| r.value)
+    .collect();
+    execute(
         conn,
         "DELETE FROM identity_user_identities WHERE tenant_id = $1 AND user_id = $2",
         vec![text(tenant), text(user_id)],
@@ -40,8 +53,8 @@ pub async fn clear_user(
     user_id: &str,
     status: Option<UserStatus>,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_users SET status = COALESCE($3, status), nickname = '', \
          avatar_url = '', gender = '', birthday = '', phone = NULL, updated_at = $4 \
@@ -62,8 +75,8 @@ pub async fn scrub_consents(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_user_consents SET source = '', ip_masked = '' \
          WHERE tenant_id = $1 AND user_id = $2",
@@ -77,8 +90,8 @@ pub async fn scrub_sessions(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_sessions SET user_agent = '', ip_masked = '' \
          WHERE tenant_id = $1 AND subject_id = $2",
@@ -92,8 +105,8 @@ pub async fn delete_otps(
     conn: &impl ConnectionTrait,
     tenant: &str,
     phone: &str,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "DELETE FROM identity_phone_otps WHERE tenant_id = $1 AND phone = $2",
         vec![text(tenant), text(phone)],
@@ -106,16 +119,13 @@ pub async fn merged_into(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-) -> Result<Vec<String>, DbErr> {
-    all(
+) -> Result<Vec<String>, AppError> {
+    ids(
         conn,
         "SELECT id FROM identity_users WHERE tenant_id = $1 AND merged_into = $2 ORDER BY id",
         vec![text(tenant), text(user_id)],
     )
-    .await?
-    .iter()
-    .map(|row| row.try_get("", "id"))
-    .collect()
+    .await
 }
 
 /// Records the erasure (the one record kept about it).
@@ -125,8 +135,8 @@ pub async fn insert_record(
     user_id: &str,
     requested_by: &str,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_user_erasures (user_id, tenant_id, requested_by, erased_at) \
          VALUES ($1,$2,$3,$4)",
@@ -141,13 +151,12 @@ pub async fn erased_at(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-) -> Result<Option<DateTime<Utc>>, DbErr> {
-    one(
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    Ok(fetch_one::<ErasedRow>(
         conn,
         "SELECT erased_at FROM identity_user_erasures WHERE tenant_id = $1 AND user_id = $2",
         vec![text(tenant), text(user_id)],
     )
     .await?
-    .map(|row| row.try_get("", "erased_at"))
-    .transpose()
+    .map(|r| r.erased_at))
 }

@@ -1,22 +1,23 @@
 //! Personal data export jobs: one row per request, the sealed JSON document once READY.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::repo::{all, exec, for_update, one, text, ts};
+use crate::app::privacy::ExportStatus;
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, fetch_one, for_update, stored, text, ts};
 
 /// An export job as stored (without its payload).
 #[derive(Debug, Clone)]
-pub struct ExportRow {
+pub struct DataExport {
     /// Export id.
     pub id: String,
     /// Tenant.
     pub tenant_id: String,
     /// The user whose data it holds.
     pub user_id: String,
-    /// PENDING, RUNNING, READY, FAILED, EXPIRED (as stored; READY past `expires_at` reads as
-    /// EXPIRED before the purge job runs).
-    pub status: String,
+    /// As stored (READY past `expires_at` reads as EXPIRED before the purge job runs).
+    pub status: ExportStatus,
     /// App of the requesting consumer's session ('' for staff): other apps' openids are omitted.
     pub app_id: String,
     /// `consumer:<id>` or `staff:<id>`.
@@ -33,12 +34,72 @@ pub struct ExportRow {
     pub sha256: String,
 }
 
+/// A row of [`COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct ExportRow {
+    id: String,
+    tenant_id: String,
+    user_id: String,
+    status: String,
+    app_id: String,
+    requested_by: String,
+    created_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    size_bytes: i64,
+    sha256: String,
+}
+
+impl TryFrom<ExportRow> for DataExport {
+    type Error = AppError;
+
+    fn try_from(r: ExportRow) -> Result<Self, AppError> {
+        Ok(Self {
+            status: stored("identity_data_exports", &r.status)?,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            user_id: r.user_id,
+            app_id: r.app_id,
+            requested_by: r.requested_by,
+            created_at: r.created_at,
+            finished_at: r.finished_at,
+            expires_at: r.expires_at,
+            size_bytes: r.size_bytes,
+            sha256: r.sha256,
+        })
+    }
+}
+
+/// The export of a query selecting [`COLUMNS`], if any.
+async fn export(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<DataExport>, AppError> {
+    fetch_one::<ExportRow>(conn, sql, values)
+        .await?
+        .map(DataExport::try_from)
+        .transpose()
+}
+
+/// A request time row.
+#[derive(Debug, FromQueryResult)]
+struct CreatedRow {
+    created_at: DateTime<Utc>,
+}
+
+/// A payload row.
+#[derive(Debug, FromQueryResult)]
+struct PayloadRow {
+    payload: Option<Vec<u8>>,
+}
+
 const COLUMNS: &str = "id, tenant_id, user_id, status, app_id, requested_by, created_at, \
      finished_at, expires_at, size_bytes, sha256";
 
 /// Inserts a PENDING job.
-pub async fn insert(conn: &impl ConnectionTrait, e: &ExportRow) -> Result<(), DbErr> {
-    exec(
+pub async fn insert(conn: &impl ConnectionTrait, e: &DataExport) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_data_exports (id, tenant_id, user_id, status, app_id, requested_by, \
          created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
@@ -46,7 +107,7 @@ pub async fn insert(conn: &impl ConnectionTrait, e: &ExportRow) -> Result<(), Db
             text(&e.id),
             text(&e.tenant_id),
             text(&e.user_id),
-            text(&e.status),
+            text(e.status.as_str()),
             text(&e.app_id),
             text(&e.requested_by),
             ts(e.created_at),
@@ -62,15 +123,13 @@ pub async fn get(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<ExportRow>, DbErr> {
-    one(
+) -> Result<Option<DataExport>, AppError> {
+    export(
         conn,
         &format!("SELECT {COLUMNS} FROM identity_data_exports WHERE tenant_id = $1 AND id = $2"),
         vec![text(tenant), text(id)],
     )
-    .await?
-    .map(|row| decode(&row))
-    .transpose()
+    .await
 }
 
 /// The user's PENDING or RUNNING export, if any.
@@ -78,8 +137,8 @@ pub async fn live_for_user(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-) -> Result<Option<ExportRow>, DbErr> {
-    one(
+) -> Result<Option<DataExport>, AppError> {
+    export(
         conn,
         &format!(
             "SELECT {COLUMNS} FROM identity_data_exports WHERE tenant_id = $1 AND user_id = $2 \
@@ -87,9 +146,7 @@ pub async fn live_for_user(
         ),
         vec![text(tenant), text(user_id)],
     )
-    .await?
-    .map(|row| decode(&row))
-    .transpose()
+    .await
 }
 
 /// Request times of the user's exports since `since` that did not fail, oldest first.
@@ -98,17 +155,17 @@ pub async fn requested_since(
     tenant: &str,
     user_id: &str,
     since: DateTime<Utc>,
-) -> Result<Vec<DateTime<Utc>>, DbErr> {
-    all(
+) -> Result<Vec<DateTime<Utc>>, AppError> {
+    Ok(fetch_all::<CreatedRow>(
         conn,
         "SELECT created_at FROM identity_data_exports WHERE tenant_id = $1 AND user_id = $2 \
          AND created_at > $3 AND status <> 'FAILED' ORDER BY created_at",
         vec![text(tenant), text(user_id), ts(since)],
     )
     .await?
-    .iter()
-    .map(|row| row.try_get("", "created_at"))
-    .collect()
+    .into_iter()
+    .map(|r| r.created_at)
+    .collect())
 }
 
 /// PENDING → RUNNING (a retried job finds it RUNNING already); false when the job has ended
@@ -118,8 +175,8 @@ pub async fn mark_running(
     tenant: &str,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<bool, DbErr> {
-    let n = exec(
+) -> Result<bool, AppError> {
+    let n = execute(
         conn,
         "UPDATE identity_data_exports SET status = 'RUNNING', started_at = $3 \
          WHERE tenant_id = $1 AND id = $2 AND status IN ('PENDING', 'RUNNING')",
@@ -134,8 +191,8 @@ pub async fn lock(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<ExportRow>, DbErr> {
-    one(
+) -> Result<Option<DataExport>, AppError> {
+    export(
         conn,
         &format!(
             "SELECT {COLUMNS} FROM identity_data_exports WHERE tenant_id = $1 AND id = $2{}",
@@ -143,9 +200,7 @@ pub async fn lock(
         ),
         vec![text(tenant), text(id)],
     )
-    .await?
-    .map(|row| decode(&row))
-    .transpose()
+    .await
 }
 
 /// The document of a finished export.
@@ -169,8 +224,8 @@ pub async fn mark_ready(
     tenant: &str,
     id: &str,
     f: Finished<'_>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_data_exports SET status = 'READY', payload = $3, size_bytes = $4, \
          sha256 = $5, finished_at = $6, expires_at = $7 \
@@ -195,8 +250,8 @@ pub async fn mark_failed(
     id: &str,
     error: &str,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_data_exports SET status = 'FAILED', error = $3, finished_at = $4 \
          WHERE tenant_id = $1 AND id = $2 AND status IN ('PENDING', 'RUNNING')",
@@ -206,8 +261,8 @@ pub async fn mark_failed(
 }
 
 /// READY → EXPIRED, deleting the payload.
-pub async fn expire(conn: &impl ConnectionTrait, tenant: &str, id: &str) -> Result<u64, DbErr> {
-    exec(
+pub async fn expire(conn: &impl ConnectionTrait, tenant: &str, id: &str) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_data_exports SET status = 'EXPIRED', payload = NULL \
          WHERE tenant_id = $1 AND id = $2 AND status = 'READY'",
@@ -221,16 +276,14 @@ pub async fn payload(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<Vec<u8>>, DbErr> {
-    Ok(one(
+) -> Result<Option<Vec<u8>>, AppError> {
+    Ok(fetch_one::<PayloadRow>(
         conn,
         "SELECT payload FROM identity_data_exports WHERE tenant_id = $1 AND id = $2",
         vec![text(tenant), text(id)],
     )
     .await?
-    .map(|row| row.try_get::<Option<Vec<u8>>>("", "payload"))
-    .transpose()?
-    .flatten())
+    .and_then(|r| r.payload))
 }
 
 /// Erasure: every export of the user loses its payload; jobs in flight fail.
@@ -239,8 +292,8 @@ pub async fn purge_user(
     tenant: &str,
     user_id: &str,
     now: DateTime<Utc>,
-) -> Result<u64, DbErr> {
-    exec(
+) -> Result<u64, AppError> {
+    execute(
         conn,
         "UPDATE identity_data_exports SET status = CASE WHEN status IN ('PENDING', 'RUNNING') \
          THEN 'FAILED' ELSE 'EXPIRED' END, error = CASE WHEN status IN ('PENDING', 'RUNNING') \
@@ -250,20 +303,4 @@ pub async fn purge_user(
         vec![text(tenant), text(user_id), ts(now)],
     )
     .await
-}
-
-fn decode(row: &sea_orm::QueryResult) -> Result<ExportRow, DbErr> {
-    Ok(ExportRow {
-        id: row.try_get("", "id")?,
-        tenant_id: row.try_get("", "tenant_id")?,
-        user_id: row.try_get("", "user_id")?,
-        status: row.try_get("", "status")?,
-        app_id: row.try_get("", "app_id")?,
-        requested_by: row.try_get("", "requested_by")?,
-        created_at: row.try_get("", "created_at")?,
-        finished_at: row.try_get("", "finished_at")?,
-        expires_at: row.try_get("", "expires_at")?,
-        size_bytes: row.try_get("", "size_bytes")?,
-        sha256: row.try_get("", "sha256")?,
-    })
 }

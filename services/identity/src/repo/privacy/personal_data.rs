@@ -1,9 +1,10 @@
 //! Reads that gather what identity holds about one user, for the data export.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::repo::{all, text};
+use crate::error::AppError;
+use crate::repo::{fetch_all, text};
 
 /// A session as the export shows it.
 #[derive(Debug, Clone)]
@@ -26,13 +27,41 @@ pub struct SessionFact {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// A session row of [`sessions_of`].
+#[derive(Debug, FromQueryResult)]
+struct SessionFactRow {
+    id: String,
+    login_method: String,
+    app_id: String,
+    user_agent: String,
+    ip_masked: String,
+    created_at: DateTime<Utc>,
+    last_refresh_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<SessionFactRow> for SessionFact {
+    fn from(r: SessionFactRow) -> Self {
+        Self {
+            id: r.id,
+            login_method: r.login_method,
+            app_id: r.app_id,
+            user_agent: r.user_agent,
+            ip_masked: r.ip_masked,
+            created_at: r.created_at,
+            last_refresh_at: r.last_refresh_at,
+            revoked_at: r.revoked_at,
+        }
+    }
+}
+
 /// Every session of a consumer (live or not), newest first.
 pub async fn sessions_of(
     conn: &impl ConnectionTrait,
     tenant: &str,
     user_id: &str,
-) -> Result<Vec<SessionFact>, DbErr> {
-    all(
+) -> Result<Vec<SessionFact>, AppError> {
+    Ok(fetch_all::<SessionFactRow>(
         conn,
         "SELECT id, login_method, app_id, user_agent, ip_masked, created_at, last_refresh_at, \
          revoked_at FROM identity_sessions WHERE tenant_id = $1 AND subject_id = $2 \
@@ -40,20 +69,9 @@ pub async fn sessions_of(
         vec![text(tenant), text(user_id)],
     )
     .await?
-    .iter()
-    .map(|row| {
-        Ok(SessionFact {
-            id: row.try_get("", "id")?,
-            login_method: row.try_get("", "login_method")?,
-            app_id: row.try_get("", "app_id")?,
-            user_agent: row.try_get("", "user_agent")?,
-            ip_masked: row.try_get("", "ip_masked")?,
-            created_at: row.try_get("", "created_at")?,
-            last_refresh_at: row.try_get("", "last_refresh_at")?,
-            revoked_at: row.try_get("", "revoked_at")?,
-        })
-    })
-    .collect()
+    .into_iter()
+    .map(SessionFact::from)
+    .collect())
 }
 
 /// An audit entry about the user, without the actor's identity or details.
@@ -71,6 +89,28 @@ pub struct AuditFact {
     pub created_at: DateTime<Utc>,
 }
 
+/// An audit row of [`audit_about`].
+#[derive(Debug, FromQueryResult)]
+struct AuditFactRow {
+    seq: i64,
+    kind: String,
+    outcome: String,
+    actor_kind: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<AuditFactRow> for AuditFact {
+    fn from(r: AuditFactRow) -> Self {
+        Self {
+            seq: r.seq,
+            kind: r.kind,
+            outcome: r.outcome,
+            actor_kind: r.actor_kind,
+            created_at: r.created_at,
+        }
+    }
+}
+
 /// Audit entries whose target is the user, or whose actor is the user as a consumer, newest
 /// first, at most `limit`.
 pub async fn audit_about(
@@ -78,8 +118,8 @@ pub async fn audit_about(
     tenant: &str,
     user_id: &str,
     limit: i64,
-) -> Result<Vec<AuditFact>, DbErr> {
-    all(
+) -> Result<Vec<AuditFact>, AppError> {
+    Ok(fetch_all::<AuditFactRow>(
         conn,
         "SELECT seq, kind, outcome, actor_kind, created_at FROM identity_audit_log \
          WHERE tenant_id = $1 AND (target_id = $2 OR (actor_kind = 'consumer' AND actor_id = $2)) \
@@ -91,15 +131,7 @@ pub async fn audit_about(
         ],
     )
     .await?
-    .iter()
-    .map(|row| {
-        Ok(AuditFact {
-            seq: row.try_get("", "seq")?,
-            kind: row.try_get("", "kind")?,
-            outcome: row.try_get("", "outcome")?,
-            actor_kind: row.try_get("", "actor_kind")?,
-            created_at: row.try_get("", "created_at")?,
-        })
-    })
-    .collect()
+    .into_iter()
+    .map(AuditFact::from)
+    .collect())
 }
