@@ -18,7 +18,7 @@ pub mod tenancy;
 pub mod tokens;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult, Statement, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
 use siyu_store::StoreError;
 
 use crate::error::AppError;
@@ -38,36 +38,6 @@ pub(crate) async fn execute(
         .execute_raw(stmt(conn, sql, values))
         .await?
         .rows_affected())
-}
-
-/// Runs a statement, returning the rows it affected (as a `DbErr`).
-pub(crate) async fn exec(
-    conn: &impl ConnectionTrait,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<u64, DbErr> {
-    Ok(conn
-        .execute_raw(stmt(conn, sql, values))
-        .await?
-        .rows_affected())
-}
-
-/// Runs a query returning at most one row.
-pub(crate) async fn one(
-    conn: &impl ConnectionTrait,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<Option<QueryResult>, DbErr> {
-    conn.query_one_raw(stmt(conn, sql, values)).await
-}
-
-/// Runs a query returning every row.
-pub(crate) async fn all(
-    conn: &impl ConnectionTrait,
-    sql: &str,
-    values: Vec<Value>,
-) -> Result<Vec<QueryResult>, DbErr> {
-    conn.query_all_raw(stmt(conn, sql, values)).await
 }
 
 /// The first row of a query, if any, decoded by its `FromQueryResult` derive.
@@ -173,32 +143,12 @@ pub(crate) fn text(value: impl Into<String>) -> Value {
     Value::String(Some(value.into()))
 }
 
-/// An error a statement can fail with.
-pub(crate) trait StoreFailure {
-    /// The database error behind it, if any.
-    fn db_err(&self) -> Option<&DbErr>;
-}
-
-impl StoreFailure for DbErr {
-    fn db_err(&self) -> Option<&DbErr> {
-        Some(self)
-    }
-}
-
-impl StoreFailure for AppError {
-    fn db_err(&self) -> Option<&DbErr> {
-        match self {
-            AppError::Store(StoreError::Db(db)) => Some(db),
-            _ => None,
-        }
-    }
-}
-
 /// True when the error is a unique-constraint violation (a lost insert race).
-pub(crate) fn is_unique_violation(err: &impl StoreFailure) -> bool {
+pub(crate) fn is_unique_violation(err: &AppError) -> bool {
     matches!(
-        err.db_err().and_then(DbErr::sql_err),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        err,
+        AppError::Store(StoreError::Db(db))
+            if matches!(db.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
     )
 }
 

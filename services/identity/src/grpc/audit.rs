@@ -8,6 +8,7 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::Request;
 
+use crate::app::audit::AuditOutcome;
 use crate::grpc::{AuditApi, R};
 use crate::repo::audit::chain::Entry;
 
@@ -30,10 +31,9 @@ fn entry_view(e: &Entry) -> pb::AuditEntry {
         occur_time: Some(timestamp(e.created_at)),
         kind: pb::AuditKind::from_str_name(&format!("AUDIT_KIND_{}", e.kind))
             .unwrap_or(pb::AuditKind::Unspecified) as i32,
-        outcome: if e.outcome == "SUCCESS" {
-            pb::AuditOutcome::Success
-        } else {
-            pb::AuditOutcome::Failure
+        outcome: match e.outcome {
+            AuditOutcome::Success => pb::AuditOutcome::Success,
+            AuditOutcome::Failure => pb::AuditOutcome::Failure,
         } as i32,
         actor: Some(party(&e.actor_kind, &e.actor_id)),
         subject: Some(party(&e.target_kind, &e.target_id)),

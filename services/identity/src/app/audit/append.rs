@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::app::Actor;
+use crate::app::audit::AuditOutcome;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 
@@ -24,7 +25,7 @@ pub(crate) async fn audit(
         tenant,
         NewEntry {
             kind,
-            outcome: "SUCCESS",
+            outcome: AuditOutcome::Success,
             actor_kind: actor.0.to_owned(),
             actor_id: actor.1.to_owned(),
             target_kind: target.0.to_owned(),
@@ -49,7 +50,7 @@ pub(crate) fn entry(
 ) -> NewEntry {
     NewEntry {
         kind,
-        outcome: "SUCCESS",
+        outcome: AuditOutcome::Success,
         actor_kind: actor.kind.clone(),
         actor_id: actor.id.clone(),
         target_kind: "user".into(),

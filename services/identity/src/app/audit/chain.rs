@@ -101,7 +101,7 @@ impl App {
         before: i64,
         limit: i64,
     ) -> Result<Vec<Entry>, AppError> {
-        Ok(repo::list_desc(&self.db, tenant, before, limit).await?)
+        repo::list_desc(&self.db, tenant, before, limit).await
     }
 }
 

@@ -17,7 +17,7 @@ impl App {
         ascending: bool,
         limit: i64,
     ) -> Result<Vec<Entry>, AppError> {
-        Ok(repo::page(&self.db, tenant, filter, cursor, ascending, limit).await?)
+        repo::page(&self.db, tenant, filter, cursor, ascending, limit).await
     }
 
     /// One entry of `tenant`: NOT_FOUND AUDIT_ENTRY_NOT_FOUND for anything else (another

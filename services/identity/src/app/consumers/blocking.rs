@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use crate::app::audit::AuditOutcome;
 use crate::app::audit::append::entry;
 use crate::app::consumers::UserStatus;
 use crate::app::consumers::links::lock_live;
@@ -67,7 +68,7 @@ impl App {
             ];
             let entry = NewEntry {
                 kind: "CONSUMER_LOGIN_FAILED",
-                outcome: "FAILURE",
+                outcome: AuditOutcome::Failure,
                 actor_kind: "consumer".into(),
                 actor_id: user_id.to_owned(),
                 target_kind: "user".into(),

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, FixedOffset, TimeZone as _};
 
+use crate::app::audit::AuditOutcome;
 use crate::app::consumers::users::UserView;
 use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::{Actor, App};
@@ -60,7 +61,7 @@ impl App {
                 tenant,
                 NewEntry {
                     kind: "USER_LOOKUP",
-                    outcome: "SUCCESS",
+                    outcome: AuditOutcome::Success,
                     actor_kind: actor.kind.clone(),
                     actor_id: actor.id.clone(),
                     target_kind: "user".into(),
@@ -101,7 +102,7 @@ impl App {
             tenant,
             NewEntry {
                 kind: "PHONE_REVEALED",
-                outcome: "SUCCESS",
+                outcome: AuditOutcome::Success,
                 actor_kind: actor.kind.clone(),
                 actor_id: actor.id.clone(),
                 target_kind: "user".into(),

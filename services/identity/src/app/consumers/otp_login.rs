@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::app::audit::AuditOutcome;
 use crate::app::consumers::{IdentityKind, OtpPurpose, UserStatus};
 use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
@@ -144,7 +145,7 @@ impl App {
                 [("method".to_owned(), "phone_otp".to_owned())].into();
             let entry = NewEntry {
                 kind: "CONSUMER_LOGIN",
-                outcome: "SUCCESS",
+                outcome: AuditOutcome::Success,
                 actor_kind: "consumer".into(),
                 actor_id: user.id.clone(),
                 target_kind: "user".into(),

@@ -8,6 +8,7 @@
 //! retries. The loser of a merge race finds itself MERGED (USER_MERGED) or the phone already
 //! its own (no-op), so there is exactly one merge per pair and a phone has one owner.
 
+use crate::app::audit::AuditOutcome;
 use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::merges::merge::Merged;
 use crate::app::merges::phone_merge::PhoneMerge;
@@ -189,7 +190,7 @@ impl App {
             req.tenant,
             NewEntry {
                 kind: "PHONE_BOUND",
-                outcome: "SUCCESS",
+                outcome: AuditOutcome::Success,
                 actor_kind: actor.0.into(),
                 actor_id: actor.1.into(),
                 target_kind: "user".into(),

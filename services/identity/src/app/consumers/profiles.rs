@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use crate::app::audit::AuditOutcome;
 use crate::app::consumers::Gender;
 use crate::app::consumers::users::{UserView, writable};
 use crate::app::{Actor, App};
@@ -74,7 +75,7 @@ impl App {
                 tenant,
                 NewEntry {
                     kind: "PROFILE_UPDATED_BY_STAFF",
-                    outcome: "SUCCESS",
+                    outcome: AuditOutcome::Success,
                     actor_kind: actor.kind.clone(),
                     actor_id: actor.id.clone(),
                     target_kind: "user".into(),

@@ -56,7 +56,7 @@ impl App {
         users_repo::get(&self.db, tenant, id)
             .await?
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
-        Ok(identities_repo::identities_of(&self.db, tenant, id).await?)
+        identities_repo::identities_of(&self.db, tenant, id).await
     }
 }
 

@@ -4,6 +4,7 @@
 //! (tenant, kind, scope, value); a login that loses the insert race rolls back its new user
 //! and re-reads the winner's link, so N simultaneous first logins create exactly one user.
 
+use crate::app::audit::AuditOutcome;
 use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::tenancy::AppKind;
 use crate::app::tokens::SubjectKind;
@@ -201,7 +202,7 @@ impl App {
                     txn.rollback().await?;
                     return Ok(None);
                 }
-                return Err(err.into());
+                return Err(err);
             }
         }
         if is_new_user {
@@ -225,7 +226,7 @@ impl App {
             tenant,
             NewEntry {
                 kind: "CONSUMER_LOGIN",
-                outcome: "SUCCESS",
+                outcome: AuditOutcome::Success,
                 actor_kind: "consumer".into(),
                 actor_id: user.id.clone(),
                 target_kind: "user".into(),
@@ -262,7 +263,7 @@ impl App {
                 tenant,
                 NewEntry {
                     kind: "CONSUMER_LOGIN_FAILED",
-                    outcome: "FAILURE",
+                    outcome: AuditOutcome::Failure,
                     actor_kind: "anonymous".into(),
                     actor_id: String::new(),
                     target_kind: "app".into(),

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
+use crate::app::audit::AuditOutcome;
 use crate::app::consumers::IdentityKind;
 use crate::app::merges::MergeReason;
 use crate::error::AppError;
@@ -115,7 +116,7 @@ impl App {
         }
         let entry = NewEntry {
             kind: "USERS_MERGED",
-            outcome: "SUCCESS",
+            outcome: AuditOutcome::Success,
             actor_kind: spec.actor.0.into(),
             actor_id: spec.actor.1.into(),
             target_kind: "user".into(),

@@ -6,6 +6,7 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
+use crate::app::audit::AuditOutcome;
 use crate::app::org::{OrgUnitStatus, OrgUnitType, edits_every_field, require_on};
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
@@ -294,7 +295,7 @@ pub(super) async fn audit(
         &ctx.tenant.to_string(),
         NewEntry {
             kind,
-            outcome: "SUCCESS",
+            outcome: AuditOutcome::Success,
             actor_kind: crate::app::kind_name(ctx.principal.kind).into(),
             actor_id: ctx.principal.subject.clone(),
             target_kind: "org_unit".into(),

@@ -9,6 +9,7 @@ use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
+use crate::app::audit::AuditOutcome;
 use crate::app::partners::PartnerStatus;
 use crate::app::partners::secret_rotation::new_secret;
 use crate::error::AppError;
@@ -235,9 +236,9 @@ impl App {
             NewEntry {
                 kind,
                 outcome: if kind == "PARTNER_AUTH_FAILED" {
-                    "FAILURE"
+                    AuditOutcome::Failure
                 } else {
-                    "SUCCESS"
+                    AuditOutcome::Success
                 },
                 actor_kind: actor.0.to_owned(),
                 actor_id: actor.1.to_owned(),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use crate::app::audit::AuditOutcome;
 use crate::app::consumers::users::writable;
 use crate::app::privacy::{ConsentChannel, ConsentKind};
 use crate::app::{Actor, App};
@@ -78,7 +79,7 @@ impl App {
                 tenant,
                 NewEntry {
                     kind: "CONSENT_RECORDED",
-                    outcome: "SUCCESS",
+                    outcome: AuditOutcome::Success,
                     actor_kind: actor.kind.clone(),
                     actor_id: actor.id.clone(),
                     target_kind: "user".into(),

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
+use crate::app::audit::AuditOutcome;
 use crate::app::consumers::UserStatus;
 use crate::app::privacy::ExportStatus;
 use crate::app::{Actor, App};
@@ -119,7 +120,7 @@ impl App {
             tenant,
             NewEntry {
                 kind: "DATA_EXPORT_REQUESTED",
-                outcome: "SUCCESS",
+                outcome: AuditOutcome::Success,
                 actor_kind: req.actor.kind.clone(),
                 actor_id: req.actor.id.clone(),
                 target_kind: "user".into(),
@@ -172,7 +173,7 @@ impl App {
             tenant,
             NewEntry {
                 kind: "DATA_EXPORT_DOWNLOADED",
-                outcome: "SUCCESS",
+                outcome: AuditOutcome::Success,
                 actor_kind: "consumer".into(),
                 actor_id: user_id.to_owned(),
                 target_kind: "user".into(),

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
+use crate::app::audit::AuditOutcome;
 use crate::app::consumers::{IdentityKind, OtpPurpose, UserStatus};
 use crate::app::tenancy::AppKind;
 use crate::app::{Actor, App};
@@ -219,7 +220,7 @@ impl App {
             tenant,
             NewEntry {
                 kind: "USER_ERASED",
-                outcome: "SUCCESS",
+                outcome: AuditOutcome::Success,
                 actor_kind: e.actor.kind.clone(),
                 actor_id: e.actor.id.clone(),
                 target_kind: "user".into(),

@@ -98,7 +98,7 @@ pub(super) async fn build(
             json!({
                 "seq": a.seq,
                 "kind": a.kind,
-                "outcome": a.outcome,
+                "outcome": a.outcome.as_str(),
                 "actor_kind": a.actor_kind,
                 "at": time(a.created_at),
             })

@@ -8,6 +8,7 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
+use crate::app::audit::AuditOutcome;
 use crate::app::org::{holds, may_act_on};
 use crate::app::role::{GUIDE, STORE_MANAGER, TENANT_ADMIN};
 use crate::app::staff::StaffStatus;
@@ -279,7 +280,7 @@ impl App {
             &ctx.tenant.to_string(),
             NewEntry {
                 kind,
-                outcome: "SUCCESS",
+                outcome: AuditOutcome::Success,
                 actor_kind: crate::app::kind_name(ctx.principal.kind).to_owned(),
                 actor_id: ctx.principal.subject.clone(),
                 target_kind: "staff".into(),

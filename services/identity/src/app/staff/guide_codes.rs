@@ -122,7 +122,7 @@ impl App {
                     attempts += 1;
                     row.code = new_code()?;
                 }
-                Err(err) => return Err(err.into()),
+                Err(err) => return Err(err),
             }
         }
         let details = BTreeMap::from([

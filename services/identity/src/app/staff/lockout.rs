@@ -6,9 +6,9 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
+use crate::app::audit::AuditOutcome;
 use crate::error::AppError;
 use crate::repo::staff::accounts::{self as staff_repo, Staff};
-use crate::repo::{exec, text};
 
 /// FAILED_PRECONDITION ACCOUNT_LOCKED with `locked_until`.
 pub fn locked(until: DateTime<Utc>) -> AppError {
@@ -33,12 +33,7 @@ impl App {
         tenant: &str,
         staff_id: &str,
     ) -> Result<Staff, AppError> {
-        exec(
-            txn,
-            "UPDATE identity_staff SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2",
-            vec![text(tenant), text(staff_id)],
-        )
-        .await?;
+        staff_repo::lock(txn, tenant, staff_id).await?;
         staff_repo::get(txn, tenant, staff_id)
             .await?
             .ok_or(AppError::Unauthenticated("INVALID_CREDENTIALS"))
@@ -73,11 +68,25 @@ impl App {
             staff_repo::set_failures(txn, &staff.id, attempts, Some(start), None).await?;
         }
         let tenant = &staff.tenant_id;
-        self.audit_staff(txn, tenant, &staff.id, "STAFF_LOGIN_FAILED", "FAILURE", now)
-            .await?;
+        self.audit_staff(
+            txn,
+            tenant,
+            &staff.id,
+            "STAFF_LOGIN_FAILED",
+            AuditOutcome::Failure,
+            now,
+        )
+        .await?;
         if locks {
-            self.audit_staff(txn, tenant, &staff.id, "ACCOUNT_LOCKED", "SUCCESS", now)
-                .await?;
+            self.audit_staff(
+                txn,
+                tenant,
+                &staff.id,
+                "ACCOUNT_LOCKED",
+                AuditOutcome::Success,
+                now,
+            )
+            .await?;
         }
         Ok(if locks { 0 } else { lock.threshold - attempts })
     }

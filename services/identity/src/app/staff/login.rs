@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 
+use crate::app::audit::AuditOutcome;
 use crate::app::staff::StaffStatus;
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
@@ -146,8 +147,15 @@ impl App {
                 },
             )
             .await?;
-        self.audit_staff(&txn, &tenant, &staff.id, "STAFF_LOGIN", "SUCCESS", now)
-            .await?;
+        self.audit_staff(
+            &txn,
+            &tenant,
+            &staff.id,
+            "STAFF_LOGIN",
+            AuditOutcome::Success,
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(StaffLogin::Tokens(Box::new(issued), Box::new(staff)))
     }
@@ -158,12 +166,12 @@ impl App {
         tenant: &str,
         staff_id: &str,
     ) -> Result<Vec<(String, String)>, AppError> {
-        Ok(staff_repo::role_claims(&self.db, tenant, staff_id).await?)
+        staff_repo::role_claims(&self.db, tenant, staff_id).await
     }
 
     /// Whether a staff member has TOTP enabled (for the Staff view).
     pub async fn staff_totp_enabled(&self, tenant: &str, staff_id: &str) -> Result<bool, AppError> {
-        Ok(totp_repo::is_enabled(&self.db, tenant, staff_id).await?)
+        totp_repo::is_enabled(&self.db, tenant, staff_id).await
     }
 
     pub(crate) async fn audit_staff(
@@ -172,7 +180,7 @@ impl App {
         tenant: &str,
         staff_id: &str,
         kind: &'static str,
-        outcome: &'static str,
+        outcome: AuditOutcome,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         audit_repo::append(

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
+use crate::app::audit::AuditOutcome;
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::staff::login::StaffLogin;
@@ -72,8 +73,15 @@ impl App {
             .filter(|sid| Some(sid.as_str()) != keep_sid)
             .collect();
         session_repo::revoke_sessions(&txn, tenant, &others, "password_changed", now).await?;
-        self.audit_staff(&txn, tenant, staff_id, "PASSWORD_CHANGED", "SUCCESS", now)
-            .await?;
+        self.audit_staff(
+            &txn,
+            tenant,
+            staff_id,
+            "PASSWORD_CHANGED",
+            AuditOutcome::Success,
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -118,8 +126,15 @@ impl App {
             now,
         )
         .await?;
-        self.audit_staff(&txn, tenant, &staff.id, "PASSWORD_CHANGED", "SUCCESS", now)
-            .await?;
+        self.audit_staff(
+            &txn,
+            tenant,
+            &staff.id,
+            "PASSWORD_CHANGED",
+            AuditOutcome::Success,
+            now,
+        )
+        .await?;
         let issued = self
             .start_session(
                 &txn,
@@ -133,8 +148,15 @@ impl App {
                 },
             )
             .await?;
-        self.audit_staff(&txn, tenant, &staff.id, "STAFF_LOGIN", "SUCCESS", now)
-            .await?;
+        self.audit_staff(
+            &txn,
+            tenant,
+            &staff.id,
+            "STAFF_LOGIN",
+            AuditOutcome::Success,
+            now,
+        )
+        .await?;
         txn.commit().await?;
         let staff = staff_repo::get(&self.db, tenant, &staff.id)
             .await?

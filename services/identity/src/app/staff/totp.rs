@@ -8,6 +8,7 @@
 
 use sea_orm::ConnectionTrait;
 
+use crate::app::audit::AuditOutcome;
 use crate::app::staff::StaffStatus;
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
@@ -85,8 +86,15 @@ impl App {
         let codes = totp::new_recovery_codes(RECOVERY_CODES)?;
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(staff_id, c)).collect();
         repo::put_recovery_codes(txn, tenant, staff_id, &hashes, now).await?;
-        self.audit_staff(txn, tenant, staff_id, "TOTP_ENABLED", "SUCCESS", now)
-            .await?;
+        self.audit_staff(
+            txn,
+            tenant,
+            staff_id,
+            "TOTP_ENABLED",
+            AuditOutcome::Success,
+            now,
+        )
+        .await?;
         Ok(codes)
     }
 
@@ -155,8 +163,15 @@ impl App {
             });
         }
         repo::remove(&txn, tenant, staff_id).await?;
-        self.audit_staff(&txn, tenant, staff_id, "TOTP_DISABLED", "SUCCESS", now)
-            .await?;
+        self.audit_staff(
+            &txn,
+            tenant,
+            staff_id,
+            "TOTP_DISABLED",
+            AuditOutcome::Success,
+            now,
+        )
+        .await?;
         txn.commit().await?;
         Ok(())
     }
@@ -175,7 +190,7 @@ impl App {
         if totp::is_recovery_code(code) {
             let hash = recovery_hash(id, code);
             let now = self.clock.now();
-            return Ok(repo::spend_recovery_code(txn, tenant, id, &hash, now).await?);
+            return repo::spend_recovery_code(txn, tenant, id, &hash, now).await;
         }
         self.spend_code(txn, tenant, id, &row, code).await
     }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::App;
+use crate::app::audit::AuditOutcome;
 use crate::app::audit::append::audit;
 use crate::app::tenancy::{AppKind, TenantStatus};
 use crate::error::AppError;
@@ -64,7 +65,7 @@ impl App {
                 } else {
                     "APP_SECRET_CHANGED"
                 },
-                outcome: "SUCCESS",
+                outcome: AuditOutcome::Success,
                 actor_kind: actor.0.to_owned(),
                 actor_id: actor.1.to_owned(),
                 target_kind: "app".into(),
@@ -120,7 +121,7 @@ impl App {
         conn: &impl sea_orm::ConnectionTrait,
         tenant: &str,
     ) -> Result<Vec<TenantApp>, AppError> {
-        Ok(repo::apps(conn, tenant).await?)
+        repo::apps(conn, tenant).await
     }
 
     /// INVALID_ARGUMENT `field` unless `app_id` is a usable app of `tenant` (an openid

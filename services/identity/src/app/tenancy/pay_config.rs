@@ -180,7 +180,7 @@ impl App {
         conn: &impl sea_orm::ConnectionTrait,
         tenant: &str,
     ) -> Result<Option<PayConfig>, AppError> {
-        Ok(repo::pay(conn, tenant).await?)
+        repo::pay(conn, tenant).await
     }
 
     /// GetAppCredentials: [`App::app_credentials`] in a write transaction of its own — a read,

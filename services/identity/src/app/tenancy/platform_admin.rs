@@ -77,7 +77,7 @@ impl App {
 
     /// Every tenant, newest first (platform).
     pub async fn list_tenants(&self) -> Result<Vec<Tenant>, AppError> {
-        Ok(repo::list_tenants(&self.db).await?)
+        repo::list_tenants(&self.db).await
     }
 
     /// Renames, suspends or reactivates a tenant. Suspending revokes every session (and with

@@ -2,6 +2,7 @@
 //! and tenant reads.
 
 use crate::app::App;
+use crate::app::audit::AuditOutcome;
 use crate::app::staff::StaffStatus;
 use crate::app::staff::password_policy::check_password;
 use crate::app::tenancy::TenantStatus;
@@ -113,7 +114,7 @@ impl App {
             &tenant.id,
             NewEntry {
                 kind: "TENANT_CREATED",
-                outcome: "SUCCESS",
+                outcome: AuditOutcome::Success,
                 actor_kind: actor.0.to_owned(),
                 actor_id: actor.1.to_owned(),
                 target_kind: "tenant".into(),

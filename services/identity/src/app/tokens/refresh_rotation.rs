@@ -13,6 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_core::PrincipalKind;
 
 use crate::app::App;
+use crate::app::audit::AuditOutcome;
 use crate::app::consumers::UserStatus;
 use crate::app::staff::StaffStatus;
 use crate::app::tenancy::TenantStatus;
@@ -135,7 +136,7 @@ impl App {
             &session.tenant_id,
             NewEntry {
                 kind: "REFRESH_TOKEN_REUSED",
-                outcome: "FAILURE",
+                outcome: AuditOutcome::Failure,
                 actor_kind: session.principal_kind.as_str().to_owned(),
                 actor_id: session.subject_id.clone(),
                 target_kind: "session".into(),

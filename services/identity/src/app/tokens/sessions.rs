@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_auth::{Audience, Claims, RoleClaim};
 use siyu_core::{PrincipalKind, TenantId};
 
+use crate::app::audit::AuditOutcome;
 use crate::app::tokens::SubjectKind;
 use crate::app::{App, ClientInfo};
 use crate::crypto::{random_token, sha256_hex};
@@ -198,7 +199,7 @@ impl App {
             tenant,
             NewEntry {
                 kind: "SESSIONS_REVOKED",
-                outcome: "SUCCESS",
+                outcome: AuditOutcome::Success,
                 actor_kind: actor.0.to_owned(),
                 actor_id: actor.1.to_owned(),
                 target_kind: "subject".into(),
@@ -232,7 +233,7 @@ impl App {
                 tenant,
                 NewEntry {
                     kind,
-                    outcome: "SUCCESS",
+                    outcome: AuditOutcome::Success,
                     actor_kind: actor_kind.to_owned(),
                     actor_id: actor_id.to_owned(),
                     target_kind: "session".into(),
@@ -254,12 +255,12 @@ impl App {
         let Some(token) = repo::get_refresh(&self.db, &sha256_hex(refresh_token)).await? else {
             return Ok(None);
         };
-        Ok(repo::get_session(&self.db, &token.session_id).await?)
+        repo::get_session(&self.db, &token.session_id).await
     }
 
     /// A session by id.
     pub async fn session(&self, sid: &str) -> Result<Option<Session>, AppError> {
-        Ok(repo::get_session(&self.db, sid).await?)
+        repo::get_session(&self.db, sid).await
     }
 
     /// The app of session `sid` ('' without a session): a consumer sees and exports the
@@ -278,6 +279,6 @@ impl App {
         tenant: &str,
         subject: &str,
     ) -> Result<Vec<Session>, AppError> {
-        Ok(repo::live_sessions(&self.db, tenant, subject, self.clock.now()).await?)
+        repo::live_sessions(&self.db, tenant, subject, self.clock.now()).await
     }
 }

@@ -6,6 +6,7 @@ use siyu_proto::time::datetime;
 use siyu_server::{PageError, Paging};
 use tonic::{Request, Response};
 
+use crate::app::audit::AuditOutcome;
 use crate::error::AppError;
 use crate::grpc::audit::entry_view;
 use crate::grpc::ids::id;
@@ -86,12 +87,12 @@ fn filter(req: &pb::ListAuditEntriesRequest) -> Result<(AuditFilter, String), Ap
         }
     }
     let outcome = match pb::AuditOutcome::try_from(req.outcome) {
-        Ok(pb::AuditOutcome::Unspecified) => "",
-        Ok(pb::AuditOutcome::Success) => "SUCCESS",
-        Ok(pb::AuditOutcome::Failure) => "FAILURE",
+        Ok(pb::AuditOutcome::Unspecified) => None,
+        Ok(pb::AuditOutcome::Success) => Some(AuditOutcome::Success),
+        Ok(pb::AuditOutcome::Failure) => Some(AuditOutcome::Failure),
         Err(_) => {
             bad.push(("outcome".into(), "is not an outcome".into()));
-            ""
+            None
         }
     };
     let actor_kind = match pb::PrincipalKind::try_from(req.actor_kind) {
@@ -128,7 +129,7 @@ fn filter(req: &pb::ListAuditEntriesRequest) -> Result<(AuditFilter, String), Ap
         actor_kind,
         subject_id: req.subject_id.clone(),
         kinds,
-        outcome: outcome.to_owned(),
+        outcome,
         start,
         end,
     };
@@ -138,7 +139,7 @@ fn filter(req: &pb::ListAuditEntriesRequest) -> Result<(AuditFilter, String), Ap
         f.actor_kind,
         f.subject_id,
         f.kinds.join(","),
-        f.outcome,
+        f.outcome.map(AuditOutcome::as_str).unwrap_or_default(),
         f.start,
         f.end,
         req.ascending

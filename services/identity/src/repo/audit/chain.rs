@@ -4,18 +4,20 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use sha2::{Digest, Sha256};
 
-use crate::repo::{all, exec, micros, one, text, ts};
+use crate::app::audit::AuditOutcome;
+use crate::error::AppError;
+use crate::repo::{execute, fetch_all, fetch_one, micros, stored, text, ts};
 
 /// An entry to append.
 #[derive(Debug, Clone)]
 pub struct NewEntry {
     /// AuditKind name without prefix, e.g. `STAFF_LOGIN`.
     pub kind: &'static str,
-    /// `SUCCESS` or `FAILURE`.
-    pub outcome: &'static str,
+    /// How it ended.
+    pub outcome: AuditOutcome,
     /// `consumer`, `staff`, `partner`, `service`, `anonymous`.
     pub actor_kind: String,
     /// Actor id (may be empty).
@@ -40,7 +42,7 @@ pub struct Entry {
     /// Kind.
     pub kind: String,
     /// Outcome.
-    pub outcome: String,
+    pub outcome: AuditOutcome,
     /// Actor kind.
     pub actor_kind: String,
     /// Actor id.
@@ -68,7 +70,7 @@ impl Entry {
             self.seq,
             self.id,
             self.kind,
-            self.outcome,
+            self.outcome.as_str(),
             self.actor_kind,
             self.actor_id,
             self.target_kind,
@@ -88,6 +90,82 @@ impl Entry {
     }
 }
 
+/// A row of [`ENTRY_COLUMNS`].
+#[derive(Debug, FromQueryResult)]
+struct EntryRow {
+    tenant_id: String,
+    seq: i64,
+    id: String,
+    kind: String,
+    outcome: String,
+    actor_kind: String,
+    actor_id: String,
+    target_kind: String,
+    target_id: String,
+    details: String,
+    created_at: DateTime<Utc>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl TryFrom<EntryRow> for Entry {
+    type Error = AppError;
+
+    fn try_from(r: EntryRow) -> Result<Self, AppError> {
+        Ok(Self {
+            outcome: stored("identity_audit_log", &r.outcome)?,
+            tenant_id: r.tenant_id,
+            seq: r.seq,
+            id: r.id,
+            kind: r.kind,
+            actor_kind: r.actor_kind,
+            actor_id: r.actor_id,
+            target_kind: r.target_kind,
+            target_id: r.target_id,
+            details: r.details,
+            created_at: r.created_at,
+            prev_hash: r.prev_hash,
+            hash: r.hash,
+        })
+    }
+}
+
+/// The columns of an entry.
+pub(crate) const ENTRY_COLUMNS: &str = "tenant_id, seq, id, kind, outcome, actor_kind, \
+    actor_id, target_kind, target_id, details, created_at, prev_hash, hash";
+
+/// The entries of a query selecting [`ENTRY_COLUMNS`].
+pub(crate) async fn entries(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<Entry>, AppError> {
+    fetch_all::<EntryRow>(conn, sql, values)
+        .await?
+        .into_iter()
+        .map(Entry::try_from)
+        .collect()
+}
+
+/// The entry of a query selecting [`ENTRY_COLUMNS`], if any.
+pub(crate) async fn entry(
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<Entry>, AppError> {
+    fetch_one::<EntryRow>(conn, sql, values)
+        .await?
+        .map(Entry::try_from)
+        .transpose()
+}
+
+/// A chain head row.
+#[derive(Debug, FromQueryResult)]
+struct HeadRow {
+    seq: i64,
+    hash: String,
+}
+
 /// Appends `entry` to the tenant's chain inside the caller's transaction.
 #[tracing::instrument(skip_all, fields(tenant, kind = entry.kind))]
 pub async fn append(
@@ -95,8 +173,8 @@ pub async fn append(
     tenant: &str,
     entry: NewEntry,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    exec(
+) -> Result<(), AppError> {
+    execute(
         conn,
         "INSERT INTO identity_audit_heads (tenant_id, seq, hash) VALUES ($1, 0, '') \
          ON CONFLICT (tenant_id) DO NOTHING",
@@ -104,28 +182,29 @@ pub async fn append(
     )
     .await?;
     // The UPDATE takes the head's row lock until commit: appends of one tenant are serial.
-    exec(
+    execute(
         conn,
         "UPDATE identity_audit_heads SET seq = seq + 1 WHERE tenant_id = $1",
         vec![text(tenant)],
     )
     .await?;
-    let head = one(
+    let HeadRow {
+        seq,
+        hash: prev_hash,
+    } = fetch_one::<HeadRow>(
         conn,
         "SELECT seq, hash FROM identity_audit_heads WHERE tenant_id = $1",
         vec![text(tenant)],
     )
     .await?
-    .ok_or_else(|| DbErr::RecordNotFound("audit head".into()))?;
-    let seq: i64 = head.try_get("", "seq")?;
-    let prev_hash: String = head.try_get("", "hash")?;
+    .ok_or_else(|| AppError::Internal("audit head vanished".into()))?;
     let details = serde_json::to_string(&entry.details).unwrap_or_else(|_| "{}".into());
     let mut row = Entry {
         tenant_id: tenant.to_owned(),
         seq,
         id: siyu_core::id::new_string(),
         kind: entry.kind.to_owned(),
-        outcome: entry.outcome.to_owned(),
+        outcome: entry.outcome,
         actor_kind: entry.actor_kind,
         actor_id: entry.actor_id,
         target_kind: entry.target_kind,
@@ -136,7 +215,7 @@ pub async fn append(
         hash: String::new(),
     };
     row.hash = row.expected_hash();
-    exec(
+    execute(
         conn,
         "INSERT INTO identity_audit_log (tenant_id, seq, id, kind, actor_kind, actor_id, \
          target_kind, target_id, outcome, details, created_at, prev_hash, hash) \
@@ -150,7 +229,7 @@ pub async fn append(
             text(&row.actor_id),
             text(&row.target_kind),
             text(&row.target_id),
-            text(&row.outcome),
+            text(row.outcome.as_str()),
             text(&row.details),
             ts(row.created_at),
             text(&row.prev_hash),
@@ -158,7 +237,7 @@ pub async fn append(
         ],
     )
     .await?;
-    exec(
+    execute(
         conn,
         "UPDATE identity_audit_heads SET hash = $1 WHERE tenant_id = $2",
         vec![text(&row.hash), text(tenant)],
@@ -174,20 +253,20 @@ pub async fn range(
     tenant: &str,
     from_seq: i64,
     limit: i64,
-) -> Result<Vec<Entry>, DbErr> {
-    let rows = all(
+) -> Result<Vec<Entry>, AppError> {
+    entries(
         conn,
-        "SELECT tenant_id, seq, id, kind, outcome, actor_kind, actor_id, target_kind, target_id, \
-         details, created_at, prev_hash, hash FROM identity_audit_log \
-         WHERE tenant_id = $1 AND seq >= $2 ORDER BY seq ASC LIMIT $3",
+        &format!(
+            "SELECT {ENTRY_COLUMNS} FROM identity_audit_log \
+             WHERE tenant_id = $1 AND seq >= $2 ORDER BY seq ASC LIMIT $3"
+        ),
         vec![
             text(tenant),
             Value::BigInt(Some(from_seq)),
             Value::BigInt(Some(limit)),
         ],
     )
-    .await?;
-    rows.iter().map(decode).collect()
+    .await
 }
 
 /// Entries of a tenant, newest first, before sequence `before` (exclusive), optionally of
@@ -198,51 +277,29 @@ pub async fn list_desc(
     tenant: &str,
     before: i64,
     limit: i64,
-) -> Result<Vec<Entry>, DbErr> {
-    let rows = all(
+) -> Result<Vec<Entry>, AppError> {
+    entries(
         conn,
-        "SELECT tenant_id, seq, id, kind, outcome, actor_kind, actor_id, target_kind, target_id, \
-         details, created_at, prev_hash, hash FROM identity_audit_log \
-         WHERE tenant_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+        &format!(
+            "SELECT {ENTRY_COLUMNS} FROM identity_audit_log \
+             WHERE tenant_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
+        ),
         vec![
             text(tenant),
             Value::BigInt(Some(before)),
             Value::BigInt(Some(limit)),
         ],
     )
-    .await?;
-    rows.iter().map(decode).collect()
+    .await
 }
 
 /// The chain head (sequence, hash) of a tenant; (0, "") before the first entry.
-pub async fn head(conn: &impl ConnectionTrait, tenant: &str) -> Result<(i64, String), DbErr> {
-    let row = one(
+pub async fn head(conn: &impl ConnectionTrait, tenant: &str) -> Result<(i64, String), AppError> {
+    Ok(fetch_one::<HeadRow>(
         conn,
         "SELECT seq, hash FROM identity_audit_heads WHERE tenant_id = $1",
         vec![text(tenant)],
     )
-    .await?;
-    match row {
-        Some(row) => Ok((row.try_get("", "seq")?, row.try_get("", "hash")?)),
-        None => Ok((0, String::new())),
-    }
-}
-
-/// Decodes a row of every audit column.
-pub(crate) fn decode(row: &sea_orm::QueryResult) -> Result<Entry, DbErr> {
-    Ok(Entry {
-        tenant_id: row.try_get("", "tenant_id")?,
-        seq: row.try_get("", "seq")?,
-        id: row.try_get("", "id")?,
-        kind: row.try_get("", "kind")?,
-        outcome: row.try_get("", "outcome")?,
-        actor_kind: row.try_get("", "actor_kind")?,
-        actor_id: row.try_get("", "actor_id")?,
-        target_kind: row.try_get("", "target_kind")?,
-        target_id: row.try_get("", "target_id")?,
-        details: row.try_get("", "details")?,
-        created_at: row.try_get("", "created_at")?,
-        prev_hash: row.try_get("", "prev_hash")?,
-        hash: row.try_get("", "hash")?,
-    })
+    .await?
+    .map_or((0, String::new()), |h| (h.seq, h.hash)))
 }

@@ -1,10 +1,12 @@
 //! Filtered, keyset-paged reads of a tenant's audit chain (by sequence).
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, Value};
+use sea_orm::{ConnectionTrait, Value};
 
-use crate::repo::audit::chain::Entry;
-use crate::repo::{all, one, text, ts};
+use crate::app::audit::AuditOutcome;
+use crate::error::AppError;
+use crate::repo::audit::chain::{ENTRY_COLUMNS, Entry, entries, entry};
+use crate::repo::{text, ts};
 
 /// Filters of ListAuditEntries; empty / None means no filter.
 #[derive(Debug, Clone, Default)]
@@ -17,16 +19,13 @@ pub struct AuditFilter {
     pub subject_id: String,
     /// Kinds (names without prefix).
     pub kinds: Vec<String>,
-    /// `SUCCESS` or `FAILURE`.
-    pub outcome: String,
+    /// Entries of this outcome.
+    pub outcome: Option<AuditOutcome>,
     /// At or after.
     pub start: Option<DateTime<Utc>>,
     /// Before.
     pub end: Option<DateTime<Utc>>,
 }
-
-const COLUMNS: &str = "tenant_id, seq, id, kind, outcome, actor_kind, actor_id, target_kind, \
-    target_id, details, created_at, prev_hash, hash";
 
 /// Entries of `tenant` matching `filter`, strictly after (`ascending`) or before `cursor` in
 /// sequence order, at most `limit`.
@@ -37,8 +36,8 @@ pub async fn page(
     cursor: Option<i64>,
     ascending: bool,
     limit: i64,
-) -> Result<Vec<Entry>, DbErr> {
-    let mut sql = format!("SELECT {COLUMNS} FROM identity_audit_log WHERE tenant_id = $1");
+) -> Result<Vec<Entry>, AppError> {
+    let mut sql = format!("SELECT {ENTRY_COLUMNS} FROM identity_audit_log WHERE tenant_id = $1");
     let mut values = vec![text(tenant)];
     let mut push = |sql: &mut String, clause: &str, value: Value| {
         values.push(value);
@@ -53,8 +52,8 @@ pub async fn page(
     if !filter.subject_id.is_empty() {
         push(&mut sql, " AND target_id = ?", text(&filter.subject_id));
     }
-    if !filter.outcome.is_empty() {
-        push(&mut sql, " AND outcome = ?", text(&filter.outcome));
+    if let Some(outcome) = filter.outcome {
+        push(&mut sql, " AND outcome = ?", text(outcome.as_str()));
     }
     if let Some(start) = filter.start {
         push(&mut sql, " AND created_at >= ?", ts(start));
@@ -86,8 +85,7 @@ pub async fn page(
         &format!(" ORDER BY seq {order} LIMIT ?"),
         Value::BigInt(Some(limit)),
     );
-    let rows = all(conn, &sql, values).await?;
-    rows.iter().map(crate::repo::audit::chain::decode).collect()
+    entries(conn, &sql, values).await
 }
 
 /// One entry of `tenant` by id.
@@ -95,13 +93,11 @@ pub async fn get(
     conn: &impl ConnectionTrait,
     tenant: &str,
     id: &str,
-) -> Result<Option<Entry>, DbErr> {
-    one(
+) -> Result<Option<Entry>, AppError> {
+    entry(
         conn,
-        &format!("SELECT {COLUMNS} FROM identity_audit_log WHERE tenant_id = $1 AND id = $2"),
+        &format!("SELECT {ENTRY_COLUMNS} FROM identity_audit_log WHERE tenant_id = $1 AND id = $2"),
         vec![text(tenant), text(id)],
     )
-    .await?
-    .map(|row| crate::repo::audit::chain::decode(&row))
-    .transpose()
+    .await
 }

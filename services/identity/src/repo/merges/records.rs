@@ -80,7 +80,7 @@ pub struct DroppedPhone {
 
 /// Inserts a merge record.
 pub async fn insert_merge(conn: &impl ConnectionTrait, m: &Merge) -> Result<(), AppError> {
-    let dropped = m.dropped.as_ref().map(|d| to_json(d)).transpose()?;
+    let dropped = m.dropped.as_ref().map(to_json).transpose()?;
     execute(
         conn,
         "INSERT INTO identity_user_merges (id, tenant_id, kept_user_id, merged_user_id, moved, \

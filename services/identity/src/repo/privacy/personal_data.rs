@@ -3,8 +3,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
+use crate::app::audit::AuditOutcome;
 use crate::error::AppError;
-use crate::repo::{fetch_all, text};
+use crate::repo::{fetch_all, stored, text};
 
 /// A session as the export shows it.
 #[derive(Debug, Clone)]
@@ -82,7 +83,7 @@ pub struct AuditFact {
     /// Kind.
     pub kind: String,
     /// Outcome.
-    pub outcome: String,
+    pub outcome: AuditOutcome,
     /// Who acted (kind only: staff ids are other people's data).
     pub actor_kind: String,
     /// When.
@@ -99,15 +100,17 @@ struct AuditFactRow {
     created_at: DateTime<Utc>,
 }
 
-impl From<AuditFactRow> for AuditFact {
-    fn from(r: AuditFactRow) -> Self {
-        Self {
+impl TryFrom<AuditFactRow> for AuditFact {
+    type Error = AppError;
+
+    fn try_from(r: AuditFactRow) -> Result<Self, AppError> {
+        Ok(Self {
+            outcome: stored("identity_audit_log", &r.outcome)?,
             seq: r.seq,
             kind: r.kind,
-            outcome: r.outcome,
             actor_kind: r.actor_kind,
             created_at: r.created_at,
-        }
+        })
     }
 }
 
@@ -119,7 +122,7 @@ pub async fn audit_about(
     user_id: &str,
     limit: i64,
 ) -> Result<Vec<AuditFact>, AppError> {
-    Ok(fetch_all::<AuditFactRow>(
+    fetch_all::<AuditFactRow>(
         conn,
         "SELECT seq, kind, outcome, actor_kind, created_at FROM identity_audit_log \
          WHERE tenant_id = $1 AND (target_id = $2 OR (actor_kind = 'consumer' AND actor_id = $2)) \
@@ -132,6 +135,6 @@ pub async fn audit_about(
     )
     .await?
     .into_iter()
-    .map(AuditFact::from)
-    .collect())
+    .map(AuditFact::try_from)
+    .collect()
 }

@@ -252,6 +252,22 @@ pub async fn get(
     .await
 }
 
+/// Takes the account's row lock until the transaction ends (an UPDATE, so it also serialises
+/// on SQLite's write lock).
+pub async fn lock(
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    staff_id: &str,
+) -> Result<(), AppError> {
+    execute(
+        conn,
+        "UPDATE identity_staff SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2",
+        vec![text(tenant), text(staff_id)],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Stores the failure counter and lock of an account.
 pub async fn set_failures(
     conn: &impl ConnectionTrait,
