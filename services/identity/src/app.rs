@@ -37,52 +37,6 @@ pub mod role {
     pub const CUSTOMER_SERVICE: &str = "customer_service";
 }
 
-/// Declares an enum whose values are stored as fixed text (upper case, as the proto names them
-/// without prefix): `as_str`, `TryFrom<&str>` (an unknown text is the error, never a panic)
-/// and `Display`. The repo reads a column into one with `repo::stored`, so a value no variant
-/// names is a corrupt row.
-macro_rules! text_enum {
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $name:ident {
-            $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        $vis enum $name {
-            $($(#[$vmeta])* $variant,)+
-        }
-
-        impl $name {
-            /// The stored text.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $text,)+
-                }
-            }
-        }
-
-        impl TryFrom<&str> for $name {
-            type Error = String;
-
-            fn try_from(value: &str) -> Result<Self, String> {
-                match value {
-                    $($text => Ok(Self::$variant),)+
-                    other => Err(format!("unknown {} {other:?}", stringify!($name))),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-pub(crate) use text_enum;
-
 /// Everything the domain operations need.
 #[derive(Debug, Clone)]
 pub struct App {

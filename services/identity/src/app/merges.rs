@@ -6,13 +6,3 @@ pub mod merge;
 pub mod phone_merge;
 pub mod reversal;
 pub mod staff_merge;
-
-crate::app::text_enum! {
-    /// Why two users were merged.
-    pub enum MergeReason {
-        /// Binding a phone number another user held (the binder's accounts are one person).
-        PhoneBind = "phone_bind",
-        /// Customer service merged them (MergeUsers).
-        Staff = "staff",
-    }
-}

@@ -15,13 +15,3 @@ pub mod roles;
 pub mod scope;
 pub mod totp;
 pub mod totp_challenge;
-
-crate::app::text_enum! {
-    /// Whether a staff account may log in.
-    pub enum StaffStatus {
-        /// May log in.
-        Active = "ACTIVE",
-        /// Disabled by an admin: no login, every session revoked.
-        Disabled = "DISABLED",
-    }
-}

@@ -8,8 +8,8 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::Request;
 
-use crate::app::audit::AuditOutcome;
 use crate::grpc::{AuditApi, R};
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::Entry;
 
 fn party(kind: &str, id: &str) -> pb::AuditParty {

@@ -12,9 +12,9 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::Request;
 
-use crate::app::org::{OrgUnitStatus, OrgUnitType};
 use crate::grpc::{OrgApi, R};
 use crate::repo::org::units::OrgUnit;
+use crate::repo::org::{OrgUnitStatus, OrgUnitType};
 
 /// The wire form of a unit.
 pub fn unit_view(u: &OrgUnit) -> pb::OrgUnit {

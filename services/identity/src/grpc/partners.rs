@@ -13,8 +13,8 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::Request;
 
-use crate::app::partners::PartnerStatus;
 use crate::grpc::{PartnerApi, R};
+use crate::repo::partners::PartnerStatus;
 use crate::repo::partners::clients::PartnerClient;
 
 /// The wire form of a client (never its secret).

@@ -14,8 +14,8 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::Request;
 
-use crate::app::tenancy::TenantStatus;
 use crate::grpc::{R, TenantApi};
+use crate::repo::tenancy::TenantStatus;
 use crate::repo::tenancy::tenants::Tenant;
 
 pub(super) fn tenant_view(t: &Tenant) -> pb::Tenant {

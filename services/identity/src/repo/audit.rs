@@ -3,3 +3,13 @@
 
 pub mod chain;
 pub mod query;
+
+crate::repo::text_enum! {
+    /// How the act an audit entry records ended.
+    pub enum AuditOutcome {
+        /// It happened.
+        Success = "SUCCESS",
+        /// It was refused or failed (a failed login, a reused refresh token).
+        Failure = "FAILURE",
+    }
+}

@@ -6,3 +6,13 @@ pub mod admin;
 pub mod guide_codes;
 pub mod roles;
 pub mod totp;
+
+crate::repo::text_enum! {
+    /// Whether a staff account may log in.
+    pub enum StaffStatus {
+        /// May log in.
+        Active = "ACTIVE",
+        /// Disabled by an admin: no login, every session revoked.
+        Disabled = "DISABLED",
+    }
+}

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::app::Actor;
-use crate::app::audit::AuditOutcome;
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 
 /// Appends one SUCCESS entry (details must hold no secret).

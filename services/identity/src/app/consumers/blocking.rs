@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
-use crate::app::audit::AuditOutcome;
 use crate::app::audit::append::entry;
-use crate::app::consumers::UserStatus;
 use crate::app::consumers::links::lock_live;
 use crate::app::consumers::users::UserView;
 use crate::app::{Actor, App};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::consumers::UserStatus;
 use crate::repo::consumers::users as users_repo;
 use crate::repo::consumers::{links, profiles};
 

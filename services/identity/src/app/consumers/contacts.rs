@@ -2,14 +2,14 @@
 //! their app kind, WeCom contacts, the phone, the latest MARKETING consent per channel.
 
 use crate::app::App;
-use crate::app::consumers::UserStatus;
-use crate::app::privacy::ConsentKind;
-use crate::app::tenancy::AppKind;
 use crate::error::AppError;
+use crate::repo::consumers::UserStatus;
 use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::users::{self as users_repo, User};
 use crate::repo::consumers::{links, profiles};
+use crate::repo::privacy::ConsentKind;
 use crate::repo::privacy::consents::{self as consents_repo, Consent};
+use crate::repo::tenancy::AppKind;
 
 /// What a message sender needs to reach a user.
 #[derive(Debug, Clone)]

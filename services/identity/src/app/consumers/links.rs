@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use crate::app::audit::append::entry;
-use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::{Actor, App};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
@@ -17,6 +16,7 @@ use crate::repo::audit::chain::{self as audit_repo};
 use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::links;
 use crate::repo::consumers::users::User;
+use crate::repo::consumers::{IdentityKind, UserStatus};
 
 /// An identity to link.
 #[derive(Debug, Clone)]

@@ -4,13 +4,13 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, FixedOffset, TimeZone as _};
 
-use crate::app::audit::AuditOutcome;
 use crate::app::consumers::users::UserView;
-use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::{Actor, App};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::consumers::{IdentityKind, UserStatus};
 use crate::repo::consumers::{lookups, profiles};
 
 /// Reveals one staff member may make per day (Asia/Shanghai).

@@ -13,10 +13,10 @@ use std::time::Duration;
 use chrono::{FixedOffset, TimeZone as _};
 use siyu_store::RateLimit;
 
-use crate::app::consumers::OtpPurpose;
 use crate::app::{App, ClientInfo};
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::error::AppError;
+use crate::repo::consumers::OtpPurpose;
 use crate::repo::consumers::otps::{self as repo, PhoneOtp};
 
 /// Seconds an OTP stays valid.

@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use crate::app::audit::AuditOutcome;
-use crate::app::consumers::{IdentityKind, OtpPurpose, UserStatus};
-use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::users::{self as users_repo, User};
+use crate::repo::consumers::{IdentityKind, OtpPurpose, UserStatus};
+use crate::repo::tokens::SubjectKind;
 
 /// The outcome of an OTP login.
 #[derive(Debug, Clone)]

@@ -8,17 +8,17 @@
 //! retries. The loser of a merge race finds itself MERGED (USER_MERGED) or the phone already
 //! its own (no-op), so there is exactly one merge per pair and a phone has one owner.
 
-use crate::app::audit::AuditOutcome;
-use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::merges::merge::Merged;
 use crate::app::merges::phone_merge::PhoneMerge;
-use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::identities as identities_repo;
 use crate::repo::consumers::users::{self as users_repo, User};
+use crate::repo::consumers::{IdentityKind, UserStatus};
+use crate::repo::tokens::SubjectKind;
 
 /// The outcome of a phone binding.
 #[derive(Debug, Clone)]

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
-use crate::app::audit::AuditOutcome;
-use crate::app::consumers::Gender;
 use crate::app::consumers::users::{UserView, writable};
 use crate::app::{Actor, App};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::consumers::Gender;
 use crate::repo::consumers::identities as identities_repo;
 use crate::repo::consumers::profiles as repo;
 use crate::repo::consumers::users::User;

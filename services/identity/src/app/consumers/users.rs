@@ -6,8 +6,8 @@
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
-use crate::app::consumers::UserStatus;
 use crate::error::AppError;
+use crate::repo::consumers::UserStatus;
 use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::profiles::{self as repo, Profile};
 use crate::repo::consumers::users::{self as users_repo, User};

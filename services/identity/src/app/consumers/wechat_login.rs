@@ -4,15 +4,15 @@
 //! (tenant, kind, scope, value); a login that loses the insert race rolls back its new user
 //! and re-reads the winner's link, so N simultaneous first logins create exactly one user.
 
-use crate::app::audit::AuditOutcome;
-use crate::app::consumers::{IdentityKind, UserStatus};
-use crate::app::tenancy::AppKind;
-use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::users::{self as repo, User};
+use crate::repo::consumers::{IdentityKind, UserStatus};
+use crate::repo::tenancy::AppKind;
+use crate::repo::tokens::SubjectKind;
 use crate::wechat::{WeChatError, WxSession};
 
 /// The outcome of a WeChat login.

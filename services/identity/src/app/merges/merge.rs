@@ -12,14 +12,14 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
-use crate::app::audit::AuditOutcome;
-use crate::app::consumers::IdentityKind;
-use crate::app::merges::MergeReason;
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::consumers::IdentityKind;
 use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::links;
 use crate::repo::consumers::users::User;
+use crate::repo::merges::MergeReason;
 use crate::repo::merges::records::{self as repo, DroppedPhone, Merge};
 
 /// A merge: the record and the identities it moved (a binding or a staff merge caused it).

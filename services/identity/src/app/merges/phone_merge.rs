@@ -6,11 +6,11 @@
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
-use crate::app::consumers::UserStatus;
-use crate::app::merges::MergeReason;
 use crate::app::merges::merge::{MergeSpec, Merged};
 use crate::error::AppError;
+use crate::repo::consumers::UserStatus;
 use crate::repo::consumers::users::User;
+use crate::repo::merges::MergeReason;
 use crate::repo::merges::records::DroppedPhone;
 
 /// What a phone merge did.

@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 
 use crate::app::audit::append::entry;
-use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
 use crate::repo::consumers::links;
+use crate::repo::consumers::{IdentityKind, UserStatus};
 use crate::repo::merges::records::{self as repo, DroppedPhone, MergeRecord};
 use crate::repo::merges::reversals;
 

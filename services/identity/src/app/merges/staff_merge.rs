@@ -5,12 +5,12 @@
 
 use sea_orm::ConnectionTrait;
 
-use crate::app::consumers::UserStatus;
-use crate::app::merges::MergeReason;
 use crate::app::merges::merge::{MergeSpec, Merged};
 use crate::app::{Actor, App};
 use crate::error::AppError;
+use crate::repo::consumers::UserStatus;
 use crate::repo::consumers::identities as identities_repo;
+use crate::repo::merges::MergeReason;
 use crate::repo::merges::reversals;
 
 impl App {

@@ -6,8 +6,9 @@ use siyu_core::Ctx;
 
 use crate::app::App;
 use crate::app::org::units::audit;
-use crate::app::org::{OrgUnitType, edits_every_field, may_act_on};
+use crate::app::org::{edits_every_field, may_act_on};
 use crate::error::AppError;
+use crate::repo::org::OrgUnitType;
 use crate::repo::org::units::{self as repo, OrgUnit};
 
 /// The update-mask paths a store_manager may use on their own store.

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
-use crate::app::org::{OrgUnitStatus, OrgUnitType, may_act_on, require_on};
+use crate::app::org::{may_act_on, require_on};
 use crate::error::AppError;
 use crate::repo::org::tree as tree_repo;
 use crate::repo::org::units::{self as repo, OrgUnit};
+use crate::repo::org::{OrgUnitStatus, OrgUnitType};
 
 impl App {
     /// GetOrgUnit: staff within scope, services; others active stores only.

@@ -5,8 +5,9 @@
 use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
-use crate::app::org::{OrgUnitStatus, may_act_on};
+use crate::app::org::may_act_on;
 use crate::error::AppError;
+use crate::repo::org::OrgUnitStatus;
 use crate::repo::org::tree as tree_repo;
 use crate::repo::org::units::OrgUnit;
 

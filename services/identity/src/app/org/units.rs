@@ -6,12 +6,13 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
-use crate::app::audit::AuditOutcome;
-use crate::app::org::{OrgUnitStatus, OrgUnitType, edits_every_field, require_on};
+use crate::app::org::{edits_every_field, require_on};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::org::tree as tree_repo;
 use crate::repo::org::units::{self as repo, OrgUnit};
+use crate::repo::org::{OrgUnitStatus, OrgUnitType};
 
 /// Store attributes the domain looks at (the full profile travels as opaque bytes).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -9,11 +9,11 @@ use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, PrincipalKind};
 
 use crate::app::App;
-use crate::app::audit::AuditOutcome;
-use crate::app::partners::PartnerStatus;
 use crate::app::partners::secret_rotation::new_secret;
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::partners::PartnerStatus;
 use crate::repo::partners::clients::{self as repo, PartnerClient};
 
 /// The settable fields of a client (already range-checked by the wire layer).

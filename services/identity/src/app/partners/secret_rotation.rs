@@ -14,9 +14,9 @@ use chrono::Duration;
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
-use crate::app::partners::PartnerStatus;
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::error::AppError;
+use crate::repo::partners::PartnerStatus;
 use crate::repo::partners::clients::{self as repo, PartnerClient};
 
 /// A new client secret and its stored form.

@@ -6,15 +6,15 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
-use crate::app::audit::AuditOutcome;
 use crate::app::consumers::users::writable;
-use crate::app::privacy::{ConsentChannel, ConsentKind};
 use crate::app::{Actor, App};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::identities as identities_repo;
 use crate::repo::consumers::users as users_repo;
 use crate::repo::privacy::consents::{self as repo, Consent};
+use crate::repo::privacy::{ConsentChannel, ConsentKind};
 
 /// A consent event to record.
 #[derive(Debug, Clone)]

@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use crate::app::audit::AuditOutcome;
-use crate::app::consumers::UserStatus;
-use crate::app::privacy::ExportStatus;
 use crate::app::{Actor, App};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::consumers::UserStatus;
 use crate::repo::consumers::identities as identities_repo;
+use crate::repo::privacy::ExportStatus;
 use crate::repo::privacy::exports::{self as repo, DataExport};
 
 /// Job kind that builds an export.

@@ -12,15 +12,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use crate::app::audit::AuditOutcome;
-use crate::app::consumers::{IdentityKind, OtpPurpose, UserStatus};
-use crate::app::tenancy::AppKind;
 use crate::app::{Actor, App};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::consumers::identities as identities_repo;
+use crate::repo::consumers::{IdentityKind, OtpPurpose, UserStatus};
 use crate::repo::privacy::erasure as repo;
 use crate::repo::privacy::exports as exports_repo;
+use crate::repo::tenancy::AppKind;
 use crate::wechat::WeChatError;
 
 /// An erasure to carry out.

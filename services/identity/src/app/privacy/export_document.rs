@@ -6,13 +6,13 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::app::consumers::{Gender, IdentityKind};
-use crate::app::privacy::ConsentChannel;
 use crate::error::AppError;
 use crate::repo::consumers::identities as identities_repo;
 use crate::repo::consumers::profiles as profiles_repo;
 use crate::repo::consumers::users::User;
+use crate::repo::consumers::{Gender, IdentityKind};
 use crate::repo::merges::records as merges_repo;
+use crate::repo::privacy::ConsentChannel;
 use crate::repo::privacy::personal_data as repo;
 
 /// The format tag of the document, so readers can tell versions apart.

@@ -12,10 +12,10 @@ use siyu_store::jobs::JobHandlerResult;
 use siyu_store::{Job, JobQueue, JobRunner, NewJob};
 
 use crate::app::App;
-use crate::app::consumers::UserStatus;
 use crate::app::privacy::data_export::{EXPORT_JOB, EXPORT_TTL_DAYS, MAX_EXPORT_BYTES, PURGE_JOB};
 use crate::app::privacy::export_document;
 use crate::error::AppError;
+use crate::repo::consumers::UserStatus;
 use crate::repo::consumers::identities as identities_repo;
 use crate::repo::privacy::exports::{self as repo, Finished};
 

@@ -11,10 +11,10 @@ use siyu_proto::events::v1 as ev;
 use crate::app::App;
 use crate::app::org::require_on;
 use crate::app::role::{GUIDE, TENANT_ADMIN};
-use crate::app::staff::StaffStatus;
 use crate::app::staff::accounts::StaffView;
 use crate::app::staff::scope::{administers, is_self};
 use crate::error::AppError;
+use crate::repo::staff::StaffStatus;
 use crate::repo::staff::guide_codes as guides_repo;
 use crate::repo::staff::roles as roles_repo;
 

@@ -8,14 +8,14 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
-use crate::app::audit::AuditOutcome;
 use crate::app::org::{holds, may_act_on};
 use crate::app::role::{GUIDE, STORE_MANAGER, TENANT_ADMIN};
-use crate::app::staff::StaffStatus;
 use crate::app::staff::password_policy::check_password;
 use crate::app::staff::scope::{acts_beyond_store_manager, grantable, guide_only, is_self};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::staff::StaffStatus;
 use crate::repo::staff::accounts::{self as staff_repo, Staff};
 use crate::repo::staff::admin as repo;
 use crate::repo::staff::roles::{self as roles_repo, RoleGrant};

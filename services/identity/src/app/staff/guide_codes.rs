@@ -8,13 +8,14 @@ use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
 use crate::app::App;
-use crate::app::org::{OrgUnitStatus, OrgUnitType, acts_on_beyond};
+use crate::app::org::acts_on_beyond;
 use crate::app::role::GUIDE;
-use crate::app::staff::StaffStatus;
 use crate::app::staff::accounts::StaffView;
 use crate::app::staff::roles::path_covers;
 use crate::crypto::random_bytes;
 use crate::error::AppError;
+use crate::repo::org::{OrgUnitStatus, OrgUnitType};
+use crate::repo::staff::StaffStatus;
 use crate::repo::staff::admin as admin_repo;
 use crate::repo::staff::guide_codes::{self as repo, GuideCode};
 

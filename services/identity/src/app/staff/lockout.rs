@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 
 use crate::app::App;
-use crate::app::audit::AuditOutcome;
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::staff::accounts::{self as staff_repo, Staff};
 
 /// FAILED_PRECONDITION ACCOUNT_LOCKED with `locked_until`.

@@ -7,19 +7,19 @@
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 
-use crate::app::audit::AuditOutcome;
-use crate::app::staff::StaffStatus;
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
-use crate::app::tenancy::TenantStatus;
-use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::staff::StaffStatus;
 use crate::repo::staff::accounts::{self as staff_repo, Staff};
 use crate::repo::staff::totp as totp_repo;
+use crate::repo::tenancy::TenantStatus;
 use crate::repo::tenancy::tenants as tenant_repo;
+use crate::repo::tokens::SubjectKind;
 
 /// The outcome of a login step.
 #[derive(Debug, Clone)]

@@ -7,17 +7,17 @@ use std::collections::BTreeMap;
 use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
 
-use crate::app::audit::AuditOutcome;
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::staff::login::StaffLogin;
 use crate::app::staff::password_policy::check_password;
 use crate::app::staff::scope::{acts_beyond_store_manager, administers, is_self};
-use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::NewSession;
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::staff::accounts as staff_repo;
+use crate::repo::tokens::SubjectKind;
 use crate::repo::tokens::sessions as session_repo;
 
 impl App {

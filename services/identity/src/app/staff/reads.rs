@@ -6,10 +6,10 @@ use siyu_core::Ctx;
 
 use crate::app::App;
 use crate::app::org::may_act_on;
-use crate::app::staff::StaffStatus;
 use crate::app::staff::accounts::StaffView;
 use crate::app::staff::roles::path_covers;
 use crate::error::AppError;
+use crate::repo::staff::StaffStatus;
 use crate::repo::tenancy::tenants::Tenant;
 
 /// The filters of ListStaff.

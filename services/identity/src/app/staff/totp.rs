@@ -8,14 +8,14 @@
 
 use sea_orm::ConnectionTrait;
 
-use crate::app::audit::AuditOutcome;
-use crate::app::staff::StaffStatus;
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::staff::login::StaffLogin;
 use crate::app::{App, ClientInfo};
 use crate::crypto::sha256_hex;
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
+use crate::repo::staff::StaffStatus;
 use crate::repo::staff::accounts::Staff;
 use crate::repo::staff::totp as repo;
 use crate::repo::tenancy::tenants as tenant_repo;

@@ -4,14 +4,14 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::App;
-use crate::app::audit::AuditOutcome;
 use crate::app::audit::append::audit;
-use crate::app::tenancy::{AppKind, TenantStatus};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::tenancy::apps::{self as repo, TenantApp};
 use crate::repo::tenancy::pay_config as pay_repo;
 use crate::repo::tenancy::tenants::{self as tenants_repo, Tenant};
+use crate::repo::tenancy::{AppKind, TenantStatus};
 
 /// An app to add or update.
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@ use ed25519_dalek::pkcs8::{ObjectIdentifier, PrivateKeyInfo, spki::SubjectPublic
 
 use crate::app::App;
 use crate::app::audit::append::audit;
-use crate::app::tenancy::AppKind;
 use crate::error::AppError;
+use crate::repo::tenancy::AppKind;
 use crate::repo::tenancy::apps as apps_repo;
 use crate::repo::tenancy::pay_config::{self as repo, PayConfig};
 use crate::repo::tenancy::tenants as tenants_repo;

@@ -8,8 +8,8 @@ use siyu_core::{Ctx, OrgPath, PrincipalKind, TenantId};
 use crate::app::App;
 use crate::app::audit::append::audit;
 use crate::app::role::TENANT_ADMIN;
-use crate::app::tenancy::TenantStatus;
 use crate::error::AppError;
+use crate::repo::tenancy::TenantStatus;
 use crate::repo::tenancy::platform_admin as repo;
 use crate::repo::tenancy::tenants::{self as tenants_repo, Tenant};
 

@@ -2,14 +2,14 @@
 //! and tenant reads.
 
 use crate::app::App;
-use crate::app::audit::AuditOutcome;
-use crate::app::staff::StaffStatus;
 use crate::app::staff::password_policy::check_password;
-use crate::app::tenancy::TenantStatus;
 use crate::app::tenancy::apps::NewApp;
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::staff::StaffStatus;
 use crate::repo::staff::accounts::{self as staff_repo, Staff};
+use crate::repo::tenancy::TenantStatus;
 use crate::repo::tenancy::tenants::{self as repo, Tenant};
 
 /// What CreateTenant needs.

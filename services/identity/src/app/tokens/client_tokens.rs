@@ -13,11 +13,11 @@ use siyu_auth::Claims;
 use siyu_core::PrincipalKind;
 
 use crate::app::App;
-use crate::app::partners::PartnerStatus;
 use crate::app::partners::allow_lists::Cidr;
 use crate::app::tokens::sessions::sid_of;
 use crate::crypto::{digest_eq, sha256_hex};
 use crate::error::AppError;
+use crate::repo::partners::PartnerStatus;
 use crate::repo::partners::clients::{self as repo, PartnerClient};
 
 /// A client-credentials grant.

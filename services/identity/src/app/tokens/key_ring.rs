@@ -12,9 +12,9 @@ use sea_orm::DatabaseConnection;
 use siyu_auth::{Claims, JwksVerifier, SigningKey, VerifierSettings};
 use siyu_core::Clock;
 
-use crate::app::tokens::KeyStatus;
 use crate::crypto::{Sealer, random_bytes};
 use crate::error::AppError;
+use crate::repo::tokens::KeyStatus;
 use crate::repo::tokens::signing_keys::{self as repo, StoredKey};
 
 /// Time a PENDING key waits before signing (≥ twice the JWKS cache age).

@@ -13,17 +13,17 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_core::PrincipalKind;
 
 use crate::app::App;
-use crate::app::audit::AuditOutcome;
-use crate::app::consumers::UserStatus;
-use crate::app::staff::StaffStatus;
-use crate::app::tenancy::TenantStatus;
-use crate::app::tokens::SubjectKind;
 use crate::app::tokens::sessions::Issued;
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
+use crate::repo::consumers::UserStatus;
 use crate::repo::consumers::users as users_repo;
+use crate::repo::staff::StaffStatus;
 use crate::repo::staff::accounts as staff_repo;
+use crate::repo::tenancy::TenantStatus;
+use crate::repo::tokens::SubjectKind;
 use crate::repo::tokens::refresh_rotation;
 use crate::repo::tokens::sessions::{self as repo, Session};
 

@@ -7,9 +7,9 @@ use crate::app::App;
 use crate::app::audit::append::audit;
 use crate::app::org::holds;
 use crate::app::role::{CUSTOMER_SERVICE, TENANT_ADMIN};
-use crate::app::tokens::SubjectKind;
 use crate::error::AppError;
 use crate::repo::consumers::users as users_repo;
+use crate::repo::tokens::SubjectKind;
 use crate::repo::tokens::sessions::{self as repo, Session};
 
 /// The session-admin rule (token_service.proto): any staff member or consumer may call

@@ -7,13 +7,13 @@ use chrono::{DateTime, Duration, Utc};
 use siyu_auth::{Audience, Claims, RoleClaim};
 use siyu_core::{PrincipalKind, TenantId};
 
-use crate::app::audit::AuditOutcome;
-use crate::app::tokens::SubjectKind;
 use crate::app::{App, ClientInfo};
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 use crate::repo::staff::accounts as staff_repo;
+use crate::repo::tokens::SubjectKind;
 use crate::repo::tokens::sessions::{self as repo, Session};
 
 /// A token pair as handed to the client.

@@ -6,11 +6,11 @@ use siyu_proto::time::datetime;
 use siyu_server::{PageError, Paging};
 use tonic::{Request, Response};
 
-use crate::app::audit::AuditOutcome;
 use crate::error::AppError;
 use crate::grpc::audit::entry_view;
 use crate::grpc::ids::id;
 use crate::grpc::{Api, Caller, R, page_of, record};
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::query::AuditFilter;
 
 /// The pages of ListAuditEntries (keyset by sequence).

@@ -4,12 +4,12 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
-use crate::app::consumers::IdentityKind;
 use crate::app::consumers::contacts::Contacts;
-use crate::app::tenancy::AppKind;
 use crate::grpc::consumers::access::target;
 use crate::grpc::consumers::convert::consent_pb_kind;
 use crate::grpc::{Api, Caller, R, record};
+use crate::repo::consumers::IdentityKind;
+use crate::repo::tenancy::AppKind;
 
 /// GetUserContacts (services only, by contract: content dispatch).
 #[tracing::instrument(skip_all, fields(user_id))]

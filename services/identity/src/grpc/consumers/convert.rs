@@ -7,12 +7,12 @@ use siyu_proto::time::timestamp;
 
 use crate::app::consumers::phone_bind::Binding;
 use crate::app::consumers::users::UserView;
-use crate::app::consumers::{Gender, IdentityKind, UserStatus};
 use crate::app::merges::merge::Merged;
-use crate::app::privacy::{ConsentChannel, ConsentKind};
 use crate::otp::mask_phone;
 use crate::repo::consumers::identities::LinkedIdentity;
 use crate::repo::consumers::users::User;
+use crate::repo::consumers::{Gender, IdentityKind, UserStatus};
+use crate::repo::privacy::{ConsentChannel, ConsentKind};
 
 /// A user as a caller of `kind` may see it: phone masked when `masked` (staff, partners),
 /// unionid omitted for partners.

@@ -6,13 +6,13 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::Request;
 
-use crate::app::consumers::IdentityKind;
 use crate::app::consumers::links::NewLink;
 use crate::error::AppError;
 use crate::grpc::consumers::access::{reason, target};
 use crate::grpc::consumers::convert::identity_pb;
 use crate::grpc::ids::id;
 use crate::grpc::{Api, Caller, R, record};
+use crate::repo::consumers::IdentityKind;
 
 /// LinkIdentity: a unionid (services), a WeCom contact or member card (partners too), an
 /// openid of one of the tenant's apps.

@@ -5,13 +5,13 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
-use crate::app::consumers::IdentityKind;
 use crate::app::consumers::lookups::Lookup;
 use crate::error::AppError;
 use crate::grpc::consumers::access::{actor, target};
 use crate::grpc::consumers::convert::user_pb;
 use crate::grpc::{Api, Caller, R, record};
 use crate::otp::{mask_phone, normalize_phone};
+use crate::repo::consumers::IdentityKind;
 
 /// LookupUsers: exact look-ups by identity (staff look-ups are audited by value digest).
 #[tracing::instrument(skip_all)]

@@ -5,13 +5,13 @@
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response, Status};
 
-use crate::app::consumers::OtpPurpose;
 use crate::app::consumers::otp::{OTP_TTL_SECS, RESEND_SECS};
 use crate::error::AppError;
 use crate::grpc::consumers::convert::{binding_pb, user_pb};
 use crate::grpc::tokens::token_pair;
 use crate::grpc::{Api, Caller, R, client_info};
 use crate::otp::normalize_phone;
+use crate::repo::consumers::OtpPurpose;
 
 /// SendPhoneOtp: a consumer binds or confirms in its own tenant; a guest logs in to the app it
 /// names.

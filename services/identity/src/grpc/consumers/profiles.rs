@@ -7,12 +7,12 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use siyu_proto::identity::v1 as pb;
 use tonic::Request;
 
-use crate::app::consumers::Gender;
 use crate::app::consumers::profiles::ProfilePatch;
 use crate::error::AppError;
 use crate::grpc::consumers::access::target;
 use crate::grpc::consumers::convert::view_pb;
 use crate::grpc::{Api, Caller, R, record};
+use crate::repo::consumers::Gender;
 
 /// UpdateUserProfile, by update mask (a consumer its own, customer service for them).
 #[tracing::instrument(skip_all, fields(user_id))]

@@ -5,13 +5,13 @@ use siyu_core::PrincipalKind;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response};
 
-use crate::app::consumers::IdentityKind;
 use crate::error::AppError;
 use crate::grpc::consumers::access::target;
 use crate::grpc::consumers::convert::{identity_pb, view_pb};
 use crate::grpc::ids::ids;
 use crate::grpc::{Api, Caller, R, record};
 use crate::otp::mask_phone;
+use crate::repo::consumers::IdentityKind;
 
 /// GetUser.
 #[tracing::instrument(skip_all, fields(user_id))]

@@ -5,11 +5,11 @@ use prost::Message as _;
 use siyu_proto::common::v1 as common;
 use siyu_proto::identity::v1 as pb;
 
-use crate::app::org::OrgUnitType;
 use crate::app::org::units::{NewUnit, StoreFields, UnitPatch};
 use crate::error::AppError;
 use crate::grpc::ids::id;
 use crate::grpc::org::kind_name;
+use crate::repo::org::OrgUnitType;
 
 /// An UpdateOrgUnit request: the unit, its etag, the new values and the mask.
 pub(super) struct Edit {

@@ -5,11 +5,11 @@ use siyu_proto::identity::v1 as pb;
 use siyu_server::Paging;
 use tonic::{Request, Response};
 
-use crate::app::org::OrgUnitType;
 use crate::error::AppError;
 use crate::grpc::ids::{id, ids, opt_id};
 use crate::grpc::org::{kind_name, unit_view};
 use crate::grpc::{Api, Caller, R, page, record};
+use crate::repo::org::OrgUnitType;
 
 /// The pages of ListOrgChildren.
 const CHILDREN: Paging = Paging::new("org_children", 50, 200);

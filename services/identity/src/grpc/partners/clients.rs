@@ -7,13 +7,13 @@ use siyu_proto::identity::v1 as pb;
 use siyu_server::Paging;
 use tonic::{Request, Response};
 
-use crate::app::partners::PartnerStatus;
 use crate::error::AppError;
 use crate::grpc::ids::opt_id;
 use crate::grpc::partners::input::{full_spec, required_id, update_in};
 use crate::grpc::partners::partner_view;
 use crate::grpc::sealed::{open, seal};
 use crate::grpc::{Api, Caller, R, owned_actor, page, record};
+use crate::repo::partners::PartnerStatus;
 
 /// The pages of ListPartnerClients.
 const CLIENTS: Paging = Paging::new("partner_clients", 50, 200);

@@ -10,12 +10,12 @@ use siyu_server::Paging;
 use tonic::{Request, Response};
 
 use crate::app::privacy::consents::NewConsent;
-use crate::app::privacy::{ConsentChannel, ConsentKind};
 use crate::error::AppError;
 use crate::grpc::consumers::access::target;
 use crate::grpc::consumers::convert::{channel_of, consent_pb_kind};
 use crate::grpc::{Api, Caller, R, client_info, page, record};
 use crate::repo::privacy::consents::Consent;
+use crate::repo::privacy::{ConsentChannel, ConsentKind};
 
 /// The pages of a user's consent history.
 const HISTORY: Paging = Paging::new("consents", 50, 200);

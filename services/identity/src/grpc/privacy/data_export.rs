@@ -8,11 +8,11 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
-use crate::app::privacy::ExportStatus;
 use crate::app::privacy::data_export::{ExportRequest, effective_status};
 use crate::grpc::consumers::access::target;
 use crate::grpc::ids::id;
 use crate::grpc::{Api, Caller, R, record};
+use crate::repo::privacy::ExportStatus;
 use crate::repo::privacy::exports::DataExport;
 
 /// RequestDataExport: a running export of the user is answered as is.

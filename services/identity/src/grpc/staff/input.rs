@@ -5,7 +5,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use siyu_proto::identity::v1 as pb;
 
-use crate::app::staff::StaffStatus;
 use crate::app::staff::accounts::StaffFields;
 use crate::app::staff::password_policy::check_password;
 use crate::app::staff::reads::StaffFilter;
@@ -13,6 +12,7 @@ use crate::crypto::random_bytes;
 use crate::error::AppError;
 use crate::grpc::staff::views::role_name;
 use crate::otp::is_mainland_mobile;
+use crate::repo::staff::StaffStatus;
 
 /// A CreateStaff request.
 pub(super) struct NewStaffIn {

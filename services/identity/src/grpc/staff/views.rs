@@ -4,10 +4,10 @@ use siyu_core::Ctx;
 use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 
-use crate::app::staff::StaffStatus;
 use crate::app::staff::accounts::StaffView;
 use crate::app::staff::scope::sees_phone;
 use crate::otp::mask_phone;
+use crate::repo::staff::StaffStatus;
 use crate::repo::staff::guide_codes::GuideCode;
 use crate::repo::staff::roles::RoleGrant;
 

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use siyu_proto::identity::v1 as pb;
 use tonic::{Request, Response};
 
-use crate::app::tenancy::AppKind;
 use crate::error::AppError;
 use crate::grpc::tenancy::input::{app_id_in, app_in};
 use crate::grpc::{Api, Caller, R, owned_actor, record};
+use crate::repo::tenancy::AppKind;
 use crate::repo::tenancy::apps::TenantApp;
 
 /// ResolveTenantByAppId: public, for anonymous consumer calls.

@@ -5,8 +5,8 @@ use siyu_proto::identity::v1 as pb;
 use crate::app::tenancy::apps::NewApp;
 use crate::app::tenancy::platform_admin::TenantChange;
 use crate::app::tenancy::tenants::NewTenant;
-use crate::app::tenancy::{AppKind, TenantStatus};
 use crate::error::AppError;
+use crate::repo::tenancy::{AppKind, TenantStatus};
 
 /// A CreateTenant request.
 pub(super) fn new_tenant_in(req: &pb::CreateTenantRequest) -> Result<NewTenant, AppError> {

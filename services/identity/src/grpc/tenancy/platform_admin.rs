@@ -6,12 +6,12 @@ use siyu_proto::identity::v1 as pb;
 use siyu_server::Paging;
 use tonic::{Request, Response};
 
-use crate::app::tenancy::TenantStatus;
 use crate::error::AppError;
 use crate::grpc::ids::tenant_id;
 use crate::grpc::tenancy::input::tenant_change_in;
 use crate::grpc::tenancy::tenant_view;
 use crate::grpc::{Api, Caller, R, owned_actor, page, record};
+use crate::repo::tenancy::TenantStatus;
 
 /// The pages of ListTenants.
 const TENANTS: Paging = Paging::new("tenants", 50, 200);

@@ -6,9 +6,9 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
-use crate::app::tokens::RevocationKind;
 use crate::error::AppError;
 use crate::grpc::{Api, R};
+use crate::repo::tokens::RevocationKind;
 use crate::repo::tokens::revocation_feed::Revocation;
 
 /// The name cursors of the feed are bound to.

@@ -8,11 +8,11 @@ use siyu_proto::time::timestamp;
 use siyu_server::Paging;
 use tonic::{Request, Response};
 
-use crate::app::tokens::SubjectKind;
 use crate::error::AppError;
 use crate::grpc::ids::{id, opt_id};
 use crate::grpc::tokens::token_pair;
 use crate::grpc::{Api, Caller, R, count, owned_actor, page, record};
+use crate::repo::tokens::SubjectKind;
 use crate::repo::tokens::sessions::Session;
 
 /// The pages of ListSessions.

@@ -6,9 +6,9 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
-use crate::app::tokens::KeyStatus;
 use crate::error::AppError;
 use crate::grpc::{Api, Caller, R, record};
+use crate::repo::tokens::KeyStatus;
 use crate::repo::tokens::signing_keys::StoredKey;
 
 /// GetJwks: the published keys.

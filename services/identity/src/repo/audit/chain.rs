@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use sha2::{Digest, Sha256};
 
-use crate::app::audit::AuditOutcome;
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::{execute, fetch_all, fetch_one, micros, stored, text, ts};
 
 /// An entry to append.

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, Value};
 
-use crate::app::audit::AuditOutcome;
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{ENTRY_COLUMNS, Entry, entries, entry};
 use crate::repo::{text, ts};
 

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::consumers::IdentityKind;
 use crate::error::AppError;
+use crate::repo::consumers::IdentityKind;
 use crate::repo::consumers::users::{User, user};
 use crate::repo::{execute, fetch_all, fetch_one, for_update, stored, text, ts};
 

@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::app::consumers::{IdentityKind, UserStatus};
-use crate::app::tenancy::AppKind;
 use crate::error::AppError;
 use crate::repo::consumers::identities::{IDENTITY_COLUMNS, LinkedIdentity, identity};
+use crate::repo::consumers::{IdentityKind, UserStatus};
+use crate::repo::tenancy::AppKind;
 use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
 
 /// An (app id, kind) row.

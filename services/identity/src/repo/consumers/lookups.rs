@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use crate::app::consumers::IdentityKind;
 use crate::error::AppError;
+use crate::repo::consumers::IdentityKind;
 use crate::repo::consumers::users::{User, users};
 use crate::repo::{count, text, ts};
 

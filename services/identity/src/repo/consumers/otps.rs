@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::app::consumers::OtpPurpose;
 use crate::error::AppError;
+use crate::repo::consumers::OtpPurpose;
 use crate::repo::{count, execute, fetch_one, for_update, stored, text, ts};
 
 /// A phone OTP as stored (hashed).

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::app::consumers::Gender;
 use crate::error::AppError;
+use crate::repo::consumers::Gender;
 use crate::repo::{execute, fetch_one, stored, text, ts};
 
 /// The consumer-editable profile as stored ('' = not set).

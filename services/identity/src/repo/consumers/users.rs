@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::consumers::{IdentityKind, UserStatus};
 use crate::error::AppError;
+use crate::repo::consumers::{IdentityKind, UserStatus};
 use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
 
 /// A consumer account.

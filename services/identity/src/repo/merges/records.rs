@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::merges::MergeReason;
 use crate::error::AppError;
+use crate::repo::merges::MergeReason;
 use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
 
 /// Moves the identity `id` to `to_user`.

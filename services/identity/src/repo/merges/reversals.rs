@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
-use crate::app::consumers::IdentityKind;
 use crate::error::AppError;
+use crate::repo::consumers::IdentityKind;
 use crate::repo::count;
 use crate::repo::merges::records::{MERGE_COLUMNS, MergeRecord, record};
 use crate::repo::{execute, for_update, text, ts};

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, Value};
 
-use crate::app::org::OrgUnitStatus;
 use crate::error::AppError;
+use crate::repo::org::OrgUnitStatus;
 use crate::repo::org::units::{COLUMNS, OrgUnit, units};
 use crate::repo::{execute, text, ts};
 

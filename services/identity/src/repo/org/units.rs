@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::org::{OrgUnitStatus, OrgUnitType};
 use crate::error::AppError;
+use crate::repo::org::{OrgUnitStatus, OrgUnitType};
 use crate::repo::{execute, exists, fetch_all, fetch_one, stored, text, ts};
 
 /// An org unit.

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::partners::PartnerStatus;
 use crate::error::AppError;
+use crate::repo::partners::PartnerStatus;
 use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts, ts_opt};
 
 /// A partner client.

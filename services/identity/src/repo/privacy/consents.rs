@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::privacy::{ConsentChannel, ConsentKind};
 use crate::error::AppError;
+use crate::repo::privacy::{ConsentChannel, ConsentKind};
 use crate::repo::{execute, fetch_all, stored, text, ts};
 
 /// One consent record.

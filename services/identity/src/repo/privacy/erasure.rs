@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::app::consumers::UserStatus;
 use crate::error::AppError;
+use crate::repo::consumers::UserStatus;
 use crate::repo::{execute, fetch_all, fetch_one, ids, text, ts};
 
 /// A value column.

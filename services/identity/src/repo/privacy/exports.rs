@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::privacy::ExportStatus;
 use crate::error::AppError;
+use crate::repo::privacy::ExportStatus;
 use crate::repo::{execute, fetch_all, fetch_one, for_update, stored, text, ts};
 
 /// An export job as stored (without its payload).

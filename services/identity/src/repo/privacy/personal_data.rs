@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::app::audit::AuditOutcome;
 use crate::error::AppError;
+use crate::repo::audit::AuditOutcome;
 use crate::repo::{fetch_all, stored, text};
 
 /// A session as the export shows it.

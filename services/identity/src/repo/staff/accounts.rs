@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::staff::StaffStatus;
 use crate::error::AppError;
+use crate::repo::staff::StaffStatus;
 use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts, ts_opt};
 
 /// A staff account.

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::tenancy::AppKind;
 use crate::error::AppError;
+use crate::repo::tenancy::AppKind;
 use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
 
 /// An application of a tenant (secret still sealed).

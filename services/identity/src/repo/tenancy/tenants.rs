@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::tenancy::TenantStatus;
 use crate::error::AppError;
+use crate::repo::tenancy::TenantStatus;
 use crate::repo::{execute, exists, fetch_all, fetch_one, for_update, stored, text, ts};
 
 /// A tenant.

@@ -17,8 +17,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 
-use crate::app::tokens::SubjectKind;
 use crate::error::AppError;
+use crate::repo::tokens::SubjectKind;
 use crate::repo::{fetch_one, stored, text, ts};
 
 /// The session after a successful one-statement rotation.

@@ -6,8 +6,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::tokens::RevocationKind;
 use crate::error::AppError;
+use crate::repo::tokens::RevocationKind;
 use crate::repo::{execute, exists, fetch_all, fetch_one, ids, stored, text, ts};
 
 /// One feed entry.

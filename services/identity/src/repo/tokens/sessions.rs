@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::tokens::SubjectKind;
 use crate::error::AppError;
+use crate::repo::tokens::SubjectKind;
 use crate::repo::{execute, fetch_all, fetch_one, ids, stored, text, ts, ts_opt};
 
 /// A session (a refresh-token family).

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 
-use crate::app::tokens::KeyStatus;
 use crate::error::AppError;
+use crate::repo::tokens::KeyStatus;
 use crate::repo::{execute, fetch_all, stored, text, ts, ts_opt};
 
 /// A stored signing key (private half still sealed).
