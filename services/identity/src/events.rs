@@ -12,7 +12,7 @@ use crate::error::AppError;
 /// Enqueues `UserRegistered` for a user created by a WeChat login.
 pub async fn user_registered(
     txn: &impl sea_orm::ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -37,7 +37,7 @@ pub async fn user_registered(
 /// Enqueues `StaffDisabled` (every service's auth layer denies the staff's tokens from it on).
 pub async fn staff_disabled(
     txn: &impl sea_orm::ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     payload: ev::StaffDisabled,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -57,7 +57,7 @@ pub async fn staff_disabled(
 /// Enqueues `UserPhoneBound`.
 pub async fn user_phone_bound(
     txn: &impl sea_orm::ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     payload: ev::UserPhoneBound,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -90,7 +90,7 @@ pub async fn users_merged(
     };
     enqueue(
         txn,
-        &merge.tenant_id,
+        merge.tenant_id,
         &merge.kept_user_id,
         "siyu.events.v1.UsersMerged",
         "identity.users_merged",
@@ -103,7 +103,7 @@ pub async fn users_merged(
 /// Enqueues `UsersMergeReversed` (subject = the restored user).
 pub async fn users_merge_reversed(
     txn: &impl sea_orm::ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     payload: ev::UsersMergeReversed,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -122,17 +122,16 @@ pub async fn users_merge_reversed(
 
 async fn enqueue(
     txn: &impl sea_orm::ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     subject_id: &str,
     type_name: &str,
     subject: &str,
     payload: Vec<u8>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let tenant_id = TenantId::parse(tenant).map_err(|e| AppError::Internal(e.to_string()))?;
     let envelope = ev::EventEnvelope {
         id: siyu_core::id::new_string(),
-        tenant_id: tenant.to_owned(),
+        tenant_id: tenant.to_string(),
         r#type: type_name.to_owned(),
         occurred_at: Some(timestamp(now)),
         source: "identity".into(),
@@ -146,7 +145,7 @@ async fn enqueue(
     outbox::enqueue(
         txn,
         OutgoingEvent {
-            tenant: Some(tenant_id),
+            tenant: Some(tenant),
             event_type: subject.to_owned(),
             subject: subject.to_owned(),
             source: "identity".into(),
@@ -162,7 +161,7 @@ async fn enqueue(
 /// Enqueues `UserErased` (consumers drop the user's PII and keep only the anonymous id).
 pub async fn user_erased(
     txn: &impl sea_orm::ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     requested_by: &str,
     now: DateTime<Utc>,

@@ -31,7 +31,7 @@ use std::fmt::Display;
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
-use siyu_core::PageRequest;
+use siyu_core::{PageRequest, TenantId};
 use siyu_proto::common::v1 as common;
 use siyu_proto::identity::v1 as pb;
 use siyu_server::{Mutations, Paging};
@@ -68,7 +68,7 @@ impl Api {
         &self,
         request: &tonic::Request<T>,
         app_id: &str,
-    ) -> Result<String, Status> {
+    ) -> Result<TenantId, Status> {
         if app_id.len() > 64 {
             return Err(AppError::invalid("app_id", "must be 1..64 characters").into());
         }
@@ -76,7 +76,7 @@ impl Api {
             return Ok(self.app.resolve_app(app_id).await?.tenant.id);
         }
         match siyu_server::Caller::of(request)?.tenant() {
-            Some(tenant) => Ok(tenant.to_string()),
+            Some(tenant) => Ok(tenant),
             None => Err(AppError::invalid("app_id", "is required without a token").into()),
         }
     }

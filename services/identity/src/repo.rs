@@ -19,6 +19,7 @@ pub mod tokens;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Statement, Value};
+use siyu_core::TenantId;
 use siyu_store::StoreError;
 
 use crate::error::AppError;
@@ -187,6 +188,22 @@ pub(crate) fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
 /// A text value.
 pub(crate) fn text(value: impl Into<String>) -> Value {
     Value::String(Some(value.into()))
+}
+
+/// A tenant id as its stored value: tenant columns are TEXT on both backends, holding the id's
+/// hyphenated lower-case form.
+pub(crate) fn tenant_text(tenant: TenantId) -> Value {
+    text(tenant.to_string())
+}
+
+/// A stored tenant id as its type; text that is not one is a corrupt row of `table`.
+pub(crate) fn stored_tenant(table: &'static str, value: &str) -> Result<TenantId, AppError> {
+    TenantId::parse(value).map_err(|e| {
+        AppError::Store(StoreError::Corrupt {
+            table,
+            reason: e.to_string(),
+        })
+    })
 }
 
 /// True when the error is a unique-constraint violation (a lost insert race).

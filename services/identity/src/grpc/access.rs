@@ -7,12 +7,10 @@
 use std::sync::Arc;
 
 use siyu_auth::{AuthFuture, Authenticate};
-use siyu_core::TenantId;
 use siyu_server::access::{GuestFuture, GuestTenants};
 use tonic::Status;
 
 use crate::app::App;
-use crate::error::AppError;
 
 /// Bearer tokens verified against identity's key ring, refusing revoked sessions and partner
 /// token generations (UNAUTHENTICATED TOKEN_REVOKED).
@@ -32,10 +30,6 @@ pub struct OwnApps(pub Arc<App>);
 
 impl GuestTenants for OwnApps {
     fn tenant_of<'a>(&'a self, app_id: &'a str) -> GuestFuture<'a> {
-        Box::pin(async move {
-            let resolved = self.0.resolve_app(app_id).await?;
-            TenantId::parse(&resolved.tenant.id)
-                .map_err(|e| Status::from(AppError::Internal(e.to_string())))
-        })
+        Box::pin(async move { Ok(self.0.resolve_app(app_id).await?.tenant.id) })
     }
 }

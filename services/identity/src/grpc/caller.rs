@@ -1,6 +1,6 @@
 //! [`Caller`]: the admitted caller of a token-bearing call as handlers use it.
 
-use siyu_core::{Ctx, PrincipalKind};
+use siyu_core::{Ctx, PrincipalKind, TenantId};
 use tonic::Status;
 
 use crate::app::tokens::sessions::sid_of;
@@ -29,9 +29,9 @@ impl Caller {
         Ok(caller.token_ctx().cloned().map(Self::from))
     }
 
-    /// The tenant id as text.
-    pub fn tenant(&self) -> String {
-        self.ctx.tenant.to_string()
+    /// The tenant the call acts in.
+    pub fn tenant(&self) -> TenantId {
+        self.ctx.tenant
     }
 
     /// (kind, id) of the actor for audit entries.

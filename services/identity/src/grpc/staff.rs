@@ -11,6 +11,7 @@ mod roles;
 mod totp;
 mod views;
 
+use siyu_core::TenantId;
 use siyu_proto::identity::v1 as pb;
 use tonic::Request;
 
@@ -19,7 +20,7 @@ use crate::grpc::{Caller, R, StaffApi, StaffAuthApi};
 
 /// (tenant, staff id) of the staff member calling a self-service RPC (the contract admits
 /// staff only).
-fn staff_self(caller: &Caller) -> (String, String) {
+fn staff_self(caller: &Caller) -> (TenantId, String) {
     (caller.tenant(), caller.ctx.principal.subject.clone())
 }
 

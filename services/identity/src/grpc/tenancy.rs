@@ -20,7 +20,7 @@ use crate::repo::tenancy::tenants::Tenant;
 
 pub(super) fn tenant_view(t: &Tenant) -> pb::Tenant {
     pb::Tenant {
-        tenant_id: t.id.clone(),
+        tenant_id: t.id.to_string(),
         code: t.code.clone(),
         name: t.name.clone(),
         status: match t.status {

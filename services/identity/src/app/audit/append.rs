@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+use siyu_core::TenantId;
+
 use crate::app::Actor;
 use crate::error::AppError;
 use crate::repo::audit::AuditOutcome;
@@ -13,7 +15,7 @@ use crate::repo::audit::chain::{self as audit_repo, NewEntry};
 /// Appends one SUCCESS entry (details must hold no secret).
 pub(crate) async fn audit(
     txn: &impl sea_orm::ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     kind: &'static str,
     actor: (&str, &str),
     target: (&str, &str),

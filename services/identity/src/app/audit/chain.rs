@@ -1,5 +1,7 @@
 //! Reading and verifying the hash-chained audit log.
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::error::AppError;
 use crate::repo::audit::chain::{self as repo, Entry};
@@ -50,7 +52,7 @@ pub struct Verification {
 impl App {
     /// Verifies a tenant's whole chain from the first entry.
     #[tracing::instrument(skip_all, fields(tenant))]
-    pub async fn verify_audit_chain(&self, tenant: &str) -> Result<Verification, AppError> {
+    pub async fn verify_audit_chain(&self, tenant: TenantId) -> Result<Verification, AppError> {
         let (head_seq, head_hash) = repo::head(&self.db, tenant).await?;
         let mut prev_hash = String::new();
         let mut expected_seq = 1;
@@ -97,7 +99,7 @@ impl App {
     /// Entries of a tenant, newest first, before `before` (exclusive).
     pub async fn audit_entries(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         before: i64,
         limit: i64,
     ) -> Result<Vec<Entry>, AppError> {

@@ -1,5 +1,7 @@
 //! Reads of a tenant's audit chain (ListAuditEntries, GetAuditEntry).
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::error::AppError;
 use crate::repo::audit::chain::Entry;
@@ -11,7 +13,7 @@ impl App {
     /// sequences are assigned under the chain head lock, in commit order).
     pub async fn audit_page(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         filter: &AuditFilter,
         cursor: Option<i64>,
         ascending: bool,
@@ -22,7 +24,7 @@ impl App {
 
     /// One entry of `tenant`: NOT_FOUND AUDIT_ENTRY_NOT_FOUND for anything else (another
     /// tenant's id included).
-    pub async fn audit_entry(&self, tenant: &str, id: &str) -> Result<Entry, AppError> {
+    pub async fn audit_entry(&self, tenant: TenantId, id: &str) -> Result<Entry, AppError> {
         repo::get(&self.db, tenant, id)
             .await?
             .ok_or(AppError::NotFound("AUDIT_ENTRY_NOT_FOUND"))

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::audit::append::entry;
 use crate::app::consumers::links::lock_live;
 use crate::app::consumers::users::UserView;
@@ -23,7 +25,7 @@ impl App {
     pub async fn set_user_blocked(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
         blocked: bool,
         reason: &str,
@@ -58,7 +60,7 @@ impl App {
 
     /// Audits a login refused to a blocked (or erased) user, CONSUMER_LOGIN_FAILED, in its own
     /// transaction: the login's own transaction is rolled back.
-    pub(crate) async fn login_refused(&self, tenant: &str, user_id: &str, method: &str) {
+    pub(crate) async fn login_refused(&self, tenant: TenantId, user_id: &str, method: &str) {
         let now = self.clock.now();
         let audited = async {
             let txn = siyu_store::db::begin_write(&self.db).await?;

@@ -1,6 +1,8 @@
 //! GetUserContacts: what a message sender (a service) needs to reach a user — openids with
 //! their app kind, WeCom contacts, the phone, the latest MARKETING consent per channel.
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::error::AppError;
 use crate::repo::consumers::UserStatus;
@@ -29,7 +31,7 @@ pub struct Contacts {
 impl App {
     /// What a sender needs to reach user `id`; USER_ERASED for erased users.
     #[tracing::instrument(skip_all, fields(tenant, user = id))]
-    pub async fn user_contacts(&self, tenant: &str, id: &str) -> Result<Contacts, AppError> {
+    pub async fn user_contacts(&self, tenant: TenantId, id: &str) -> Result<Contacts, AppError> {
         let user = users_repo::get(&self.db, tenant, id)
             .await?
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::audit::append::entry;
 use crate::app::{Actor, App};
 use crate::crypto::sha256_hex;
@@ -39,7 +41,7 @@ impl App {
     pub async fn link_identity(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
         link: NewLink,
         actor: &Actor,
@@ -104,7 +106,7 @@ impl App {
     pub async fn unlink_identity(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
         identity_id: &str,
         reason: &str,
@@ -150,7 +152,7 @@ impl App {
 /// Locks user `id` and refuses users that take no writes (USER_MERGED, USER_ERASED).
 pub(crate) async fn lock_live(
     txn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<User, AppError> {
     let user = identities_repo::lock_users(txn, tenant, &[id])

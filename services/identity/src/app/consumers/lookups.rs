@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Duration, FixedOffset, TimeZone as _};
 
+use siyu_core::TenantId;
+
 use crate::app::consumers::users::UserView;
 use crate::app::{Actor, App};
 use crate::crypto::sha256_hex;
@@ -34,7 +36,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(tenant, kind = q.kind.as_str()))]
     pub async fn lookup_users(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         q: Lookup<'_>,
         staff: Option<&Actor>,
     ) -> Result<Vec<UserView>, AppError> {
@@ -82,7 +84,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(tenant, user = user_id))]
     pub async fn reveal_phone(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         user_id: &str,
         reason: &str,
         actor: &Actor,

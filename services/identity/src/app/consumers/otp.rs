@@ -13,6 +13,8 @@ use std::time::Duration;
 use chrono::{FixedOffset, TimeZone as _};
 use siyu_store::RateLimit;
 
+use siyu_core::TenantId;
+
 use crate::app::{App, ClientInfo};
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::error::AppError;
@@ -40,7 +42,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(tenant, purpose))]
     pub async fn send_otp(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         phone: &str,
         purpose: OtpPurpose,
         client: &ClientInfo,
@@ -94,7 +96,7 @@ impl App {
         let salt = hex::encode(random_bytes::<16>()?);
         let row = PhoneOtp {
             id: siyu_core::id::new_string(),
-            tenant_id: tenant.to_owned(),
+            tenant_id: tenant,
             phone: phone.to_owned(),
             purpose,
             code_hash: sha256_hex(&format!("{salt}{code}")),
@@ -120,7 +122,7 @@ impl App {
     pub async fn verify_otp(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         phone: &str,
         purpose: OtpPurpose,
         code: &str,

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use siyu_core::TenantId;
+
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
@@ -34,7 +36,7 @@ impl App {
         client: &ClientInfo,
     ) -> Result<OtpLogin, AppError> {
         let resolved = self.resolve_app(app_id).await?;
-        let tenant = resolved.tenant.id.as_str();
+        let tenant = resolved.tenant.id;
         for _ in 0..3 {
             let txn = siyu_store::db::begin_write(&self.db).await?;
             match self
@@ -67,7 +69,7 @@ impl App {
                 None => {
                     let user = User {
                         id: siyu_core::id::new_string(),
-                        tenant_id: tenant.to_owned(),
+                        tenant_id: tenant,
                         status: UserStatus::Active,
                         phone: Some(phone.to_owned()),
                         merged_into: None,
@@ -168,7 +170,7 @@ impl App {
     #[tracing::instrument(skip_all)]
     pub async fn bind_phone_with_otp(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         user_id: &str,
         app_id: &str,
         phone: &str,

@@ -8,6 +8,8 @@
 //! retries. The loser of a merge race finds itself MERGED (USER_MERGED) or the phone already
 //! its own (no-op), so there is exactly one merge per pair and a phone has one owner.
 
+use siyu_core::TenantId;
+
 use crate::app::merges::merge::Merged;
 use crate::app::merges::phone_merge::PhoneMerge;
 use crate::app::tokens::sessions::{Issued, NewSession};
@@ -35,7 +37,7 @@ pub struct Binding {
 #[derive(Debug, Clone, Copy)]
 pub struct BindRequest<'a> {
     /// Tenant.
-    pub tenant: &'a str,
+    pub tenant: TenantId,
     /// The caller's user id.
     pub user_id: &'a str,
     /// The verified number, E.164.
@@ -50,7 +52,7 @@ pub struct BindRequest<'a> {
 
 impl App {
     /// Binds `req.phone` to the caller, merging with its current owner when there is one.
-    #[tracing::instrument(skip_all, fields(tenant = req.tenant, user = req.user_id))]
+    #[tracing::instrument(skip_all, fields(tenant = %req.tenant, user = req.user_id))]
     pub async fn bind_phone(&self, req: BindRequest<'_>) -> Result<Binding, AppError> {
         for _ in 0..8 {
             if let Some(done) = self.try_bind(req).await? {

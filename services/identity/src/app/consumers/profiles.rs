@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::consumers::users::{UserView, writable};
 use crate::app::{Actor, App};
 use crate::error::AppError;
@@ -35,7 +37,7 @@ impl App {
     pub async fn update_profile(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
         patch: ProfilePatch,
         actor: &Actor,

@@ -5,6 +5,8 @@
 
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::error::AppError;
 use crate::repo::consumers::UserStatus;
@@ -24,7 +26,7 @@ pub struct UserView {
 impl App {
     /// A user and its profile; USER_NOT_FOUND outside the tenant.
     #[tracing::instrument(skip_all, fields(tenant, user = id))]
-    pub async fn user_view(&self, tenant: &str, id: &str) -> Result<UserView, AppError> {
+    pub async fn user_view(&self, tenant: TenantId, id: &str) -> Result<UserView, AppError> {
         load(&self.db, tenant, id)
             .await?
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))
@@ -34,7 +36,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(tenant, n = ids.len()))]
     pub async fn user_views(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         ids: &[String],
     ) -> Result<Vec<UserView>, AppError> {
         let mut found = Vec::with_capacity(ids.len());
@@ -50,7 +52,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(tenant, user = id))]
     pub async fn linked_identities(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
     ) -> Result<Vec<LinkedIdentity>, AppError> {
         users_repo::get(&self.db, tenant, id)
@@ -63,7 +65,7 @@ impl App {
 /// A user with its profile, if it exists in the tenant.
 async fn load(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<UserView>, AppError> {
     let Some(user) = users_repo::get(conn, tenant, id).await? else {

@@ -4,6 +4,8 @@
 //! (tenant, kind, scope, value); a login that loses the insert race rolls back its new user
 //! and re-reads the winner's link, so N simultaneous first logins create exactly one user.
 
+use siyu_core::TenantId;
+
 use crate::app::tokens::sessions::{Issued, NewSession};
 use crate::app::{App, ClientInfo};
 use crate::error::AppError;
@@ -46,13 +48,13 @@ impl App {
             .ok_or(AppError::FailedPrecondition("APP_DISABLED"))?;
         let secret = String::from_utf8(self.sealer.open(sealed)?)
             .map_err(|e| AppError::Internal(e.to_string()))?;
-        let tenant = resolved.tenant.id.clone();
+        let tenant = resolved.tenant.id;
         let session = match self.wechat.code2session(app_id, &secret, code).await {
             Ok(session) => session,
-            Err(err) => return Err(self.login_failed(&tenant, app_id, err).await),
+            Err(err) => return Err(self.login_failed(tenant, app_id, err).await),
         };
         for _ in 0..3 {
-            if let Some(done) = self.try_login(&tenant, app_id, &session, client).await? {
+            if let Some(done) = self.try_login(tenant, app_id, &session, client).await? {
                 return Ok(done);
             }
         }
@@ -67,7 +69,7 @@ impl App {
     #[tracing::instrument(skip_all)]
     pub async fn bind_phone_with_wechat(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         user_id: &str,
         sid: Option<&str>,
         app_id: &str,
@@ -127,7 +129,7 @@ impl App {
     /// One attempt; `None` when a concurrent login linked the identity first (retry reads it).
     async fn try_login(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         app_id: &str,
         wx: &WxSession,
         client: &ClientInfo,
@@ -155,7 +157,7 @@ impl App {
             None => {
                 let user = User {
                     id: siyu_core::id::new_string(),
-                    tenant_id: tenant.to_owned(),
+                    tenant_id: tenant,
                     status: UserStatus::Active,
                     phone: None,
                     merged_into: None,
@@ -246,7 +248,7 @@ impl App {
         }))
     }
 
-    async fn login_failed(&self, tenant: &str, app_id: &str, err: WeChatError) -> AppError {
+    async fn login_failed(&self, tenant: TenantId, app_id: &str, err: WeChatError) -> AppError {
         let mapped = match &err {
             WeChatError::Code(40029 | 40163) => AppError::Unauthenticated("WECHAT_CODE_INVALID"),
             WeChatError::Code(41008) => AppError::invalid("code", "is required"),
@@ -290,7 +292,7 @@ impl App {
 /// session is written means an erasure waiting on it sees, and revokes, that session.
 pub(super) async fn lock_live(
     txn: &impl sea_orm::ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<User>, AppError> {
     Ok(

@@ -1,6 +1,8 @@
 //! ListUserMerges: the merges a user took part in (kept or merged side), newest first, with the
 //! identities each moved.
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::error::AppError;
 use crate::repo::consumers::identities::{self as identities_repo, LinkedIdentity};
@@ -13,7 +15,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(tenant, user = id))]
     pub async fn user_merges(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
     ) -> Result<Vec<(MergeRecord, Vec<LinkedIdentity>)>, AppError> {
         users_repo::get(&self.db, tenant, id)

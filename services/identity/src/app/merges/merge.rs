@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::error::AppError;
 use crate::repo::audit::AuditOutcome;
@@ -35,7 +37,7 @@ pub struct Merged {
 #[derive(Debug, Clone, Copy)]
 pub struct MergeSpec<'a> {
     /// Tenant.
-    pub tenant: &'a str,
+    pub tenant: TenantId,
     /// The older user, kept.
     pub kept: &'a User,
     /// The younger user, merged away.
@@ -96,7 +98,7 @@ impl App {
         links::sync_phone(txn, tenant, &kept.id, now).await?;
         let merge = Merge {
             id: siyu_core::id::new_string(),
-            tenant_id: tenant.to_owned(),
+            tenant_id: tenant,
             kept_user_id: kept.id.clone(),
             merged_user_id: merged.id.clone(),
             moved: moved.iter().map(|i| i.id.clone()).collect(),

@@ -5,6 +5,8 @@
 
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::app::merges::merge::{MergeSpec, Merged};
 use crate::error::AppError;
@@ -32,7 +34,7 @@ impl App {
     pub async fn merge_for_phone(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         caller: User,
         owner: User,
     ) -> Result<PhoneMerge, AppError> {

@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::audit::append::entry;
 use crate::app::{Actor, App};
 use crate::error::AppError;
@@ -29,7 +31,7 @@ impl App {
     pub async fn reverse_merge(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         merge_id: &str,
         note: &str,
         actor: &Actor,

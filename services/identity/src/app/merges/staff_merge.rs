@@ -5,6 +5,8 @@
 
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::merges::merge::{MergeSpec, Merged};
 use crate::app::{Actor, App};
 use crate::error::AppError;
@@ -20,7 +22,7 @@ impl App {
     pub async fn merge_users(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         (a, b): (&str, &str),
         note: &str,
         actor: &Actor,

@@ -36,7 +36,7 @@ impl App {
         ctx: &Ctx,
         id: &str,
     ) -> Result<(), AppError> {
-        let unit = self.org_unit(txn, &ctx.tenant.to_string(), id).await?;
+        let unit = self.org_unit(txn, ctx.tenant, id).await?;
         if edits_every_field(ctx, &unit.path) {
             Ok(())
         } else {
@@ -56,8 +56,8 @@ impl App {
         etag: &str,
         merge: impl FnOnce(&[u8]) -> Result<Vec<u8>, AppError>,
     ) -> Result<OrgUnit, AppError> {
-        let tenant = ctx.tenant.to_string();
-        let mut unit = self.org_unit(txn, &tenant, id).await?;
+        let tenant = ctx.tenant;
+        let mut unit = self.org_unit(txn, tenant, id).await?;
         let editor = edits_every_field(ctx, &unit.path);
         let manager = unit.kind == OrgUnitType::Store && may_act_on(ctx, &unit.path);
         if !editor && !manager {
@@ -83,6 +83,6 @@ impl App {
             now,
         )
         .await?;
-        self.org_unit(txn, &tenant, id).await
+        self.org_unit(txn, tenant, id).await
     }
 }

@@ -16,7 +16,7 @@ use crate::repo::org::{OrgUnitStatus, OrgUnitType};
 impl App {
     /// GetOrgUnit: staff within scope, services; others active stores only.
     pub async fn get_org_unit(&self, ctx: &Ctx, id: &str) -> Result<OrgUnit, AppError> {
-        let unit = self.org_unit(&self.db, &ctx.tenant.to_string(), id).await?;
+        let unit = self.org_unit(&self.db, ctx.tenant, id).await?;
         match ctx.principal.kind {
             PrincipalKind::Service => Ok(unit),
             PrincipalKind::Staff => require_on(ctx, &unit.path).map(|()| unit),
@@ -36,10 +36,10 @@ impl App {
         ctx: &Ctx,
         ids: &[String],
     ) -> Result<Vec<OrgUnit>, AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            if let Some(unit) = repo::get(&self.db, &tenant, id).await?
+            if let Some(unit) = repo::get(&self.db, tenant, id).await?
                 && may_act_on(ctx, &unit.path)
             {
                 out.push(unit);
@@ -50,13 +50,13 @@ impl App {
 
     /// The unit a tree read starts at: `id`, or the root when empty; staff need scope over it.
     async fn tree_start(&self, ctx: &Ctx, id: &str) -> Result<OrgUnit, AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let id = if id.is_empty() {
-            self.tenant(&tenant).await?.root_org_id
+            self.tenant(tenant).await?.root_org_id
         } else {
             id.to_owned()
         };
-        let unit = self.org_unit(&self.db, &tenant, &id).await?;
+        let unit = self.org_unit(&self.db, tenant, &id).await?;
         require_on(ctx, &unit.path)?;
         Ok(unit)
     }
@@ -69,13 +69,11 @@ impl App {
         include_disabled: bool,
     ) -> Result<Vec<OrgUnit>, AppError> {
         let parent = self.tree_start(ctx, parent).await?;
-        Ok(
-            tree_repo::children(&self.db, &ctx.tenant.to_string(), &parent.id)
-                .await?
-                .into_iter()
-                .filter(|c| include_disabled || c.status == OrgUnitStatus::Active)
-                .collect(),
-        )
+        Ok(tree_repo::children(&self.db, ctx.tenant, &parent.id)
+            .await?
+            .into_iter()
+            .filter(|c| include_disabled || c.status == OrgUnitStatus::Active)
+            .collect())
     }
 
     /// GetOrgSubtree: the unit first, then depth-first in sibling order.
@@ -88,8 +86,7 @@ impl App {
         include_disabled: bool,
     ) -> Result<Vec<OrgUnit>, AppError> {
         let start = self.tree_start(ctx, id).await?;
-        let rows =
-            tree_repo::subtree(&self.db, &ctx.tenant.to_string(), &start.path, false).await?;
+        let rows = tree_repo::subtree(&self.db, ctx.tenant, &start.path, false).await?;
         let mut ordered = Vec::with_capacity(rows.len());
         depth_first(&start, &rows, &mut ordered);
         Ok(ordered
@@ -103,10 +100,10 @@ impl App {
     /// GetOrgPath: root down to the unit (ancestors even above the caller's scope).
     pub async fn org_path(&self, ctx: &Ctx, id: &str) -> Result<Vec<OrgUnit>, AppError> {
         let unit = self.tree_start(ctx, id).await?;
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let mut out = Vec::new();
         for ancestor in unit.path.split('/') {
-            out.push(self.org_unit(&self.db, &tenant, ancestor).await?);
+            out.push(self.org_unit(&self.db, tenant, ancestor).await?);
         }
         Ok(out)
     }

@@ -2,7 +2,7 @@
 //! haversine distance in Rust (portable to SQLite, no PostGIS). Staff see the stores in their
 //! scope, disabled ones on request.
 
-use siyu_core::{Ctx, PrincipalKind};
+use siyu_core::{Ctx, PrincipalKind, TenantId};
 
 use crate::app::App;
 use crate::app::org::may_act_on;
@@ -48,7 +48,7 @@ impl App {
     /// ListStores for a resolved tenant; `ctx` is None for public callers.
     pub async fn list_stores(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         ctx: Option<&Ctx>,
         q: &StoreQuery,
     ) -> Result<Vec<(OrgUnit, f64)>, AppError> {

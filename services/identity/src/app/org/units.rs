@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
-use siyu_core::Ctx;
+use siyu_core::{Ctx, TenantId};
 
 use crate::app::App;
 use crate::app::org::{edits_every_field, require_on};
@@ -76,7 +76,7 @@ impl App {
     pub async fn org_unit(
         &self,
         conn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
     ) -> Result<OrgUnit, AppError> {
         repo::get(conn, tenant, id)
@@ -92,8 +92,8 @@ impl App {
         ctx: &Ctx,
         new: NewUnit,
     ) -> Result<OrgUnit, AppError> {
-        let tenant = ctx.tenant.to_string();
-        let parent = self.org_unit(txn, &tenant, &new.parent_id).await?;
+        let tenant = ctx.tenant;
+        let parent = self.org_unit(txn, tenant, &new.parent_id).await?;
         require_on(ctx, &parent.path)?;
         if !parent_allows(parent.kind, new.kind) {
             return Err(AppError::FailedPrecondition("ORG_INVALID_PARENT"));
@@ -102,7 +102,7 @@ impl App {
             return Err(AppError::FailedPrecondition("ORG_UNIT_DISABLED"));
         }
         let id = siyu_core::id::new_string();
-        if repo::code_taken(txn, &tenant, &new.code, &id).await? {
+        if repo::code_taken(txn, tenant, &new.code, &id).await? {
             return Err(AppError::AlreadyExists("ORG_UNIT_CODE_TAKEN"));
         }
         let now = self.clock.now();
@@ -110,7 +110,7 @@ impl App {
         let row = OrgUnit {
             path: format!("{}/{id}", parent.path),
             id,
-            tenant_id: tenant.clone(),
+            tenant_id: tenant,
             parent_id: Some(parent.id.clone()),
             kind: new.kind,
             code: new.code,
@@ -144,8 +144,8 @@ impl App {
         etag: &str,
         patch: UnitPatch,
     ) -> Result<OrgUnit, AppError> {
-        let tenant = ctx.tenant.to_string();
-        let mut unit = self.org_unit(txn, &tenant, id).await?;
+        let tenant = ctx.tenant;
+        let mut unit = self.org_unit(txn, tenant, id).await?;
         if !edits_every_field(ctx, &unit.path) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
@@ -153,7 +153,7 @@ impl App {
             return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
         }
         if let Some(code) = patch.code {
-            if repo::code_taken(txn, &tenant, &code, id).await? {
+            if repo::code_taken(txn, tenant, &code, id).await? {
                 return Err(AppError::AlreadyExists("ORG_UNIT_CODE_TAKEN"));
             }
             unit.code = code;
@@ -183,7 +183,7 @@ impl App {
             return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
         }
         audit(txn, ctx, "ORG_UNIT_CHANGED", id, "updated", now).await?;
-        self.org_unit(txn, &tenant, id).await
+        self.org_unit(txn, tenant, id).await
     }
 
     /// MoveOrgUnit: re-parents a unit with its subtree; refuses moving under itself.
@@ -196,9 +196,9 @@ impl App {
         new_parent: &str,
         reason: &str,
     ) -> Result<OrgUnit, AppError> {
-        let tenant = ctx.tenant.to_string();
-        let unit = self.org_unit(txn, &tenant, id).await?;
-        let parent = self.org_unit(txn, &tenant, new_parent).await?;
+        let tenant = ctx.tenant;
+        let unit = self.org_unit(txn, tenant, id).await?;
+        let parent = self.org_unit(txn, tenant, new_parent).await?;
         require_on(ctx, &unit.path)?;
         require_on(ctx, &parent.path)?;
         let Some(old_parent) = unit.parent_id.as_deref() else {
@@ -217,7 +217,7 @@ impl App {
         let new_path = format!("{}/{}", parent.path, unit.id);
         tree_repo::move_subtree(
             txn,
-            &tenant,
+            tenant,
             id,
             &parent.id,
             &unit.path,
@@ -227,7 +227,7 @@ impl App {
         )
         .await?;
         audit(txn, ctx, "ORG_UNIT_MOVED", id, reason, now).await?;
-        self.org_unit(txn, &tenant, id).await
+        self.org_unit(txn, tenant, id).await
     }
 
     /// DisableOrgUnit / EnableOrgUnit; returns the unit and how many units changed.
@@ -240,19 +240,19 @@ impl App {
         enable: bool,
         cascade: bool,
     ) -> Result<(OrgUnit, u64), AppError> {
-        let tenant = ctx.tenant.to_string();
-        let unit = self.org_unit(txn, &tenant, id).await?;
+        let tenant = ctx.tenant;
+        let unit = self.org_unit(txn, tenant, id).await?;
         require_on(ctx, &unit.path)?;
         let Some(parent_id) = unit.parent_id.as_deref() else {
             return Err(AppError::FailedPrecondition("ORG_ROOT_IMMUTABLE"));
         };
         if enable {
-            let parent = self.org_unit(txn, &tenant, parent_id).await?;
+            let parent = self.org_unit(txn, tenant, parent_id).await?;
             if parent.status != OrgUnitStatus::Active {
                 return Err(AppError::FailedPrecondition("ORG_UNIT_DISABLED"));
             }
         } else if !cascade
-            && tree_repo::children(txn, &tenant, id)
+            && tree_repo::children(txn, tenant, id)
                 .await?
                 .iter()
                 .any(|c| c.status == OrgUnitStatus::Active)
@@ -265,12 +265,12 @@ impl App {
         } else {
             OrgUnitStatus::Disabled
         };
-        let n = tree_repo::set_status(txn, &tenant, &unit.path, cascade && !enable, status, now)
-            .await?;
+        let n =
+            tree_repo::set_status(txn, tenant, &unit.path, cascade && !enable, status, now).await?;
         if n > 0 {
             audit(txn, ctx, "ORG_UNIT_CHANGED", id, status.as_str(), now).await?;
         }
-        Ok((self.org_unit(txn, &tenant, id).await?, n))
+        Ok((self.org_unit(txn, tenant, id).await?, n))
     }
 }
 
@@ -293,7 +293,7 @@ pub(super) async fn audit(
 ) -> Result<(), AppError> {
     audit_repo::append(
         txn,
-        &ctx.tenant.to_string(),
+        ctx.tenant,
         NewEntry {
             kind,
             outcome: AuditOutcome::Success,

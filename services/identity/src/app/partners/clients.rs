@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
-use siyu_core::{Ctx, PrincipalKind};
+use siyu_core::{Ctx, PrincipalKind, TenantId};
 
 use crate::app::App;
 use crate::app::partners::secret_rotation::new_secret;
@@ -40,7 +40,7 @@ impl App {
     pub async fn partner(
         &self,
         conn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
     ) -> Result<PartnerClient, AppError> {
         repo::get(conn, tenant, id)
@@ -51,7 +51,7 @@ impl App {
     /// Clients of the tenant, newest first.
     pub async fn partners(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         status: Option<PartnerStatus>,
     ) -> Result<Vec<PartnerClient>, AppError> {
         repo::list(&self.db, tenant, status).await
@@ -65,7 +65,7 @@ impl App {
         ctx: &Ctx,
         named: Option<&str>,
     ) -> Result<PartnerClient, AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let own = &ctx.principal.subject;
         let id = if ctx.principal.kind == PrincipalKind::Partner {
             match named {
@@ -78,7 +78,7 @@ impl App {
             self.require_on_root(ctx).await?;
             named.ok_or_else(|| AppError::invalid("client_id", "is required"))?
         };
-        self.partner(&self.db, &tenant, id).await
+        self.partner(&self.db, tenant, id).await
     }
 
     /// CreatePartnerClient: returns the client and its secret (shown once).
@@ -86,7 +86,7 @@ impl App {
     pub async fn create_partner(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         actor: (&str, &str),
         spec: PartnerSpec,
     ) -> Result<(PartnerClient, String), AppError> {
@@ -95,7 +95,7 @@ impl App {
         let per_minute = spec.rate_limit_per_minute.unwrap_or(600);
         let row = PartnerClient {
             client_id: siyu_core::id::new_string(),
-            tenant_id: tenant.to_owned(),
+            tenant_id: tenant,
             name: spec.name.unwrap_or_default(),
             description: spec.description.unwrap_or_default(),
             secret_hash: hash,
@@ -129,7 +129,7 @@ impl App {
     pub async fn update_partner(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         actor: (&str, &str),
         id: &str,
         etag: &str,
@@ -195,7 +195,7 @@ impl App {
     pub async fn revoke_partner(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         actor: (&str, &str),
         id: &str,
         reason: &str,
@@ -232,7 +232,7 @@ impl App {
     ) -> Result<(), AppError> {
         audit_repo::append(
             txn,
-            &row.tenant_id,
+            row.tenant_id,
             NewEntry {
                 kind,
                 outcome: if kind == "PARTNER_AUTH_FAILED" {

@@ -13,6 +13,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::crypto::{random_bytes, sha256_hex};
 use crate::error::AppError;
@@ -34,7 +36,7 @@ impl App {
     pub async fn rotate_partner_secret(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         actor: (&str, &str),
         id: &str,
         grace_secs: i64,

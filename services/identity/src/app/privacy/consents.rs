@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::consumers::users::writable;
 use crate::app::{Actor, App};
 use crate::error::AppError;
@@ -39,7 +41,7 @@ impl App {
     pub async fn record_consent(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
         consent: NewConsent,
         actor: &Actor,
@@ -95,7 +97,7 @@ impl App {
 
     /// A user's consent history (newest first).
     #[tracing::instrument(skip_all, fields(tenant, user = id))]
-    pub async fn consents(&self, tenant: &str, id: &str) -> Result<Vec<Consent>, AppError> {
+    pub async fn consents(&self, tenant: TenantId, id: &str) -> Result<Vec<Consent>, AppError> {
         users_repo::get(&self.db, tenant, id)
             .await?
             .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;

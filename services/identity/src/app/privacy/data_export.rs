@@ -11,6 +11,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::audit::AuditOutcome;
@@ -37,7 +39,7 @@ pub const MAX_EXPORT_BYTES: usize = 32 << 20;
 #[derive(Debug, Clone, Copy)]
 pub struct ExportRequest<'a> {
     /// Tenant.
-    pub tenant: &'a str,
+    pub tenant: TenantId,
     /// The user.
     pub user_id: &'a str,
     /// App of the consumer's session ('' for staff).
@@ -65,7 +67,7 @@ pub fn effective_status(row: &DataExport, now: DateTime<Utc>) -> ExportStatus {
 
 impl App {
     /// RequestDataExport: the job in flight, or a new one (EXPORT_LIMIT past 3 in 30 days).
-    #[tracing::instrument(skip_all, fields(tenant = req.tenant, user = req.user_id))]
+    #[tracing::instrument(skip_all, fields(tenant = %req.tenant, user = req.user_id))]
     pub async fn request_export(
         &self,
         txn: &impl ConnectionTrait,
@@ -101,7 +103,7 @@ impl App {
         }
         let row = DataExport {
             id: siyu_core::id::new_string(),
-            tenant_id: tenant.to_owned(),
+            tenant_id: tenant,
             user_id: user_id.to_owned(),
             status: ExportStatus::Pending,
             app_id: req.app_id.to_owned(),
@@ -136,7 +138,7 @@ impl App {
     /// An export of the tenant; EXPORT_NOT_FOUND when missing (or, for `owner`, not theirs).
     pub async fn data_export(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
         owner: Option<&str>,
     ) -> Result<DataExport, AppError> {
@@ -150,7 +152,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(tenant, export = id))]
     pub async fn download_export(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         user_id: &str,
         id: &str,
     ) -> Result<Download, AppError> {

@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::{Actor, App};
 use crate::error::AppError;
 use crate::repo::audit::AuditOutcome;
@@ -27,7 +29,7 @@ use crate::wechat::WeChatError;
 #[derive(Debug, Clone, Copy)]
 pub struct Erasure<'a> {
     /// Tenant.
-    pub tenant: &'a str,
+    pub tenant: TenantId,
     /// The user.
     pub user_id: &'a str,
     /// `self` or `staff` (UserErased.requested_by).
@@ -54,7 +56,7 @@ impl App {
     /// outcome).
     pub async fn confirm_erasure(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         user_id: &str,
         sid: Option<&str>,
         otp: &str,
@@ -92,7 +94,7 @@ impl App {
     /// checked in its own transaction so a wrong code's counted attempt survives the refusal.
     pub async fn confirm_erasure_otp(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         phone: &str,
         code: &str,
     ) -> Result<(), AppError> {
@@ -117,7 +119,7 @@ impl App {
     /// openid linked to the user (WeChat codes live 5 minutes and are single use).
     pub async fn confirm_erasure_wechat(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         user_id: &str,
         app_id: &str,
         code: &str,
@@ -163,7 +165,7 @@ impl App {
     }
 
     /// Erases a user (see the module docs); an ERASED user answers its first erasure again.
-    #[tracing::instrument(skip_all, fields(tenant = e.tenant, user = e.user_id))]
+    #[tracing::instrument(skip_all, fields(tenant = %e.tenant, user = e.user_id))]
     pub async fn erase_user(
         &self,
         txn: &impl ConnectionTrait,
@@ -241,7 +243,7 @@ impl App {
     async fn scrub_tombstones(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<usize, AppError> {
@@ -262,7 +264,7 @@ impl App {
 /// The per-user scrubbing shared by the erased user and its tombstones.
 async fn scrub(
     txn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {

@@ -6,6 +6,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
+use siyu_core::TenantId;
+
 use crate::error::AppError;
 use crate::repo::consumers::identities as identities_repo;
 use crate::repo::consumers::profiles as profiles_repo;
@@ -23,7 +25,7 @@ const AUDIT_LIMIT: i64 = 1000;
 /// Builds the document of `user` (read in the caller's transaction, under the user's lock).
 pub(super) async fn build(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user: &User,
     app_id: &str,
     now: DateTime<Utc>,

@@ -40,19 +40,19 @@ impl App {
     /// Builds one export; on the job's last attempt a failure marks the export FAILED.
     async fn run_export_job(&self, job: Job) -> JobHandlerResult {
         let (tenant, id) = job_input(&job)?;
-        match self.build_export(&tenant, &id).await {
+        match self.build_export(tenant, &id).await {
             Ok(()) => Ok(()),
             Err(err) => {
                 tracing::warn!(error = %err, export = %id, "data export attempt failed");
                 if job.attempts >= job.max_attempts {
-                    self.end_export(&tenant, &id, "internal").await;
+                    self.end_export(tenant, &id, "internal").await;
                 }
                 Err(err.to_string())
             }
         }
     }
 
-    async fn build_export(&self, tenant: &str, id: &str) -> Result<(), AppError> {
+    async fn build_export(&self, tenant: TenantId, id: &str) -> Result<(), AppError> {
         let txn = siyu_store::db::begin_write(&self.db).await?;
         let running = repo::mark_running(&txn, tenant, id, self.clock.now()).await?;
         txn.commit().await?;
@@ -97,7 +97,7 @@ impl App {
     }
 
     /// Marks an export FAILED after its last attempt (best effort: the job is failed anyway).
-    async fn end_export(&self, tenant: &str, id: &str, cause: &str) {
+    async fn end_export(&self, tenant: TenantId, id: &str, cause: &str) {
         let ended = async {
             let txn = siyu_store::db::begin_write(&self.db).await?;
             repo::mark_failed(&txn, tenant, id, cause, self.clock.now()).await?;
@@ -114,7 +114,7 @@ impl App {
         let (tenant, id) = job_input(&job)?;
         let purged = async {
             let txn = siyu_store::db::begin_write(&self.db).await?;
-            repo::expire(&txn, &tenant, &id).await?;
+            repo::expire(&txn, tenant, &id).await?;
             txn.commit().await?;
             Ok::<(), AppError>(())
         };
@@ -124,15 +124,14 @@ impl App {
     pub(super) async fn enqueue_job(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         kind: &str,
         export_id: &str,
         run_at: Option<DateTime<Utc>>,
     ) -> Result<(), AppError> {
-        let tenant_id = TenantId::parse(tenant).map_err(|e| AppError::Internal(e.to_string()))?;
         let input = serde_json::json!({ "tenant": tenant, "export_id": export_id });
         let job = NewJob {
-            tenant: Some(tenant_id),
+            tenant: Some(tenant),
             kind: kind.to_owned(),
             payload: input.to_string().into_bytes(),
             run_at,
@@ -146,7 +145,7 @@ impl App {
 }
 
 /// (tenant, export id) of a job's input.
-fn job_input(job: &Job) -> Result<(String, String), String> {
+fn job_input(job: &Job) -> Result<(TenantId, String), String> {
     let input: serde_json::Value =
         serde_json::from_slice(&job.payload).map_err(|e| format!("job input: {e}"))?;
     let field = |name: &str| {
@@ -156,5 +155,6 @@ fn job_input(job: &Job) -> Result<(String, String), String> {
             .map(str::to_owned)
             .ok_or_else(|| format!("job input lacks {name}"))
     };
-    Ok((field("tenant")?, field("export_id")?))
+    let tenant = TenantId::parse(&field("tenant")?).map_err(|e| format!("job input: {e}"))?;
+    Ok((tenant, field("export_id")?))
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
-use siyu_core::Ctx;
+use siyu_core::{Ctx, TenantId};
 use siyu_proto::events::v1 as ev;
 
 use crate::app::App;
@@ -29,9 +29,9 @@ impl App {
         id: &str,
         reason: &str,
     ) -> Result<(StaffView, u64), AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let now = self.clock.now();
-        let target = self.staff_view(txn, &tenant, id).await?;
+        let target = self.staff_view(txn, tenant, id).await?;
         if !administers(ctx, &target.path, &target.grants) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
@@ -41,7 +41,7 @@ impl App {
         if target.staff.status == StaffStatus::Disabled {
             return Ok((target, 0));
         }
-        self.require_other_admin(txn, &tenant, &target).await?;
+        self.require_other_admin(txn, tenant, &target).await?;
         let mut row = target.staff.clone();
         row.status = StaffStatus::Disabled;
         self.write_staff(txn, row, target.staff.version, now)
@@ -51,10 +51,10 @@ impl App {
             ctx.principal.subject.as_str(),
         );
         let revoked = self
-            .revoke_subject_sessions(txn, &tenant, actor, id, None, "staff_disabled")
+            .revoke_subject_sessions(txn, tenant, actor, id, None, "staff_disabled")
             .await?;
-        crate::repo::partners::clients::revoke_subject_tokens(txn, &tenant, id, now).await?;
-        guides_repo::retire_guide_codes(txn, &tenant, id, "", now).await?;
+        crate::repo::partners::clients::revoke_subject_tokens(txn, tenant, id, now).await?;
+        guides_repo::retire_guide_codes(txn, tenant, id, "", now).await?;
         let details = BTreeMap::from([("reason".to_owned(), reason.to_owned())]);
         self.audit_staff_admin(txn, ctx, "STAFF_DISABLED", id, details, now)
             .await?;
@@ -66,7 +66,7 @@ impl App {
             .collect();
         crate::events::staff_disabled(
             txn,
-            &tenant,
+            tenant,
             ev::StaffDisabled {
                 staff_id: id.to_owned(),
                 primary_org_unit_id: target.staff.home_org_id.clone(),
@@ -79,7 +79,7 @@ impl App {
             now,
         )
         .await?;
-        Ok((self.staff_view(txn, &tenant, id).await?, revoked))
+        Ok((self.staff_view(txn, tenant, id).await?, revoked))
     }
 
     /// FAILED_PRECONDITION LAST_TENANT_ADMIN when `target` is the only active tenant_admin on
@@ -87,7 +87,7 @@ impl App {
     async fn require_other_admin(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         target: &StaffView,
     ) -> Result<(), AppError> {
         let root = crate::repo::tenancy::tenants::get(txn, tenant)
@@ -116,9 +116,9 @@ impl App {
         unlock: bool,
         reason: &str,
     ) -> Result<StaffView, AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let now = self.clock.now();
-        let target = self.staff_view(txn, &tenant, id).await?;
+        let target = self.staff_view(txn, tenant, id).await?;
         require_on(ctx, &target.path)?;
         let mut row = target.staff.clone();
         let kind = if unlock {
@@ -138,6 +138,6 @@ impl App {
         let details = BTreeMap::from([("reason".to_owned(), reason.to_owned())]);
         self.audit_staff_admin(txn, ctx, kind, id, details, now)
             .await?;
-        self.staff_view(txn, &tenant, id).await
+        self.staff_view(txn, tenant, id).await
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
-use siyu_core::Ctx;
+use siyu_core::{Ctx, TenantId};
 
 use crate::app::App;
 use crate::app::org::{holds, may_act_on};
@@ -57,7 +57,7 @@ impl App {
     pub async fn staff_view(
         &self,
         conn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         id: &str,
     ) -> Result<StaffView, AppError> {
         let staff = staff_repo::get(conn, tenant, id)
@@ -78,7 +78,7 @@ impl App {
     }
 
     /// Every account of the tenant with paths and grants.
-    pub async fn staff_views(&self, tenant: &str) -> Result<Vec<StaffView>, AppError> {
+    pub async fn staff_views(&self, tenant: TenantId) -> Result<Vec<StaffView>, AppError> {
         let staff = repo::list(&self.db, tenant).await?;
         let paths = repo::org_paths(&self.db, tenant).await?;
         let grants = roles_repo::grants(&self.db, tenant, None).await?;
@@ -109,17 +109,17 @@ impl App {
         password: &str,
         roles: Vec<(String, String)>,
     ) -> Result<StaffView, AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let now = self.clock.now();
         let home = fields.primary_org_unit_id.clone().unwrap_or_default();
-        let home = self.org_unit(txn, &tenant, &home).await?;
+        let home = self.org_unit(txn, tenant, &home).await?;
         let manager_only = !acts_beyond_store_manager(ctx, &home.path);
         if manager_only && !may_act_on(ctx, &home.path) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
         let mut units = Vec::new();
         for (role, unit) in &roles {
-            let unit = self.org_unit(txn, &tenant, unit).await?;
+            let unit = self.org_unit(txn, tenant, unit).await?;
             if !grantable(ctx, role, &unit.path) || (manager_only && role != GUIDE) {
                 return Err(AppError::PermissionDenied("ROLE_NOT_GRANTABLE"));
             }
@@ -133,21 +133,20 @@ impl App {
                 "must not contain the login name",
             ));
         }
-        if staff_repo::by_login(txn, &tenant, login_name)
+        if staff_repo::by_login(txn, tenant, login_name)
             .await?
             .is_some()
         {
             return Err(AppError::AlreadyExists("LOGIN_NAME_TAKEN"));
         }
         let employee_no = fields.employee_no.clone().unwrap_or_default();
-        if !employee_no.is_empty()
-            && repo::employee_no_taken(txn, &tenant, &employee_no, "").await?
+        if !employee_no.is_empty() && repo::employee_no_taken(txn, tenant, &employee_no, "").await?
         {
             return Err(AppError::AlreadyExists("EMPLOYEE_NO_TAKEN"));
         }
         let row = Staff {
             id: siyu_core::id::new_string(),
-            tenant_id: tenant.clone(),
+            tenant_id: tenant,
             login_name: login_name.to_owned(),
             display_name: fields.display_name.unwrap_or_default(),
             password_hash: self.hashing.hash(password)?,
@@ -180,7 +179,7 @@ impl App {
             self.insert_grant(txn, ctx, &row.id, &role, &unit.id, now)
                 .await?;
         }
-        self.staff_view(txn, &tenant, &row.id).await
+        self.staff_view(txn, tenant, &row.id).await
     }
 
     /// UpdateStaff: `allowed` paths were already checked against the caller's relation.
@@ -193,9 +192,9 @@ impl App {
         etag: &str,
         fields: StaffFields,
     ) -> Result<StaffView, AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let now = self.clock.now();
-        let target = self.staff_view(txn, &tenant, id).await?;
+        let target = self.staff_view(txn, tenant, id).await?;
         // Any staff may call UpdateStaff; which fields change is the contract's rule about
         // roles: a tenant admin all of them, a store manager a guide's name, avatar and
         // phone, everyone their own name, avatar and e-mail.
@@ -221,14 +220,14 @@ impl App {
         }
         let mut row = target.staff.clone();
         if let Some(unit) = &fields.primary_org_unit_id {
-            let unit = self.org_unit(txn, &tenant, unit).await?;
+            let unit = self.org_unit(txn, tenant, unit).await?;
             if !holds(ctx, TENANT_ADMIN, &unit.path) {
                 return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
             }
             row.home_org_id = unit.id;
         }
         if let Some(no) = fields.employee_no {
-            if !no.is_empty() && repo::employee_no_taken(txn, &tenant, &no, id).await? {
+            if !no.is_empty() && repo::employee_no_taken(txn, tenant, &no, id).await? {
                 return Err(AppError::AlreadyExists("EMPLOYEE_NO_TAKEN"));
             }
             row.employee_no = no;
@@ -246,7 +245,7 @@ impl App {
         }
         self.write_staff(txn, row, target.staff.version, now)
             .await?;
-        self.staff_view(txn, &tenant, id).await
+        self.staff_view(txn, tenant, id).await
     }
 
     /// Stores `row` with the next version (ABORTED CONCURRENT_MODIFICATION on a lost race).
@@ -277,7 +276,7 @@ impl App {
     ) -> Result<(), AppError> {
         audit_repo::append(
             txn,
-            &ctx.tenant.to_string(),
+            ctx.tenant,
             NewEntry {
                 kind,
                 outcome: AuditOutcome::Success,

@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::crypto::{random_token, sha256_hex};
 use crate::error::AppError;
@@ -36,7 +38,7 @@ impl ChallengeKind {
 #[derive(Debug, Clone)]
 pub struct Challenge {
     /// Tenant id.
-    pub tenant: String,
+    pub tenant: TenantId,
     /// Staff id.
     pub staff_id: String,
     /// How the login proved itself so far ("password", "password+totp").
@@ -48,7 +50,7 @@ impl App {
     pub async fn issue_challenge(
         &self,
         kind: ChallengeKind,
-        tenant: &str,
+        tenant: TenantId,
         staff_id: &str,
         method: &str,
     ) -> Result<(String, DateTime<Utc>), AppError> {
@@ -97,7 +99,7 @@ impl App {
             return Err(invalid());
         }
         Ok(Challenge {
-            tenant: (*tenant).to_owned(),
+            tenant: TenantId::parse(tenant).map_err(|_| invalid())?,
             staff_id: (*staff_id).to_owned(),
             method: (*method).to_owned(),
         })

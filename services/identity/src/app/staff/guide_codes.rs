@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 use sea_orm::ConnectionTrait;
-use siyu_core::Ctx;
+use siyu_core::{Ctx, TenantId};
 
 use crate::app::App;
 use crate::app::org::acts_on_beyond;
@@ -70,15 +70,15 @@ impl App {
         store_id: &str,
         grace_secs: i64,
     ) -> Result<(GuideCode, Option<GuideCode>), AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let now = self.clock.now();
-        let guide: StaffView = self.staff_view(txn, &tenant, staff_id).await?;
+        let guide: StaffView = self.staff_view(txn, tenant, staff_id).await?;
         let store_id = if store_id.is_empty() {
             guide.staff.home_org_id.clone()
         } else {
             store_id.to_owned()
         };
-        let store = self.org_unit(txn, &tenant, &store_id).await?;
+        let store = self.org_unit(txn, tenant, &store_id).await?;
         if store.kind != OrgUnitType::Store {
             return Err(AppError::invalid("store_id", "must be a store"));
         }
@@ -99,15 +99,15 @@ impl App {
         {
             return Err(AppError::FailedPrecondition("STAFF_NOT_GUIDE"));
         }
-        let previous = repo::guide_codes(txn, &tenant, staff_id, &store.id)
+        let previous = repo::guide_codes(txn, tenant, staff_id, &store.id)
             .await?
             .into_iter()
             .find(|c| c.active);
         let retire_at = now + Duration::seconds(grace_secs);
-        repo::retire_guide_codes(txn, &tenant, staff_id, &store.id, retire_at).await?;
+        repo::retire_guide_codes(txn, tenant, staff_id, &store.id, retire_at).await?;
         let mut row = GuideCode {
             code: new_code()?,
-            tenant_id: tenant.clone(),
+            tenant_id: tenant,
             staff_id: staff_id.to_owned(),
             store_id: store.id.clone(),
             active: true,
@@ -151,10 +151,10 @@ impl App {
         store_id: &str,
         include_retired: bool,
     ) -> Result<Vec<GuideCode>, AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let now = self.clock.now();
-        let paths = admin_repo::org_paths(&self.db, &tenant).await?;
-        Ok(repo::guide_codes(&self.db, &tenant, staff_id, store_id)
+        let paths = admin_repo::org_paths(&self.db, tenant).await?;
+        Ok(repo::guide_codes(&self.db, tenant, staff_id, store_id)
             .await?
             .into_iter()
             .filter(|c| {
@@ -168,7 +168,7 @@ impl App {
     /// ResolveGuideCode in `tenant`: NOT_FOUND GUIDE_CODE_NOT_FOUND for anything unusable.
     pub async fn resolve_guide_code(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         code: &str,
     ) -> Result<ResolvedGuide, AppError> {
         let not_found = || AppError::NotFound("GUIDE_CODE_NOT_FOUND");

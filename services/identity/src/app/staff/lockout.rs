@@ -5,6 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::error::AppError;
 use crate::repo::audit::AuditOutcome;
@@ -30,7 +32,7 @@ impl App {
     pub async fn lock_staff(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         staff_id: &str,
     ) -> Result<Staff, AppError> {
         staff_repo::lock(txn, tenant, staff_id).await?;
@@ -70,7 +72,7 @@ impl App {
         let tenant = &staff.tenant_id;
         self.audit_staff(
             txn,
-            tenant,
+            *tenant,
             &staff.id,
             "STAFF_LOGIN_FAILED",
             AuditOutcome::Failure,
@@ -80,7 +82,7 @@ impl App {
         if locks {
             self.audit_staff(
                 txn,
-                tenant,
+                *tenant,
                 &staff.id,
                 "ACCOUNT_LOCKED",
                 AuditOutcome::Success,

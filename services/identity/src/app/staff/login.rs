@@ -7,6 +7,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseTransaction;
 
+use siyu_core::TenantId;
+
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::tokens::sessions::{Issued, NewSession};
@@ -69,11 +71,11 @@ impl App {
         }
         let now = self.clock.now();
         let found = match ident {
-            StaffIdent::Login(name) => staff_repo::by_login(&self.db, &tenant.id, name).await?,
+            StaffIdent::Login(name) => staff_repo::by_login(&self.db, tenant.id, name).await?,
             StaffIdent::Employee {
                 store_code,
                 employee_no,
-            } => staff_repo::by_employee_no(&self.db, &tenant.id, store_code, employee_no).await?,
+            } => staff_repo::by_employee_no(&self.db, tenant.id, store_code, employee_no).await?,
         };
         let Some(staff) = found else {
             // Same answer (and similar cost) as a wrong password: no account enumeration.
@@ -83,7 +85,7 @@ impl App {
         check_unlocked(&staff, now)?;
         let ok = self.hashing.verify(password, &staff.password_hash);
         let txn = siyu_store::db::begin_write(&self.db).await?;
-        let staff = self.lock_staff(&txn, &tenant.id, &staff.id).await?;
+        let staff = self.lock_staff(&txn, tenant.id, &staff.id).await?;
         check_unlocked(&staff, now)?;
         if !ok {
             self.record_failure(&txn, &staff, now).await?;
@@ -93,12 +95,12 @@ impl App {
         if staff.status != StaffStatus::Active {
             return Err(AppError::PermissionDenied("ACCOUNT_DISABLED"));
         }
-        if totp_repo::is_enabled(&txn, &tenant.id, &staff.id).await? {
+        if totp_repo::is_enabled(&txn, tenant.id, &staff.id).await? {
             // The password alone clears nothing: the failure counter runs on until the TOTP
             // step succeeds, so re-entering the password cannot buy fresh code guesses.
             txn.commit().await?;
             let (token, expires_at) = self
-                .issue_challenge(ChallengeKind::Totp, &tenant.id, &staff.id, "password")
+                .issue_challenge(ChallengeKind::Totp, tenant.id, &staff.id, "password")
                 .await?;
             return Ok(StaffLogin::Challenge {
                 kind: ChallengeKind::Totp,
@@ -119,14 +121,14 @@ impl App {
         method: &str,
     ) -> Result<StaffLogin, AppError> {
         let now = self.clock.now();
-        let tenant = staff.tenant_id.clone();
+        let tenant = staff.tenant_id;
         staff_repo::set_failures(&txn, &staff.id, 0, None, None).await?;
         crate::repo::staff::admin::touch_login(&txn, &staff.id, now).await?;
         if staff.must_change_password {
             txn.commit().await?;
             let kind = ChallengeKind::PasswordChange;
             let (token, expires_at) = self
-                .issue_challenge(kind, &tenant, &staff.id, method)
+                .issue_challenge(kind, tenant, &staff.id, method)
                 .await?;
             return Ok(StaffLogin::Challenge {
                 kind,
@@ -138,7 +140,7 @@ impl App {
             .start_session(
                 &txn,
                 NewSession {
-                    tenant: &tenant,
+                    tenant,
                     kind: SubjectKind::Staff,
                     subject: &staff.id,
                     login_method: method,
@@ -149,7 +151,7 @@ impl App {
             .await?;
         self.audit_staff(
             &txn,
-            &tenant,
+            tenant,
             &staff.id,
             "STAFF_LOGIN",
             AuditOutcome::Success,
@@ -163,21 +165,25 @@ impl App {
     /// Role claims of a staff member (for the Staff view).
     pub async fn staff_roles(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         staff_id: &str,
     ) -> Result<Vec<(String, String)>, AppError> {
         staff_repo::role_claims(&self.db, tenant, staff_id).await
     }
 
     /// Whether a staff member has TOTP enabled (for the Staff view).
-    pub async fn staff_totp_enabled(&self, tenant: &str, staff_id: &str) -> Result<bool, AppError> {
+    pub async fn staff_totp_enabled(
+        &self,
+        tenant: TenantId,
+        staff_id: &str,
+    ) -> Result<bool, AppError> {
         totp_repo::is_enabled(&self.db, tenant, staff_id).await
     }
 
     pub(crate) async fn audit_staff(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         staff_id: &str,
         kind: &'static str,
         outcome: AuditOutcome,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use sea_orm::ConnectionTrait;
-use siyu_core::Ctx;
+use siyu_core::{Ctx, TenantId};
 
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
@@ -27,7 +27,7 @@ impl App {
     #[tracing::instrument(skip_all)]
     pub async fn change_password_logged_in(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         staff_id: &str,
         keep_sid: Option<&str>,
         current: &str,
@@ -101,7 +101,7 @@ impl App {
             .await?;
         // Single use: whoever deletes the key owns the challenge.
         self.consume_challenge(challenge).await?;
-        let tenant = found.tenant.as_str();
+        let tenant = found.tenant;
         let staff = staff_repo::get(&self.db, tenant, &found.staff_id)
             .await?
             .ok_or(AppError::Unauthenticated("CHALLENGE_INVALID"))?;
@@ -176,9 +176,9 @@ impl App {
         remove_totp: bool,
         reason: &str,
     ) -> Result<(), AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let now = self.clock.now();
-        let target = self.staff_view(txn, &tenant, id).await?;
+        let target = self.staff_view(txn, tenant, id).await?;
         // A store manager resets guides' passwords but never removes their second factor.
         let beyond_manager = acts_beyond_store_manager(ctx, &target.path);
         if !administers(ctx, &target.path, &target.grants) || (remove_totp && !beyond_manager) {
@@ -200,13 +200,13 @@ impl App {
             crate::app::kind_name(ctx.principal.kind),
             ctx.principal.subject.as_str(),
         );
-        self.revoke_subject_sessions(txn, &tenant, actor, id, None, "password_reset")
+        self.revoke_subject_sessions(txn, tenant, actor, id, None, "password_reset")
             .await?;
         let details = BTreeMap::from([("reason".to_owned(), reason.to_owned())]);
         self.audit_staff_admin(txn, ctx, "PASSWORD_RESET", id, details.clone(), now)
             .await?;
         // A pending (unconfirmed) secret goes too; only removing an enabled one is audited.
-        if remove_totp && crate::repo::staff::totp::remove(txn, &tenant, id).await? {
+        if remove_totp && crate::repo::staff::totp::remove(txn, tenant, id).await? {
             self.audit_staff_admin(txn, ctx, "TOTP_DISABLED", id, details, now)
                 .await?;
         }

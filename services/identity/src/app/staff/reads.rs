@@ -28,9 +28,7 @@ pub struct StaffFilter {
 impl App {
     /// GetStaff: the account, if the caller may read it (its own, or in scope).
     pub async fn staff_for(&self, ctx: &Ctx, id: &str) -> Result<StaffView, AppError> {
-        let v = self
-            .staff_view(&self.db, &ctx.tenant.to_string(), id)
-            .await?;
+        let v = self.staff_view(&self.db, ctx.tenant, id).await?;
         if ctx.principal.subject == id || may_act_on(ctx, &v.path) {
             Ok(v)
         } else {
@@ -40,9 +38,9 @@ impl App {
 
     /// GetCurrentStaff: the caller's own account and its tenant.
     pub async fn current_staff(&self, ctx: &Ctx) -> Result<(StaffView, Tenant), AppError> {
-        let tenant = self.tenant(&ctx.tenant.to_string()).await?;
+        let tenant = self.tenant(ctx.tenant).await?;
         let v = self
-            .staff_view(&self.db, &tenant.id, &ctx.principal.subject)
+            .staff_view(&self.db, tenant.id, &ctx.principal.subject)
             .await?;
         Ok((v, tenant))
     }
@@ -54,10 +52,10 @@ impl App {
         ctx: &Ctx,
         filter: &StaffFilter,
     ) -> Result<Vec<StaffView>, AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let under = match &filter.under {
             Some(id) => {
-                let unit = self.org_unit(&self.db, &tenant, id).await?;
+                let unit = self.org_unit(&self.db, tenant, id).await?;
                 crate::app::org::require_on(ctx, &unit.path)?;
                 Some(unit.path)
             }
@@ -65,7 +63,7 @@ impl App {
         };
         let query = &filter.query;
         Ok(self
-            .staff_views(&tenant)
+            .staff_views(tenant)
             .await?
             .into_iter()
             .filter(|v| may_act_on(ctx, &v.path))

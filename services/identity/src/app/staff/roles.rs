@@ -25,7 +25,7 @@ impl App {
         unit: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let inserted = repo::insert_grant(
             txn,
             &RoleGrant {
@@ -62,9 +62,9 @@ impl App {
         role: &str,
         unit_id: &str,
     ) -> Result<RoleGrant, AppError> {
-        let tenant = ctx.tenant.to_string();
-        let target = self.staff_view(txn, &tenant, staff_id).await?;
-        let unit = self.org_unit(txn, &tenant, unit_id).await?;
+        let tenant = ctx.tenant;
+        let target = self.staff_view(txn, tenant, staff_id).await?;
+        let unit = self.org_unit(txn, tenant, unit_id).await?;
         if !may_act_on(ctx, &target.path) {
             return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
         }
@@ -76,7 +76,7 @@ impl App {
         }
         self.insert_grant(txn, ctx, staff_id, role, &unit.id, self.clock.now())
             .await?;
-        repo::grants(txn, &tenant, Some(staff_id))
+        repo::grants(txn, tenant, Some(staff_id))
             .await?
             .into_iter()
             .find(|g| g.role == role && g.org_unit_id == unit.id)
@@ -93,9 +93,9 @@ impl App {
         revoke_sessions: bool,
         reason: &str,
     ) -> Result<(), AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let now = self.clock.now();
-        let grant = repo::grant_by_id(txn, &tenant, grant_id)
+        let grant = repo::grant_by_id(txn, tenant, grant_id)
             .await?
             .ok_or(AppError::NotFound("ROLE_GRANT_NOT_FOUND"))?;
         if !grantable(ctx, &grant.role, &grant.org_path) {
@@ -106,22 +106,22 @@ impl App {
         }
         // The last tenant admin of the root keeps the tenant administrable.
         if grant.role == TENANT_ADMIN {
-            let root = crate::repo::tenancy::tenants::get(txn, &tenant)
+            let root = crate::repo::tenancy::tenants::get(txn, tenant)
                 .await?
                 .map(|t| t.root_org_id)
                 .unwrap_or_default();
             if grant.org_unit_id == root
-                && repo::other_root_admins(txn, &tenant, &root, &grant.staff_id).await? == 0
+                && repo::other_root_admins(txn, tenant, &root, &grant.staff_id).await? == 0
             {
                 return Err(AppError::FailedPrecondition("LAST_TENANT_ADMIN"));
             }
         }
-        repo::delete_grant(txn, &tenant, grant_id).await?;
+        repo::delete_grant(txn, tenant, grant_id).await?;
         if grant.role == GUIDE {
             // Retire codes for stores no remaining guide grant covers.
-            let remaining = repo::grants(txn, &tenant, Some(&grant.staff_id)).await?;
-            let paths = crate::repo::staff::admin::org_paths(txn, &tenant).await?;
-            for code in guides_repo::guide_codes(txn, &tenant, &grant.staff_id, "").await? {
+            let remaining = repo::grants(txn, tenant, Some(&grant.staff_id)).await?;
+            let paths = crate::repo::staff::admin::org_paths(txn, tenant).await?;
+            for code in guides_repo::guide_codes(txn, tenant, &grant.staff_id, "").await? {
                 let store_path = paths.get(&code.store_id).cloned().unwrap_or_default();
                 let still = remaining
                     .iter()
@@ -129,7 +129,7 @@ impl App {
                 if code.active && !still {
                     guides_repo::retire_guide_codes(
                         txn,
-                        &tenant,
+                        tenant,
                         &grant.staff_id,
                         &code.store_id,
                         now,
@@ -143,15 +143,8 @@ impl App {
                 crate::app::kind_name(ctx.principal.kind),
                 ctx.principal.subject.as_str(),
             );
-            self.revoke_subject_sessions(
-                txn,
-                &tenant,
-                actor,
-                &grant.staff_id,
-                None,
-                "role_revoked",
-            )
-            .await?;
+            self.revoke_subject_sessions(txn, tenant, actor, &grant.staff_id, None, "role_revoked")
+                .await?;
         }
         let details = BTreeMap::from([
             ("role".to_owned(), grant.role.clone()),
@@ -172,18 +165,14 @@ impl App {
         unit_id: &str,
         include_ancestors: bool,
     ) -> Result<Vec<RoleGrant>, AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         let unit_path = if unit_id.is_empty() {
             None
         } else {
-            Some(self.org_unit(&self.db, &tenant, unit_id).await?.path)
+            Some(self.org_unit(&self.db, tenant, unit_id).await?.path)
         };
-        let all = repo::grants(
-            &self.db,
-            &tenant,
-            (!staff_id.is_empty()).then_some(staff_id),
-        )
-        .await?;
+        let all =
+            repo::grants(&self.db, tenant, (!staff_id.is_empty()).then_some(staff_id)).await?;
         Ok(all
             .into_iter()
             .filter(|g| may_act_on(ctx, &g.org_path))

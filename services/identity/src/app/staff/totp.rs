@@ -8,6 +8,8 @@
 
 use sea_orm::ConnectionTrait;
 
+use siyu_core::TenantId;
+
 use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::lockout::check_unlocked;
 use crate::app::staff::login::StaffLogin;
@@ -39,7 +41,7 @@ impl App {
     pub async fn enroll_totp(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         staff_id: &str,
     ) -> Result<Enrolment, AppError> {
         let staff = self.lock_staff(txn, tenant, staff_id).await?;
@@ -67,7 +69,7 @@ impl App {
     pub async fn confirm_totp(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         staff_id: &str,
         code: &str,
     ) -> Result<Vec<String>, AppError> {
@@ -111,7 +113,7 @@ impl App {
         let now = self.clock.now();
         let txn = siyu_store::db::begin_write(&self.db).await?;
         let staff = self
-            .lock_staff(&txn, &challenge.tenant, &challenge.staff_id)
+            .lock_staff(&txn, challenge.tenant, &challenge.staff_id)
             .await
             .map_err(|_| AppError::Unauthenticated("CHALLENGE_INVALID"))?;
         check_unlocked(&staff, now)?;
@@ -137,7 +139,7 @@ impl App {
     #[tracing::instrument(skip_all)]
     pub async fn disable_totp(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         staff_id: &str,
         password: &str,
         code: &str,
@@ -183,7 +185,7 @@ impl App {
         staff: &Staff,
         code: &str,
     ) -> Result<bool, AppError> {
-        let (tenant, id) = (staff.tenant_id.as_str(), staff.id.as_str());
+        let (tenant, id) = (staff.tenant_id, staff.id.as_str());
         let Some(row) = repo::get(txn, tenant, id).await?.filter(|r| r.enabled) else {
             return Ok(false);
         };
@@ -200,7 +202,7 @@ impl App {
     async fn spend_code(
         &self,
         txn: &impl ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         staff_id: &str,
         row: &repo::TotpSecret,
         code: &str,

@@ -15,7 +15,7 @@ impl App {
             .await?;
         let txn = siyu_store::db::begin_write(&self.db).await?;
         let enrolment = self
-            .enroll_totp(&txn, &challenge.tenant, &challenge.staff_id)
+            .enroll_totp(&txn, challenge.tenant, &challenge.staff_id)
             .await?;
         txn.commit().await?;
         Ok(enrolment)
@@ -32,7 +32,7 @@ impl App {
         let challenge = self
             .peek_challenge(token, ChallengeKind::TotpEnrollment)
             .await?;
-        let (tenant, staff_id) = (challenge.tenant.as_str(), challenge.staff_id.as_str());
+        let (tenant, staff_id) = (challenge.tenant, challenge.staff_id.as_str());
         let txn = siyu_store::db::begin_write(&self.db).await?;
         let codes = self.confirm_totp(&txn, tenant, staff_id, code).await?;
         let staff = self.lock_staff(&txn, tenant, staff_id).await?;

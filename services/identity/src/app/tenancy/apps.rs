@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::app::audit::append::audit;
 use crate::error::AppError;
@@ -42,7 +44,7 @@ impl App {
     pub async fn upsert_app(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         app: NewApp,
         actor: (&str, &str),
     ) -> Result<(TenantApp, bool), AppError> {
@@ -86,7 +88,7 @@ impl App {
     pub async fn remove_app(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         app_id: &str,
         actor: (&str, &str),
     ) -> Result<(), AppError> {
@@ -119,7 +121,7 @@ impl App {
     pub async fn apps_of(
         &self,
         conn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
     ) -> Result<Vec<TenantApp>, AppError> {
         repo::apps(conn, tenant).await
     }
@@ -128,7 +130,7 @@ impl App {
     /// belongs to one of the tenant's apps).
     pub async fn require_tenant_app(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         app_id: &str,
         field: &str,
     ) -> Result<(), AppError> {
@@ -149,7 +151,7 @@ impl App {
         let app = repo::get_app(&self.db, app_id)
             .await?
             .ok_or(AppError::NotFound("APP_NOT_FOUND"))?;
-        let tenant = tenants_repo::get(&self.db, &app.tenant_id)
+        let tenant = tenants_repo::get(&self.db, app.tenant_id)
             .await?
             .ok_or(AppError::NotFound("APP_NOT_FOUND"))?;
         if !app.enabled {
@@ -164,7 +166,7 @@ impl App {
     pub(super) async fn write_app(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         app: &NewApp,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
@@ -179,7 +181,7 @@ impl App {
         };
         let row = TenantApp {
             app_id: app.app_id.clone(),
-            tenant_id: tenant.to_owned(),
+            tenant_id: tenant,
             kind: app.kind,
             name: app.name.clone(),
             secret_enc,

@@ -7,6 +7,8 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::pkcs8::{ObjectIdentifier, PrivateKeyInfo, spki::SubjectPublicKeyInfoRef};
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::app::audit::append::audit;
 use crate::error::AppError;
@@ -94,7 +96,7 @@ impl App {
     pub async fn set_pay_config(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         input: PayInput,
         actor: (&str, &str),
     ) -> Result<PayConfig, AppError> {
@@ -134,7 +136,7 @@ impl App {
         };
         let key_changed = !input.api_v3_key.is_empty() || !input.private_key_pem.is_empty();
         let row = PayConfig {
-            tenant_id: tenant.to_owned(),
+            tenant_id: tenant,
             mch_id: input.mch_id.clone(),
             app_id: input.app_id.clone(),
             merchant_serial_no: input.merchant_serial_no.clone(),
@@ -178,7 +180,7 @@ impl App {
     pub async fn pay_config(
         &self,
         conn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
     ) -> Result<Option<PayConfig>, AppError> {
         repo::pay(conn, tenant).await
     }
@@ -187,7 +189,7 @@ impl App {
     /// but its audit entry must commit with it, so no secret leaves unaudited.
     pub async fn read_app_credentials(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         service: &str,
         app_id: &str,
         wechat_pay: bool,
@@ -205,7 +207,7 @@ impl App {
     pub async fn app_credentials(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         service: &str,
         app_id: &str,
         wechat_pay: bool,

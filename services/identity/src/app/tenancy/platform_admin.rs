@@ -28,7 +28,7 @@ impl App {
     /// The platform rule (tenant_service.proto's "platform" callers): staff holding
     /// tenant_admin on the root of the platform tenant. PERMISSION_DENIED for anyone else.
     pub async fn require_platform(&self, ctx: &Ctx) -> Result<(), AppError> {
-        let platform = self.is_platform_tenant(&ctx.tenant.to_string()).await?;
+        let platform = self.is_platform_tenant(ctx.tenant).await?;
         let admin = platform.is_some_and(|t| {
             OrgPath::parse(&t.root_org_id).is_ok_and(|root| {
                 ctx.principal.kind == PrincipalKind::Staff
@@ -49,7 +49,7 @@ impl App {
     /// A tenant-wide act: staff must hold one of the called method's roles on the root of
     /// their tenant (a grant further down covers only its subtree); other admitted kinds pass.
     pub async fn require_on_root(&self, ctx: &Ctx) -> Result<(), AppError> {
-        let root = self.tenant(&ctx.tenant.to_string()).await?.root_org_id;
+        let root = self.tenant(ctx.tenant).await?.root_org_id;
         crate::app::org::require_on(ctx, &root)
     }
 
@@ -60,17 +60,17 @@ impl App {
         &self,
         ctx: &Ctx,
         wanted: Option<TenantId>,
-    ) -> Result<String, AppError> {
+    ) -> Result<TenantId, AppError> {
         match wanted {
             Some(other) if other != ctx.tenant => {
                 if self.require_platform(ctx).await.is_err() {
                     return Err(AppError::NotFound("TENANT_NOT_FOUND"));
                 }
-                Ok(other.to_string())
+                Ok(other)
             }
             _ => {
                 self.require_on_root(ctx).await?;
-                Ok(ctx.tenant.to_string())
+                Ok(ctx.tenant)
             }
         }
     }
@@ -86,7 +86,7 @@ impl App {
     pub async fn update_tenant(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        id: &str,
+        id: TenantId,
         change: TenantChange,
         actor: (&str, &str),
     ) -> Result<Tenant, AppError> {
@@ -122,7 +122,7 @@ impl App {
             id,
             "TENANT_UPDATED",
             actor,
-            ("tenant", id),
+            ("tenant", &id.to_string()),
             details,
             now,
         )

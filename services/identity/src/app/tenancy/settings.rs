@@ -3,6 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::app::audit::append::audit;
 use crate::app::tenancy::defaults::Defaults;
@@ -41,7 +43,7 @@ impl App {
     pub async fn tenant_settings(
         &self,
         conn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
     ) -> Result<StoredSettings, AppError> {
         let t = tenants_repo::get(conn, tenant)
             .await?
@@ -68,7 +70,7 @@ impl App {
     pub async fn update_tenant_settings(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         change: SettingsChange,
         actor: (&str, &str),
     ) -> Result<StoredSettings, AppError> {
@@ -86,7 +88,7 @@ impl App {
             tenant,
             "TENANT_SETTINGS_UPDATED",
             actor,
-            ("tenant", tenant),
+            ("tenant", &tenant.to_string()),
             vec![("paths", change.paths.join(","))],
             now,
         )

@@ -1,6 +1,8 @@
 //! Tenants: creation (with the root HQ unit and the first tenant_admin), the platform bootstrap,
 //! and tenant reads.
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::app::staff::password_policy::check_password;
 use crate::app::tenancy::apps::NewApp;
@@ -56,7 +58,7 @@ impl App {
             return Err(AppError::AlreadyExists("TENANT_CODE_TAKEN"));
         }
         let tenant = Tenant {
-            id: siyu_core::id::new_string(),
+            id: TenantId(siyu_core::id::new()),
             code: new.code.clone(),
             name: new.name.clone(),
             status: TenantStatus::Active,
@@ -73,13 +75,13 @@ impl App {
                 err
             });
         }
-        repo::insert_root_org(txn, &tenant.id, &tenant.root_org_id, &tenant.name, now).await?;
+        repo::insert_root_org(txn, tenant.id, &tenant.root_org_id, &tenant.name, now).await?;
         for app in &new.apps {
-            self.write_app(txn, &tenant.id, app, now).await?;
+            self.write_app(txn, tenant.id, app, now).await?;
         }
         let admin = Staff {
             id: siyu_core::id::new_string(),
-            tenant_id: tenant.id.clone(),
+            tenant_id: tenant.id,
             login_name: new.admin_login_name.clone(),
             display_name: new.admin_display_name.clone(),
             password_hash: hash,
@@ -102,7 +104,7 @@ impl App {
         staff_repo::insert(txn, &admin).await?;
         staff_repo::grant(
             txn,
-            &tenant.id,
+            tenant.id,
             &admin.id,
             crate::app::role::TENANT_ADMIN,
             &tenant.root_org_id,
@@ -111,14 +113,14 @@ impl App {
         .await?;
         audit_repo::append(
             txn,
-            &tenant.id,
+            tenant.id,
             NewEntry {
                 kind: "TENANT_CREATED",
                 outcome: AuditOutcome::Success,
                 actor_kind: actor.0.to_owned(),
                 actor_id: actor.1.to_owned(),
                 target_kind: "tenant".into(),
-                target_id: tenant.id.clone(),
+                target_id: tenant.id.to_string(),
                 details: [("code".to_owned(), tenant.code.clone())]
                     .into_iter()
                     .collect(),
@@ -164,12 +166,12 @@ impl App {
     }
 
     /// True when `tenant` is the platform tenant.
-    pub async fn is_platform_tenant(&self, tenant: &str) -> Result<Option<Tenant>, AppError> {
+    pub async fn is_platform_tenant(&self, tenant: TenantId) -> Result<Option<Tenant>, AppError> {
         Ok(repo::get(&self.db, tenant).await?.filter(|t| t.is_platform))
     }
 
     /// A tenant by id.
-    pub async fn tenant(&self, id: &str) -> Result<Tenant, AppError> {
+    pub async fn tenant(&self, id: TenantId) -> Result<Tenant, AppError> {
         repo::get(&self.db, id)
             .await?
             .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))

@@ -18,7 +18,7 @@ impl App {
         let ctx = claims.to_ctx()?;
         let live = match ctx.principal.kind {
             PrincipalKind::Consumer | PrincipalKind::Staff => match sid_of(&claims.jti) {
-                Some(sid) => self.session_is_live(&ctx.tenant.to_string(), sid).await?,
+                Some(sid) => self.session_is_live(ctx.tenant, sid).await?,
                 // Session tokens always carry their session; one without is not ours.
                 None => false,
             },

@@ -95,7 +95,7 @@ impl App {
         };
         let generation = client.token_generation.to_string();
         let (access_token, _) = self.sign_access(
-            &client.tenant_id,
+            client.tenant_id,
             PrincipalKind::Partner,
             &client.client_id,
             Vec::new(),
@@ -145,8 +145,7 @@ impl App {
 
     /// True when a verified partner token is still good: client active and same generation.
     pub async fn partner_token_live(&self, claims: &Claims) -> Result<bool, AppError> {
-        let Some(client) = repo::get(&self.db, &claims.tenant.to_string(), &claims.sub).await?
-        else {
+        let Some(client) = repo::get(&self.db, claims.tenant, &claims.sub).await? else {
             return Ok(false);
         };
         let generation = sid_of(&claims.jti).unwrap_or_default();

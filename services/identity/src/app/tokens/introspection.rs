@@ -40,22 +40,22 @@ impl App {
         {
             return Ok(None);
         }
-        let tenant = claims.tenant.to_string();
+        let tenant = claims.tenant;
         let username = match claims.kind {
-            PrincipalKind::Partner => match repo::get(&self.db, &tenant, &claims.sub).await? {
+            PrincipalKind::Partner => match repo::get(&self.db, tenant, &claims.sub).await? {
                 Some(c) if self.partner_token_live(&claims).await? => c.name,
                 _ => return Ok(None),
             },
             PrincipalKind::Staff | PrincipalKind::Consumer => {
                 let live = match sid_of(&claims.jti) {
-                    Some(sid) => self.session_is_live(&tenant, sid).await?,
+                    Some(sid) => self.session_is_live(tenant, sid).await?,
                     None => false,
                 };
                 if !live {
                     return Ok(None);
                 }
                 if claims.kind == PrincipalKind::Staff {
-                    staff_repo::get(&self.db, &tenant, &claims.sub)
+                    staff_repo::get(&self.db, tenant, &claims.sub)
                         .await?
                         .map(|s| s.login_name)
                         .unwrap_or_default()

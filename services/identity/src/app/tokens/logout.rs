@@ -20,7 +20,7 @@ impl App {
         if refresh_token.is_empty() {
             return Ok(sid.map(str::to_owned));
         }
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         Ok(self
             .session_of_refresh(refresh_token)
             .await?
@@ -40,8 +40,7 @@ impl App {
             ctx.principal.subject.as_str(),
         );
         let audit = (ctx.principal.kind == PrincipalKind::Staff).then_some(("LOGOUT", actor));
-        self.revoke_session(txn, &ctx.tenant.to_string(), sid, audit)
-            .await?;
+        self.revoke_session(txn, ctx.tenant, sid, audit).await?;
         Ok(())
     }
 
@@ -54,14 +53,7 @@ impl App {
     ) -> Result<u64, AppError> {
         let subject = ctx.principal.subject.as_str();
         let actor = (kind_name(ctx.principal.kind), subject);
-        self.revoke_subject_sessions(
-            txn,
-            &ctx.tenant.to_string(),
-            actor,
-            subject,
-            keep,
-            "logout_everywhere",
-        )
-        .await
+        self.revoke_subject_sessions(txn, ctx.tenant, actor, subject, keep, "logout_everywhere")
+            .await
     }
 }

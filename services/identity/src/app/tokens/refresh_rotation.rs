@@ -48,7 +48,7 @@ impl App {
             .await?
             .ok_or(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"))?;
         // Suspension revoked the tenant's sessions too; the tenant's state is the better answer.
-        if crate::repo::tenancy::tenants::get(&txn, &session.tenant_id)
+        if crate::repo::tenancy::tenants::get(&txn, session.tenant_id)
             .await?
             .is_some_and(|t| t.status != TenantStatus::Active)
         {
@@ -81,7 +81,7 @@ impl App {
             &txn,
             &sha256_hex(&new_token),
             &session.id,
-            &session.tenant_id,
+            session.tenant_id,
             now,
             refresh_expires_at,
         )
@@ -92,10 +92,10 @@ impl App {
             return Err(AppError::Unauthenticated("SESSION_REVOKED"));
         }
         let roles = self
-            .roles_of(&txn, &session.tenant_id, kind, &session.subject_id)
+            .roles_of(&txn, session.tenant_id, kind, &session.subject_id)
             .await?;
         let (access_token, access_expires_at) = self.sign_access(
-            &session.tenant_id,
+            session.tenant_id,
             kind,
             &session.subject_id,
             roles,
@@ -125,7 +125,7 @@ impl App {
     ) -> Result<Issued, AppError> {
         repo::revoke_sessions(
             &txn,
-            &session.tenant_id,
+            session.tenant_id,
             std::slice::from_ref(&session.id),
             "refresh_token_reused",
             now,
@@ -133,7 +133,7 @@ impl App {
         .await?;
         audit_repo::append(
             &txn,
-            &session.tenant_id,
+            session.tenant_id,
             NewEntry {
                 kind: "REFRESH_TOKEN_REUSED",
                 outcome: AuditOutcome::Failure,
@@ -167,12 +167,12 @@ impl App {
         };
         let kind = live.principal_kind.principal();
         let roles = self
-            .roles_of(&self.db, &live.tenant_id, kind, &live.subject_id)
+            .roles_of(&self.db, live.tenant_id, kind, &live.subject_id)
             .await?;
         let new_token = random_token()?;
         let ttl_end = now + Duration::seconds(self.settings.tokens.refresh_ttl_secs);
         let (access_token, access_expires_at) = self.sign_access(
-            &live.tenant_id,
+            live.tenant_id,
             kind,
             &live.subject_id,
             roles,
@@ -211,7 +211,7 @@ impl App {
     ) -> Result<PrincipalKind, AppError> {
         match session.principal_kind {
             SubjectKind::Staff => {
-                let staff = staff_repo::get(conn, &session.tenant_id, &session.subject_id)
+                let staff = staff_repo::get(conn, session.tenant_id, &session.subject_id)
                     .await?
                     .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;
                 if staff.status != StaffStatus::Active {
@@ -223,7 +223,7 @@ impl App {
                 Ok(PrincipalKind::Staff)
             }
             SubjectKind::Consumer => {
-                let user = users_repo::get(conn, &session.tenant_id, &session.subject_id)
+                let user = users_repo::get(conn, session.tenant_id, &session.subject_id)
                     .await?
                     .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;
                 if user.status != UserStatus::Active {

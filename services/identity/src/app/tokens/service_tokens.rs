@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
-use siyu_core::PrincipalKind;
+use siyu_core::{PrincipalKind, TenantId};
 
 use crate::app::App;
 use crate::crypto::{digest_eq, sha256_hex};
@@ -18,9 +18,9 @@ const SERVICE_TOKEN_SECS: i64 = 300;
 
 /// The tenant a service token is asked for.
 #[derive(Debug, Clone, Copy)]
-pub enum ServiceTenant<'a> {
+pub enum ServiceTenant {
     /// One tenant, by id (the tenant of the event being handled).
-    Tenant(&'a str),
+    Tenant(TenantId),
     /// The platform tenant.
     Platform,
 }
@@ -33,7 +33,7 @@ pub struct ServiceToken {
     /// Its expiry.
     pub expires_at: DateTime<Utc>,
     /// The tenant it acts in.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
 }
 
 impl App {
@@ -43,7 +43,7 @@ impl App {
         &self,
         service: &str,
         credential: &str,
-        tenant: ServiceTenant<'_>,
+        tenant: ServiceTenant,
         scopes: &[String],
     ) -> Result<ServiceToken, AppError> {
         let presented = sha256_hex(credential);
@@ -79,7 +79,7 @@ impl App {
         };
         let tenant_id = found.ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?.id;
         let (access_token, expires_at) = self.sign_access(
-            &tenant_id,
+            tenant_id,
             PrincipalKind::Service,
             service,
             Vec::new(),

@@ -44,12 +44,12 @@ impl App {
         kind: SubjectKind,
         subject: &str,
     ) -> Result<(), AppError> {
-        let tenant = ctx.tenant.to_string();
+        let tenant = ctx.tenant;
         if ctx.principal.subject == subject {
             return Ok(());
         }
         if kind == SubjectKind::Staff {
-            let target = self.staff_view(&self.db, &tenant, subject).await;
+            let target = self.staff_view(&self.db, tenant, subject).await;
             if ctx.principal.kind != PrincipalKind::Staff {
                 return Err(AppError::NotFound("STAFF_NOT_FOUND"));
             }
@@ -61,7 +61,7 @@ impl App {
                 Err(AppError::PermissionDenied("PERMISSION_DENIED"))
             };
         }
-        let exists = users_repo::get(&self.db, &tenant, subject).await?.is_some();
+        let exists = users_repo::get(&self.db, tenant, subject).await?.is_some();
         if !exists || ctx.principal.kind != PrincipalKind::Staff {
             return Err(AppError::NotFound("USER_NOT_FOUND"));
         }
@@ -88,7 +88,7 @@ impl App {
             None => (None, ctx.principal.subject.as_str()),
         };
         Ok(self
-            .live_sessions(&ctx.tenant.to_string(), subject)
+            .live_sessions(ctx.tenant, subject)
             .await?
             .into_iter()
             .filter(|s| kind.is_none_or(|k| s.principal_kind == k))
@@ -100,7 +100,7 @@ impl App {
     pub async fn manageable_session(&self, ctx: &Ctx, sid: &str) -> Result<Session, AppError> {
         let session = repo::get_session(&self.db, sid)
             .await?
-            .filter(|s| s.tenant_id == ctx.tenant.to_string())
+            .filter(|s| s.tenant_id == ctx.tenant)
             .ok_or(AppError::NotFound("SESSION_NOT_FOUND"))?;
         match self
             .check_session_admin(ctx, session.principal_kind, &session.subject_id)
@@ -122,7 +122,7 @@ impl App {
         reason: &str,
     ) -> Result<u64, AppError> {
         let n = self
-            .revoke_session(txn, &session.tenant_id, &session.id, None)
+            .revoke_session(txn, session.tenant_id, &session.id, None)
             .await?;
         if n > 0 {
             let mut details = vec![
@@ -134,7 +134,7 @@ impl App {
             }
             audit(
                 txn,
-                &session.tenant_id,
+                session.tenant_id,
                 "SESSIONS_REVOKED",
                 actor,
                 ("session", &session.id),

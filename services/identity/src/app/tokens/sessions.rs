@@ -35,7 +35,7 @@ pub struct Issued {
 #[derive(Debug, Clone)]
 pub struct NewSession<'a> {
     /// Tenant.
-    pub tenant: &'a str,
+    pub tenant: TenantId,
     /// Consumer or staff.
     pub kind: SubjectKind,
     /// User or staff id.
@@ -121,7 +121,7 @@ impl App {
     #[allow(clippy::too_many_arguments, reason = "one flat list of claims")]
     pub fn sign_access(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         kind: PrincipalKind,
         subject: &str,
         roles: Vec<RoleClaim>,
@@ -133,7 +133,6 @@ impl App {
         let now = self.clock.now();
         let exp =
             now + ttl.unwrap_or_else(|| Duration::seconds(self.settings.tokens.access_ttl_secs));
-        let tenant = TenantId::parse(tenant).map_err(|e| AppError::Internal(e.to_string()))?;
         let claims = Claims {
             sub: subject.to_owned(),
             tenant,
@@ -155,7 +154,7 @@ impl App {
     pub(super) async fn roles_of(
         &self,
         conn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         kind: PrincipalKind,
         subject: &str,
     ) -> Result<Vec<RoleClaim>, AppError> {
@@ -171,7 +170,7 @@ impl App {
 
     /// True when the session is live (identity checks this for its own callers, so a revoked
     /// session's access tokens stop working here at once).
-    pub async fn session_is_live(&self, tenant: &str, sid: &str) -> Result<bool, AppError> {
+    pub async fn session_is_live(&self, tenant: TenantId, sid: &str) -> Result<bool, AppError> {
         Ok(repo::get_session(&self.db, sid)
             .await?
             .is_some_and(|s| s.tenant_id == tenant && s.revoked_at.is_none()))
@@ -181,7 +180,7 @@ impl App {
     pub async fn revoke_subject_sessions(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         actor: (&str, &str),
         subject: &str,
         keep: Option<&str>,
@@ -221,7 +220,7 @@ impl App {
     pub async fn revoke_session(
         &self,
         txn: &impl sea_orm::ConnectionTrait,
-        tenant: &str,
+        tenant: TenantId,
         sid: &str,
         audit: Option<(&'static str, (&str, &str))>,
     ) -> Result<u64, AppError> {
@@ -276,7 +275,7 @@ impl App {
     /// Live sessions of a subject.
     pub async fn live_sessions(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         subject: &str,
     ) -> Result<Vec<Session>, AppError> {
         repo::live_sessions(&self.db, tenant, subject, self.clock.now()).await

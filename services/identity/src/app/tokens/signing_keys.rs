@@ -2,6 +2,8 @@
 //! connection, and the rotation is then audited (SIGNING_KEY_ROTATED) in the platform tenant's
 //! chain.
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::app::audit::append::audit;
 use crate::error::AppError;
@@ -10,7 +12,7 @@ impl App {
     /// Audits SIGNING_KEY_ROTATED in the platform tenant's chain.
     pub async fn audit_key_rotation(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         actor: (&str, &str),
         new_kid: &str,
         previous: Option<&str>,

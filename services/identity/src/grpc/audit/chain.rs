@@ -17,8 +17,8 @@ pub(super) async fn verify(
     let caller = Caller::of(&request)?;
     let wanted = opt_tenant_id("tenant_id", &request.get_ref().tenant_id)?;
     let tenant = api.app.tenant_in_reach(&caller.ctx, wanted).await?;
-    record("tenant_id", &tenant);
-    let v = api.app.verify_audit_chain(&tenant).await?;
+    record("tenant_id", tenant);
+    let v = api.app.verify_audit_chain(tenant).await?;
     Ok(Response::new(pb::VerifyAuditChainResponse {
         intact: v.first_break.is_none(),
         checked_count: v.checked,

@@ -43,7 +43,7 @@ pub(super) async fn list(
     let limit = i64::try_from(page.fetch_limit()).unwrap_or(i64::MAX);
     let rows = api
         .app
-        .audit_page(&caller.tenant(), &f, after, req.ascending, limit)
+        .audit_page(caller.tenant(), &f, after, req.ascending, limit)
         .await?;
     let (rows, next) = ENTRIES.finish(rows, &page, |e| Cursor {
         seq: e.seq,
@@ -67,7 +67,7 @@ pub(super) async fn get(
     record("entry_id", entry_id);
     let entry = api
         .app
-        .audit_entry(&caller.tenant(), &entry_id.to_string())
+        .audit_entry(caller.tenant(), &entry_id.to_string())
         .await?;
     Ok(Response::new(pb::GetAuditEntryResponse {
         entry: Some(entry_view(&entry)),

@@ -30,7 +30,7 @@ pub(crate) async fn set_blocked(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let view = app
-                    .set_user_blocked(txn, &tenant, &t.user_id, blocked, &why, &t.actor)
+                    .set_user_blocked(txn, tenant, &t.user_id, blocked, &why, &t.actor)
                     .await?;
                 Ok(pb::SetUserBlockedResponse {
                     user: Some(view_pb(&view, t.masked, kind)),

@@ -20,7 +20,7 @@ pub(crate) async fn get(
     let caller = Caller::of(&request)?;
     let t = target(&caller, &request.get_ref().user_id)?;
     record("user_id", &t.user_id);
-    let contacts = api.app.user_contacts(&caller.tenant(), &t.user_id).await?;
+    let contacts = api.app.user_contacts(caller.tenant(), &t.user_id).await?;
     Ok(Response::new(contacts_pb(contacts)))
 }
 

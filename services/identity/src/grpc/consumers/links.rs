@@ -28,7 +28,7 @@ pub(crate) async fn link(
     let link = link_in(caller.ctx.principal.kind, req)?;
     if link.kind == IdentityKind::Openid {
         api.app
-            .require_tenant_app(&caller.tenant(), &link.scope, "app_id")
+            .require_tenant_app(caller.tenant(), &link.scope, "app_id")
             .await?;
     }
     let (app, tenant) = (Arc::clone(&api.app), caller.tenant());
@@ -36,7 +36,7 @@ pub(crate) async fn link(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let (row, source) = app
-                    .link_identity(txn, &tenant, &t.user_id, link, &t.actor)
+                    .link_identity(txn, tenant, &t.user_id, link, &t.actor)
                     .await?;
                 Ok(pb::LinkIdentityResponse {
                     identity: Some(identity_pb(&row, &source)),
@@ -63,7 +63,7 @@ pub(crate) async fn unlink(
     api.mutations
         .mutate(&request, move |txn| {
             Box::pin(async move {
-                app.unlink_identity(txn, &tenant, &t.user_id, &identity_id, &why, &t.actor)
+                app.unlink_identity(txn, tenant, &t.user_id, &identity_id, &why, &t.actor)
                     .await?;
                 Ok(pb::UnlinkIdentityResponse {})
             })

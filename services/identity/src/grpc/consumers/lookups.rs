@@ -31,7 +31,7 @@ pub(crate) async fn lookup(
     };
     let actor = actor(&caller);
     let staff = (caller.ctx.principal.kind == PrincipalKind::Staff).then_some(&actor);
-    let found = api.app.lookup_users(&caller.tenant(), query, staff).await?;
+    let found = api.app.lookup_users(caller.tenant(), query, staff).await?;
     let users = found
         .iter()
         .map(|v| pb::UserSummary {
@@ -63,7 +63,7 @@ pub(crate) async fn reveal_phone(
     }
     let phone = api
         .app
-        .reveal_phone(&caller.tenant(), &t.user_id, reason, &t.actor)
+        .reveal_phone(caller.tenant(), &t.user_id, reason, &t.actor)
         .await?;
     Ok(Response::new(pb::RevealUserPhoneResponse { phone }))
 }

@@ -36,8 +36,8 @@ pub(super) async fn send(
     };
     let sent = api
         .mutations
-        .dedupe(&request, &tenant, async {
-            Ok(api.app.send_otp(&tenant, &phone, purpose, &client).await?)
+        .dedupe(&request, &tenant.to_string(), async {
+            Ok(api.app.send_otp(tenant, &phone, purpose, &client).await?)
         })
         .await?;
     Ok(Response::new(pb::SendPhoneOtpResponse {
@@ -90,10 +90,10 @@ pub(super) async fn bind(
     let app_id = api.app.session_app(caller.sid.as_deref()).await?;
     let binding = api
         .mutations
-        .dedupe(&request, &tenant, async {
+        .dedupe(&request, &tenant.to_string(), async {
             Ok(api
                 .app
-                .bind_phone_with_otp(&tenant, user_id, &app_id, &phone, otp, &client)
+                .bind_phone_with_otp(tenant, user_id, &app_id, &phone, otp, &client)
                 .await?)
         })
         .await?;

@@ -33,7 +33,7 @@ pub(crate) async fn update(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let view = app
-                    .update_profile(txn, &tenant, &t.user_id, patch, &t.actor)
+                    .update_profile(txn, tenant, &t.user_id, patch, &t.actor)
                     .await?;
                 Ok(pb::UpdateUserProfileResponse {
                     user: Some(view_pb(&view, t.masked, kind)),

@@ -19,7 +19,7 @@ pub(crate) async fn get(api: &Api, request: Request<pb::GetUserRequest>) -> R<pb
     let caller = Caller::of(&request)?;
     let t = target(&caller, &request.get_ref().user_id)?;
     record("user_id", &t.user_id);
-    let view = api.app.user_view(&caller.tenant(), &t.user_id).await?;
+    let view = api.app.user_view(caller.tenant(), &t.user_id).await?;
     Ok(Response::new(pb::GetUserResponse {
         user: Some(view_pb(&view, t.masked, caller.ctx.principal.kind)),
     }))
@@ -43,7 +43,7 @@ pub(crate) async fn batch_get(
         .collect();
     let kind = caller.ctx.principal.kind;
     let masked = kind != PrincipalKind::Service;
-    let views = api.app.user_views(&caller.tenant(), &user_ids).await?;
+    let views = api.app.user_views(caller.tenant(), &user_ids).await?;
     Ok(Response::new(pb::BatchGetUsersResponse {
         users: views.iter().map(|v| view_pb(v, masked, kind)).collect(),
     }))
@@ -60,7 +60,7 @@ pub(crate) async fn linked_identities(
     record("user_id", &t.user_id);
     let rows = api
         .app
-        .linked_identities(&caller.tenant(), &t.user_id)
+        .linked_identities(caller.tenant(), &t.user_id)
         .await?;
     let own_app = match caller.ctx.principal.kind {
         PrincipalKind::Consumer => Some(api.app.session_app(caller.sid.as_deref()).await?),

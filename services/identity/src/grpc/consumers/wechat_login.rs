@@ -63,17 +63,10 @@ pub(super) async fn bind(
     );
     let binding = api
         .mutations
-        .dedupe(&request, &tenant, async {
+        .dedupe(&request, &tenant.to_string(), async {
             Ok(api
                 .app
-                .bind_phone_with_wechat(
-                    &tenant,
-                    user_id,
-                    sid,
-                    &req.app_id,
-                    &req.phone_code,
-                    &client,
-                )
+                .bind_phone_with_wechat(tenant, user_id, sid, &req.app_id, &req.phone_code, &client)
                 .await?)
         })
         .await?;

@@ -23,7 +23,7 @@ pub(crate) async fn list(
     let req = request.get_ref();
     let t = target(&caller, &req.user_id)?;
     record("user_id", &t.user_id);
-    let records = api.app.user_merges(&caller.tenant(), &t.user_id).await?;
+    let records = api.app.user_merges(caller.tenant(), &t.user_id).await?;
     let (records, page) = page(&MERGES, records, req.page.as_ref())?;
     let merges = records
         .into_iter()

@@ -28,7 +28,7 @@ pub(crate) async fn reverse(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let (record, moved) = app
-                    .reverse_merge(txn, &tenant, &merge_id, &why, &actor)
+                    .reverse_merge(txn, tenant, &merge_id, &why, &actor)
                     .await?;
                 let mut merge = masked(&Merged {
                     merge: record.merge,

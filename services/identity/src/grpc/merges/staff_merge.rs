@@ -34,7 +34,7 @@ pub(crate) async fn merge(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let pair = (a.user_id.as_str(), b.user_id.as_str());
-                let merge = app.merge_users(txn, &tenant, pair, &why, &a.actor).await?;
+                let merge = app.merge_users(txn, tenant, pair, &why, &a.actor).await?;
                 Ok(pb::MergeUsersResponse {
                     merge: Some(masked(&merge)),
                 })

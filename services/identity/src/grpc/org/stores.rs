@@ -29,7 +29,7 @@ pub(super) async fn list(
     let query = store_query_in(req)?;
     let stores = api
         .app
-        .list_stores(&tenant, caller.as_ref().map(|c| &c.ctx), &query)
+        .list_stores(tenant, caller.as_ref().map(|c| &c.ctx), &query)
         .await?;
     let (stores, page) = page(&STORES, stores, req.page.as_ref())?;
     let near = query.near.is_some();

@@ -35,7 +35,7 @@ pub(super) async fn create(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let (row, secret) = app
-                    .create_partner(txn, &tenant, (&actor.0, &actor.1), spec)
+                    .create_partner(txn, tenant, (&actor.0, &actor.1), spec)
                     .await?;
                 Ok(pb::CreatePartnerClientResponse {
                     client: Some(partner_view(&row)),
@@ -85,7 +85,7 @@ pub(super) async fn list(
         Ok(pb::PartnerClientStatus::Revoked) => Some(PartnerStatus::Revoked),
         Err(_) => return Err(AppError::invalid("status", "is not a known status").into()),
     };
-    let rows = api.app.partners(&caller.tenant(), status).await?;
+    let rows = api.app.partners(caller.tenant(), status).await?;
     let (rows, page) = page(&CLIENTS, rows, req.page.as_ref())?;
     Ok(Response::new(pb::ListPartnerClientsResponse {
         clients: rows.iter().map(partner_view).collect(),
@@ -110,7 +110,7 @@ pub(super) async fn update(
                 let row = app
                     .update_partner(
                         txn,
-                        &tenant,
+                        tenant,
                         (&actor.0, &actor.1),
                         &change.id,
                         &change.etag,
@@ -146,7 +146,7 @@ pub(super) async fn revoke(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let row = app
-                    .revoke_partner(txn, &tenant, (&actor.0, &actor.1), &id, &reason)
+                    .revoke_partner(txn, tenant, (&actor.0, &actor.1), &id, &reason)
                     .await?;
                 Ok(pb::RevokePartnerClientResponse {
                     client: Some(partner_view(&row)),

@@ -33,7 +33,7 @@ pub(super) async fn rotate(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let (row, secret) = app
-                    .rotate_partner_secret(txn, &tenant, (&actor.0, &actor.1), &id, grace)
+                    .rotate_partner_secret(txn, tenant, (&actor.0, &actor.1), &id, grace)
                     .await?;
                 Ok(pb::RotatePartnerClientSecretResponse {
                     client: Some(partner_view(&row)),

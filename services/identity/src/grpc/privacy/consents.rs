@@ -40,7 +40,7 @@ pub(crate) async fn record_consent(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let row = app
-                    .record_consent(txn, &tenant, &t.user_id, consent, &t.actor)
+                    .record_consent(txn, tenant, &t.user_id, consent, &t.actor)
                     .await?;
                 Ok(pb::RecordConsentResponse {
                     consent: Some(consent_pb(&row)),
@@ -60,7 +60,7 @@ pub(crate) async fn list(
     let req = request.get_ref();
     let t = target(&caller, &req.user_id)?;
     record("user_id", &t.user_id);
-    let rows = api.app.consents(&caller.tenant(), &t.user_id).await?;
+    let rows = api.app.consents(caller.tenant(), &t.user_id).await?;
     let mut current: Vec<&Consent> = Vec::new();
     for row in &rows {
         if !current

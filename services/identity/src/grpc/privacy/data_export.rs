@@ -34,7 +34,7 @@ pub(crate) async fn request(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let req = ExportRequest {
-                    tenant: &tenant,
+                    tenant,
                     user_id: &t.user_id,
                     app_id: &app_id,
                     actor: &t.actor,
@@ -61,7 +61,7 @@ pub(crate) async fn get(
         .then_some(caller.ctx.principal.subject.as_str());
     let row = api
         .app
-        .data_export(&caller.tenant(), &export_id, owner)
+        .data_export(caller.tenant(), &export_id, owner)
         .await?;
     Ok(Response::new(pb::GetDataExportResponse {
         export: Some(export_pb(&row, api.app.clock.now())),
@@ -80,7 +80,7 @@ pub(crate) async fn download(
     let user_id = &caller.ctx.principal.subject;
     let download = api
         .app
-        .download_export(&caller.tenant(), user_id, &export_id)
+        .download_export(caller.tenant(), user_id, &export_id)
         .await?;
     Ok(Response::new(pb::DownloadDataExportResponse {
         payload: download.payload,

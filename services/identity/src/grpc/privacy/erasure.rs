@@ -28,7 +28,7 @@ pub(crate) async fn erase(
     if requested_by == "self" {
         let sid = caller.sid.as_deref();
         api.app
-            .confirm_erasure(&tenant, &t.user_id, sid, &req.otp, &req.wechat_code)
+            .confirm_erasure(tenant, &t.user_id, sid, &req.otp, &req.wechat_code)
             .await?;
     }
     let app = Arc::clone(&api.app);
@@ -37,7 +37,7 @@ pub(crate) async fn erase(
             Box::pin(async move {
                 let (user_id, actor) = (&t.user_id, &t.actor);
                 let erasure = Erasure {
-                    tenant: &tenant,
+                    tenant,
                     user_id,
                     requested_by,
                     actor,

@@ -67,7 +67,7 @@ pub(super) async fn current(
     let (v, tenant) = api.app.current_staff(&caller.ctx).await?;
     Ok(Response::new(pb::GetCurrentStaffResponse {
         staff: Some(staff_view(&v, &caller.ctx)),
-        tenant_id: tenant.id,
+        tenant_id: tenant.id.to_string(),
         tenant_name: tenant.name,
     }))
 }

@@ -92,7 +92,7 @@ pub(super) async fn resolve(
         Some(caller) => caller.tenant(),
         None => api.guest_tenant(&request, &req.app_id).await?,
     };
-    let found = api.app.resolve_guide_code(&tenant, code).await?;
+    let found = api.app.resolve_guide_code(tenant, code).await?;
     Ok(Response::new(pb::ResolveGuideCodeResponse {
         guide_id: found.code.staff_id.clone(),
         guide_display_name: found.display_name,

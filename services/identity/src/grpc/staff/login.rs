@@ -121,9 +121,9 @@ pub(super) async fn login_result(
 ) -> Result<pb::StaffLoginResult, AppError> {
     let (roles, totp) = match &login {
         StaffLogin::Tokens(_, staff) => (
-            api.app.staff_roles(&staff.tenant_id, &staff.id).await?,
+            api.app.staff_roles(staff.tenant_id, &staff.id).await?,
             api.app
-                .staff_totp_enabled(&staff.tenant_id, &staff.id)
+                .staff_totp_enabled(staff.tenant_id, &staff.id)
                 .await?,
         ),
         StaffLogin::Challenge { .. } => (Vec::new(), false),

@@ -84,10 +84,10 @@ pub(super) async fn change(
         caller.sid.as_deref(),
     );
     api.mutations
-        .dedupe(&request, &tenant, async {
+        .dedupe(&request, &tenant.to_string(), async {
             let changed = api
                 .app
-                .change_password_logged_in(&tenant, &staff_id, sid, current, new);
+                .change_password_logged_in(tenant, &staff_id, sid, current, new);
             Ok(changed.await?)
         })
         .await?;

@@ -75,7 +75,7 @@ pub(super) async fn enroll(
         .mutations
         .mutate(&request, move |txn| {
             Box::pin(async move {
-                let e = app.enroll_totp(txn, &tenant, &staff_id).await?;
+                let e = app.enroll_totp(txn, tenant, &staff_id).await?;
                 let (secret, otpauth_uri) = (seal(&app, &e.secret)?, seal(&app, &e.uri)?);
                 Ok(pb::EnrollTotpResponse {
                     secret,
@@ -113,7 +113,7 @@ pub(super) async fn confirm(
         .mutations
         .mutate(&request, move |txn| {
             Box::pin(async move {
-                let codes = app.confirm_totp(txn, &tenant, &staff_id, &code).await?;
+                let codes = app.confirm_totp(txn, tenant, &staff_id, &code).await?;
                 let sealed = vec![seal(&app, &codes.join(","))?];
                 Ok(pb::ConfirmTotpResponse {
                     recovery_codes: sealed,
@@ -168,11 +168,11 @@ pub(super) async fn disable(
     bounded(&req.password, "password", 256)?;
     six_digits(&req.code)?;
     api.mutations
-        .dedupe(&request, &tenant, async {
+        .dedupe(&request, &tenant.to_string(), async {
             let (password, code) = (&req.password, &req.code);
             Ok(api
                 .app
-                .disable_totp(&tenant, &staff_id, password, code)
+                .disable_totp(tenant, &staff_id, password, code)
                 .await?)
         })
         .await?;

@@ -22,7 +22,7 @@ pub(super) async fn resolve(
     record("app_id", &app_id);
     let resolved = api.app.resolve_app(&app_id).await?;
     Ok(Response::new(pb::ResolveTenantByAppIdResponse {
-        tenant_id: resolved.tenant.id.clone(),
+        tenant_id: resolved.tenant.id.to_string(),
         tenant_code: resolved.tenant.code.clone(),
         tenant_name: resolved.tenant.name.clone(),
         app_kind: app_kind(resolved.app.kind) as i32,
@@ -49,7 +49,7 @@ pub(super) async fn upsert(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let (stored, created) = app
-                    .upsert_app(txn, &tenant, new, (&actor.0, &actor.1))
+                    .upsert_app(txn, tenant, new, (&actor.0, &actor.1))
                     .await?;
                 Ok(pb::UpsertAppResponse {
                     app: Some(app_view(&stored)),
@@ -74,7 +74,7 @@ pub(super) async fn remove(
     api.mutations
         .mutate(&request, move |txn| {
             Box::pin(async move {
-                app.remove_app(txn, &tenant, &app_id, (&actor.0, &actor.1))
+                app.remove_app(txn, tenant, &app_id, (&actor.0, &actor.1))
                     .await?;
                 Ok(pb::RemoveAppResponse {})
             })

@@ -115,7 +115,7 @@ pub(super) async fn set(
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let row = app
-                    .set_pay_config(txn, &tenant, input, (&actor.0, &actor.1))
+                    .set_pay_config(txn, tenant, input, (&actor.0, &actor.1))
                     .await?;
                 Ok(pb::SetWeChatPayConfigResponse {
                     config: Some(pay_view(&row)),
@@ -145,7 +145,7 @@ pub(super) async fn credentials(
     let service = &caller.ctx.principal.subject;
     let creds = api
         .app
-        .read_app_credentials(&caller.tenant(), service, &app_id, req.wechat_pay)
+        .read_app_credentials(caller.tenant(), service, &app_id, req.wechat_pay)
         .await?;
     Ok(Response::new(credentials_view(creds)))
 }

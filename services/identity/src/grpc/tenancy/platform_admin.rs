@@ -68,15 +68,15 @@ pub(super) async fn update(
         .tenant
         .as_ref()
         .ok_or_else(|| AppError::invalid("tenant", "is required"))?;
-    let id = tenant_id("tenant.tenant_id", &t.tenant_id)?.to_string();
-    record("tenant_id", &id);
+    let id = tenant_id("tenant.tenant_id", &t.tenant_id)?;
+    record("tenant_id", id);
     let change = tenant_change_in(req, t)?;
     let (app, actor) = (Arc::clone(&api.app), owned_actor(&caller));
     api.mutations
         .mutate(&request, move |txn| {
             Box::pin(async move {
                 let updated = app
-                    .update_tenant(txn, &id, change, (&actor.0, &actor.1))
+                    .update_tenant(txn, id, change, (&actor.0, &actor.1))
                     .await?;
                 Ok(pb::UpdateTenantResponse {
                     tenant: Some(tenant_view(&updated)),

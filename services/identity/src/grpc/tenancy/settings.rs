@@ -6,6 +6,8 @@ use siyu_proto::identity::v1 as pb;
 use siyu_proto::time::timestamp;
 use tonic::{Request, Response};
 
+use siyu_core::TenantId;
+
 use crate::app::App;
 use crate::app::tenancy::settings::{SettingsChange, StoredSettings};
 use crate::error::AppError;
@@ -18,14 +20,14 @@ use crate::grpc::{Api, Caller, R, owned_actor};
 pub(super) async fn settings_view(
     app: &App,
     conn: &impl sea_orm::ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     s: &StoredSettings,
 ) -> Result<pb::TenantSettings, AppError> {
     let apps = app.apps_of(conn, tenant).await?;
     let pay = app.pay_config(conn, tenant).await?;
     let (p, o, sec) = (&s.defaults.points, &s.defaults.orders, &s.defaults.security);
     Ok(pb::TenantSettings {
-        tenant_id: tenant.to_owned(),
+        tenant_id: tenant.to_string(),
         apps: apps.iter().map(app_view).collect(),
         wechat_pay: pay.as_ref().map(pay_view),
         points_defaults: Some(pb::PointsDefaults {
@@ -61,9 +63,9 @@ pub(super) async fn get(
     let caller = Caller::of(&request)?;
     api.app.require_on_root(&caller.ctx).await?;
     let tenant = caller.tenant();
-    let stored = api.app.tenant_settings(&api.app.db, &tenant).await?;
+    let stored = api.app.tenant_settings(&api.app.db, tenant).await?;
     Ok(Response::new(pb::GetTenantSettingsResponse {
-        settings: Some(settings_view(&api.app, &api.app.db, &tenant, &stored).await?),
+        settings: Some(settings_view(&api.app, &api.app.db, tenant, &stored).await?),
     }))
 }
 
@@ -82,7 +84,7 @@ pub(super) async fn update(
             Box::pin(async move {
                 // Merged inside the transaction (a replay never gets here): the base must be
                 // the version the etag names, and the write re-checks it.
-                let current = app.tenant_settings(txn, &tenant).await?;
+                let current = app.tenant_settings(txn, tenant).await?;
                 if current.version != expected {
                     return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
                 }
@@ -94,10 +96,10 @@ pub(super) async fn update(
                     paths,
                 };
                 let stored = app
-                    .update_tenant_settings(txn, &tenant, change, (&actor.0, &actor.1))
+                    .update_tenant_settings(txn, tenant, change, (&actor.0, &actor.1))
                     .await?;
                 Ok(pb::UpdateTenantSettingsResponse {
-                    settings: Some(settings_view(&app, txn, &tenant, &stored).await?),
+                    settings: Some(settings_view(&app, txn, tenant, &stored).await?),
                 })
             })
         })

@@ -50,8 +50,8 @@ pub(super) async fn get(
     let caller = Caller::of(&request)?;
     let wanted = opt_tenant_id("tenant_id", &request.get_ref().tenant_id)?;
     let id = api.app.tenant_in_reach(&caller.ctx, wanted).await?;
-    record("tenant_id", &id);
-    let tenant = api.app.tenant(&id).await?;
+    record("tenant_id", id);
+    let tenant = api.app.tenant(id).await?;
     Ok(Response::new(pb::GetTenantResponse {
         tenant: Some(tenant_view(&tenant)),
     }))

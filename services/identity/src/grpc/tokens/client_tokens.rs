@@ -68,11 +68,9 @@ pub(super) async fn issue_service_token(
         }
         None
     } else {
-        Some(tenant_id("tenant_id", &req.tenant_id)?.to_string())
+        Some(tenant_id("tenant_id", &req.tenant_id)?)
     };
-    let asked = tenant
-        .as_deref()
-        .map_or(ServiceTenant::Platform, ServiceTenant::Tenant);
+    let asked = tenant.map_or(ServiceTenant::Platform, ServiceTenant::Tenant);
     let token = api
         .app
         .issue_service_token(&req.service, &req.credential, asked, &req.scopes)
@@ -80,7 +78,7 @@ pub(super) async fn issue_service_token(
     Ok(Response::new(pb::IssueServiceTokenResponse {
         access_token: token.access_token,
         expire_time: Some(timestamp(token.expires_at)),
-        tenant_id: token.tenant_id,
+        tenant_id: token.tenant_id.to_string(),
     }))
 }
 

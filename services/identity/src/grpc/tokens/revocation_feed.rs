@@ -53,7 +53,7 @@ fn revocation_view(r: &Revocation) -> pb::TokenRevocation {
     };
     pb::TokenRevocation {
         kind: kind as i32,
-        tenant_id: r.tenant_id.clone(),
+        tenant_id: r.tenant_id.to_string(),
         value: r.value.clone(),
         revoke_time: Some(timestamp(r.revoked_at)),
     }

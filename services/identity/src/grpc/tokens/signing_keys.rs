@@ -82,7 +82,7 @@ pub(super) async fn rotate(
     let (activate_after, reason) = rotation_in(req)?;
     let (new_kid, previous) = api
         .mutations
-        .dedupe(&request, &caller.tenant(), async {
+        .dedupe(&request, &caller.tenant().to_string(), async {
             Ok(api.app.keys.rotate(activate_after, req.emergency).await?)
         })
         .await?;
@@ -92,7 +92,7 @@ pub(super) async fn rotate(
     let previous_kid = previous.as_deref();
     api.app
         .audit_key_rotation(
-            &caller.tenant(),
+            caller.tenant(),
             caller.actor(),
             &new_kid,
             previous_kid,

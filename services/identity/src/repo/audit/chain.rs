@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use sha2::{Digest, Sha256};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::audit::AuditOutcome;
-use crate::repo::{execute, fetch_all, fetch_one, micros, stored, text, ts};
+use crate::repo::{
+    execute, fetch_all, fetch_one, micros, stored, stored_tenant, tenant_text, text, ts,
+};
 
 /// An entry to append.
 #[derive(Debug, Clone)]
@@ -34,7 +37,7 @@ pub struct NewEntry {
 #[derive(Debug, Clone)]
 pub struct Entry {
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// 1-based sequence in the tenant's chain.
     pub seq: i64,
     /// Entry id.
@@ -114,7 +117,7 @@ impl TryFrom<EntryRow> for Entry {
     fn try_from(r: EntryRow) -> Result<Self, AppError> {
         Ok(Self {
             outcome: stored("identity_audit_log", &r.outcome)?,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_audit_log", &r.tenant_id)?,
             seq: r.seq,
             id: r.id,
             kind: r.kind,
@@ -170,7 +173,7 @@ struct HeadRow {
 #[tracing::instrument(skip_all, fields(tenant, kind = entry.kind))]
 pub async fn append(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     entry: NewEntry,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -178,14 +181,14 @@ pub async fn append(
         conn,
         "INSERT INTO identity_audit_heads (tenant_id, seq, hash) VALUES ($1, 0, '') \
          ON CONFLICT (tenant_id) DO NOTHING",
-        vec![text(tenant)],
+        vec![tenant_text(tenant)],
     )
     .await?;
     // The UPDATE takes the head's row lock until commit: appends of one tenant are serial.
     execute(
         conn,
         "UPDATE identity_audit_heads SET seq = seq + 1 WHERE tenant_id = $1",
-        vec![text(tenant)],
+        vec![tenant_text(tenant)],
     )
     .await?;
     let HeadRow {
@@ -194,7 +197,7 @@ pub async fn append(
     } = fetch_one::<HeadRow>(
         conn,
         "SELECT seq, hash FROM identity_audit_heads WHERE tenant_id = $1",
-        vec![text(tenant)],
+        vec![tenant_text(tenant)],
     )
     .await?
     .ok_or_else(|| AppError::Internal("audit head vanished".into()))?;
@@ -221,7 +224,7 @@ pub async fn append(
          target_kind, target_id, outcome, details, created_at, prev_hash, hash) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)",
         vec![
-            text(&row.tenant_id),
+            tenant_text(row.tenant_id),
             Value::BigInt(Some(row.seq)),
             text(&row.id),
             text(&row.kind),
@@ -240,7 +243,7 @@ pub async fn append(
     execute(
         conn,
         "UPDATE identity_audit_heads SET hash = $1 WHERE tenant_id = $2",
-        vec![text(&row.hash), text(tenant)],
+        vec![text(&row.hash), tenant_text(tenant)],
     )
     .await?;
     Ok(())
@@ -250,7 +253,7 @@ pub async fn append(
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn range(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     from_seq: i64,
     limit: i64,
 ) -> Result<Vec<Entry>, AppError> {
@@ -261,7 +264,7 @@ pub async fn range(
              WHERE tenant_id = $1 AND seq >= $2 ORDER BY seq ASC LIMIT $3"
         ),
         vec![
-            text(tenant),
+            tenant_text(tenant),
             Value::BigInt(Some(from_seq)),
             Value::BigInt(Some(limit)),
         ],
@@ -274,7 +277,7 @@ pub async fn range(
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn list_desc(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     before: i64,
     limit: i64,
 ) -> Result<Vec<Entry>, AppError> {
@@ -285,7 +288,7 @@ pub async fn list_desc(
              WHERE tenant_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
         ),
         vec![
-            text(tenant),
+            tenant_text(tenant),
             Value::BigInt(Some(before)),
             Value::BigInt(Some(limit)),
         ],
@@ -294,11 +297,14 @@ pub async fn list_desc(
 }
 
 /// The chain head (sequence, hash) of a tenant; (0, "") before the first entry.
-pub async fn head(conn: &impl ConnectionTrait, tenant: &str) -> Result<(i64, String), AppError> {
+pub async fn head(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> Result<(i64, String), AppError> {
     Ok(fetch_one::<HeadRow>(
         conn,
         "SELECT seq, hash FROM identity_audit_heads WHERE tenant_id = $1",
-        vec![text(tenant)],
+        vec![tenant_text(tenant)],
     )
     .await?
     .map_or((0, String::new()), |h| (h.seq, h.hash)))

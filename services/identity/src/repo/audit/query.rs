@@ -2,11 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::audit::AuditOutcome;
 use crate::repo::audit::chain::{ENTRY_COLUMNS, Entry, entries, entry};
-use crate::repo::{text, ts};
+use crate::repo::{tenant_text, text, ts};
 
 /// Filters of ListAuditEntries; empty / None means no filter.
 #[derive(Debug, Clone, Default)]
@@ -31,14 +32,14 @@ pub struct AuditFilter {
 /// sequence order, at most `limit`.
 pub async fn page(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     filter: &AuditFilter,
     cursor: Option<i64>,
     ascending: bool,
     limit: i64,
 ) -> Result<Vec<Entry>, AppError> {
     let mut sql = format!("SELECT {ENTRY_COLUMNS} FROM identity_audit_log WHERE tenant_id = $1");
-    let mut values = vec![text(tenant)];
+    let mut values = vec![tenant_text(tenant)];
     let mut push = |sql: &mut String, clause: &str, value: Value| {
         values.push(value);
         sql.push_str(&clause.replace('?', &format!("${}", values.len())));
@@ -91,13 +92,13 @@ pub async fn page(
 /// One entry of `tenant` by id.
 pub async fn get(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<Entry>, AppError> {
     entry(
         conn,
         &format!("SELECT {ENTRY_COLUMNS} FROM identity_audit_log WHERE tenant_id = $1 AND id = $2"),
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await
 }

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::consumers::IdentityKind;
 use crate::repo::consumers::users::{User, user};
-use crate::repo::{execute, fetch_all, fetch_one, for_update, stored, text, ts};
+use crate::repo::{execute, fetch_all, fetch_one, for_update, stored, tenant_text, text, ts};
 
 /// One identity linked to a user.
 #[derive(Debug, Clone)]
@@ -91,7 +92,7 @@ struct UserIdRow {
 #[tracing::instrument(skip_all)]
 pub async fn lock_users(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     ids: &[&str],
 ) -> Result<Vec<User>, AppError> {
     let mut sorted: Vec<&str> = ids.to_vec();
@@ -104,7 +105,7 @@ pub async fn lock_users(
              FROM identity_users WHERE tenant_id = $1 AND id = $2{}",
             for_update(conn)
         );
-        if let Some(found) = user(conn, &sql, vec![text(tenant), text(id)]).await? {
+        if let Some(found) = user(conn, &sql, vec![tenant_text(tenant), text(id)]).await? {
             rows.push(found);
         }
     }
@@ -114,14 +115,14 @@ pub async fn lock_users(
 /// The user owning phone `phone` in `tenant`.
 pub async fn phone_owner(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     phone: &str,
 ) -> Result<Option<String>, AppError> {
     Ok(fetch_one::<UserIdRow>(
         conn,
         "SELECT user_id FROM identity_user_identities \
          WHERE tenant_id = $1 AND kind = 'PHONE' AND scope = '' AND value = $2",
-        vec![text(tenant), text(phone)],
+        vec![tenant_text(tenant), text(phone)],
     )
     .await?
     .map(|r| r.user_id))
@@ -130,7 +131,7 @@ pub async fn phone_owner(
 /// Every identity linked to `user_id`.
 pub async fn identities_of(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
 ) -> Result<Vec<LinkedIdentity>, AppError> {
     identities(
@@ -139,7 +140,7 @@ pub async fn identities_of(
             "SELECT {IDENTITY_COLUMNS} FROM identity_user_identities \
              WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at, id"
         ),
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await
 }
@@ -147,14 +148,14 @@ pub async fn identities_of(
 /// Removes the phone identities of `user_id` (a new number replaces the old one).
 pub async fn unlink_phones(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
 ) -> Result<u64, AppError> {
     execute(
         conn,
         "DELETE FROM identity_user_identities \
          WHERE tenant_id = $1 AND user_id = $2 AND kind = 'PHONE'",
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await
 }
@@ -162,7 +163,7 @@ pub async fn unlink_phones(
 /// Sets the bound phone of a user.
 pub async fn set_phone(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     phone: Option<&str>,
     now: DateTime<Utc>,
@@ -171,7 +172,7 @@ pub async fn set_phone(
         conn,
         "UPDATE identity_users SET phone = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2",
         vec![
-            text(tenant),
+            tenant_text(tenant),
             text(user_id),
             Value::String(phone.map(str::to_owned)),
             ts(now),
@@ -184,7 +185,7 @@ pub async fn set_phone(
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn identities_by_ids(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     ids: &[String],
 ) -> Result<Vec<LinkedIdentity>, AppError> {
     let mut found = Vec::with_capacity(ids.len());
@@ -195,7 +196,7 @@ pub async fn identities_by_ids(
                 "SELECT {IDENTITY_COLUMNS} FROM identity_user_identities \
                  WHERE tenant_id = $1 AND id = $2"
             ),
-            vec![text(tenant), text(id)],
+            vec![tenant_text(tenant), text(id)],
         )
         .await?;
         found.extend(row);

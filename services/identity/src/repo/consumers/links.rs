@@ -3,12 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::consumers::identities::{IDENTITY_COLUMNS, LinkedIdentity, identity};
 use crate::repo::consumers::{IdentityKind, UserStatus};
 use crate::repo::tenancy::AppKind;
-use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
+use crate::repo::{execute, fetch_all, fetch_one, stored, tenant_text, text, ts};
 
 /// An (app id, kind) row.
 #[derive(Debug, FromQueryResult)]
@@ -26,7 +27,7 @@ struct SourceRow {
 /// The identity `id` when it is linked to `user_id` in `tenant`.
 pub async fn identity_of_user(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     id: &str,
 ) -> Result<Option<LinkedIdentity>, AppError> {
@@ -36,7 +37,7 @@ pub async fn identity_of_user(
             "SELECT {IDENTITY_COLUMNS} FROM identity_user_identities \
              WHERE tenant_id = $1 AND user_id = $2 AND id = $3"
         ),
-        vec![text(tenant), text(user_id), text(id)],
+        vec![tenant_text(tenant), text(user_id), text(id)],
     )
     .await
 }
@@ -44,7 +45,7 @@ pub async fn identity_of_user(
 /// The identity (kind, scope, value) of `tenant`, whoever holds it.
 pub async fn find(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     kind: IdentityKind,
     scope: &str,
     value: &str,
@@ -55,7 +56,12 @@ pub async fn find(
             "SELECT {IDENTITY_COLUMNS} FROM identity_user_identities \
              WHERE tenant_id = $1 AND kind = $2 AND scope = $3 AND value = $4"
         ),
-        vec![text(tenant), text(kind.as_str()), text(scope), text(value)],
+        vec![
+            tenant_text(tenant),
+            text(kind.as_str()),
+            text(scope),
+            text(value),
+        ],
     )
     .await
 }
@@ -64,7 +70,7 @@ pub async fn find(
 /// (kind, scope, value) is held by someone.
 pub async fn insert(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     identity: &LinkedIdentity,
     source: &str,
 ) -> Result<(), AppError> {
@@ -75,7 +81,7 @@ pub async fn insert(
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8)",
         vec![
             text(&identity.id),
-            text(tenant),
+            tenant_text(tenant),
             text(&identity.user_id),
             text(identity.kind.as_str()),
             text(&identity.scope),
@@ -91,14 +97,14 @@ pub async fn insert(
 /// Deletes the identity `id` of `user_id`; the rows deleted.
 pub async fn delete(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     id: &str,
 ) -> Result<u64, AppError> {
     execute(
         conn,
         "DELETE FROM identity_user_identities WHERE tenant_id = $1 AND user_id = $2 AND id = $3",
-        vec![text(tenant), text(user_id), text(id)],
+        vec![tenant_text(tenant), text(user_id), text(id)],
     )
     .await
 }
@@ -107,7 +113,7 @@ pub async fn delete(
 /// step with the identities after a move or unlink.
 pub async fn sync_phone(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, AppError> {
@@ -116,7 +122,7 @@ pub async fn sync_phone(
         "UPDATE identity_users SET updated_at = $3, phone = (SELECT MIN(i.value) \
          FROM identity_user_identities i WHERE i.tenant_id = $1 AND i.user_id = $2 \
          AND i.kind = 'PHONE') WHERE tenant_id = $1 AND id = $2",
-        vec![text(tenant), text(user_id), ts(now)],
+        vec![tenant_text(tenant), text(user_id), ts(now)],
     )
     .await
 }
@@ -124,7 +130,7 @@ pub async fn sync_phone(
 /// Flips a user's status from `from` to `to`; 0 rows when it was not `from`.
 pub async fn set_status(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     from: UserStatus,
     to: UserStatus,
@@ -135,7 +141,7 @@ pub async fn set_status(
         "UPDATE identity_users SET status = $4, updated_at = $5 \
          WHERE tenant_id = $1 AND id = $2 AND status = $3",
         vec![
-            text(tenant),
+            tenant_text(tenant),
             text(user_id),
             text(from.as_str()),
             text(to.as_str()),
@@ -148,12 +154,12 @@ pub async fn set_status(
 /// (app id, kind) of every app of `tenant`.
 pub async fn app_kinds(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
 ) -> Result<Vec<(String, AppKind)>, AppError> {
     fetch_all::<AppKindRow>(
         conn,
         "SELECT app_id, kind FROM identity_apps WHERE tenant_id = $1",
-        vec![text(tenant)],
+        vec![tenant_text(tenant)],
     )
     .await?
     .into_iter()
@@ -164,13 +170,13 @@ pub async fn app_kinds(
 /// Where identity `id` came from ('' for links made before the column existed).
 pub async fn source_of(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<String, AppError> {
     Ok(fetch_one::<SourceRow>(
         conn,
         "SELECT source FROM identity_user_identities WHERE tenant_id = $1 AND id = $2",
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await?
     .map(|r| r.source)

@@ -2,22 +2,23 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::consumers::IdentityKind;
 use crate::repo::consumers::users::{User, users};
-use crate::repo::{count, text, ts};
+use crate::repo::{count, tenant_text, text, ts};
 
 /// Users linked to identity (kind, value) in `tenant`; `scope` None matches every app.
 #[tracing::instrument(skip_all, fields(tenant, kind = kind.as_str()))]
 pub async fn users_by_identity(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     kind: IdentityKind,
     scope: Option<&str>,
     value: &str,
 ) -> Result<Vec<User>, AppError> {
-    let mut values = vec![text(tenant), text(kind.as_str()), text(value)];
+    let mut values = vec![tenant_text(tenant), text(kind.as_str()), text(value)];
     let scoped = if let Some(scope) = scope {
         values.push(text(scope));
         " AND i.scope = $4"
@@ -36,7 +37,7 @@ pub async fn users_by_identity(
 #[tracing::instrument(skip_all, fields(tenant, kind))]
 pub async fn audit_count_since(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     kind: &str,
     actor_id: &str,
     since: DateTime<Utc>,
@@ -45,7 +46,7 @@ pub async fn audit_count_since(
         conn,
         "SELECT COUNT(*) AS n FROM identity_audit_log \
          WHERE tenant_id = $1 AND kind = $2 AND actor_id = $3 AND created_at >= $4",
-        vec![text(tenant), text(kind), text(actor_id), ts(since)],
+        vec![tenant_text(tenant), text(kind), text(actor_id), ts(since)],
     )
     .await
 }

@@ -2,10 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::consumers::OtpPurpose;
-use crate::repo::{count, execute, fetch_one, for_update, stored, text, ts};
+use crate::repo::{
+    count, execute, fetch_one, for_update, stored, stored_tenant, tenant_text, text, ts,
+};
 
 /// A phone OTP as stored (hashed).
 #[derive(Debug, Clone)]
@@ -13,7 +16,7 @@ pub struct PhoneOtp {
     /// Id.
     pub id: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// E.164.
     pub phone: String,
     /// What it confirms.
@@ -51,7 +54,7 @@ impl TryFrom<OtpRow> for PhoneOtp {
         Ok(Self {
             purpose: stored("identity_phone_otps", &r.purpose)?,
             id: r.id,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_phone_otps", &r.tenant_id)?,
             phone: r.phone,
             salt: r.salt,
             code_hash: r.code_hash,
@@ -69,7 +72,7 @@ pub async fn replace(conn: &impl ConnectionTrait, o: &PhoneOtp) -> Result<(), Ap
         "UPDATE identity_phone_otps SET consumed_at = $4 WHERE tenant_id = $1 AND phone = $2 \
          AND purpose = $3 AND consumed_at IS NULL",
         vec![
-            text(&o.tenant_id),
+            tenant_text(o.tenant_id),
             text(&o.phone),
             text(o.purpose.as_str()),
             ts(o.created_at),
@@ -82,7 +85,7 @@ pub async fn replace(conn: &impl ConnectionTrait, o: &PhoneOtp) -> Result<(), Ap
          attempts, created_at, expires_at, consumed_at) VALUES ($1,$2,$3,$4,$5,$6,0,$7,$8,NULL)",
         vec![
             text(&o.id),
-            text(&o.tenant_id),
+            tenant_text(o.tenant_id),
             text(&o.phone),
             text(o.purpose.as_str()),
             text(&o.salt),
@@ -98,7 +101,7 @@ pub async fn replace(conn: &impl ConnectionTrait, o: &PhoneOtp) -> Result<(), Ap
 /// OTPs sent to (tenant, phone) since `since` (any purpose).
 pub async fn sent_since(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     phone: &str,
     since: DateTime<Utc>,
 ) -> Result<i64, AppError> {
@@ -106,7 +109,7 @@ pub async fn sent_since(
         conn,
         "SELECT COUNT(*) AS n FROM identity_phone_otps \
          WHERE tenant_id = $1 AND phone = $2 AND created_at >= $3",
-        vec![text(tenant), text(phone), ts(since)],
+        vec![tenant_text(tenant), text(phone), ts(since)],
     )
     .await
 }
@@ -115,7 +118,7 @@ pub async fn sent_since(
 /// one OTP are serialised, so it is consumed once.
 pub async fn live_for_update(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     phone: &str,
     purpose: OtpPurpose,
 ) -> Result<Option<PhoneOtp>, AppError> {
@@ -128,7 +131,7 @@ pub async fn live_for_update(
     fetch_one::<OtpRow>(
         conn,
         &sql,
-        vec![text(tenant), text(phone), text(purpose.as_str())],
+        vec![tenant_text(tenant), text(phone), text(purpose.as_str())],
     )
     .await?
     .map(PhoneOtp::try_from)

@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::consumers::Gender;
-use crate::repo::{execute, fetch_one, stored, text, ts};
+use crate::repo::{execute, fetch_one, stored, tenant_text, text, ts};
 
 /// The consumer-editable profile as stored ('' = not set).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,14 +51,14 @@ impl TryFrom<ProfileRow> for Profile {
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn get(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<Profile>, AppError> {
     fetch_one::<ProfileRow>(
         conn,
         "SELECT nickname, avatar_url, gender, birthday FROM identity_users \
          WHERE tenant_id = $1 AND id = $2",
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await?
     .map(Profile::try_from)
@@ -68,7 +69,7 @@ pub async fn get(
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn update(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
     p: &Profile,
     now: DateTime<Utc>,
@@ -78,7 +79,7 @@ pub async fn update(
         "UPDATE identity_users SET nickname = $3, avatar_url = $4, gender = $5, birthday = $6, \
          updated_at = $7 WHERE tenant_id = $1 AND id = $2",
         vec![
-            text(tenant),
+            tenant_text(tenant),
             text(id),
             text(&p.nickname),
             text(&p.avatar_url),

@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::consumers::{IdentityKind, UserStatus};
-use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
+use crate::repo::{execute, fetch_all, fetch_one, stored, stored_tenant, tenant_text, text, ts};
 
 /// A consumer account.
 #[derive(Debug, Clone)]
@@ -13,7 +14,7 @@ pub struct User {
     /// User id.
     pub id: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Where the account stands.
     pub status: UserStatus,
     /// Bound phone.
@@ -46,7 +47,7 @@ impl TryFrom<UserRow> for User {
         Ok(Self {
             status: stored("identity_users", &r.status)?,
             id: r.id,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_users", &r.tenant_id)?,
             phone: r.phone,
             merged_into: r.merged_into,
             created_at: r.created_at,
@@ -84,7 +85,7 @@ pub(super) async fn user(
 #[tracing::instrument(skip_all, fields(tenant, kind = kind.as_str()))]
 pub async fn find_by_identity(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     kind: IdentityKind,
     scope: &str,
     value: &str,
@@ -94,7 +95,12 @@ pub async fn find_by_identity(
         "SELECT u.id, u.tenant_id, u.status, u.phone, u.merged_into, u.created_at, u.updated_at \
          FROM identity_user_identities i JOIN identity_users u ON u.id = i.user_id \
          WHERE i.tenant_id = $1 AND i.kind = $2 AND i.scope = $3 AND i.value = $4",
-        vec![text(tenant), text(kind.as_str()), text(scope), text(value)],
+        vec![
+            tenant_text(tenant),
+            text(kind.as_str()),
+            text(scope),
+            text(value),
+        ],
     )
     .await
 }
@@ -102,14 +108,14 @@ pub async fn find_by_identity(
 /// A user by id in a tenant.
 pub async fn get(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<User>, AppError> {
     user(
         conn,
         "SELECT id, tenant_id, status, phone, merged_into, created_at, updated_at FROM identity_users \
          WHERE tenant_id = $1 AND id = $2",
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await
 }
@@ -122,7 +128,7 @@ pub async fn insert(conn: &impl ConnectionTrait, u: &User) -> Result<(), AppErro
          merged_into, created_at, updated_at) VALUES ($1,$2,$3,'','',NULL,NULL,$4,$4)",
         vec![
             text(&u.id),
-            text(&u.tenant_id),
+            tenant_text(u.tenant_id),
             text(u.status.as_str()),
             ts(u.created_at),
         ],
@@ -134,7 +140,7 @@ pub async fn insert(conn: &impl ConnectionTrait, u: &User) -> Result<(), AppErro
 /// Links an identity; a unique violation means another user (or a concurrent login) holds it.
 pub async fn link(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     kind: IdentityKind,
     scope: &str,
@@ -147,7 +153,7 @@ pub async fn link(
          VALUES ($1,$2,$3,$4,$5,$6,$7)",
         vec![
             text(siyu_core::id::new_string()),
-            text(tenant),
+            tenant_text(tenant),
             text(user_id),
             text(kind.as_str()),
             text(scope),

@@ -3,22 +3,23 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::merges::MergeReason;
-use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
+use crate::repo::{execute, fetch_all, fetch_one, stored, stored_tenant, tenant_text, text, ts};
 
 /// Moves the identity `id` to `to_user`.
 pub async fn move_identity(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
     to_user: &str,
 ) -> Result<u64, AppError> {
     execute(
         conn,
         "UPDATE identity_user_identities SET user_id = $3 WHERE tenant_id = $1 AND id = $2",
-        vec![text(tenant), text(id), text(to_user)],
+        vec![tenant_text(tenant), text(id), text(to_user)],
     )
     .await
 }
@@ -26,7 +27,7 @@ pub async fn move_identity(
 /// Marks an ACTIVE user merged into `kept`; 0 rows when it was not ACTIVE any more.
 pub async fn mark_merged(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     kept: &str,
     now: DateTime<Utc>,
@@ -35,7 +36,7 @@ pub async fn mark_merged(
         conn,
         "UPDATE identity_users SET status = 'MERGED', merged_into = $3, phone = NULL, \
          updated_at = $4 WHERE tenant_id = $1 AND id = $2 AND status = 'ACTIVE'",
-        vec![text(tenant), text(user_id), text(kept), ts(now)],
+        vec![tenant_text(tenant), text(user_id), text(kept), ts(now)],
     )
     .await
 }
@@ -46,7 +47,7 @@ pub struct Merge {
     /// Merge id.
     pub id: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// The kept (older) user.
     pub kept_user_id: String,
     /// The user merged away.
@@ -88,7 +89,7 @@ pub async fn insert_merge(conn: &impl ConnectionTrait, m: &Merge) -> Result<(), 
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,NULL,NULL,$9)",
         vec![
             text(&m.id),
-            text(&m.tenant_id),
+            tenant_text(m.tenant_id),
             text(&m.kept_user_id),
             text(&m.merged_user_id),
             text(to_json(&m.moved)?),
@@ -117,7 +118,7 @@ pub struct MergeRecord {
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn merges_of(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
 ) -> Result<Vec<MergeRecord>, AppError> {
     fetch_all::<MergeRow>(
@@ -127,7 +128,7 @@ pub async fn merges_of(
              WHERE tenant_id = $1 AND (kept_user_id = $2 OR merged_user_id = $2) \
              ORDER BY created_at DESC, id DESC"
         ),
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await?
     .into_iter()
@@ -170,7 +171,7 @@ impl TryFrom<MergeRow> for MergeRecord {
                 reason: stored("identity_user_merges", &r.reason)?,
                 dropped,
                 id: r.id,
-                tenant_id: r.tenant_id,
+                tenant_id: stored_tenant("identity_user_merges", &r.tenant_id)?,
                 kept_user_id: r.kept_user_id,
                 merged_user_id: r.merged_user_id,
                 actor: r.actor,

@@ -3,17 +3,18 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::org::OrgUnitStatus;
 use crate::repo::org::units::{COLUMNS, OrgUnit, units};
-use crate::repo::{execute, text, ts};
+use crate::repo::{execute, tenant_text, text, ts};
 
 /// Direct children of a unit.
 #[tracing::instrument(skip_all, fields(tenant, parent))]
 pub async fn children(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     parent: &str,
 ) -> Result<Vec<OrgUnit>, AppError> {
     units(
@@ -22,7 +23,7 @@ pub async fn children(
             "SELECT {COLUMNS} FROM identity_org_units o WHERE o.tenant_id = $1 AND o.parent_id = $2 \
              ORDER BY o.sort_order, o.name, o.id"
         ),
-        vec![text(tenant), text(parent)],
+        vec![tenant_text(tenant), text(parent)],
     )
     .await
 }
@@ -31,7 +32,7 @@ pub async fn children(
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn subtree(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     path: &str,
     stores_only: bool,
 ) -> Result<Vec<OrgUnit>, AppError> {
@@ -46,7 +47,7 @@ pub async fn subtree(
             "SELECT {COLUMNS} FROM identity_org_units o WHERE o.tenant_id = $1 \
              AND (o.path = $2 OR o.path LIKE $3){kind} ORDER BY o.depth, o.sort_order, o.name, o.id"
         ),
-        vec![text(tenant), text(path), text(format!("{path}/%"))],
+        vec![tenant_text(tenant), text(path), text(format!("{path}/%"))],
     )
     .await
 }
@@ -56,7 +57,7 @@ pub async fn subtree(
 #[allow(clippy::too_many_arguments, reason = "one flat move")]
 pub async fn move_subtree(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     unit: &str,
     new_parent: &str,
     old_path: &str,
@@ -75,7 +76,7 @@ pub async fn move_subtree(
             Value::Int(Some(old_len + 1)),
             Value::Int(Some(delta)),
             ts(now),
-            text(tenant),
+            tenant_text(tenant),
             text(old_path),
             text(format!("{old_path}/%")),
         ],
@@ -84,7 +85,7 @@ pub async fn move_subtree(
     execute(
         conn,
         "UPDATE identity_org_units SET parent_id = $1 WHERE tenant_id = $2 AND id = $3",
-        vec![text(new_parent), text(tenant), text(unit)],
+        vec![text(new_parent), tenant_text(tenant), text(unit)],
     )
     .await?;
     Ok(())
@@ -94,7 +95,7 @@ pub async fn move_subtree(
 /// units changed.
 pub async fn set_status(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     path: &str,
     cascade: bool,
     status: OrgUnitStatus,
@@ -119,7 +120,7 @@ pub async fn set_status(
         vec![
             text(status.as_str()),
             ts(now),
-            text(tenant),
+            tenant_text(tenant),
             text(path),
             text(second),
         ],

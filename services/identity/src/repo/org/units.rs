@@ -3,10 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::org::{OrgUnitStatus, OrgUnitType};
-use crate::repo::{execute, exists, fetch_all, fetch_one, stored, text, ts};
+use crate::repo::{
+    execute, exists, fetch_all, fetch_one, stored, stored_tenant, tenant_text, text, ts,
+};
 
 /// An org unit.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +17,7 @@ pub struct OrgUnit {
     /// Unit id.
     pub id: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Parent (None for the HQ root).
     pub parent_id: Option<String>,
     /// What it is in the tree.
@@ -90,7 +93,7 @@ impl TryFrom<OrgUnitRow> for OrgUnit {
             kind: stored("identity_org_units", &r.kind)?,
             status: stored("identity_org_units", &r.status)?,
             id: r.id,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_org_units", &r.tenant_id)?,
             parent_id: r.parent_id,
             code: r.code,
             name: r.name,
@@ -140,7 +143,7 @@ pub async fn insert(conn: &impl ConnectionTrait, u: &OrgUnit) -> Result<(), AppE
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'','',1,$13,$13,$14,$15,$16,$17)",
         vec![
             text(&u.id),
-            text(&u.tenant_id),
+            tenant_text(u.tenant_id),
             Value::String(u.parent_id.clone()),
             text(u.kind.as_str()),
             text(&u.code),
@@ -187,7 +190,7 @@ pub async fn update(
             Value::Int(Some(i32::from(u.pickup))),
             text(encode_profile(&u.profile)),
             ts(now),
-            text(&u.tenant_id),
+            tenant_text(u.tenant_id),
             text(&u.id),
             Value::BigInt(Some(expected)),
         ],
@@ -200,13 +203,13 @@ pub async fn update(
 #[tracing::instrument(skip_all, fields(tenant, unit = id))]
 pub async fn get(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<OrgUnit>, AppError> {
     fetch_one::<OrgUnitRow>(
         conn,
         &format!("SELECT {COLUMNS} FROM identity_org_units o WHERE o.tenant_id = $1 AND o.id = $2"),
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await?
     .map(OrgUnit::try_from)
@@ -216,14 +219,14 @@ pub async fn get(
 /// True when a unit code is used in the tenant by a unit other than `except`.
 pub async fn code_taken(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
     except: &str,
 ) -> Result<bool, AppError> {
     exists(
         conn,
         "SELECT id FROM identity_org_units WHERE tenant_id = $1 AND code = $2 AND id <> $3",
-        vec![text(tenant), text(code), text(except)],
+        vec![tenant_text(tenant), text(code), text(except)],
     )
     .await
 }

@@ -3,10 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::partners::PartnerStatus;
-use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts, ts_opt};
+use crate::repo::{
+    execute, fetch_all, fetch_one, stored, stored_tenant, tenant_text, text, ts, ts_opt,
+};
 
 /// A partner client.
 #[derive(Debug, Clone)]
@@ -14,7 +17,7 @@ pub struct PartnerClient {
     /// Client id (UUIDv7), global primary key.
     pub client_id: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Display name.
     pub name: String,
     /// Free text.
@@ -90,7 +93,7 @@ impl TryFrom<PartnerRow> for PartnerClient {
             scopes: split(&r.scopes),
             ip_allow_list: split(&r.ip_allow_list),
             client_id: r.client_id,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_partner_clients", &r.tenant_id)?,
             name: r.name,
             description: r.description,
             secret_hash: r.secret_hash,
@@ -131,7 +134,7 @@ const COLUMNS: &str = "client_id, tenant_id, name, description, secret_hash, sco
 fn values(p: &PartnerClient) -> Vec<Value> {
     vec![
         text(&p.client_id),
-        text(&p.tenant_id),
+        tenant_text(p.tenant_id),
         text(&p.name),
         text(&p.description),
         text(&p.secret_hash),
@@ -197,7 +200,7 @@ pub async fn update(
 #[tracing::instrument(skip_all, fields(tenant, client = id))]
 pub async fn get(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<PartnerClient>, AppError> {
     client(
@@ -205,7 +208,7 @@ pub async fn get(
         &format!(
             "SELECT {COLUMNS} FROM identity_partner_clients WHERE tenant_id = $1 AND client_id = $2"
         ),
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await
 }
@@ -229,7 +232,7 @@ pub async fn get_any(
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn list(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     status: Option<PartnerStatus>,
 ) -> Result<Vec<PartnerClient>, AppError> {
     fetch_all::<PartnerRow>(
@@ -239,7 +242,7 @@ pub async fn list(
              AND ($2 = '' OR status = $2) ORDER BY created_at DESC, client_id DESC"
         ),
         vec![
-            text(tenant),
+            tenant_text(tenant),
             text(status.map(PartnerStatus::as_str).unwrap_or_default()),
         ],
     )
@@ -267,7 +270,7 @@ pub async fn touch_last_token(
 /// Adds a SUBJECT entry to the revocation feed (every token of `subject` issued before `now`).
 pub async fn revoke_subject_tokens(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     subject: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -277,7 +280,7 @@ pub async fn revoke_subject_tokens(
          VALUES ($1, 'SUBJECT', $2, $3, $4)",
         vec![
             text(siyu_core::id::new_string()),
-            text(tenant),
+            tenant_text(tenant),
             text(subject),
             ts(now),
         ],

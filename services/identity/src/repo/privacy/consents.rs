@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::privacy::{ConsentChannel, ConsentKind};
-use crate::repo::{execute, fetch_all, stored, text, ts};
+use crate::repo::{execute, fetch_all, stored, tenant_text, text, ts};
 
 /// One consent record.
 #[derive(Debug, Clone)]
@@ -70,7 +71,7 @@ impl TryFrom<ConsentRow> for Consent {
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn insert_consent(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     c: &Consent,
 ) -> Result<(), AppError> {
     execute(
@@ -79,7 +80,7 @@ pub async fn insert_consent(
          granted, source, ip_masked, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
         vec![
             text(&c.id),
-            text(tenant),
+            tenant_text(tenant),
             text(&c.user_id),
             text(c.kind.as_str()),
             text(c.channel.map(ConsentChannel::as_str).unwrap_or_default()),
@@ -98,7 +99,7 @@ pub async fn insert_consent(
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn consents_of(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
 ) -> Result<Vec<Consent>, AppError> {
     fetch_all::<ConsentRow>(
@@ -106,7 +107,7 @@ pub async fn consents_of(
         "SELECT id, user_id, kind, channel, version, granted, source, ip_masked, created_at \
          FROM identity_user_consents WHERE tenant_id = $1 AND user_id = $2 \
          ORDER BY created_at DESC, id DESC",
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await?
     .into_iter()

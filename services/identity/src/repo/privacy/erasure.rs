@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::consumers::UserStatus;
-use crate::repo::{execute, fetch_all, fetch_one, ids, text, ts};
+use crate::repo::{execute, fetch_all, fetch_one, ids, tenant_text, text, ts};
 
 /// A value column.
 #[derive(Debug, FromQueryResult)]
@@ -23,14 +24,14 @@ struct ErasedRow {
 /// go too).
 pub async fn delete_identities(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
 ) -> Result<Vec<String>, AppError> {
     let phones = fetch_all::<ValueRow>(
         conn,
         "SELECT value FROM identity_user_identities \
          WHERE tenant_id = $1 AND user_id = $2 AND kind = 'PHONE'",
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await?
     .into_iter()
@@ -39,7 +40,7 @@ pub async fn delete_identities(
     execute(
         conn,
         "DELETE FROM identity_user_identities WHERE tenant_id = $1 AND user_id = $2",
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await?;
     Ok(phones)
@@ -49,7 +50,7 @@ pub async fn delete_identities(
 /// tombstone merged into it.
 pub async fn clear_user(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     status: Option<UserStatus>,
     now: DateTime<Utc>,
@@ -60,7 +61,7 @@ pub async fn clear_user(
          avatar_url = '', gender = '', birthday = '', phone = NULL, updated_at = $4 \
          WHERE tenant_id = $1 AND id = $2",
         vec![
-            text(tenant),
+            tenant_text(tenant),
             text(user_id),
             sea_orm::Value::String(status.map(|s| s.as_str().to_owned())),
             ts(now),
@@ -73,14 +74,14 @@ pub async fn clear_user(
 /// their details (source, masked IP).
 pub async fn scrub_consents(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
 ) -> Result<u64, AppError> {
     execute(
         conn,
         "UPDATE identity_user_consents SET source = '', ip_masked = '' \
          WHERE tenant_id = $1 AND user_id = $2",
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await
 }
@@ -88,14 +89,14 @@ pub async fn scrub_consents(
 /// Drops the client details (user agent, masked IP) of every session of the user.
 pub async fn scrub_sessions(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
 ) -> Result<u64, AppError> {
     execute(
         conn,
         "UPDATE identity_sessions SET user_agent = '', ip_masked = '' \
          WHERE tenant_id = $1 AND subject_id = $2",
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await
 }
@@ -103,13 +104,13 @@ pub async fn scrub_sessions(
 /// Deletes the OTPs sent to a number.
 pub async fn delete_otps(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     phone: &str,
 ) -> Result<u64, AppError> {
     execute(
         conn,
         "DELETE FROM identity_phone_otps WHERE tenant_id = $1 AND phone = $2",
-        vec![text(tenant), text(phone)],
+        vec![tenant_text(tenant), text(phone)],
     )
     .await
 }
@@ -117,13 +118,13 @@ pub async fn delete_otps(
 /// Ids of the users merged into `user_id` (their tombstones may still hold a profile).
 pub async fn merged_into(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
 ) -> Result<Vec<String>, AppError> {
     ids(
         conn,
         "SELECT id FROM identity_users WHERE tenant_id = $1 AND merged_into = $2 ORDER BY id",
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await
 }
@@ -131,7 +132,7 @@ pub async fn merged_into(
 /// Records the erasure (the one record kept about it).
 pub async fn insert_record(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     requested_by: &str,
     now: DateTime<Utc>,
@@ -140,7 +141,12 @@ pub async fn insert_record(
         conn,
         "INSERT INTO identity_user_erasures (user_id, tenant_id, requested_by, erased_at) \
          VALUES ($1,$2,$3,$4)",
-        vec![text(user_id), text(tenant), text(requested_by), ts(now)],
+        vec![
+            text(user_id),
+            tenant_text(tenant),
+            text(requested_by),
+            ts(now),
+        ],
     )
     .await?;
     Ok(())
@@ -149,13 +155,13 @@ pub async fn insert_record(
 /// When the user was erased, if it was.
 pub async fn erased_at(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
 ) -> Result<Option<DateTime<Utc>>, AppError> {
     Ok(fetch_one::<ErasedRow>(
         conn,
         "SELECT erased_at FROM identity_user_erasures WHERE tenant_id = $1 AND user_id = $2",
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await?
     .map(|r| r.erased_at))

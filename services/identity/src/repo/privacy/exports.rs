@@ -2,10 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::privacy::ExportStatus;
-use crate::repo::{execute, fetch_all, fetch_one, for_update, stored, text, ts};
+use crate::repo::{
+    execute, fetch_all, fetch_one, for_update, stored, stored_tenant, tenant_text, text, ts,
+};
 
 /// An export job as stored (without its payload).
 #[derive(Debug, Clone)]
@@ -13,7 +16,7 @@ pub struct DataExport {
     /// Export id.
     pub id: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// The user whose data it holds.
     pub user_id: String,
     /// As stored (READY past `expires_at` reads as EXPIRED before the purge job runs).
@@ -57,7 +60,7 @@ impl TryFrom<ExportRow> for DataExport {
         Ok(Self {
             status: stored("identity_data_exports", &r.status)?,
             id: r.id,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_data_exports", &r.tenant_id)?,
             user_id: r.user_id,
             app_id: r.app_id,
             requested_by: r.requested_by,
@@ -105,7 +108,7 @@ pub async fn insert(conn: &impl ConnectionTrait, e: &DataExport) -> Result<(), A
          created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)",
         vec![
             text(&e.id),
-            text(&e.tenant_id),
+            tenant_text(e.tenant_id),
             text(&e.user_id),
             text(e.status.as_str()),
             text(&e.app_id),
@@ -121,13 +124,13 @@ pub async fn insert(conn: &impl ConnectionTrait, e: &DataExport) -> Result<(), A
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn get(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<DataExport>, AppError> {
     export(
         conn,
         &format!("SELECT {COLUMNS} FROM identity_data_exports WHERE tenant_id = $1 AND id = $2"),
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await
 }
@@ -135,7 +138,7 @@ pub async fn get(
 /// The user's PENDING or RUNNING export, if any.
 pub async fn live_for_user(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
 ) -> Result<Option<DataExport>, AppError> {
     export(
@@ -144,7 +147,7 @@ pub async fn live_for_user(
             "SELECT {COLUMNS} FROM identity_data_exports WHERE tenant_id = $1 AND user_id = $2 \
              AND status IN ('PENDING', 'RUNNING')"
         ),
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await
 }
@@ -152,7 +155,7 @@ pub async fn live_for_user(
 /// Request times of the user's exports since `since` that did not fail, oldest first.
 pub async fn requested_since(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     since: DateTime<Utc>,
 ) -> Result<Vec<DateTime<Utc>>, AppError> {
@@ -160,7 +163,7 @@ pub async fn requested_since(
         conn,
         "SELECT created_at FROM identity_data_exports WHERE tenant_id = $1 AND user_id = $2 \
          AND created_at > $3 AND status <> 'FAILED' ORDER BY created_at",
-        vec![text(tenant), text(user_id), ts(since)],
+        vec![tenant_text(tenant), text(user_id), ts(since)],
     )
     .await?
     .into_iter()
@@ -172,7 +175,7 @@ pub async fn requested_since(
 /// meanwhile (the user was erased).
 pub async fn mark_running(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
@@ -180,7 +183,7 @@ pub async fn mark_running(
         conn,
         "UPDATE identity_data_exports SET status = 'RUNNING', started_at = $3 \
          WHERE tenant_id = $1 AND id = $2 AND status IN ('PENDING', 'RUNNING')",
-        vec![text(tenant), text(id), ts(now)],
+        vec![tenant_text(tenant), text(id), ts(now)],
     )
     .await?;
     Ok(n == 1)
@@ -189,7 +192,7 @@ pub async fn mark_running(
 /// The export row locked for the runner's transaction.
 pub async fn lock(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<DataExport>, AppError> {
     export(
@@ -198,7 +201,7 @@ pub async fn lock(
             "SELECT {COLUMNS} FROM identity_data_exports WHERE tenant_id = $1 AND id = $2{}",
             for_update(conn)
         ),
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await
 }
@@ -221,7 +224,7 @@ pub struct Finished<'a> {
 /// RUNNING → READY with the sealed document.
 pub async fn mark_ready(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
     f: Finished<'_>,
 ) -> Result<u64, AppError> {
@@ -231,7 +234,7 @@ pub async fn mark_ready(
          sha256 = $5, finished_at = $6, expires_at = $7 \
          WHERE tenant_id = $1 AND id = $2 AND status = 'RUNNING'",
         vec![
-            text(tenant),
+            tenant_text(tenant),
             text(id),
             Value::Bytes(Some(f.sealed)),
             Value::BigInt(Some(f.size_bytes)),
@@ -246,7 +249,7 @@ pub async fn mark_ready(
 /// PENDING/RUNNING → FAILED with a non-PII cause.
 pub async fn mark_failed(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
     error: &str,
     now: DateTime<Utc>,
@@ -255,18 +258,22 @@ pub async fn mark_failed(
         conn,
         "UPDATE identity_data_exports SET status = 'FAILED', error = $3, finished_at = $4 \
          WHERE tenant_id = $1 AND id = $2 AND status IN ('PENDING', 'RUNNING')",
-        vec![text(tenant), text(id), text(error), ts(now)],
+        vec![tenant_text(tenant), text(id), text(error), ts(now)],
     )
     .await
 }
 
 /// READY → EXPIRED, deleting the payload.
-pub async fn expire(conn: &impl ConnectionTrait, tenant: &str, id: &str) -> Result<u64, AppError> {
+pub async fn expire(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: &str,
+) -> Result<u64, AppError> {
     execute(
         conn,
         "UPDATE identity_data_exports SET status = 'EXPIRED', payload = NULL \
          WHERE tenant_id = $1 AND id = $2 AND status = 'READY'",
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await
 }
@@ -274,13 +281,13 @@ pub async fn expire(conn: &impl ConnectionTrait, tenant: &str, id: &str) -> Resu
 /// The sealed payload of an export.
 pub async fn payload(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<Vec<u8>>, AppError> {
     Ok(fetch_one::<PayloadRow>(
         conn,
         "SELECT payload FROM identity_data_exports WHERE tenant_id = $1 AND id = $2",
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await?
     .and_then(|r| r.payload))
@@ -289,7 +296,7 @@ pub async fn payload(
 /// Erasure: every export of the user loses its payload; jobs in flight fail.
 pub async fn purge_user(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<u64, AppError> {
@@ -300,7 +307,7 @@ pub async fn purge_user(
          THEN 'user_erased' ELSE error END, finished_at = COALESCE(finished_at, $3), \
          payload = NULL WHERE tenant_id = $1 AND user_id = $2 AND status <> 'FAILED' \
          AND status <> 'EXPIRED'",
-        vec![text(tenant), text(user_id), ts(now)],
+        vec![tenant_text(tenant), text(user_id), ts(now)],
     )
     .await
 }

@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::audit::AuditOutcome;
-use crate::repo::{fetch_all, stored, text};
+use crate::repo::{fetch_all, stored, tenant_text, text};
 
 /// A session as the export shows it.
 #[derive(Debug, Clone)]
@@ -59,7 +60,7 @@ impl From<SessionFactRow> for SessionFact {
 /// Every session of a consumer (live or not), newest first.
 pub async fn sessions_of(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
 ) -> Result<Vec<SessionFact>, AppError> {
     Ok(fetch_all::<SessionFactRow>(
@@ -67,7 +68,7 @@ pub async fn sessions_of(
         "SELECT id, login_method, app_id, user_agent, ip_masked, created_at, last_refresh_at, \
          revoked_at FROM identity_sessions WHERE tenant_id = $1 AND subject_id = $2 \
          AND principal_kind = 'consumer' ORDER BY created_at DESC, id DESC",
-        vec![text(tenant), text(user_id)],
+        vec![tenant_text(tenant), text(user_id)],
     )
     .await?
     .into_iter()
@@ -118,7 +119,7 @@ impl TryFrom<AuditFactRow> for AuditFact {
 /// first, at most `limit`.
 pub async fn audit_about(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     user_id: &str,
     limit: i64,
 ) -> Result<Vec<AuditFact>, AppError> {
@@ -128,7 +129,7 @@ pub async fn audit_about(
          WHERE tenant_id = $1 AND (target_id = $2 OR (actor_kind = 'consumer' AND actor_id = $2)) \
          ORDER BY seq DESC LIMIT $3",
         vec![
-            text(tenant),
+            tenant_text(tenant),
             text(user_id),
             sea_orm::Value::BigInt(Some(limit)),
         ],

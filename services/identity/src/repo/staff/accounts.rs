@@ -2,10 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::staff::StaffStatus;
-use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts, ts_opt};
+use crate::repo::{
+    execute, fetch_all, fetch_one, stored, stored_tenant, tenant_text, text, ts, ts_opt,
+};
 
 /// A staff account.
 #[derive(Debug, Clone)]
@@ -13,7 +16,7 @@ pub struct Staff {
     /// Staff id.
     pub id: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Login name.
     pub login_name: String,
     /// Display name.
@@ -84,7 +87,7 @@ impl TryFrom<StaffRow> for Staff {
         Ok(Self {
             status: stored("identity_staff", &r.status)?,
             id: r.id,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_staff", &r.tenant_id)?,
             login_name: r.login_name,
             display_name: r.display_name,
             password_hash: r.password_hash,
@@ -147,7 +150,7 @@ pub async fn insert(conn: &impl ConnectionTrait, s: &Staff) -> Result<(), AppErr
         ),
         vec![
             text(&s.id),
-            text(&s.tenant_id),
+            tenant_text(s.tenant_id),
             text(&s.login_name),
             text(&s.display_name),
             text(&s.password_hash),
@@ -174,7 +177,7 @@ pub async fn insert(conn: &impl ConnectionTrait, s: &Staff) -> Result<(), AppErr
 /// Grants `role` on `org_unit_id` (by the system: bootstrap, tenant creation).
 pub async fn grant(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
     role: &str,
     org_unit_id: &str,
@@ -186,7 +189,7 @@ pub async fn grant(
          VALUES ($1,$2,$3,$4,$5,$6)",
         vec![
             text(siyu_core::id::new_string()),
-            text(tenant),
+            tenant_text(tenant),
             text(staff_id),
             text(role),
             text(org_unit_id),
@@ -201,13 +204,13 @@ pub async fn grant(
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn by_login(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     login_name: &str,
 ) -> Result<Option<Staff>, AppError> {
     account(
         conn,
         &format!("SELECT {COLUMNS} FROM identity_staff WHERE tenant_id = $1 AND login_name = $2"),
-        vec![text(tenant), text(login_name)],
+        vec![tenant_text(tenant), text(login_name)],
     )
     .await
 }
@@ -218,7 +221,7 @@ pub async fn by_login(
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn by_employee_no(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     store_code: &str,
     employee_no: &str,
 ) -> Result<Option<Staff>, AppError> {
@@ -231,7 +234,7 @@ pub async fn by_employee_no(
              OR EXISTS (SELECT 1 FROM identity_staff_roles r WHERE r.tenant_id = s.tenant_id \
              AND r.staff_id = s.id AND r.org_unit_id = o.id))) LIMIT 2"
         ),
-        vec![text(tenant), text(employee_no), text(store_code)],
+        vec![tenant_text(tenant), text(employee_no), text(store_code)],
     )
     .await?;
     Ok(if found.len() == 1 { found.pop() } else { None })
@@ -241,13 +244,13 @@ pub async fn by_employee_no(
 #[tracing::instrument(skip_all, fields(tenant, staff = id))]
 pub async fn get(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<Staff>, AppError> {
     account(
         conn,
         &format!("SELECT {COLUMNS} FROM identity_staff WHERE tenant_id = $1 AND id = $2"),
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await
 }
@@ -256,13 +259,13 @@ pub async fn get(
 /// on SQLite's write lock).
 pub async fn lock(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
 ) -> Result<(), AppError> {
     execute(
         conn,
         "UPDATE identity_staff SET updated_at = updated_at WHERE tenant_id = $1 AND id = $2",
-        vec![text(tenant), text(staff_id)],
+        vec![tenant_text(tenant), text(staff_id)],
     )
     .await?;
     Ok(())
@@ -318,7 +321,7 @@ struct ClaimRow {
 /// The (role, org path) grants of a staff member; the path is the org unit's materialized path.
 pub async fn role_claims(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
 ) -> Result<Vec<(String, String)>, AppError> {
     let rows = fetch_all::<ClaimRow>(
@@ -326,7 +329,7 @@ pub async fn role_claims(
         "SELECT r.role, o.path FROM identity_staff_roles r JOIN identity_org_units o \
          ON o.id = r.org_unit_id AND o.tenant_id = r.tenant_id \
          WHERE r.tenant_id = $1 AND r.staff_id = $2 ORDER BY r.created_at",
-        vec![text(tenant), text(staff_id)],
+        vec![tenant_text(tenant), text(staff_id)],
     )
     .await?;
     Ok(rows.into_iter().map(|r| (r.role, r.path)).collect())

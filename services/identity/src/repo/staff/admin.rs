@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::staff::accounts::{COLUMNS, Staff, accounts};
-use crate::repo::{execute, exists, fetch_all, text, ts, ts_opt};
+use crate::repo::{execute, exists, fetch_all, tenant_text, text, ts, ts_opt};
 
 /// Writes every mutable column of `s` when the stored version is `expected`; returns the rows
 /// changed (0 = a concurrent change won).
@@ -25,7 +26,7 @@ pub async fn update(
          WHERE id = $1 AND tenant_id = $2 AND version = $18",
         vec![
             text(&s.id),
-            text(&s.tenant_id),
+            tenant_text(s.tenant_id),
             text(&s.display_name),
             text(&s.employee_no),
             text(&s.phone),
@@ -49,13 +50,13 @@ pub async fn update(
 
 /// Every staff account of a tenant, by display name.
 #[tracing::instrument(skip_all, fields(tenant))]
-pub async fn list(conn: &impl ConnectionTrait, tenant: &str) -> Result<Vec<Staff>, AppError> {
+pub async fn list(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<Vec<Staff>, AppError> {
     accounts(
         conn,
         &format!(
             "SELECT {COLUMNS} FROM identity_staff WHERE tenant_id = $1 ORDER BY display_name, id"
         ),
-        vec![text(tenant)],
+        vec![tenant_text(tenant)],
     )
     .await
 }
@@ -70,12 +71,12 @@ struct PathRow {
 /// Materialized paths of every org unit of a tenant, by id.
 pub async fn org_paths(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
 ) -> Result<std::collections::HashMap<String, String>, AppError> {
     let rows = fetch_all::<PathRow>(
         conn,
         "SELECT id, path FROM identity_org_units WHERE tenant_id = $1",
-        vec![text(tenant)],
+        vec![tenant_text(tenant)],
     )
     .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.path)).collect())
@@ -84,14 +85,14 @@ pub async fn org_paths(
 /// True when another account of the tenant has this employee number.
 pub async fn employee_no_taken(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     employee_no: &str,
     except: &str,
 ) -> Result<bool, AppError> {
     exists(
         conn,
         "SELECT id FROM identity_staff WHERE tenant_id = $1 AND employee_no = $2 AND id <> $3",
-        vec![text(tenant), text(employee_no), text(except)],
+        vec![tenant_text(tenant), text(employee_no), text(except)],
     )
     .await
 }

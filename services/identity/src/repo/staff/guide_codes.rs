@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
-use crate::repo::{execute, fetch_all, fetch_one, text, ts, ts_opt};
+use crate::repo::{execute, fetch_all, fetch_one, stored_tenant, tenant_text, text, ts, ts_opt};
 
 /// A guide code.
 #[derive(Debug, Clone)]
@@ -12,7 +13,7 @@ pub struct GuideCode {
     /// The code.
     pub code: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Guide.
     pub staff_id: String,
     /// Store.
@@ -37,17 +38,19 @@ struct GuideCodeRow {
     retire_at: Option<DateTime<Utc>>,
 }
 
-impl From<GuideCodeRow> for GuideCode {
-    fn from(r: GuideCodeRow) -> Self {
-        Self {
+impl TryFrom<GuideCodeRow> for GuideCode {
+    type Error = AppError;
+
+    fn try_from(r: GuideCodeRow) -> Result<Self, AppError> {
+        Ok(Self {
             code: r.code,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_guide_codes", &r.tenant_id)?,
             staff_id: r.staff_id,
             store_id: r.store_id,
             active: r.active,
             created_at: r.created_at,
             retire_at: r.retire_at,
-        }
+        })
     }
 }
 
@@ -62,7 +65,7 @@ pub async fn insert_guide_code(conn: &impl ConnectionTrait, g: &GuideCode) -> Re
         ),
         vec![
             text(&g.code),
-            text(&g.tenant_id),
+            tenant_text(g.tenant_id),
             text(&g.staff_id),
             text(&g.store_id),
             Value::Bool(Some(g.active)),
@@ -77,7 +80,7 @@ pub async fn insert_guide_code(conn: &impl ConnectionTrait, g: &GuideCode) -> Re
 /// Codes of a tenant, newest first, optionally of one guide and/or store.
 pub async fn guide_codes(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
     store_id: &str,
 ) -> Result<Vec<GuideCode>, AppError> {
@@ -88,34 +91,35 @@ pub async fn guide_codes(
              AND ($2 = '' OR staff_id = $2) AND ($3 = '' OR store_id = $3) \
              ORDER BY created_at DESC, code"
         ),
-        vec![text(tenant), text(staff_id), text(store_id)],
+        vec![tenant_text(tenant), text(staff_id), text(store_id)],
     )
     .await?;
-    Ok(rows.into_iter().map(GuideCode::from).collect())
+    rows.into_iter().map(GuideCode::try_from).collect()
 }
 
 /// A code of a tenant.
 pub async fn guide_code(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
 ) -> Result<Option<GuideCode>, AppError> {
-    Ok(fetch_one::<GuideCodeRow>(
+    fetch_one::<GuideCodeRow>(
         conn,
         &format!(
             "SELECT {GUIDE_COLUMNS} FROM identity_guide_codes WHERE tenant_id = $1 AND code = $2"
         ),
-        vec![text(tenant), text(code)],
+        vec![tenant_text(tenant), text(code)],
     )
     .await?
-    .map(GuideCode::from))
+    .map(GuideCode::try_from)
+    .transpose()
 }
 
 /// Retires the active codes of a guide (at one store, or everywhere with `store_id` = '')
 /// as of `at`; returns how many.
 pub async fn retire_guide_codes(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
     store_id: &str,
     at: DateTime<Utc>,
@@ -127,7 +131,7 @@ pub async fn retire_guide_codes(
         vec![
             Value::Bool(Some(false)),
             ts(at),
-            text(tenant),
+            tenant_text(tenant),
             text(staff_id),
             text(store_id),
             Value::Bool(Some(true)),

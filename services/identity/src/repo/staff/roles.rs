@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
-use crate::repo::{count, execute, fetch_all, fetch_one, text, ts};
+use crate::repo::{count, execute, fetch_all, fetch_one, stored_tenant, tenant_text, text, ts};
 
 /// A role grant with its org unit.
 #[derive(Debug, Clone)]
@@ -13,7 +14,7 @@ pub struct RoleGrant {
     /// Grant id.
     pub id: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Staff.
     pub staff_id: String,
     /// Role name (lower case).
@@ -44,11 +45,13 @@ struct GrantRow {
     created_at: DateTime<Utc>,
 }
 
-impl From<GrantRow> for RoleGrant {
-    fn from(r: GrantRow) -> Self {
-        Self {
+impl TryFrom<GrantRow> for RoleGrant {
+    type Error = AppError;
+
+    fn try_from(r: GrantRow) -> Result<Self, AppError> {
+        Ok(Self {
             id: r.id,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_staff_roles", &r.tenant_id)?,
             staff_id: r.staff_id,
             role: r.role,
             org_unit_id: r.org_unit_id,
@@ -56,7 +59,7 @@ impl From<GrantRow> for RoleGrant {
             org_path: r.org_path,
             granted_by: r.granted_by,
             created_at: r.created_at,
-        }
+        })
     }
 }
 
@@ -69,7 +72,7 @@ const GRANT_FROM: &str = "FROM identity_staff_roles r JOIN identity_org_units o 
 #[tracing::instrument(skip_all, fields(tenant))]
 pub async fn grants(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: Option<&str>,
 ) -> Result<Vec<RoleGrant>, AppError> {
     let rows = fetch_all::<GrantRow>(
@@ -78,26 +81,27 @@ pub async fn grants(
             "SELECT {GRANT_COLUMNS} {GRANT_FROM} WHERE r.tenant_id = $1 \
              AND ($2 = '' OR r.staff_id = $2) ORDER BY r.created_at, r.id"
         ),
-        vec![text(tenant), text(staff_id.unwrap_or_default())],
+        vec![tenant_text(tenant), text(staff_id.unwrap_or_default())],
     )
     .await?;
-    Ok(rows.into_iter().map(RoleGrant::from).collect())
+    rows.into_iter().map(RoleGrant::try_from).collect()
 }
 
 /// One grant.
 #[tracing::instrument(skip_all, fields(tenant, grant = id))]
 pub async fn grant_by_id(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<Option<RoleGrant>, AppError> {
-    Ok(fetch_one::<GrantRow>(
+    fetch_one::<GrantRow>(
         conn,
         &format!("SELECT {GRANT_COLUMNS} {GRANT_FROM} WHERE r.tenant_id = $1 AND r.id = $2"),
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await?
-    .map(RoleGrant::from))
+    .map(RoleGrant::try_from)
+    .transpose()
 }
 
 /// Inserts a grant; false when (staff, role, unit) already exists.
@@ -109,7 +113,7 @@ pub async fn insert_grant(conn: &impl ConnectionTrait, g: &RoleGrant) -> Result<
          ON CONFLICT (staff_id, role, org_unit_id) DO NOTHING",
         vec![
             text(&g.id),
-            text(&g.tenant_id),
+            tenant_text(g.tenant_id),
             text(&g.staff_id),
             text(&g.role),
             text(&g.org_unit_id),
@@ -124,13 +128,13 @@ pub async fn insert_grant(conn: &impl ConnectionTrait, g: &RoleGrant) -> Result<
 /// Deletes a grant.
 pub async fn delete_grant(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
 ) -> Result<u64, AppError> {
     execute(
         conn,
         "DELETE FROM identity_staff_roles WHERE tenant_id = $1 AND id = $2",
-        vec![text(tenant), text(id)],
+        vec![tenant_text(tenant), text(id)],
     )
     .await
 }
@@ -138,7 +142,7 @@ pub async fn delete_grant(
 /// Active staff other than `except` holding tenant_admin on `root`.
 pub async fn other_root_admins(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     root: &str,
     except: &str,
 ) -> Result<i64, AppError> {
@@ -147,7 +151,7 @@ pub async fn other_root_admins(
         "SELECT COUNT(*) AS n FROM identity_staff_roles r JOIN identity_staff s ON s.id = r.staff_id \
          WHERE r.tenant_id = $1 AND r.role = 'tenant_admin' AND r.org_unit_id = $2 \
          AND s.status = 'ACTIVE' AND s.id <> $3",
-        vec![text(tenant), text(root), text(except)],
+        vec![tenant_text(tenant), text(root), text(except)],
     )
     .await
 }

@@ -4,9 +4,10 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
-use crate::repo::{execute, fetch_all, fetch_one, text, ts};
+use crate::repo::{execute, fetch_all, fetch_one, tenant_text, text, ts};
 
 /// A staff member's TOTP secret.
 #[derive(Debug, Clone)]
@@ -36,14 +37,14 @@ struct StaffIdRow {
 /// The TOTP secret of a staff member in a tenant.
 pub async fn get(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
 ) -> Result<Option<TotpSecret>, AppError> {
     Ok(fetch_one::<TotpRow>(
         conn,
         "SELECT secret_sealed, enabled, last_step FROM identity_staff_totp \
          WHERE tenant_id = $1 AND staff_id = $2",
-        vec![text(tenant), text(staff_id)],
+        vec![tenant_text(tenant), text(staff_id)],
     )
     .await?
     .map(|r| TotpSecret {
@@ -57,7 +58,7 @@ pub async fn get(
 /// checked, and the WHERE keeps a concurrent confirm from being overwritten).
 pub async fn put_pending(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
     sealed: &[u8],
     now: DateTime<Utc>,
@@ -65,7 +66,11 @@ pub async fn put_pending(
     execute(
         conn,
         "DELETE FROM identity_staff_totp WHERE tenant_id = $1 AND staff_id = $2 AND enabled = $3",
-        vec![text(tenant), text(staff_id), Value::Bool(Some(false))],
+        vec![
+            tenant_text(tenant),
+            text(staff_id),
+            Value::Bool(Some(false)),
+        ],
     )
     .await?;
     let inserted = execute(
@@ -75,7 +80,7 @@ pub async fn put_pending(
          VALUES ($1, $2, $3, $4, $5, $6, NULL) ON CONFLICT (staff_id) DO NOTHING",
         vec![
             text(staff_id),
-            text(tenant),
+            tenant_text(tenant),
             Value::Bytes(Some(sealed.to_vec())),
             Value::Bool(Some(false)),
             Value::BigInt(Some(-1)),
@@ -90,7 +95,7 @@ pub async fn put_pending(
 /// the replay guard (of concurrent presenters of one code exactly one gets `true`).
 pub async fn spend_step(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
     step: i64,
 ) -> Result<bool, AppError> {
@@ -98,7 +103,11 @@ pub async fn spend_step(
         conn,
         "UPDATE identity_staff_totp SET last_step = $1 \
          WHERE tenant_id = $2 AND staff_id = $3 AND last_step < $1",
-        vec![Value::BigInt(Some(step)), text(tenant), text(staff_id)],
+        vec![
+            Value::BigInt(Some(step)),
+            tenant_text(tenant),
+            text(staff_id),
+        ],
     )
     .await?;
     Ok(n == 1)
@@ -107,7 +116,7 @@ pub async fn spend_step(
 /// Marks the pending secret enabled.
 pub async fn enable(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
@@ -118,7 +127,7 @@ pub async fn enable(
         vec![
             Value::Bool(Some(true)),
             ts(now),
-            text(tenant),
+            tenant_text(tenant),
             text(staff_id),
             Value::Bool(Some(false)),
         ],
@@ -130,7 +139,7 @@ pub async fn enable(
 /// Removes TOTP (secret and recovery codes); true when an enabled secret existed.
 pub async fn remove(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
 ) -> Result<bool, AppError> {
     let was_enabled = get(conn, tenant, staff_id)
@@ -139,13 +148,13 @@ pub async fn remove(
     execute(
         conn,
         "DELETE FROM identity_staff_recovery_codes WHERE tenant_id = $1 AND staff_id = $2",
-        vec![text(tenant), text(staff_id)],
+        vec![tenant_text(tenant), text(staff_id)],
     )
     .await?;
     execute(
         conn,
         "DELETE FROM identity_staff_totp WHERE tenant_id = $1 AND staff_id = $2",
-        vec![text(tenant), text(staff_id)],
+        vec![tenant_text(tenant), text(staff_id)],
     )
     .await?;
     Ok(was_enabled)
@@ -154,7 +163,7 @@ pub async fn remove(
 /// True when the staff member has TOTP enabled.
 pub async fn is_enabled(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
 ) -> Result<bool, AppError> {
     Ok(get(conn, tenant, staff_id)
@@ -165,12 +174,12 @@ pub async fn is_enabled(
 /// Ids of the tenant's staff with TOTP enabled (for list views).
 pub async fn enabled_ids(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
 ) -> Result<HashSet<String>, AppError> {
     let rows = fetch_all::<StaffIdRow>(
         conn,
         "SELECT staff_id FROM identity_staff_totp WHERE tenant_id = $1 AND enabled = $2",
-        vec![text(tenant), Value::Bool(Some(true))],
+        vec![tenant_text(tenant), Value::Bool(Some(true))],
     )
     .await?;
     Ok(rows.into_iter().map(|r| r.staff_id).collect())
@@ -179,7 +188,7 @@ pub async fn enabled_ids(
 /// Replaces the recovery codes of a staff member with `hashes`.
 pub async fn put_recovery_codes(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
     hashes: &[String],
     now: DateTime<Utc>,
@@ -187,7 +196,7 @@ pub async fn put_recovery_codes(
     execute(
         conn,
         "DELETE FROM identity_staff_recovery_codes WHERE tenant_id = $1 AND staff_id = $2",
-        vec![text(tenant), text(staff_id)],
+        vec![tenant_text(tenant), text(staff_id)],
     )
     .await?;
     for hash in hashes {
@@ -198,7 +207,7 @@ pub async fn put_recovery_codes(
              VALUES ($1, $2, $3, $4, NULL, $5)",
             vec![
                 text(siyu_core::id::new_string()),
-                text(tenant),
+                tenant_text(tenant),
                 text(staff_id),
                 text(hash),
                 ts(now),
@@ -213,7 +222,7 @@ pub async fn put_recovery_codes(
 /// UPDATE makes each code single use under concurrency).
 pub async fn spend_recovery_code(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     staff_id: &str,
     hash: &str,
     now: DateTime<Utc>,
@@ -222,7 +231,7 @@ pub async fn spend_recovery_code(
         conn,
         "UPDATE identity_staff_recovery_codes SET used_at = $1 \
          WHERE tenant_id = $2 AND staff_id = $3 AND code_hash = $4 AND used_at IS NULL",
-        vec![ts(now), text(tenant), text(staff_id), text(hash)],
+        vec![ts(now), tenant_text(tenant), text(staff_id), text(hash)],
     )
     .await?;
     Ok(n >= 1)

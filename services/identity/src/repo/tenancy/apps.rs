@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::tenancy::AppKind;
-use crate::repo::{execute, fetch_all, fetch_one, stored, text, ts};
+use crate::repo::{execute, fetch_all, fetch_one, stored, stored_tenant, tenant_text, text, ts};
 
 /// An application of a tenant (secret still sealed).
 #[derive(Debug, Clone)]
@@ -14,7 +15,7 @@ pub struct TenantApp {
     /// App id.
     pub app_id: String,
     /// Owner.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// What kind of app.
     pub kind: AppKind,
     /// Display name.
@@ -46,7 +47,7 @@ impl TryFrom<AppRow> for TenantApp {
         Ok(Self {
             kind: stored("identity_apps", &r.kind)?,
             app_id: r.app_id,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_apps", &r.tenant_id)?,
             name: r.name,
             secret_enc: r.secret_enc,
             secret_last4: r.secret_last4,
@@ -81,7 +82,7 @@ pub async fn upsert_app(
                     text(&app.secret_last4),
                     Value::Bool(Some(app.enabled)),
                     text(&app.app_id),
-                    text(&app.tenant_id),
+                    tenant_text(app.tenant_id),
                 ],
             )
             .await?;
@@ -95,7 +96,7 @@ pub async fn upsert_app(
                  VALUES ($1,$2,$3,$4,$5,$6,'',$7,$8,$8)",
                 vec![
                     text(&app.app_id),
-                    text(&app.tenant_id),
+                    tenant_text(app.tenant_id),
                     text(app.kind.as_str()),
                     text(&app.name),
                     Value::Bytes(app.secret_enc.clone()),
@@ -126,11 +127,14 @@ pub async fn get_app(
 }
 
 /// Every app of a tenant, by app id.
-pub async fn apps(conn: &impl ConnectionTrait, tenant: &str) -> Result<Vec<TenantApp>, AppError> {
+pub async fn apps(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> Result<Vec<TenantApp>, AppError> {
     fetch_all::<AppRow>(
         conn,
         &format!("SELECT {APP_COLUMNS} FROM identity_apps WHERE tenant_id = $1 ORDER BY app_id"),
-        vec![text(tenant)],
+        vec![tenant_text(tenant)],
     )
     .await?
     .into_iter()
@@ -141,13 +145,13 @@ pub async fn apps(conn: &impl ConnectionTrait, tenant: &str) -> Result<Vec<Tenan
 /// Deletes an app of a tenant; returns the rows deleted.
 pub async fn delete_app(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     app_id: &str,
 ) -> Result<u64, AppError> {
     execute(
         conn,
         "DELETE FROM identity_apps WHERE app_id = $1 AND tenant_id = $2",
-        vec![text(app_id), text(tenant)],
+        vec![text(app_id), tenant_text(tenant)],
     )
     .await
 }

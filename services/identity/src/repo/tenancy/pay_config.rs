@@ -2,15 +2,16 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
-use crate::repo::{execute, fetch_one, text, ts};
+use crate::repo::{execute, fetch_one, stored_tenant, tenant_text, text, ts};
 
 /// The stored WeChat Pay configuration of a tenant (key material sealed).
 #[derive(Debug, Clone)]
 pub struct PayConfig {
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Merchant id.
     pub mch_id: String,
     /// Mini-program the merchant is bound to.
@@ -43,10 +44,12 @@ struct PayRow {
     key_updated_at: DateTime<Utc>,
 }
 
-impl From<PayRow> for PayConfig {
-    fn from(r: PayRow) -> Self {
-        Self {
-            tenant_id: r.tenant_id,
+impl TryFrom<PayRow> for PayConfig {
+    type Error = AppError;
+
+    fn try_from(r: PayRow) -> Result<Self, AppError> {
+        Ok(Self {
+            tenant_id: stored_tenant("identity_pay_configs", &r.tenant_id)?,
             mch_id: r.mch_id,
             app_id: r.app_id,
             merchant_serial_no: r.merchant_serial_no,
@@ -55,7 +58,7 @@ impl From<PayRow> for PayConfig {
             public_key_id: r.public_key_id,
             public_key_pem: r.public_key_pem,
             key_updated_at: r.key_updated_at,
-        }
+        })
     }
 }
 
@@ -63,14 +66,18 @@ const PAY_COLUMNS: &str = "tenant_id, mch_id, app_id, merchant_serial_no, api_v3
     private_key_enc, public_key_id, public_key_pem, key_updated_at";
 
 /// The WeChat Pay configuration of a tenant.
-pub async fn pay(conn: &impl ConnectionTrait, tenant: &str) -> Result<Option<PayConfig>, AppError> {
-    Ok(fetch_one::<PayRow>(
+pub async fn pay(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+) -> Result<Option<PayConfig>, AppError> {
+    fetch_one::<PayRow>(
         conn,
         &format!("SELECT {PAY_COLUMNS} FROM identity_pay_configs WHERE tenant_id = $1"),
-        vec![text(tenant)],
+        vec![tenant_text(tenant)],
     )
     .await?
-    .map(PayConfig::from))
+    .map(PayConfig::try_from)
+    .transpose()
 }
 
 /// Inserts or replaces the WeChat Pay configuration of `p.tenant_id`.
@@ -80,7 +87,7 @@ pub async fn put_pay(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let values = vec![
-        text(&p.tenant_id),
+        tenant_text(p.tenant_id),
         text(&p.mch_id),
         text(&p.app_id),
         text(&p.merchant_serial_no),

@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::tenancy::tenants::{TENANT_COLUMNS, Tenant, tenants};
-use crate::repo::{execute, text, ts};
+use crate::repo::{execute, tenant_text, text, ts};
 
 /// Every tenant, newest first.
 pub async fn list_tenants(conn: &impl ConnectionTrait) -> Result<Vec<Tenant>, AppError> {
@@ -28,7 +29,7 @@ pub async fn update_tenant(conn: &impl ConnectionTrait, t: &Tenant) -> Result<u6
             text(&t.name),
             text(t.status.as_str()),
             ts(t.updated_at),
-            text(&t.id),
+            tenant_text(t.id),
         ],
     )
     .await
@@ -40,14 +41,14 @@ pub async fn update_tenant(conn: &impl ConnectionTrait, t: &Tenant) -> Result<u6
 /// its token row and then waits for its session row, so touching both would deadlock with it.
 pub async fn revoke_tenant_sessions(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     now: DateTime<Utc>,
 ) -> Result<u64, AppError> {
     execute(
         conn,
         "UPDATE identity_sessions SET revoked_at = $1, revoke_reason = 'tenant_suspended' \
          WHERE tenant_id = $2 AND revoked_at IS NULL",
-        vec![ts(now), text(tenant)],
+        vec![ts(now), tenant_text(tenant)],
     )
     .await
 }

@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
-use crate::repo::{execute, fetch_one, text, ts};
+use crate::repo::{execute, fetch_one, tenant_text, text, ts};
 
 /// The stored settings document of a tenant.
 #[derive(Debug, Clone)]
@@ -29,13 +30,13 @@ struct SettingsRow {
 /// The settings row of a tenant, if one was ever written.
 pub async fn get(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
 ) -> Result<Option<SettingsDocument>, AppError> {
     Ok(fetch_one::<SettingsRow>(
         conn,
         "SELECT settings_json, version, updated_at FROM identity_tenant_settings \
          WHERE tenant_id = $1",
-        vec![text(tenant)],
+        vec![tenant_text(tenant)],
     )
     .await?
     .map(|r| SettingsDocument {
@@ -49,7 +50,7 @@ pub async fn get(
 /// rows changed (0 = a concurrent change won).
 pub async fn put(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     json: &str,
     expected: i64,
     now: DateTime<Utc>,
@@ -60,7 +61,7 @@ pub async fn put(
         conn,
         "INSERT INTO identity_tenant_settings (tenant_id, settings_json, version, updated_at) \
          VALUES ($1, '{}', 0, $2) ON CONFLICT (tenant_id) DO NOTHING",
-        vec![text(tenant), ts(now)],
+        vec![tenant_text(tenant), ts(now)],
     )
     .await?;
     execute(
@@ -70,7 +71,7 @@ pub async fn put(
         vec![
             text(json),
             ts(now),
-            text(tenant),
+            tenant_text(tenant),
             Value::BigInt(Some(expected)),
         ],
     )
@@ -80,13 +81,13 @@ pub async fn put(
 /// Sets the privacy policy version consumers must accept.
 pub async fn set_privacy_version(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     version: &str,
 ) -> Result<(), AppError> {
     execute(
         conn,
         "UPDATE identity_tenants SET privacy_policy_version = $1 WHERE id = $2",
-        vec![text(version), text(tenant)],
+        vec![text(version), tenant_text(tenant)],
     )
     .await?;
     Ok(())

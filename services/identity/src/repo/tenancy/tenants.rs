@@ -3,16 +3,19 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::tenancy::TenantStatus;
-use crate::repo::{execute, exists, fetch_all, fetch_one, for_update, stored, text, ts};
+use crate::repo::{
+    execute, exists, fetch_all, fetch_one, for_update, stored, stored_tenant, tenant_text, text, ts,
+};
 
 /// A tenant.
 #[derive(Debug, Clone)]
 pub struct Tenant {
     /// Tenant id.
-    pub id: String,
+    pub id: TenantId,
     /// Unique slug.
     pub code: String,
     /// Display name.
@@ -51,7 +54,7 @@ impl TryFrom<TenantRow> for Tenant {
     fn try_from(r: TenantRow) -> Result<Self, AppError> {
         Ok(Self {
             status: stored("identity_tenants", &r.status)?,
-            id: r.id,
+            id: stored_tenant("identity_tenants", &r.id)?,
             code: r.code,
             name: r.name,
             is_platform: r.is_platform,
@@ -88,7 +91,7 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &Tenant) -> Result<(), AppEr
          privacy_policy_version, settings_json, version, created_at, updated_at) \
          VALUES ($1,$2,$3,$4,$5,$6,$7,'{}',1,$8,$9)",
         vec![
-            text(&t.id),
+            tenant_text(t.id),
             text(&t.code),
             text(&t.name),
             text(t.status.as_str()),
@@ -104,8 +107,8 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &Tenant) -> Result<(), AppEr
 }
 
 /// A tenant by id.
-pub async fn get(conn: &impl ConnectionTrait, id: &str) -> Result<Option<Tenant>, AppError> {
-    by(conn, "id", id).await
+pub async fn get(conn: &impl ConnectionTrait, id: TenantId) -> Result<Option<Tenant>, AppError> {
+    by(conn, "id", &id.to_string()).await
 }
 
 /// A tenant by code.
@@ -131,7 +134,7 @@ async fn by(
 /// Inserts an org unit (root HQ at tenant creation).
 pub async fn insert_root_org(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     id: &str,
     name: &str,
     now: DateTime<Utc>,
@@ -141,7 +144,7 @@ pub async fn insert_root_org(
         "INSERT INTO identity_org_units (id, tenant_id, parent_id, kind, code, name, path, depth, \
          status, address, latitude, longitude, phone, opening_hours, version, created_at, updated_at) \
          VALUES ($1,$2,NULL,'HQ','HQ',$3,$1,0,'ACTIVE','',NULL,NULL,'','',1,$4,$4)",
-        vec![text(id), text(tenant), text(name), ts(now)],
+        vec![text(id), tenant_text(tenant), text(name), ts(now)],
     )
     .await?;
     Ok(())
@@ -149,14 +152,14 @@ pub async fn insert_root_org(
 
 /// Locks the tenant row until the transaction ends: app removal and pay configuration
 /// serialise on it, so the pay app can never be removed under a concurrent SetWeChatPayConfig.
-pub async fn lock_tenant(conn: &impl ConnectionTrait, tenant: &str) -> Result<bool, AppError> {
+pub async fn lock_tenant(conn: &impl ConnectionTrait, tenant: TenantId) -> Result<bool, AppError> {
     exists(
         conn,
         &format!(
             "SELECT id FROM identity_tenants WHERE id = $1{}",
             for_update(conn)
         ),
-        vec![text(tenant)],
+        vec![tenant_text(tenant)],
     )
     .await
 }

@@ -16,10 +16,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::tokens::SubjectKind;
-use crate::repo::{fetch_one, stored, text, ts};
+use crate::repo::{fetch_one, stored, stored_tenant, text, ts};
 
 /// The session after a successful one-statement rotation.
 #[derive(Debug, Clone)]
@@ -27,7 +28,7 @@ pub struct Rotated {
     /// Session id.
     pub session_id: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Consumer or staff.
     pub principal_kind: SubjectKind,
     /// User or staff id.
@@ -53,7 +54,7 @@ impl TryFrom<RotatedRow> for Rotated {
         Ok(Self {
             principal_kind: stored("identity_sessions", &r.principal_kind)?,
             session_id: r.id,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_sessions", &r.tenant_id)?,
             subject_id: r.subject_id,
             expires_at: r.expires_at,
         })
@@ -101,7 +102,7 @@ pub struct Live {
     /// Session id.
     pub session_id: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Consumer or staff.
     pub principal_kind: SubjectKind,
     /// User or staff id.
@@ -127,7 +128,7 @@ impl TryFrom<LiveRow> for Live {
         Ok(Self {
             principal_kind: stored("identity_sessions", &r.principal_kind)?,
             session_id: r.id,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_sessions", &r.tenant_id)?,
             subject_id: r.subject_id,
             absolute_expires_at: r.absolute_expires_at,
         })

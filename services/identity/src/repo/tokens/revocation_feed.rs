@@ -5,10 +5,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::tokens::RevocationKind;
-use crate::repo::{execute, exists, fetch_all, fetch_one, ids, stored, text, ts};
+use crate::repo::{execute, exists, fetch_all, fetch_one, ids, stored, stored_tenant, text, ts};
 
 /// One feed entry.
 #[derive(Debug, Clone)]
@@ -18,7 +19,7 @@ pub struct Revocation {
     /// What it revokes.
     pub kind: RevocationKind,
     /// Tenant of the revoked tokens.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// The sid, sub or jti.
     pub value: String,
     /// When revoked.
@@ -42,7 +43,7 @@ impl TryFrom<RevocationRow> for Revocation {
         Ok(Self {
             kind: stored("identity_token_revocations", &r.kind)?,
             seq: r.seq,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_token_revocations", &r.tenant_id)?,
             value: r.value,
             revoked_at: r.revoked_at,
         })

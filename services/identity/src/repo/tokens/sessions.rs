@@ -3,10 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use siyu_core::TenantId;
 
 use crate::error::AppError;
 use crate::repo::tokens::SubjectKind;
-use crate::repo::{execute, fetch_all, fetch_one, ids, stored, text, ts, ts_opt};
+use crate::repo::{
+    execute, fetch_all, fetch_one, ids, stored, stored_tenant, tenant_text, text, ts, ts_opt,
+};
 
 /// A session (a refresh-token family).
 #[derive(Debug, Clone)]
@@ -14,7 +17,7 @@ pub struct Session {
     /// Session id (the `sid`).
     pub id: String,
     /// Tenant.
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     /// Consumer or staff.
     pub principal_kind: SubjectKind,
     /// User or staff id.
@@ -77,7 +80,7 @@ impl TryFrom<SessionRow> for Session {
         Ok(Self {
             principal_kind: stored("identity_sessions", &r.principal_kind)?,
             id: r.id,
-            tenant_id: r.tenant_id,
+            tenant_id: stored_tenant("identity_sessions", &r.tenant_id)?,
             subject_id: r.subject_id,
             login_method: r.login_method,
             app_id: r.app_id,
@@ -115,7 +118,7 @@ pub async fn insert_session(conn: &impl ConnectionTrait, s: &Session) -> Result<
         ),
         vec![
             text(&s.id),
-            text(&s.tenant_id),
+            tenant_text(s.tenant_id),
             text(s.principal_kind.as_str()),
             text(&s.subject_id),
             text(&s.login_method),
@@ -153,7 +156,7 @@ pub async fn get_session(
 #[tracing::instrument(skip_all, fields(tenant, subject))]
 pub async fn live_sessions(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     subject: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Session>, AppError> {
@@ -164,7 +167,7 @@ pub async fn live_sessions(
              subject_id = $2 AND revoked_at IS NULL AND expires_at > $3 \
              ORDER BY last_refresh_at DESC"
         ),
-        vec![text(tenant), text(subject), ts(now)],
+        vec![tenant_text(tenant), text(subject), ts(now)],
     )
     .await?
     .into_iter()
@@ -177,7 +180,7 @@ pub async fn insert_refresh(
     conn: &impl ConnectionTrait,
     hash: &str,
     session_id: &str,
-    tenant: &str,
+    tenant: TenantId,
     issued_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
@@ -188,7 +191,7 @@ pub async fn insert_refresh(
         vec![
             text(hash),
             text(session_id),
-            text(tenant),
+            tenant_text(tenant),
             ts(issued_at),
             ts(expires_at),
         ],
@@ -282,7 +285,7 @@ pub async fn touch_session(
 /// returns how many sessions were live. Also records them in the revocation feed.
 pub async fn revoke_sessions(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     ids: &[String],
     reason: &str,
     now: DateTime<Utc>,
@@ -301,7 +304,7 @@ pub async fn revoke_sessions(
             conn,
             "UPDATE identity_sessions SET revoked_at = $1, revoke_reason = $2 \
              WHERE id = $3 AND tenant_id = $4 AND revoked_at IS NULL",
-            vec![ts(now), text(reason), text(id), text(tenant)],
+            vec![ts(now), text(reason), text(id), tenant_text(tenant)],
         )
         .await?;
         if n > 0 {
@@ -312,7 +315,7 @@ pub async fn revoke_sessions(
                  VALUES ($1, 'SESSION', $2, $3, $4)",
                 vec![
                     text(siyu_core::id::new_string()),
-                    text(tenant),
+                    tenant_text(tenant),
                     text(id),
                     ts(now),
                 ],
@@ -326,13 +329,13 @@ pub async fn revoke_sessions(
 /// Ids of every live session of a subject.
 pub async fn live_session_ids(
     conn: &impl ConnectionTrait,
-    tenant: &str,
+    tenant: TenantId,
     subject: &str,
 ) -> Result<Vec<String>, AppError> {
     ids(
         conn,
         "SELECT id FROM identity_sessions WHERE tenant_id = $1 AND subject_id = $2 AND revoked_at IS NULL",
-        vec![text(tenant), text(subject)],
+        vec![tenant_text(tenant), text(subject)],
     )
     .await
 }
