@@ -26,7 +26,7 @@ pub fn require_on(ctx: &Ctx, path: &str) -> Result<(), AppError> {
     if may_act_on(ctx, path) {
         Ok(())
     } else {
-        Err(AppError::PermissionDenied("PERMISSION_DENIED"))
+        Err(AppError::PermissionDenied)
     }
 }
 

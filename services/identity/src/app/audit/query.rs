@@ -27,6 +27,6 @@ impl App {
     pub async fn audit_entry(&self, tenant: TenantId, id: &str) -> Result<Entry, AppError> {
         repo::get(&self.db, tenant, id)
             .await?
-            .ok_or(AppError::NotFound("AUDIT_ENTRY_NOT_FOUND"))
+            .ok_or(AppError::AuditEntryNotFound)
     }
 }

@@ -53,7 +53,7 @@ impl App {
         }
         let user = users_repo::get(txn, tenant, id)
             .await?
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
         let profile = profiles::get(txn, tenant, id).await?.unwrap_or_default();
         Ok(UserView { user, profile })
     }

@@ -34,9 +34,9 @@ impl App {
     pub async fn user_contacts(&self, tenant: TenantId, id: &str) -> Result<Contacts, AppError> {
         let user = users_repo::get(&self.db, tenant, id)
             .await?
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
         if user.status == UserStatus::Erased {
-            return Err(AppError::FailedPrecondition("USER_ERASED"));
+            return Err(AppError::UserErased);
         }
         let profile = profiles::get(&self.db, tenant, id)
             .await?

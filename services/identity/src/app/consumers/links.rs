@@ -60,7 +60,7 @@ impl App {
             .iter()
             .any(|i| i.kind == link.kind && i.scope == link.scope)
         {
-            return Err(AppError::FailedPrecondition("IDENTITY_KIND_SINGLE_VALUED"));
+            return Err(AppError::IdentityKindSingleValued);
         }
         let row = LinkedIdentity {
             id: siyu_core::id::new_string(),
@@ -116,7 +116,7 @@ impl App {
         lock_live(txn, tenant, id).await?;
         let identity = links::identity_of_user(txn, tenant, id, identity_id)
             .await?
-            .ok_or(AppError::NotFound("IDENTITY_NOT_FOUND"))?;
+            .ok_or(AppError::IdentityNotFound)?;
         if actor.kind == "consumer" && identity.kind.logs_in() {
             let others = identities_repo::identities_of(txn, tenant, id)
                 .await?
@@ -124,11 +124,11 @@ impl App {
                 .filter(|i| i.id != identity.id && i.kind.logs_in())
                 .count();
             if others == 0 {
-                return Err(AppError::FailedPrecondition("LAST_LOGIN_IDENTITY"));
+                return Err(AppError::LastLoginIdentity);
             }
         }
         if links::delete(txn, tenant, id, identity_id).await? != 1 {
-            return Err(AppError::NotFound("IDENTITY_NOT_FOUND"));
+            return Err(AppError::IdentityNotFound);
         }
         links::sync_phone(txn, tenant, id, now).await?;
         let mut details = BTreeMap::new();
@@ -158,12 +158,12 @@ pub(crate) async fn lock_live(
     let user = identities_repo::lock_users(txn, tenant, &[id])
         .await?
         .pop()
-        .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+        .ok_or(AppError::UserNotFound)?;
     match user.status {
         UserStatus::Merged => Err(AppError::UserMerged {
             kept_user_id: user.merged_into.clone().unwrap_or_default(),
         }),
-        UserStatus::Erased => Err(AppError::FailedPrecondition("USER_ERASED")),
+        UserStatus::Erased => Err(AppError::UserErased),
         UserStatus::Active | UserStatus::Blocked => Ok(user),
     }
 }

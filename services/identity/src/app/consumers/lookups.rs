@@ -93,10 +93,8 @@ impl App {
         let txn = siyu_store::db::begin_write(&self.db).await?;
         let user = crate::repo::consumers::users::get(&txn, tenant, user_id)
             .await?
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
-        let phone = user
-            .phone
-            .ok_or(AppError::FailedPrecondition("PHONE_NOT_BOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
+        let phone = user.phone.ok_or(AppError::PhoneNotBound)?;
         let mut details = BTreeMap::new();
         details.insert("reason".to_owned(), reason.to_owned());
         audit_repo::append(

@@ -110,7 +110,7 @@ impl App {
         txn.commit().await?;
         if let Err(err) = self.otp_sender.send(phone, &code).await {
             tracing::warn!(error = %err, "otp delivery failed");
-            return Err(AppError::Unavailable("SMS_UNAVAILABLE"));
+            return Err(AppError::SmsUnavailable);
         }
         Ok(Sent {
             sends_left_today: DAILY_SENDS - sent_today - 1,
@@ -130,9 +130,9 @@ impl App {
         let now = self.clock.now();
         let otp = repo::live_for_update(txn, tenant, phone, purpose)
             .await?
-            .ok_or(AppError::Unauthenticated("OTP_EXPIRED"))?;
+            .ok_or(AppError::OtpExpired)?;
         if otp.expires_at <= now {
-            return Err(AppError::Unauthenticated("OTP_EXPIRED"));
+            return Err(AppError::OtpExpired);
         }
         if otp.attempts >= MAX_ATTEMPTS {
             return Err(exhausted("OTP_EXHAUSTED", 0));
@@ -150,7 +150,7 @@ impl App {
             });
         }
         if repo::consume(txn, &otp.id, now).await? != 1 {
-            return Err(AppError::Unauthenticated("OTP_EXPIRED"));
+            return Err(AppError::OtpExpired);
         }
         Ok(())
     }

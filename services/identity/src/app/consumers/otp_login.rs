@@ -132,7 +132,7 @@ impl App {
             if user.status != UserStatus::Active {
                 txn.rollback().await?;
                 self.login_refused(tenant, &user.id, "phone_otp").await;
-                return Err(AppError::PermissionDenied("USER_BLOCKED"));
+                return Err(AppError::UserBlocked);
             }
             let session = NewSession {
                 tenant,
@@ -162,7 +162,7 @@ impl App {
                 is_new_user,
             });
         }
-        Err(AppError::Aborted("CONCURRENT_MODIFICATION"))
+        Err(AppError::ConcurrentModification)
     }
 
     /// BindPhoneWithOtp: consumes a BIND OTP, then binds like BindPhoneWithWeChat. The OTP is

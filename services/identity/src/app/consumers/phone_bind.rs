@@ -59,7 +59,7 @@ impl App {
                 return Ok(done);
             }
         }
-        Err(AppError::Aborted("CONCURRENT_MODIFICATION"))
+        Err(AppError::ConcurrentModification)
     }
 
     /// One attempt; `None` when a concurrent binder changed the phone's owner (retry).
@@ -75,7 +75,7 @@ impl App {
             .iter()
             .find(|u| u.id == req.user_id)
             .cloned()
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
         match caller.status {
             UserStatus::Active => {}
             UserStatus::Merged => {
@@ -83,8 +83,8 @@ impl App {
                     kept_user_id: caller.merged_into.unwrap_or_default(),
                 });
             }
-            UserStatus::Erased => return Err(AppError::FailedPrecondition("USER_ERASED")),
-            UserStatus::Blocked => return Err(AppError::PermissionDenied("USER_BLOCKED")),
+            UserStatus::Erased => return Err(AppError::UserErased),
+            UserStatus::Blocked => return Err(AppError::UserBlocked),
         }
         let owner = identities_repo::phone_owner(&txn, tenant, phone).await?;
         if owner != seen {

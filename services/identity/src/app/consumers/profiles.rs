@@ -46,11 +46,11 @@ impl App {
         let user = identities_repo::lock_users(txn, tenant, &[id])
             .await?
             .pop()
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
         writable(&user)?;
         let mut profile = repo::get(txn, tenant, id)
             .await?
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
         let mut changed = Vec::new();
         if let Some(nickname) = patch.nickname {
             profile.nickname = nickname;

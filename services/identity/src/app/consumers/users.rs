@@ -29,7 +29,7 @@ impl App {
     pub async fn user_view(&self, tenant: TenantId, id: &str) -> Result<UserView, AppError> {
         load(&self.db, tenant, id)
             .await?
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))
+            .ok_or(AppError::UserNotFound)
     }
 
     /// The users of `ids` found in the tenant, in request order (unknown ids omitted).
@@ -57,7 +57,7 @@ impl App {
     ) -> Result<Vec<LinkedIdentity>, AppError> {
         users_repo::get(&self.db, tenant, id)
             .await?
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
         identities_repo::identities_of(&self.db, tenant, id).await
     }
 }
@@ -81,7 +81,7 @@ pub(crate) fn writable(user: &User) -> Result<(), AppError> {
         UserStatus::Merged => Err(AppError::UserMerged {
             kept_user_id: user.merged_into.clone().unwrap_or_default(),
         }),
-        UserStatus::Erased => Err(AppError::FailedPrecondition("USER_ERASED")),
+        UserStatus::Erased => Err(AppError::UserErased),
         UserStatus::Active | UserStatus::Blocked => Ok(()),
     }
 }

@@ -39,13 +39,13 @@ impl App {
     ) -> Result<WeChatLogin, AppError> {
         let resolved = self.resolve_app(app_id).await?;
         if resolved.app.kind != AppKind::MiniProgram {
-            return Err(AppError::NotFound("APP_NOT_FOUND"));
+            return Err(AppError::AppNotFound);
         }
         let sealed = resolved
             .app
             .secret_enc
             .as_ref()
-            .ok_or(AppError::FailedPrecondition("APP_DISABLED"))?;
+            .ok_or(AppError::AppDisabled)?;
         let secret = String::from_utf8(self.sealer.open(sealed)?)
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let tenant = resolved.tenant.id;
@@ -96,23 +96,23 @@ impl App {
         }
         let resolved = self.resolve_app(&app_id).await?;
         if resolved.tenant.id != tenant || resolved.app.kind != AppKind::MiniProgram {
-            return Err(AppError::NotFound("APP_NOT_FOUND"));
+            return Err(AppError::AppNotFound);
         }
         let sealed = resolved
             .app
             .secret_enc
             .as_ref()
-            .ok_or(AppError::FailedPrecondition("APP_DISABLED"))?;
+            .ok_or(AppError::AppDisabled)?;
         let secret = String::from_utf8(self.sealer.open(sealed)?)
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let phone = match self.wechat.phone_number(&app_id, &secret, code).await {
             Ok(phone) => phone,
             Err(WeChatError::Code(40029 | 40163 | 47001)) => {
-                return Err(AppError::Unauthenticated("WECHAT_PHONE_CODE_INVALID"));
+                return Err(AppError::WechatPhoneCodeInvalid);
             }
             Err(err) => {
                 tracing::warn!(error = %err, "getuserphonenumber failed");
-                return Err(AppError::Unavailable("WECHAT_UNAVAILABLE"));
+                return Err(AppError::WechatUnavailable);
             }
         };
         self.bind_phone(crate::app::consumers::phone_bind::BindRequest {
@@ -189,7 +189,7 @@ impl App {
             txn.rollback().await?;
             self.login_refused(tenant, &user.id, "wechat_mini_program")
                 .await;
-            return Err(AppError::PermissionDenied("USER_BLOCKED"));
+            return Err(AppError::UserBlocked);
         }
         let mut links = Vec::new();
         if is_new_user || link_openid {
@@ -250,11 +250,11 @@ impl App {
 
     async fn login_failed(&self, tenant: TenantId, app_id: &str, err: WeChatError) -> AppError {
         let mapped = match &err {
-            WeChatError::Code(40029 | 40163) => AppError::Unauthenticated("WECHAT_CODE_INVALID"),
+            WeChatError::Code(40029 | 40163) => AppError::WechatCodeInvalid,
             WeChatError::Code(41008) => AppError::invalid("code", "is required"),
             WeChatError::Code(_) | WeChatError::Unavailable(_) => {
                 tracing::warn!(error = %err, "jscode2session failed");
-                return AppError::Unavailable("WECHAT_UNAVAILABLE");
+                return AppError::WechatUnavailable;
             }
         };
         let now = self.clock.now();

@@ -20,7 +20,7 @@ impl App {
     ) -> Result<Vec<(MergeRecord, Vec<LinkedIdentity>)>, AppError> {
         users_repo::get(&self.db, tenant, id)
             .await?
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
         let mut out = Vec::new();
         for record in merges_repo::merges_of(&self.db, tenant, id).await? {
             let moved =

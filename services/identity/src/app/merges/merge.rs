@@ -152,7 +152,7 @@ fn check_mergeable(
                 .any(|k| k.kind == m.kind && k.scope == m.scope && k.value != m.value)
     });
     if clash {
-        Err(AppError::FailedPrecondition("MERGE_CONFLICT"))
+        Err(AppError::MergeConflict)
     } else {
         Ok(())
     }

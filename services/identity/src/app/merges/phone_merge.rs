@@ -40,7 +40,7 @@ impl App {
     ) -> Result<PhoneMerge, AppError> {
         if owner.status != UserStatus::Active {
             // A blocked owner: merging would unblock or hide it; customer service decides.
-            return Err(AppError::FailedPrecondition("MERGE_CONFLICT"));
+            return Err(AppError::MergeConflict);
         }
         let caller_id = caller.id.clone();
         let (kept, merged) = if (owner.created_at, &owner.id) < (caller.created_at, &caller.id) {

@@ -39,11 +39,11 @@ impl App {
         let now = self.clock.now();
         let mut record = reversals::lock_merge(txn, tenant, merge_id)
             .await?
-            .ok_or(AppError::NotFound("MERGE_NOT_FOUND"))?;
+            .ok_or(AppError::MergeNotFound)?;
         if record.reversed_at.is_some() {
-            return Err(AppError::FailedPrecondition("MERGE_ALREADY_REVERSED"));
+            return Err(AppError::MergeAlreadyReversed);
         }
-        let not_reversible = || AppError::FailedPrecondition("MERGE_NOT_REVERSIBLE");
+        let not_reversible = || AppError::MergeNotReversible;
         let dropped: Vec<DroppedPhone> = match &record.merge.dropped {
             None => return Err(not_reversible()),
             Some(dropped) => dropped.clone(),
@@ -106,7 +106,7 @@ impl App {
         }
         let by = format!("staff:{}", actor.id);
         if reversals::mark_reversed(txn, tenant, merge_id, &by, now).await? != 1 {
-            return Err(AppError::FailedPrecondition("MERGE_ALREADY_REVERSED"));
+            return Err(AppError::MergeAlreadyReversed);
         }
         for user in [kept_id, merged_id] {
             self.revoke_subject_sessions(txn, tenant, actor.pair(), user, None, "merge_reversed")

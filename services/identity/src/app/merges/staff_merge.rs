@@ -30,7 +30,7 @@ impl App {
         let locked = identities_repo::lock_users(txn, tenant, &[a, b]).await?;
         let [x, y] = [a, b].map(|id| locked.iter().find(|u| u.id == id).cloned());
         let (Some(x), Some(y)) = (x, y) else {
-            return Err(AppError::NotFound("USER_NOT_FOUND"));
+            return Err(AppError::UserNotFound);
         };
         let (kept, merged) = if (x.created_at, &x.id) < (y.created_at, &y.id) {
             (x, y)
@@ -58,9 +58,9 @@ impl App {
                         kept_user_id: user.merged_into.clone().unwrap_or_default(),
                     });
                 }
-                UserStatus::Erased => return Err(AppError::FailedPrecondition("USER_ERASED")),
+                UserStatus::Erased => return Err(AppError::UserErased),
                 // A blocked user: merging would unblock or hide the block; unblock first.
-                UserStatus::Blocked => return Err(AppError::FailedPrecondition("MERGE_CONFLICT")),
+                UserStatus::Blocked => return Err(AppError::MergeConflict),
             }
         }
         let label = format!("staff:{}", actor.id);

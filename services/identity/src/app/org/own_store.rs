@@ -40,7 +40,7 @@ impl App {
         if edits_every_field(ctx, &unit.path) {
             Ok(())
         } else {
-            Err(AppError::PermissionDenied("PERMISSION_DENIED"))
+            Err(AppError::PermissionDenied)
         }
     }
 
@@ -61,18 +61,18 @@ impl App {
         let editor = edits_every_field(ctx, &unit.path);
         let manager = unit.kind == OrgUnitType::Store && may_act_on(ctx, &unit.path);
         if !editor && !manager {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+            return Err(AppError::PermissionDenied);
         }
         if unit.kind != OrgUnitType::Store {
             return Err(AppError::invalid("org_unit.store", "only stores have one"));
         }
         if etag != unit.version.to_string() {
-            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+            return Err(AppError::ConcurrentModification);
         }
         unit.profile = merge(&unit.profile)?;
         let now = self.clock.now();
         if !repo::update(txn, &unit, unit.version, now).await? {
-            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+            return Err(AppError::ConcurrentModification);
         }
         audit(
             txn,

@@ -24,7 +24,7 @@ impl App {
                 if unit.kind == OrgUnitType::Store && unit.status == OrgUnitStatus::Active {
                     Ok(unit)
                 } else {
-                    Err(AppError::NotFound("ORG_UNIT_NOT_FOUND"))
+                    Err(AppError::OrgUnitNotFound)
                 }
             }
         }

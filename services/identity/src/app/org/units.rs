@@ -81,7 +81,7 @@ impl App {
     ) -> Result<OrgUnit, AppError> {
         repo::get(conn, tenant, id)
             .await?
-            .ok_or(AppError::NotFound("ORG_UNIT_NOT_FOUND"))
+            .ok_or(AppError::OrgUnitNotFound)
     }
 
     /// CreateOrgUnit.
@@ -96,14 +96,14 @@ impl App {
         let parent = self.org_unit(txn, tenant, &new.parent_id).await?;
         require_on(ctx, &parent.path)?;
         if !parent_allows(parent.kind, new.kind) {
-            return Err(AppError::FailedPrecondition("ORG_INVALID_PARENT"));
+            return Err(AppError::OrgInvalidParent);
         }
         if parent.status != OrgUnitStatus::Active {
-            return Err(AppError::FailedPrecondition("ORG_UNIT_DISABLED"));
+            return Err(AppError::OrgUnitDisabled);
         }
         let id = siyu_core::id::new_string();
         if repo::code_taken(txn, tenant, &new.code, &id).await? {
-            return Err(AppError::AlreadyExists("ORG_UNIT_CODE_TAKEN"));
+            return Err(AppError::OrgUnitCodeTaken);
         }
         let now = self.clock.now();
         let store = new.store.unwrap_or_default();
@@ -147,14 +147,14 @@ impl App {
         let tenant = ctx.tenant;
         let mut unit = self.org_unit(txn, tenant, id).await?;
         if !edits_every_field(ctx, &unit.path) {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+            return Err(AppError::PermissionDenied);
         }
         if etag != unit.version.to_string() {
-            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+            return Err(AppError::ConcurrentModification);
         }
         if let Some(code) = patch.code {
             if repo::code_taken(txn, tenant, &code, id).await? {
-                return Err(AppError::AlreadyExists("ORG_UNIT_CODE_TAKEN"));
+                return Err(AppError::OrgUnitCodeTaken);
             }
             unit.code = code;
         }
@@ -180,7 +180,7 @@ impl App {
             .await
             .map_err(code_conflict)?
         {
-            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+            return Err(AppError::ConcurrentModification);
         }
         audit(txn, ctx, "ORG_UNIT_CHANGED", id, "updated", now).await?;
         self.org_unit(txn, tenant, id).await
@@ -202,16 +202,16 @@ impl App {
         require_on(ctx, &unit.path)?;
         require_on(ctx, &parent.path)?;
         let Some(old_parent) = unit.parent_id.as_deref() else {
-            return Err(AppError::FailedPrecondition("ORG_ROOT_IMMUTABLE"));
+            return Err(AppError::OrgRootImmutable);
         };
         if parent.path == unit.path || parent.path.starts_with(&format!("{}/", unit.path)) {
-            return Err(AppError::FailedPrecondition("ORG_MOVE_CYCLE"));
+            return Err(AppError::OrgMoveCycle);
         }
         if old_parent == parent.id {
             return Ok(unit);
         }
         if !parent_allows(parent.kind, unit.kind) {
-            return Err(AppError::FailedPrecondition("ORG_INVALID_PARENT"));
+            return Err(AppError::OrgInvalidParent);
         }
         let now = self.clock.now();
         let new_path = format!("{}/{}", parent.path, unit.id);
@@ -244,12 +244,12 @@ impl App {
         let unit = self.org_unit(txn, tenant, id).await?;
         require_on(ctx, &unit.path)?;
         let Some(parent_id) = unit.parent_id.as_deref() else {
-            return Err(AppError::FailedPrecondition("ORG_ROOT_IMMUTABLE"));
+            return Err(AppError::OrgRootImmutable);
         };
         if enable {
             let parent = self.org_unit(txn, tenant, parent_id).await?;
             if parent.status != OrgUnitStatus::Active {
-                return Err(AppError::FailedPrecondition("ORG_UNIT_DISABLED"));
+                return Err(AppError::OrgUnitDisabled);
             }
         } else if !cascade
             && tree_repo::children(txn, tenant, id)
@@ -257,7 +257,7 @@ impl App {
                 .iter()
                 .any(|c| c.status == OrgUnitStatus::Active)
         {
-            return Err(AppError::FailedPrecondition("ORG_UNIT_HAS_ACTIVE_CHILDREN"));
+            return Err(AppError::OrgUnitHasActiveChildren);
         }
         let now = self.clock.now();
         let status = if enable {
@@ -277,7 +277,7 @@ impl App {
 /// A unique-code violation of a racing writer reads as the documented conflict.
 fn code_conflict(err: AppError) -> AppError {
     if crate::repo::is_unique_violation(&err) {
-        AppError::AlreadyExists("ORG_UNIT_CODE_TAKEN")
+        AppError::OrgUnitCodeTaken
     } else {
         err
     }

@@ -45,7 +45,7 @@ impl App {
     ) -> Result<PartnerClient, AppError> {
         repo::get(conn, tenant, id)
             .await?
-            .ok_or(AppError::NotFound("PARTNER_CLIENT_NOT_FOUND"))
+            .ok_or(AppError::PartnerClientNotFound)
     }
 
     /// Clients of the tenant, newest first.
@@ -70,7 +70,7 @@ impl App {
         let id = if ctx.principal.kind == PrincipalKind::Partner {
             match named {
                 Some(id) if id != own => {
-                    return Err(AppError::NotFound("PARTNER_CLIENT_NOT_FOUND"));
+                    return Err(AppError::PartnerClientNotFound);
                 }
                 _ => own.as_str(),
             }
@@ -139,10 +139,10 @@ impl App {
         let now = self.clock.now();
         let current = self.partner(txn, tenant, id).await?;
         if current.status != PartnerStatus::Active {
-            return Err(AppError::FailedPrecondition("CLIENT_REVOKED"));
+            return Err(AppError::ClientRevoked);
         }
         if current.version.to_string() != etag {
-            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+            return Err(AppError::ConcurrentModification);
         }
         let mut row = current.clone();
         let scopes_changed = spec.scopes.as_ref().is_some_and(|s| *s != current.scopes);
@@ -174,7 +174,7 @@ impl App {
         row.version += 1;
         row.updated_at = now;
         if repo::update(txn, &row, current.version).await? == 0 {
-            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+            return Err(AppError::ConcurrentModification);
         }
         let kind = if scopes_changed {
             "PARTNER_SCOPES_CHANGED"
@@ -212,7 +212,7 @@ impl App {
         row.version += 1;
         row.updated_at = now;
         if repo::update(txn, &row, current.version).await? == 0 {
-            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+            return Err(AppError::ConcurrentModification);
         }
         repo::revoke_subject_tokens(txn, tenant, id, now).await?;
         let details = BTreeMap::from([("reason".to_owned(), reason.to_owned())]);

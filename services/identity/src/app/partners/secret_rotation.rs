@@ -44,7 +44,7 @@ impl App {
         let now = self.clock.now();
         let current = self.partner(txn, tenant, id).await?;
         if current.status != PartnerStatus::Active {
-            return Err(AppError::FailedPrecondition("CLIENT_REVOKED"));
+            return Err(AppError::ClientRevoked);
         }
         let (hash, last4, secret) = new_secret()?;
         let mut row = current.clone();
@@ -62,7 +62,7 @@ impl App {
         row.version += 1;
         row.updated_at = now;
         if repo::update(txn, &row, current.version).await? == 0 {
-            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+            return Err(AppError::ConcurrentModification);
         }
         let details = BTreeMap::from([("grace_seconds".to_owned(), grace_secs.to_string())]);
         self.audit_partner(txn, &row, "PARTNER_SECRET_ROTATED", actor, details, now)

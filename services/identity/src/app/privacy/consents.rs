@@ -51,7 +51,7 @@ impl App {
         let user = identities_repo::lock_users(txn, tenant, &[id])
             .await?
             .pop()
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
         writable(&user)?;
         let row = Consent {
             id: siyu_core::id::new_string(),
@@ -100,7 +100,7 @@ impl App {
     pub async fn consents(&self, tenant: TenantId, id: &str) -> Result<Vec<Consent>, AppError> {
         users_repo::get(&self.db, tenant, id)
             .await?
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
         repo::consents_of(&self.db, tenant, id).await
     }
 }

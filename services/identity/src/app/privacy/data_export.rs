@@ -78,14 +78,14 @@ impl App {
         let user = identities_repo::lock_users(txn, tenant, &[user_id])
             .await?
             .pop()
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
         match user.status {
             UserStatus::Merged => {
                 return Err(AppError::UserMerged {
                     kept_user_id: user.merged_into.unwrap_or_default(),
                 });
             }
-            UserStatus::Erased => return Err(AppError::FailedPrecondition("USER_ERASED")),
+            UserStatus::Erased => return Err(AppError::UserErased),
             UserStatus::Active | UserStatus::Blocked => {}
         }
         if let Some(live) = repo::live_for_user(txn, tenant, user_id).await? {
@@ -145,7 +145,7 @@ impl App {
         repo::get(&self.db, tenant, id)
             .await?
             .filter(|e| owner.is_none_or(|o| o == e.user_id))
-            .ok_or(AppError::NotFound("EXPORT_NOT_FOUND"))
+            .ok_or(AppError::ExportNotFound)
     }
 
     /// DownloadDataExport for the consumer `user_id`; audited DATA_EXPORT_DOWNLOADED.
@@ -160,14 +160,14 @@ impl App {
         let export = self.data_export(tenant, id, Some(user_id)).await?;
         match effective_status(&export, now) {
             ExportStatus::Ready => {}
-            ExportStatus::Expired => return Err(AppError::FailedPrecondition("EXPORT_EXPIRED")),
+            ExportStatus::Expired => return Err(AppError::ExportExpired),
             ExportStatus::Pending | ExportStatus::Running | ExportStatus::Failed => {
-                return Err(AppError::FailedPrecondition("EXPORT_NOT_READY"));
+                return Err(AppError::ExportNotReady);
             }
         }
         let sealed = repo::payload(&self.db, tenant, id)
             .await?
-            .ok_or(AppError::FailedPrecondition("EXPORT_EXPIRED"))?;
+            .ok_or(AppError::ExportExpired)?;
         let payload = self.sealer.open(&sealed)?;
         let txn = siyu_store::db::begin_write(&self.db).await?;
         audit_repo::append(

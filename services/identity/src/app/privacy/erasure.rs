@@ -124,7 +124,7 @@ impl App {
         app_id: &str,
         code: &str,
     ) -> Result<(), AppError> {
-        let invalid = AppError::Unauthenticated("WECHAT_CODE_INVALID");
+        let invalid = AppError::WechatCodeInvalid;
         if app_id.is_empty() {
             return Err(AppError::invalid(
                 "wechat_code",
@@ -139,7 +139,7 @@ impl App {
             .app
             .secret_enc
             .as_ref()
-            .ok_or(AppError::FailedPrecondition("APP_DISABLED"))?;
+            .ok_or(AppError::AppDisabled)?;
         let secret = String::from_utf8(self.sealer.open(sealed)?)
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let session = match self.wechat.code2session(app_id, &secret, code).await {
@@ -147,7 +147,7 @@ impl App {
             Err(WeChatError::Code(40029 | 40163 | 41008)) => return Err(invalid),
             Err(err) => {
                 tracing::warn!(error = %err, "jscode2session failed");
-                return Err(AppError::Unavailable("WECHAT_UNAVAILABLE"));
+                return Err(AppError::WechatUnavailable);
             }
         };
         let owner = crate::repo::consumers::users::find_by_identity(
@@ -176,7 +176,7 @@ impl App {
         let user = identities_repo::lock_users(txn, tenant, &[id])
             .await?
             .pop()
-            .ok_or(AppError::NotFound("USER_NOT_FOUND"))?;
+            .ok_or(AppError::UserNotFound)?;
         match user.status {
             UserStatus::Erased => {
                 let erased_at = repo::erased_at(txn, tenant, id)

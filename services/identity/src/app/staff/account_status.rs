@@ -33,10 +33,10 @@ impl App {
         let now = self.clock.now();
         let target = self.staff_view(txn, tenant, id).await?;
         if !administers(ctx, &target.path, &target.grants) {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+            return Err(AppError::PermissionDenied);
         }
         if is_self(ctx, id) {
-            return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
+            return Err(AppError::CannotModifySelf);
         }
         if target.staff.status == StaffStatus::Disabled {
             return Ok((target, 0));
@@ -101,7 +101,7 @@ impl App {
         if is_root_admin
             && roles_repo::other_root_admins(txn, tenant, &root, &target.staff.id).await? == 0
         {
-            return Err(AppError::FailedPrecondition("LAST_TENANT_ADMIN"));
+            return Err(AppError::LastTenantAdmin);
         }
         Ok(())
     }
@@ -128,7 +128,7 @@ impl App {
             "STAFF_UNLOCKED"
         } else {
             if is_self(ctx, id) {
-                return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
+                return Err(AppError::CannotModifySelf);
             }
             row.status = StaffStatus::Active;
             "STAFF_ENABLED"

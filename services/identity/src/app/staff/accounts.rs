@@ -62,7 +62,7 @@ impl App {
     ) -> Result<StaffView, AppError> {
         let staff = staff_repo::get(conn, tenant, id)
             .await?
-            .ok_or(AppError::NotFound("STAFF_NOT_FOUND"))?;
+            .ok_or(AppError::StaffNotFound)?;
         let path = crate::repo::org::units::get(conn, tenant, &staff.home_org_id)
             .await?
             .map(|o| o.path)
@@ -115,13 +115,13 @@ impl App {
         let home = self.org_unit(txn, tenant, &home).await?;
         let manager_only = !acts_beyond_store_manager(ctx, &home.path);
         if manager_only && !may_act_on(ctx, &home.path) {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+            return Err(AppError::PermissionDenied);
         }
         let mut units = Vec::new();
         for (role, unit) in &roles {
             let unit = self.org_unit(txn, tenant, unit).await?;
             if !grantable(ctx, role, &unit.path) || (manager_only && role != GUIDE) {
-                return Err(AppError::PermissionDenied("ROLE_NOT_GRANTABLE"));
+                return Err(AppError::RoleNotGrantable);
             }
             units.push((role.clone(), unit));
         }
@@ -137,12 +137,12 @@ impl App {
             .await?
             .is_some()
         {
-            return Err(AppError::AlreadyExists("LOGIN_NAME_TAKEN"));
+            return Err(AppError::LoginNameTaken);
         }
         let employee_no = fields.employee_no.clone().unwrap_or_default();
         if !employee_no.is_empty() && repo::employee_no_taken(txn, tenant, &employee_no, "").await?
         {
-            return Err(AppError::AlreadyExists("EMPLOYEE_NO_TAKEN"));
+            return Err(AppError::EmployeeNoTaken);
         }
         let row = Staff {
             id: siyu_core::id::new_string(),
@@ -168,7 +168,7 @@ impl App {
         };
         if let Err(err) = staff_repo::insert(txn, &row).await {
             return Err(if crate::repo::is_unique_violation(&err) {
-                AppError::AlreadyExists("LOGIN_NAME_TAKEN")
+                AppError::LoginNameTaken
             } else {
                 err
             });
@@ -213,22 +213,22 @@ impl App {
             && allowed(&fields.primary_org_unit_id, false, false)
             && allowed(&fields.wecom_user_id, false, false);
         if !ok {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+            return Err(AppError::PermissionDenied);
         }
         if target.staff.version.to_string() != etag {
-            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+            return Err(AppError::ConcurrentModification);
         }
         let mut row = target.staff.clone();
         if let Some(unit) = &fields.primary_org_unit_id {
             let unit = self.org_unit(txn, tenant, unit).await?;
             if !holds(ctx, TENANT_ADMIN, &unit.path) {
-                return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+                return Err(AppError::PermissionDenied);
             }
             row.home_org_id = unit.id;
         }
         if let Some(no) = fields.employee_no {
             if !no.is_empty() && repo::employee_no_taken(txn, tenant, &no, id).await? {
-                return Err(AppError::AlreadyExists("EMPLOYEE_NO_TAKEN"));
+                return Err(AppError::EmployeeNoTaken);
             }
             row.employee_no = no;
         }
@@ -259,7 +259,7 @@ impl App {
         row.version = expected + 1;
         row.updated_at = now;
         if repo::update(txn, &row, expected).await? == 0 {
-            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+            return Err(AppError::ConcurrentModification);
         }
         Ok(row)
     }

@@ -80,7 +80,7 @@ impl App {
         token: &str,
         kind: ChallengeKind,
     ) -> Result<Challenge, AppError> {
-        let invalid = || AppError::Unauthenticated("CHALLENGE_INVALID");
+        let invalid = || AppError::ChallengeInvalid;
         if token.is_empty() || token.len() > 128 {
             return Err(invalid());
         }
@@ -110,7 +110,7 @@ impl App {
         if self.cache.delete(&challenge_key(token)).await? {
             Ok(())
         } else {
-            Err(AppError::Unauthenticated("CHALLENGE_INVALID"))
+            Err(AppError::ChallengeInvalid)
         }
     }
 }

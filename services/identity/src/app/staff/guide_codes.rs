@@ -84,20 +84,20 @@ impl App {
         }
         let own = ctx.principal.subject == staff_id;
         if !own && !acts_on_beyond(ctx, GUIDE, &store.path) {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+            return Err(AppError::PermissionDenied);
         }
         if store.status != OrgUnitStatus::Active {
-            return Err(AppError::FailedPrecondition("ORG_UNIT_DISABLED"));
+            return Err(AppError::OrgUnitDisabled);
         }
         if guide.staff.status != StaffStatus::Active {
-            return Err(AppError::FailedPrecondition("ACCOUNT_DISABLED"));
+            return Err(AppError::GuideAccountDisabled);
         }
         if !guide
             .grants
             .iter()
             .any(|g| g.role == GUIDE && path_covers(&g.org_path, &store.path))
         {
-            return Err(AppError::FailedPrecondition("STAFF_NOT_GUIDE"));
+            return Err(AppError::StaffNotGuide);
         }
         let previous = repo::guide_codes(txn, tenant, staff_id, &store.id)
             .await?
@@ -171,7 +171,7 @@ impl App {
         tenant: TenantId,
         code: &str,
     ) -> Result<ResolvedGuide, AppError> {
-        let not_found = || AppError::NotFound("GUIDE_CODE_NOT_FOUND");
+        let not_found = || AppError::GuideCodeNotFound;
         let now = self.clock.now();
         let row = repo::guide_code(&self.db, tenant, &normalize_code(code))
             .await?

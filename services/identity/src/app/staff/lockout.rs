@@ -38,7 +38,7 @@ impl App {
         staff_repo::lock(txn, tenant, staff_id).await?;
         staff_repo::get(txn, tenant, staff_id)
             .await?
-            .ok_or(AppError::Unauthenticated("INVALID_CREDENTIALS"))
+            .ok_or(AppError::InvalidCredentials)
     }
 
     /// Counts one failure of `staff` (locked by [`App::lock_staff`] in `txn`), locking the

@@ -65,9 +65,9 @@ impl App {
     ) -> Result<StaffLogin, AppError> {
         let tenant = tenant_repo::by_code(&self.db, tenant_code)
             .await?
-            .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?;
+            .ok_or(AppError::TenantNotFound)?;
         if tenant.status != TenantStatus::Active {
-            return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
+            return Err(AppError::TenantSuspended);
         }
         let now = self.clock.now();
         let found = match ident {
@@ -80,7 +80,7 @@ impl App {
         let Some(staff) = found else {
             // Same answer (and similar cost) as a wrong password: no account enumeration.
             let _ = self.hashing.verify(password, DUMMY_HASH);
-            return Err(AppError::Unauthenticated("INVALID_CREDENTIALS"));
+            return Err(AppError::InvalidCredentials);
         };
         check_unlocked(&staff, now)?;
         let ok = self.hashing.verify(password, &staff.password_hash);
@@ -90,10 +90,10 @@ impl App {
         if !ok {
             self.record_failure(&txn, &staff, now).await?;
             txn.commit().await?;
-            return Err(AppError::Unauthenticated("INVALID_CREDENTIALS"));
+            return Err(AppError::InvalidCredentials);
         }
         if staff.status != StaffStatus::Active {
-            return Err(AppError::PermissionDenied("ACCOUNT_DISABLED"));
+            return Err(AppError::AccountDisabled);
         }
         if totp_repo::is_enabled(&txn, tenant.id, &staff.id).await? {
             // The password alone clears nothing: the failure counter runs on until the TOTP

@@ -37,7 +37,7 @@ impl App {
         let now = self.clock.now();
         let staff = staff_repo::get(&self.db, tenant, staff_id)
             .await?
-            .ok_or(AppError::Unauthenticated("INVALID_CREDENTIALS"))?;
+            .ok_or(AppError::InvalidCredentials)?;
         check_unlocked(&staff, now)?;
         // argon2 runs before the row lock is taken, so slow hashing never holds it.
         let ok = self.hashing.verify(current, &staff.password_hash);
@@ -52,12 +52,12 @@ impl App {
         check_unlocked(&locked, now)?;
         if locked.password_hash != staff.password_hash {
             // Changed meanwhile: the current password checked above is no longer current.
-            return Err(AppError::Unauthenticated("INVALID_CREDENTIALS"));
+            return Err(AppError::InvalidCredentials);
         }
         if !ok {
             self.record_failure(&txn, &locked, now).await?;
             txn.commit().await?;
-            return Err(AppError::Unauthenticated("INVALID_CREDENTIALS"));
+            return Err(AppError::InvalidCredentials);
         }
         if reused {
             return Err(AppError::invalid_with(
@@ -104,7 +104,7 @@ impl App {
         let tenant = found.tenant;
         let staff = staff_repo::get(&self.db, tenant, &found.staff_id)
             .await?
-            .ok_or(AppError::Unauthenticated("CHALLENGE_INVALID"))?;
+            .ok_or(AppError::ChallengeInvalid)?;
         if self.hashing.verify(new_password, &staff.password_hash) {
             return Err(AppError::invalid_with(
                 "PASSWORD_REUSED",
@@ -182,10 +182,10 @@ impl App {
         // A store manager resets guides' passwords but never removes their second factor.
         let beyond_manager = acts_beyond_store_manager(ctx, &target.path);
         if !administers(ctx, &target.path, &target.grants) || (remove_totp && !beyond_manager) {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+            return Err(AppError::PermissionDenied);
         }
         if is_self(ctx, id) {
-            return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
+            return Err(AppError::CannotModifySelf);
         }
         check_password(password, "temporary_password")?;
         let mut row = target.staff.clone();

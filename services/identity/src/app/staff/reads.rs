@@ -32,7 +32,7 @@ impl App {
         if ctx.principal.subject == id || may_act_on(ctx, &v.path) {
             Ok(v)
         } else {
-            Err(AppError::PermissionDenied("PERMISSION_DENIED"))
+            Err(AppError::PermissionDenied)
         }
     }
 

@@ -66,13 +66,13 @@ impl App {
         let target = self.staff_view(txn, tenant, staff_id).await?;
         let unit = self.org_unit(txn, tenant, unit_id).await?;
         if !may_act_on(ctx, &target.path) {
-            return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+            return Err(AppError::PermissionDenied);
         }
         if ctx.principal.subject == staff_id {
-            return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
+            return Err(AppError::CannotModifySelf);
         }
         if !grantable(ctx, role, &unit.path) || !grantable(ctx, role, &target.path) {
-            return Err(AppError::PermissionDenied("ROLE_NOT_GRANTABLE"));
+            return Err(AppError::RoleNotGrantable);
         }
         self.insert_grant(txn, ctx, staff_id, role, &unit.id, self.clock.now())
             .await?;
@@ -97,12 +97,12 @@ impl App {
         let now = self.clock.now();
         let grant = repo::grant_by_id(txn, tenant, grant_id)
             .await?
-            .ok_or(AppError::NotFound("ROLE_GRANT_NOT_FOUND"))?;
+            .ok_or(AppError::RoleGrantNotFound)?;
         if !grantable(ctx, &grant.role, &grant.org_path) {
-            return Err(AppError::PermissionDenied("ROLE_NOT_GRANTABLE"));
+            return Err(AppError::RoleNotGrantable);
         }
         if ctx.principal.subject == grant.staff_id {
-            return Err(AppError::FailedPrecondition("CANNOT_MODIFY_SELF"));
+            return Err(AppError::CannotModifySelf);
         }
         // The last tenant admin of the root keeps the tenant administrable.
         if grant.role == TENANT_ADMIN {
@@ -113,7 +113,7 @@ impl App {
             if grant.org_unit_id == root
                 && repo::other_root_admins(txn, tenant, &root, &grant.staff_id).await? == 0
             {
-                return Err(AppError::FailedPrecondition("LAST_TENANT_ADMIN"));
+                return Err(AppError::LastTenantAdmin);
             }
         }
         repo::delete_grant(txn, tenant, grant_id).await?;

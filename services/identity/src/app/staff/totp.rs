@@ -45,7 +45,7 @@ impl App {
         staff_id: &str,
     ) -> Result<Enrolment, AppError> {
         let staff = self.lock_staff(txn, tenant, staff_id).await?;
-        let already = || AppError::FailedPrecondition("TOTP_ALREADY_ENABLED");
+        let already = || AppError::TotpAlreadyEnabled;
         if repo::is_enabled(txn, tenant, staff_id).await? {
             return Err(already());
         }
@@ -77,7 +77,7 @@ impl App {
         let row = repo::get(txn, tenant, staff_id)
             .await?
             .filter(|r| !r.enabled)
-            .ok_or(AppError::FailedPrecondition("TOTP_NOT_ENROLLED"))?;
+            .ok_or(AppError::TotpNotEnrolled)?;
         if !self.spend_code(txn, tenant, staff_id, &row, code).await? {
             return Err(AppError::TotpInvalid {
                 attempts_left: None,
@@ -115,10 +115,10 @@ impl App {
         let staff = self
             .lock_staff(&txn, challenge.tenant, &challenge.staff_id)
             .await
-            .map_err(|_| AppError::Unauthenticated("CHALLENGE_INVALID"))?;
+            .map_err(|_| AppError::ChallengeInvalid)?;
         check_unlocked(&staff, now)?;
         if staff.status != StaffStatus::Active {
-            return Err(AppError::PermissionDenied("ACCOUNT_DISABLED"));
+            return Err(AppError::AccountDisabled);
         }
         if !self.check_second_factor(&txn, &staff, code).await? {
             let left = self.record_failure(&txn, &staff, now).await?;
@@ -151,11 +151,11 @@ impl App {
         let row = repo::get(&txn, tenant, staff_id)
             .await?
             .filter(|r| r.enabled)
-            .ok_or(AppError::FailedPrecondition("TOTP_NOT_ENROLLED"))?;
+            .ok_or(AppError::TotpNotEnrolled)?;
         if !self.hashing.verify(password, &staff.password_hash) {
             self.record_failure(&txn, &staff, now).await?;
             txn.commit().await?;
-            return Err(AppError::Unauthenticated("INVALID_CREDENTIALS"));
+            return Err(AppError::InvalidCredentials);
         }
         if !self.spend_code(&txn, tenant, staff_id, &row, code).await? {
             let left = self.record_failure(&txn, &staff, now).await?;

@@ -94,16 +94,16 @@ impl App {
     ) -> Result<(), AppError> {
         let now = self.clock.now();
         if !tenants_repo::lock_tenant(txn, tenant).await? {
-            return Err(AppError::NotFound("TENANT_NOT_FOUND"));
+            return Err(AppError::TenantNotFound);
         }
         if pay_repo::pay(txn, tenant)
             .await?
             .is_some_and(|p| p.app_id == app_id)
         {
-            return Err(AppError::FailedPrecondition("APP_IN_USE"));
+            return Err(AppError::AppInUse);
         }
         if repo::delete_app(txn, tenant, app_id).await? == 0 {
-            return Err(AppError::NotFound("APP_NOT_FOUND"));
+            return Err(AppError::AppNotFound);
         }
         audit(
             txn,
@@ -136,7 +136,7 @@ impl App {
     ) -> Result<(), AppError> {
         let own = match self.resolve_app(app_id).await {
             Ok(resolved) => resolved.tenant.id == tenant,
-            Err(AppError::NotFound(_) | AppError::FailedPrecondition(_)) => false,
+            Err(AppError::AppNotFound | AppError::AppDisabled | AppError::TenantSuspended) => false,
             Err(err) => return Err(err),
         };
         if own {
@@ -150,15 +150,15 @@ impl App {
     pub async fn resolve_app(&self, app_id: &str) -> Result<ResolvedApp, AppError> {
         let app = repo::get_app(&self.db, app_id)
             .await?
-            .ok_or(AppError::NotFound("APP_NOT_FOUND"))?;
+            .ok_or(AppError::AppNotFound)?;
         let tenant = tenants_repo::get(&self.db, app.tenant_id)
             .await?
-            .ok_or(AppError::NotFound("APP_NOT_FOUND"))?;
+            .ok_or(AppError::AppNotFound)?;
         if !app.enabled {
-            return Err(AppError::FailedPrecondition("APP_DISABLED"));
+            return Err(AppError::AppDisabled);
         }
         if tenant.status != TenantStatus::Active {
-            return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
+            return Err(AppError::TenantSuspended);
         }
         Ok(ResolvedApp { tenant, app })
     }
@@ -189,7 +189,7 @@ impl App {
             enabled: app.enabled,
         };
         if !repo::upsert_app(txn, &row, now).await? {
-            return Err(AppError::AlreadyExists("APP_ID_TAKEN"));
+            return Err(AppError::AppIdTaken);
         }
         Ok(())
     }

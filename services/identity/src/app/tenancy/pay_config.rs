@@ -102,11 +102,11 @@ impl App {
     ) -> Result<PayConfig, AppError> {
         let now = self.clock.now();
         if !tenants_repo::lock_tenant(txn, tenant).await? {
-            return Err(AppError::NotFound("TENANT_NOT_FOUND"));
+            return Err(AppError::TenantNotFound);
         }
         let app = apps_repo::get_app(txn, &input.app_id).await?;
         if !app.is_some_and(|a| a.tenant_id == tenant && a.kind == AppKind::MiniProgram) {
-            return Err(AppError::FailedPrecondition("APP_NOT_FOUND"));
+            return Err(AppError::PayConfigAppNotFound);
         }
         let current = repo::pay(txn, tenant).await?;
         let mut missing = Vec::new();
@@ -220,7 +220,7 @@ impl App {
         let (creds, target) = if wechat_pay {
             let row = repo::pay(txn, tenant)
                 .await?
-                .ok_or(AppError::FailedPrecondition("PAY_CONFIG_MISSING"))?;
+                .ok_or(AppError::PayConfigMissing)?;
             let target = row.app_id.clone();
             let open_pay = OpenPay {
                 api_v3_key: open(&row.api_v3_key_enc)?,
@@ -232,7 +232,7 @@ impl App {
             let app = apps_repo::get_app(txn, app_id)
                 .await?
                 .filter(|a| a.tenant_id == tenant)
-                .ok_or(AppError::NotFound("APP_NOT_FOUND"))?;
+                .ok_or(AppError::AppNotFound)?;
             let secret = match &app.secret_enc {
                 Some(sealed) => open(sealed)?,
                 None => String::new(),

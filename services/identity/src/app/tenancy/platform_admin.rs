@@ -42,7 +42,7 @@ impl App {
         if admin {
             Ok(())
         } else {
-            Err(AppError::PermissionDenied("PERMISSION_DENIED"))
+            Err(AppError::PermissionDenied)
         }
     }
 
@@ -64,7 +64,7 @@ impl App {
         match wanted {
             Some(other) if other != ctx.tenant => {
                 if self.require_platform(ctx).await.is_err() {
-                    return Err(AppError::NotFound("TENANT_NOT_FOUND"));
+                    return Err(AppError::TenantNotFound);
                 }
                 Ok(other)
             }
@@ -92,13 +92,13 @@ impl App {
     ) -> Result<Tenant, AppError> {
         let now = self.clock.now();
         if !tenants_repo::lock_tenant(txn, id).await? {
-            return Err(AppError::NotFound("TENANT_NOT_FOUND"));
+            return Err(AppError::TenantNotFound);
         }
         let mut t = tenants_repo::get(txn, id)
             .await?
-            .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?;
+            .ok_or(AppError::TenantNotFound)?;
         if t.is_platform && change.status == Some(TenantStatus::Suspended) {
-            return Err(AppError::FailedPrecondition("PLATFORM_TENANT"));
+            return Err(AppError::PlatformTenant);
         }
         let before = t.status;
         if let Some(name) = change.name {

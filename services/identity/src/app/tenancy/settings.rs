@@ -47,7 +47,7 @@ impl App {
     ) -> Result<StoredSettings, AppError> {
         let t = tenants_repo::get(conn, tenant)
             .await?
-            .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?;
+            .ok_or(AppError::TenantNotFound)?;
         let stored = repo::get(conn, tenant).await?;
         let (defaults, version, updated_at) = match stored {
             Some(row) => (
@@ -78,7 +78,7 @@ impl App {
         let json = serde_json::to_string(&change.defaults)
             .map_err(|e| AppError::Internal(e.to_string()))?;
         if repo::put(txn, tenant, &json, change.expected_version, now).await? == 0 {
-            return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+            return Err(AppError::ConcurrentModification);
         }
         if let Some(version) = &change.privacy_policy_version {
             repo::set_privacy_version(txn, tenant, version).await?;

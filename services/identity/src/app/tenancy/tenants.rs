@@ -55,7 +55,7 @@ impl App {
         let now = self.clock.now();
         let hash = self.hashing.hash(&new.admin_password)?;
         if repo::by_code(txn, &new.code).await?.is_some() {
-            return Err(AppError::AlreadyExists("TENANT_CODE_TAKEN"));
+            return Err(AppError::TenantCodeTaken);
         }
         let tenant = Tenant {
             id: TenantId(siyu_core::id::new()),
@@ -70,7 +70,7 @@ impl App {
         };
         if let Err(err) = repo::insert(txn, &tenant).await {
             return Err(if crate::repo::is_unique_violation(&err) {
-                AppError::AlreadyExists("TENANT_CODE_TAKEN")
+                AppError::TenantCodeTaken
             } else {
                 err
             });
@@ -174,6 +174,6 @@ impl App {
     pub async fn tenant(&self, id: TenantId) -> Result<Tenant, AppError> {
         repo::get(&self.db, id)
             .await?
-            .ok_or(AppError::NotFound("TENANT_NOT_FOUND"))
+            .ok_or(AppError::TenantNotFound)
     }
 }

@@ -44,7 +44,7 @@ impl App {
     ) -> Result<ClientGrant, AppError> {
         let now = self.clock.now();
         let Some(client) = repo::get_any(&self.db, client_id).await? else {
-            return Err(AppError::Unauthenticated("INVALID_CLIENT"));
+            return Err(AppError::InvalidClient);
         };
         let presented = sha256_hex(secret);
         let current_ok = digest_eq(&presented, &client.secret_hash);
@@ -55,32 +55,17 @@ impl App {
             .is_some_and(|(hash, until)| until > now && digest_eq(&presented, hash));
         if !(current_ok || previous_ok) {
             return Err(self
-                .auth_failed(
-                    &client,
-                    "bad_secret",
-                    AppError::Unauthenticated("INVALID_CLIENT"),
-                    now,
-                )
+                .auth_failed(&client, "bad_secret", AppError::InvalidClient, now)
                 .await);
         }
         if client.status != PartnerStatus::Active {
             return Err(self
-                .auth_failed(
-                    &client,
-                    "revoked",
-                    AppError::PermissionDenied("CLIENT_REVOKED"),
-                    now,
-                )
+                .auth_failed(&client, "revoked", AppError::RevokedClientGrant, now)
                 .await);
         }
         if !ip_allowed(&client.ip_allow_list, client_ip) {
             return Err(self
-                .auth_failed(
-                    &client,
-                    "ip",
-                    AppError::PermissionDenied("IP_NOT_ALLOWED"),
-                    now,
-                )
+                .auth_failed(&client, "ip", AppError::IpNotAllowed, now)
                 .await);
         }
         let requested: Vec<String> = scope.split_whitespace().map(str::to_owned).collect();

@@ -154,9 +154,7 @@ impl KeyRing {
             return Ok((kid, previous));
         }
         if keys.iter().any(|k| k.status == KeyStatus::Pending) {
-            return Err(AppError::FailedPrecondition(
-                "SIGNING_KEY_ROTATION_IN_PROGRESS",
-            ));
+            return Err(AppError::SigningKeyRotationInProgress);
         }
         let after = activate_after_secs.max(MIN_ACTIVATE_AFTER_SECS);
         let kid = self

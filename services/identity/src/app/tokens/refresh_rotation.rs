@@ -33,7 +33,7 @@ impl App {
     #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str) -> Result<Issued, AppError> {
         if refresh_token.is_empty() || refresh_token.len() > 128 {
-            return Err(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"));
+            return Err(AppError::RefreshTokenInvalid);
         }
         let hash = sha256_hex(refresh_token);
         let now = self.clock.now();
@@ -43,20 +43,20 @@ impl App {
         let txn = siyu_store::db::begin_write(&self.db).await?;
         let token = repo::get_refresh(&txn, &hash)
             .await?
-            .ok_or(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"))?;
+            .ok_or(AppError::RefreshTokenInvalid)?;
         let session = repo::get_session(&txn, &token.session_id)
             .await?
-            .ok_or(AppError::Unauthenticated("REFRESH_TOKEN_INVALID"))?;
+            .ok_or(AppError::RefreshTokenInvalid)?;
         // Suspension revoked the tenant's sessions too; the tenant's state is the better answer.
         if crate::repo::tenancy::tenants::get(&txn, session.tenant_id)
             .await?
             .is_some_and(|t| t.status != TenantStatus::Active)
         {
-            return Err(AppError::FailedPrecondition("TENANT_SUSPENDED"));
+            return Err(AppError::TenantSuspended);
         }
         if session.revoked_at.is_some() {
             // Revocation spent every token of the family; that is not a new reuse.
-            return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+            return Err(AppError::SessionRevoked);
         }
         if repo::spend_refresh(&txn, &hash, now).await? == 0 {
             // Already spent; a concurrent spender has committed by now (the UPDATE waited for
@@ -71,7 +71,7 @@ impl App {
             return self.refresh_reused(txn, &session, now).await;
         }
         if token.expires_at <= now || session.absolute_expires_at <= now {
-            return Err(AppError::Unauthenticated("REFRESH_TOKEN_EXPIRED"));
+            return Err(AppError::RefreshTokenExpired);
         }
         let kind = self.check_subject(&txn, &session).await?;
         let new_token = random_token()?;
@@ -89,7 +89,7 @@ impl App {
         // Conditional on the session still being live: a concurrent revocation (block, merge,
         // logout) holds the row, and once it commits this refresh touches nothing.
         if repo::touch_session(&txn, &session.id, now, refresh_expires_at).await? != 1 {
-            return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+            return Err(AppError::SessionRevoked);
         }
         let roles = self
             .roles_of(&txn, session.tenant_id, kind, &session.subject_id)
@@ -147,7 +147,7 @@ impl App {
         )
         .await?;
         txn.commit().await?;
-        Err(AppError::Unauthenticated("REFRESH_TOKEN_REUSED"))
+        Err(AppError::RefreshTokenReused)
     }
 
     /// The one-statement rotation (Postgres): `None` when it did not rotate, and `refresh`
@@ -213,21 +213,21 @@ impl App {
             SubjectKind::Staff => {
                 let staff = staff_repo::get(conn, session.tenant_id, &session.subject_id)
                     .await?
-                    .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;
+                    .ok_or(AppError::SessionRevoked)?;
                 if staff.status != StaffStatus::Active {
-                    return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+                    return Err(AppError::SessionRevoked);
                 }
                 if staff.must_change_password {
-                    return Err(AppError::FailedPrecondition("PASSWORD_CHANGE_REQUIRED"));
+                    return Err(AppError::PasswordChangeRequired);
                 }
                 Ok(PrincipalKind::Staff)
             }
             SubjectKind::Consumer => {
                 let user = users_repo::get(conn, session.tenant_id, &session.subject_id)
                     .await?
-                    .ok_or(AppError::Unauthenticated("SESSION_REVOKED"))?;
+                    .ok_or(AppError::SessionRevoked)?;
                 if user.status != UserStatus::Active {
-                    return Err(AppError::Unauthenticated("SESSION_REVOKED"));
+                    return Err(AppError::SessionRevoked);
                 }
                 Ok(PrincipalKind::Consumer)
             }

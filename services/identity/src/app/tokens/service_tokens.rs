@@ -53,7 +53,7 @@ impl App {
             .clients
             .iter()
             .find(|c| c.name == service && digest_eq(&presented, &c.credential_sha256))
-            .ok_or(AppError::Unauthenticated("SERVICE_CREDENTIALS_INVALID"))?;
+            .ok_or(AppError::ServiceCredentialsInvalid)?;
         let scopes = if scopes.is_empty() {
             configured.scopes.clone()
         } else if let Some(bad) = scopes.iter().find(|s| !configured.scopes.contains(s)) {
@@ -74,10 +74,10 @@ impl App {
                     .filter(|t| t.is_platform)
             }
             ServiceTenant::Platform => {
-                return Err(AppError::PermissionDenied("PLATFORM_TOKEN_NOT_ALLOWED"));
+                return Err(AppError::PlatformTokenNotAllowed);
             }
         };
-        let tenant_id = found.ok_or(AppError::NotFound("TENANT_NOT_FOUND"))?.id;
+        let tenant_id = found.ok_or(AppError::TenantNotFound)?.id;
         let (access_token, expires_at) = self.sign_access(
             tenant_id,
             PrincipalKind::Service,

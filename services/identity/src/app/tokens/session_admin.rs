@@ -51,24 +51,24 @@ impl App {
         if kind == SubjectKind::Staff {
             let target = self.staff_view(&self.db, tenant, subject).await;
             if ctx.principal.kind != PrincipalKind::Staff {
-                return Err(AppError::NotFound("STAFF_NOT_FOUND"));
+                return Err(AppError::StaffNotFound);
             }
             let target = target?;
             let path = target.path.as_str();
             return if administers_sessions_of(ctx, Administered::Staff { path }) {
                 Ok(())
             } else {
-                Err(AppError::PermissionDenied("PERMISSION_DENIED"))
+                Err(AppError::PermissionDenied)
             };
         }
         let exists = users_repo::get(&self.db, tenant, subject).await?.is_some();
         if !exists || ctx.principal.kind != PrincipalKind::Staff {
-            return Err(AppError::NotFound("USER_NOT_FOUND"));
+            return Err(AppError::UserNotFound);
         }
         if administers_sessions_of(ctx, Administered::Consumer) {
             Ok(())
         } else {
-            Err(AppError::PermissionDenied("PERMISSION_DENIED"))
+            Err(AppError::PermissionDenied)
         }
     }
 
@@ -101,14 +101,14 @@ impl App {
         let session = repo::get_session(&self.db, sid)
             .await?
             .filter(|s| s.tenant_id == ctx.tenant)
-            .ok_or(AppError::NotFound("SESSION_NOT_FOUND"))?;
+            .ok_or(AppError::SessionNotFound)?;
         match self
             .check_session_admin(ctx, session.principal_kind, &session.subject_id)
             .await
         {
             Ok(()) => Ok(session),
             Err(AppError::Store(e)) => Err(AppError::Store(e)),
-            Err(_) => Err(AppError::NotFound("SESSION_NOT_FOUND")),
+            Err(_) => Err(AppError::SessionNotFound),
         }
     }
 

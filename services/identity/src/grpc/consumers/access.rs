@@ -38,7 +38,7 @@ pub fn target(caller: &Caller, user_id: &str) -> Result<Target, AppError> {
     let masked = match p.kind {
         PrincipalKind::Consumer => {
             if named.as_ref().is_some_and(|id| *id != p.subject) {
-                return Err(AppError::NotFound("USER_NOT_FOUND"));
+                return Err(AppError::UserNotFound);
             }
             return Ok(Target {
                 user_id: p.subject.clone(),

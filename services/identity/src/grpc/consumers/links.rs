@@ -88,7 +88,7 @@ fn link_in(kind_of: PrincipalKind, req: &pb::LinkIdentityRequest) -> Result<NewL
     if kind_of == PrincipalKind::Partner
         && !matches!(kind, IdentityKind::Wecom | IdentityKind::Card)
     {
-        return Err(AppError::PermissionDenied("PERMISSION_DENIED"));
+        return Err(AppError::PermissionDenied);
     }
     let mut fields = Vec::new();
     let app_id = req.app_id.trim();

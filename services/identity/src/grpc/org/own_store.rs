@@ -22,7 +22,7 @@ fn merge(old: &[u8], new: &pb::StoreProfile, paths: &[String]) -> Result<Vec<u8>
             "store.special_hours" => profile.special_hours = new.special_hours.clone(),
             "store.phone" => profile.phone = new.phone.clone(),
             "store.image_url" => profile.image_url = new.image_url.clone(),
-            _ => return Err(AppError::PermissionDenied("PERMISSION_DENIED")),
+            _ => return Err(AppError::PermissionDenied),
         }
     }
     Ok(profile.encode_to_vec())

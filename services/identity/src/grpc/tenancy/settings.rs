@@ -86,7 +86,7 @@ pub(super) async fn update(
                 // the version the etag names, and the write re-checks it.
                 let current = app.tenant_settings(txn, tenant).await?;
                 if current.version != expected {
-                    return Err(AppError::Aborted("CONCURRENT_MODIFICATION"));
+                    return Err(AppError::ConcurrentModification);
                 }
                 let (defaults, privacy) = merge(&current.defaults, &new, &paths)?;
                 let change = SettingsChange {

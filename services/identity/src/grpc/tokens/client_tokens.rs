@@ -60,7 +60,7 @@ pub(super) async fn issue_service_token(
 ) -> R<pb::IssueServiceTokenResponse> {
     let req = request.get_ref();
     if req.service.is_empty() || req.credential.is_empty() || req.credential.len() > 4096 {
-        return Err(AppError::Unauthenticated("SERVICE_CREDENTIALS_INVALID").into());
+        return Err(AppError::ServiceCredentialsInvalid.into());
     }
     let tenant = if req.platform {
         if !req.tenant_id.is_empty() {
@@ -97,7 +97,7 @@ fn grant_in(req: &pb::IssueClientTokenRequest) -> Result<(), AppError> {
         || req.client_secret.is_empty()
         || req.client_secret.len() > 256
     {
-        return Err(AppError::Unauthenticated("INVALID_CLIENT"));
+        return Err(AppError::InvalidClient);
     }
     if req.scope.len() > 1024 {
         return Err(AppError::invalid_with(
