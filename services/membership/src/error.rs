@@ -82,6 +82,9 @@ pub enum AppError {
     /// The rule's daily cap is used up.
     #[error("earning cap reached")]
     EarningCapReached,
+    /// The tenant has no enabled CHECK_IN rule in force.
+    #[error("check-in disabled")]
+    CheckInDisabled,
     /// Another enabled rule of the trigger overlaps in time.
     #[error("earning rule overlap")]
     EarningRuleOverlap,

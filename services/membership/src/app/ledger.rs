@@ -28,6 +28,7 @@ use crate::{AppError, events, repo};
 
 pub mod adjustments;
 pub mod arith;
+pub mod check_ins;
 pub mod earning_rules;
 pub mod holds;
 pub mod points;

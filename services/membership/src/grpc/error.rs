@@ -67,6 +67,7 @@ impl ServiceError for AppError {
             E::EarningRuleDisabled => failed("EARNING_RULE_DISABLED"),
             E::EarningCapReached => failed("EARNING_CAP_REACHED"),
             E::EarningRuleOverlap => failed("EARNING_RULE_OVERLAP"),
+            E::CheckInDisabled => failed("CHECK_IN_DISABLED"),
             E::PointsInsufficient {
                 available,
                 requested,

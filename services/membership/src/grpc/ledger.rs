@@ -8,6 +8,7 @@ use super::convert::cny;
 use crate::app::domain::{BalanceReport, Hold, JournalEntry, Lot, Posting};
 
 pub(super) mod adjustments;
+pub(super) mod check_ins;
 pub(super) mod earning_rules;
 pub(super) mod holds;
 pub(super) mod points;

@@ -1,14 +1,14 @@
 //! `siyu.membership.v1.LedgerService`: dispatches each RPC to its concept's handler in
-//! `ledger`. ListMembersWithExpiringPoints, ReverseEarnedPoints, TransferPoints, CheckIn and
-//! GetCheckInStatus are not built yet and answer UNIMPLEMENTED.
+//! `ledger`. ListMembersWithExpiringPoints, ReverseEarnedPoints and TransferPoints are not
+//! built yet and answer UNIMPLEMENTED.
 
 use siyu_proto::membership::v1 as pb;
 use siyu_proto::membership::v1::ledger_service_server::LedgerService;
 use tonic::Request;
 
 use super::ledger::{
-    adjustments, earning_rules, holds, points, policy, reads, refunds, reports, top_up_plans,
-    top_ups,
+    adjustments, check_ins, earning_rules, holds, points, policy, reads, refunds, reports,
+    top_up_plans, top_ups,
 };
 use super::{Handlers, R};
 
@@ -131,6 +131,17 @@ impl LedgerService for Handlers {
         request: Request<pb::AdjustBalanceRequest>,
     ) -> R<pb::AdjustBalanceResponse> {
         adjustments::adjust(self, request).await
+    }
+
+    async fn check_in(&self, request: Request<pb::CheckInRequest>) -> R<pb::CheckInResponse> {
+        check_ins::check_in(self, request).await
+    }
+
+    async fn get_check_in_status(
+        &self,
+        request: Request<pb::GetCheckInStatusRequest>,
+    ) -> R<pb::GetCheckInStatusResponse> {
+        check_ins::status(self, request).await
     }
 
     async fn create_earning_rule(

@@ -12,6 +12,7 @@ use crate::AppError;
 use crate::app::domain::{Account, EntryType, JournalEntry, MemberId, Posting};
 
 pub mod balances;
+pub mod check_ins;
 pub mod earning_rules;
 pub mod holds;
 mod journal;

@@ -468,9 +468,9 @@ async fn callers_outside_the_contract_are_refused_before_the_handler() {
         .await;
     assert_eq!(anonymous.unwrap_err().code(), Code::Unauthenticated);
     // Not built yet: the generated stubs answer UNIMPLEMENTED.
-    let check_in = h
+    let transfer = h
         .ledger()
-        .check_in(with(pb::CheckInRequest::default(), &consumer))
+        .transfer_points(with(pb::TransferPointsRequest::default(), &consumer))
         .await;
-    assert_eq!(check_in.unwrap_err().code(), Code::Unimplemented);
+    assert_eq!(transfer.unwrap_err().code(), Code::Unimplemented);
 }

@@ -9,6 +9,7 @@
 
 mod bad_input;
 mod bad_input_ledger;
+mod check_ins;
 mod concurrency;
 mod harness;
 mod holds;
