@@ -2,7 +2,8 @@
 //! so each service writes only its domain.
 //!
 //! [`GrpcServer`] stacks the same layers in the same order everywhere — the caller's trace
-//! context first, then RED metrics, then access by contract — and adds `grpc.health.v1` (with
+//! context first, then RED metrics, then access by contract, then the [`screen`] of every
+//! request message (malformed messages, control characters, over-size) — and adds `grpc.health.v1` (with
 //! readiness) and gRPC reflection over every Siyu package. The kit:
 //! - [`access`]: each call admitted by its RPC's `siyu.api.v1.access`; handlers read the
 //!   admitted [`Caller`];
@@ -17,6 +18,7 @@ pub mod error;
 pub mod metadata;
 pub mod mutation;
 pub mod page;
+pub mod screen;
 mod serve;
 pub mod shutdown;
 pub mod status;
@@ -25,4 +27,5 @@ pub use access::{AccessLayer, Caller, GuestTenants, IdentityGuests};
 pub use error::{Described, ServiceError, to_status};
 pub use mutation::{Mutations, TxEffect};
 pub use page::{PageError, Paging};
+pub use screen::ScreenLayer;
 pub use serve::{GrpcServer, ServerError, ServingHandle};

@@ -18,6 +18,7 @@ use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
 use crate::access::{AccessLayer, GuestTenants};
+use crate::screen::ScreenLayer;
 
 /// What can stop a server from starting or serving.
 #[derive(Debug, thiserror::Error)]
@@ -36,8 +37,9 @@ pub enum ServerError {
     Contract(#[from] siyu_proto::contract::ContractError),
 }
 
-/// A service's gRPC server: its handlers plus health, reflection, trace context, RED metrics
-/// and access by contract, in that order of layers (outermost first).
+/// A service's gRPC server: its handlers plus health, reflection, trace context, RED metrics,
+/// access by contract and the screen of request messages, in that order of layers (outermost
+/// first).
 pub struct GrpcServer {
     routes: RoutesBuilder,
     authenticator: Arc<dyn Authenticate>,
@@ -98,7 +100,9 @@ impl GrpcServer {
         routes.add_service(health).add_service(reflection);
         let routes: Routes = routes.routes();
 
-        let access = AccessLayer::new(Contract::global()?, self.authenticator, self.guests);
+        let contract = Contract::global()?;
+        let access = AccessLayer::new(contract, self.authenticator, self.guests);
+        let screen = ScreenLayer::new(contract);
 
         // Without TCP_NODELAY, Nagle holds the small trailers frame that follows a reply's
         // data until the client's delayed ACK (40 ms) — every unary reply paid it.
@@ -108,6 +112,7 @@ impl GrpcServer {
                 .layer(ServerTraceLayer)
                 .layer(self.metrics.grpc_layer())
                 .layer(access)
+                .layer(screen)
                 .add_routes(routes)
                 .serve_with_incoming_shutdown(incoming, async {
                     let _ = stop_rx.await;
