@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
 use axum::Router;
@@ -30,6 +31,9 @@ use crate::upstream::BytesCodec;
 /// `ErrorInfo.domain` of refusals by the gateway itself.
 const DOMAIN: &str = "gateway.siyu";
 
+/// The largest message a partner may send: tonic's decoding limit, the services' too.
+const MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
 /// Metadata passed on to the service; everything else the partner sent stays here.
 const FORWARDED: [&str; 3] = ["authorization", "x-idempotency-key", "x-request-id"];
 
@@ -49,6 +53,7 @@ async fn ingress(
     let path = request.uri().path().to_owned();
     let forward = Forward { state, path, peer };
     let response = tonic::server::Grpc::new(BytesCodec)
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
         .streaming(forward, request)
         .await;
     response.map(axum::body::Body::new)
@@ -156,16 +161,52 @@ impl Forward {
         if let Ok(ip) = MetadataValue::try_from(self.peer.ip().to_string()) {
             metadata.insert("x-client-ip", ip);
         }
-        // A broken incoming frame ends the outgoing stream; the service sees a short stream
-        // and the partner gets the error from the decoder.
-        let outgoing = stream.map_while(Result::ok);
+        // A frame the ingress cannot read (over the size limit, a bad compression flag) ends
+        // the outgoing stream; the service then sees no message and its answer would hide
+        // why, so the partner gets the reason the frame was refused instead.
+        let refused_frame = Arc::new(Mutex::new(None::<Status>));
+        let slot = Arc::clone(&refused_frame);
+        let outgoing = stream.map_while(move |frame| match frame {
+            Ok(bytes) => Some(bytes),
+            Err(status) => {
+                if let Ok(mut slot) = slot.lock() {
+                    *slot = Some(status);
+                }
+                None
+            }
+        });
         let mut outgoing = tonic::Request::from_parts(metadata, extensions, outgoing);
         outgoing.set_timeout(state.limits.request_timeout());
         client
             .ready()
             .await
             .map_err(|err| Status::unavailable(format!("service unavailable: {err}")))?;
-        client.streaming(outgoing, path, BytesCodec).await
+        let reply = client.streaming(outgoing, path, BytesCodec).await;
+        let refused = refused_frame.lock().ok().and_then(|mut slot| slot.take());
+        match refused {
+            Some(status) => Err(frame_refusal(&status)),
+            None => reply,
+        }
+    }
+}
+
+/// The answer for an incoming frame the ingress's decoder refused: `RESOURCE_EXHAUSTED
+/// MESSAGE_TOO_LARGE` over the size limit (as the gRPC spec asks of a server), otherwise
+/// `INVALID_ARGUMENT MALFORMED_MESSAGE`. The decoder's own text stays in the log.
+fn frame_refusal(status: &Status) -> Status {
+    tracing::info!(code = ?status.code(), cause = status.message(), "partner frame refused");
+    if status.code() == Code::OutOfRange || status.message().contains("too large") {
+        refused(
+            Code::ResourceExhausted,
+            "MESSAGE_TOO_LARGE",
+            &format!("the request message exceeds {MAX_MESSAGE_BYTES} bytes"),
+        )
+    } else {
+        refused(
+            Code::InvalidArgument,
+            "MALFORMED_MESSAGE",
+            "malformed request message",
+        )
     }
 }
 

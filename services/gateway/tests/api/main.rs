@@ -13,6 +13,7 @@ mod auth;
 mod errors;
 mod idempotency;
 mod ingress;
+mod ingress_limits;
 mod limits;
 mod meta;
 mod psp;
