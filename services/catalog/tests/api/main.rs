@@ -11,6 +11,7 @@ mod catalog;
 mod events;
 mod guests;
 mod harness;
+mod hostile_bytes;
 mod inventory;
 mod locations;
 mod pricing;

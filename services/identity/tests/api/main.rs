@@ -10,6 +10,7 @@
 mod audit;
 mod consumers;
 mod helpers;
+mod hostile_bytes;
 mod idempotency;
 mod isolation;
 mod malformed_ids;
