@@ -25,7 +25,11 @@ async fn hostile_payloads_never_make_a_server_fault() {
     let mut calls = 0;
     for method in &methods {
         for (i, payload) in payloads(method, &mut rng, 6).into_iter().enumerate() {
-            let token = [Some(tenant.admin.as_str()), Some(tenant.service.as_str()), None][i % 3];
+            let token = [
+                Some(tenant.admin.as_str()),
+                Some(tenant.service.as_str()),
+                None,
+            ][i % 3];
             let result = call_raw(h.channel.clone(), &method.path, payload.clone(), token).await;
             calls += 1;
             if let Err(status) = result {
