@@ -1,6 +1,7 @@
 //! The REST listener: health, the OpenAPI document and docs page, and every routed request.
 
 mod client_ip;
+mod connections;
 mod forward;
 mod handler;
 mod observe;
@@ -17,6 +18,7 @@ use http::{HeaderValue, StatusCode};
 
 use crate::state::AppState;
 
+pub use self::connections::{ConnectionLimits, serve};
 pub use self::observe::RequestId;
 pub use self::parse_errors::{Peer, ProblemListener};
 

@@ -67,8 +67,19 @@ pub struct LimitSettings {
     pub max_body_bytes: usize,
     /// Deadline of one upstream call; exceeding it answers 504.
     pub request_timeout_ms: u64,
-    /// Requests served at once; more are shed with 503 rather than queued.
+    /// Requests served at once; more are shed with 503 rather than queued. `/healthz` and
+    /// `/readyz` are not counted.
     pub max_concurrency: usize,
+    /// How long an HTTP/1 connection may take to send a request head, counted from when it
+    /// starts waiting for one (a new connection, or a kept-alive one between requests);
+    /// past it the connection is closed.
+    pub header_read_timeout_ms: u64,
+    /// How long a handler waits for the whole request body; past it 408 `BODY_TIMEOUT`.
+    pub body_read_timeout_ms: u64,
+    /// A connection with no request in flight for this long is closed (HTTP/2: GOAWAY).
+    pub idle_timeout_ms: u64,
+    /// Open REST connections per client IP (the socket peer); more are closed on accept.
+    pub max_connections_per_ip: usize,
     /// Per client IP, every route.
     pub per_ip: RateSettings,
     /// Per authenticated consumer or staff subject.
@@ -129,6 +140,10 @@ impl Default for LimitSettings {
             max_body_bytes: 64 * 1024,
             request_timeout_ms: 10_000,
             max_concurrency: 2048,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 15_000,
+            idle_timeout_ms: 60_000,
+            max_connections_per_ip: 256,
             per_ip: RateSettings::new(600, 60, 100),
             per_user: RateSettings::new(300, 60, 60),
             per_partner: RateSettings::new(6000, 60, 200),
@@ -164,6 +179,11 @@ impl LimitSettings {
     /// The upstream deadline.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// How long a handler waits for the request body.
+    pub fn body_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_read_timeout_ms)
     }
 
     /// How long idempotent replies are kept.
@@ -217,6 +237,22 @@ impl Validate for LimitSettings {
         v.check(
             self.max_concurrency > 0,
             "max_concurrency",
+            "must be positive",
+        );
+        for (field, ms) in [
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
+            ("body_read_timeout_ms", self.body_read_timeout_ms),
+            ("idle_timeout_ms", self.idle_timeout_ms),
+        ] {
+            v.check(
+                (100..=600_000).contains(&ms),
+                field,
+                "must be between 100 and 600000",
+            );
+        }
+        v.check(
+            self.max_connections_per_ip > 0,
+            "max_connections_per_ip",
             "must be positive",
         );
         v.check(

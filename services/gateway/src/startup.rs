@@ -157,19 +157,26 @@ impl Application {
                 tracing::debug!(error = %err, "cannot set TCP_NODELAY");
             }
         };
-        let http = axum::serve(
-            crate::http::ProblemListener(self.http),
-            crate::http::router(self.state.clone())
-                .into_make_service_with_connect_info::<crate::http::Peer>(),
-        )
-        .with_graceful_shutdown(stopped(rx.clone()));
+        let limits = crate::http::ConnectionLimits::from(self.state.limits.as_ref());
+        let http_stop = stopped(rx.clone());
+        let (http_listener, router) = (self.http, crate::http::router(self.state.clone()));
+        let http = async move {
+            crate::http::serve(
+                http_listener,
+                router,
+                limits,
+                http_stop,
+            )
+            .await;
+            Ok::<(), std::io::Error>(())
+        };
         let grpc = axum::serve(
             self.grpc.tap_io(nodelay),
             crate::ingress::router(self.state.clone())
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(stopped(rx.clone()));
-        let serve = async { tokio::try_join!(http.into_future(), grpc.into_future()) };
+        let serve = async { tokio::try_join!(http, grpc.into_future()) };
         tokio::pin!(serve);
         let grace = self.grace;
         let drained = async move {

@@ -115,7 +115,13 @@ async fn serve(
         rate_limit::check_caller(state.limiter(), caller).await?;
     }
 
-    let bytes = read_body(body, headers, state.limits.max_body_bytes).await?;
+    let bytes = read_body(
+        body,
+        headers,
+        state.limits.max_body_bytes,
+        state.limits.body_read_timeout(),
+    )
+    .await?;
     let extra = if route.route.oauth && route.route.access == Access::Public {
         basic_client_auth(headers)?
     } else {

@@ -58,7 +58,15 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         tracing::debug!(error = %err, "cannot attach the caller's trace context");
     }
 
-    let mut response = match state.in_flight.clone().try_acquire_owned() {
+    // Probes are answered outside the request limit: a gateway at capacity is still alive,
+    // and restarting it for being busy would only make things worse.
+    let probe = matches!(request.uri().path(), "/healthz" | "/readyz");
+    let permit = if probe {
+        Ok(None)
+    } else {
+        state.in_flight.clone().try_acquire_owned().map(Some)
+    };
+    let mut response = match permit {
         Ok(permit) => {
             let response = next.run(request).instrument(span.clone()).await;
             drop(permit);

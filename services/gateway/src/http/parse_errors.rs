@@ -78,7 +78,8 @@ pub struct ProblemIo<T> {
 }
 
 impl<T> ProblemIo<T> {
-    fn new(inner: T) -> Self {
+    /// Wraps an accepted connection.
+    pub(crate) fn new(inner: T) -> Self {
         Self {
             inner,
             pending: Vec::new(),

@@ -1,5 +1,7 @@
 //! Reading the request body within the size limit and telling JSON from form bodies.
 
+use std::time::Duration;
+
 use axum::body::Body;
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
@@ -8,9 +10,30 @@ use http::{HeaderMap, StatusCode};
 use crate::problem::Problem;
 use crate::transcode::Payload;
 
-/// Reads the whole body, refusing more than `limit` bytes with 413 (by `Content-Length`
-/// before reading, or while reading a chunked body).
-pub async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, Problem> {
+/// Reads the whole body within `timeout` (408 `BODY_TIMEOUT` past it: a client trickling its
+/// body must not hold a request slot), refusing more than `limit` bytes with 413 (by
+/// `Content-Length` before reading, or while reading a chunked body).
+pub async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, Problem> {
+    tokio::time::timeout(timeout, read_all(body, headers, limit))
+        .await
+        .unwrap_or_else(|_| Err(body_timeout()))
+}
+
+/// 408 for a body not received in time.
+pub fn body_timeout() -> Problem {
+    Problem::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "BODY_TIMEOUT",
+        "the request body was not received in time",
+    )
+}
+
+async fn read_all(body: Body, headers: &HeaderMap, limit: usize) -> Result<Bytes, Problem> {
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())

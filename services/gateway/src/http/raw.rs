@@ -63,9 +63,13 @@ async fn forward(
         .await
         .map_err(|p| (p.status, p.reason.clone()))?;
     let limit = MAX_BODY.min(state.limits.max_body_bytes.max(MAX_BODY));
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE".to_owned()))?;
+    let bytes = tokio::time::timeout(
+        state.limits.body_read_timeout(),
+        axum::body::to_bytes(body, limit),
+    )
+    .await
+    .map_err(|_| (StatusCode::REQUEST_TIMEOUT, "BODY_TIMEOUT".to_owned()))?
+    .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "BODY_TOO_LARGE".to_owned()))?;
     let message = encode_raw(route, raw, params, &parts.headers, bytes)
         .map_err(|p| (p.status, p.reason.clone()))?;
     let timeout = state.limits.request_timeout();

@@ -17,6 +17,7 @@ mod ingress_limits;
 mod limits;
 mod meta;
 mod psp;
+mod slow_clients;
 mod support;
 mod transcoding;
 mod upstream;
