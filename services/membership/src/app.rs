@@ -13,6 +13,7 @@ use sea_orm::DatabaseConnection;
 use siyu_core::Clock;
 
 pub mod callers;
+pub mod coupons;
 pub mod domain;
 pub mod ledger;
 pub mod members;

@@ -131,6 +131,98 @@ pub enum AppError {
         /// The largest amount that could be reversed now, fen.
         reversible_amount: i64,
     },
+    /// No such coupon template in the tenant (or not visible to the caller).
+    #[error("coupon template not found")]
+    CouponTemplateNotFound,
+    /// No such coupon pack in the tenant.
+    #[error("coupon pack not found")]
+    CouponPackNotFound,
+    /// No such coupon in the tenant (or not the consumer's own).
+    #[error("coupon not found")]
+    CouponNotFound,
+    /// No such coupon grant in the tenant.
+    #[error("coupon grant not found")]
+    CouponGrantNotFound,
+    /// A published template's field that may no longer change.
+    #[error("template field {0} locked")]
+    TemplateFieldLocked(String),
+    /// A total quota below the coupons already issued.
+    #[error("quota below issued")]
+    QuotaBelowIssued {
+        /// Coupons issued so far.
+        issued: i32,
+    },
+    /// Publishing a template that is not a draft.
+    #[error("template not draft")]
+    TemplateNotDraft,
+    /// Issuing from (or stopping) a template that is not published.
+    #[error("template not published")]
+    TemplateNotPublished,
+    /// Granting from a template whose absolute validity has ended.
+    #[error("template expired")]
+    TemplateExpired,
+    /// Another enabled pack has the trigger.
+    #[error("pack trigger taken")]
+    PackTriggerTaken,
+    /// The template cannot be claimed now by this member.
+    #[error("coupon not claimable: {0}")]
+    CouponNotClaimable(&'static str),
+    /// The member holds the most coupons of the template allowed.
+    #[error("coupon limit reached")]
+    CouponLimitReached {
+        /// The per-member limit.
+        limit: i32,
+    },
+    /// The member claimed the most coupons of the template allowed today.
+    #[error("coupon daily limit reached")]
+    CouponDailyLimitReached {
+        /// The per-member daily limit.
+        limit: i32,
+    },
+    /// The template's total quota is used up.
+    #[error("coupon quota exhausted")]
+    CouponQuotaExhausted,
+    /// A grant key already used for a different grant.
+    #[error("grant key {key} conflicts")]
+    GrantKeyConflict {
+        /// The key.
+        key: String,
+    },
+    /// The coupon is not the member's, or is used, revoked, or locked by another order.
+    #[error("coupon {0} unavailable")]
+    CouponUnavailable(uuid::Uuid),
+    /// The order does not satisfy the coupon's rule, or the coupons do not stack.
+    #[error("coupon {coupon} not applicable: {reason}")]
+    CouponNotApplicable {
+        /// The coupon.
+        coupon: uuid::Uuid,
+        /// The `CouponUnusableReason` name, or STACKING_CONFLICT.
+        reason: &'static str,
+    },
+    /// The coupon's validity has ended.
+    #[error("coupon {0} expired")]
+    CouponExpired(uuid::Uuid),
+    /// The order locked other coupons (or for another member).
+    #[error("lock mismatch")]
+    LockMismatch,
+    /// The order's coupons were released (lock again with `revive`).
+    #[error("coupons already released")]
+    CouponsAlreadyReleased,
+    /// The order's coupons were used.
+    #[error("coupons already used")]
+    CouponsAlreadyUsed,
+    /// Using coupons the order no longer holds locked.
+    #[error("coupons not locked")]
+    CouponsNotLocked,
+    /// The coupon cannot be redeemed in store.
+    #[error("coupon not in store")]
+    CouponNotInStore,
+    /// A dynamic redemption code past its validity.
+    #[error("redemption code expired")]
+    RedemptionCodeExpired,
+    /// An in-store redemption that cannot be reversed (not in store, or older than 24 h).
+    #[error("redemption not reversible")]
+    RedemptionNotReversible,
     /// The database (or an idempotency record) refused or could not be reached.
     #[error("store: {0}")]
     Store(#[from] StoreError),

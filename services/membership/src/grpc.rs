@@ -19,6 +19,8 @@ use crate::AppError;
 use crate::app::App;
 
 pub mod convert;
+mod coupon_service;
+mod coupons;
 pub mod error;
 mod ledger;
 mod ledger_service;

@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use siyu_auth::{JwksVerifier, VerifierSettings};
 use siyu_core::Clock;
+use siyu_proto::membership::v1::coupon_service_server::CouponServiceServer;
 use siyu_proto::membership::v1::ledger_service_server::LedgerServiceServer;
 use siyu_proto::membership::v1::member_service_server::MemberServiceServer;
 use siyu_server::{GrpcServer, Mutations, ServingHandle};
@@ -134,7 +135,8 @@ impl Application {
             .context("grpc listener")?;
         let serving = GrpcServer::new(verifier, metrics.clone())
             .add_service(MemberServiceServer::new(handlers.clone()))
-            .add_service(LedgerServiceServer::new(handlers))
+            .add_service(LedgerServiceServer::new(handlers.clone()))
+            .add_service(CouponServiceServer::new(handlers))
             .spawn(listener)
             .await?;
         serving.set_ready(true).await;

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::AppError;
 
+pub mod coupons;
 pub mod ledger;
 pub mod members;
 

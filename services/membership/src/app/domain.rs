@@ -2,11 +2,14 @@
 //! and statuses are types from the repo boundary up; stored enum numbers are the proto's, so a
 //! column, a domain value and a wire value of the same thing never disagree.
 
+pub mod coupon;
+pub mod coupon_rule;
 pub mod holds;
 pub mod ledger;
 pub mod ledger_settings;
 pub mod member;
 
+pub use coupon::*;
 pub use holds::*;
 pub use ledger::*;
 pub use ledger_settings::*;

@@ -90,6 +90,43 @@ impl ServiceError for AppError {
             E::TopUpAlreadySpent { reversible_amount } => {
                 failed("TOP_UP_ALREADY_SPENT").meta("reversible_amount", reversible_amount)
             }
+            E::CouponTemplateNotFound => missing("COUPON_TEMPLATE_NOT_FOUND"),
+            E::CouponPackNotFound => missing("COUPON_PACK_NOT_FOUND"),
+            E::CouponNotFound => missing("COUPON_NOT_FOUND"),
+            E::CouponGrantNotFound => missing("COUPON_GRANT_NOT_FOUND"),
+            E::TemplateFieldLocked(field) => failed("TEMPLATE_FIELD_LOCKED").meta("field", field),
+            E::QuotaBelowIssued { issued } => {
+                failed("QUOTA_BELOW_ISSUED").meta("issued_count", issued)
+            }
+            E::TemplateNotDraft => failed("TEMPLATE_NOT_DRAFT"),
+            E::TemplateNotPublished => failed("TEMPLATE_NOT_PUBLISHED"),
+            E::TemplateExpired => failed("TEMPLATE_EXPIRED"),
+            E::PackTriggerTaken => failed("PACK_TRIGGER_TAKEN"),
+            E::CouponNotClaimable(why) => failed("COUPON_NOT_CLAIMABLE").meta("why", why),
+            E::CouponLimitReached { limit } => failed("COUPON_LIMIT_REACHED").meta("limit", limit),
+            E::CouponDailyLimitReached { limit } => {
+                failed("COUPON_DAILY_LIMIT_REACHED").meta("limit", limit)
+            }
+            E::CouponQuotaExhausted => {
+                Described::new(Code::ResourceExhausted, "COUPON_QUOTA_EXHAUSTED")
+            }
+            E::GrantKeyConflict { key } => {
+                Described::new(Code::AlreadyExists, "GRANT_KEY_CONFLICT")
+                    .meta("grant_key", key)
+                    .message("the grant key was used for a different grant")
+            }
+            E::CouponUnavailable(id) => failed("COUPON_UNAVAILABLE").meta("coupon_id", id),
+            E::CouponNotApplicable { coupon, reason } => failed("COUPON_NOT_APPLICABLE")
+                .meta("coupon_id", coupon)
+                .meta("reason", reason),
+            E::CouponExpired(id) => failed("COUPON_EXPIRED").meta("coupon_id", id),
+            E::LockMismatch => Described::new(Code::AlreadyExists, "LOCK_MISMATCH"),
+            E::CouponsAlreadyReleased => failed("COUPONS_ALREADY_RELEASED"),
+            E::CouponsAlreadyUsed => failed("COUPONS_ALREADY_USED"),
+            E::CouponsNotLocked => failed("COUPONS_NOT_LOCKED"),
+            E::CouponNotInStore => failed("COUPON_NOT_IN_STORE"),
+            E::RedemptionCodeExpired => failed("REDEMPTION_CODE_EXPIRED"),
+            E::RedemptionNotReversible => failed("REDEMPTION_NOT_REVERSIBLE"),
             E::Store(err) => Described::store(err),
             E::Internal(_) => Described::new(Code::Internal, "INTERNAL"),
         }
