@@ -955,3 +955,64 @@ pub fn usd(fen: i64) -> Option<Money> {
         currency_code: "USD".into(),
     })
 }
+
+#[tokio::test]
+async fn a_new_member_gets_the_new_member_pack_once() {
+    let h = H::pg().await;
+    let t = Tenant::new(&h).await;
+    let tpl = published(&h, &t, amount_off(0, 0)).await;
+    let mut c = coupons(&h);
+    c.create_coupon_pack(with(
+        pb::CreateCouponPackRequest {
+            pack: Some(pb::CouponPack {
+                name: "新人礼包".into(),
+                items: vec![pb::CouponPackItem {
+                    template_id: tpl.clone(),
+                    quantity: 2,
+                }],
+                trigger: pb::CouponPackTrigger::NewMember as i32,
+                enabled: true,
+                ..Default::default()
+            }),
+        },
+        &t.admin,
+    ))
+    .await
+    .unwrap();
+    let (_, consumer) = t.consumer(&h);
+    for _ in 0..2 {
+        h.members()
+            .enroll_member(with(pb::EnrollMemberRequest::default(), &consumer))
+            .await
+            .unwrap();
+    }
+    let mine = c
+        .list_member_coupons(with(pb::ListMemberCouponsRequest::default(), &consumer))
+        .await
+        .unwrap()
+        .into_inner()
+        .coupons;
+    assert_eq!(mine.len(), 2);
+    assert!(
+        mine.iter()
+            .all(|c| c.source == pb::CouponSource::Event as i32 && !c.grant_id.is_empty())
+    );
+    // A pack whose template ran out grants what it can and never fails the enrolment.
+    c.stop_coupon_template(with(
+        pb::StopCouponTemplateRequest {
+            template_id: tpl,
+            ..Default::default()
+        },
+        &t.admin,
+    ))
+    .await
+    .unwrap();
+    let (_, late) = t.member(&h).await;
+    let theirs = c
+        .list_member_coupons(with(pb::ListMemberCouponsRequest::default(), &late))
+        .await
+        .unwrap()
+        .into_inner()
+        .coupons;
+    assert!(theirs.is_empty());
+}

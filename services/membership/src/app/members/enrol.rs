@@ -2,7 +2,8 @@
 //! `created = false`. A new member gets a card number (the one supplied by staff or a partner,
 //! or a generated one), its attribution, its home store, the referral relation when the
 //! referrer is a member, the guide named by the attribution, zero balances, the ENROLMENT
-//! rule's points, and MemberEnrolled — all in the caller's transaction.
+//! rule's points, the new-member coupon pack, and MemberEnrolled — all in the caller's
+//! transaction.
 
 use std::collections::BTreeMap;
 
@@ -167,6 +168,10 @@ impl App {
         }
         events::publish::member_enrolled(conn, ctx.tenant, &member).await?;
         self.enrolment_points(conn, ctx, id, now_ms).await?;
+        // The new-member pack (新人礼包), if the tenant enabled one; once per member.
+        let pack = crate::app::domain::PackTrigger::NewMember;
+        self.grant_event_pack(conn, ctx, &member, pack, "enrolment")
+            .await?;
         Ok(Enrolled {
             member,
             created: true,
