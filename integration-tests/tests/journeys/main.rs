@@ -17,6 +17,7 @@ mod access;
 mod bad_input;
 mod catalog;
 mod consumer;
+mod hostile_text;
 mod identity_ids;
 mod isolation;
 mod isolation_identity;
