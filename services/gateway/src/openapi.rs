@@ -40,6 +40,7 @@ pub fn document(table: &RouteTable) -> Value {
         .collect();
     let mut components = schemas.into_map();
     components.insert("Problem".to_owned(), problem_schema());
+    components.insert("OAuthError".to_owned(), oauth_error_schema());
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -108,6 +109,20 @@ fn operation(route: &CompiledRoute, schemas: &mut Schemas) -> Value {
             "default": {"description": "An error", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
         },
     });
+    if route.route.oauth {
+        let oauth_error = json!({"description": "An RFC 6749 §5.2 error", "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}}});
+        op["responses"] = json!({
+            "200": {"description": "OK (Cache-Control: no-store)", "content": {"application/json": {
+                "schema": schemas.reference_proto_names(&output)}}},
+            "400": oauth_error.clone(),
+            "401": oauth_error.clone(),
+            "403": oauth_error.clone(),
+            "408": oauth_error.clone(),
+            "413": oauth_error,
+            "default": {"description": "A server-side error (429, 5xx)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+        });
+    }
     if let Body::Raw(raw) = route.route.body {
         if let Some(parameters) = op["parameters"].as_array_mut() {
             for (header, _) in raw.headers {
@@ -203,6 +218,22 @@ fn access_text(access: Access) -> String {
         Access::Partner(None) => "partner".into(),
         Access::Partner(Some(scope)) => format!("partner with scope {scope}"),
     }
+}
+
+fn oauth_error_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "RFC 6749 §5.2 error response of the OAuth endpoints, with Siyu's reason.",
+        "required": ["error"],
+        "properties": {
+            "error": {"type": "string", "enum": [
+                "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
+                "unsupported_grant_type", "invalid_scope",
+            ]},
+            "error_description": {"type": "string"},
+            "reason": {"type": "string", "examples": ["INVALID_CLIENT"]},
+        },
+    })
 }
 
 fn problem_schema() -> Value {

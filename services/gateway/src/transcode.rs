@@ -128,19 +128,44 @@ pub fn response_json(
         tracing::error!(error = %err, "upstream reply does not decode with its descriptor");
         bad_gateway()
     })?;
+    let options = SerializeOptions::new()
+        .use_proto_field_name(proto_names)
+        .stringify_64_bit_integers(!proto_names);
+    let rendering_failed = |err: serde_json::Error| {
+        tracing::error!(error = %err, "upstream reply does not render as JSON");
+        bad_gateway()
+    };
+    if proto_names {
+        let mut value = message
+            .serialize_with_options(serde_json::value::Serializer, &options)
+            .map_err(rendering_failed)?;
+        explicit_booleans(
+            &prost_reflect::ReflectMessage::descriptor(&message),
+            &mut value,
+        );
+        return serde_json::to_vec(&value).map_err(rendering_failed);
+    }
     let mut out = serde_json::Serializer::new(Vec::with_capacity(bytes.len() * 2));
     message
-        .serialize_with_options(
-            &mut out,
-            &SerializeOptions::new()
-                .use_proto_field_name(proto_names)
-                .stringify_64_bit_integers(!proto_names),
-        )
-        .map_err(|err| {
-            tracing::error!(error = %err, "upstream reply does not render as JSON");
-            bad_gateway()
-        })?;
+        .serialize_with_options(&mut out, &options)
+        .map_err(rendering_failed)?;
     Ok(out.into_inner())
+}
+
+/// Writes the message's top-level booleans even when false: proto3 JSON omits defaults, but
+/// RFC 7662 requires `"active": false` for a token that is not active (an empty object is
+/// not an introspection answer).
+fn explicit_booleans(desc: &MessageDescriptor, value: &mut Value) {
+    let Value::Object(object) = value else {
+        return;
+    };
+    for field in desc.fields() {
+        if field.kind() == prost_reflect::Kind::Bool && !field.is_list() {
+            object
+                .entry(field.name().to_owned())
+                .or_insert(Value::Bool(false));
+        }
+    }
 }
 
 fn bad_gateway() -> Problem {

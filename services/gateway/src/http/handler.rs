@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA, USER_AGENT};
 use http::request::Parts;
 use http::{HeaderValue, Method, StatusCode};
 
@@ -92,6 +92,14 @@ pub async fn handle(
         Err(problem) if route.route.oauth => oauth_response(problem.with_instance(&request_id)),
         Err(problem) => problem.with_instance(&request_id).into_response(),
     };
+    // Tokens and one-time secrets must not be kept by any cache on the way (RFC 6749 §5.1):
+    // token grants and introspection, logins and refreshes, and every reply of a route that
+    // is never replayed for carrying secrets.
+    if route.route.oauth || route.route.idempotency == Idempotency::Dedupe {
+        let headers = response.headers_mut();
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    }
     response
         .extensions_mut()
         .insert(RouteTemplate(route.route.path));

@@ -9,6 +9,9 @@ use serde_json::{Map, Value, json};
 #[derive(Debug, Default)]
 pub struct Schemas {
     named: BTreeMap<String, Value>,
+    /// Rendering the proto-name form (OAuth replies): proto field names, 64-bit integers as
+    /// numbers; such schemas are named `<message>.ProtoNames`.
+    proto_names: bool,
 }
 
 impl Schemas {
@@ -18,7 +21,11 @@ impl Schemas {
         if let Some(inline) = well_known(message) {
             return inline;
         }
-        let name = message.full_name().to_owned();
+        let name = if self.proto_names {
+            format!("{}.ProtoNames", message.full_name())
+        } else {
+            message.full_name().to_owned()
+        };
         if !self.named.contains_key(&name) {
             // Placeholder first: recursive messages refer to themselves.
             self.named.insert(name.clone(), Value::Null);
@@ -26,6 +33,15 @@ impl Schemas {
             self.named.insert(name.clone(), schema);
         }
         json!({"$ref": format!("#/components/schemas/{name}")})
+    }
+
+    /// A `$ref` to the schema of `message` as the OAuth routes render it: proto field names
+    /// (`access_token`) and 64-bit integers as numbers (RFC 6749 §5.1, RFC 7662).
+    pub fn reference_proto_names(&mut self, message: &MessageDescriptor) -> Value {
+        let previous = std::mem::replace(&mut self.proto_names, true);
+        let reference = self.reference(message);
+        self.proto_names = previous;
+        reference
     }
 
     /// The schema of one field.
@@ -52,7 +68,12 @@ impl Schemas {
     fn message(&mut self, message: &MessageDescriptor) -> Value {
         let mut properties = Map::new();
         for field in message.fields() {
-            properties.insert(field.json_name().to_owned(), self.field(&field));
+            let name = if self.proto_names {
+                field.name()
+            } else {
+                field.json_name()
+            };
+            properties.insert(name.to_owned(), self.field(&field));
         }
         json!({"type": "object", "properties": properties, "additionalProperties": false})
     }
@@ -65,6 +86,11 @@ impl Schemas {
             }
             Kind::Uint32 | Kind::Fixed32 => json!({"type": "integer", "minimum": 0}),
             // Proto3 JSON writes 64-bit integers as strings (JavaScript numbers lose digits).
+            Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64
+                if self.proto_names =>
+            {
+                json!({"type": "integer", "format": "int64"})
+            }
             Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 | Kind::Uint64 | Kind::Fixed64 => {
                 json!({"type": "string", "format": "int64"})
             }

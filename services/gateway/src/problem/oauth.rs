@@ -1,5 +1,6 @@
 //! RFC 6749 §5.2 error bodies for the token endpoints: OAuth client libraries read `error`,
-//! not RFC 9457 members. Server-side failures (5xx, 429) stay problems.
+//! not RFC 9457 members. Server-side failures (5xx, 429) stay problems. The OpenAPI document
+//! describes both (`OAuthError` for 400/401/403/408/413).
 
 use axum::response::{IntoResponse, Response};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
@@ -15,6 +16,10 @@ pub fn oauth_response(problem: Problem) -> Response {
         (_, "IP_NOT_ALLOWED") => (StatusCode::BAD_REQUEST, "unauthorized_client"),
         (_, "INVALID_CLIENT" | "CLIENT_REVOKED") => (StatusCode::UNAUTHORIZED, "invalid_client"),
         (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, _) => (problem.status, "invalid_client"),
+        // The request never reached the grant: its status says more than a 400 would.
+        (StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT, _) => {
+            (problem.status, "invalid_request")
+        }
         (status, _) if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS => {
             (StatusCode::BAD_REQUEST, "invalid_request")
         }

@@ -16,6 +16,7 @@ mod ingress;
 mod ingress_limits;
 mod limits;
 mod meta;
+mod oauth;
 mod psp;
 mod slow_clients;
 mod support;
