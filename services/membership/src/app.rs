@@ -18,6 +18,7 @@ pub mod domain;
 pub mod ledger;
 pub mod members;
 pub mod org_scope;
+pub mod tiers;
 
 /// The app layer's handles: the database and the clock.
 #[derive(Debug, Clone)]

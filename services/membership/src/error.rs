@@ -82,6 +82,27 @@ pub enum AppError {
     /// The rule's daily cap is used up.
     #[error("earning cap reached")]
     EarningCapReached,
+    /// No such tier in the tenant.
+    #[error("tier not found")]
+    TierNotFound,
+    /// Another tier of the tenant has the code.
+    #[error("tier code taken")]
+    TierCodeTaken,
+    /// Thresholds would not rise strictly with rank (or rank 1 would not start at 0).
+    #[error("tier threshold conflict: {0}")]
+    TierThresholdConflict(String),
+    /// Members hold the tier.
+    #[error("tier in use")]
+    TierInUse,
+    /// The entry tier cannot be archived.
+    #[error("tier is entry")]
+    TierIsEntry,
+    /// A negative growth change larger than the growth.
+    #[error("growth insufficient")]
+    GrowthInsufficient {
+        /// Growth the member has.
+        available: i64,
+    },
     /// The tenant has no enabled CHECK_IN rule in force.
     #[error("check-in disabled")]
     CheckInDisabled,

@@ -26,6 +26,8 @@ mod ledger;
 mod ledger_service;
 mod member_service;
 mod members;
+mod tier_service;
+mod tiers;
 
 /// What every handler returns.
 type R<T> = Result<Response<T>, Status>;

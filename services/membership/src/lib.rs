@@ -14,6 +14,7 @@ use siyu_core::Clock;
 use siyu_proto::membership::v1::coupon_service_server::CouponServiceServer;
 use siyu_proto::membership::v1::ledger_service_server::LedgerServiceServer;
 use siyu_proto::membership::v1::member_service_server::MemberServiceServer;
+use siyu_proto::membership::v1::tier_service_server::TierServiceServer;
 use siyu_server::{GrpcServer, Mutations, ServingHandle};
 use siyu_store::{Bus, BusConfig, DbOptions, OutboxRelay};
 use siyu_telemetry::{AdminServer, Metrics, Readiness};
@@ -136,6 +137,7 @@ impl Application {
         let serving = GrpcServer::new(verifier, metrics.clone())
             .add_service(MemberServiceServer::new(handlers.clone()))
             .add_service(LedgerServiceServer::new(handlers.clone()))
+            .add_service(TierServiceServer::new(handlers.clone()))
             .add_service(CouponServiceServer::new(handlers))
             .spawn(listener)
             .await?;

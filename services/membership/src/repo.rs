@@ -14,6 +14,7 @@ use crate::AppError;
 pub mod coupons;
 pub mod ledger;
 pub mod members;
+pub mod tiers;
 
 /// A statement for `conn`'s backend.
 pub(crate) fn stmt(

@@ -11,6 +11,7 @@ mod m20250801_000001_members;
 mod m20250801_000002_ledger;
 mod m20250801_000003_ledger_settings;
 mod m20251201_000010_coupons;
+mod m20251201_000020_tiers;
 mod m20251201_000021_check_in;
 
 /// The membership migrator.
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250801_000002_ledger::Migration));
         all.push(Box::new(m20250801_000003_ledger_settings::Migration));
         all.push(Box::new(m20251201_000010_coupons::Migration));
+        all.push(Box::new(m20251201_000020_tiers::Migration));
         all.push(Box::new(m20251201_000021_check_in::Migration));
         all
     }

@@ -8,12 +8,14 @@ pub mod holds;
 pub mod ledger;
 pub mod ledger_settings;
 pub mod member;
+pub mod tier;
 
 pub use coupon::*;
 pub use holds::*;
 pub use ledger::*;
 pub use ledger_settings::*;
 pub use member::*;
+pub use tier::*;
 
 /// An enum stored as its proto number (SMALLINT): `TryFrom<i16>` refuses unknown numbers as
 /// corrupt data, `number()` is what is written.

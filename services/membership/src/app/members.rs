@@ -75,6 +75,10 @@ impl App {
         if filter.statuses.is_empty() {
             filter.statuses = vec![MemberStatus::Active, MemberStatus::Frozen];
         }
+        if !filter.tier_codes.is_empty() {
+            let tiers = repo::tiers::all(&self.db, ctx.tenant).await?;
+            filter.entry_tier_code = crate::app::domain::entry_tier(&tiers).map(|t| t.code.clone());
+        }
         repo::members::list(&self.db, ctx.tenant, &filter, &scope, after, limit).await
     }
 

@@ -258,3 +258,42 @@ pub async fn stored_value_changed(
     )
     .await
 }
+
+/// Bus subject of TierChanged.
+pub const TIER_CHANGED: &str = "membership.tier_changed";
+
+/// TierChanged for a member who moved from `from` (a code, empty when none) to `to`.
+#[allow(clippy::too_many_arguments, reason = "the event's fields")]
+pub async fn tier_changed(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    m: &Member,
+    from: &str,
+    to: &crate::app::domain::Tier,
+    upgrade: bool,
+    cause: &str,
+    growth: i64,
+    at_ms: i64,
+) -> Result<(), AppError> {
+    let msg = ev::TierChanged {
+        member_id: m.id.to_string(),
+        user_id: m.user_id.to_string(),
+        previous_tier_code: from.to_owned(),
+        tier_code: to.code.clone(),
+        tier_name: to.name.clone(),
+        upgrade,
+        cause: cause.to_owned(),
+        growth_value: growth,
+    };
+    let type_name = "siyu.events.v1.TierChanged";
+    write(
+        conn,
+        tenant,
+        TIER_CHANGED,
+        type_name,
+        m,
+        at_ms,
+        msg.encode_to_vec(),
+    )
+    .await
+}

@@ -68,6 +68,17 @@ impl ServiceError for AppError {
             E::EarningCapReached => failed("EARNING_CAP_REACHED"),
             E::EarningRuleOverlap => failed("EARNING_RULE_OVERLAP"),
             E::CheckInDisabled => failed("CHECK_IN_DISABLED"),
+            E::TierNotFound => missing("TIER_NOT_FOUND"),
+            E::TierCodeTaken => Described::new(Code::AlreadyExists, "TIER_CODE_TAKEN"),
+            E::TierThresholdConflict(why) => Described::invalid(
+                "TIER_THRESHOLD_CONFLICT",
+                [("tier.growth_threshold".to_owned(), why.clone())],
+            ),
+            E::TierInUse => failed("TIER_IN_USE"),
+            E::TierIsEntry => failed("TIER_IS_ENTRY"),
+            E::GrowthInsufficient { available } => {
+                failed("GROWTH_INSUFFICIENT").meta("available", available)
+            }
             E::PointsInsufficient {
                 available,
                 requested,

@@ -46,7 +46,7 @@ pub(super) fn member_to_wire(m: &Member, ctx: &Ctx) -> pb::Member {
         user_id: m.user_id.to_string(),
         card_number: m.card_number.clone(),
         status: i32::from(m.status.number()),
-        // Tiers come with TierService; until then no member holds one.
+        // Filled by `member_wire`, which reads the tier the member holds.
         tier: None,
         growth_value: m.growth_value,
         birthday: m.birthday.clone(),
@@ -71,6 +71,18 @@ pub(super) fn member_to_wire(m: &Member, ctx: &Ctx) -> pb::Member {
     }
 }
 
+/// A member as `ctx` may see it, with the tier it holds.
+pub(super) async fn member_wire(
+    conn: &impl sea_orm::ConnectionTrait,
+    m: &Member,
+    ctx: &Ctx,
+) -> Result<pb::Member, AppError> {
+    let mut wire = [member_to_wire(m, ctx)];
+    super::tiers::fill_member_tiers(conn, ctx, &[m], &mut wire).await?;
+    let [wire] = wire;
+    Ok(wire)
+}
+
 #[tracing::instrument(skip_all, fields(member_id = %request.get_ref().member_id))]
 pub(super) async fn get(
     h: &Handlers,
@@ -80,7 +92,7 @@ pub(super) async fn get(
     let id = MemberId(id("member_id", &request.get_ref().member_id)?);
     let m = h.app.member(&ctx, id).await?;
     Ok(Response::new(pb::GetMemberResponse {
-        member: Some(member_to_wire(&m, &ctx)),
+        member: Some(member_wire(&h.app.db, &m, &ctx).await?),
     }))
 }
 
@@ -93,7 +105,7 @@ pub(super) async fn by_user(
     let user = opt_id("user_id", &request.get_ref().user_id)?;
     let m = h.app.member_of_user(&ctx, user).await?;
     Ok(Response::new(pb::GetMemberByUserResponse {
-        member: Some(member_to_wire(&m, &ctx)),
+        member: Some(member_wire(&h.app.db, &m, &ctx).await?),
     }))
 }
 
@@ -109,7 +121,7 @@ pub(super) async fn by_card(
     }
     let m = h.app.member_by_card(&ctx, card).await?;
     Ok(Response::new(pb::GetMemberByCardNumberResponse {
-        member: Some(member_to_wire(&m, &ctx)),
+        member: Some(member_wire(&h.app.db, &m, &ctx).await?),
     }))
 }
 

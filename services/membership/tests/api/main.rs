@@ -22,3 +22,4 @@ mod member_list;
 mod members;
 mod property;
 mod stored_value;
+mod tiers;

@@ -76,11 +76,15 @@ pub struct Redeem {
     pub description: String,
 }
 
-/// The points an active rule gives for one trigger, before the daily cap.
-fn rule_points(rule: &EarningRule, eligible: i64) -> Result<i64, AppError> {
+/// The points an active rule gives for one trigger, before the daily cap; ORDER_PAID rules
+/// apply the member's tier multiplier (`multiplier_bps`, 10000 = 1×) in the same floor.
+fn rule_points(rule: &EarningRule, eligible: i64, multiplier_bps: i32) -> Result<i64, AppError> {
     match rule.trigger {
         EarningTrigger::OrderPaid => {
-            let points = i128::from(eligible) * i128::from(rule.points_per_yuan) / 100;
+            let points = i128::from(eligible)
+                * i128::from(rule.points_per_yuan)
+                * i128::from(multiplier_bps)
+                / (100 * 10_000);
             let points = i64::try_from(points).unwrap_or(i64::MAX);
             if points < 1 {
                 return Err(AppError::invalid(
@@ -146,7 +150,13 @@ impl App {
                 if !rule.enabled || !rule.in_window(now_ms) {
                     return Err(AppError::EarningRuleDisabled);
                 }
-                let mut points = rule_points(rule, eligible)?;
+                let multiplier = match rule.trigger {
+                    EarningTrigger::OrderPaid => {
+                        crate::app::tiers::points_multiplier_bps(conn, ctx, e.member_id).await?
+                    }
+                    _ => 10_000,
+                };
+                let mut points = rule_points(rule, eligible, multiplier)?;
                 if rule.daily_cap > 0 {
                     let (start, end) = arith::business_day(now_ms);
                     let got = repo::ledger::earning_rules::earned_between(

@@ -8,7 +8,7 @@ use tonic::Request;
 
 use super::super::convert::{attribution, birthday, card_number, each_id, opt_id, text};
 use super::super::{Handlers, R, ctx};
-use super::{member_to_wire, today};
+use super::{member_wire, today};
 use crate::AppError;
 use crate::app::members::enrol::Enrol;
 use crate::app::members::update::MAX_ATTRIBUTES;
@@ -71,7 +71,7 @@ pub(in crate::grpc) async fn enrol(
             Box::pin(async move {
                 let done = app.enrol(txn, &ctx, input).await?;
                 Ok(pb::EnrollMemberResponse {
-                    member: Some(member_to_wire(&done.member, &ctx)),
+                    member: Some(member_wire(txn, &done.member, &ctx).await?),
                     created: done.created,
                     invite_code_applied: done.invite_applied,
                 })

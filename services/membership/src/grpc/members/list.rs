@@ -57,6 +57,7 @@ fn parse(req: &pb::ListMembersRequest, today: chrono::NaiveDate) -> Result<ListF
     Ok(ListFilter {
         query: (!query.is_empty()).then_some(query),
         tier_codes: req.tier_codes.clone(),
+        entry_tier_code: None,
         store_ids: each_id("store_ids", &req.store_ids, 100)?,
         guide_id: opt_id("guide_id", &req.guide_id)?,
         tag_ids: each_id("tag_ids", &req.tag_ids, 20)?,
@@ -98,7 +99,7 @@ pub(in crate::grpc) async fn list(
         .await?;
     let (rows, next) = LIST.finish(rows, &page, |m| (order.value_of(m), m.id.0));
     let mask = auditor_only(&ctx);
-    let members = rows
+    let mut members: Vec<pb::Member> = rows
         .iter()
         .map(|m| {
             let mut wire = member_to_wire(m, &ctx);
@@ -108,6 +109,8 @@ pub(in crate::grpc) async fn list(
             wire
         })
         .collect();
+    let domain: Vec<&crate::app::domain::Member> = rows.iter().collect();
+    super::super::tiers::fill_member_tiers(&h.app.db, &ctx, &domain, &mut members).await?;
     let cap = crate::repo::members::TOTAL_CAP;
     Ok(Response::new(pb::ListMembersResponse {
         members,

@@ -7,7 +7,7 @@ use tonic::Request;
 use super::super::convert::{birthday, mask, member, opt_id, text};
 use super::super::{Handlers, R, ctx};
 use super::enrol::attributes;
-use super::{member_to_wire, today};
+use super::{member_wire, today};
 use crate::AppError;
 use crate::app::domain::MemberStatus;
 use crate::app::members::update::{Path, Update};
@@ -68,7 +68,7 @@ pub(in crate::grpc) async fn update(
             Box::pin(async move {
                 let m = app.update_member(txn, &ctx, input).await?;
                 Ok(pb::UpdateMemberResponse {
-                    member: Some(member_to_wire(&m, &ctx)),
+                    member: Some(member_wire(txn, &m, &ctx).await?),
                 })
             })
         })

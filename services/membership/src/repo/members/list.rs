@@ -60,8 +60,10 @@ pub enum Scope {
 pub struct ListFilter {
     /// Exact card number or a prefix of the card holder name.
     pub query: Option<String>,
-    /// Tier codes asked for (no member holds a tier yet: a non-empty list matches nothing).
+    /// Tier codes asked for.
     pub tier_codes: Vec<String>,
+    /// The tenant's entry tier, held by members without a tier row (set by the app).
+    pub entry_tier_code: Option<String>,
     /// Home stores.
     pub store_ids: Vec<Uuid>,
     /// Currently bound to this guide.
@@ -123,7 +125,14 @@ fn conditions(tenant: TenantId, f: &ListFilter, scope: &Scope) -> Conditions {
     };
     c.push("m.tenant = ?", vec![uuid(tenant.0)]);
     if !f.tier_codes.is_empty() {
-        c.sql.push("1 = 0".into());
+        // A member without a tier row is in the entry tier.
+        let held = "COALESCE((SELECT t.tier_code FROM mem_member_tiers t WHERE t.tenant = m.tenant \
+                    AND t.member_id = m.id), ?)";
+        let entry = f.entry_tier_code.clone().unwrap_or_default();
+        let marks = vec!["?"; f.tier_codes.len()].join(", ");
+        let mut values: Vec<Value> = vec![entry.into()];
+        values.extend(f.tier_codes.iter().map(|c| Value::from(c.clone())));
+        c.push(&format!("{held} IN ({marks})"), values);
     }
     match scope {
         Scope::All => {}
