@@ -129,6 +129,13 @@ impl Application {
                 let _ = rx.wait_for(|s| *s).await;
             };
             tasks.push(tokio::spawn(relay.run(stopped)));
+            // Tier re-evaluations are leased jobs, so any replica may run them.
+            let mut rx = stop_rx.clone();
+            let stopped = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            let evaluations = app::tiers::evaluation::runner(&Arc::new(handlers.app.clone()));
+            tasks.push(tokio::spawn(evaluations.run(stopped)));
         }
 
         let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr)

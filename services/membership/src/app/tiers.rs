@@ -5,7 +5,7 @@
 //!   lock: when the growth reaches a higher tier than the one held, the member moves up in the
 //!   same transaction (TierChanged, cause GROWTH).
 //! - **Never down at once.** A growth decrease (refund, staff) only lowers growth; a member
-//!   drops only at re-evaluation, after the grace period.
+//!   drops only at re-evaluation (`tiers/evaluation.rs`), after the grace period.
 //! - **Exactly once.** A growth change carries a business key unique per tenant; under the
 //!   member's lock a repeat finds the recorded change and answers it.
 
@@ -24,6 +24,7 @@ use crate::app::{App, callers};
 use crate::{AppError, events, repo};
 
 pub mod admin;
+pub mod evaluation;
 
 /// A member's standing as read: growth, the tier held (`None` when the tenant has no tiers),
 /// the evaluation window and the tier ahead.
@@ -187,7 +188,7 @@ impl App {
         let now_ms = self.now_ms();
         let policy = repo::tiers::policy(conn, ctx.tenant).await?;
         let mut standing = standing_of(conn, ctx, member.id, &policy).await?;
-        repo::tiers::growth::lock(conn, ctx.tenant, &standing, now_ms).await?;
+        let created = repo::tiers::growth::lock(conn, ctx.tenant, &standing, now_ms).await?;
         let fingerprint = format!("{}|{}|{}", member.id, g.delta, g.source);
         if let Some((change, fp)) = repo::tiers::growth::by_key(conn, ctx.tenant, &g.key).await? {
             return if fp == fingerprint {
@@ -223,7 +224,9 @@ impl App {
         let tiers = repo::tiers::all(conn, ctx.tenant).await?;
         let current = held(&tiers, &standing).cloned();
         let reached = tier_reached(&tiers, standing.growth).cloned();
+        let mut reschedule = created;
         if let Some(up) = reached.filter(|r| current.as_ref().is_none_or(|c| r.rank > c.rank)) {
+            reschedule = true;
             let from = current.map(|c| c.code).unwrap_or_default();
             standing.tier_code = Some(up.code.clone());
             standing.achieved_at_ms = now_ms;
@@ -261,6 +264,16 @@ impl App {
             }
         }
         repo::tiers::growth::save(conn, ctx.tenant, &standing, now_ms).await?;
+        if reschedule {
+            evaluation::schedule(
+                conn,
+                self,
+                ctx.tenant,
+                member.id,
+                standing.next_evaluation_at_ms,
+            )
+            .await?;
+        }
         Ok(change)
     }
 

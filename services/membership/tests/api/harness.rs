@@ -35,7 +35,16 @@ impl H {
         Self::start(TestDb::sqlite::<Migrator>().await.unwrap()).await
     }
 
+    /// On Postgres with the background jobs running (outbox relay, tier evaluations).
+    pub async fn pg_with_jobs() -> Self {
+        Self::start_with(TestDb::postgres::<Migrator>().await.unwrap(), true).await
+    }
+
     async fn start(db: TestDb) -> Self {
+        Self::start_with(db, false).await
+    }
+
+    async fn start_with(db: TestDb, jobs: bool) -> Self {
         let key = SigningKey::ed25519_from_seed("k1", &[7u8; 32]).unwrap();
         let mut s = Settings {
             database: siyu_config::DatabaseSettings::new(db.url()),
@@ -44,7 +53,7 @@ impl H {
         s.database.max_connections = 20;
         s.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
         s.server.admin_addr = "127.0.0.1:0".parse().unwrap();
-        s.membership.run_jobs = false;
+        s.membership.run_jobs = jobs;
         let clock = ManualClock::new(chrono::DateTime::from_timestamp(1_750_000_000, 0).unwrap());
         let app = Application::build_with(
             s,

@@ -22,4 +22,5 @@ mod member_list;
 mod members;
 mod property;
 mod stored_value;
+mod tier_evaluation;
 mod tiers;

@@ -47,7 +47,7 @@ pub async fn ladder(h: &H, t: &Tenant) {
     }
 }
 
-async fn adjust(
+pub async fn adjust(
     h: &H,
     t: &Tenant,
     member: &str,
@@ -69,7 +69,7 @@ async fn adjust(
         .into_inner()
 }
 
-async fn standing(h: &H, token: &str, member: &str) -> pb::GetMemberTierResponse {
+pub async fn standing(h: &H, token: &str, member: &str) -> pb::GetMemberTierResponse {
     tiers(h)
         .get_member_tier(with(
             pb::GetMemberTierRequest {

@@ -50,14 +50,14 @@ pub async fn get(
 }
 
 /// Creates the member's tier row from `g` if missing, then locks it (Postgres; SQLite's
-/// writer holds the database lock).
+/// writer holds the database lock); true when this call created it.
 pub async fn lock(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     g: &MemberGrowth,
     now_ms: i64,
-) -> Result<(), AppError> {
-    execute(
+) -> Result<bool, AppError> {
+    let created = execute(
         conn,
         "INSERT INTO mem_member_tiers (tenant, member_id, tier_code, achieved_at_ms, \
          downgrade_at_ms, next_evaluation_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -87,7 +87,7 @@ pub async fn lock(
         [uuid(tenant.0), uuid(g.member_id.0)],
     )
     .await?;
-    Ok(())
+    Ok(created > 0)
 }
 
 /// Writes the member's tier fields and growth value.
