@@ -468,7 +468,7 @@ async fn packs_grant_their_templates_together_and_one_pack_per_trigger() {
     });
     let ship = published(&h, &t, ship).await;
     let pack = |trigger: pb::CouponPackTrigger| pb::CouponPack {
-        name: "新人礼包".into(),
+        name: "生日礼包".into(),
         items: vec![
             pb::CouponPackItem {
                 template_id: off.clone(),
@@ -487,7 +487,7 @@ async fn packs_grant_their_templates_together_and_one_pack_per_trigger() {
     let created = c
         .create_coupon_pack(with(
             pb::CreateCouponPackRequest {
-                pack: Some(pack(pb::CouponPackTrigger::NewMember)),
+                pack: Some(pack(pb::CouponPackTrigger::Birthday)),
             },
             &t.admin,
         ))
@@ -499,7 +499,7 @@ async fn packs_grant_their_templates_together_and_one_pack_per_trigger() {
     refused(
         c.create_coupon_pack(with(
             pb::CreateCouponPackRequest {
-                pack: Some(pack(pb::CouponPackTrigger::NewMember)),
+                pack: Some(pack(pb::CouponPackTrigger::Birthday)),
             },
             &t.admin,
         ))
@@ -523,7 +523,7 @@ async fn packs_grant_their_templates_together_and_one_pack_per_trigger() {
     .unwrap();
     c.create_coupon_pack(with(
         pb::CreateCouponPackRequest {
-            pack: Some(pack(pb::CouponPackTrigger::NewMember)),
+            pack: Some(pack(pb::CouponPackTrigger::Birthday)),
         },
         &t.admin,
     ))
@@ -1015,4 +1015,37 @@ async fn a_new_member_gets_the_new_member_pack_once() {
         .into_inner()
         .coupons;
     assert!(theirs.is_empty());
+}
+
+#[tokio::test]
+async fn a_consumer_not_yet_a_member_browses_the_claim_centre() {
+    let h = H::pg().await;
+    let t = Tenant::new(&h).await;
+    let tpl = published(&h, &t, amount_off(0, 0)).await;
+    let (_, visitor) = t.consumer(&h);
+    let mut c = coupons(&h);
+    let listed = c
+        .list_coupon_templates(with(pb::ListCouponTemplatesRequest::default(), &visitor))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.items.len(), 1);
+    assert!(!listed.items[0].claimed_by_me);
+    let got = c
+        .get_coupon_template(with(
+            pb::GetCouponTemplateRequest {
+                template_id: tpl.clone(),
+            },
+            &visitor,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(got.held_by_me, 0);
+    // Claiming needs a member.
+    refused(
+        claim(&h, &visitor, &tpl).await,
+        Code::NotFound,
+        "MEMBER_NOT_FOUND",
+    );
 }

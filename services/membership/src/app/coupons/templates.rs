@@ -211,10 +211,16 @@ impl App {
         if t.status != TemplateStatus::Published {
             return Err(AppError::CouponTemplateNotFound);
         }
-        let me = callers::own_member(&self.db, ctx).await?;
-        let held = repo::coupons::templates::holding(&self.db, ctx.tenant, t.id, me.id)
-            .await?
-            .held;
+        // A consumer who is not a member yet holds nothing (and may enrol to claim).
+        let held = match callers::own_member(&self.db, ctx).await {
+            Ok(me) => {
+                repo::coupons::templates::holding(&self.db, ctx.tenant, t.id, me.id)
+                    .await?
+                    .held
+            }
+            Err(AppError::MemberNotFound) => 0,
+            Err(e) => return Err(e),
+        };
         Ok((t, held))
     }
 
@@ -235,11 +241,16 @@ impl App {
         }
         let rows =
             repo::coupons::templates::list(&self.db, ctx.tenant, &filter, after, limit).await?;
-        let held = if consumer {
-            let me = callers::own_member(&self.db, ctx).await?;
-            repo::coupons::templates::holdings(&self.db, ctx.tenant, me.id).await?
+        let own = if consumer {
+            Some(callers::own_member(&self.db, ctx).await)
         } else {
-            Vec::new()
+            None
+        };
+        let held = match own {
+            Some(Ok(me)) => repo::coupons::templates::holdings(&self.db, ctx.tenant, me.id).await?,
+            // Not a member yet (领券中心 is browsed before enrolment): nothing held.
+            Some(Err(AppError::MemberNotFound)) | None => Vec::new(),
+            Some(Err(e)) => return Err(e),
         };
         Ok(rows
             .into_iter()
