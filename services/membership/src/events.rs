@@ -1,5 +1,6 @@
 //! What membership publishes: each event written to the outbox in the transaction of its
-//! change, relayed to the bus by `siyu_store::OutboxRelay`. Consuming orders' and identity's
-//! events comes with the next slice.
+//! change, relayed to the bus by `siyu_store::OutboxRelay`; and what it consumes (orders'
+//! OrderPaid). Identity's events are not consumed yet.
 
+pub mod consume;
 pub mod publish;

@@ -136,6 +136,15 @@ impl Application {
             };
             let evaluations = app::tiers::evaluation::runner(&Arc::new(handlers.app.clone()));
             tasks.push(tokio::spawn(evaluations.run(stopped)));
+            let mut rx = stop_rx.clone();
+            let stopped = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            tasks.push(tokio::spawn(events::consume::run(
+                handlers.app.clone(),
+                bus.clone(),
+                stopped,
+            )));
         }
 
         let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr)

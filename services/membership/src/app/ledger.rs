@@ -31,6 +31,7 @@ pub mod arith;
 pub mod check_ins;
 pub mod earning_rules;
 pub mod holds;
+pub mod order_earning;
 pub mod points;
 pub mod policy;
 pub mod reads;

@@ -37,14 +37,22 @@ impl H {
 
     /// On Postgres with the background jobs running (outbox relay, tier evaluations).
     pub async fn pg_with_jobs() -> Self {
-        Self::start_with(TestDb::postgres::<Migrator>().await.unwrap(), true).await
+        Self::start_with(TestDb::postgres::<Migrator>().await.unwrap(), true, None).await
+    }
+
+    /// On Postgres with the jobs running and the real NATS bus under a per-test prefix; the
+    /// bus is for the test to publish other services' events on.
+    pub async fn pg_with_bus() -> (Self, siyu_store::Bus) {
+        let (bus, config) = siyu_testkit::test_bus().await.unwrap();
+        let db = TestDb::postgres::<Migrator>().await.unwrap();
+        (Self::start_with(db, true, Some(config)).await, bus)
     }
 
     async fn start(db: TestDb) -> Self {
-        Self::start_with(db, false).await
+        Self::start_with(db, false, None).await
     }
 
-    async fn start_with(db: TestDb, jobs: bool) -> Self {
+    async fn start_with(db: TestDb, jobs: bool, bus: Option<siyu_store::BusConfig>) -> Self {
         let key = SigningKey::ed25519_from_seed("k1", &[7u8; 32]).unwrap();
         let mut s = Settings {
             database: siyu_config::DatabaseSettings::new(db.url()),
@@ -54,6 +62,11 @@ impl H {
         s.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
         s.server.admin_addr = "127.0.0.1:0".parse().unwrap();
         s.membership.run_jobs = jobs;
+        if let Some(b) = bus {
+            s.bus.url = siyu_testkit::env::nats_url().into();
+            s.bus.subject_prefix = b.subject_prefix;
+            s.bus.stream = b.stream;
+        }
         let clock = ManualClock::new(chrono::DateTime::from_timestamp(1_750_000_000, 0).unwrap());
         let app = Application::build_with(
             s,

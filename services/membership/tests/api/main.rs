@@ -20,6 +20,7 @@ mod isolation;
 mod ledger;
 mod member_list;
 mod members;
+mod order_events;
 mod property;
 mod stored_value;
 mod tier_evaluation;

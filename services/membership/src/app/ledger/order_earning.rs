@@ -1,0 +1,182 @@
+//! What a paid goods order earns (OrderPaid, consumed from orders' events): points by the
+//! enabled ORDER_PAID rule (per yuan of earning base × the tier multiplier, key
+//! `earn:order:<order>`) and growth by the tier policy (key `growth:order:<order>`). Both keys
+//! make the effect exactly once whatever the deliveries; rules with `credit_on_completion`
+//! credit nothing at payment.
+
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use siyu_core::Ctx;
+use uuid::Uuid;
+
+use super::points::{Earn, EarnBy};
+use crate::app::App;
+use crate::app::domain::{EarningTrigger, MemberId};
+use crate::app::tiers::Grow;
+use crate::{AppError, repo};
+
+/// One paid line's part of the earning base.
+#[derive(Debug, Clone)]
+pub struct PaidLine {
+    /// Categories of the line's product.
+    pub category_ids: Vec<Uuid>,
+    /// Cash paid for the line, fen.
+    pub cash: i64,
+    /// Stored value paid for the line, fen.
+    pub stored_value: i64,
+}
+
+/// A paid goods order, as the event tells it.
+#[derive(Debug, Clone)]
+pub struct PaidOrder {
+    /// The order.
+    pub order_id: Uuid,
+    /// The member who ordered.
+    pub member_id: MemberId,
+    /// Its lines.
+    pub lines: Vec<PaidLine>,
+}
+
+/// Why an order earned what it did, for the log of an event applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderEarned {
+    /// Points credited (0 when none).
+    pub points: i64,
+    /// Growth credited.
+    pub growth: i64,
+}
+
+/// The earning base of `lines` in fen: cash, plus stored value when the tenant counts it,
+/// leaving out lines of `excluded` categories.
+pub fn earning_base(lines: &[PaidLine], stored_value_earns: bool, excluded: &[Uuid]) -> i64 {
+    lines
+        .iter()
+        .filter(|l| !l.category_ids.iter().any(|c| excluded.contains(c)))
+        .map(|l| {
+            l.cash.max(0)
+                + if stored_value_earns {
+                    l.stored_value.max(0)
+                } else {
+                    0
+                }
+        })
+        .sum()
+}
+
+impl App {
+    /// Credits the points and growth of a paid order, each in a savepoint of `conn`'s
+    /// transaction: a refusal of one (a frozen member's points) leaves the other standing.
+    pub async fn earn_for_order(
+        &self,
+        conn: &DatabaseTransaction,
+        ctx: &Ctx,
+        order: &PaidOrder,
+    ) -> Result<OrderEarned, AppError> {
+        let member = repo::members::by_id(conn, ctx.tenant, order.member_id, false)
+            .await?
+            .ok_or(AppError::MemberNotFound)?;
+        let policy = repo::ledger::policy::get(conn, ctx.tenant).await?;
+        let tier_policy = repo::tiers::policy(conn, ctx.tenant).await?;
+        let mut earned = OrderEarned::default();
+
+        // Points first, at the tier held when the order was paid; its own growth may then
+        // move the member up.
+        let now_ms = self.now_ms();
+        let rules =
+            repo::ledger::earning_rules::enabled_of(conn, ctx.tenant, EarningTrigger::OrderPaid)
+                .await?;
+        let rule = rules
+            .into_iter()
+            .find(|r| r.in_window(now_ms) && !r.credit_on_completion);
+        if let Some(rule) = rule {
+            let eligible = earning_base(
+                &order.lines,
+                policy.stored_value_earns,
+                &rule.excluded_category_ids,
+            );
+            let multiplier = crate::app::tiers::points_multiplier_bps(conn, ctx, member.id).await?;
+            let points =
+                i128::from(eligible) * i128::from(rule.points_per_yuan) * i128::from(multiplier)
+                    / 1_000_000;
+            if points >= 1 {
+                let earn = Earn {
+                    member_id: member.id,
+                    key: format!("earn:order:{}", order.order_id),
+                    by: EarnBy::Rule {
+                        rule_id: rule.id,
+                        eligible,
+                    },
+                    reference_id: order.order_id.to_string(),
+                    description: "消费得积分".into(),
+                    expires_at_ms: None,
+                };
+                let sp = conn.begin().await?;
+                match self.earn(&sp, ctx, earn).await {
+                    Ok(done) => {
+                        sp.commit().await?;
+                        earned.points = done.entry.points_delta;
+                    }
+                    Err(e) if matches!(e, AppError::Store(_) | AppError::Internal(_)) => {
+                        return Err(e);
+                    }
+                    Err(e) => {
+                        sp.rollback().await?;
+                        tracing::info!(error = %e, order_id = %order.order_id, "order points not credited");
+                    }
+                }
+            }
+        }
+        let base = earning_base(&order.lines, policy.stored_value_earns, &[]);
+        let growth = base / 100 * i64::from(tier_policy.growth_per_yuan);
+        if growth > 0 {
+            let grow = Grow {
+                delta: growth,
+                source: "ORDER_PAID",
+                reference_id: order.order_id.to_string(),
+                reason: String::new(),
+                key: format!("growth:order:{}", order.order_id),
+                strict: true,
+            };
+            let sp = conn.begin().await?;
+            match self.grow(&sp, ctx, &member, grow).await {
+                Ok(c) => {
+                    sp.commit().await?;
+                    earned.growth = c.delta;
+                }
+                Err(e) if matches!(e, AppError::Store(_) | AppError::Internal(_)) => {
+                    return Err(e);
+                }
+                Err(e) => {
+                    sp.rollback().await?;
+                    tracing::info!(error = %e, order_id = %order.order_id, "order growth not credited");
+                }
+            }
+        }
+
+        Ok(earned)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_is_cash_plus_stored_value_when_it_counts_without_excluded_lines() {
+        let food = Uuid::max();
+        let lines = [
+            PaidLine {
+                category_ids: vec![],
+                cash: 1_000,
+                stored_value: 500,
+            },
+            PaidLine {
+                category_ids: vec![food],
+                cash: 300,
+                stored_value: 0,
+            },
+        ];
+        assert_eq!(earning_base(&lines, false, &[]), 1_300);
+        assert_eq!(earning_base(&lines, true, &[]), 1_800);
+        assert_eq!(earning_base(&lines, true, &[food]), 1_500);
+    }
+}
