@@ -307,7 +307,15 @@ async fn quota_of_one(h: H, n: usize) {
 
 #[tokio::test]
 async fn one_members_concurrent_claims_stop_at_the_limit() {
-    let h = H::pg().await;
+    member_limit(H::pg().await).await;
+}
+
+#[tokio::test]
+async fn on_sqlite_one_members_concurrent_claims_stop_at_the_limit() {
+    member_limit(H::sqlite().await).await;
+}
+
+async fn member_limit(h: H) {
     let t = Tenant::new(&h).await;
     let tpl = published(&h, &t, amount_off(0, 3)).await;
     let (m, consumer) = t.member(&h).await;
@@ -328,7 +336,15 @@ async fn one_members_concurrent_claims_stop_at_the_limit() {
 
 #[tokio::test]
 async fn one_coupon_locked_by_sixteen_orders_at_once_goes_to_one() {
-    let h = H::pg().await;
+    one_coupon_one_order(H::pg().await).await;
+}
+
+#[tokio::test]
+async fn on_sqlite_one_coupon_locked_by_sixteen_orders_at_once_goes_to_one() {
+    one_coupon_one_order(H::sqlite().await).await;
+}
+
+async fn one_coupon_one_order(h: H) {
     let t = Tenant::new(&h).await;
     let tpl = published(&h, &t, amount_off(0, 0)).await;
     let (m, consumer) = t.member(&h).await;
