@@ -97,7 +97,24 @@ impl ScreenLayer {
     }
 }
 
+/// The service of a gRPC path: `siyu.catalog.v1.CatalogService` for
+/// `/siyu.catalog.v1.CatalogService/GetProduct`.
+pub fn service_of(path: &str) -> &str {
+    path.trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default()
+}
+
 impl ScreenLayer {
+    /// Keeps the RPCs of `services` only (see [`crate::AccessLayer::serving`]).
+    pub fn serving(mut self, services: &[&str]) -> Self {
+        if let Some(entries) = Arc::get_mut(&mut self.entries) {
+            entries.retain(|path, _| services.contains(&service_of(path)));
+        }
+        self
+    }
+
     /// Screens the encoded request message (without its gRPC frame) of the RPC at `path`;
     /// paths that are not Siyu RPCs pass.
     pub fn check(&self, path: &str, message: &[u8]) -> Result<(), Status> {

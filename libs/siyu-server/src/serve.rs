@@ -45,6 +45,8 @@ pub struct GrpcServer {
     authenticator: Arc<dyn Authenticate>,
     guests: Option<Arc<dyn GuestTenants>>,
     metrics: Metrics,
+    /// The full names of the services added, whose RPCs the layers admit and screen.
+    served: Vec<&'static str>,
 }
 
 impl GrpcServer {
@@ -56,6 +58,7 @@ impl GrpcServer {
             authenticator,
             guests: None,
             metrics,
+            served: Vec::new(),
         }
     }
 
@@ -77,6 +80,7 @@ impl GrpcServer {
         S::Response: axum::response::IntoResponse,
         S::Future: Send + 'static,
     {
+        self.served.push(S::NAME);
         self.routes.add_service(service);
         self
     }
@@ -101,8 +105,9 @@ impl GrpcServer {
         let routes: Routes = routes.routes();
 
         let contract = Contract::global()?;
-        let access = AccessLayer::new(contract, self.authenticator, self.guests);
-        let screen = ScreenLayer::new(contract);
+        let access =
+            AccessLayer::new(contract, self.authenticator, self.guests).serving(&self.served);
+        let screen = ScreenLayer::new(contract).serving(&self.served);
 
         // Without TCP_NODELAY, Nagle holds the small trailers frame that follows a reply's
         // data until the client's delayed ACK (40 ms) — every unary reply paid it.

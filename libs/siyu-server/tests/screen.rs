@@ -218,3 +218,21 @@ async fn hostile_payloads_never_make_a_server_fault() {
     }
     assert!(calls > 300, "{calls}");
 }
+
+#[tokio::test]
+async fn methods_this_server_does_not_serve_are_unimplemented_for_everyone() {
+    let channel = start().await;
+    // Declared by the contract, served by identity, not here.
+    let elsewhere = "/siyu.identity.v1.StaffService/GetCurrentStaff";
+    for token in [None, Some(admin())] {
+        let status = call_raw(
+            channel.clone(),
+            elsewhere,
+            vec![0x0a, 0x05],
+            token.as_deref(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(status.code(), Code::Unimplemented, "{status:?}");
+    }
+}

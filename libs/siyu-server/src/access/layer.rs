@@ -96,6 +96,21 @@ impl AccessLayer {
     }
 }
 
+impl AccessLayer {
+    /// Keeps the rules of the RPCs of `services` (full names, `siyu.catalog.v1.CatalogService`)
+    /// only: a call to any other method — one this server does not serve, even if the
+    /// contract declares it — passes to the routes, which answer UNIMPLEMENTED whoever asks,
+    /// rather than being refused for a missing token first.
+    pub fn serving(mut self, services: &[&str]) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner
+                .rules
+                .retain(|path, _| services.contains(&crate::screen::service_of(path)));
+        }
+        self
+    }
+}
+
 impl<S> Layer<S> for AccessLayer {
     type Service = AccessService<S>;
 

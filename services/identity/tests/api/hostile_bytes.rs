@@ -45,3 +45,27 @@ async fn hostile_payloads_never_make_a_server_fault() {
         .await;
     assert!(jwks.is_ok(), "{jwks:?}");
 }
+
+#[tokio::test]
+async fn unknown_methods_are_unimplemented_with_or_without_a_token() {
+    let h = Harness::start().await;
+    let token = h.platform_token().await;
+    for path in [
+        "/siyu.identity.v1.TokenService/NoSuchMethod",
+        "/siyu.identity.v1.NoSuchService/Get",
+        "/siyu.catalog.v1.CatalogService/GetProduct",
+        "/nope/nope",
+    ] {
+        for token in [Some(token.as_str()), None] {
+            let status = call_raw(h.channel.clone(), path, vec![], token)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                status.code(),
+                tonic::Code::Unimplemented,
+                "{path} (token: {}): {status:?}",
+                token.is_some()
+            );
+        }
+    }
+}
