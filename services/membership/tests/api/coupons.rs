@@ -1049,3 +1049,33 @@ async fn a_consumer_not_yet_a_member_browses_the_claim_centre() {
         "MEMBER_NOT_FOUND",
     );
 }
+
+#[tokio::test]
+async fn a_retried_claim_returns_the_same_coupon() {
+    let h = H::pg().await;
+    let t = Tenant::new(&h).await;
+    let tpl = published(&h, &t, amount_off(0, 0)).await;
+    let (_, consumer) = t.member(&h).await;
+    let tap = id();
+    let mut c = coupons(&h);
+    let mut issued = Vec::new();
+    for _ in 0..3 {
+        let r = c
+            .claim_coupon(keyed(
+                pb::ClaimCouponRequest {
+                    template_id: tpl.clone(),
+                    attribution: None,
+                },
+                &consumer,
+                &tap,
+            ))
+            .await
+            .unwrap();
+        issued.push(r.into_inner().coupon.unwrap().coupon_id);
+    }
+    assert!(issued.iter().all(|c| *c == issued[0]));
+    assert_eq!(template(&h, &t.admin, &tpl).await.issued_count, 1);
+    // A new tap is a new claim.
+    claim(&h, &consumer, &tpl).await.unwrap();
+    assert_eq!(template(&h, &t.admin, &tpl).await.issued_count, 2);
+}
