@@ -3,6 +3,7 @@
 //! becomes canonical proto3 JSON.
 
 mod fields;
+mod range;
 
 use bytes::Bytes;
 use http::StatusCode;
@@ -207,13 +208,21 @@ fn parse_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, Problem> {
 
 fn decode_json(desc: MessageDescriptor, value: Value) -> Result<DynamicMessage, Problem> {
     let options = DeserializeOptions::new().deny_unknown_fields(true);
-    DynamicMessage::deserialize_with_options(desc, value, &options).map_err(|err| {
+    DynamicMessage::deserialize_with_options(desc.clone(), &value, &options).map_err(|err| {
         let text = err.to_string();
-        match text
+        if let Some(field) = text
             .strip_prefix("unrecognized field name '")
             .and_then(|rest| rest.split('\'').next())
         {
-            Some(field) => Problem::bad_field("UNKNOWN_FIELD", field, "unknown field"),
+            return Problem::bad_field("UNKNOWN_FIELD", field, "unknown field");
+        }
+        // The decoder's range error names no field; find it.
+        match range::out_of_range(&desc, &value) {
+            Some((field, kind)) => Problem::bad_field(
+                "INVALID_FIELD_VALUE",
+                &field,
+                format!("out of range for {kind}"),
+            ),
             None => Problem::new(StatusCode::BAD_REQUEST, "INVALID_FIELD_VALUE", text),
         }
     })

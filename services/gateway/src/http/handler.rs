@@ -56,9 +56,18 @@ pub async fn handle(
         .map(|r| r.0.clone())
         .unwrap_or_default();
     let (parts, body) = request.into_parts();
-    let route = match state.table.lookup(&parts.method, parts.uri.path()) {
+    // HEAD is GET without the body (RFC 9110 §9.3.2); hyper leaves the body out.
+    let method = if parts.method == Method::HEAD {
+        &Method::GET
+    } else {
+        &parts.method
+    };
+    let route = match state.table.lookup(method, parts.uri.path()) {
         Lookup::Found(route, params) => (route, params),
-        Lookup::MethodNotAllowed(allow) => {
+        Lookup::MethodNotAllowed(mut allow) => {
+            if allow.contains(&Method::GET) {
+                allow.push(Method::HEAD);
+            }
             let mut problem = Problem::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "METHOD_NOT_ALLOWED",

@@ -10,6 +10,7 @@
 )]
 
 mod auth;
+mod edge_methods;
 mod errors;
 mod idempotency;
 mod ingress;
