@@ -103,6 +103,12 @@ pub enum AppError {
         /// Growth the member has.
         available: i64,
     },
+    /// A transfer naming the sender as recipient.
+    #[error("transfer to self")]
+    TransferToSelf,
+    /// The tenant's policy does not allow points transfers.
+    #[error("points transfer disabled")]
+    PointsTransferDisabled,
     /// The tenant has no enabled CHECK_IN rule in force.
     #[error("check-in disabled")]
     CheckInDisabled,

@@ -39,6 +39,7 @@ pub mod refunds;
 pub mod reports;
 pub mod top_up_plans;
 pub mod top_ups;
+pub mod transfers;
 
 /// The outcome of claiming a business key.
 #[derive(Debug)]

@@ -68,6 +68,14 @@ impl ServiceError for AppError {
             E::EarningCapReached => failed("EARNING_CAP_REACHED"),
             E::EarningRuleOverlap => failed("EARNING_RULE_OVERLAP"),
             E::CheckInDisabled => failed("CHECK_IN_DISABLED"),
+            E::TransferToSelf => Described::invalid(
+                "TRANSFER_TO_SELF",
+                [(
+                    "to_member_id".to_owned(),
+                    "must be another member".to_owned(),
+                )],
+            ),
+            E::PointsTransferDisabled => failed("POINTS_TRANSFER_DISABLED"),
             E::TierNotFound => missing("TIER_NOT_FOUND"),
             E::TierCodeTaken => Described::new(Code::AlreadyExists, "TIER_CODE_TAKEN"),
             E::TierThresholdConflict(why) => Described::invalid(

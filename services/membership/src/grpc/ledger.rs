@@ -18,6 +18,7 @@ pub(super) mod refunds;
 pub(super) mod reports;
 pub(super) mod top_up_plans;
 pub(super) mod top_ups;
+pub(super) mod transfers;
 
 /// The postings as the wire shows them: the ledger keeps stored value held or spent as its
 /// principal and bonus parts, the contract has one account each, so same-account legs of one

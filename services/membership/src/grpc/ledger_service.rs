@@ -1,6 +1,6 @@
 //! `siyu.membership.v1.LedgerService`: dispatches each RPC to its concept's handler in
-//! `ledger`. ListMembersWithExpiringPoints, ReverseEarnedPoints and TransferPoints are not
-//! built yet and answer UNIMPLEMENTED.
+//! `ledger`. ListMembersWithExpiringPoints and ReverseEarnedPoints are not built yet and answer
+//! UNIMPLEMENTED.
 
 use siyu_proto::membership::v1 as pb;
 use siyu_proto::membership::v1::ledger_service_server::LedgerService;
@@ -8,7 +8,7 @@ use tonic::Request;
 
 use super::ledger::{
     adjustments, check_ins, earning_rules, holds, points, policy, reads, refunds, reports,
-    top_up_plans, top_ups,
+    top_up_plans, top_ups, transfers,
 };
 use super::{Handlers, R};
 
@@ -131,6 +131,13 @@ impl LedgerService for Handlers {
         request: Request<pb::AdjustBalanceRequest>,
     ) -> R<pb::AdjustBalanceResponse> {
         adjustments::adjust(self, request).await
+    }
+
+    async fn transfer_points(
+        &self,
+        request: Request<pb::TransferPointsRequest>,
+    ) -> R<pb::TransferPointsResponse> {
+        transfers::transfer(self, request).await
     }
 
     async fn check_in(&self, request: Request<pb::CheckInRequest>) -> R<pb::CheckInResponse> {

@@ -468,9 +468,9 @@ async fn callers_outside_the_contract_are_refused_before_the_handler() {
         .await;
     assert_eq!(anonymous.unwrap_err().code(), Code::Unauthenticated);
     // Not built yet: the generated stubs answer UNIMPLEMENTED.
-    let transfer = h
+    let reverse = h
         .ledger()
-        .transfer_points(with(pb::TransferPointsRequest::default(), &consumer))
+        .reverse_earned_points(with(pb::ReverseEarnedPointsRequest::default(), &t.service))
         .await;
-    assert_eq!(transfer.unwrap_err().code(), Code::Unimplemented);
+    assert_eq!(reverse.unwrap_err().code(), Code::Unimplemented);
 }

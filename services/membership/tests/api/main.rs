@@ -25,3 +25,4 @@ mod property;
 mod stored_value;
 mod tier_evaluation;
 mod tiers;
+mod transfers;
