@@ -27,15 +27,24 @@ pub(super) fn is_identifier(name: &str) -> bool {
 /// Checks a string field's bytes: UTF-8, no C0/C1 control character (tab, line feed and
 /// carriage return allowed in free text), no noncharacter.
 pub(super) fn check(bytes: &[u8], identifier: bool) -> Result<(), TextFault> {
-    // Printable ASCII is by far the common case and needs no character decoding.
-    if bytes.iter().all(|b| (0x20..0x7f).contains(b)) {
-        return Ok(());
-    }
     let text = std::str::from_utf8(bytes).map_err(|_| TextFault::NotUtf8)?;
-    match text.chars().find(|c| forbidden(*c, identifier)) {
-        Some(c) => Err(TextFault::Forbidden(c)),
-        None => Ok(()),
+    // Only a few lead bytes can start a refused character: C0 controls and DEL, 0xC2 (the C1
+    // controls U+0080–U+009F), 0xEF (U+FDD0–U+FDEF, U+FFFE, U+FFFF) and 0xF0–0xF4 (the
+    // noncharacters of the other planes). Everything else — ASCII text, CJK, most emoji
+    // continuation bytes — is passed over without decoding characters.
+    for (at, byte) in bytes.iter().enumerate() {
+        let suspect =
+            *byte < 0x20 || *byte == 0x7f || *byte == 0xc2 || *byte == 0xef || *byte >= 0xf0;
+        if !suspect {
+            continue;
+        }
+        if let Some(c) = text.get(at..).and_then(|rest| rest.chars().next())
+            && forbidden(c, identifier)
+        {
+            return Err(TextFault::Forbidden(c));
+        }
     }
+    Ok(())
 }
 
 /// `c` is a control character (general category Cc: U+0000–U+001F, U+007F–U+009F) other than

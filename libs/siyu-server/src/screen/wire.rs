@@ -8,6 +8,8 @@
 //! one): what it refuses, the generated decoder refuses too, and what it lets through the
 //! decoder still checks.
 
+use std::collections::HashMap;
+
 use prost_reflect::{Kind, MessageDescriptor};
 
 use super::text::{self, TextFault};
@@ -29,9 +31,140 @@ pub(super) enum Finding {
     },
 }
 
-/// Checks the message of type `desc` encoded in `bytes`.
+/// The string and message fields of every message type a screen may meet, prepared once so
+/// that the walk does no descriptor lookups (prost-reflect's are a SipHash map and reference
+/// counting per field, which cost more than the walk itself).
+#[derive(Debug, Default)]
+pub(super) struct Plans {
+    messages: Vec<MessagePlan>,
+    by_name: HashMap<String, usize>,
+}
+
+/// One message type: its string and message fields, by number.
+#[derive(Debug, Default)]
+struct MessagePlan {
+    fields: Vec<(u32, FieldPlan)>,
+}
+
+#[derive(Debug)]
+struct FieldPlan {
+    name: Box<str>,
+    what: What,
+    list: bool,
+    map: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum What {
+    Text { identifier: bool },
+    Message(usize),
+}
+
+impl Plans {
+    /// The plan of `desc` (and of every message it reaches), added if new.
+    pub(super) fn plan(&mut self, desc: &MessageDescriptor) -> usize {
+        if let Some(id) = self.by_name.get(desc.full_name()) {
+            return *id;
+        }
+        let id = self.messages.len();
+        // Registered before its fields: recursive messages refer to themselves.
+        self.messages.push(MessagePlan::default());
+        self.by_name.insert(desc.full_name().to_owned(), id);
+        let mut fields = Vec::new();
+        for field in desc.fields() {
+            let what = match field.kind() {
+                Kind::String => What::Text {
+                    identifier: text::is_identifier(field.name()),
+                },
+                Kind::Message(inner) => What::Message(self.plan(&inner)),
+                _ => continue,
+            };
+            let plan = FieldPlan {
+                name: field.name().into(),
+                what,
+                list: field.is_list(),
+                map: field.is_map(),
+            };
+            fields.push((field.number(), plan));
+        }
+        fields.sort_by_key(|(number, _)| *number);
+        self.messages[id].fields = fields;
+        id
+    }
+
+    fn field(&self, message: usize, number: u32) -> Option<&FieldPlan> {
+        let fields = &self.messages.get(message)?.fields;
+        fields
+            .binary_search_by_key(&number, |(n, _)| *n)
+            .ok()
+            .map(|i| &fields[i].1)
+    }
+
+    /// Checks the message of plan `id` encoded in `bytes`.
+    pub(super) fn walk(&self, id: usize, bytes: &[u8]) -> Result<(), Finding> {
+        self.walk_message(id, bytes, 0).map_err(Fault::into_finding)
+    }
+
+    fn walk_message(&self, id: usize, mut buf: &[u8], depth: u32) -> Result<(), Fault> {
+        if depth > MAX_DEPTH {
+            return Err(Fault::Malformed);
+        }
+        let whole = buf;
+        while !buf.is_empty() {
+            let (number, wire) = read_key(&mut buf)?;
+            let WireType::Len = wire else {
+                skip(&mut buf, wire, number, depth)?;
+                continue;
+            };
+            let payload = read_len(&mut buf)?;
+            let Some(field) = self.field(id, number) else {
+                continue;
+            };
+            let result = match field.what {
+                What::Text { identifier } => {
+                    text::check(payload, identifier).map_err(|fault| match fault {
+                        TextFault::NotUtf8 => Fault::Malformed,
+                        TextFault::Forbidden(character) => Fault::Forbidden {
+                            segments: Vec::new(),
+                            character,
+                        },
+                    })
+                }
+                What::Message(inner) => self.walk_message(inner, payload, depth + 1),
+            };
+            if let Err(Fault::Forbidden {
+                mut segments,
+                character,
+            }) = result
+            {
+                // A map entry's own `key`/`value` names add nothing a client could use.
+                if field.map {
+                    segments.clear();
+                }
+                let name = if field.list && !field.map {
+                    let consumed = whole.len() - buf.len();
+                    format!("{}[{}]", field.name, occurrences(whole, consumed, number))
+                } else {
+                    field.name.to_string()
+                };
+                segments.push(name);
+                return Err(Fault::Forbidden {
+                    segments,
+                    character,
+                });
+            }
+            result?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks the message of type `desc` encoded in `bytes` (planning it on the spot).
+#[cfg(test)]
 pub(super) fn walk(desc: &MessageDescriptor, bytes: &[u8]) -> Result<(), Finding> {
-    walk_message(desc, bytes, 0).map_err(Fault::into_finding)
+    let mut plans = Plans::default();
+    let id = plans.plan(desc);
+    plans.walk(id, bytes)
 }
 
 /// A finding on its way up: the path is collected innermost first, only on failure.
@@ -60,61 +193,6 @@ impl Fault {
             }
         }
     }
-}
-
-fn walk_message(desc: &MessageDescriptor, mut buf: &[u8], depth: u32) -> Result<(), Fault> {
-    if depth > MAX_DEPTH {
-        return Err(Fault::Malformed);
-    }
-    let whole = buf;
-    while !buf.is_empty() {
-        let (number, wire) = read_key(&mut buf)?;
-        let WireType::Len = wire else {
-            skip(&mut buf, wire, number, depth)?;
-            continue;
-        };
-        let payload = read_len(&mut buf)?;
-        let Some(field) = desc.get_field(number) else {
-            continue;
-        };
-        let result = match field.kind() {
-            Kind::String => {
-                text::check(payload, text::is_identifier(field.name())).map_err(|fault| match fault
-                {
-                    TextFault::NotUtf8 => Fault::Malformed,
-                    TextFault::Forbidden(character) => Fault::Forbidden {
-                        segments: Vec::new(),
-                        character,
-                    },
-                })
-            }
-            Kind::Message(inner) => walk_message(&inner, payload, depth + 1),
-            _ => Ok(()),
-        };
-        if let Err(Fault::Forbidden {
-            mut segments,
-            character,
-        }) = result
-        {
-            // A map entry's own `key`/`value` names add nothing a client could use.
-            if field.is_map() {
-                segments.clear();
-            }
-            let name = if field.is_list() {
-                let consumed = whole.len() - buf.len();
-                format!("{}[{}]", field.name(), occurrences(whole, consumed, number))
-            } else {
-                field.name().to_owned()
-            };
-            segments.push(name);
-            return Err(Fault::Forbidden {
-                segments,
-                character,
-            });
-        }
-        result?;
-    }
-    Ok(())
 }
 
 /// How many length-delimited occurrences of field `number` precede the one ending at `end`
