@@ -161,13 +161,7 @@ impl Application {
         let http_stop = stopped(rx.clone());
         let (http_listener, router) = (self.http, crate::http::router(self.state.clone()));
         let http = async move {
-            crate::http::serve(
-                http_listener,
-                router,
-                limits,
-                http_stop,
-            )
-            .await;
+            crate::http::serve(http_listener, router, limits, http_stop).await;
             Ok::<(), std::io::Error>(())
         };
         let grpc = axum::serve(

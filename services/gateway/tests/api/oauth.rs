@@ -84,12 +84,7 @@ async fn introspecting_an_inactive_token_says_active_false() {
 #[tokio::test]
 async fn the_openapi_document_describes_the_oauth_forms() {
     let app = TestApp::spawn(Backend::Memory).await;
-    let doc: serde_json::Value = app
-        .get("/openapi.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = app.get("/openapi.json", None).await.json().await.unwrap();
     let token = &doc["paths"]["/oauth/token"]["post"]["responses"];
     let error = &token["400"]["content"]["application/json"]["schema"]["$ref"];
     assert_eq!(error, "#/components/schemas/OAuthError");

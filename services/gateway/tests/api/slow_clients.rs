@@ -39,7 +39,10 @@ async fn until_closed(stream: &mut TcpStream, within: Duration) -> (String, Dura
             Ok(n) => received.extend_from_slice(&buf[..n]),
         }
     }
-    (String::from_utf8_lossy(&received).into_owned(), started.elapsed())
+    (
+        String::from_utf8_lossy(&received).into_owned(),
+        started.elapsed(),
+    )
 }
 
 async fn probes_answer(app: &TestApp) {
@@ -70,7 +73,11 @@ async fn a_header_trickle_is_closed_within_the_header_timeout() {
     tokio::join!(trickle, probes_answer(&app));
     let (_, _) = until_closed(&mut stream, Duration::from_secs(3)).await;
     // The trickle stopped writing because the server closed it, well before its 4 s.
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
