@@ -13,6 +13,7 @@ mod helpers;
 mod hostile_bytes;
 mod idempotency;
 mod isolation;
+mod login_roles;
 mod malformed_ids;
 mod merges;
 mod org;

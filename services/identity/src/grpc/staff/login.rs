@@ -9,13 +9,9 @@ use crate::app::staff::challenges::ChallengeKind;
 use crate::app::staff::login::{StaffIdent, StaffLogin};
 use crate::error::AppError;
 use crate::grpc::staff::bounded;
-use crate::grpc::staff::views::staff_status;
+use crate::grpc::staff::views::{role_of, staff_status};
 use crate::grpc::tokens::token_pair;
 use crate::grpc::{Api, R, client_info};
-
-fn role_of(name: &str) -> pb::StaffRole {
-    pb::StaffRole::from_str_name(&name.to_ascii_uppercase()).unwrap_or(pb::StaffRole::Unspecified)
-}
 
 fn challenge_kind(kind: ChallengeKind) -> pb::LoginChallengeKind {
     match kind {
@@ -41,7 +37,7 @@ fn result(login: StaffLogin, roles: Vec<(String, String)>, totp: bool) -> pb::St
                     .iter()
                     .map(|(role, path)| pb::RoleGrant {
                         staff_id: staff.id.clone(),
-                        role: role_of(role) as i32,
+                        role: role_of(role),
                         org_unit_id: path.rsplit('/').next().unwrap_or_default().to_owned(),
                         ..Default::default()
                     })
