@@ -30,6 +30,7 @@ pub mod adjustments;
 pub mod arith;
 pub mod check_ins;
 pub mod earning_rules;
+pub mod expiring;
 pub mod holds;
 pub mod order_earning;
 pub mod points;

@@ -10,6 +10,7 @@ use crate::app::domain::{BalanceReport, Hold, JournalEntry, Lot, Posting};
 pub(super) mod adjustments;
 pub(super) mod check_ins;
 pub(super) mod earning_rules;
+pub(super) mod expiring;
 pub(super) mod holds;
 pub(super) mod points;
 pub(super) mod policy;

@@ -1,14 +1,13 @@
 //! `siyu.membership.v1.LedgerService`: dispatches each RPC to its concept's handler in
-//! `ledger`. ListMembersWithExpiringPoints and ReverseEarnedPoints are not built yet and answer
-//! UNIMPLEMENTED.
+//! `ledger`. ReverseEarnedPoints is not built yet and answers UNIMPLEMENTED.
 
 use siyu_proto::membership::v1 as pb;
 use siyu_proto::membership::v1::ledger_service_server::LedgerService;
 use tonic::Request;
 
 use super::ledger::{
-    adjustments, check_ins, earning_rules, holds, points, policy, reads, refunds, reports,
-    top_up_plans, top_ups, transfers,
+    adjustments, check_ins, earning_rules, expiring, holds, points, policy, reads, refunds,
+    reports, top_up_plans, top_ups, transfers,
 };
 use super::{Handlers, R};
 
@@ -47,6 +46,13 @@ impl LedgerService for Handlers {
         request: Request<pb::ListPointsLotsRequest>,
     ) -> R<pb::ListPointsLotsResponse> {
         reads::lots(self, request).await
+    }
+
+    async fn list_members_with_expiring_points(
+        &self,
+        request: Request<pb::ListMembersWithExpiringPointsRequest>,
+    ) -> R<pb::ListMembersWithExpiringPointsResponse> {
+        expiring::list(self, request).await
     }
 
     async fn earn_points(

@@ -14,6 +14,7 @@ use crate::app::domain::{Account, EntryType, JournalEntry, MemberId, Posting};
 pub mod balances;
 pub mod check_ins;
 pub mod earning_rules;
+pub mod expiring;
 pub mod holds;
 mod journal;
 pub mod lots;

@@ -14,6 +14,7 @@ mod concurrency;
 mod coupons;
 mod coupons_bad_input;
 mod coupons_checkout;
+mod expiring;
 mod harness;
 mod holds;
 mod isolation;
