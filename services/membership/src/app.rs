@@ -15,6 +15,7 @@ use siyu_core::Clock;
 pub mod callers;
 pub mod coupons;
 pub mod domain;
+pub mod guides;
 pub mod ledger;
 pub mod members;
 pub mod org_scope;

@@ -250,6 +250,53 @@ pub enum AppError {
     /// An in-store redemption that cannot be reversed (not in store, or older than 24 h).
     #[error("redemption not reversible")]
     RedemptionNotReversible,
+    /// The guide is not an active guide (identity disabled the staff member).
+    #[error("guide {0} invalid")]
+    GuideInvalid(uuid::Uuid),
+    /// Unbinding a member who has no current guide.
+    #[error("no guide bound")]
+    NoGuideBound,
+    /// A whole book larger than one reassignment moves.
+    #[error("reassignment too large")]
+    ReassignmentTooLarge {
+        /// Members currently bound to the guide.
+        members: i64,
+    },
+    /// No member of the tenant has the invite code.
+    #[error("invite code not found")]
+    InviteCodeNotFound,
+    /// No override for the SKU.
+    #[error("sku rate not found")]
+    SkuRateNotFound,
+    /// No such withdrawal in the tenant (or not the consumer's own).
+    #[error("withdrawal not found")]
+    WithdrawalNotFound,
+    /// A withdrawal below the tenant's minimum.
+    #[error("withdrawal below minimum")]
+    WithdrawalBelowMinimum {
+        /// The minimum, fen.
+        minimum: i64,
+    },
+    /// Not enough settled commission.
+    #[error("commission insufficient")]
+    CommissionInsufficient {
+        /// Fen available.
+        available: i64,
+        /// Fen asked for.
+        requested: i64,
+    },
+    /// The member has an open withdrawal.
+    #[error("withdrawal pending")]
+    WithdrawalPending,
+    /// The member is not an enabled distributor (or distribution is off).
+    #[error("distributor disabled")]
+    DistributorDisabled,
+    /// Approving or rejecting a withdrawal that is not REQUESTED.
+    #[error("withdrawal not pending")]
+    WithdrawalNotPending,
+    /// Completing a withdrawal that is not APPROVED.
+    #[error("withdrawal not approved")]
+    WithdrawalNotApproved,
     /// The database (or an idempotency record) refused or could not be reached.
     #[error("store: {0}")]
     Store(#[from] StoreError),

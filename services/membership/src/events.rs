@@ -3,4 +3,5 @@
 //! OrderPaid). Identity's events are not consumed yet.
 
 pub mod consume;
+pub mod guides;
 pub mod publish;

@@ -22,6 +22,7 @@ pub mod convert;
 mod coupon_service;
 mod coupons;
 pub mod error;
+mod guides;
 mod ledger;
 mod ledger_service;
 mod member_service;

@@ -4,6 +4,7 @@
 
 pub mod coupon;
 pub mod coupon_rule;
+pub mod guide;
 pub mod holds;
 pub mod ledger;
 pub mod ledger_settings;
@@ -11,6 +12,7 @@ pub mod member;
 pub mod tier;
 
 pub use coupon::*;
+pub use guide::*;
 pub use holds::*;
 pub use ledger::*;
 pub use ledger_settings::*;

@@ -146,6 +146,27 @@ impl ServiceError for AppError {
             E::CouponNotInStore => failed("COUPON_NOT_IN_STORE"),
             E::RedemptionCodeExpired => failed("REDEMPTION_CODE_EXPIRED"),
             E::RedemptionNotReversible => failed("REDEMPTION_NOT_REVERSIBLE"),
+            E::GuideInvalid(guide) => failed("GUIDE_INVALID").meta("guide_id", guide),
+            E::NoGuideBound => failed("NO_GUIDE_BOUND"),
+            E::ReassignmentTooLarge { members } => {
+                failed("REASSIGNMENT_TOO_LARGE").meta("members", members)
+            }
+            E::InviteCodeNotFound => missing("INVITE_CODE_NOT_FOUND"),
+            E::SkuRateNotFound => missing("SKU_RATE_NOT_FOUND"),
+            E::WithdrawalNotFound => missing("WITHDRAWAL_NOT_FOUND"),
+            E::WithdrawalBelowMinimum { minimum } => {
+                failed("WITHDRAWAL_BELOW_MINIMUM").meta("minimum", minimum)
+            }
+            E::CommissionInsufficient {
+                available,
+                requested,
+            } => failed("COMMISSION_INSUFFICIENT")
+                .meta("available", available)
+                .meta("requested", requested),
+            E::WithdrawalPending => failed("WITHDRAWAL_PENDING"),
+            E::DistributorDisabled => failed("DISTRIBUTOR_DISABLED"),
+            E::WithdrawalNotPending => failed("WITHDRAWAL_NOT_PENDING"),
+            E::WithdrawalNotApproved => failed("WITHDRAWAL_NOT_APPROVED"),
             E::Store(err) => Described::store(err),
             E::Internal(_) => Described::new(Code::Internal, "INTERNAL"),
         }

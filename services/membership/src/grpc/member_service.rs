@@ -1,12 +1,11 @@
-//! `siyu.membership.v1.MemberService`: dispatches each RPC to its handler in `members`. The
-//! guide-binding RPCs (BindGuide, UnbindGuide, ReassignGuideMembers, ListGuideMembers,
-//! ListGuideBindingHistory) are not built yet and answer UNIMPLEMENTED.
+//! `siyu.membership.v1.MemberService`: dispatches each RPC to its handler in `members`, the
+//! guide-binding RPCs to theirs in `guides`.
 
 use siyu_proto::membership::v1 as pb;
 use siyu_proto::membership::v1::member_service_server::MemberService;
 use tonic::Request;
 
-use super::{Handlers, R, members};
+use super::{Handlers, R, guides, members};
 
 #[tonic::async_trait]
 impl MemberService for Handlers {
@@ -54,5 +53,37 @@ impl MemberService for Handlers {
         request: Request<pb::UpdateMemberRequest>,
     ) -> R<pb::UpdateMemberResponse> {
         members::update::update(self, request).await
+    }
+
+    async fn bind_guide(&self, request: Request<pb::BindGuideRequest>) -> R<pb::BindGuideResponse> {
+        guides::bind(self, request).await
+    }
+
+    async fn unbind_guide(
+        &self,
+        request: Request<pb::UnbindGuideRequest>,
+    ) -> R<pb::UnbindGuideResponse> {
+        guides::unbind(self, request).await
+    }
+
+    async fn reassign_guide_members(
+        &self,
+        request: Request<pb::ReassignGuideMembersRequest>,
+    ) -> R<pb::ReassignGuideMembersResponse> {
+        guides::reassign(self, request).await
+    }
+
+    async fn list_guide_members(
+        &self,
+        request: Request<pb::ListGuideMembersRequest>,
+    ) -> R<pb::ListGuideMembersResponse> {
+        guides::reads::members(self, request).await
+    }
+
+    async fn list_guide_binding_history(
+        &self,
+        request: Request<pb::ListGuideBindingHistoryRequest>,
+    ) -> R<pb::ListGuideBindingHistoryResponse> {
+        guides::reads::history(self, request).await
     }
 }

@@ -15,6 +15,7 @@ mod coupons;
 mod coupons_bad_input;
 mod coupons_checkout;
 mod expiring;
+mod guides;
 mod harness;
 mod holds;
 mod isolation;
