@@ -55,6 +55,9 @@ pub enum AppError {
     /// The order has no hold of the kind.
     #[error("hold not found")]
     HoldNotFound,
+    /// The order earned no points to take back.
+    #[error("earn not found")]
+    EarnNotFound,
     /// Another member of the tenant has the card number.
     #[error("card number taken")]
     CardNumberTaken,

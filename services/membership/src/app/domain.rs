@@ -9,6 +9,7 @@ pub mod holds;
 pub mod ledger;
 pub mod ledger_settings;
 pub mod member;
+pub mod order_earning;
 pub mod tier;
 
 pub use coupon::*;
@@ -17,6 +18,7 @@ pub use holds::*;
 pub use ledger::*;
 pub use ledger_settings::*;
 pub use member::*;
+pub use order_earning::*;
 pub use tier::*;
 
 /// An enum stored as its proto number (SMALLINT): `TryFrom<i16>` refuses unknown numbers as

@@ -1,10 +1,16 @@
-//! Consumes orders' events: OrderPaid of a goods order → points and growth
-//! (`app::ledger::order_earning`). Each event is applied in one transaction with its inbox
-//! record, so a redelivery changes nothing; the effects are also keyed by order
-//! (`earn:order:<id>`, `growth:order:<id>`), so two events for one order, or an event racing
-//! its own redelivery on another replica, apply once between them.
+//! Consumes other services' events through the inbox: each delivered event is applied in one
+//! transaction with its inbox record (`siyu_inbox`, per consumer), so a redelivery changes
+//! nothing. This file only decodes the envelope and dispatches by type: one line per handler,
+//! each handler in a module of its own that decodes its payload and keys its effects by the
+//! business ids it carries (order, refund, user), so two distinct events of one order — or an
+//! event racing its own redelivery on another replica — apply once between them.
+//!
+//! Each handler runs in a savepoint ([`isolated!`]): a business refusal (unknown member, a frozen
+//! one) is final — logged, its writes rolled back, the event recorded as handled, never retried
+//! forever — while infrastructure failures roll back the whole event, which is redelivered.
 
 use prost::Message;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 use siyu_core::{Ctx, Principal, PrincipalKind, TenantId};
 use siyu_proto::events::v1 as ev;
 use siyu_store::{Bus, ConsumerConfig, Delivery};
@@ -12,128 +18,201 @@ use uuid::Uuid;
 
 use crate::AppError;
 use crate::app::App;
-use crate::app::domain::MemberId;
-use crate::app::ledger::order_earning::{PaidLine, PaidOrder};
 
-/// The inbox consumer name.
+pub mod order_ledger;
+
+/// The inbox consumer (and durable bus consumer) of orders' events.
 pub const CONSUMER: &str = "membership-orders";
+/// The inbox consumer (and durable bus consumer) of identity's events.
+pub const IDENTITY_CONSUMER: &str = "membership-identity";
 
-/// The context orders' events act in: the orders service, in the event's tenant.
-fn orders_ctx(tenant: TenantId) -> Ctx {
-    Ctx::new(
-        tenant,
-        Principal {
-            subject: "orders".into(),
-            kind: PrincipalKind::Service,
-            grants: Vec::new(),
-            scopes: Vec::new(),
-            token_id: None,
-        },
-    )
+/// Event type of OrderPaid.
+pub const ORDER_PAID: &str = "siyu.events.v1.OrderPaid";
+/// Event type of OrderCancelled.
+pub const ORDER_CANCELLED: &str = "siyu.events.v1.OrderCancelled";
+/// Event type of OrderRefunded.
+pub const ORDER_REFUNDED: &str = "siyu.events.v1.OrderRefunded";
+/// Event type of OrderSettled.
+pub const ORDER_SETTLED: &str = "siyu.events.v1.OrderSettled";
+
+/// One delivered event, its envelope decoded.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The envelope id (the inbox key).
+    pub event_id: Uuid,
+    /// The tenant it belongs to.
+    pub tenant: TenantId,
+    /// The payload's type, e.g. `siyu.events.v1.OrderPaid`.
+    pub type_name: String,
+    /// The encoded payload.
+    pub body: Vec<u8>,
+    /// When it happened, ms (0 when the envelope did not say).
+    pub occurred_at_ms: i64,
 }
 
-fn fen(m: Option<&siyu_proto::common::v1::Money>) -> i64 {
-    m.map_or(0, |m| m.minor_units)
-}
-
-/// The paid goods order an OrderPaid carries; `None` for other kinds or unusable ids.
-fn paid_order(e: ev::OrderPaid) -> Option<PaidOrder> {
-    let o = e.order?;
-    if o.kind != ev::OrderKind::Goods as i32 {
-        return None;
+impl Incoming {
+    /// The payload decoded as `M`; `None` (logged) when it is not one.
+    pub fn decode<M: Message + Default>(&self) -> Option<M> {
+        match M::decode(self.body.as_slice()) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tracing::warn!(error = %e, event_id = %self.event_id, kind = %self.type_name, "undecodable payload skipped");
+                None
+            }
+        }
     }
-    Some(PaidOrder {
-        order_id: Uuid::parse_str(&o.order_id).ok()?,
-        member_id: MemberId(Uuid::parse_str(&o.member_id).ok()?),
-        lines: o
-            .lines
-            .iter()
-            .map(|l| PaidLine {
-                category_ids: l
-                    .category_ids
-                    .iter()
-                    .filter_map(|c| Uuid::parse_str(c).ok())
-                    .collect(),
-                cash: fen(l.cash_amount.as_ref()),
-                stored_value: fen(l.stored_value_amount.as_ref()),
-            })
-            .collect(),
-    })
+
+    /// The context the event acts in: the publishing service, in the event's tenant.
+    pub fn ctx(&self, source: &str) -> Ctx {
+        Ctx::new(
+            self.tenant,
+            Principal {
+                subject: source.into(),
+                kind: PrincipalKind::Service,
+                grants: Vec::new(),
+                scopes: Vec::new(),
+                token_id: None,
+            },
+        )
+    }
 }
 
-/// Applies one delivered message. Business refusals (unknown member) are final and recorded;
-/// only infrastructure failures are returned, so the message is redelivered.
+/// Runs one handler in a savepoint of the event's transaction: a business refusal rolls back
+/// what the handler wrote and is logged as final; a store or internal failure fails the event.
+macro_rules! isolated {
+    ($txn:expr, $what:literal, |$sp:ident| $body:expr) => {{
+        let $sp = $txn.begin().await?;
+        match $body.await {
+            Ok(()) => $sp.commit().await?,
+            Err(e @ (AppError::Store(_) | AppError::Internal(_))) => return Err(e),
+            Err(e) => {
+                $sp.rollback().await?;
+                tracing::info!(error = %e, handler = $what, "event refused, recorded as handled");
+            }
+        }
+    }};
+}
+
+/// Dispatches one event to every handler of its type, in the event's transaction.
+async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<(), AppError> {
+    match e.type_name.as_str() {
+        ORDER_PAID => {
+            isolated!(txn, "order earning", |sp| order_ledger::paid(app, &sp, e));
+        }
+        ORDER_CANCELLED => {
+            isolated!(txn, "order holds released", |sp| order_ledger::cancelled(
+                app, &sp, e
+            ));
+        }
+        ORDER_REFUNDED => {
+            isolated!(txn, "order earning reversed", |sp| order_ledger::refunded(
+                app, &sp, e
+            ));
+        }
+        ORDER_SETTLED => {
+            isolated!(txn, "order earning settled", |sp| order_ledger::settled(
+                app, &sp, e
+            ));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Applies one delivered message of orders' subscription (see [`handle_for`]).
 pub async fn handle(app: &App, payload: &[u8], message_id: &str) -> Result<(), AppError> {
+    handle_for(app, CONSUMER, payload, message_id).await
+}
+
+/// Applies one delivered message for `consumer`. Undecodable envelopes are dropped (logged);
+/// only infrastructure failures are returned, so the message is redelivered.
+pub async fn handle_for(
+    app: &App,
+    consumer: &str,
+    payload: &[u8],
+    message_id: &str,
+) -> Result<(), AppError> {
     let Ok(env) = ev::EventEnvelope::decode(payload) else {
         tracing::warn!(message_id, "undecodable envelope dropped");
+        return Ok(());
+    };
+    let Ok(tenant) = TenantId::parse(&env.tenant_id) else {
+        tracing::warn!(message_id, "event without a tenant dropped");
         return Ok(());
     };
     let event_id = Uuid::parse_str(&env.id)
         .or_else(|_| Uuid::parse_str(message_id))
         .unwrap_or_else(|_| siyu_core::id::new());
-    let Ok(tenant) = TenantId::parse(&env.tenant_id) else {
-        return Ok(());
-    };
-    let body = env.payload.map(|a| a.value).unwrap_or_default();
-    let order = match env.r#type.as_str() {
-        "siyu.events.v1.OrderPaid" => ev::OrderPaid::decode(body.as_slice())
-            .ok()
-            .and_then(paid_order),
-        _ => None,
-    };
-    let Some(order) = order else {
-        return Ok(());
+    let e = Incoming {
+        event_id,
+        tenant,
+        type_name: env.r#type,
+        body: env.payload.map(|a| a.value).unwrap_or_default(),
+        occurred_at_ms: env
+            .occurred_at
+            .map_or(0, |t| t.seconds * 1000 + i64::from(t.nanos) / 1_000_000),
     };
     let txn = siyu_store::db::begin_write(&app.db).await?;
-    if !siyu_store::inbox::record_once(&txn, CONSUMER, event_id, app.clock.now()).await? {
+    if !siyu_store::inbox::record_once(&txn, consumer, e.event_id, app.clock.now()).await? {
         return Ok(());
     }
-    match app.earn_for_order(&txn, &orders_ctx(tenant), &order).await {
-        Ok(done) => tracing::info!(
-            order_id = %order.order_id, points = done.points, growth = done.growth,
-            "order earning applied"
-        ),
-        Err(e @ (AppError::Store(_) | AppError::Internal(_))) => return Err(e),
-        // Refused for a business reason: recorded as handled so it is not retried forever.
-        Err(e) => {
-            tracing::info!(error = %e, order_id = %order.order_id, "order earning not applied")
-        }
-    }
+    dispatch(app, &txn, &e).await?;
     txn.commit().await?;
     Ok(())
 }
 
-/// Subscribes to orders' events and applies them until `stop` resolves.
+/// Subscribes to orders' and identity's events and applies them until `stop` resolves.
 pub async fn run(app: App, bus: Bus, stop: impl Future<Output = ()> + Send) {
-    let mut sub = match bus
-        .subscribe(ConsumerConfig::new(CONSUMER, "orders.>"))
-        .await
-    {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let orders = consume(&app, &bus, CONSUMER, "orders.>", rx.clone());
+    let identity = consume(&app, &bus, IDENTITY_CONSUMER, "identity.>", rx);
+    let stopping = async move {
+        stop.await;
+        let _ = tx.send(true);
+    };
+    tokio::join!(orders, identity, stopping);
+}
+
+/// One durable subscription's loop.
+async fn consume(
+    app: &App,
+    bus: &Bus,
+    consumer: &str,
+    filter: &str,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut sub = match bus.subscribe(ConsumerConfig::new(consumer, filter)).await {
         Ok(s) => s,
         Err(e) => {
-            tracing::error!(error = %e, "cannot subscribe to orders events");
+            tracing::error!(error = %e, consumer, "cannot subscribe");
             return;
         }
     };
-    tokio::pin!(stop);
     loop {
         let delivery: Delivery = tokio::select! {
-            () = &mut stop => break,
+            () = async { let _ = stop.wait_for(|s| *s).await; } => break,
             d = sub.next() => match d {
                 Ok(d) => d,
                 Err(e) => {
-                    tracing::warn!(error = %e, "bus receive failed");
+                    tracing::warn!(error = %e, consumer, "bus receive failed");
                     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                     continue;
                 }
             },
         };
-        match handle(&app, &delivery.message.payload, &delivery.message.id).await {
+        match handle_for(
+            app,
+            consumer,
+            &delivery.message.payload,
+            &delivery.message.id,
+        )
+        .await
+        {
             Ok(()) => {
                 let _ = delivery.ack().await;
             }
             Err(e) => {
-                tracing::warn!(error = %e, "order event failed; will be redelivered");
+                tracing::warn!(error = %e, consumer, "event failed; will be redelivered");
                 let _ = delivery.nak(Some(std::time::Duration::from_secs(5))).await;
             }
         }

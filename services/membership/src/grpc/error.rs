@@ -54,6 +54,7 @@ impl ServiceError for AppError {
             E::TopUpPlanNotFound => missing("TOP_UP_PLAN_NOT_FOUND"),
             E::TopUpNotFound => missing("TOP_UP_NOT_FOUND"),
             E::HoldNotFound => missing("HOLD_NOT_FOUND"),
+            E::EarnNotFound => missing("EARN_NOT_FOUND"),
             E::CardNumberTaken => Described::new(Code::AlreadyExists, "CARD_NUMBER_TAKEN"),
             E::LedgerKeyConflict { key } => {
                 Described::new(Code::AlreadyExists, "LEDGER_KEY_CONFLICT")

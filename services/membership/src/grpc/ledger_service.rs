@@ -1,5 +1,5 @@
 //! `siyu.membership.v1.LedgerService`: dispatches each RPC to its concept's handler in
-//! `ledger`. ReverseEarnedPoints is not built yet and answers UNIMPLEMENTED.
+//! `ledger`.
 
 use siyu_proto::membership::v1 as pb;
 use siyu_proto::membership::v1::ledger_service_server::LedgerService;
@@ -204,6 +204,13 @@ impl LedgerService for Handlers {
         request: Request<pb::TopUpStoredValueRequest>,
     ) -> R<pb::TopUpStoredValueResponse> {
         top_ups::top_up(self, request).await
+    }
+
+    async fn reverse_earned_points(
+        &self,
+        request: Request<pb::ReverseEarnedPointsRequest>,
+    ) -> R<pb::ReverseEarnedPointsResponse> {
+        refunds::reverse_earned_points(self, request).await
     }
 
     async fn reverse_top_up(

@@ -18,6 +18,7 @@ pub mod expiring;
 pub mod holds;
 mod journal;
 pub mod lots;
+pub mod order_earnings;
 pub mod policy;
 pub mod reports;
 pub mod top_up_plans;

@@ -467,10 +467,4 @@ async fn callers_outside_the_contract_are_refused_before_the_handler() {
         .list_top_up_plans(tonic::Request::new(pb::ListTopUpPlansRequest::default()))
         .await;
     assert_eq!(anonymous.unwrap_err().code(), Code::Unauthenticated);
-    // Not built yet: the generated stubs answer UNIMPLEMENTED.
-    let reverse = h
-        .ledger()
-        .reverse_earned_points(with(pb::ReverseEarnedPointsRequest::default(), &t.service))
-        .await;
-    assert_eq!(reverse.unwrap_err().code(), Code::Unimplemented);
 }

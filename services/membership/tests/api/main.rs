@@ -23,6 +23,7 @@ mod ledger;
 mod member_list;
 mod members;
 mod order_events;
+mod order_refunds;
 mod property;
 mod stored_value;
 mod tier_evaluation;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::harness::{H, Tenant, with};
 use crate::tiers::{ladder, standing};
 
-fn money(fen: i64) -> Option<Money> {
+pub(crate) fn money(fen: i64) -> Option<Money> {
     Some(Money {
         minor_units: fen,
         currency_code: "CNY".into(),
@@ -24,7 +24,13 @@ fn money(fen: i64) -> Option<Money> {
 
 /// An OrderPaid envelope (event id `event`) of `order` for `member`: two lines, ¥80.50 and
 /// ¥40 of cash.
-fn order_paid(t: &Tenant, event: Uuid, order: Uuid, member: &str, kind: ev::OrderKind) -> Vec<u8> {
+pub(crate) fn order_paid(
+    t: &Tenant,
+    event: Uuid,
+    order: Uuid,
+    member: &str,
+    kind: ev::OrderKind,
+) -> Vec<u8> {
     let line = |cash: i64| ev::OrderEventLine {
         order_line_id: siyu_core::id::new_string(),
         quantity: 1,
@@ -56,7 +62,7 @@ fn order_paid(t: &Tenant, event: Uuid, order: Uuid, member: &str, kind: ev::Orde
 }
 
 /// Publishes under a fresh bus message id (a redelivery, as far as the inbox can tell).
-async fn publish(bus: &Bus, body: &[u8]) {
+pub(crate) async fn publish(bus: &Bus, body: &[u8]) {
     bus.publish(BusMessage {
         id: siyu_core::id::new_string(),
         subject: "orders.order_paid".into(),
@@ -67,7 +73,7 @@ async fn publish(bus: &Bus, body: &[u8]) {
     .unwrap();
 }
 
-async fn rule(h: &H, t: &Tenant) {
+pub(crate) async fn rule(h: &H, t: &Tenant) {
     h.ledger()
         .create_earning_rule(with(
             pb::CreateEarningRuleRequest {
@@ -85,7 +91,7 @@ async fn rule(h: &H, t: &Tenant) {
         .unwrap();
 }
 
-async fn handled(h: &H, n: i64) {
+pub(crate) async fn handled(h: &H, n: i64) {
     siyu_testkit::wait_until(Duration::from_secs(20), || async {
         h.scalar(
             "SELECT COUNT(*) FROM siyu_inbox WHERE consumer = 'membership-orders'",

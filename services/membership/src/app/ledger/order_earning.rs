@@ -2,7 +2,9 @@
 //! enabled ORDER_PAID rule (per yuan of earning base × the tier multiplier, key
 //! `earn:order:<order>`) and growth by the tier policy (key `growth:order:<order>`). Both keys
 //! make the effect exactly once whatever the deliveries; rules with `credit_on_completion`
-//! credit nothing at payment.
+//! credit nothing at payment (see `order_settlement`). The order's `mem_order_earnings` row is
+//! locked first and keeps the bases, which refunds are reversed on (`order_reversals`); refunds
+//! that arrived before the payment are applied right after it.
 
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use siyu_core::Ctx;
@@ -10,20 +12,12 @@ use uuid::Uuid;
 
 use super::points::{Earn, EarnBy};
 use crate::app::App;
-use crate::app::domain::{EarningTrigger, MemberId};
+use crate::app::domain::{BaseLine, EarningTrigger, MemberId, earning_base};
 use crate::app::tiers::Grow;
 use crate::{AppError, repo};
 
 /// One paid line's part of the earning base.
-#[derive(Debug, Clone)]
-pub struct PaidLine {
-    /// Categories of the line's product.
-    pub category_ids: Vec<Uuid>,
-    /// Cash paid for the line, fen.
-    pub cash: i64,
-    /// Stored value paid for the line, fen.
-    pub stored_value: i64,
-}
+pub type PaidLine = BaseLine;
 
 /// A paid goods order, as the event tells it.
 #[derive(Debug, Clone)]
@@ -45,23 +39,6 @@ pub struct OrderEarned {
     pub growth: i64,
 }
 
-/// The earning base of `lines` in fen: cash, plus stored value when the tenant counts it,
-/// leaving out lines of `excluded` categories.
-pub fn earning_base(lines: &[PaidLine], stored_value_earns: bool, excluded: &[Uuid]) -> i64 {
-    lines
-        .iter()
-        .filter(|l| !l.category_ids.iter().any(|c| excluded.contains(c)))
-        .map(|l| {
-            l.cash.max(0)
-                + if stored_value_earns {
-                    l.stored_value.max(0)
-                } else {
-                    0
-                }
-        })
-        .sum()
-}
-
 impl App {
     /// Credits the points and growth of a paid order, each in a savepoint of `conn`'s
     /// transaction: a refusal of one (a frozen member's points) leaves the other standing.
@@ -74,6 +51,17 @@ impl App {
         let member = repo::members::by_id(conn, ctx.tenant, order.member_id, false)
             .await?
             .ok_or(AppError::MemberNotFound)?;
+        let mut row = repo::ledger::order_earnings::lock(
+            conn,
+            ctx.tenant,
+            order.order_id,
+            member.id,
+            self.now_ms(),
+        )
+        .await?;
+        if row.paid {
+            return Ok(OrderEarned::default());
+        }
         let policy = repo::ledger::policy::get(conn, ctx.tenant).await?;
         let tier_policy = repo::tiers::policy(conn, ctx.tenant).await?;
         let mut earned = OrderEarned::default();
@@ -86,7 +74,9 @@ impl App {
                 .await?;
         let rule = rules
             .into_iter()
-            .find(|r| r.in_window(now_ms) && !r.credit_on_completion);
+            .find(|r| r.in_window(now_ms) && !r.credit_on_completion)
+            // Settlement (delivered first) may have credited the order already.
+            .filter(|_| row.points_entry_id.is_none());
         if let Some(rule) = rule {
             let eligible = earning_base(
                 &order.lines,
@@ -114,6 +104,11 @@ impl App {
                     Ok(done) => {
                         sp.commit().await?;
                         earned.points = done.entry.points_delta;
+                        row.points = done.entry.points_delta;
+                        row.points_base = eligible;
+                        row.points_entry_id = Some(done.entry.id);
+                        row.stored_value_earns = policy.stored_value_earns;
+                        row.excluded_category_ids = rule.excluded_category_ids.clone();
                     }
                     Err(e) if matches!(e, AppError::Store(_) | AppError::Internal(_)) => {
                         return Err(e);
@@ -141,6 +136,8 @@ impl App {
                 Ok(c) => {
                     sp.commit().await?;
                     earned.growth = c.delta;
+                    row.growth = c.delta;
+                    row.growth_base = base;
                 }
                 Err(e) if matches!(e, AppError::Store(_) | AppError::Internal(_)) => {
                     return Err(e);
@@ -152,31 +149,11 @@ impl App {
             }
         }
 
+        row.paid = true;
+        if row.points_entry_id.is_none() {
+            row.stored_value_earns = policy.stored_value_earns;
+        }
+        self.apply_refunds(conn, ctx, &mut row).await?;
         Ok(earned)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_base_is_cash_plus_stored_value_when_it_counts_without_excluded_lines() {
-        let food = Uuid::max();
-        let lines = [
-            PaidLine {
-                category_ids: vec![],
-                cash: 1_000,
-                stored_value: 500,
-            },
-            PaidLine {
-                category_ids: vec![food],
-                cash: 300,
-                stored_value: 0,
-            },
-        ];
-        assert_eq!(earning_base(&lines, false, &[]), 1_300);
-        assert_eq!(earning_base(&lines, true, &[]), 1_800);
-        assert_eq!(earning_base(&lines, true, &[food]), 1_500);
     }
 }

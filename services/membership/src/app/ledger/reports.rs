@@ -42,6 +42,8 @@ pub struct PointsLiability {
     pub expiring_30: i64,
     /// Expiring in the 90 days after as_of.
     pub expiring_90: i64,
+    /// Earn reversals in the period that found the points already spent.
+    pub shortfall: i64,
 }
 
 /// GetStoredValueLiabilityReport, in fen.
@@ -127,6 +129,8 @@ impl App {
             reversed: issued_back,
             expiring_30: expiring(30).await?,
             expiring_90: expiring(90).await?,
+            shortfall: repo::ledger::order_earnings::shortfall_between(db, t, p.start_ms, p.end_ms)
+                .await?,
         })
     }
 

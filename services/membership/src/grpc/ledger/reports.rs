@@ -53,8 +53,7 @@ pub(in crate::grpc) async fn points(
         reversed_points: r.reversed,
         expiring_30_days: r.expiring_30,
         expiring_90_days: r.expiring_90,
-        // Earn reversals (and so their shortfalls) come with ReverseEarnedPoints.
-        shortfall_points: 0,
+        shortfall_points: r.shortfall,
     }))
 }
 
