@@ -11,7 +11,7 @@ mod raw;
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, StatusCode};
@@ -22,16 +22,13 @@ pub use self::connections::{ConnectionLimits, serve};
 pub use self::observe::RequestId;
 pub use self::parse_errors::{Peer, ProblemListener};
 
-/// The docs page: a self-contained renderer of `/openapi.json` (no CDN).
-const DOCS_HTML: &str = include_str!("openapi/docs.html");
-
 /// The router of the REST listener.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi))
-        .route("/docs", get(|| async { Html(DOCS_HTML) }))
+        .merge(crate::openapi::docs::routes())
         .fallback(handler::handle)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

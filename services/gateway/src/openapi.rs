@@ -3,15 +3,21 @@
 //! parameters from the fields, and the two security schemes (bearer JWT, OAuth2 client
 //! credentials for partners).
 
+mod comments;
+mod constraints;
+pub mod docs;
+mod errors;
+mod responses;
 mod schema;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use prost_reflect::{Cardinality, Kind, MessageDescriptor};
 use serde_json::{Map, Value, json};
 
+use self::comments::Comments;
 use self::schema::{Schemas, is_scalar_like};
-use crate::routes::table::{CompiledRoute, RouteTable};
+use crate::routes::table::{CompiledRoute, RouteTable, resolve_field};
 use crate::routes::{Access, Body, Idempotency};
 
 /// Nested request messages are flattened into query parameters this deep (`page.pageSize`).
@@ -19,16 +25,27 @@ const MAX_QUERY_DEPTH: usize = 2;
 
 /// Renders the document.
 pub fn document(table: &RouteTable) -> Value {
-    let mut schemas = Schemas::default();
+    let comments = table
+        .routes()
+        .first()
+        .map(|r| Comments::new(r.method.parent_pool()))
+        .unwrap_or_default();
+    let request_only = request_only_messages(table);
+    let mut schemas = Schemas::new(&comments, &request_only);
     let mut paths = Map::new();
     let mut scopes = BTreeSet::new();
+    let mut tags = Map::new();
     for route in table.routes() {
         if let Access::Partner(Some(scope)) = route.route.access {
             scopes.insert(scope);
         }
-        let operation = operation(route, &mut schemas);
+        let service = route.method.parent_service();
+        tags.entry(service.name().to_owned()).or_insert_with(|| {
+            json!({"name": service.name(), "description": comments.service(service).unwrap_or_default()})
+        });
+        let operation = operation(route, &comments, &mut schemas);
         let entry = paths
-            .entry(route.template().to_owned())
+            .entry(openapi_path(route))
             .or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(methods) = entry {
             methods.insert(route.route.method.as_str().to_ascii_lowercase(), operation);
@@ -47,8 +64,12 @@ pub fn document(table: &RouteTable) -> Value {
             "title": "Siyu API",
             "version": "v1",
             "description": "Consumer (/api/v1), staff (/admin/v1) and partner (/open/v1) APIs. \
-                Errors are application/problem+json (RFC 9457) with a stable `reason`.",
+                Errors are application/problem+json (RFC 9457) with a stable `reason`; each \
+                operation lists the statuses it answers and, where the contract names them, \
+                their reasons (`x-siyu-reasons`).",
         },
+        "servers": [{"url": "/", "description": "This gateway"}],
+        "tags": tags.into_iter().map(|(_, tag)| tag).collect::<Vec<_>>(),
         "paths": paths,
         "components": {
             "schemas": components,
@@ -63,14 +84,76 @@ pub fn document(table: &RouteTable) -> Value {
     })
 }
 
-fn operation(route: &CompiledRoute, schemas: &mut Schemas) -> Value {
+/// The names of a route's path parameters in the document: the field's own name
+/// (`{product.product_id}` → `product_id`), as OpenAPI wants plain names and same-shaped
+/// templates to use the same ones; the gateway still binds the value to the nested field.
+/// Two parameters ending alike keep their whole path (`product_product_id`).
+pub fn path_param_names(route: &CompiledRoute) -> Vec<(String, &'static str)> {
+    let fields: Vec<&'static str> = route.path_params().collect();
+    let leaf = |field: &str| field.rsplit('.').next().unwrap_or(field).to_owned();
+    fields
+        .iter()
+        .map(|field| {
+            let name = leaf(field);
+            let clash = fields.iter().filter(|other| leaf(other) == name).count() > 1;
+            let name = if clash { field.replace('.', "_") } else { name };
+            (name, *field)
+        })
+        .collect()
+}
+
+/// The route's template with plain parameter names.
+fn openapi_path(route: &CompiledRoute) -> String {
+    let mut path = route.template().to_owned();
+    for (name, field) in path_param_names(route) {
+        path = path.replace(&format!("{{{field}}}"), &format!("{{{name}}}"));
+    }
+    path
+}
+
+/// Messages some request reaches and no reply does.
+fn request_only_messages(table: &RouteTable) -> HashSet<String> {
+    let mut inputs = HashSet::new();
+    let mut outputs = HashSet::new();
+    for route in table.routes() {
+        reach(&route.method.input(), &mut inputs);
+        reach(&route.method.output(), &mut outputs);
+    }
+    inputs.difference(&outputs).cloned().collect()
+}
+
+fn reach(message: &MessageDescriptor, seen: &mut HashSet<String>) {
+    if !seen.insert(message.full_name().to_owned()) {
+        return;
+    }
+    for field in message.fields() {
+        if let Kind::Message(inner) = field.kind() {
+            reach(&inner, seen);
+        }
+    }
+}
+
+fn operation(route: &CompiledRoute, comments: &Comments, schemas: &mut Schemas<'_>) -> Value {
     let input = route.method.input();
     let output = route.method.output();
+    let comment = comments.method(&route.method).unwrap_or_default();
     let mut parameters = Vec::new();
     let path_params: Vec<&str> = route.path_params().collect();
-    for field in &path_params {
+    for (name, field) in path_param_names(route) {
+        let mut schema = resolve_field(&input, field)
+            .map(|f| schemas.field(&f))
+            .unwrap_or_else(|| json!({"type": "string"}));
+        let description = schema
+            .as_object_mut()
+            .and_then(|s| s.remove("description"))
+            .unwrap_or_else(|| Value::String(String::new()));
+        if schema["type"] == "string" {
+            // An empty segment matches no route.
+            schema["minLength"] = json!(1);
+        }
         parameters.push(json!({
-            "name": field, "in": "path", "required": true, "schema": {"type": "string"},
+            "name": name, "in": "path", "required": true, "schema": schema,
+            "description": description, "x-siyu-field": field,
         }));
     }
     if route.route.body == Body::None {
@@ -85,7 +168,7 @@ fn operation(route: &CompiledRoute, schemas: &mut Schemas) -> Value {
             } else {
                 "Optional; de-duplicates concurrent duplicates only (replies are not replayed)."
             },
-            "schema": {"type": "string", "maxLength": 255},
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
         }));
     }
     if route.route.access == Access::Optional {
@@ -96,18 +179,27 @@ fn operation(route: &CompiledRoute, schemas: &mut Schemas) -> Value {
             "schema": {"type": "string", "maxLength": 64},
         }));
     }
+    let mut ok = json!({"description": "OK", "content": {"application/json": {"schema": schemas.reference(&output)}}});
+    if let Some(headers) = responses::success_headers(route) {
+        ok["headers"] = headers;
+    }
+    let mut all = Map::new();
+    all.insert("200".into(), ok);
+    all.extend(responses::errors(route, &errors::listed(comment)));
+    all.insert(
+        "default".into(),
+        json!({"description": "Any other error (500 masked, 501, 504)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}),
+    );
     let mut op = json!({
         "operationId": operation_id(route),
         "summary": route.route.summary,
+        "description": comment,
         "tags": [route.method.parent_service().name()],
         "x-grpc-method": route.route.rpc,
         "x-siyu-access": access_text(route.route.access),
         "parameters": parameters,
         "security": security(route.route.access),
-        "responses": {
-            "200": {"description": "OK", "content": {"application/json": {"schema": schemas.reference(&output)}}},
-            "default": {"description": "An error", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
-        },
+        "responses": all,
     });
     if route.route.oauth {
         let oauth_error = json!({"description": "An RFC 6749 §5.2 error", "content": {
@@ -163,7 +255,7 @@ fn query_params(
     prefix: &str,
     depth: usize,
     bound: &[&str],
-    schemas: &mut Schemas,
+    schemas: &mut Schemas<'_>,
     out: &mut Vec<Value>,
 ) {
     for field in message.fields() {
@@ -178,10 +270,17 @@ fn query_params(
                     query_params(&inner, &format!("{name}."), depth + 1, bound, schemas, out);
                 }
             }
-            _ => out.push(json!({
-                "name": name, "in": "query", "required": false,
-                "schema": schemas.field(&field),
-            })),
+            _ => {
+                let mut schema = schemas.field(&field);
+                let description = schema
+                    .as_object_mut()
+                    .and_then(|s| s.remove("description"))
+                    .unwrap_or_else(|| Value::String(String::new()));
+                out.push(json!({
+                    "name": name, "in": "query", "required": false,
+                    "schema": schema, "description": description,
+                }));
+            }
         }
     }
 }

@@ -7,7 +7,7 @@
 //!  "reason": "TOKEN_EXPIRED", "errors": [{"field": "phone", "description": "…"}]}
 //! ```
 
-mod grpc;
+pub(crate) mod grpc;
 mod oauth;
 
 use axum::response::{IntoResponse, Response};

@@ -164,7 +164,8 @@ impl CompiledRoute {
         })
     }
 
-    /// The template in OpenAPI form (`{org_unit.org_unit_id}` stays as is).
+    /// The template as declared (`{org_unit.org_unit_id}`); the OpenAPI document names the
+    /// parameter plainly (see `openapi::path_param_names`).
     pub fn template(&self) -> &'static str {
         self.route.path
     }

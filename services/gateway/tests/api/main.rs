@@ -18,6 +18,7 @@ mod ingress_limits;
 mod limits;
 mod meta;
 mod oauth;
+mod openapi;
 mod psp;
 mod slow_clients;
 mod support;
