@@ -20,6 +20,8 @@ pub mod ledger;
 pub mod members;
 pub mod org_scope;
 pub mod tiers;
+pub mod segments;
+pub mod tags;
 
 /// The app layer's handles: the database and the clock.
 #[derive(Debug, Clone)]

@@ -253,6 +253,47 @@ pub enum AppError {
     /// An in-store redemption that cannot be reversed (not in store, or older than 24 h).
     #[error("redemption not reversible")]
     RedemptionNotReversible,
+    /// A segment expression that is malformed, too deep or too large (the node's proto path).
+    #[error("invalid segment expression at {field}: {why}")]
+    InvalidSegmentExpression {
+        /// The proto field path of the node at fault.
+        field: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// No such tag in the tenant (or not visible to the caller).
+    #[error("tag not found")]
+    TagNotFound,
+    /// Another tag of the group has the name.
+    #[error("tag name taken")]
+    TagNameTaken,
+    /// A system tag where only manual tags may be changed or applied.
+    #[error("tag not manual")]
+    TagNotManual,
+    /// A segment's expression names the tag.
+    #[error("tag in use by segment {segment_id}")]
+    TagInUse {
+        /// A segment naming it.
+        segment_id: uuid::Uuid,
+    },
+    /// A published coupon template restricts claims to the segment.
+    #[error("segment in use")]
+    SegmentInUse,
+    /// A segment with more members than one grant serves.
+    #[error("segment too large")]
+    SegmentTooLarge {
+        /// The most members a grant serves.
+        limit: u64,
+    },
+    /// No such snapshot in the tenant.
+    #[error("snapshot not found")]
+    SnapshotNotFound,
+    /// The snapshot's lifetime has ended.
+    #[error("snapshot expired")]
+    SnapshotExpired,
+    /// A preview that ran longer than allowed.
+    #[error("segment evaluation timeout")]
+    SegmentEvaluationTimeout,
     /// The guide is not an active guide (identity disabled the staff member).
     #[error("guide {0} invalid")]
     GuideInvalid(uuid::Uuid),

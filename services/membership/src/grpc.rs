@@ -29,6 +29,10 @@ mod member_service;
 mod members;
 mod tier_service;
 mod tiers;
+mod segment_service;
+mod segments;
+mod tag_service;
+mod tags;
 
 /// What every handler returns.
 type R<T> = Result<Response<T>, Status>;

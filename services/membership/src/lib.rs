@@ -14,6 +14,8 @@ use siyu_core::Clock;
 use siyu_proto::membership::v1::coupon_service_server::CouponServiceServer;
 use siyu_proto::membership::v1::ledger_service_server::LedgerServiceServer;
 use siyu_proto::membership::v1::member_service_server::MemberServiceServer;
+use siyu_proto::membership::v1::segment_service_server::SegmentServiceServer;
+use siyu_proto::membership::v1::tag_service_server::TagServiceServer;
 use siyu_proto::membership::v1::tier_service_server::TierServiceServer;
 use siyu_server::{GrpcServer, Mutations, ServingHandle};
 use siyu_store::{Bus, BusConfig, DbOptions, OutboxRelay};
@@ -154,6 +156,8 @@ impl Application {
             .add_service(MemberServiceServer::new(handlers.clone()))
             .add_service(LedgerServiceServer::new(handlers.clone()))
             .add_service(TierServiceServer::new(handlers.clone()))
+            .add_service(TagServiceServer::new(handlers.clone()))
+            .add_service(SegmentServiceServer::new(handlers.clone()))
             .add_service(CouponServiceServer::new(handlers))
             .spawn(listener)
             .await?;

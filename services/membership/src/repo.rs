@@ -15,6 +15,8 @@ pub mod coupons;
 pub mod ledger;
 pub mod members;
 pub mod tiers;
+pub mod segments;
+pub mod tags;
 
 /// A statement for `conn`'s backend.
 pub(crate) fn stmt(

@@ -14,6 +14,7 @@ mod m20251201_000010_coupons;
 mod m20251201_000020_tiers;
 mod m20251201_000021_check_in;
 mod m20251215_000040_order_earnings;
+mod m20251215_000030_tags_segments;
 mod m20251215_000050_guides_distribution;
 
 /// The membership migrator.
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20251201_000020_tiers::Migration));
         all.push(Box::new(m20251201_000021_check_in::Migration));
         all.push(Box::new(m20251215_000040_order_earnings::Migration));
+        all.push(Box::new(m20251215_000030_tags_segments::Migration));
         all.push(Box::new(m20251215_000050_guides_distribution::Migration));
         all
     }

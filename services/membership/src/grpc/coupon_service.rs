@@ -1,6 +1,4 @@
 //! `siyu.membership.v1.CouponService`: dispatches each RPC to its handler in `coupons`.
-//! GrantCouponsToSegment is not built yet (segments are not evaluated by this service) and
-//! answers UNIMPLEMENTED.
 
 use siyu_proto::membership::v1 as pb;
 use siyu_proto::membership::v1::coupon_service_server::CouponService;
@@ -85,6 +83,13 @@ impl CouponService for Handlers {
         request: Request<pb::GrantCouponsRequest>,
     ) -> R<pb::GrantCouponsResponse> {
         coupons::issue::grant(self, request).await
+    }
+
+    async fn grant_coupons_to_segment(
+        &self,
+        request: Request<pb::GrantCouponsToSegmentRequest>,
+    ) -> R<pb::GrantCouponsToSegmentResponse> {
+        coupons::segment_grants::grant(self, request).await
     }
 
     async fn get_coupon_grant(

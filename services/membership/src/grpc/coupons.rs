@@ -20,6 +20,7 @@ pub(super) mod in_store;
 pub(super) mod issue;
 pub(super) mod packs;
 pub(super) mod reads;
+pub(super) mod segment_grants;
 pub(super) mod templates;
 
 /// Longest name of a template or pack.

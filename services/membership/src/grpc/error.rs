@@ -147,6 +147,20 @@ impl ServiceError for AppError {
             E::CouponNotInStore => failed("COUPON_NOT_IN_STORE"),
             E::RedemptionCodeExpired => failed("REDEMPTION_CODE_EXPIRED"),
             E::RedemptionNotReversible => failed("REDEMPTION_NOT_REVERSIBLE"),
+            E::InvalidSegmentExpression { field, why } => {
+                Described::invalid("INVALID_SEGMENT_EXPRESSION", [(field.clone(), why.clone())])
+            }
+            E::TagNotFound => missing("TAG_NOT_FOUND"),
+            E::TagNameTaken => Described::new(Code::AlreadyExists, "TAG_NAME_TAKEN"),
+            E::TagNotManual => failed("TAG_NOT_MANUAL"),
+            E::TagInUse { segment_id } => failed("TAG_IN_USE").meta("segment_id", segment_id),
+            E::SegmentInUse => failed("SEGMENT_IN_USE"),
+            E::SegmentTooLarge { limit } => failed("SEGMENT_TOO_LARGE").meta("limit", limit),
+            E::SnapshotNotFound => missing("SNAPSHOT_NOT_FOUND"),
+            E::SnapshotExpired => failed("SNAPSHOT_EXPIRED"),
+            E::SegmentEvaluationTimeout => {
+                Described::new(Code::DeadlineExceeded, "SEGMENT_EVALUATION_TIMEOUT")
+            }
             E::GuideInvalid(guide) => failed("GUIDE_INVALID").meta("guide_id", guide),
             E::NoGuideBound => failed("NO_GUIDE_BOUND"),
             E::ReassignmentTooLarge { members } => {

@@ -26,6 +26,7 @@ mod order_events;
 mod order_refunds;
 mod property;
 mod stored_value;
+mod segments;
 mod tier_evaluation;
 mod tiers;
 mod transfers;

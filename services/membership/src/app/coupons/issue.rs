@@ -23,6 +23,8 @@ use crate::app::ledger::points::{PURPOSE_POINTS_MALL, Redeem};
 use crate::app::{App, callers, org_scope};
 use crate::{AppError, repo};
 
+pub mod segment;
+
 /// How coupons came to be: recorded on each and on CouponGranted.
 #[derive(Debug, Clone)]
 pub struct Provenance {

@@ -1,0 +1,88 @@
+//! GrantCouponsToSegment on the wire.
+
+use siyu_core::{Ctx, PrincipalKind};
+use siyu_proto::membership::v1 as pb;
+use siyu_proto::time::timestamp_ms;
+use tonic::Request;
+
+use super::super::convert::{attribution, id, key, opt_id, text};
+use super::super::{Handlers, R, ctx};
+use crate::AppError;
+use crate::app::coupons::issue::segment::SegmentGrantRequest;
+use crate::app::coupons::issue::{GrantTarget, Provenance, default_source};
+use crate::app::segments::SegmentId;
+
+impl TryFrom<(&pb::GrantCouponsToSegmentRequest, &Ctx)> for SegmentGrantRequest {
+    type Error = AppError;
+
+    fn try_from((req, ctx): (&pb::GrantCouponsToSegmentRequest, &Ctx)) -> Result<Self, AppError> {
+        let target = match (
+            opt_id("template_id", &req.template_id)?,
+            opt_id("pack_id", &req.pack_id)?,
+        ) {
+            (Some(t), None) => {
+                if !(1..=20).contains(&req.quantity_per_member) {
+                    return Err(AppError::invalid(
+                        "quantity_per_member",
+                        "must be within 1..=20",
+                    ));
+                }
+                GrantTarget::Template(t, req.quantity_per_member)
+            }
+            (None, Some(p)) => GrantTarget::Pack(p),
+            _ => {
+                return Err(AppError::invalid(
+                    "template_id",
+                    "exactly one of template_id, pack_id",
+                ));
+            }
+        };
+        let reason = text("reason", &req.reason, 200)?;
+        if ctx.principal.kind == PrincipalKind::Staff && reason.trim().is_empty() {
+            return Err(AppError::invalid("reason", "required for staff grants"));
+        }
+        Ok(Self {
+            target,
+            segment: SegmentId(id("segment_id", &req.segment_id)?),
+            key: key("grant_key", &req.grant_key)?,
+            provenance: Provenance {
+                source: default_source(ctx),
+                attribution: attribution("attribution", req.attribution.as_ref())?,
+                grant_id: None,
+            },
+            reason,
+        })
+    }
+}
+
+#[tracing::instrument(skip_all, fields(grant_key = %request.get_ref().grant_key))]
+pub(in crate::grpc) async fn grant(
+    h: &Handlers,
+    request: Request<pb::GrantCouponsToSegmentRequest>,
+) -> R<pb::GrantCouponsToSegmentResponse> {
+    let ctx = ctx(&request)?;
+    let input = SegmentGrantRequest::try_from((request.get_ref(), &ctx))?;
+    let app = h.app.clone();
+    h.mutations
+        .mutate(&request, move |txn| {
+            Box::pin(async move {
+                let g = app.grant_coupons_to_segment(txn, &ctx, input).await?.grant;
+                let skipped = i32::try_from(g.skipped.len()).unwrap_or(i32::MAX);
+                Ok(pb::GrantCouponsToSegmentResponse {
+                    // The grant completes in its call.
+                    grant: Some(pb::CouponGrant {
+                        grant_id: g.id.to_string(),
+                        status: pb::CouponGrantStatus::Completed as i32,
+                        target_count: g.target_count,
+                        processed_count: g.target_count,
+                        issued_count: g.issued_count,
+                        skipped_count: skipped,
+                        error_message: String::new(),
+                        created_at: Some(timestamp_ms(g.created_at_ms)),
+                        finished_at: Some(timestamp_ms(g.created_at_ms)),
+                    }),
+                })
+            })
+        })
+        .await
+}
