@@ -147,6 +147,25 @@ impl Application {
                 bus.clone(),
                 stopped,
             )));
+            // Points expiry and reminders: a leased pass, exactly once per lot under any runners.
+            let mut rx = stop_rx.clone();
+            let stopped = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            let lease = siyu_store::Lease::new(
+                db.clone(),
+                clock.clone(),
+                "membership.points_expiry",
+                &format!("membership-{}", siyu_core::id::new_string()),
+                Duration::from_secs(300),
+            );
+            let every = Duration::from_secs(settings.membership.points_expiry_interval_secs.max(1));
+            tasks.push(tokio::spawn(
+                handlers
+                    .app
+                    .clone()
+                    .run_points_expiry(lease, every, stopped),
+            ));
         }
 
         let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr)

@@ -54,11 +54,16 @@ impl Default for LogSettings {
 pub struct MembershipSettings {
     /// Run background work (the outbox relay) in this process.
     pub run_jobs: bool,
+    /// Seconds between passes of the points expiry job (expiry and reminders).
+    pub points_expiry_interval_secs: u64,
 }
 
 impl Default for MembershipSettings {
     fn default() -> Self {
-        Self { run_jobs: true }
+        Self {
+            run_jobs: true,
+            points_expiry_interval_secs: 60,
+        }
     }
 }
 

@@ -14,7 +14,8 @@
 //! - **Lock order.** Hold or top-up row, then entry key, then balance row — the same order in
 //!   every operation, so two operations never wait on each other in a cycle.
 //! - **Expiry on touch.** [`lock`] expires the member's lots that passed their expiry before an
-//!   operation looks at points (one EXPIRY entry), so nothing spends expired points.
+//!   operation looks at points (one EXPIRY entry), so nothing spends expired points; the expiry
+//!   job ([`expiry`]) runs the same lock for members nobody touches.
 
 use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, TenantId};
@@ -31,6 +32,7 @@ pub mod arith;
 pub mod check_ins;
 pub mod earning_rules;
 pub mod expiring;
+pub mod expiry;
 pub mod holds;
 pub mod order_cancellation;
 pub mod order_earning;
@@ -61,6 +63,8 @@ pub struct Locked {
     pub member: Member,
     /// Balances after any expiry of due lots.
     pub balances: Balances,
+    /// Points this lock expired (0 when nothing was due).
+    pub expired: i64,
 }
 
 /// A new entry head for `member` (the caller fills in what concerns it).
@@ -125,11 +129,13 @@ pub async fn lock(
     let mut balances = repo::ledger::balances::get(conn, ctx.tenant, member, true)
         .await?
         .ok_or_else(|| AppError::Internal("member without balances".into()))?;
+    let before = balances.points_available;
     if let Some(after) = expire_due(conn, ctx, &found, now_ms).await? {
         balances = after;
     }
     Ok(Locked {
         member: found,
+        expired: before - balances.points_available,
         balances,
     })
 }

@@ -297,3 +297,39 @@ pub async fn tier_changed(
     )
     .await
 }
+
+/// Bus subject of PointsExpiring.
+pub const POINTS_EXPIRING: &str = "membership.points_expiring";
+
+/// PointsExpiring: `points` of the member expire at `expires_at_ms`, `days_ahead` from now.
+#[allow(clippy::too_many_arguments, reason = "the event's fields")]
+pub async fn points_expiring(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    m: &Member,
+    points: i64,
+    expires_at_ms: i64,
+    days_ahead: i32,
+    balance: i64,
+    now_ms: i64,
+) -> Result<(), AppError> {
+    let msg = ev::PointsExpiring {
+        member_id: m.id.to_string(),
+        user_id: m.user_id.to_string(),
+        points,
+        expires_at: Some(timestamp_ms(expires_at_ms)),
+        days_ahead,
+        balance,
+    };
+    let type_name = "siyu.events.v1.PointsExpiring";
+    write(
+        conn,
+        tenant,
+        POINTS_EXPIRING,
+        type_name,
+        m,
+        now_ms,
+        msg.encode_to_vec(),
+    )
+    .await
+}

@@ -15,6 +15,7 @@ pub mod balances;
 pub mod check_ins;
 pub mod earning_rules;
 pub mod expiring;
+pub mod expiry;
 pub mod holds;
 mod journal;
 pub mod lots;

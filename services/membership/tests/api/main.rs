@@ -24,6 +24,7 @@ mod member_list;
 mod members;
 mod order_events;
 mod order_refunds;
+mod points_expiry;
 mod property;
 mod stored_value;
 mod segments;

@@ -1,12 +1,16 @@
-//! Random sequences of earn / redeem / hold / capture / release / refund, with time moving
-//! across lot expiries: after every step every entry balances, every member balance is the sum
+//! Random sequences of earn / redeem / hold / capture / release / refund, paid orders and
+//! reversals of their earned points, and passes of the expiry job, with time moving across lot
+//! expiries: after every step every entry balances, every member balance is the sum
 //! of its postings and never negative, the tenants' accounts mirror the members', refunds stay
 //! within what was captured; every redemption and hold takes the oldest-expiring lots first,
-//! and is refused exactly when the unexpired lots cannot cover it.
+//! and is refused exactly when the unexpired lots cannot cover it; an expiry pass leaves no due
+//! lot open; an order's reversals never take back more than it earned, and all of it once its
+//! whole base is refunded.
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use siyu_core::Clock as _;
+use siyu_membership::app::App;
 use siyu_proto::common::v1::PageRequest;
 use siyu_proto::membership::v1 as pb;
 use siyu_proto::time::timestamp;
@@ -24,6 +28,9 @@ enum Op {
     Release(usize),
     Refund(usize, i64),
     Advance(i64),
+    Sell(usize),
+    Reverse(usize, i64),
+    ExpiryPass,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -35,6 +42,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..4).prop_map(Op::Release),
         1 => (0usize..4, 1i64..150).prop_map(|(o, p)| Op::Refund(o, p)),
         1 => (1i64..20).prop_map(Op::Advance),
+        1 => (0usize..3).prop_map(Op::Sell),
+        1 => (0usize..3, 1i64..8_000).prop_map(|(o, fen)| Op::Reverse(o, fen)),
+        1 => Just(Op::ExpiryPass),
     ]
 }
 
@@ -121,6 +131,9 @@ async fn run(h: &H, ops: Vec<Op>) {
     let t = Tenant::new(h).await;
     let (member, _) = t.member(h).await;
     let orders: Vec<String> = (0..4).map(|_| id()).collect();
+    let sales: Vec<uuid::Uuid> = (0..3).map(|_| siyu_core::id::new()).collect();
+    let app = App::new(h.db.db.clone(), std::sync::Arc::new(h.clock.clone()));
+    crate::order_events::rule(h, &t).await;
     let svc = &t.service;
     for op in ops {
         match op {
@@ -214,6 +227,62 @@ async fn run(h: &H, ops: Vec<Op>) {
                 }
             }
             Op::Advance(days) => h.advance_days(days),
+            Op::Sell(o) => {
+                // ¥120.50 of cash at 2 points per yuan: 241 points, once per order.
+                let body = crate::order_events::order_paid(
+                    &t,
+                    siyu_core::id::new(),
+                    sales[o],
+                    &member,
+                    siyu_proto::events::v1::OrderKind::Goods,
+                );
+                siyu_membership::events::consume::handle(&app, &body, &id())
+                    .await
+                    .unwrap();
+            }
+            Op::Reverse(o, fen) => {
+                let req = pb::ReverseEarnedPointsRequest {
+                    order_id: sales[o].to_string(),
+                    refund_id: id(),
+                    points: 0,
+                    refunded_amount: crate::harness::cny(fen),
+                };
+                match h.ledger().reverse_earned_points(with(req, svc)).await {
+                    Ok(r) => {
+                        let r = r.into_inner();
+                        assert!(r.reversed_points >= 0 && r.shortfall_points >= 0);
+                    }
+                    Err(s) => expect_refusal(&s, &["EARN_NOT_FOUND"]),
+                }
+                assert_eq!(
+                    h.scalar(
+                        "SELECT COUNT(*) FROM mem_order_earnings WHERE points_reversed + \
+                         points_shortfall > points OR (refunded_points_base >= points_base \
+                         AND points_entry_id IS NOT NULL \
+                         AND points_reversed + points_shortfall <> points)",
+                        vec![],
+                    )
+                    .await,
+                    0,
+                    "reversals within what was earned, all of it once the base is refunded"
+                );
+            }
+            Op::ExpiryPass => {
+                app.expire_due_points().await.unwrap();
+                let now = h.clock.now().timestamp_millis();
+                assert_eq!(
+                    h.scalar(
+                        &format!(
+                            "SELECT COUNT(*) FROM mem_lots WHERE remaining_points > 0 \
+                             AND expires_at_ms <= {now}"
+                        ),
+                        vec![],
+                    )
+                    .await,
+                    0,
+                    "no due lot left open"
+                );
+            }
         }
         assert_invariants(h).await;
     }
