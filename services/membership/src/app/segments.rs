@@ -121,10 +121,15 @@ fn segment_store(ctx: &Ctx, requested: Option<Uuid>) -> Result<Option<Uuid>, App
     }
 }
 
-/// Refuses an expression naming tags the tenant does not have.
-async fn require_tags(conn: &impl ConnectionTrait, ctx: &Ctx, e: &Expr) -> Result<(), AppError> {
+/// Refuses an expression (at proto path `field`) naming tags the tenant does not have.
+async fn require_tags(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx,
+    e: &Expr,
+    field: &str,
+) -> Result<(), AppError> {
     let mut named = Vec::new();
-    e.tags("segment.expression", &mut named);
+    e.tags(field, &mut named);
     let mut ids: Vec<_> = named
         .iter()
         .map(|(t, _)| crate::app::tags::TagId(*t))
@@ -190,7 +195,7 @@ impl App {
         mut s: Segment,
     ) -> Result<Segment, AppError> {
         s.scope_store_id = segment_store(ctx, s.scope_store_id)?;
-        require_tags(conn, ctx, &s.expression).await?;
+        require_tags(conn, ctx, &s.expression, "segment.expression").await?;
         s.id = SegmentId(siyu_core::id::new());
         s.last_count = 0;
         s.last_evaluated_at_ms = None;
@@ -219,7 +224,7 @@ impl App {
             s.description = d;
         }
         if let Some(e) = u.expression {
-            require_tags(conn, ctx, &e).await?;
+            require_tags(conn, ctx, &e, "segment.expression").await?;
             s.expression = e;
         }
         s.updated_at_ms = self.now_ms();
@@ -274,7 +279,7 @@ impl App {
         store: Option<Uuid>,
     ) -> Result<(i64, Vec<MemberId>), AppError> {
         let db: &DatabaseConnection = &self.db;
-        require_tags(db, ctx, expr).await?;
+        require_tags(db, ctx, expr, "expression").await?;
         let scope = org_scope::scope(ctx)?;
         let work = async {
             let c = self.compiled(db, ctx, expr, (store, &scope)).await?;

@@ -292,7 +292,14 @@ pub async fn known_members(
     .await
 }
 
+#[derive(Debug, FromQueryResult)]
+struct MemberRow {
+    member_id: Uuid,
+}
+
 /// Puts each tag on each member (pairs already there are left alone); answers the new pairs.
+/// Only the pairs this statement inserted are added to the members' lists, so a racing
+/// untagging never leaves a list naming a pair that is gone (or the reverse).
 pub async fn add_pairs(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
@@ -304,17 +311,21 @@ pub async fn add_pairs(
     for tag in tags {
         let (marks, mut values) = ids(4, members, |m| m.0);
         values.splice(0..0, [uuid(tenant.0), uuid(tag.0), now_ms.into()]);
-        added += execute(
+        let inserted: Vec<MemberRow> = fetch_all(
             conn,
             &format!(
                 "INSERT INTO mem_member_tags (tenant, tag_id, member_id, created_at_ms) \
                  SELECT m.tenant, $2, m.id, $3 FROM mem_members m WHERE m.tenant = $1 \
-                 AND m.id IN ({marks}) ON CONFLICT DO NOTHING"
+                 AND m.id IN ({marks}) ON CONFLICT DO NOTHING RETURNING member_id"
             ),
             values,
         )
         .await?;
-        let (marks, mut values) = ids(5, members, |m| m.0);
+        if inserted.is_empty() {
+            continue;
+        }
+        added += inserted.len();
+        let (marks, mut values) = ids(5, &inserted, |r| r.member_id);
         let quoted = format!("\"{}\"", tag.0);
         values.splice(
             0..0,
@@ -339,7 +350,8 @@ pub async fn add_pairs(
     Ok(i64::try_from(added).unwrap_or(i64::MAX))
 }
 
-/// Takes each tag off each member; answers the pairs removed.
+/// Takes each tag off each member; answers the pairs removed (and only their members' lists
+/// change).
 pub async fn remove_pairs(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
@@ -350,16 +362,21 @@ pub async fn remove_pairs(
     for tag in tags {
         let (marks, mut values) = ids(3, members, |m| m.0);
         values.splice(0..0, [uuid(tenant.0), uuid(tag.0)]);
-        removed += execute(
+        let deleted: Vec<MemberRow> = fetch_all(
             conn,
             &format!(
                 "DELETE FROM mem_member_tags WHERE tenant = $1 AND tag_id = $2 \
-                 AND member_id IN ({marks})"
+                 AND member_id IN ({marks}) RETURNING member_id"
             ),
             values,
         )
         .await?;
-        unmirror(conn, tenant, *tag, Some(members)).await?;
+        if deleted.is_empty() {
+            continue;
+        }
+        removed += deleted.len();
+        let ids: Vec<MemberId> = deleted.iter().map(|r| MemberId(r.member_id)).collect();
+        unmirror(conn, tenant, *tag, Some(&ids)).await?;
     }
     Ok(i64::try_from(removed).unwrap_or(i64::MAX))
 }

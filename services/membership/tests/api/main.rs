@@ -28,6 +28,8 @@ mod points_expiry;
 mod property;
 mod stored_value;
 mod segments;
+mod segments_bad_input;
+mod segments_concurrency;
 mod tier_evaluation;
 mod tiers;
 mod transfers;
