@@ -28,4 +28,4 @@ pub use error::{Described, ServiceError, to_status};
 pub use mutation::{Mutations, TxEffect};
 pub use page::{PageError, Paging};
 pub use screen::ScreenLayer;
-pub use serve::{GrpcServer, ServerError, ServingHandle};
+pub use serve::{GrpcServer, MAX_FRAME_BYTES, MAX_HEADER_LIST_BYTES, ServerError, ServingHandle};

@@ -20,6 +20,17 @@ use tonic_health::server::HealthReporter;
 use crate::access::{AccessLayer, GuestTenants};
 use crate::screen::ScreenLayer;
 
+/// The largest request metadata (HTTP/2 header list) one call may carry. Over it, h2 refuses
+/// that call only (431 / `REFUSED_STREAM`). h2 treats a list over four times the limit, or one
+/// needing more CONTINUATION frames than the limit allows, as abuse and sends `GOAWAY`, failing
+/// every call on the connection: with hyper's defaults (16 KiB, 16 KiB frames) 100 KB of
+/// metadata already did. With these, anything up to 128 KiB fails its call only.
+pub const MAX_HEADER_LIST_BYTES: u32 = 32 * 1024;
+
+/// The largest HTTP/2 frame accepted: large enough that an over-size header list fits the
+/// CONTINUATION frames h2 allows for it (at least 5), and is refused per call.
+pub const MAX_FRAME_BYTES: u32 = 64 * 1024;
+
 /// What can stop a server from starting or serving.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -114,6 +125,8 @@ impl GrpcServer {
         let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
         let task = tokio::spawn(async move {
             let result = tonic::transport::Server::builder()
+                .http2_max_header_list_size(MAX_HEADER_LIST_BYTES)
+                .max_frame_size(MAX_FRAME_BYTES)
                 .layer(ServerTraceLayer)
                 .layer(self.metrics.grpc_layer())
                 .layer(access)

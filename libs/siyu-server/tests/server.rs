@@ -78,3 +78,36 @@ async fn calls_are_counted_in_red_metrics() {
     );
     handle.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn oversized_metadata_fails_its_call_only() {
+    let (handle, _) = start().await;
+    handle.set_ready(true).await;
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", handle.addr()))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = HealthClient::new(channel);
+    let check = || {
+        tonic::Request::new(HealthCheckRequest {
+            service: String::new(),
+        })
+    };
+    // Incompressible enough that HPACK cannot shrink it below the limits.
+    let padding: String = (0..100 * 1024)
+        .map(|i| char::from(b'!' + u8::try_from((i * 7919) % 94).unwrap()))
+        .collect();
+    let mut huge = check();
+    huge.metadata_mut()
+        .insert("x-padding", padding.parse().unwrap());
+    let refused = client.check(huge).await;
+    assert!(refused.is_err(), "{refused:?}");
+    let status = refused.unwrap_err();
+    assert!(!format!("{status:?}").contains("GoAway"), "{status:?}");
+
+    // The same connection carries the next call.
+    let reply = client.check(check()).await;
+    assert!(reply.is_ok(), "{reply:?}");
+    handle.stop().await.unwrap();
+}

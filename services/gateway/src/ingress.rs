@@ -5,6 +5,8 @@
 //! Only methods whose contract admits partners (`GrpcRoute`) are reachable; anything else is
 //! PERMISSION_DENIED, so adding an RPC to a service never exposes it to partners by accident.
 
+mod listener;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -27,6 +29,8 @@ use tonic_types::{ErrorDetails, StatusExt as _};
 use crate::guard::rate_limit;
 use crate::state::AppState;
 use crate::upstream::BytesCodec;
+
+pub use self::listener::{MAX_FRAME_BYTES, MAX_HEADER_LIST_BYTES, serve};
 
 /// `ErrorInfo.domain` of refusals by the gateway itself.
 const DOMAIN: &str = "gateway.siyu";

@@ -2,9 +2,7 @@
 //! channels and cache ready) and runs both listeners until shutdown.
 
 use std::future::Future;
-use std::net::SocketAddr;
 
-use axum::serve::ListenerExt as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -150,13 +148,6 @@ impl Application {
         let stopped = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        // TCP_NODELAY on every accepted connection: Nagle would hold a reply's last small
-        // segment until the client's delayed ACK.
-        let nodelay = |tcp: &mut tokio::net::TcpStream| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %err, "cannot set TCP_NODELAY");
-            }
-        };
         let limits = crate::http::ConnectionLimits::from(self.state.limits.as_ref());
         let http_stop = stopped(rx.clone());
         let (http_listener, router) = (self.http, crate::http::router(self.state.clone()));
@@ -164,13 +155,13 @@ impl Application {
             crate::http::serve(http_listener, router, limits, http_stop).await;
             Ok::<(), std::io::Error>(())
         };
-        let grpc = axum::serve(
-            self.grpc.tap_io(nodelay),
-            crate::ingress::router(self.state.clone())
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stopped(rx.clone()));
-        let serve = async { tokio::try_join!(http, grpc.into_future()) };
+        let (grpc_listener, ingress) = (self.grpc, crate::ingress::router(self.state.clone()));
+        let grpc_stop = stopped(rx.clone());
+        let grpc = async move {
+            crate::ingress::serve(grpc_listener, ingress, grpc_stop).await;
+            Ok::<(), std::io::Error>(())
+        };
+        let serve = async { tokio::try_join!(http, grpc) };
         tokio::pin!(serve);
         let grace = self.grace;
         let drained = async move {
