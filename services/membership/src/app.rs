@@ -14,6 +14,7 @@ use siyu_core::Clock;
 
 pub mod callers;
 pub mod coupons;
+pub mod distribution;
 pub mod domain;
 pub mod guides;
 pub mod ledger;

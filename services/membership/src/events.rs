@@ -2,6 +2,7 @@
 //! change, relayed to the bus by `siyu_store::OutboxRelay`; and what it consumes (orders'
 //! OrderPaid). Identity's events are not consumed yet.
 
+pub mod commissions;
 pub mod consume;
 pub mod guides;
 pub mod publish;

@@ -21,6 +21,8 @@ use crate::app::App;
 pub mod convert;
 mod coupon_service;
 mod coupons;
+mod distribution;
+mod distribution_service;
 pub mod error;
 mod guides;
 mod ledger;

@@ -12,6 +12,7 @@ use secrecy::ExposeSecret;
 use siyu_auth::{JwksVerifier, VerifierSettings};
 use siyu_core::Clock;
 use siyu_proto::membership::v1::coupon_service_server::CouponServiceServer;
+use siyu_proto::membership::v1::distribution_service_server::DistributionServiceServer;
 use siyu_proto::membership::v1::ledger_service_server::LedgerServiceServer;
 use siyu_proto::membership::v1::member_service_server::MemberServiceServer;
 use siyu_proto::membership::v1::segment_service_server::SegmentServiceServer;
@@ -175,6 +176,7 @@ impl Application {
             .add_service(MemberServiceServer::new(handlers.clone()))
             .add_service(LedgerServiceServer::new(handlers.clone()))
             .add_service(TierServiceServer::new(handlers.clone()))
+            .add_service(DistributionServiceServer::new(handlers.clone()))
             .add_service(TagServiceServer::new(handlers.clone()))
             .add_service(SegmentServiceServer::new(handlers.clone()))
             .add_service(CouponServiceServer::new(handlers))

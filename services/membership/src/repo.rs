@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::AppError;
 
 pub mod coupons;
+pub mod distribution;
 pub mod ledger;
 pub mod members;
 pub mod tiers;

@@ -84,11 +84,14 @@ impl MigrationTrait for Migration {
                 "CREATE TABLE mem_commission_orders (
                     tenant {uuid} NOT NULL,
                     order_id {uuid} NOT NULL,
+                    buyer_member_id {uuid},
                     paid BOOLEAN NOT NULL DEFAULT FALSE,
                     settled_at_ms BIGINT,
                     created_at_ms BIGINT NOT NULL,
                     PRIMARY KEY (tenant, order_id)
                 )",
+                "CREATE INDEX mem_commission_orders_buyer ON mem_commission_orders \
+                 (tenant, buyer_member_id)",
                 "CREATE TABLE mem_commission_entries (
                     tenant {uuid} NOT NULL,
                     id {uuid} NOT NULL,

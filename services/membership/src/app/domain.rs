@@ -4,6 +4,7 @@
 
 pub mod coupon;
 pub mod coupon_rule;
+pub mod distribution;
 pub mod guide;
 pub mod holds;
 pub mod ledger;
@@ -13,6 +14,7 @@ pub mod order_earning;
 pub mod tier;
 
 pub use coupon::*;
+pub use distribution::*;
 pub use guide::*;
 pub use holds::*;
 pub use ledger::*;

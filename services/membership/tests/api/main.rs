@@ -14,6 +14,8 @@ mod concurrency;
 mod coupons;
 mod coupons_bad_input;
 mod coupons_checkout;
+mod distribution;
+mod distribution_bad_input;
 mod expiring;
 mod guides;
 mod harness;

@@ -118,7 +118,12 @@ impl App {
             Some(card) => card.clone(),
             None => self.fresh_card_number(conn, ctx).await?,
         };
+        // The invite code names the inviter; without a usable one, the attribution's referrer.
+        let by_code = self
+            .inviter_by_code(conn, ctx, &e.invite_code, user)
+            .await?;
         let inviter = match e.attribution.referrer_user_id {
+            _ if by_code.is_some() => by_code,
             Some(referrer) if referrer != user => {
                 repo::members::active_by_user(conn, ctx.tenant, referrer).await?
             }
