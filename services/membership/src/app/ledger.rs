@@ -34,6 +34,7 @@ pub mod earning_rules;
 pub mod expiring;
 pub mod expiry;
 pub mod holds;
+pub mod identity_events;
 pub mod order_cancellation;
 pub mod order_earning;
 pub mod order_reversals;

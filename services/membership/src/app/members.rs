@@ -12,6 +12,7 @@ use crate::{AppError, repo};
 
 pub mod codes;
 pub mod enrol;
+pub mod erasure;
 pub mod update;
 
 impl App {

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::AppError;
 use crate::app::App;
 
+pub mod identity;
 pub mod order_ledger;
 
 /// The inbox consumer (and durable bus consumer) of orders' events.
@@ -34,6 +35,12 @@ pub const ORDER_CANCELLED: &str = "siyu.events.v1.OrderCancelled";
 pub const ORDER_REFUNDED: &str = "siyu.events.v1.OrderRefunded";
 /// Event type of OrderSettled.
 pub const ORDER_SETTLED: &str = "siyu.events.v1.OrderSettled";
+/// Event type of TenantCreated.
+pub const TENANT_CREATED: &str = "siyu.events.v1.TenantCreated";
+/// Event type of UserPhoneBound.
+pub const USER_PHONE_BOUND: &str = "siyu.events.v1.UserPhoneBound";
+/// Event type of UserErased.
+pub const USER_ERASED: &str = "siyu.events.v1.UserErased";
 
 /// One delivered event, its envelope decoded.
 #[derive(Debug, Clone)]
@@ -111,6 +118,21 @@ async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<
         }
         ORDER_SETTLED => {
             isolated!(txn, "order earning settled", |sp| order_ledger::settled(
+                app, &sp, e
+            ));
+        }
+        TENANT_CREATED => {
+            isolated!(txn, "tenant ledger seeded", |sp| identity::tenant_created(
+                app, &sp, e
+            ));
+        }
+        USER_PHONE_BOUND => {
+            isolated!(txn, "phone bound points", |sp| identity::phone_bound(
+                app, &sp, e
+            ));
+        }
+        USER_ERASED => {
+            isolated!(txn, "member erased", |sp| identity::user_erased(
                 app, &sp, e
             ));
         }

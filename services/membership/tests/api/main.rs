@@ -20,6 +20,7 @@ mod expiring;
 mod guides;
 mod harness;
 mod holds;
+mod identity_events;
 mod isolation;
 mod ledger;
 mod member_list;

@@ -90,3 +90,37 @@ pub async fn put(
     .await
     .map(|_| ())
 }
+
+/// Stores `p` as the tenant's first policy; `false` (nothing written) when the tenant already
+/// has one — a seed never overrides what the tenant set, and of two seeds racing one wins.
+pub async fn seed(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    p: &LedgerPolicy,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let n = execute(
+        conn,
+        "INSERT INTO mem_ledger_policies (tenant, points_per_yuan, max_points_deduction_bps, \
+         min_points_per_order, stored_value_enabled, points_transfer_enabled, expiry_mode, \
+         expiry_days, expiry_reminder_days, restored_points_grace_days, stored_value_earns, \
+         updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (tenant) DO NOTHING",
+        [
+            uuid(tenant.0),
+            p.points_per_yuan.into(),
+            p.max_points_deduction_bps.into(),
+            p.min_points_per_order.into(),
+            p.stored_value_enabled.into(),
+            p.points_transfer_enabled.into(),
+            Value::SmallInt(Some(p.expiry_mode.number())),
+            p.expiry_days.into(),
+            p.expiry_reminder_days.into(),
+            p.restored_points_grace_days.into(),
+            p.stored_value_earns.into(),
+            now_ms.into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
+}
