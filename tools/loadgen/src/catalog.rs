@@ -4,12 +4,8 @@
 //! memory:// cache and bus, a static JWKS whose key mints the tokens, one warehouse and N
 //! sellable SKUs. [`CatalogFixture::stop`] stops the service and drops the database.
 
-use std::time::Duration;
-
-use anyhow::{Context as _, bail};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, Value,
-};
+use anyhow::Context as _;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 use siyu_auth::SigningKey;
 use siyu_catalog::settings::Settings;
 use siyu_catalog::{Application, Overrides};
@@ -20,26 +16,14 @@ use tokio::runtime::Runtime;
 use tonic::transport::{Channel, Endpoint};
 use uuid::Uuid;
 
-use crate::scenarios::pg_insert::{redact, with_database};
+use crate::scenarios::pg_insert::with_database;
+use crate::scratch::{create_database, drop_database, scratch_pool};
 use crate::tokens::{bearer, mint};
 
-mod options;
-
-pub use options::{DATABASE_URL, POOL_SIZE, SERVER_THREADS, ServiceOptions};
+pub use crate::service::{DATABASE_URL, POOL_SIZE, SERVER_THREADS, ServiceConfig, ServiceOptions};
 
 /// Lines per ReceiveStock call (the service accepts up to 500).
 const RECEIVE_CHUNK: usize = 500;
-
-/// How to start the service.
-#[derive(Debug, Clone)]
-pub struct CatalogConfig {
-    /// Server whose `postgres` database is used to create and drop the scratch database.
-    pub database_url: String,
-    /// The service's pool size (also its minimum, so no connection is opened while measuring).
-    pub pool_size: u32,
-    /// Worker threads of the service's runtime.
-    pub server_threads: usize,
-}
 
 /// A running in-process catalog with a seeded tenant.
 pub struct CatalogFixture {
@@ -64,14 +48,9 @@ pub struct CatalogFixture {
 impl CatalogFixture {
     /// Creates and migrates the scratch database and starts the service on it; on failure
     /// whatever was created is removed again.
-    pub async fn start(config: &CatalogConfig) -> anyhow::Result<Self> {
+    pub async fn start(config: &ServiceConfig) -> anyhow::Result<Self> {
         let db_name = format!("loadgen_catalog_{}", Uuid::now_v7().simple());
-        let admin = admin_connection(&config.database_url).await?;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {db_name}"))
-            .await
-            .with_context(|| format!("creating {db_name}"))?;
-        admin.close().await?;
+        create_database(&config.database_url, &db_name).await?;
         match Self::start_on(config, &db_name).await {
             Ok(fixture) => Ok(fixture),
             Err(e) => {
@@ -82,7 +61,7 @@ impl CatalogFixture {
         }
     }
 
-    async fn start_on(config: &CatalogConfig, db_name: &str) -> anyhow::Result<Self> {
+    async fn start_on(config: &ServiceConfig, db_name: &str) -> anyhow::Result<Self> {
         let url = with_database(&config.database_url, db_name)?;
         let db = scratch_pool(&url, 4).await?;
         siyu_store::db::migrate::<siyu_catalog_migration::Migrator>(&db)
@@ -270,38 +249,4 @@ impl Drop for CatalogFixture {
             runtime.shutdown_background();
         }
     }
-}
-
-/// loadgen's own small pool on a scratch database (seeding and checks).
-pub(crate) async fn scratch_pool(url: &str, size: u32) -> anyhow::Result<DatabaseConnection> {
-    let mut opts = ConnectOptions::new(url.to_owned());
-    opts.max_connections(size)
-        .connect_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
-    Database::connect(opts).await.context("scratch database")
-}
-
-/// A one-connection pool on the server's maintenance database (CREATE/DROP DATABASE).
-pub(crate) async fn admin_connection(url: &str) -> anyhow::Result<DatabaseConnection> {
-    let mut opts = ConnectOptions::new(url.to_owned());
-    opts.max_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
-    Database::connect(opts)
-        .await
-        .with_context(|| format!("connecting to {}", redact(url)))
-}
-
-/// Drops a scratch database `WITH (FORCE)`; refuses any name that is not loadgen's.
-pub(crate) async fn drop_database(url: &str, name: &str) -> anyhow::Result<()> {
-    if !(name.starts_with("loadgen_catalog_") || name.starts_with(crate::platform::DB_PREFIX)) {
-        bail!("refusing to drop {name}");
-    }
-    let admin = admin_connection(url).await?;
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .await
-        .with_context(|| format!("dropping {name}"))?;
-    admin.close().await?;
-    Ok(())
 }

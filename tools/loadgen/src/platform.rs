@@ -21,8 +21,8 @@ use tonic::transport::{Channel, Endpoint};
 use uuid::Uuid;
 use wechat_sandbox::{SandboxControl, SandboxSettings};
 
-use crate::catalog::{admin_connection, drop_database, scratch_pool};
 use crate::scenarios::pg_insert::with_database;
+use crate::scratch::{admin_connection, drop_database, scratch_pool};
 
 mod config;
 mod seed;
