@@ -5,8 +5,8 @@ use anyhow::bail;
 
 use crate::scenario::ScenarioSpec;
 use crate::scenarios::{
-    catalog_reserve, catalog_reserve_hot, gateway_hop, grpc_echo, pg_insert,
-    product_detail_gateway, refresh_rotation, token_verify, wechat_login_gateway,
+    catalog_reserve, catalog_reserve_hot, coupon_claim_hot, gateway_hop, grpc_echo, ledger_earn,
+    pg_insert, product_detail_gateway, refresh_rotation, token_verify, wechat_login_gateway,
 };
 
 /// All registered scenarios, references first.
@@ -17,6 +17,8 @@ pub fn all() -> &'static [ScenarioSpec] {
         token_verify::SPEC,
         catalog_reserve::SPEC,
         catalog_reserve_hot::SPEC,
+        ledger_earn::SPEC,
+        coupon_claim_hot::SPEC,
         gateway_hop::SPEC,
         refresh_rotation::SPEC,
         wechat_login_gateway::SPEC,

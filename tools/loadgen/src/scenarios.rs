@@ -2,8 +2,10 @@
 
 pub mod catalog_reserve;
 pub mod catalog_reserve_hot;
+pub mod coupon_claim_hot;
 pub mod gateway_hop;
 pub mod grpc_echo;
+pub mod ledger_earn;
 pub mod pg_insert;
 pub mod product_detail_gateway;
 pub mod refresh_rotation;

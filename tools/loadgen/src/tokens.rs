@@ -40,7 +40,8 @@ pub fn mint(
         .into_iter()
         .collect();
     let claims = Claims {
-        sub: format!("loadgen-{}", Uuid::now_v7().simple()),
+        // A UUID, as identity's subjects are (consumers enrol under their subject).
+        sub: Uuid::now_v7().to_string(),
         tenant,
         kind,
         roles,
