@@ -1,6 +1,6 @@
 //! What membership publishes: each event written to the outbox in the transaction of its
-//! change, relayed to the bus by `siyu_store::OutboxRelay`; and what it consumes (orders'
-//! OrderPaid). Identity's events are not consumed yet.
+//! change, relayed to the bus by `siyu_store::OutboxRelay`; and what it consumes (orders' and
+//! identity's events, dispatched by `consume`).
 
 pub mod commissions;
 pub mod consume;
