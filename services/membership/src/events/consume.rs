@@ -105,6 +105,9 @@ async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<
     match e.type_name.as_str() {
         ORDER_PAID => {
             isolated!(txn, "order earning", |sp| order_ledger::paid(app, &sp, e));
+            isolated!(txn, "commission", |sp| super::commissions::paid(
+                app, &sp, e.tenant, &e.body
+            ));
         }
         ORDER_CANCELLED => {
             isolated!(txn, "order holds released", |sp| order_ledger::cancelled(
@@ -115,10 +118,21 @@ async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<
             isolated!(txn, "order earning reversed", |sp| order_ledger::refunded(
                 app, &sp, e
             ));
+            isolated!(txn, "commission", |sp| super::commissions::refunded(
+                app, &sp, e.tenant, &e.body
+            ));
         }
         ORDER_SETTLED => {
             isolated!(txn, "order earning settled", |sp| order_ledger::settled(
                 app, &sp, e
+            ));
+            isolated!(txn, "commission", |sp| super::commissions::settled(
+                app, &sp, e.tenant, &e.body
+            ));
+        }
+        super::guides::STAFF_DISABLED => {
+            isolated!(txn, "guide succession", |sp| super::guides::staff_disabled(
+                app, &sp, e.tenant, &e.body
             ));
         }
         TENANT_CREATED => {

@@ -10,6 +10,7 @@
 mod bad_input;
 mod bad_input_ledger;
 mod check_ins;
+mod commissions;
 mod concurrency;
 mod coupons;
 mod coupons_bad_input;
@@ -17,6 +18,7 @@ mod coupons_checkout;
 mod distribution;
 mod distribution_bad_input;
 mod expiring;
+mod guide_succession;
 mod guides;
 mod harness;
 mod holds;
