@@ -236,7 +236,11 @@ async fn serve(
             state.limits.idempotency_ttl(),
         )
         .await;
-    Ok(reply.into_response())
+    match reply {
+        // A de-duplicated OAuth request still answers errors in RFC 6749 form.
+        Reply::Problem(problem) if route.route.oauth => Ok(oauth_response(problem)),
+        reply => Ok(reply.into_response()),
+    }
 }
 
 impl Reply {

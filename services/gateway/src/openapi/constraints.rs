@@ -108,10 +108,8 @@ fn range_before(text: &str, units: &[&str]) -> Option<(u64, u64)> {
     for (at, _) in text.match_indices("..") {
         let min = digits_before(&text[..at])?;
         let rest = &text[at + 2..];
-        let end = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
-        let Ok(max) = rest[..end].parse::<u64>() else {
+        let (max, end) = number_at(rest);
+        let Some(max) = max else {
             continue;
         };
         let tail = rest[end..].trim_start();
@@ -130,6 +128,25 @@ fn range_before(text: &str, units: &[&str]) -> Option<(u64, u64)> {
         }
     }
     None
+}
+
+/// The number `text` starts with, thousands separators allowed (`86,400`; `30, default` is 30),
+/// and where it ends.
+fn number_at(text: &str) -> (Option<u64>, usize) {
+    let bytes = text.as_bytes();
+    let mut digits = String::new();
+    let mut end = 0;
+    while let Some(&c) = bytes.get(end) {
+        let separator =
+            c == b',' && !digits.is_empty() && bytes.get(end + 1).is_some_and(u8::is_ascii_digit);
+        if c.is_ascii_digit() {
+            digits.push(char::from(c));
+        } else if !separator {
+            break;
+        }
+        end += 1;
+    }
+    (digits.parse().ok(), end)
 }
 
 fn units_follow(tail: &str) -> bool {
@@ -190,6 +207,11 @@ mod tests {
             Some((1, 60))
         );
         assert_eq!(range_before("Quantity, 1..999.", &[]), Some((1, 999)));
+        assert_eq!(
+            range_before("Seconds, 60..86,400. Default 900.", &[]),
+            Some((60, 86_400))
+        );
+        assert_eq!(range_before("Days, 1..30, default 7.", &[]), Some((1, 30)));
         assert_eq!(range_before("Title, 1..60 chars.", &[]), None);
         assert_eq!(
             count_after("Note, up to 200 chars.", &["up to"], &["chars"]),

@@ -101,3 +101,21 @@ async fn the_openapi_document_describes_the_oauth_forms() {
     let login = &doc["paths"]["/admin/v1/auth/login"]["post"]["responses"];
     assert!(login["default"]["content"]["application/problem+json"].is_object());
 }
+
+#[tokio::test]
+async fn a_token_request_with_an_idempotency_key_still_errs_in_rfc_6749_form() {
+    let app = TestApp::spawn(Backend::Memory).await;
+    let refused = app
+        .http
+        .post(app.url("/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("idempotency-key", "fuzz-1")
+        .body("grant_type=password")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(header(&refused, "content-type"), "application/json");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "unsupported_grant_type");
+}
