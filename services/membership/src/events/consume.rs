@@ -41,6 +41,8 @@ pub const TENANT_CREATED: &str = "siyu.events.v1.TenantCreated";
 pub const USER_PHONE_BOUND: &str = "siyu.events.v1.UserPhoneBound";
 /// Event type of UserErased.
 pub const USER_ERASED: &str = "siyu.events.v1.UserErased";
+/// Event type of UsersMerged.
+pub const USERS_MERGED: &str = "siyu.events.v1.UsersMerged";
 
 /// One delivered event, its envelope decoded.
 #[derive(Debug, Clone)]
@@ -147,6 +149,11 @@ async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<
         }
         USER_ERASED => {
             isolated!(txn, "member erased", |sp| identity::user_erased(
+                app, &sp, e
+            ));
+        }
+        USERS_MERGED => {
+            isolated!(txn, "members merged", |sp| identity::users_merged(
                 app, &sp, e
             ));
         }

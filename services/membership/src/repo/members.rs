@@ -17,6 +17,7 @@ use crate::app::domain::{GuideBinding, Member, MemberId, MemberStatus};
 pub mod codes;
 pub mod guides;
 mod list;
+pub mod merges;
 
 pub use list::{ListFilter, MemberOrder, Scope, TOTAL_CAP, list};
 

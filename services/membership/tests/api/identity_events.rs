@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use prost::Message;
+use siyu_core::Clock as _;
 use siyu_proto::events::v1 as ev;
 use siyu_proto::membership::v1 as pb;
 use siyu_store::{Bus, BusMessage};
@@ -294,6 +295,143 @@ async fn erasure_closes_the_member_and_clears_its_personal_fields() {
     assert_eq!(
         (refused.code(), reason(&refused).as_str()),
         (Code::FailedPrecondition, "MEMBER_CLOSED")
+    );
+    crate::harness::assert_invariants(&h).await;
+}
+
+fn merged(t: &Tenant, merge: Uuid, kept: Uuid, gone: Uuid) -> Vec<u8> {
+    envelope(
+        t,
+        "UsersMerged",
+        ev::UsersMerged {
+            merge_id: merge.to_string(),
+            kept_user_id: kept.to_string(),
+            merged_user_id: gone.to_string(),
+            reason: "phone_bind".into(),
+            ..Default::default()
+        }
+        .encode_to_vec(),
+    )
+}
+
+async fn member_of(h: &H, t: &Tenant, member: &str) -> pb::Member {
+    h.members()
+        .get_member(with(
+            pb::GetMemberRequest {
+                member_id: member.into(),
+            },
+            &t.admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .member
+        .unwrap()
+}
+
+#[tokio::test]
+async fn users_merged_combines_the_two_members_once() {
+    let (h, bus) = H::pg_with_bus().await;
+    let t = Tenant::new(&h).await;
+    t.enable_stored_value(&h).await;
+    let (kept, _) = t.member(&h).await;
+    let (gone, _) = t.member(&h).await;
+    let now = h.clock.now().timestamp_millis();
+    h.ledger()
+        .earn_points(with(
+            pb::EarnPointsRequest {
+                member_id: gone.clone(),
+                idempotency_key: "soon".into(),
+                points: 100,
+                expires_at: Some(siyu_proto::time::timestamp_ms(now + 10 * 86_400_000)),
+                ..Default::default()
+            },
+            &t.service,
+        ))
+        .await
+        .unwrap();
+    t.earn(&h, &gone, 50).await;
+    t.top_up(&h, &gone, 5_000).await;
+    crate::tiers::adjust(&h, &t, &gone, 30, "g1").await;
+    t.earn(&h, &kept, 20).await;
+    let (kept_user, gone_user) = (user_of(&h, &t, &kept).await, user_of(&h, &t, &gone).await);
+    let merge = siyu_core::id::new();
+    let body = merged(&t, merge, kept_user, gone_user);
+    publish(&bus, "users_merged", &body).await;
+    publish(&bus, "users_merged", &body).await;
+    handled(&h, 1).await;
+    // Eight replicas handling distinct events of the same merge at once change nothing more.
+    let bodies: Vec<Vec<u8>> = (0..8)
+        .map(|_| merged(&t, merge, kept_user, gone_user))
+        .collect();
+    let runs = bodies.iter().map(|b| {
+        let app = app(&h);
+        async move {
+            siyu_membership::events::consume::handle_for(&app, "membership-identity", b, "m")
+                .await
+                .unwrap();
+        }
+    });
+    join_all(runs).await;
+    let k = t.balances(&h, &kept).await;
+    assert_eq!(k.points_available, 170);
+    assert_eq!(k.stored_value_principal.unwrap().minor_units, 5_000);
+    let g = t.balances(&h, &gone).await;
+    assert_eq!(
+        (
+            g.points_available,
+            g.stored_value_principal.unwrap().minor_units
+        ),
+        (0, 0)
+    );
+    assert_eq!(
+        member_of(&h, &t, &gone).await.status,
+        pb::MemberStatus::Closed as i32
+    );
+    assert_eq!(member_of(&h, &t, &kept).await.growth_value, 30);
+    // The moved points keep their expiry.
+    let lots = h
+        .ledger()
+        .list_points_lots(with(
+            pb::ListPointsLotsRequest {
+                member_id: kept.clone(),
+                ..Default::default()
+            },
+            &t.admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .lots;
+    let soon = lots
+        .iter()
+        .find(|l| l.remaining_points == 100)
+        .and_then(|l| l.expires_at.as_ref())
+        .map(|e| e.seconds * 1000);
+    assert_eq!(soon, Some(now + 10 * 86_400_000));
+    assert_eq!(
+        h.scalar(
+            "SELECT COUNT(*) FROM mem_entries WHERE idempotency_key LIKE 'merge:%'",
+            vec![]
+        )
+        .await,
+        2
+    );
+
+    // Only the merged user a member: the member now belongs to the kept user.
+    let (alone, _) = t.member(&h).await;
+    let alone_user = user_of(&h, &t, &alone).await;
+    let newcomer = siyu_core::id::new();
+    publish(
+        &bus,
+        "users_merged",
+        &merged(&t, siyu_core::id::new(), newcomer, alone_user),
+    )
+    .await;
+    handled(&h, 10).await;
+    assert_eq!(
+        member_of(&h, &t, &alone).await.user_id,
+        newcomer.to_string()
     );
     crate::harness::assert_invariants(&h).await;
 }

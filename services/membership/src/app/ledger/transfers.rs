@@ -118,7 +118,7 @@ impl App {
 
 /// Like `post`, for an entry between the head's member and `other`: each member's balances
 /// change by their own postings.
-async fn post_between(
+pub(super) async fn post_between(
     conn: &impl ConnectionTrait,
     ctx: &Ctx,
     h: &repo::ledger::EntryHead,
@@ -145,7 +145,16 @@ async fn post_between(
         )));
     }
     let (d_mine, d_theirs) = (delta_of(&mine), delta_of(&theirs));
-    repo::ledger::complete(conn, ctx.tenant, h, &postings, d_mine.points_available, 0).await?;
+    let sv_mine = d_mine.sv_principal + d_mine.sv_bonus;
+    repo::ledger::complete(
+        conn,
+        ctx.tenant,
+        h,
+        &postings,
+        d_mine.points_available,
+        sv_mine,
+    )
+    .await?;
     for (member, delta) in [(h.member_id, &d_mine), (other, &d_theirs)] {
         repo::ledger::balances::apply(conn, ctx.tenant, member, delta, h.created_at_ms)
             .await?
@@ -161,7 +170,7 @@ async fn post_between(
         hold_id: None,
         rule_id: None,
         points_delta: d_mine.points_available,
-        sv_delta: 0,
+        sv_delta: sv_mine,
         description: h.description.clone(),
         reason: h.reason.clone(),
         operator_id: h.operator_id.clone(),

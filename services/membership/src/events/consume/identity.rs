@@ -1,7 +1,8 @@
 //! Identity's events: TenantCreated seeds the ledger (`app::ledger::identity_events`),
 //! UserPhoneBound credits the PHONE_BOUND rule, UserErased closes and erases the member
-//! (`app::members::erasure`). UserRegistered changes nothing: enrolment is an explicit act (the
-//! contract's MemberService comment).
+//! (`app::members::erasure`), UsersMerged merges the two members (`app::ledger::merges`).
+//! UserRegistered changes nothing: enrolment is an explicit act (the contract's MemberService
+//! comment).
 
 use sea_orm::DatabaseTransaction;
 use siyu_proto::events::v1 as ev;
@@ -74,5 +75,28 @@ pub async fn user_erased(
     };
     let erased = app.erase_user(txn, &e.ctx("identity"), user_id).await?;
     tracing::info!(%user_id, erased, "user erasure applied");
+    Ok(())
+}
+
+/// UsersMerged → the merged user's member re-pointed, or combined into the kept user's.
+pub async fn users_merged(
+    app: &App,
+    txn: &DatabaseTransaction,
+    e: &Incoming,
+) -> Result<(), AppError> {
+    let Some(m) = e.decode::<ev::UsersMerged>() else {
+        return Ok(());
+    };
+    let (Some(merge), Some(kept), Some(merged)) = (
+        user(e, &m.merge_id),
+        user(e, &m.kept_user_id),
+        user(e, &m.merged_user_id),
+    ) else {
+        return Ok(());
+    };
+    let done = app
+        .merge_users(txn, &e.ctx("identity"), merge, kept, merged)
+        .await?;
+    tracing::info!(merge_id = %merge, ?done, "users merge applied");
     Ok(())
 }
