@@ -331,3 +331,92 @@ async fn events_out_of_order_end_as_in_order() {
         .invitees;
     assert!(invitees[0].has_ordered);
 }
+
+/// 16 handlers of one order at once — 8 distinct OrderPaid and 8 distinct deliveries of one
+/// refund — then 8 OrderSettled at once: one entry per line and level, the refund reversed
+/// once, the settlement credited once.
+async fn handlers_of_one_order_at_once(h: H) {
+    use futures::future::join_all;
+    let t = Tenant::new(&h).await;
+    policy(&h, &t, 1_000, 500, 0).await;
+    let (a, a_token) = t.member(&h).await;
+    let (b, b_token, _) = enrol_invited(&h, &t, &code_of(&h, &a_token).await).await;
+    let (c, _, _) = enrol_invited(&h, &t, &code_of(&h, &b_token).await).await;
+    let app = siyu_membership::app::App::new(h.db.db.clone(), std::sync::Arc::new(h.clock.clone()));
+    let order = siyu_core::id::new();
+    let sku = id();
+    let lines = [("l1", sku.as_str(), 20_000)];
+    let refund = id();
+    let mut bodies = Vec::new();
+    for _ in 0..8 {
+        let paid = ev::OrderPaid {
+            order: Some(snapshot(order, &c.member_id, &lines)),
+            ..Default::default()
+        };
+        bodies.push(envelope(&t, "OrderPaid", paid.encode_to_vec()));
+        let refunded = ev::OrderRefunded {
+            order: Some(snapshot(order, &c.member_id, &lines)),
+            refund_id: refund.clone(),
+            lines: vec![ev::OrderRefundedLine {
+                order_line_id: "l1".into(),
+                cash_amount: money(5_000),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        bodies.push(envelope(&t, "OrderRefunded", refunded.encode_to_vec()));
+    }
+    let run = |bodies: Vec<Vec<u8>>| {
+        let app = app.clone();
+        async move {
+            join_all(bodies.iter().map(|b| {
+                let app = app.clone();
+                async move {
+                    siyu_membership::events::consume::handle(&app, b, &id())
+                        .await
+                        .unwrap();
+                }
+            }))
+            .await;
+        }
+    };
+    run(bodies).await;
+    // ¥200 at 10 % and 5 %, a quarter refunded (by one refund, however often delivered).
+    assert_eq!(balance(&h, &t, &b.member_id).await, (1_500, 0, 0));
+    assert_eq!(balance(&h, &t, &a).await, (750, 0, 0));
+    let settled: Vec<Vec<u8>> = (0..8)
+        .map(|_| {
+            let s = ev::OrderSettled {
+                order: Some(snapshot(order, &c.member_id, &lines)),
+                ..Default::default()
+            };
+            envelope(&t, "OrderSettled", s.encode_to_vec())
+        })
+        .collect();
+    run(settled).await;
+    assert_eq!(balance(&h, &t, &b.member_id).await, (0, 1_500, 1_500));
+    assert_eq!(balance(&h, &t, &a).await, (0, 750, 750));
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM mem_commission_entries", vec![])
+            .await,
+        2
+    );
+    assert_eq!(
+        h.scalar(
+            "SELECT COUNT(*) FROM siyu_outbox WHERE subject = 'membership.commission_settled'",
+            vec![]
+        )
+        .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn handlers_of_one_order_at_once_apply_once_on_postgres() {
+    handlers_of_one_order_at_once(H::pg().await).await;
+}
+
+#[tokio::test]
+async fn handlers_of_one_order_at_once_apply_once_on_sqlite() {
+    handlers_of_one_order_at_once(H::sqlite().await).await;
+}
