@@ -420,6 +420,15 @@ async fn settlement_credits_completion_rules_net_of_refunds_in_any_order() {
     handled(&h, 9).await;
     assert_eq!(t.balances(&h, &member).await.points_available, 322);
     assert_eq!(growth(&h, &token).await, 162);
+    // Staff may still take settled points back by an explicit amount.
+    let fix = h
+        .ledger()
+        .reverse_earned_points(with(reverse(order, new(), 10, 0), &t.admin))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((fix.reversed_points, fix.shortfall_points), (10, 0));
+    assert_eq!(t.balances(&h, &member).await.points_available, 312);
     crate::harness::assert_invariants(&h).await;
 }
 

@@ -181,7 +181,10 @@ impl App {
         refund: &mut OrderRefund,
     ) -> Result<(), AppError> {
         refund.points_done = true;
-        if earning.net_of_refunds || earning.points_entry_id.is_none() {
+        // Settled points left the refunded units out already; only an explicit amount (a staff
+        // correction) takes any of them back.
+        let net = earning.net_of_refunds && refund.given_points.is_none();
+        if net || earning.points_entry_id.is_none() {
             return Ok(());
         }
         let want = match refund.given_points {
