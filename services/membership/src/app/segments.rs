@@ -284,7 +284,7 @@ impl App {
         let work = async {
             let c = self.compiled(db, ctx, expr, (store, &scope)).await?;
             let n = repo::segments::count(db, &c).await?;
-            let sample = repo::segments::members(db, &c, SAMPLE).await?;
+            let sample = repo::segments::members(db, &c, SAMPLE, false).await?;
             Ok::<_, AppError>((n, sample))
         };
         tokio::time::timeout(PREVIEW_TIMEOUT, work)
@@ -338,7 +338,7 @@ impl App {
         let c = self
             .compiled(conn, ctx, &s.expression, (s.scope_store_id, &Scope::All))
             .await?;
-        repo::segments::members(conn, &c, limit).await
+        repo::segments::members(conn, &c, limit, true).await
     }
 
     /// ExportSegmentMembers: a page of a live snapshot, with its total.
