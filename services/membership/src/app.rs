@@ -20,9 +20,9 @@ pub mod guides;
 pub mod ledger;
 pub mod members;
 pub mod org_scope;
-pub mod tiers;
 pub mod segments;
 pub mod tags;
+pub mod tiers;
 
 /// The app layer's handles: the database and the clock.
 #[derive(Debug, Clone)]

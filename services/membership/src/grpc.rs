@@ -29,12 +29,12 @@ mod ledger;
 mod ledger_service;
 mod member_service;
 mod members;
-mod tier_service;
-mod tiers;
 mod segment_service;
 mod segments;
 mod tag_service;
 mod tags;
+mod tier_service;
+mod tiers;
 
 /// What every handler returns.
 type R<T> = Result<Response<T>, Status>;

@@ -15,9 +15,9 @@ pub mod coupons;
 pub mod distribution;
 pub mod ledger;
 pub mod members;
-pub mod tiers;
 pub mod segments;
 pub mod tags;
+pub mod tiers;
 
 /// A statement for `conn`'s backend.
 pub(crate) fn stmt(
