@@ -45,13 +45,8 @@ async fn racing_tags_and_evaluations(h: &H, rounds: usize) {
     // Tag and untag overlapping halves while the segment is evaluated, all at once.
     let mut calls = Vec::new();
     for i in 0..rounds {
-        let (h, t, members, tag_id, seg) = (
-            h,
-            &t,
-            &members,
-            vip.tag_id.clone(),
-            seg.segment_id.clone(),
-        );
+        let (h, t, members, tag_id, seg) =
+            (h, &t, &members, vip.tag_id.clone(), seg.segment_id.clone());
         calls.push(async move {
             let part: Vec<String> = members[(i % 3) * 3..(i % 3) * 3 + 6].to_vec();
             let (added, removed) = if i % 2 == 0 {
@@ -225,7 +220,13 @@ async fn another_tenants_tags_segments_and_snapshots_are_not_found() {
     let (a_member, _) = a.member(&h).await;
     let (b_member, _) = b.member(&h).await;
     let a_tag = new_tag(&h, &a.admin, "VIP").await;
-    tag(&h, &a.admin, std::slice::from_ref(&a_member), &[&a_tag.tag_id]).await;
+    tag(
+        &h,
+        &a.admin,
+        std::slice::from_ref(&a_member),
+        &[&a_tag.tag_id],
+    )
+    .await;
     let a_seg = new_segment(&h, &a.admin, has_tags(&[&a_tag.tag_id], false)).await;
     let a_snap = evaluate(&h, &a.admin, &a_seg.segment_id).await;
     let nf = |r: Result<(), tonic::Status>, why: &str| {
