@@ -483,3 +483,51 @@ async fn system_tags_are_read_only_and_names_unique_per_group() {
         ("干皮", "兴趣")
     );
 }
+
+/// Every attribute of the contract that is evaluated, with each kind of operator it takes,
+/// runs on the backend and counts what three fresh members (no tier, store, guide, inviter,
+/// birthday, points or custom attributes; enrolled now) should match.
+async fn every_attribute_runs(h: &H) {
+    use pb::SegmentOperator as Op;
+    let t = Tenant::new(h).await;
+    for _ in 0..3 {
+        t.member(h).await;
+    }
+    let store = id();
+    let cases = [
+        (attr("tier_code", Op::In, &["GOLD", "SILVER"]), 0),
+        (negate(attr("tier_code", Op::Eq, &["GOLD"])), 3),
+        (attr("tier_code", Op::NotExists, &[]), 3),
+        (attr("growth_value", Op::Between, &["0", "10"]), 3),
+        (attr("growth_value", Op::Ne, &["0"]), 0),
+        (attr("enrolled_at", Op::WithinLastDays, &["1"]), 3),
+        (attr("enrolled_at", Op::Gt, &["2030-01-01"]), 0),
+        (attr("enrolled_at", Op::Lte, &["2030-01-01T00:00:00Z"]), 3),
+        (attr("enrolment_channel", Op::NotIn, &["1", "2"]), 3),
+        (attr("home_store_id", Op::Eq, &[&store]), 0),
+        (attr("home_store_id", Op::Ne, &[&store]), 3),
+        (attr("home_store_id", Op::NotExists, &[]), 3),
+        (attr("guide_id", Op::Exists, &[]), 0),
+        (attr("inviter_member_id", Op::In, &[&store]), 0),
+        (attr("birthday", Op::NotExists, &[]), 3),
+        (attr("birthday", Op::WithinNextDays, &["30"]), 0),
+        (attr("points_available", Op::Eq, &["0"]), 3),
+        (attr("stored_value_available", Op::Lt, &["1"]), 3),
+        (attr("attributes.level", Op::Exists, &[]), 0),
+        (attr("attributes.level", Op::NotIn, &["a"]), 3),
+        (attr("attributes.level", Op::Gte, &["a"]), 0),
+    ];
+    for (i, (expr, want)) in cases.into_iter().enumerate() {
+        assert_eq!(preview(h, &t, expr).await.member_count, want, "case {i}");
+    }
+}
+
+#[tokio::test]
+async fn every_attribute_runs_on_postgres() {
+    every_attribute_runs(&H::pg().await).await;
+}
+
+#[tokio::test]
+async fn every_attribute_runs_on_sqlite() {
+    every_attribute_runs(&H::sqlite().await).await;
+}
