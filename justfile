@@ -44,6 +44,12 @@ bench *args:
     mkdir -p target/bench
     cargo run --release -p loadgen -- suite grpc-echo pg-insert --json target/bench/suite.json {{args}}
 
+# Fuzz the gateway's OpenAPI document with Schemathesis against `siyu dev`, on embedded
+# backends and on PostgreSQL + Redis + NATS (`just fuzz embedded|postgres|all`). Bounded:
+# FUZZ_MAX_TIME seconds per surface (default 60), FUZZ_EXAMPLES per operation (default 10).
+fuzz *args:
+    bash scripts/fuzz.sh {{args}}
+
 # Everything CI runs, in the order it runs it.
 ci:
     bash .ci/run
