@@ -22,6 +22,64 @@ const SECRETS: &[&str] = &[
     "private_key_pem",
 ];
 
+/// Entities whose ids are UUIDv7 strings (`siyu_core::id`): a field named `<entity>_id(s)`,
+/// possibly with a role before it (`home_store_id`, `verified_by_staff_id`), holds one.
+const UUID_ENTITIES: &[&str] = &[
+    "tenant",
+    "org_unit",
+    "user",
+    "member",
+    "staff",
+    "guide",
+    "store",
+    "location",
+    "category",
+    "product",
+    "sku",
+    "order",
+    "refund",
+    "payment",
+    "coupon",
+    "template",
+    "pack",
+    "segment",
+    "tag",
+    "campaign",
+    "content",
+    "plan",
+    "transfer",
+    "flash_sale",
+    "reservation",
+    "rule",
+    "client",
+    "merge",
+    "snapshot",
+    "lot",
+    "hold",
+    "after_sale",
+    "notification",
+    "grant",
+    "share_link",
+    "withdrawal",
+    "export",
+];
+
+/// Prefixes of ids that belong to another system (WeChat, WeCom, the PSP), not UUIDs.
+const FOREIGN_PREFIXES: &[&str] = &["wechat", "wecom", "psp", "provider", "external"];
+
+/// Whether a string field holds one of the suite's UUIDv7 ids.
+fn is_uuid_field(name: &str) -> bool {
+    let stem = name
+        .strip_suffix("_ids")
+        .or_else(|| name.strip_suffix("_id"))
+        .unwrap_or_default();
+    !stem.is_empty()
+        && !FOREIGN_PREFIXES.iter().any(|p| name.starts_with(p))
+        && UUID_ENTITIES
+            .iter()
+            .any(|e| stem == *e || stem.ends_with(&format!("_{e}")))
+}
+
 /// Adds what `comment` states about `field` to its `schema` (an object; a `$ref` schema only
 /// gets the annotations). `request_only`: the message is never part of a reply, so secrets
 /// are `writeOnly`.
@@ -40,6 +98,13 @@ pub fn apply(field: &FieldDescriptor, comment: &str, request_only: bool, schema:
         return;
     }
     let repeated = field.cardinality() == Cardinality::Repeated;
+    if field.kind() == Kind::String && is_uuid_field(field.name()) {
+        let target = match target.get_mut("items") {
+            Some(Value::Object(items)) if repeated => items,
+            _ => &mut *target,
+        };
+        target.insert("format".into(), Value::String("uuid".into()));
+    }
     if repeated {
         if let Some(max) = count_after(&text, &["up to", "at most"], &["ids", "items", "entries"]) {
             target.insert("maxItems".into(), json!(max));
@@ -222,6 +287,29 @@ mod tests {
             Some(200)
         );
         assert_eq!(count_after("at most 200 chars", &["at most"], &[]), None);
+    }
+
+    #[test]
+    fn suite_ids_are_uuids_and_foreign_ids_are_not() {
+        for name in [
+            "member_id",
+            "home_store_id",
+            "verified_by_staff_id",
+            "sku_ids",
+            "client_id",
+        ] {
+            assert!(is_uuid_field(name), "{name}");
+        }
+        for name in [
+            "app_id",
+            "wechat_template_id",
+            "external_user_id",
+            "psp_refund_id",
+            "trace_id",
+            "id",
+        ] {
+            assert!(!is_uuid_field(name), "{name}");
+        }
     }
 
     #[test]

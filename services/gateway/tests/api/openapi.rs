@@ -73,6 +73,7 @@ fn path_parameters_are_plain_and_same_shaped_templates_agree() {
     }
     let patch = &product["patch"]["parameters"][0];
     assert_eq!(patch["x-siyu-field"], "product.product_id");
+    assert_eq!(patch["schema"]["format"], "uuid");
 }
 
 #[test]
