@@ -35,6 +35,7 @@ pub mod expiring;
 pub mod expiry;
 pub mod holds;
 pub mod identity_events;
+pub mod merge_reversals;
 pub mod merges;
 pub mod order_cancellation;
 pub mod order_earning;

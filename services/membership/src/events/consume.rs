@@ -43,6 +43,8 @@ pub const USER_PHONE_BOUND: &str = "siyu.events.v1.UserPhoneBound";
 pub const USER_ERASED: &str = "siyu.events.v1.UserErased";
 /// Event type of UsersMerged.
 pub const USERS_MERGED: &str = "siyu.events.v1.UsersMerged";
+/// Event type of UsersMergeReversed.
+pub const USERS_MERGE_REVERSED: &str = "siyu.events.v1.UsersMergeReversed";
 
 /// One delivered event, its envelope decoded.
 #[derive(Debug, Clone)]
@@ -154,6 +156,11 @@ async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<
         }
         USERS_MERGED => {
             isolated!(txn, "members merged", |sp| identity::users_merged(
+                app, &sp, e
+            ));
+        }
+        USERS_MERGE_REVERSED => {
+            isolated!(txn, "members split back", |sp| identity::merge_reversed(
                 app, &sp, e
             ));
         }

@@ -435,3 +435,101 @@ async fn users_merged_combines_the_two_members_once() {
     );
     crate::harness::assert_invariants(&h).await;
 }
+
+fn merge_reversed(t: &Tenant, merge: Uuid, kept: Uuid, gone: Uuid) -> Vec<u8> {
+    envelope(
+        t,
+        "UsersMergeReversed",
+        ev::UsersMergeReversed {
+            merge_id: merge.to_string(),
+            kept_user_id: kept.to_string(),
+            merged_user_id: gone.to_string(),
+            ..Default::default()
+        }
+        .encode_to_vec(),
+    )
+}
+
+#[tokio::test]
+async fn a_reversed_merge_splits_back_what_the_kept_member_still_has() {
+    let (h, bus) = H::pg_with_bus().await;
+    let t = Tenant::new(&h).await;
+    let (kept, _) = t.member(&h).await;
+    let (gone, _) = t.member(&h).await;
+    t.earn(&h, &gone, 100).await;
+    crate::tiers::adjust(&h, &t, &gone, 30, "g1").await;
+    t.earn(&h, &kept, 20).await;
+    let (kept_user, gone_user) = (user_of(&h, &t, &kept).await, user_of(&h, &t, &gone).await);
+    let merge = siyu_core::id::new();
+    publish(
+        &bus,
+        "users_merged",
+        &merged(&t, merge, kept_user, gone_user),
+    )
+    .await;
+    handled(&h, 1).await;
+    assert_eq!(t.balances(&h, &kept).await.points_available, 120);
+    // The kept member spends 110 after the merge: 10 of the merged lot are left to give back.
+    h.ledger()
+        .redeem_points(with(
+            pb::RedeemPointsRequest {
+                member_id: kept.clone(),
+                points: 110,
+                idempotency_key: "spent".into(),
+                purpose: 1,
+                ..Default::default()
+            },
+            &t.service,
+        ))
+        .await
+        .unwrap();
+    let body = merge_reversed(&t, merge, kept_user, gone_user);
+    publish(&bus, "users_merge_reversed", &body).await;
+    publish(&bus, "users_merge_reversed", &body).await;
+    handled(&h, 2).await;
+    // Distinct events of the reversal at once: still once.
+    let bodies: Vec<Vec<u8>> = (0..6)
+        .map(|_| merge_reversed(&t, merge, kept_user, gone_user))
+        .collect();
+    let runs = bodies.iter().map(|b| {
+        let app = app(&h);
+        async move {
+            siyu_membership::events::consume::handle_for(&app, "membership-identity", b, "m")
+                .await
+                .unwrap();
+        }
+    });
+    join_all(runs).await;
+    let g = member_of(&h, &t, &gone).await;
+    assert_eq!(
+        (g.status, g.growth_value),
+        (pb::MemberStatus::Active as i32, 30)
+    );
+    assert_eq!(member_of(&h, &t, &kept).await.growth_value, 0);
+    assert_eq!(t.balances(&h, &gone).await.points_available, 10);
+    assert_eq!(t.balances(&h, &kept).await.points_available, 0);
+
+    // A re-pointed member goes back to the restored user.
+    let (alone, _) = t.member(&h).await;
+    let alone_user = user_of(&h, &t, &alone).await;
+    let (newcomer, second) = (siyu_core::id::new(), siyu_core::id::new());
+    publish(
+        &bus,
+        "users_merged",
+        &merged(&t, second, newcomer, alone_user),
+    )
+    .await;
+    handled(&h, 9).await;
+    publish(
+        &bus,
+        "users_merge_reversed",
+        &merge_reversed(&t, second, newcomer, alone_user),
+    )
+    .await;
+    handled(&h, 10).await;
+    assert_eq!(
+        member_of(&h, &t, &alone).await.user_id,
+        alone_user.to_string()
+    );
+    crate::harness::assert_invariants(&h).await;
+}

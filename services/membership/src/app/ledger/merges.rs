@@ -15,7 +15,7 @@ use siyu_core::Ctx;
 use uuid::Uuid;
 
 use super::transfers::post_between;
-use super::{Begun, begin, head, lock, new_lot, take_points};
+use super::{Begun, begin, head, lock, new_lot, post, take_points};
 use crate::app::App;
 use crate::app::domain::{Account, EntryType, MemberStatus, Posting};
 use crate::app::tiers::Grow;
@@ -54,15 +54,25 @@ impl App {
         let Some(kept) = repo::members::by_user(conn, ctx.tenant, kept_user).await? else {
             // Locks the member row; a concurrent re-pointing finds the kept user taken.
             repo::members::by_id(conn, ctx.tenant, gone.id, true).await?;
-            return Ok(
-                if repo::members::merges::repoint(conn, ctx.tenant, gone.id, kept_user, now_ms)
-                    .await?
-                {
-                    Merged::Repointed
-                } else {
-                    Merged::Nothing
-                },
+            if !repo::members::merges::repoint(conn, ctx.tenant, gone.id, kept_user, now_ms).await?
+            {
+                return Ok(Merged::Nothing);
+            }
+            // An entry without postings: the merge's journal, which its reversal reads.
+            let mut h = head(
+                ctx,
+                EntryType::Transfer,
+                gone.id,
+                format!("merge:repoint:{merge_id}"),
+                format!("repoint|{merged_user}"),
+                now_ms,
             );
+            h.description = "账户合并".into();
+            h.reference_id = merged_user.to_string();
+            if let Begun::Fresh = begin(conn, ctx.tenant, &h).await? {
+                post(conn, ctx.tenant, &h, Vec::new()).await?;
+            }
+            return Ok(Merged::Repointed);
         };
         // Merged (or erased) before: nothing is left to move.
         if kept.id == gone.id || gone.status == MemberStatus::Closed {

@@ -1,6 +1,7 @@
 //! Identity's events: TenantCreated seeds the ledger (`app::ledger::identity_events`),
 //! UserPhoneBound credits the PHONE_BOUND rule, UserErased closes and erases the member
-//! (`app::members::erasure`), UsersMerged merges the two members (`app::ledger::merges`).
+//! (`app::members::erasure`), UsersMerged merges the two members (`app::ledger::merges`) and
+//! UsersMergeReversed splits them back (`app::ledger::merge_reversals`).
 //! UserRegistered changes nothing: enrolment is an explicit act (the contract's MemberService
 //! comment).
 
@@ -98,5 +99,24 @@ pub async fn users_merged(
         .merge_users(txn, &e.ctx("identity"), merge, kept, merged)
         .await?;
     tracing::info!(merge_id = %merge, ?done, "users merge applied");
+    Ok(())
+}
+
+/// UsersMergeReversed → the member split back by the merge's journal.
+pub async fn merge_reversed(
+    app: &App,
+    txn: &DatabaseTransaction,
+    e: &Incoming,
+) -> Result<(), AppError> {
+    let Some(m) = e.decode::<ev::UsersMergeReversed>() else {
+        return Ok(());
+    };
+    let (Some(merge), Some(merged)) = (user(e, &m.merge_id), user(e, &m.merged_user_id)) else {
+        return Ok(());
+    };
+    let split = app
+        .reverse_merge(txn, &e.ctx("identity"), merge, merged)
+        .await?;
+    tracing::info!(merge_id = %merge, split, "users merge reversal applied");
     Ok(())
 }

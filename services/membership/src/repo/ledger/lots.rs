@@ -264,3 +264,19 @@ pub async fn expiring(
     .await?;
     Ok(row.map_or((0, None), |r| (r.n.unwrap_or(0), r.first)))
 }
+
+/// The member's lots created by `entry` that still have points left, in consumption order.
+pub async fn of_entry(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    member: MemberId,
+    entry: Uuid,
+) -> Result<Vec<Lot>, AppError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM mem_lots WHERE tenant = $1 AND member_id = $2 AND entry_id = $3 \
+         AND remaining_points > 0 ORDER BY {CONSUMPTION}"
+    );
+    let rows: Vec<LotRow> =
+        fetch_all(conn, &sql, [uuid(tenant.0), uuid(member.0), uuid(entry)]).await?;
+    Ok(rows.into_iter().map(Lot::from).collect())
+}
