@@ -240,3 +240,25 @@ async fn docs_render_the_document_with_a_strict_policy() {
     let init = app.get("/docs/init.js", None).await.text().await.unwrap();
     assert!(init.contains("/openapi.json"));
 }
+
+#[tokio::test]
+async fn a_plain_path_parameter_still_binds_the_nested_field() {
+    let app = TestApp::spawn(Backend::Memory).await;
+    let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    let template = "/admin/v1/org-units/{org_unit_id}";
+    assert!(doc["paths"][template]["patch"].is_object(), "{template}");
+    let id = "0190b1c2-0000-7000-8000-0000000000b1";
+    let response = app
+        .http
+        .patch(app.url(&template.replace("{org_unit_id}", id)))
+        .bearer_auth(app.staff_token(&["tenant_admin"]))
+        .json(&serde_json::json!({"orgUnit": {"name": "湖滨店"}, "updateMask": "name"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        *app.identity.seen.updated_org_units.lock().unwrap(),
+        vec![id.to_owned()]
+    );
+}

@@ -28,6 +28,8 @@ pub struct Seen {
     pub metadata: Mutex<Vec<HashMap<String, String>>>,
     /// PSP notifications received (the orders side of this upstream).
     pub notifications: Mutex<Vec<payments::HandleWechatPayNotificationRequest>>,
+    /// Org unit ids UpdateOrgUnit received (bound from the nested path parameter).
+    pub updated_org_units: Mutex<Vec<String>>,
 }
 
 /// The gateway's service credential the upstream accepts.
@@ -310,9 +312,17 @@ impl OrgService for Identity {
     }
     async fn update_org_unit(
         &self,
-        _: Request<pb::UpdateOrgUnitRequest>,
+        request: Request<pb::UpdateOrgUnitRequest>,
     ) -> Result<Response<pb::UpdateOrgUnitResponse>, Status> {
-        unimplemented()
+        let unit = request.into_inner().org_unit.unwrap_or_default();
+        self.seen
+            .updated_org_units
+            .lock()
+            .unwrap()
+            .push(unit.org_unit_id.clone());
+        Ok(Response::new(pb::UpdateOrgUnitResponse {
+            org_unit: Some(unit),
+        }))
     }
     async fn move_org_unit(
         &self,
