@@ -531,3 +531,39 @@ async fn every_attribute_runs_on_postgres() {
 async fn every_attribute_runs_on_sqlite() {
     every_attribute_runs(&H::sqlite().await).await;
 }
+
+/// Tags given at enrolment are tags like any other: shown on the member and seen by segments;
+/// an unknown tag refuses the enrolment.
+#[tokio::test]
+async fn tags_given_at_enrolment_are_seen_by_segments() {
+    let h = H::pg().await;
+    let t = Tenant::new(&h).await;
+    let vip = new_tag(&h, &t.admin, "VIP").await;
+    let enrol = |tag_ids: Vec<String>| {
+        let request = with(
+            pb::EnrollMemberRequest {
+                user_id: id(),
+                tag_ids,
+                ..Default::default()
+            },
+            &t.admin,
+        );
+        let mut client = h.members();
+        async move { client.enroll_member(request).await }
+    };
+    let member = enrol(vec![vip.tag_id.clone(), vip.tag_id.clone()])
+        .await
+        .unwrap()
+        .into_inner()
+        .member
+        .unwrap();
+    assert_eq!(member.tag_ids, vec![vip.tag_id.clone()]);
+    let seen = preview(&h, &t, has_tags(&[&vip.tag_id], true)).await;
+    assert_eq!(seen.member_count, 1);
+    assert_eq!(seen.sample_member_ids, vec![member.member_id]);
+
+    let unknown = enrol(vec![id()]).await;
+    refused(unknown, Code::NotFound, "TAG_NOT_FOUND");
+    let after = preview(&h, &t, has_tags(&[&vip.tag_id], true)).await;
+    assert_eq!(after.member_count, 1, "a refused enrolment tags nobody");
+}

@@ -15,6 +15,7 @@ use crate::app::domain::{
     Attribution, EarningTrigger, GuideBinding, GuideSource, Member, MemberId, MemberStatus,
 };
 use crate::app::ledger::points::{Earn, EarnBy};
+use crate::app::tags::TagId;
 use crate::app::{App, callers};
 use crate::{AppError, events, repo};
 
@@ -142,7 +143,7 @@ impl App {
             changed_by: callers::operator(ctx),
             note: String::new(),
         });
-        let member = Member {
+        let mut member = Member {
             id,
             user_id: user,
             card_number: card,
@@ -152,7 +153,8 @@ impl App {
             home_store_id: e.attribution.store_id,
             attribution: e.attribution,
             inviter_member_id: inviter,
-            tag_ids: e.tag_ids,
+            // Filled by the tagging below, so segments (which read `mem_member_tags`) see them.
+            tag_ids: Vec::new(),
             attributes: e.attributes,
             remark: String::new(),
             growth_value: 0,
@@ -168,6 +170,14 @@ impl App {
             return existing_member(existing);
         }
         repo::ledger::balances::open(conn, ctx.tenant, id, now_ms).await?;
+        let tags: Vec<TagId> = e.tag_ids.iter().copied().map(TagId).collect();
+        if !tags.is_empty() {
+            self.tag_members(conn, ctx, &[id], &tags).await?;
+            let mut tagged = e.tag_ids;
+            let mut seen = std::collections::BTreeSet::new();
+            tagged.retain(|t| seen.insert(*t));
+            member.tag_ids = tagged;
+        }
         if let Some(b) = &member.guide {
             repo::members::guides::insert(conn, ctx.tenant, b).await?;
         }
