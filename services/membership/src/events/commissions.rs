@@ -162,7 +162,7 @@ pub async fn commission_settled(
         available_after: cny(available_after),
         entry_ids: entry_ids.iter().map(ToString::to_string).collect(),
     };
-    super::guides::write(
+    super::publish::write_event(
         conn,
         tenant,
         COMMISSION_SETTLED,

@@ -5,62 +5,17 @@ use prost::Message;
 use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, Principal, PrincipalKind, TenantId};
 use siyu_proto::events::v1 as ev;
-use siyu_proto::time::timestamp_ms;
-use siyu_store::OutgoingEvent;
-use siyu_store::outbox::{TraceContext, enqueue};
 use uuid::Uuid;
 
 use crate::AppError;
 use crate::app::App;
 use crate::app::domain::{GuideBinding, GuideSource, MemberId};
+use crate::events::publish::write_event;
 
 /// Bus subject of MemberGuideChanged.
 pub const MEMBER_GUIDE_CHANGED: &str = "membership.member_guide_changed";
 /// Event type of identity's StaffDisabled.
 pub const STAFF_DISABLED: &str = "siyu.events.v1.StaffDisabled";
-
-/// Writes one of membership's events (`type_name` its proto name) to the outbox, subject
-/// `subject_id`, occurring at `at_ms`.
-pub(crate) async fn write(
-    conn: &impl ConnectionTrait,
-    tenant: TenantId,
-    subject: &str,
-    type_name: &str,
-    subject_id: String,
-    at_ms: i64,
-    payload: Vec<u8>,
-) -> Result<(), AppError> {
-    let occurred_at = chrono::DateTime::from_timestamp_millis(at_ms)
-        .ok_or_else(|| AppError::Internal("event time out of range".into()))?;
-    let envelope = ev::EventEnvelope {
-        id: siyu_core::id::new_string(),
-        tenant_id: tenant.to_string(),
-        r#type: type_name.to_owned(),
-        occurred_at: Some(timestamp_ms(at_ms)),
-        source: "membership".into(),
-        subject_id,
-        traceparent: String::new(),
-        tracestate: String::new(),
-        payload: Some(prost_types::Any {
-            type_url: format!("type.googleapis.com/{type_name}"),
-            value: payload,
-        }),
-    };
-    enqueue(
-        conn,
-        OutgoingEvent {
-            tenant: Some(tenant),
-            event_type: subject.to_owned(),
-            subject: subject.to_owned(),
-            source: "membership".into(),
-            occurred_at,
-            trace: TraceContext::default(),
-            payload: envelope.encode_to_vec(),
-        },
-    )
-    .await?;
-    Ok(())
-}
 
 fn source_name(s: GuideSource) -> &'static str {
     match s {
@@ -94,7 +49,7 @@ pub async fn member_guide_changed(
             .unwrap_or_default(),
         source: next.map_or("UNBIND", |b| source_name(b.source)).into(),
     };
-    write(
+    write_event(
         conn,
         tenant,
         MEMBER_GUIDE_CHANGED,

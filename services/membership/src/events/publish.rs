@@ -41,15 +41,40 @@ async fn write(
     occurred_at_ms: i64,
     payload: Vec<u8>,
 ) -> Result<(), AppError> {
-    let occurred_at = chrono::DateTime::from_timestamp_millis(occurred_at_ms)
+    let subject_id = member.id.to_string();
+    write_event(
+        conn,
+        tenant,
+        subject,
+        type_name,
+        subject_id,
+        occurred_at_ms,
+        payload,
+    )
+    .await
+}
+
+/// Writes one of membership's events (`type_name` its proto name) to the outbox, subject
+/// `subject_id` (events of one subject are published in the order written), occurring at
+/// `at_ms`.
+pub(crate) async fn write_event(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    subject: &str,
+    type_name: &str,
+    subject_id: String,
+    at_ms: i64,
+    payload: Vec<u8>,
+) -> Result<(), AppError> {
+    let occurred_at = chrono::DateTime::from_timestamp_millis(at_ms)
         .ok_or_else(|| AppError::Internal("event time out of range".into()))?;
     let envelope = ev::EventEnvelope {
         id: siyu_core::id::new_string(),
         tenant_id: tenant.to_string(),
         r#type: type_name.to_owned(),
-        occurred_at: Some(timestamp_ms(occurred_at_ms)),
+        occurred_at: Some(timestamp_ms(at_ms)),
         source: "membership".into(),
-        subject_id: member.id.to_string(),
+        subject_id,
         traceparent: String::new(),
         tracestate: String::new(),
         payload: Some(prost_types::Any {
