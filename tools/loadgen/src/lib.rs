@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod cli;
 pub mod echo;
 pub mod histogram;
+pub mod hosted;
 pub mod membership;
 pub mod options;
 pub mod platform;

@@ -5,20 +5,18 @@
 //! the tokens. [`MembershipFixture::stop`] stops the service and drops the database.
 
 use anyhow::Context as _;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use siyu_auth::SigningKey;
 use siyu_core::{PrincipalKind, TenantId};
 use siyu_membership::settings::Settings;
 use siyu_membership::{Application, Overrides};
 use siyu_proto::membership::v1 as pb;
 use siyu_proto::membership::v1::member_service_client::MemberServiceClient;
-use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
 use tonic::transport::{Channel, Endpoint};
 use uuid::Uuid;
 
-use crate::scenarios::pg_insert::with_database;
-use crate::scratch::{create_database, drop_database, scratch_pool};
+use crate::hosted::Hosted;
 use crate::service::ServiceConfig;
 use crate::tokens::{bearer, mint};
 
@@ -44,62 +42,39 @@ pub struct MembershipFixture {
     pub admin_token: String,
     /// One HTTP/2 connection to the service.
     pub channel: Channel,
-    /// loadgen's own pool on the scratch database, for checks.
-    pub db: DatabaseConnection,
+    /// The service, its runtime and its scratch database (loadgen's pool: `hosted.db`).
+    pub hosted: Hosted<Application>,
     key: SigningKey,
-    admin_url: String,
-    db_name: String,
-    runtime: Option<Runtime>,
-    app: Option<Application>,
 }
 
 impl MembershipFixture {
     /// Creates and migrates the scratch database and starts the service on it; on failure
     /// whatever was created is removed again.
     pub async fn start(config: &ServiceConfig) -> anyhow::Result<Self> {
-        let db_name = format!("loadgen_membership_{}", Uuid::now_v7().simple());
-        create_database(&config.database_url, &db_name).await?;
-        match Self::start_on(config, &db_name).await {
-            Ok(fixture) => Ok(fixture),
-            Err(e) => {
-                // Best effort: the error that matters is the one that stopped the start.
-                let _ = drop_database(&config.database_url, &db_name).await;
-                Err(e)
-            }
-        }
-    }
-
-    async fn start_on(config: &ServiceConfig, db_name: &str) -> anyhow::Result<Self> {
-        let url = with_database(&config.database_url, db_name)?;
-        let db = scratch_pool(&url, 4).await?;
-        siyu_store::db::migrate::<siyu_membership_migration::Migrator>(&db)
-            .await
-            .context("membership migrations")?;
-
         let key = SigningKey::ed25519_from_seed("loadgen", &[42u8; 32])?;
-        let mut settings = Settings {
-            database: siyu_config::DatabaseSettings::new(&url),
-            ..Settings::default()
-        };
-        settings.database.max_connections = config.pool_size;
-        settings.database.min_connections = config.pool_size;
-        settings.server.grpc_addr = "127.0.0.1:0".parse()?;
-        settings.server.admin_addr = "127.0.0.1:0".parse()?;
-        let overrides = Overrides {
-            jwks: Some(SigningKey::jwks([&key])),
-            ..Overrides::default()
-        };
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(config.server_threads)
-            .thread_name("membership-server")
-            .enable_all()
-            .build()
-            .context("starting the membership service's runtime")?;
-        let app = runtime
-            .spawn(Application::build_with(settings, overrides))
-            .await?
-            .context("starting the membership service")?;
-        let target = format!("http://{}", app.grpc_addr());
+        let jwks = SigningKey::jwks([&key]);
+        let pool = config.pool_size;
+        let hosted = Hosted::start::<siyu_membership_migration::Migrator, _, _>(
+            config,
+            "membership",
+            move |url| async move {
+                let mut settings = Settings {
+                    database: siyu_config::DatabaseSettings::new(&url),
+                    ..Settings::default()
+                };
+                settings.database.max_connections = pool;
+                settings.database.min_connections = pool;
+                settings.server.grpc_addr = "127.0.0.1:0".parse()?;
+                settings.server.admin_addr = "127.0.0.1:0".parse()?;
+                let overrides = Overrides {
+                    jwks: Some(jwks),
+                    ..Overrides::default()
+                };
+                Application::build_with(settings, overrides).await
+            },
+        )
+        .await?;
+        let target = hosted.target()?;
         let tenant = TenantId(Uuid::now_v7());
         let root = Uuid::now_v7();
         Ok(Self {
@@ -110,12 +85,8 @@ impl MembershipFixture {
             channel: Endpoint::from_shared(target)?
                 .tcp_nodelay(true)
                 .connect_lazy(),
-            db,
+            hosted,
             key,
-            admin_url: config.database_url.clone(),
-            db_name: db_name.to_owned(),
-            runtime: Some(runtime),
-            app: Some(app),
         })
     }
 
@@ -142,6 +113,7 @@ impl MembershipFixture {
     /// One number the scenario's invariant reads, from a query answering one BIGINT.
     pub async fn scalar(&self, sql: &str) -> anyhow::Result<i64> {
         let row = self
+            .hosted
             .db
             .query_one_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
@@ -154,29 +126,8 @@ impl MembershipFixture {
     }
 
     /// Stops the service, closes the pools and drops the scratch database.
-    pub async fn stop(mut self) -> anyhow::Result<()> {
-        let stopped = match (self.app.take(), self.runtime.as_ref()) {
-            (Some(app), Some(runtime)) => runtime.spawn(app.stop()).await?,
-            _ => Ok(()),
-        };
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
-        let closed = self.db.clone().close().await;
-        let dropped = drop_database(&self.admin_url, &self.db_name).await;
-        stopped?;
-        closed?;
-        dropped
-    }
-}
-
-impl Drop for MembershipFixture {
-    fn drop(&mut self) {
-        // Dropping a runtime from async code panics; this is the safe way out when `stop`
-        // was not called.
-        if let Some(runtime) = self.runtime.take() {
-            runtime.shutdown_background();
-        }
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.hosted.stop().await
     }
 }
 
