@@ -22,7 +22,7 @@ max_time=${FUZZ_MAX_TIME:-60}
 examples=${FUZZ_EXAMPLES:-10}
 seed=${FUZZ_SEED:-$RANDOM$RANDOM}
 schemathesis_version=4.32.5
-out=target/fuzz
+out=$PWD/target/fuzz
 venv=$out/venv
 mkdir -p "$out"
 : > "$out/summary.txt"
@@ -34,12 +34,15 @@ fi
 py="$venv/bin/python"
 
 cargo build --quiet --bin siyu
-siyu=target/debug/siyu
+# A copy: another build in the same target directory may relink the binary mid-run.
+siyu=$out/siyu
+cp target/debug/siyu "$siyu"
 
 # The services `siyu dev` runs, from the platform's registry (one file per service).
 services=$(find services/platform/src/registry -name '*.rs' -printf '%f\n' | sed 's/\.rs$//' | sort)
 
 pid=
+scratch_databases=()
 stop_suite() {
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     kill "$pid"
@@ -47,7 +50,13 @@ stop_suite() {
   fi
   pid=
 }
-trap stop_suite EXIT
+drop_databases() {
+  for db in "${scratch_databases[@]}"; do
+    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+  done
+  scratch_databases=()
+}
+trap 'stop_suite; drop_databases' EXIT
 
 json_get() { # file, python expression over `d`
   "$py" -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
@@ -66,7 +75,7 @@ start_suite() {
     SIYU_GATEWAY__LIMITS__PER_PARTNER__RATE=1000000 SIYU_GATEWAY__LIMITS__PER_PARTNER__PER_SECS=1 SIYU_GATEWAY__LIMITS__PER_PARTNER__BURST=1000000 \
     "$siyu" dev --data-dir "$dir/data" --any-ports >"$dir/siyu.log" 2>&1 &
   pid=$!
-  for _ in $(seq 1 360); do
+  for _ in $(seq 1 600); do
     if grep -q 'Ctrl-C stops everything' "$dir/siyu.log"; then break; fi
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "fuzz: siyu dev stopped; see $dir/siyu.log" >&2
@@ -147,16 +156,20 @@ fuzz_backend() {
     echo "fuzz: $backend: $surface (${max_time}s, $examples examples per operation, seed $seed)"
     local status=0
     rm -rf "${dir:?}/$surface"
-    "$venv/bin/schemathesis" run "$dir/openapi.json" --url "$gw" "${auth[@]}" "${filter[@]}" \
+    # From the output directory: Schemathesis keeps a crash cache in its working directory.
+    (cd "$out" && "$venv/bin/schemathesis" run "$dir/openapi.json" --url "$gw" "${auth[@]}" "${filter[@]}" \
       --exclude-tag-regex "$skip" \
       --checks not_a_server_error,content_type_conformance,response_schema_conformance,response_headers_conformance \
       --max-examples "$examples" --max-time "$max_time" --workers 1 --seed "$seed" \
       --suppress-health-check all --warnings off --no-color --generation-database none \
-      --report junit --report-dir "$dir/$surface" >"$dir/$surface.log" 2>&1 || status=$?
+      --report junit --report-dir "$dir/$surface") >"$dir/$surface.log" 2>&1 || status=$?
     local tested cases
     tested=$(sed -nE 's/^  Tested: ([0-9]+).*/\1/p' "$dir/$surface.log")
     cases=$(sed -nE 's/^  ([0-9]+ generated.*)/\1/p' "$dir/$surface.log")
-    echo "$backend $surface: operations ${tested:-?}; test cases: ${cases:-see $dir/$surface.log}; exit $status" \
+    # Errors are operations the tool could not test (schema it cannot load or generate from).
+    junit=$(grep -ohE '<testsuites errors="[0-9]+" failures="[0-9]+"' "$dir/$surface"/*.xml 2>/dev/null \
+      | sed -E 's/<testsuites //')
+    echo "$backend $surface: operations ${tested:-?}; test cases: ${cases:-see $dir/$surface.log}; ${junit:-no report}; exit $status" \
       | tee -a "$out/summary.txt"
     if [ "$status" != 0 ]; then
       failed=1
@@ -175,7 +188,7 @@ if [ "$which_backends" = postgres ] || [ "$which_backends" = all ]; then
   run=fuzz$$
   pg_env=()
   for svc in $services; do
-    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS siyu_${run}_$svc WITH (FORCE)"
+    scratch_databases+=("siyu_${run}_$svc")
     psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE siyu_${run}_$svc"
     upper=$(echo "$svc" | tr '[:lower:]' '[:upper:]')
     pg_env+=(
@@ -192,9 +205,7 @@ if [ "$which_backends" = postgres ] || [ "$which_backends" = all ]; then
     "SIYU_GATEWAY__CACHE__KEY_PREFIX=$run:gateway"
   )
   fuzz_backend postgres "${pg_env[@]}"
-  for svc in $services; do
-    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS siyu_${run}_$svc WITH (FORCE)"
-  done
+  drop_databases
 fi
 
 echo
