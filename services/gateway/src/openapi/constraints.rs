@@ -104,6 +104,11 @@ pub fn apply(field: &FieldDescriptor, comment: &str, request_only: bool, schema:
             _ => &mut *target,
         };
         target.insert("format".into(), Value::String("uuid".into()));
+        // An example a generator can copy: ids are UUIDs, v7 as `siyu_core::id` makes them.
+        target.insert(
+            "examples".into(),
+            json!(["0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"]),
+        );
     }
     if repeated {
         if let Some(max) = count_after(&text, &["up to", "at most"], &["ids", "items", "entries"]) {

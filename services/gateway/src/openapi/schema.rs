@@ -187,10 +187,10 @@ impl<'a> Schemas<'a> {
                 json!({"type": "integer", "format": "int64"})
             }
             Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => {
-                json!({"type": "string", "format": "int64", "pattern": "^-?[0-9]{1,19}$"})
+                json!({"type": "string", "format": "int64", "pattern": "^-?[0-9]{1,19}$", "examples": ["1000"]})
             }
             Kind::Uint64 | Kind::Fixed64 => {
-                json!({"type": "string", "format": "uint64", "pattern": "^[0-9]{1,20}$"})
+                json!({"type": "string", "format": "uint64", "pattern": "^[0-9]{1,20}$", "examples": ["1000"]})
             }
             Kind::Bool => json!({"type": "boolean"}),
             Kind::String => json!({"type": "string"}),
@@ -210,7 +210,9 @@ pub fn is_scalar_like(message: &MessageDescriptor) -> bool {
 
 fn well_known(message: &MessageDescriptor) -> Option<Value> {
     Some(match message.full_name() {
-        "google.protobuf.Timestamp" => json!({"type": "string", "format": "date-time"}),
+        "google.protobuf.Timestamp" => {
+            json!({"type": "string", "format": "date-time", "examples": ["2026-12-07T08:00:00Z"]})
+        }
         "google.protobuf.Duration" => {
             json!({"type": "string", "pattern": "^-?[0-9]{1,12}(\\.[0-9]{1,9})?s$", "examples": ["1.5s"]})
         }

@@ -201,6 +201,16 @@ fn schemas_carry_comments_and_constraints() {
     let staff = schema(&doc, "siyu.identity.v1.Staff");
     assert_eq!(staff["properties"]["createTime"]["format"], "date-time");
     assert_eq!(staff["properties"]["createTime"]["readOnly"], true);
+    // Formatted scalars carry an example generators can copy.
+    assert!(staff["properties"]["createTime"]["examples"][0].is_string());
+    assert!(money["properties"]["minorUnits"]["examples"][0].is_string());
+    let sku_id = &sku["properties"]["skuId"];
+    assert_eq!(sku_id["format"], "uuid");
+    let example = sku_id["examples"][0].as_str().unwrap();
+    assert!(
+        example.len() == 36 && example.matches('-').count() == 4,
+        "{example}"
+    );
 }
 
 #[tokio::test]
