@@ -22,6 +22,7 @@ mod guide_succession;
 mod guides;
 mod harness;
 mod holds;
+mod hostile_bytes;
 mod identity_events;
 mod isolation;
 mod ledger;
