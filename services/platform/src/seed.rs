@@ -1,6 +1,6 @@
 //! The demo tenant, seeded through the services' own gRPC contracts (never their databases):
 //! a mini-program app in the sandbox, the tenant and its admin, the store tree, a guide, a
-//! partner client, locations, and a catalog with stock.
+//! partner client, locations, a catalog with stock, and a membership programme.
 //!
 //! Each step is recorded in [`SeedRecord`] once it succeeds; a step whose RPCs a service does
 //! not implement yet (`UNIMPLEMENTED`) stays pending and is tried again on the next start, so
@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod data;
 pub mod identity;
+pub mod membership;
 mod seeding;
 
 use std::collections::BTreeMap;

@@ -110,6 +110,73 @@ async fn three_logins(running: &dev::Dev) -> String {
     consumer["user"]["userId"].as_str().unwrap().to_owned()
 }
 
+/// A consumer of the demo tenant enrols, checks in and claims the seeded coupon through the
+/// gateway, as the start-up report's "Try it" lines show: the seeded programme is in force.
+async fn membership_journey(running: &dev::Dev) {
+    let http = reqwest::Client::new();
+    let gw = running.suite().gateway_url();
+    let record = running.record();
+    let app_id = &record.app.as_ref().unwrap().app_id;
+    let (_, minted) = post(
+        &http,
+        &format!("{}/sandbox/login-codes", running.suite().sandbox_url()),
+        json!({"appid": app_id, "openid": "o_member"}),
+    )
+    .await;
+    let login = json!({"appId": app_id, "code": minted["code"]});
+    let (_, consumer) = post(&http, &format!("{gw}/api/v1/auth/wechat-login"), login).await;
+    let access = consumer["tokens"]["accessToken"].as_str().unwrap();
+    let call = |path: &str, body: Value| {
+        http.post(format!("{gw}{path}"))
+            .bearer_auth(access)
+            .header("idempotency-key", siyu_core::id::new_string())
+            .json(&body)
+            .send()
+    };
+    let enrolled: Value = call("/api/v1/me/member", json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(enrolled["member"]["cardNumber"].is_string(), "{enrolled}");
+    let checked_in: Value = call("/api/v1/me/check-ins", json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(checked_in["points"], "5", "{checked_in}");
+    let template = record
+        .services
+        .get("membership")
+        .and_then(|m| m["example_template_id"].as_str())
+        .unwrap()
+        .to_owned();
+    let claimed: Value = call("/api/v1/me/coupons", json!({"templateId": template}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        claimed["coupon"]["templateId"],
+        template.as_str(),
+        "{claimed}"
+    );
+    let balances: Value = http
+        .get(format!("{gw}/api/v1/me/balances"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // 100 for enrolling, 5 for the check-in.
+    assert_eq!(balances["balances"]["pointsAvailable"], "105", "{balances}");
+}
+
 #[tokio::test]
 async fn siyu_dev_seeds_once_and_the_three_logins_work_across_a_restart() {
     let data_dir = std::env::temp_dir().join(format!("siyu-smoke-{}", siyu_core::id::new_string()));
@@ -122,6 +189,7 @@ async fn siyu_dev_seeds_once_and_the_three_logins_work_across_a_restart() {
         "partner client",
         "locations",
         "catalog",
+        "membership",
     ] {
         assert!(report.contains(&(done, Step::Done)), "{done}: {report:?}");
     }
@@ -130,6 +198,7 @@ async fn siyu_dev_seeds_once_and_the_three_logins_work_across_a_restart() {
     assert_eq!(first.record().org.as_ref().unwrap().stores.len(), 4);
     assert!(first.banner().contains("/api/v1/auth/wechat-login"));
     let user = three_logins(&first).await;
+    membership_journey(&first).await;
     let tenant = first.record().tenant.clone().unwrap();
     first.stop().await.unwrap();
 

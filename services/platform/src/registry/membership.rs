@@ -1,5 +1,5 @@
 //! Membership in the suite: members, points and stored value; verifies tokens against the
-//! suite's JWKS (identity, started before it). No demo data yet.
+//! suite's JWKS (identity, started before it). Seeds the demo membership programme.
 
 use anyhow::Context as _;
 use siyu_membership::settings::Settings;
@@ -19,7 +19,7 @@ pub const SERVICE: Service = Service {
     },
     migrations: Migrations::of::<siyu_membership_migration::Migrator>(),
     start: |launch| Box::pin(start(launch)),
-    seed: None,
+    seed: Some(&crate::seed::membership::MembershipSeed),
 };
 
 async fn start(launch: Launch<'_>) -> anyhow::Result<Running> {
