@@ -20,6 +20,7 @@ pub mod guides;
 pub mod ledger;
 pub mod members;
 pub mod org_scope;
+pub mod paid;
 pub mod segments;
 pub mod tags;
 pub mod tiers;

@@ -341,6 +341,24 @@ pub enum AppError {
     /// Completing a withdrawal that is not APPROVED.
     #[error("withdrawal not approved")]
     WithdrawalNotApproved,
+    /// No such paid-membership plan in the tenant.
+    #[error("paid plan not found")]
+    PaidPlanNotFound,
+    /// The amount paid is more than the plan's price for this purchase.
+    #[error("paid plan price mismatch")]
+    PaidPlanPriceMismatch {
+        /// The price that applies, fen.
+        price: i64,
+    },
+    /// No period bought by the order.
+    #[error("paid period not found")]
+    PaidPeriodNotFound,
+    /// The member never bought paid membership.
+    #[error("paid membership not found")]
+    PaidMembershipNotFound,
+    /// The order already activated a period of another member or plan.
+    #[error("paid order conflict")]
+    PaidOrderConflict,
     /// The database (or an idempotency record) refused or could not be reached.
     #[error("store: {0}")]
     Store(#[from] StoreError),

@@ -29,6 +29,8 @@ mod ledger;
 mod ledger_service;
 mod member_service;
 mod members;
+mod paid;
+mod paid_membership_service;
 mod segment_service;
 mod segments;
 mod tag_service;

@@ -15,6 +15,7 @@ use siyu_proto::membership::v1::coupon_service_server::CouponServiceServer;
 use siyu_proto::membership::v1::distribution_service_server::DistributionServiceServer;
 use siyu_proto::membership::v1::ledger_service_server::LedgerServiceServer;
 use siyu_proto::membership::v1::member_service_server::MemberServiceServer;
+use siyu_proto::membership::v1::paid_membership_service_server::PaidMembershipServiceServer;
 use siyu_proto::membership::v1::segment_service_server::SegmentServiceServer;
 use siyu_proto::membership::v1::tag_service_server::TagServiceServer;
 use siyu_proto::membership::v1::tier_service_server::TierServiceServer;
@@ -177,6 +178,7 @@ impl Application {
             .add_service(LedgerServiceServer::new(handlers.clone()))
             .add_service(TierServiceServer::new(handlers.clone()))
             .add_service(DistributionServiceServer::new(handlers.clone()))
+            .add_service(PaidMembershipServiceServer::new(handlers.clone()))
             .add_service(TagServiceServer::new(handlers.clone()))
             .add_service(SegmentServiceServer::new(handlers.clone()))
             .add_service(CouponServiceServer::new(handlers))

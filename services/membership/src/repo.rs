@@ -15,6 +15,7 @@ pub mod coupons;
 pub mod distribution;
 pub mod ledger;
 pub mod members;
+pub mod paid;
 pub mod segments;
 pub mod tags;
 pub mod tiers;

@@ -16,6 +16,7 @@ mod m20251201_000021_check_in;
 mod m20251215_000040_order_earnings;
 mod m20251215_000030_tags_segments;
 mod m20251215_000050_guides_distribution;
+mod m20251215_000060_paid_membership;
 
 /// The membership migrator.
 #[derive(Debug)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20251215_000040_order_earnings::Migration));
         all.push(Box::new(m20251215_000030_tags_segments::Migration));
         all.push(Box::new(m20251215_000050_guides_distribution::Migration));
+        all.push(Box::new(m20251215_000060_paid_membership::Migration));
         all
     }
 }

@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod ledger_settings;
 pub mod member;
 pub mod order_earning;
+pub mod paid;
 pub mod tier;
 
 pub use coupon::*;
@@ -21,6 +22,7 @@ pub use ledger::*;
 pub use ledger_settings::*;
 pub use member::*;
 pub use order_earning::*;
+pub use paid::*;
 pub use tier::*;
 
 /// An enum stored as its proto number (SMALLINT): `TryFrom<i16>` refuses unknown numbers as

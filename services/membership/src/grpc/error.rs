@@ -83,6 +83,13 @@ impl ServiceError for AppError {
                 "TIER_THRESHOLD_CONFLICT",
                 [("tier.growth_threshold".to_owned(), why.clone())],
             ),
+            E::PaidPlanNotFound => missing("PAID_PLAN_NOT_FOUND"),
+            E::PaidPlanPriceMismatch { price } => {
+                failed("PAID_PLAN_PRICE_MISMATCH").meta("price", price.to_string())
+            }
+            E::PaidPeriodNotFound => missing("PAID_PERIOD_NOT_FOUND"),
+            E::PaidMembershipNotFound => missing("PAID_MEMBERSHIP_NOT_FOUND"),
+            E::PaidOrderConflict => Described::new(Code::AlreadyExists, "PAID_ORDER_CONFLICT"),
             E::TierInUse => failed("TIER_IN_USE"),
             E::TierIsEntry => failed("TIER_IS_ENTRY"),
             E::GrowthInsufficient { available } => {
