@@ -15,6 +15,23 @@ use crate::scenarios::pg_insert::with_database;
 use crate::scratch::{create_database, drop_database, scratch_pool};
 use crate::service::ServiceConfig;
 
+/// The `Settings` (type `$settings`) of a service run in-process: its database at `$url` with a
+/// fixed pool of `$pool` connections (all opened before measuring), gRPC and admin on ephemeral
+/// ports, defaults otherwise. A macro because every service has a `Settings` type of its own,
+/// of the same shape.
+#[macro_export]
+macro_rules! in_process_settings {
+    ($settings:ty, $url:expr, $pool:expr) => {{
+        let mut settings = <$settings>::default();
+        settings.database = siyu_config::DatabaseSettings::new(&$url);
+        settings.database.max_connections = $pool;
+        settings.database.min_connections = $pool;
+        settings.server.grpc_addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        settings.server.admin_addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        settings
+    }};
+}
+
 /// What loadgen needs of a service's `Application`.
 pub trait Service: Sized + Send + 'static {
     /// The address its gRPC server listens on.

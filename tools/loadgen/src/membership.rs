@@ -58,14 +58,7 @@ impl MembershipFixture {
             config,
             "membership",
             move |url| async move {
-                let mut settings = Settings {
-                    database: siyu_config::DatabaseSettings::new(&url),
-                    ..Settings::default()
-                };
-                settings.database.max_connections = pool;
-                settings.database.min_connections = pool;
-                settings.server.grpc_addr = "127.0.0.1:0".parse()?;
-                settings.server.admin_addr = "127.0.0.1:0".parse()?;
+                let settings = crate::in_process_settings!(Settings, url, pool);
                 let overrides = Overrides {
                     jwks: Some(jwks),
                     ..Overrides::default()
