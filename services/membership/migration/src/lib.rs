@@ -13,8 +13,8 @@ mod m20250801_000003_ledger_settings;
 mod m20251201_000010_coupons;
 mod m20251201_000020_tiers;
 mod m20251201_000021_check_in;
-mod m20251215_000040_order_earnings;
 mod m20251215_000030_tags_segments;
+mod m20251215_000040_order_earnings;
 mod m20251215_000050_guides_distribution;
 mod m20251215_000060_paid_membership;
 
