@@ -9,9 +9,10 @@ use prost::Message;
 use siyu_proto::common::v1::Money;
 use siyu_proto::events::v1 as ev;
 use siyu_proto::membership::v1 as pb;
-use siyu_store::{Bus, BusMessage};
+use siyu_store::Bus;
 use uuid::Uuid;
 
+use crate::bus_events;
 use crate::distribution::{code_of, dist, enrol_invited, policy};
 use crate::harness::{H, Tenant, id, with};
 
@@ -42,45 +43,18 @@ fn snapshot(order: Uuid, buyer: &str, lines: &[(&str, &str, i64)]) -> ev::OrderS
 }
 
 fn envelope(t: &Tenant, type_name: &str, payload: Vec<u8>) -> Vec<u8> {
-    ev::EventEnvelope {
-        id: id(),
-        tenant_id: t.id.to_string(),
-        r#type: format!("siyu.events.v1.{type_name}"),
-        source: "orders".into(),
-        payload: Some(prost_types::Any {
-            type_url: format!("type.googleapis.com/siyu.events.v1.{type_name}"),
-            value: payload,
-        }),
-        ..Default::default()
-    }
-    .encode_to_vec()
+    bus_events::envelope(t, "orders", &id(), type_name, payload)
 }
 
 /// Publishes `body` twice under fresh bus message ids (a redelivery, as the inbox sees it).
 async fn twice(bus: &Bus, subject: &str, body: &[u8]) {
     for _ in 0..2 {
-        bus.publish(BusMessage {
-            id: id(),
-            subject: subject.into(),
-            headers: Default::default(),
-            payload: body.to_vec(),
-        })
-        .await
-        .unwrap();
+        bus_events::publish(bus, subject, body).await;
     }
 }
 
 async fn handled(h: &H, n: i64) {
-    siyu_testkit::wait_until(Duration::from_secs(20), || async {
-        h.scalar(
-            "SELECT COUNT(*) FROM siyu_inbox WHERE consumer = 'membership-orders'",
-            vec![],
-        )
-        .await
-            >= n
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{n} events were never handled"));
+    bus_events::handled(h, bus_events::ORDERS, n).await;
 }
 
 async fn entries(h: &H, t: &Tenant, member: &str) -> Vec<pb::CommissionEntry> {

@@ -12,6 +12,7 @@ use siyu_proto::membership::v1 as pb;
 use siyu_store::{Bus, BusMessage};
 use tonic::Code;
 
+use crate::bus_events;
 use crate::guides::enrol_with;
 use crate::harness::{H, Tenant, id, refused, with};
 
@@ -48,16 +49,7 @@ async fn staff_disabled(bus: &Bus, t: &Tenant, guide: &str) {
 }
 
 async fn handled(h: &H, n: i64) {
-    siyu_testkit::wait_until(Duration::from_secs(20), || async {
-        h.scalar(
-            "SELECT COUNT(*) FROM siyu_inbox WHERE consumer = 'membership-identity'",
-            vec![],
-        )
-        .await
-            >= n
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{n} events were never handled"));
+    bus_events::handled(h, bus_events::IDENTITY, n).await;
 }
 
 async fn guide_of(h: &H, t: &Tenant, member: &str) -> Option<pb::GuideBinding> {

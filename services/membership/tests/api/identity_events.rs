@@ -2,56 +2,29 @@
 //! UserPhoneBound credits the PHONE_BOUND rule once per member, UserErased closes and erases
 //! the member — each delivered twice, as distinct events, and by many handlers at once.
 
-use std::time::Duration;
-
 use futures::future::join_all;
 use prost::Message;
 use siyu_core::Clock as _;
 use siyu_proto::events::v1 as ev;
 use siyu_proto::membership::v1 as pb;
-use siyu_store::{Bus, BusMessage};
+use siyu_store::Bus;
 use tonic::Code;
 use uuid::Uuid;
 
+use crate::bus_events;
 use crate::harness::{H, Tenant, reason, with};
 
 fn envelope(t: &Tenant, type_name: &str, payload: Vec<u8>) -> Vec<u8> {
-    ev::EventEnvelope {
-        id: siyu_core::id::new_string(),
-        tenant_id: t.id.to_string(),
-        r#type: format!("siyu.events.v1.{type_name}"),
-        source: "identity".into(),
-        payload: Some(prost_types::Any {
-            type_url: format!("type.googleapis.com/siyu.events.v1.{type_name}"),
-            value: payload,
-        }),
-        ..Default::default()
-    }
-    .encode_to_vec()
+    let event = siyu_core::id::new_string();
+    bus_events::envelope(t, "identity", &event, type_name, payload)
 }
 
 async fn publish(bus: &Bus, subject: &str, body: &[u8]) {
-    bus.publish(BusMessage {
-        id: siyu_core::id::new_string(),
-        subject: format!("identity.{subject}"),
-        headers: Default::default(),
-        payload: body.to_vec(),
-    })
-    .await
-    .unwrap();
+    bus_events::publish(bus, &format!("identity.{subject}"), body).await;
 }
 
 async fn handled(h: &H, n: i64) {
-    siyu_testkit::wait_until(Duration::from_secs(20), || async {
-        h.scalar(
-            "SELECT COUNT(*) FROM siyu_inbox WHERE consumer = 'membership-identity'",
-            vec![],
-        )
-        .await
-            >= n
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{n} identity events were never handled"));
+    bus_events::handled(h, bus_events::IDENTITY, n).await;
 }
 
 fn tenant_created(t: &Tenant, earn: i64, redeem: i64) -> Vec<u8> {

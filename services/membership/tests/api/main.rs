@@ -9,6 +9,7 @@
 
 mod bad_input;
 mod bad_input_ledger;
+mod bus_events;
 mod check_ins;
 mod commissions;
 mod concurrency;

@@ -9,9 +9,10 @@ use prost::Message;
 use siyu_proto::common::v1::Money;
 use siyu_proto::events::v1 as ev;
 use siyu_proto::membership::v1 as pb;
-use siyu_store::{Bus, BusMessage};
+use siyu_store::Bus;
 use uuid::Uuid;
 
+use crate::bus_events;
 use crate::harness::{H, Tenant, with};
 use crate::tiers::{ladder, standing};
 
@@ -47,30 +48,18 @@ pub(crate) fn order_paid(
         }),
         ..Default::default()
     };
-    ev::EventEnvelope {
-        id: event.to_string(),
-        tenant_id: t.id.to_string(),
-        r#type: "siyu.events.v1.OrderPaid".into(),
-        source: "orders".into(),
-        payload: Some(prost_types::Any {
-            type_url: "type.googleapis.com/siyu.events.v1.OrderPaid".into(),
-            value: paid.encode_to_vec(),
-        }),
-        ..Default::default()
-    }
-    .encode_to_vec()
+    bus_events::envelope(
+        t,
+        "orders",
+        &event.to_string(),
+        "OrderPaid",
+        paid.encode_to_vec(),
+    )
 }
 
 /// Publishes under a fresh bus message id (a redelivery, as far as the inbox can tell).
 pub(crate) async fn publish(bus: &Bus, body: &[u8]) {
-    bus.publish(BusMessage {
-        id: siyu_core::id::new_string(),
-        subject: "orders.order_paid".into(),
-        headers: Default::default(),
-        payload: body.to_vec(),
-    })
-    .await
-    .unwrap();
+    bus_events::publish(bus, "orders.order_paid", body).await;
 }
 
 pub(crate) async fn rule(h: &H, t: &Tenant) {
@@ -92,16 +81,7 @@ pub(crate) async fn rule(h: &H, t: &Tenant) {
 }
 
 pub(crate) async fn handled(h: &H, n: i64) {
-    siyu_testkit::wait_until(Duration::from_secs(20), || async {
-        h.scalar(
-            "SELECT COUNT(*) FROM siyu_inbox WHERE consumer = 'membership-orders'",
-            vec![],
-        )
-        .await
-            >= n
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{n} events were never handled"));
+    bus_events::handled(h, bus_events::ORDERS, n).await;
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use tonic::Code;
 use uuid::Uuid;
 
 use crate::bad_input::{BAD, Case, INVALID, check, ok};
+use crate::bus_events;
 use crate::harness::{H, Tenant, cny, id, reason, with};
 use crate::order_events::{handled, money, order_paid, publish, rule};
 use crate::tiers::{ladder, standing};
@@ -20,18 +21,7 @@ use crate::tiers::{ladder, standing};
 const LINES: [i64; 2] = [8_050, 4_000];
 
 fn envelope(t: &Tenant, event: Uuid, type_name: &str, payload: Vec<u8>) -> Vec<u8> {
-    ev::EventEnvelope {
-        id: event.to_string(),
-        tenant_id: t.id.to_string(),
-        r#type: format!("siyu.events.v1.{type_name}"),
-        source: "orders".into(),
-        payload: Some(prost_types::Any {
-            type_url: format!("type.googleapis.com/siyu.events.v1.{type_name}"),
-            value: payload,
-        }),
-        ..Default::default()
-    }
-    .encode_to_vec()
+    bus_events::envelope(t, "orders", &event.to_string(), type_name, payload)
 }
 
 /// The order's snapshot, `refunded[i]` fen refunded so far on line i.
