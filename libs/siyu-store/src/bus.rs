@@ -123,6 +123,16 @@ impl Bus {
         }
     }
 
+    /// Publishes `messages` in order and waits until the bus has stored all of them; on NATS
+    /// they are sent together and acknowledged together (see the outbox relay).
+    #[tracing::instrument(skip_all, fields(count = messages.len()))]
+    pub async fn publish_all(&self, messages: Vec<BusMessage>) -> Result<Vec<Published>> {
+        match &self.inner {
+            Inner::Nats(n) => n.publish_all(messages).await,
+            Inner::Memory(m) => messages.into_iter().map(|msg| m.publish(msg)).collect(),
+        }
+    }
+
     /// Deletes this handle's stream with its messages and consumers (test cleanup, teardown).
     pub async fn delete_stream(&self) -> Result<()> {
         match &self.inner {

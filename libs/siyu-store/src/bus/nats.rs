@@ -53,22 +53,42 @@ impl NatsBus {
     }
 
     pub(crate) async fn publish(&self, message: BusMessage) -> Result<Published> {
+        let ack = self.send(message).await?.await.map_err(unavailable)?;
+        Ok(Published {
+            duplicate: ack.duplicate,
+        })
+    }
+
+    /// Sends every message before waiting for any acknowledgement: one round trip to the
+    /// server for the batch instead of one per message. Sent in order on one connection, so
+    /// the stream stores them in order.
+    pub(crate) async fn publish_all(&self, messages: Vec<BusMessage>) -> Result<Vec<Published>> {
+        let mut pending = Vec::with_capacity(messages.len());
+        for message in messages {
+            pending.push(self.send(message).await?);
+        }
+        let mut published = Vec::with_capacity(pending.len());
+        for ack in pending {
+            let ack = ack.await.map_err(unavailable)?;
+            published.push(Published {
+                duplicate: ack.duplicate,
+            });
+        }
+        Ok(published)
+    }
+
+    /// Sends one message; the returned future resolves to the stream's acknowledgement.
+    async fn send(&self, message: BusMessage) -> Result<jetstream::context::PublishAckFuture> {
         let mut publish = jetstream::message::PublishMessage::build()
             .message_id(&message.id)
             .payload(message.payload.into());
         for (name, value) in message.headers {
             publish = publish.header(name.as_str(), value.as_str());
         }
-        let ack = self
-            .js
+        self.js
             .send_publish(format!("{}.{}", self.prefix, message.subject), publish)
             .await
-            .map_err(unavailable)?
-            .await
-            .map_err(unavailable)?;
-        Ok(Published {
-            duplicate: ack.duplicate,
-        })
+            .map_err(unavailable)
     }
 
     pub(crate) async fn delete_stream(&self) -> Result<()> {

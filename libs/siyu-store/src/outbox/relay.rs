@@ -101,20 +101,28 @@ impl OutboxRelay {
             ))
             .await?;
         let events = rows.iter().map(decode).collect::<Result<Vec<_>>>()?;
-        let now = self.clock.now();
-        for event in &events {
-            // Publishing waits for the bus's acknowledgement: a failure leaves the row pending.
-            self.bus.publish(event.to_message()).await?;
-            txn.execute_raw(stmt(
-                backend,
-                "UPDATE siyu_outbox SET published_at = $1 WHERE seq = $2",
-                [
-                    Value::ChronoDateTimeUtc(Some(now)),
-                    Value::BigInt(Some(event.seq)),
-                ],
-            ))
-            .await?;
+        if events.is_empty() {
+            txn.commit().await?;
+            return Ok(0);
         }
+        let now = self.clock.now();
+        // The whole batch is sent before any acknowledgement is awaited, then marked in one
+        // statement: a failure leaves every row of the batch pending, and a re-publish is
+        // dropped by the bus's de-duplication window (the message id is the event id).
+        self.bus
+            .publish_all(events.iter().map(StoredEvent::to_message).collect())
+            .await?;
+        // Sequence numbers are integers the database gave: listing them inline is safe.
+        let seqs: Vec<String> = events.iter().map(|e| e.seq.to_string()).collect();
+        txn.execute_raw(stmt(
+            backend,
+            &format!(
+                "UPDATE siyu_outbox SET published_at = $1 WHERE seq IN ({})",
+                seqs.join(", ")
+            ),
+            [Value::ChronoDateTimeUtc(Some(now))],
+        ))
+        .await?;
         txn.commit().await?;
         tracing::Span::current().record("published", events.len());
         Ok(events.len())

@@ -216,3 +216,49 @@ async fn waker_publishes_without_waiting_for_the_poll(kind: Kind) {
     tbus.cleanup().await;
 }
 per_backend!(waker_publishes_without_waiting_for_the_poll);
+
+/// A batch is sent before its acknowledgements are awaited: the stream must still hold every
+/// event once, in the order they were committed, across several batches.
+async fn batches_publish_every_event_once_in_order(kind: Kind) {
+    let tdb = TestDb::new(kind).await;
+    let tbus = TestBus::new(kind).await;
+    let mut sub = tbus
+        .bus
+        .subscribe(ConsumerConfig::new("reader", "orders.>"))
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..250 {
+        let txn = tdb.db.begin().await.unwrap();
+        ids.push(
+            outbox::enqueue(&txn, event(&format!("e{i}")))
+                .await
+                .unwrap()
+                .to_string(),
+        );
+        txn.commit().await.unwrap();
+    }
+    let relay = OutboxRelay::new(tdb.db.clone(), tbus.bus.clone(), clock()).with_batch(100);
+    assert_eq!(relay.drain().await.unwrap(), 250);
+    assert_eq!(outbox::pending_count(&tdb.db).await.unwrap(), 0);
+    // A second pass finds nothing: every row of every batch was marked.
+    assert_eq!(relay.drain().await.unwrap(), 0);
+    let mut got = Vec::new();
+    while let Some(d) = sub.next_within(Duration::from_secs(2)).await.unwrap() {
+        got.push(d.message.id.clone());
+        d.ack().await.unwrap();
+        if got.len() == ids.len() {
+            break;
+        }
+    }
+    assert_eq!(got, ids);
+    assert!(
+        sub.next_within(Duration::from_millis(300))
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing published twice"
+    );
+    tbus.cleanup().await;
+}
+per_backend!(batches_publish_every_event_once_in_order);
