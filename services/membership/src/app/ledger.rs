@@ -68,6 +68,10 @@ pub struct Locked {
     pub balances: Balances,
     /// Points this lock expired (0 when nothing was due).
     pub expired: i64,
+    /// The member's open lots after that expiry, in consumption order: read once under the
+    /// lock, so an operation that only adds a lot can answer what expires soon without reading
+    /// them again.
+    pub open_lots: Vec<Lot>,
 }
 
 /// A new entry head for `member` (the caller fills in what concerns it).
@@ -129,17 +133,34 @@ pub async fn lock(
     let found = repo::members::by_id(conn, ctx.tenant, member, false)
         .await?
         .ok_or(AppError::MemberNotFound)?;
-    let mut balances = repo::ledger::balances::get(conn, ctx.tenant, member, true)
+    lock_known(conn, ctx, found, now_ms).await
+}
+
+/// [`lock`] for a member the caller has just read in this transaction (its status is re-read
+/// by nobody else between: status changes do not take the balance lock either).
+pub async fn lock_known(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx,
+    found: Member,
+    now_ms: i64,
+) -> Result<Locked, AppError> {
+    let mut balances = repo::ledger::balances::get(conn, ctx.tenant, found.id, true)
         .await?
         .ok_or_else(|| AppError::Internal("member without balances".into()))?;
     let before = balances.points_available;
-    if let Some(after) = expire_due(conn, ctx, &found, now_ms).await? {
+    let (due, open_lots): (Vec<Lot>, Vec<Lot>) =
+        repo::ledger::lots::open(conn, ctx.tenant, found.id)
+            .await?
+            .into_iter()
+            .partition(|l| l.expires_at_ms.is_some_and(|e| e <= now_ms));
+    if let Some(after) = expire_due(conn, ctx, &found, due, now_ms).await? {
         balances = after;
     }
     Ok(Locked {
         member: found,
         expired: before - balances.points_available,
         balances,
+        open_lots,
     })
 }
 
@@ -262,19 +283,16 @@ pub async fn new_lot(
     Ok((lot, posting))
 }
 
-/// Expires the member's lots whose expiry passed, in one EXPIRY entry (PointsExpired); answers
-/// the balances after, or `None` when nothing was due. Runs under the member's lock.
+/// Expires `due` (the member's open lots whose expiry passed) in one EXPIRY entry
+/// (PointsExpired); answers the balances after, or `None` when nothing was due. Runs under the
+/// member's lock.
 async fn expire_due(
     conn: &impl ConnectionTrait,
     ctx: &Ctx,
     member: &Member,
+    due: Vec<Lot>,
     now_ms: i64,
 ) -> Result<Option<Balances>, AppError> {
-    let due: Vec<Lot> = repo::ledger::lots::open(conn, ctx.tenant, member.id)
-        .await?
-        .into_iter()
-        .filter(|l| l.expires_at_ms.is_some_and(|e| e <= now_ms))
-        .collect();
     if due.is_empty() {
         return Ok(None);
     }

@@ -6,7 +6,8 @@ use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, PrincipalKind};
 use uuid::Uuid;
 
-use super::{Begun, arith, begin, head, lock, new_lot, post, take_points};
+use super::reads::report_of;
+use super::{Begun, arith, begin, head, lock, lock_known, new_lot, post, take_points};
 use crate::app::domain::{
     Account, BalanceReport, EarningRule, EarningTrigger, EntryType, JournalEntry, Lot, MemberId,
     Posting,
@@ -134,14 +135,14 @@ impl App {
         };
         h.rule_id = rule.as_ref().map(|r| r.id);
         // The member first: an unknown member is NOT_FOUND before its key is claimed.
-        repo::members::by_id(conn, ctx.tenant, e.member_id, false)
+        let member = repo::members::by_id(conn, ctx.tenant, e.member_id, false)
             .await?
             .ok_or(AppError::MemberNotFound)?;
         if let Begun::Repeat(entry) = begin(conn, ctx.tenant, &h).await? {
             let entry = *entry;
             return self.earned(conn, ctx, entry).await;
         }
-        let locked = lock(conn, ctx, e.member_id, now_ms).await?;
+        let locked = lock_known(conn, ctx, member, now_ms).await?;
         if let Some(refusal) = locked.member.refuses_writes() {
             return Err(refusal);
         }
@@ -200,7 +201,11 @@ impl App {
             expires,
         )
         .await?;
-        let balances = self.balance_report(conn, ctx, e.member_id).await?;
+        // Answered from what the lock read and the post returned: no balance, policy or lot
+        // read after the writes.
+        let mut lots = locked.open_lots;
+        lots.push(lot.clone());
+        let balances = report_of(e.member_id, after, &lots, &policy, now_ms);
         Ok(Earned {
             entry,
             lot: Some(lot),

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::app::App;
 use crate::app::callers;
-use crate::app::domain::{BalanceReport, JournalEntry, Lot, MemberId};
+use crate::app::domain::{BalanceReport, Balances, JournalEntry, LedgerPolicy, Lot, MemberId};
 use crate::repo::ledger::EntryFilter;
 use crate::repo::ledger::lots::{LotFilter, NEVER};
 use crate::{AppError, repo};
@@ -22,6 +22,33 @@ pub struct LotQuery {
 }
 
 const DAY_MS: i64 = 86_400_000;
+
+/// The balance report from what an operation already holds under the member's lock: its
+/// balances after posting and its open lots (with any lot it created), so the answer costs no
+/// more reads. Agrees with [`App::balance_report`]: lots expiring after `now_ms` and within the
+/// reminder window count as expiring soon; the next expiry is the earliest after `now_ms`.
+pub fn report_of(
+    member: MemberId,
+    balances: Balances,
+    open_lots: &[Lot],
+    policy: &LedgerPolicy,
+    now_ms: i64,
+) -> BalanceReport {
+    let window = now_ms + i64::from(policy.expiry_reminder_days) * DAY_MS;
+    let live = || {
+        open_lots
+            .iter()
+            .filter(|l| l.remaining > 0)
+            .filter_map(|l| l.expires_at_ms.map(|e| (e, l.remaining)))
+            .filter(|(e, _)| *e > now_ms)
+    };
+    BalanceReport {
+        member_id: member,
+        balances,
+        points_expiring_soon: live().filter(|(e, _)| *e <= window).map(|(_, n)| n).sum(),
+        next_expiry_ms: live().map(|(e, _)| e).min(),
+    }
+}
 
 impl App {
     /// A member's balances with the points expiring within the policy's reminder window.
@@ -109,4 +136,55 @@ impl App {
 /// The keyset position of a lot in listings.
 pub fn lot_cursor(lot: &Lot) -> (i64, Uuid) {
     (lot.expires_at_ms.unwrap_or(NEVER), lot.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lot(remaining: i64, expires_at_ms: Option<i64>) -> Lot {
+        Lot {
+            id: Uuid::nil(),
+            member_id: MemberId(Uuid::nil()),
+            original: remaining.max(1),
+            remaining,
+            expires_at_ms,
+            entry_id: Uuid::nil(),
+            created_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn report_counts_live_lots_inside_the_window_only() {
+        let policy = LedgerPolicy {
+            expiry_reminder_days: 2,
+            ..LedgerPolicy::default()
+        };
+        let now = 10 * DAY_MS;
+        let lots = [
+            lot(5, Some(now)),               // expires now: not "soon", already due
+            lot(7, Some(now + DAY_MS)),      // inside the window
+            lot(11, Some(now + 2 * DAY_MS)), // at the window's edge: inside
+            lot(13, Some(now + 3 * DAY_MS)), // after the window
+            lot(0, Some(now + DAY_MS / 2)),  // exhausted
+            lot(17, None),                   // never expires
+        ];
+        let r = report_of(
+            MemberId(Uuid::nil()),
+            Balances::default(),
+            &lots,
+            &policy,
+            now,
+        );
+        assert_eq!(r.points_expiring_soon, 18);
+        assert_eq!(r.next_expiry_ms, Some(now + DAY_MS));
+        let none = report_of(
+            MemberId(Uuid::nil()),
+            Balances::default(),
+            &[lot(3, None)],
+            &policy,
+            now,
+        );
+        assert_eq!((none.points_expiring_soon, none.next_expiry_ms), (0, None));
+    }
 }
