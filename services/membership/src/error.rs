@@ -279,12 +279,6 @@ pub enum AppError {
     /// A published coupon template restricts claims to the segment.
     #[error("segment in use")]
     SegmentInUse,
-    /// A segment with more members than one grant serves.
-    #[error("segment too large")]
-    SegmentTooLarge {
-        /// The most members a grant serves.
-        limit: u64,
-    },
     /// No such snapshot in the tenant.
     #[error("snapshot not found")]
     SnapshotNotFound,

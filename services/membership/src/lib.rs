@@ -168,6 +168,8 @@ impl Application {
                     .clone()
                     .run_points_expiry(lease, every, stopped),
             ));
+            // Coupon expiry and reminders, birthday packs, bulk grants to segments.
+            tasks.extend(app::coupons::jobs::spawn(&handlers.app, &stop_rx));
         }
 
         let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr)

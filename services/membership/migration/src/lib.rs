@@ -17,6 +17,7 @@ mod m20251215_000030_tags_segments;
 mod m20251215_000040_order_earnings;
 mod m20251215_000050_guides_distribution;
 mod m20251215_000060_paid_membership;
+mod m20261207_100000_coupon_jobs;
 
 /// The membership migrator.
 #[derive(Debug)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20251215_000030_tags_segments::Migration));
         all.push(Box::new(m20251215_000050_guides_distribution::Migration));
         all.push(Box::new(m20251215_000060_paid_membership::Migration));
+        all.push(Box::new(m20261207_100000_coupon_jobs::Migration));
         all
     }
 }

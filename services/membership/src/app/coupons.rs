@@ -11,7 +11,8 @@
 //!
 //! Expiry is read-time: a coupon past its validity reads EXPIRED and is refused everywhere
 //! (`Coupon::status_at`), so no job has to run for it to stop being usable; a release or
-//! restore of a coupon whose validity ended stores EXPIRED.
+//! restore of a coupon whose validity ended stores EXPIRED, and the expiry job (`expiry`)
+//! stores it on the rest and sends CouponExpiring reminders. The jobs are in `jobs`.
 
 use sea_orm::ConnectionTrait;
 use siyu_core::{Ctx, PrincipalKind, RoleGrant};
@@ -21,12 +22,17 @@ use crate::app::domain::{Coupon, CouponId, CouponTemplate, TemplateId};
 use crate::app::{App, callers};
 use crate::{AppError, repo};
 
+pub mod birthdays;
 pub mod checkout;
+pub mod event_packs;
 pub mod events;
+pub mod expiry;
 pub mod in_store;
 pub mod issue;
+pub mod jobs;
 pub mod packs;
 pub mod reads;
+pub mod targeting;
 pub mod templates;
 
 /// The tenant's template `id`; locked (Postgres) when `lock`.

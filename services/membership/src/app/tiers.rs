@@ -243,6 +243,7 @@ impl App {
                 now_ms,
             )
             .await?;
+            self.grant_tier_up_pack(conn, ctx, member, &up).await?;
             events::publish::tier_changed(
                 conn,
                 ctx.tenant,

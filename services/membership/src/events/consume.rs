@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::AppError;
 use crate::app::App;
 
+pub mod coupon_packs;
 pub mod identity;
 pub mod order_ledger;
 
@@ -109,6 +110,9 @@ async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<
     match e.type_name.as_str() {
         ORDER_PAID => {
             isolated!(txn, "order earning", |sp| order_ledger::paid(app, &sp, e));
+            isolated!(txn, "first-order pack", |sp| coupon_packs::paid(
+                app, &sp, e
+            ));
             isolated!(txn, "commission", |sp| super::commissions::paid(
                 app, &sp, e.tenant, &e.body
             ));

@@ -162,7 +162,6 @@ impl ServiceError for AppError {
             E::TagNotManual => failed("TAG_NOT_MANUAL"),
             E::TagInUse { segment_id } => failed("TAG_IN_USE").meta("segment_id", segment_id),
             E::SegmentInUse => failed("SEGMENT_IN_USE"),
-            E::SegmentTooLarge { limit } => failed("SEGMENT_TOO_LARGE").meta("limit", limit),
             E::SnapshotNotFound => missing("SNAPSHOT_NOT_FOUND"),
             E::SnapshotExpired => failed("SNAPSHOT_EXPIRED"),
             E::SegmentEvaluationTimeout => {

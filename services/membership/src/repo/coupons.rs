@@ -16,7 +16,9 @@ use crate::repo::{
     uuid,
 };
 
+pub mod birthdays;
 pub mod codes;
+pub mod expiry;
 pub mod grants;
 pub mod locks;
 pub mod packs;

@@ -156,13 +156,14 @@ pub async fn naming_tag(
     Ok(row.map(|r| r.id))
 }
 
-/// Published coupon templates restricting claims to the segment.
+/// What keeps the segment in use (ArchiveSegment's SEGMENT_IN_USE): published coupon
+/// templates restricting claims to it, and bulk coupon grants to it still running.
 pub async fn restricting_templates(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     id: SegmentId,
 ) -> Result<i64, AppError> {
-    total(
+    let templates = total(
         conn,
         "SELECT COUNT(*) AS n FROM mem_coupon_templates WHERE tenant = $1 \
          AND claim_segment_id = $2 AND status = $3",
@@ -172,7 +173,15 @@ pub async fn restricting_templates(
             TemplateStatus::Published.number().into(),
         ],
     )
-    .await
+    .await?;
+    let grants = total(
+        conn,
+        "SELECT COUNT(*) AS n FROM mem_coupon_grants WHERE tenant = $1 AND segment_id = $2 \
+         AND status = 1",
+        [uuid(tenant.0), uuid(id.0)],
+    )
+    .await?;
+    Ok(templates + grants)
 }
 
 /// How many members `c` matches.

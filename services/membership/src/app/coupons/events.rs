@@ -84,3 +84,37 @@ pub async fn coupon_granted(
     .await?;
     Ok(())
 }
+
+/// Bus subject (and event type) of CouponExpiring.
+pub const COUPON_EXPIRING: &str = "membership.coupon_expiring";
+
+/// CouponExpiring: `coupons` of `member` end within the reminder window, the soonest
+/// `days_ahead` days from now (nothing when empty).
+pub async fn coupon_expiring(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    member: &Member,
+    coupons: &[Coupon],
+    days_ahead: i32,
+    now_ms: i64,
+) -> Result<(), AppError> {
+    if coupons.is_empty() {
+        return Ok(());
+    }
+    let msg = ev::CouponExpiring {
+        member_id: member.id.to_string(),
+        user_id: member.user_id.to_string(),
+        coupons: granted(coupons),
+        days_ahead,
+    };
+    crate::events::publish::write_event(
+        conn,
+        tenant,
+        COUPON_EXPIRING,
+        "siyu.events.v1.CouponExpiring",
+        member.id.to_string(),
+        now_ms,
+        msg.encode_to_vec(),
+    )
+    .await
+}

@@ -13,11 +13,11 @@ use siyu_core::{Ctx, PrincipalKind};
 use uuid::Uuid;
 
 use super::events::coupon_granted;
-use super::template;
+use super::{targeting, template};
 use crate::app::domain::coupon_rule::window;
 use crate::app::domain::{
-    Attribution, Coupon, CouponGrant, CouponSource, CouponStatus, CouponTemplate, Member, MemberId,
-    MemberStatus, PackTrigger, Skipped, TemplateId, TemplateStatus, Validity,
+    Attribution, Coupon, CouponGrant, CouponSource, CouponStatus, CouponTemplate, GrantStatus,
+    Member, MemberId, MemberStatus, Skipped, TemplateId, TemplateStatus, Validity,
 };
 use crate::app::ledger::points::{PURPOSE_POINTS_MALL, Redeem};
 use crate::app::{App, callers, org_scope};
@@ -77,12 +77,12 @@ fn local_day(now_ms: i64) -> String {
 }
 
 /// Whether `t`'s coupons would be issued already expired.
-fn ended(t: &CouponTemplate, now_ms: i64) -> bool {
+pub(super) fn ended(t: &CouponTemplate, now_ms: i64) -> bool {
     matches!(t.validity, Validity::Absolute { until_ms, .. } if until_ms <= now_ms)
 }
 
 /// The reason a member cannot be granted `quantity` of `t` now, if any (the template locked).
-async fn over_limit(
+pub(super) async fn over_limit(
     conn: &impl ConnectionTrait,
     ctx: &Ctx,
     t: &CouponTemplate,
@@ -97,7 +97,7 @@ async fn over_limit(
 }
 
 /// Templates and quantities of a target, merged per template and in id order (the lock order).
-async fn items(
+pub(super) async fn items(
     conn: &impl ConnectionTrait,
     ctx: &Ctx,
     target: GrantTarget,
@@ -122,7 +122,7 @@ async fn items(
 impl App {
     /// Issues `n` coupons of the locked template `t` to `member` with the counters; the
     /// caller checked window, limits and quota, the conditional updates refuse regardless.
-    async fn issue(
+    pub(super) async fn issue(
         &self,
         conn: &impl ConnectionTrait,
         ctx: &Ctx,
@@ -207,14 +207,23 @@ impl App {
                 Some("ended")
             }
             TemplateStatus::Published if ended(&t, now) => Some("expired"),
-            // Members hold no tier and segments are not evaluated yet: a restricted template
-            // admits nobody rather than everybody.
-            TemplateStatus::Published if !t.claim_tier_codes.is_empty() => Some("tier"),
-            TemplateStatus::Published if !t.claim_segment_id.is_empty() => Some("segment"),
             TemplateStatus::Published => None,
         };
         if let Some(why) = why {
             return Err(AppError::CouponNotClaimable(why));
+        }
+        if !t.claim_tier_codes.is_empty() {
+            // The tier held now; with no ladder a member holds none and is not admitted.
+            let held = crate::app::tiers::held_by(conn, ctx, &[&member]).await?;
+            let code = held.get(&member.id).map(|(tier, _, _)| tier.code.as_str());
+            if !code.is_some_and(|c| t.claim_tier_codes.iter().any(|x| x == c)) {
+                return Err(AppError::CouponNotClaimable("tier"));
+            }
+        }
+        if !t.claim_segment_id.is_empty()
+            && !targeting::admits(conn, ctx, &t.claim_segment_id, member.id, now).await?
+        {
+            return Err(AppError::CouponNotClaimable("segment"));
         }
         let day = local_day(now);
         let h = repo::coupons::templates::holding(conn, ctx.tenant, t.id, member.id).await?;
@@ -368,7 +377,7 @@ impl App {
         }
         let issued = i32::try_from(coupons.len()).unwrap_or(i32::MAX);
         let target = i32::try_from(r.members.len()).unwrap_or(i32::MAX);
-        repo::coupons::grants::finish(conn, ctx.tenant, grant_id, (target, issued), &skipped)
+        repo::coupons::grants::finish(conn, ctx.tenant, grant_id, (target, issued), &skipped, now)
             .await?;
         tracing::info!(issued, skipped = skipped.len(), reason = %r.reason, "coupons granted");
         Ok(Granted {
@@ -376,64 +385,16 @@ impl App {
                 id: grant_id,
                 target_count: target,
                 issued_count: issued,
+                skipped_count: i32::try_from(skipped.len()).unwrap_or(i32::MAX),
                 skipped,
                 created_at_ms: now,
+                status: GrantStatus::Completed,
+                processed_count: target,
+                error_message: String::new(),
+                finished_at_ms: Some(now),
             },
             coupons,
         })
-    }
-
-    /// Grants the tenant's enabled pack of `trigger` to `member` once per `occasion` (the
-    /// member for NEW_MEMBER, the year for BIRTHDAY, the order for FIRST_ORDER). An event never
-    /// fails on the pack: templates not published, ended, over the member's limit or out of
-    /// quota are left out (logged). Answers the coupons issued.
-    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, member_id = %member.id))]
-    pub async fn grant_event_pack(
-        &self,
-        conn: &impl ConnectionTrait,
-        ctx: &Ctx,
-        member: &Member,
-        trigger: PackTrigger,
-        occasion: &str,
-    ) -> Result<Vec<Coupon>, AppError> {
-        let Some(pack) = repo::coupons::packs::of_trigger(conn, ctx.tenant, trigger).await? else {
-            return Ok(Vec::new());
-        };
-        let now = self.now_ms();
-        let key = format!("event:{}:{}:{occasion}", trigger.number(), member.id);
-        let grant_id = siyu_core::id::new();
-        let claimed =
-            repo::coupons::grants::claim(conn, ctx.tenant, (&key, &key), grant_id, now).await?;
-        if claimed.is_some() {
-            return Ok(Vec::new());
-        }
-        let how = Provenance {
-            source: CouponSource::Event,
-            attribution: Attribution::default(),
-            grant_id: Some(grant_id),
-        };
-        let mut coupons = Vec::new();
-        for (id, q) in items(conn, ctx, GrantTarget::Pack(pack.id)).await? {
-            let t = template(conn, ctx, id, true).await?;
-            let quota_left = t.total_quota == 0 || t.issued_count + q <= t.total_quota;
-            if t.status != TemplateStatus::Published
-                || ended(&t, now)
-                || !quota_left
-                || over_limit(conn, ctx, &t, member.id, q).await?
-            {
-                tracing::warn!(template_id = %t.id, "event pack template left out");
-                continue;
-            }
-            coupons.extend(
-                self.issue(conn, ctx, (&t, q), member.id, &how, None)
-                    .await?,
-            );
-        }
-        let issued = i32::try_from(coupons.len()).unwrap_or(i32::MAX);
-        repo::coupons::grants::finish(conn, ctx.tenant, grant_id, (1, issued), &[]).await?;
-        let grant = (how.source, how.grant_id, &how.attribution);
-        coupon_granted(conn, ctx.tenant, member, &coupons, grant, now).await?;
-        Ok(coupons)
     }
 
     /// GetCouponGrant: what a grant did.

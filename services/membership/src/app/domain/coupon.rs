@@ -354,19 +354,41 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// A grant (GrantCoupons, or an event pack) as recorded.
+/// A grant (GrantCoupons, an event pack, or a bulk grant to a segment) as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CouponGrant {
     /// Id (recorded on the coupons).
     pub id: Uuid,
-    /// Members targeted.
+    /// Members targeted (a bulk grant: the segment's members when it started).
     pub target_count: i32,
     /// Coupons issued.
     pub issued_count: i32,
-    /// Members skipped.
+    /// Members skipped, with why (grants to listed members; bulk grants count them only).
     pub skipped: Vec<Skipped>,
     /// When.
     pub created_at_ms: i64,
+    /// Where it is: grants to listed members and event packs complete in their call.
+    pub status: GrantStatus,
+    /// Members served so far.
+    pub processed_count: i32,
+    /// Members skipped so far.
+    pub skipped_count: i32,
+    /// Why a bulk grant stopped (FAILED).
+    pub error_message: String,
+    /// When it finished.
+    pub finished_at_ms: Option<i64>,
+}
+
+stored_enum! {
+    /// A grant's progress (`CouponGrantStatus`).
+    GrantStatus {
+        /// Queued or running.
+        Running = 1,
+        /// Finished.
+        Completed = 2,
+        /// Stopped by an error; what was granted stays granted.
+        Failed = 3,
+    }
 }
 
 /// Counts of a template's coupons (GetCouponTemplateStats).

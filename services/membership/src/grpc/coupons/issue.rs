@@ -9,7 +9,7 @@ use super::super::convert::{attribution, each_id, id, key, opt_id, text};
 use super::super::{Handlers, R, ctx};
 use crate::AppError;
 use crate::app::coupons::issue::{GrantRequest, GrantTarget, Provenance, default_source};
-use crate::app::domain::{CouponSource, MemberId};
+use crate::app::domain::{CouponGrant, CouponSource, GrantStatus, MemberId};
 
 #[tracing::instrument(skip_all, fields(template_id = %request.get_ref().template_id))]
 pub(in crate::grpc) async fn claim(
@@ -123,6 +123,26 @@ pub(in crate::grpc) async fn grant(
         .await
 }
 
+/// A grant as the wire shows its progress.
+pub(in crate::grpc) fn grant_to_wire(g: &CouponGrant) -> pb::CouponGrant {
+    let status = match g.status {
+        GrantStatus::Running => pb::CouponGrantStatus::Running,
+        GrantStatus::Completed => pb::CouponGrantStatus::Completed,
+        GrantStatus::Failed => pb::CouponGrantStatus::Failed,
+    };
+    pb::CouponGrant {
+        grant_id: g.id.to_string(),
+        status: status as i32,
+        target_count: g.target_count,
+        processed_count: g.processed_count,
+        issued_count: g.issued_count,
+        skipped_count: g.skipped_count,
+        error_message: g.error_message.clone(),
+        created_at: Some(timestamp_ms(g.created_at_ms)),
+        finished_at: g.finished_at_ms.map(timestamp_ms),
+    }
+}
+
 #[tracing::instrument(skip_all, fields(grant_id = %request.get_ref().grant_id))]
 pub(in crate::grpc) async fn get_grant(
     h: &Handlers,
@@ -131,19 +151,7 @@ pub(in crate::grpc) async fn get_grant(
     let ctx = ctx(&request)?;
     let id = id("grant_id", &request.get_ref().grant_id)?;
     let g = h.app.coupon_grant(&ctx, id).await?;
-    let skipped = i32::try_from(g.skipped.len()).unwrap_or(i32::MAX);
     Ok(Response::new(pb::GetCouponGrantResponse {
-        // Grants to listed members complete in their call.
-        grant: Some(pb::CouponGrant {
-            grant_id: g.id.to_string(),
-            status: pb::CouponGrantStatus::Completed as i32,
-            target_count: g.target_count,
-            processed_count: g.target_count,
-            issued_count: g.issued_count,
-            skipped_count: skipped,
-            error_message: String::new(),
-            created_at: Some(timestamp_ms(g.created_at_ms)),
-            finished_at: Some(timestamp_ms(g.created_at_ms)),
-        }),
+        grant: Some(grant_to_wire(&g)),
     }))
 }

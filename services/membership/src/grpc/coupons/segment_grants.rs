@@ -2,11 +2,11 @@
 
 use siyu_core::{Ctx, PrincipalKind};
 use siyu_proto::membership::v1 as pb;
-use siyu_proto::time::timestamp_ms;
 use tonic::Request;
 
 use super::super::convert::{attribution, id, key, opt_id, text};
 use super::super::{Handlers, R, ctx};
+use super::issue::grant_to_wire;
 use crate::AppError;
 use crate::app::coupons::issue::segment::SegmentGrantRequest;
 use crate::app::coupons::issue::{GrantTarget, Provenance, default_source};
@@ -66,21 +66,10 @@ pub(in crate::grpc) async fn grant(
     h.mutations
         .mutate(&request, move |txn| {
             Box::pin(async move {
-                let g = app.grant_coupons_to_segment(txn, &ctx, input).await?.grant;
-                let skipped = i32::try_from(g.skipped.len()).unwrap_or(i32::MAX);
+                // Recorded and queued: the job grants in batches; GetCouponGrant follows it.
+                let g = app.grant_coupons_to_segment(txn, &ctx, input).await?;
                 Ok(pb::GrantCouponsToSegmentResponse {
-                    // The grant completes in its call.
-                    grant: Some(pb::CouponGrant {
-                        grant_id: g.id.to_string(),
-                        status: pb::CouponGrantStatus::Completed as i32,
-                        target_count: g.target_count,
-                        processed_count: g.target_count,
-                        issued_count: g.issued_count,
-                        skipped_count: skipped,
-                        error_message: String::new(),
-                        created_at: Some(timestamp_ms(g.created_at_ms)),
-                        finished_at: Some(timestamp_ms(g.created_at_ms)),
-                    }),
+                    grant: Some(grant_to_wire(&g)),
                 })
             })
         })

@@ -1,5 +1,5 @@
-//! ListMembers on the wire: filters, order, keyset paging, the capped total; card holder
-//! names masked for auditors.
+//! ListMembers on the wire: filters (a segment's live condition among them), order, keyset
+//! paging, the capped total; card holder names masked for auditors.
 
 use siyu_core::{Ctx, PrincipalKind};
 use siyu_proto::membership::v1 as pb;
@@ -13,6 +13,7 @@ use super::member_to_wire;
 use crate::AppError;
 use crate::app::domain::MemberStatus;
 use crate::app::ledger::arith::local_date;
+use crate::app::segments::SegmentId;
 use crate::repo::members::{ListFilter, MemberOrder};
 
 const LIST: Paging = Paging::new("members", 20, 100);
@@ -26,11 +27,6 @@ fn birthdays(today: chrono::NaiveDate, days: i32) -> Vec<String> {
 }
 
 fn parse(req: &pb::ListMembersRequest, today: chrono::NaiveDate) -> Result<ListFilter, AppError> {
-    if !req.segment_id.is_empty() {
-        opt_id("segment_id", &req.segment_id)?;
-        // No segment exists before SegmentService is built.
-        return Err(AppError::SegmentNotFound);
-    }
     if !(0..=31).contains(&req.birthday_within_days) {
         return Err(AppError::invalid(
             "birthday_within_days",
@@ -66,6 +62,8 @@ fn parse(req: &pb::ListMembersRequest, today: chrono::NaiveDate) -> Result<ListF
         statuses,
         birthdays: birthdays(today, req.birthday_within_days),
         order,
+        // Set by the handler: the segment's condition needs the database.
+        segment: None,
     })
 }
 
@@ -90,8 +88,12 @@ pub(in crate::grpc) async fn list(
 ) -> R<pb::ListMembersResponse> {
     let ctx = ctx(&request)?;
     let req = request.get_ref();
-    let filter = parse(req, local_date(h.app.clock.now()))?;
+    let mut filter = parse(req, local_date(h.app.clock.now()))?;
     let page = page_of::<(i64, Uuid)>(&LIST, req.page.as_ref())?;
+    // The contract evaluates the segment at request time: its live condition, not a snapshot.
+    if let Some(segment) = opt_id("segment_id", &req.segment_id)? {
+        filter.segment = Some(h.app.segment_filter(&ctx, SegmentId(segment)).await?);
+    }
     let order = filter.order;
     let (rows, total) = h
         .app

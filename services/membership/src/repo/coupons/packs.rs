@@ -6,7 +6,7 @@ use siyu_core::TenantId;
 use uuid::Uuid;
 
 use crate::AppError;
-use crate::app::domain::{CouponPack, PackTrigger};
+use crate::app::domain::{CouponPack, MemberId, PackTrigger};
 use crate::repo::{fetch_all, fetch_one, for_update, from_json, stored, uuid};
 
 const COLUMNS: &str = "id, name, items, pack_trigger, enabled";
@@ -113,4 +113,20 @@ pub async fn list(
     sql.push_str(&format!(" ORDER BY id DESC LIMIT {limit}"));
     let rows: Vec<PackRow> = fetch_all(conn, &sql, values).await?;
     rows.into_iter().map(CouponPack::try_from).collect()
+}
+
+/// How many paid orders `member` has besides `order` (the first-order pack's test).
+pub async fn paid_orders_besides(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    member: MemberId,
+    order: Uuid,
+) -> Result<i64, AppError> {
+    crate::repo::total(
+        conn,
+        "SELECT COUNT(*) AS n FROM mem_order_earnings WHERE tenant = $1 AND member_id = $2 \
+         AND paid AND order_id <> $3",
+        [uuid(tenant.0), uuid(member.0), uuid(order)],
+    )
+    .await
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{MemberRow, SELECT};
 use crate::AppError;
 use crate::app::domain::{Member, MemberStatus};
+use crate::repo::segments::Compiled;
 use crate::repo::{fetch_all, placeholders, total, uuid};
 
 /// The cap of `total_count`.
@@ -80,6 +81,8 @@ pub struct ListFilter {
     pub birthdays: Vec<String>,
     /// The sort.
     pub order: MemberOrder,
+    /// Only members a segment matches now (its live condition, placeholders from `$1`).
+    pub segment: Option<Compiled>,
 }
 
 /// SQL conditions and their values, numbered as they are added.
@@ -179,7 +182,48 @@ fn conditions(tenant: TenantId, f: &ListFilter, scope: &Scope) -> Conditions {
             f.birthdays.iter().map(|b| b.clone().into()).collect(),
         );
     }
+    if let Some(seg) = &f.segment {
+        // A semi-join on the segment's own query (its `m` is the subquery's own).
+        let from_where = renumbered(&seg.from_where, c.values.len());
+        c.sql.push(format!("m.id IN (SELECT m.id {from_where})"));
+        c.values.extend(seg.values.iter().cloned());
+    }
     c
+}
+
+/// `sql` with every `$n` placeholder moved up by `by`.
+fn renumbered(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut chars = sql.chars().peekable();
+    while let Some(ch) = chars.next() {
+        out.push(ch);
+        if ch != '$' {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+            digits.push(d);
+            chars.next();
+        }
+        match digits.parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&digits),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renumbered;
+
+    #[test]
+    fn placeholders_move_up_and_nothing_else_changes() {
+        assert_eq!(
+            renumbered("FROM t WHERE a = $1 AND b IN ($2, $10) AND c = '$'", 3),
+            "FROM t WHERE a = $4 AND b IN ($5, $13) AND c = '$'"
+        );
+    }
 }
 
 /// One page of members after the cursor `after` ((sort value, id) of the last row), `limit`
