@@ -4,6 +4,7 @@
 //! HTTP to the gateway and the sandbox's control API, as a front end or `curl` would.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -22,6 +23,14 @@ use wechat_sandbox::SandboxSettings;
 pub const PLATFORM_ADMIN: &str = "root";
 pub const PLATFORM_PASSWORD: &str = "Platform-Pass-42";
 pub const ADMIN_PASSWORD: &str = "Admin-Pass-4242";
+/// The password staff made by [`World::staff_with_roles`] choose at their first login.
+pub const STAFF_PASSWORD: &str = "Staff-Pass-4242";
+/// The shared secret of the `orders` service client identity issues service tokens to (the
+/// journeys stand in for services with no REST route, such as paid-order activation).
+pub const SERVICE_SECRET: &str = "integration-service-secret-7f3a9c";
+/// Hex SHA-256 of [`SERVICE_SECRET`], as identity's configuration holds it.
+const SERVICE_SECRET_SHA256: &str =
+    "2787e25a1f4f5ce627a528818253216235edd87ca3174574a577903929e66140";
 
 /// Postgres, Redis and NATS settings for every service.
 struct RealBackends {
@@ -30,6 +39,9 @@ struct RealBackends {
     key_prefix: String,
     /// Subject prefix and stream shared by the services (their own per test).
     bus: siyu_store::BusConfig,
+    /// A directory with identity's `default.toml` (the service-token clients, a list the
+    /// environment-style overrides cannot express).
+    identity_config: PathBuf,
 }
 
 impl Configure for RealBackends {
@@ -43,8 +55,12 @@ impl Configure for RealBackends {
                 format!("{}{service}:", self.key_prefix),
             );
         if service == GATEWAY {
+            // One test client stands for a whole tenant's users and staff: the route-table
+            // journeys send hundreds of requests from one address and one token in seconds.
             s.set("HTTP_ADDR", "127.0.0.1:0")
-                .set("LIMITS__REQUEST_TIMEOUT_MS", 5_000);
+                .set("LIMITS__REQUEST_TIMEOUT_MS", 5_000)
+                .set("LIMITS__PER_IP__BURST", 5_000)
+                .set("LIMITS__PER_USER__BURST", 5_000);
             return Ok(s);
         }
         let Some(database) = self.databases.get(service) else {
@@ -65,6 +81,21 @@ impl Configure for RealBackends {
         }
         Ok(s)
     }
+
+    fn config_dir(&self, service: &str) -> Option<PathBuf> {
+        (service == identity::NAME).then(|| self.identity_config.clone())
+    }
+}
+
+/// Writes identity's configuration file with the `orders` service client; answers its directory.
+fn identity_config_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("siyu-journey-{}", siyu_core::id::new_string()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = format!(
+        "[[service_tokens.clients]]\nname = \"orders\"\ncredential_sha256 = \"{SERVICE_SECRET_SHA256}\"\nscopes = []\nplatform = false\n"
+    );
+    std::fs::write(dir.join("default.toml"), toml).unwrap();
+    dir
 }
 
 /// A running suite and HTTP clients for it.
@@ -73,6 +104,8 @@ pub struct World {
     pub http: reqwest::Client,
     pub gateway: String,
     pub sandbox: String,
+    /// The bus the services share, for a journey to publish another service's events on.
+    pub bus: siyu_store::BusConfig,
     _dbs: Vec<TestDb>,
 }
 
@@ -102,6 +135,7 @@ impl World {
             databases,
             key_prefix: unique_key_prefix(),
             bus: unique_bus_config(),
+            identity_config: identity_config_dir(),
         };
         let suite = Suite::start(
             &config,
@@ -113,7 +147,9 @@ impl World {
         )
         .await
         .unwrap();
+        let _ = std::fs::remove_dir_all(&config.identity_config);
         let world = Self {
+            bus: config.bus.clone(),
             gateway: suite.gateway_url(),
             sandbox: suite.sandbox_url(),
             suite,
@@ -149,6 +185,72 @@ impl World {
         Channel::from_shared(self.suite.grpc_url("catalog").unwrap())
             .unwrap()
             .connect_lazy()
+    }
+
+    pub fn membership_channel(&self) -> Channel {
+        Channel::from_shared(self.suite.grpc_url("membership").unwrap())
+            .unwrap()
+            .connect_lazy()
+    }
+
+    /// A kind=service token of the `orders` service in `tenant`, from identity, for the RPCs
+    /// only services call (they have no REST route).
+    pub async fn service_token(&self, tenant: &Tenant) -> String {
+        pb::token_service_client::TokenServiceClient::new(self.identity_channel())
+            .issue_service_token(pb::IssueServiceTokenRequest {
+                service: "orders".into(),
+                credential: SERVICE_SECRET.into(),
+                tenant_id: tenant.id.clone(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .access_token
+    }
+
+    /// A staff member `login` of `tenant` holding `roles` on the HQ unit, created by the admin
+    /// (token `admin`) and logged in; answers the staff id and access token.
+    pub async fn staff_with_roles(
+        &self,
+        tenant: &Tenant,
+        admin: &str,
+        login: &str,
+        roles: &[pb::StaffRole],
+    ) -> (String, String) {
+        let channel = self.identity_channel();
+        let request = pb::CreateStaffRequest {
+            staff: Some(pb::Staff {
+                login_name: login.into(),
+                display_name: login.into(),
+                primary_org_unit_id: tenant.root.clone(),
+                ..Default::default()
+            }),
+            initial_password: ADMIN_PASSWORD.into(),
+            roles: roles
+                .iter()
+                .map(|role| pb::RoleGrant {
+                    role: *role as i32,
+                    org_unit_id: tenant.root.clone(),
+                    ..Default::default()
+                })
+                .collect(),
+        };
+        let created = pb::staff_service_client::StaffServiceClient::new(channel.clone())
+            .create_staff(siyu_platform::seed::authed(request, admin, Some(login)))
+            .await
+            .unwrap()
+            .into_inner();
+        let token = staff_token(
+            &channel,
+            &tenant.code,
+            login,
+            ADMIN_PASSWORD,
+            STAFF_PASSWORD,
+        )
+        .await
+        .unwrap();
+        (created.staff.unwrap().staff_id, token)
     }
 
     /// Creates tenant `code` (setup, as the platform admin over gRPC) with a sandbox app and an
@@ -287,6 +389,26 @@ impl World {
         let key = siyu_core::id::new_string();
         self.post(path, Some(token), Some(&key), &body.to_string())
             .await
+    }
+
+    /// A PATCH of `body` (PATCH is idempotent: no key).
+    pub async fn patch_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .delete(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
