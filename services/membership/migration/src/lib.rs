@@ -18,6 +18,7 @@ mod m20251215_000040_order_earnings;
 mod m20251215_000050_guides_distribution;
 mod m20251215_000060_paid_membership;
 mod m20261207_100000_coupon_jobs;
+mod m20261207_200001_paid_benefits;
 
 /// The membership migrator.
 #[derive(Debug)]
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20251215_000050_guides_distribution::Migration));
         all.push(Box::new(m20251215_000060_paid_membership::Migration));
         all.push(Box::new(m20261207_100000_coupon_jobs::Migration));
+        all.push(Box::new(m20261207_200001_paid_benefits::Migration));
         all
     }
 }

@@ -8,7 +8,10 @@
 //!   period's unused time is taken out of the periods after it.
 //! - **Exactly once.** An order buys at most one period (`UNIQUE (tenant, order_id)`); under the
 //!   lock a repeat finds the period and answers it.
+//! - **Benefits** (`paid/benefits.rs`): the plan's tier as a floor, its extra points multiplier
+//!   and its coupon pack at activation and each month of the period.
 
+pub mod benefits;
 pub mod periods;
 pub mod plans;
 pub mod report;

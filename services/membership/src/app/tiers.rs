@@ -8,6 +8,9 @@
 //!   drops only at re-evaluation (`tiers/evaluation.rs`), after the grace period.
 //! - **Exactly once.** A growth change carries a business key unique per tenant; under the
 //!   member's lock a repeat finds the recorded change and answers it.
+//! - **Paid floor.** A live paid period's plan tier is a floor (`paid/benefits.rs`): the member
+//!   holds the higher of the tier growth holds and the floor ([`effective`]), and TierChanged
+//!   is published when that changes.
 
 use std::collections::HashMap;
 
@@ -25,6 +28,7 @@ use crate::{AppError, events, repo};
 
 pub mod admin;
 pub mod evaluation;
+pub mod seed;
 
 /// A member's standing as read: growth, the tier held (`None` when the tenant has no tiers),
 /// the evaluation window and the tier ahead.
@@ -38,6 +42,8 @@ pub struct Standing {
     pub window_growth: i64,
     /// The next tier up.
     pub next_tier: Option<Tier>,
+    /// Whether the tier held is the floor of a paid period (above what growth holds).
+    pub from_paid_membership: bool,
 }
 
 /// A growth change to apply.
@@ -79,6 +85,18 @@ pub fn held<'a>(tiers: &'a [Tier], g: &MemberGrowth) -> Option<&'a Tier> {
         .or_else(|| entry_tier(tiers))
 }
 
+/// The tier a member holds: the higher of the tier its growth holds ([`held`]) and the paid
+/// floor (an active tier's code).
+pub fn effective<'a>(tiers: &'a [Tier], g: &MemberGrowth, floor: Option<&str>) -> Option<&'a Tier> {
+    let earned = held(tiers, g);
+    let paid = floor.and_then(|c| tiers.iter().find(|t| t.code == c && !t.archived));
+    match (earned, paid) {
+        (Some(e), Some(p)) if p.rank > e.rank => Some(p),
+        (None, p) => p,
+        (e, _) => e,
+    }
+}
+
 /// The member's stored standing (NOT_FOUND when the tenant has no such member).
 pub async fn standing_of(
     conn: &impl ConnectionTrait,
@@ -92,19 +110,30 @@ pub async fn standing_of(
         .ok_or(AppError::MemberNotFound)
 }
 
-/// The points multiplier (bps) of the member's tier: 10000 (1×) without tiers.
+/// The points multiplier (bps) orders earn at: the held tier's (the paid floor counted; 1×
+/// without tiers) times a live paid period's extra multiplier, rounded down. Every earning of
+/// an order (payment, settlement, EarnPoints by an ORDER_PAID rule) reads it here.
 pub async fn points_multiplier_bps(
     conn: &impl ConnectionTrait,
     ctx: &Ctx,
     member: MemberId,
 ) -> Result<i32, AppError> {
+    let paid = repo::paid::benefits::applied(conn, ctx.tenant, member).await?;
     let tiers = repo::tiers::all(conn, ctx.tenant).await?;
-    if tiers.is_empty() {
-        return Ok(10_000);
-    }
-    let policy = repo::tiers::policy(conn, ctx.tenant).await?;
-    let g = standing_of(conn, ctx, member, &policy).await?;
-    Ok(held(&tiers, &g).map_or(10_000, |t| t.benefits.points_multiplier_bps))
+    let tier_bps = if tiers.is_empty() {
+        10_000
+    } else {
+        let policy = repo::tiers::policy(conn, ctx.tenant).await?;
+        let g = standing_of(conn, ctx, member, &policy).await?;
+        effective(&tiers, &g, paid.tier_floor.as_deref())
+            .map_or(10_000, |t| t.benefits.points_multiplier_bps)
+    };
+    Ok(combined_bps(tier_bps, paid.points_multiplier_bps))
+}
+
+/// Two multipliers in bps applied one after the other, rounded down.
+pub fn combined_bps(a: i32, b: i32) -> i32 {
+    i32::try_from(i64::from(a) * i64::from(b) / 10_000).unwrap_or(i32::MAX)
 }
 
 impl App {
@@ -131,7 +160,14 @@ impl App {
         let growth = standing_of(conn, ctx, member.id, &policy).await?;
         let from = sub_months(self.now_ms(), policy.evaluation_period_months);
         let window_growth = repo::tiers::growth::since(conn, ctx.tenant, member.id, from).await?;
-        let tier = held(&tiers, &growth).cloned();
+        let floor = repo::paid::benefits::applied(conn, ctx.tenant, member.id)
+            .await?
+            .tier_floor;
+        let earned = held(&tiers, &growth).map(|t| t.code.clone());
+        let tier = effective(&tiers, &growth, floor.as_deref()).cloned();
+        let from_paid_membership = tier
+            .as_ref()
+            .is_some_and(|t| Some(&t.code) != earned.as_ref());
         let next_tier = tier
             .as_ref()
             .and_then(|t| tier_above(&tiers, t.rank))
@@ -141,6 +177,7 @@ impl App {
             tier,
             window_growth,
             next_tier,
+            from_paid_membership,
         })
     }
 
@@ -222,6 +259,11 @@ impl App {
         };
         repo::tiers::growth::insert(conn, ctx.tenant, &change, &g.key, &fingerprint).await?;
         let tiers = repo::tiers::all(conn, ctx.tenant).await?;
+        // The paid floor changes only under this lock (`paid/benefits.rs`).
+        let floor = repo::paid::benefits::applied(conn, ctx.tenant, member.id)
+            .await?
+            .tier_floor;
+        let before = effective(&tiers, &standing, floor.as_deref()).cloned();
         let current = held(&tiers, &standing).cloned();
         let reached = tier_reached(&tiers, standing.growth).cloned();
         let mut reschedule = created;
@@ -244,18 +286,24 @@ impl App {
             )
             .await?;
             self.grant_tier_up_pack(conn, ctx, member, &up).await?;
-            events::publish::tier_changed(
-                conn,
-                ctx.tenant,
-                member,
-                &from,
-                &up,
-                true,
-                "GROWTH",
-                standing.growth,
-                now_ms,
-            )
-            .await?;
+            // Published when the tier held changes: not while a higher paid floor covers it.
+            if let Some(now_held) = effective(&tiers, &standing, floor.as_deref())
+                .filter(|t| before.as_ref().is_none_or(|b| b.code != t.code))
+            {
+                let from = before.as_ref().map(|b| b.code.clone()).unwrap_or_default();
+                events::publish::tier_changed(
+                    conn,
+                    ctx.tenant,
+                    member,
+                    &from,
+                    now_held,
+                    true,
+                    "GROWTH",
+                    standing.growth,
+                    now_ms,
+                )
+                .await?;
+            }
         } else if let (Some(_), Some(t)) = (standing.downgrade_at_ms, current.as_ref()) {
             // Growth recovered inside the grace period: the tier is secure again.
             let from = sub_months(now_ms, policy.evaluation_period_months);
@@ -287,13 +335,40 @@ impl App {
     }
 }
 
-/// The tier each of `members` holds, with when it was reached and any grace period's end;
-/// empty when the tenant has no tiers.
+/// What a member list shows of a member's tier.
+#[derive(Debug, Clone)]
+pub struct HeldTier {
+    /// The tier held (the paid floor counted).
+    pub tier: Tier,
+    /// When the tier growth holds was reached.
+    pub achieved_at_ms: i64,
+    /// End of a running grace period.
+    pub downgrade_at_ms: Option<i64>,
+    /// Whether the tier is a paid period's floor above what growth holds.
+    pub from_paid_membership: bool,
+}
+
+/// The tier each of `members` holds (the paid floor counted), with when it was reached and
+/// any grace period's end; empty when the tenant has no tiers.
 pub async fn held_by(
     conn: &impl ConnectionTrait,
     ctx: &Ctx,
     members: &[&Member],
 ) -> Result<HashMap<MemberId, (Tier, i64, Option<i64>)>, AppError> {
+    Ok(tiers_held_by(conn, ctx, members)
+        .await?
+        .into_iter()
+        .map(|(m, h)| (m, (h.tier, h.achieved_at_ms, h.downgrade_at_ms)))
+        .collect())
+}
+
+/// What member reads show of the tier each of `members` holds; empty when the tenant has no
+/// tiers.
+pub async fn tiers_held_by(
+    conn: &impl ConnectionTrait,
+    ctx: &Ctx,
+    members: &[&Member],
+) -> Result<HashMap<MemberId, HeldTier>, AppError> {
     let tiers = repo::tiers::all(conn, ctx.tenant).await?;
     let mut out = HashMap::new();
     if tiers.is_empty() {
@@ -301,6 +376,7 @@ pub async fn held_by(
     }
     let ids: Vec<MemberId> = members.iter().map(|m| m.id).collect();
     let rows = repo::tiers::growth::held_by(conn, ctx.tenant, &ids).await?;
+    let floors = repo::paid::benefits::tier_floors(conn, ctx.tenant, &ids).await?;
     for m in members {
         let row = rows.iter().find(|r| r.member_id == m.id.0);
         let g = MemberGrowth {
@@ -311,8 +387,15 @@ pub async fn held_by(
             downgrade_at_ms: row.and_then(|r| r.downgrade_at_ms),
             next_evaluation_at_ms: 0,
         };
-        if let Some(t) = held(&tiers, &g) {
-            out.insert(m.id, (t.clone(), g.achieved_at_ms, g.downgrade_at_ms));
+        let earned = held(&tiers, &g).map(|t| t.code.clone());
+        if let Some(t) = effective(&tiers, &g, floors.get(&m.id).map(String::as_str)) {
+            let held = HeldTier {
+                tier: t.clone(),
+                achieved_at_ms: g.achieved_at_ms,
+                downgrade_at_ms: g.downgrade_at_ms,
+                from_paid_membership: earned.as_ref() != Some(&t.code),
+            };
+            out.insert(m.id, held);
         }
     }
     Ok(out)

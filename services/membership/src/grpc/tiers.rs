@@ -141,21 +141,19 @@ pub(super) async fn fill_member_tiers(
     members: &[&crate::app::domain::Member],
     wire: &mut [pb::Member],
 ) -> Result<(), AppError> {
-    let held = crate::app::tiers::held_by(conn, ctx, members).await?;
+    let held = crate::app::tiers::tiers_held_by(conn, ctx, members).await?;
     for (m, w) in members.iter().zip(wire.iter_mut()) {
-        w.tier = held
-            .get(&m.id)
-            .map(|(t, achieved, downgrade)| pb::MemberTier {
-                tier_code: t.code.clone(),
-                name: t.name.clone(),
-                rank: t.rank,
-                discount_bps: t.benefits.discount_bps,
-                points_multiplier_bps: t.benefits.points_multiplier_bps,
-                free_shipping: t.benefits.free_shipping,
-                achieved_at: Some(timestamp_ms(*achieved)),
-                downgrade_at: downgrade.map(timestamp_ms),
-                from_paid_membership: false,
-            });
+        w.tier = held.get(&m.id).map(|h| pb::MemberTier {
+            tier_code: h.tier.code.clone(),
+            name: h.tier.name.clone(),
+            rank: h.tier.rank,
+            discount_bps: h.tier.benefits.discount_bps,
+            points_multiplier_bps: h.tier.benefits.points_multiplier_bps,
+            free_shipping: h.tier.benefits.free_shipping,
+            achieved_at: Some(timestamp_ms(h.achieved_at_ms)),
+            downgrade_at: h.downgrade_at_ms.map(timestamp_ms),
+            from_paid_membership: h.from_paid_membership,
+        });
     }
     Ok(())
 }
@@ -171,6 +169,6 @@ pub fn member_tier(s: &Standing) -> Option<pb::MemberTier> {
         free_shipping: t.benefits.free_shipping,
         achieved_at: Some(timestamp_ms(s.growth.achieved_at_ms)),
         downgrade_at: s.growth.downgrade_at_ms.map(timestamp_ms),
-        from_paid_membership: false,
+        from_paid_membership: s.from_paid_membership,
     })
 }

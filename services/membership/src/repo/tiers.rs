@@ -86,6 +86,38 @@ pub async fn insert(
     }
 }
 
+/// Inserts `t` only while the tenant has no tier (one statement; the code's uniqueness settles
+/// racing seeds); true when this call inserted it.
+pub async fn seed(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    t: &Tier,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let n = execute(
+        conn,
+        "INSERT INTO mem_tiers (tenant, code, name, tier_rank, growth_threshold, \
+         retain_growth, benefits, card_image_url, archived, created_at_ms, updated_at_ms) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10 \
+         WHERE NOT EXISTS (SELECT 1 FROM mem_tiers WHERE tenant = $1) \
+         ON CONFLICT DO NOTHING",
+        [
+            uuid(tenant.0),
+            t.code.clone().into(),
+            t.name.clone().into(),
+            t.rank.into(),
+            t.growth_threshold.into(),
+            t.retain_growth.into(),
+            to_json(&t.benefits)?,
+            t.card_image_url.clone().into(),
+            t.archived.into(),
+            now_ms.into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
 /// Writes a tier's changeable fields.
 pub async fn update(
     conn: &impl ConnectionTrait,

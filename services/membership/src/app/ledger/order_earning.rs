@@ -1,5 +1,6 @@
 //! What a paid goods order earns (OrderPaid, consumed from orders' events): points by the
-//! enabled ORDER_PAID rule (per yuan of earning base × the tier multiplier, key
+//! enabled ORDER_PAID rule (per yuan of earning base × the multiplier — the tier's times a live
+//! paid period's extra, `tiers::points_multiplier_bps` — key
 //! `earn:order:<order>`) and growth by the tier policy (key `growth:order:<order>`). Both keys
 //! make the effect exactly once whatever the deliveries; rules with `credit_on_completion`
 //! credit nothing at payment (see `order_settlement`). The order's `mem_order_earnings` row is

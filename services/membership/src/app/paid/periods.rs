@@ -1,6 +1,6 @@
 //! ActivatePaidMembership, RevokePaidMembership, GetPaidMembership and SetPaidAutoRenew.
 
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use siyu_core::Ctx;
 
 use crate::app::domain::{
@@ -30,13 +30,14 @@ impl App {
         ))
     }
 
-    /// ActivatePaidMembership: the order's period, laid after the member's last one. A repeat
-    /// of the order answers its period; the same order for another member or plan is
-    /// PAID_ORDER_CONFLICT.
+    /// ActivatePaidMembership: the order's period, laid after the member's last one, with its
+    /// benefits (`benefits.rs`): the floor and multiplier applied when it covers now, the month's
+    /// pack, and the jobs of its start, end and month anniversaries. A repeat of the order
+    /// answers its period; the same order for another member or plan is PAID_ORDER_CONFLICT.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, order_id = %a.order_id))]
     pub async fn activate_paid_membership(
         &self,
-        conn: &impl ConnectionTrait,
+        conn: &DatabaseTransaction,
         ctx: &Ctx,
         a: Activation,
     ) -> Result<(PaidPeriod, PaidMembership), AppError> {
@@ -84,16 +85,22 @@ impl App {
         };
         repo::paid::periods::insert(conn, ctx.tenant, &period, now).await?;
         repo::paid::periods::set_auto_renew(conn, ctx.tenant, member.id, a.auto_renew, now).await?;
+        self.apply_paid_benefits(conn, ctx, &member).await?;
+        self.grant_month_pack(conn, ctx, &member).await?;
+        self.schedule_paid_period(conn, ctx.tenant, &period).await?;
         let m = self.paid_membership_of(conn, ctx, member.id).await?;
         Ok((period, m))
     }
 
     /// RevokePaidMembership: the order's period is removed and what was left of it is taken
-    /// out of the periods after it (they move earlier). A repeat answers the membership as is.
+    /// out of the periods after it (they move earlier); the unused coupons of its packs are
+    /// revoked and the benefits of the moment applied again (the member falls back to the tier
+    /// growth holds unless another period covers now, which then gets the month's pack). A
+    /// repeat answers the membership as is.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, order_id = %r.order_id))]
     pub async fn revoke_paid_membership(
         &self,
-        conn: &impl ConnectionTrait,
+        conn: &DatabaseTransaction,
         ctx: &Ctx,
         r: Revocation,
     ) -> Result<PaidMembership, AppError> {
@@ -116,7 +123,22 @@ impl App {
                     .filter(|p| p.revoked_at_ms.is_none() && p.starts_at_ms >= period.ends_at_ms)
                 {
                     repo::paid::periods::shift(conn, ctx.tenant, later.id, -unused).await?;
+                    let moved = PaidPeriod {
+                        starts_at_ms: later.starts_at_ms - unused,
+                        ends_at_ms: later.ends_at_ms - unused,
+                        ..later.clone()
+                    };
+                    self.schedule_paid_period(conn, ctx.tenant, &moved).await?;
                 }
+            }
+            let coupons = self.revoke_period_packs(conn, ctx, period).await?;
+            tracing::info!(coupons, "paid period revoked");
+            if let Some(member) =
+                repo::members::by_id(conn, ctx.tenant, found.member_id, false).await?
+            {
+                self.apply_paid_benefits(conn, ctx, &member).await?;
+                // A later period moved up to cover now gets this month's pack in its place.
+                self.grant_month_pack(conn, ctx, &member).await?;
             }
         }
         self.paid_membership_of(conn, ctx, found.member_id).await

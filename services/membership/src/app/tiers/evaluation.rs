@@ -8,6 +8,10 @@
 //! growth recovered meanwhile (`App::grow` ends the grace period), the member drops one tier
 //! (TierChanged, cause REEVALUATION) and the next evaluation is one period after the drop.
 //!
+//! A paid period's tier is a floor (`paid/benefits.rs`): the drop lowers the tier growth holds,
+//! but the member holds at least the floor, and TierChanged is published only when the tier
+//! held changes.
+//!
 //! A job that finds nothing due does nothing: every reschedule enqueues its own job, so stale
 //! jobs are harmless and a crash before `complete` only runs an idempotent evaluation again.
 
@@ -20,7 +24,7 @@ use siyu_store::jobs::JobHandlerResult;
 use siyu_store::{Job, JobQueue, JobRunner, NewJob};
 use uuid::Uuid;
 
-use super::{add_months, held, standing_of, sub_months};
+use super::{add_months, effective, held, standing_of, sub_months};
 use crate::app::App;
 use crate::app::domain::{MemberId, tier_below};
 use crate::{AppError, events, repo};
@@ -28,15 +32,30 @@ use crate::{AppError, events, repo};
 /// Job kind of a member's tier evaluation.
 pub const EVALUATION_JOB: &str = "membership.tier_evaluation";
 
-/// The runner of tier evaluations, started by `Application::build` when jobs run.
+/// The runner of tier evaluations and paid-membership benefit jobs, started by
+/// `Application::build` when jobs run.
 pub fn runner(app: &Arc<App>) -> JobRunner {
     let queue = JobQueue::new(app.db.clone(), Arc::clone(&app.clock));
     let app = Arc::clone(app);
     JobRunner::new(queue, "membership")
         .with_poll_interval(Duration::from_millis(200))
-        .handle(EVALUATION_JOB, move |job| {
+        .handle(EVALUATION_JOB, {
             let app = Arc::clone(&app);
-            async move { app.run_evaluation_job(job).await }
+            move |job| {
+                let app = Arc::clone(&app);
+                async move { app.run_evaluation_job(job).await }
+            }
+        })
+        .handle(crate::app::paid::benefits::FLOOR_JOB, {
+            let app = Arc::clone(&app);
+            move |job| {
+                let app = Arc::clone(&app);
+                async move { app.run_paid_job(job).await }
+            }
+        })
+        .handle(crate::app::paid::benefits::PACK_JOB, move |job| {
+            let app = Arc::clone(&app);
+            async move { app.run_paid_job(job).await }
         })
 }
 
@@ -57,8 +76,9 @@ pub async fn schedule(
     Ok(())
 }
 
-/// The context evaluations act in: the service itself, in the member's tenant.
-fn system_ctx(tenant: TenantId) -> Ctx {
+/// The context evaluations and paid-membership jobs act in: the service itself, in the
+/// member's tenant.
+pub fn system_ctx(tenant: TenantId) -> Ctx {
     Ctx::new(
         tenant,
         Principal {
@@ -107,6 +127,11 @@ impl App {
         let Some(tier) = held(&tiers, &s).cloned() else {
             return Ok(());
         };
+        // The paid floor changes only under the tier lock held here.
+        let floor = repo::paid::benefits::applied(conn, ctx.tenant, member)
+            .await?
+            .tier_floor;
+        let before = effective(&tiers, &s, floor.as_deref()).cloned();
         let period = policy.evaluation_period_months;
         let drop = |s: &mut crate::app::domain::MemberGrowth| {
             s.downgrade_at_ms = None;
@@ -129,18 +154,24 @@ impl App {
                         now_ms,
                     )
                     .await?;
-                    events::publish::tier_changed(
-                        conn,
-                        ctx.tenant,
-                        &m,
-                        &tier.code,
-                        &lower,
-                        false,
-                        "REEVALUATION",
-                        s.growth,
-                        now_ms,
-                    )
-                    .await?;
+                    // A paid floor above the lower tier keeps the member where it is.
+                    let after = effective(&tiers, &s, floor.as_deref());
+                    if let (Some(b), Some(a)) = (before.as_ref(), after)
+                        && b.code != a.code
+                    {
+                        events::publish::tier_changed(
+                            conn,
+                            ctx.tenant,
+                            &m,
+                            &b.code,
+                            a,
+                            false,
+                            "REEVALUATION",
+                            s.growth,
+                            now_ms,
+                        )
+                        .await?;
+                    }
                 }
                 schedule(conn, self, ctx.tenant, member, s.next_evaluation_at_ms).await?;
             }
