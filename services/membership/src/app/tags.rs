@@ -7,7 +7,9 @@
 //! - **Tagging against deletion.** TagMembers and UntagMembers hold the tags' rows shared and
 //!   DeleteTag holds its row exclusively, so no pair outlives its tag.
 //! - **System tags** exist per tenant from the first time they are needed (ListTags, an order
-//!   event): one insert-if-absent per code, so their ids are stable.
+//!   event): one insert-if-absent per code, so their ids are stable. Membership computes them
+//!   from orders' events (`tags/purchases.rs`, `tags/retag.rs`) and a nightly pass
+//!   (`tags/rfm_job.rs`).
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::{Deserialize, Serialize};
@@ -19,6 +21,9 @@ use crate::app::{App, org_scope};
 use crate::repo::members::Scope;
 use crate::{AppError, repo};
 
+pub mod purchases;
+pub mod retag;
+pub mod rfm_job;
 pub mod system;
 
 /// A tag of a tenant.

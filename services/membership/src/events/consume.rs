@@ -22,6 +22,7 @@ use crate::app::App;
 pub mod coupon_packs;
 pub mod identity;
 pub mod order_ledger;
+pub mod order_tags;
 
 /// The inbox consumer (and durable bus consumer) of orders' events.
 pub const CONSUMER: &str = "membership-orders";
@@ -116,6 +117,7 @@ async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<
             isolated!(txn, "commission", |sp| super::commissions::paid(
                 app, &sp, e.tenant, &e.body
             ));
+            isolated!(txn, "purchase tags", |sp| order_tags::paid(app, &sp, e));
         }
         ORDER_CANCELLED => {
             isolated!(txn, "order holds released", |sp| order_ledger::cancelled(
@@ -129,6 +131,7 @@ async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<
             isolated!(txn, "commission", |sp| super::commissions::refunded(
                 app, &sp, e.tenant, &e.body
             ));
+            isolated!(txn, "purchase tags", |sp| order_tags::refunded(app, &sp, e));
         }
         ORDER_SETTLED => {
             isolated!(txn, "order earning settled", |sp| order_ledger::settled(

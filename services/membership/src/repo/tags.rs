@@ -14,6 +14,8 @@ use crate::repo::{
     stored, total, uuid,
 };
 
+pub mod purchases;
+
 const COLUMNS: &str = "id, name, tag_group, kind, code, store_id, created_at_ms";
 
 #[derive(Debug, FromQueryResult)]
@@ -414,4 +416,27 @@ async fn unmirror(
     )
     .await
     .map(|_| ())
+}
+
+#[derive(Debug, FromQueryResult)]
+struct TagIdRow {
+    tag_id: Uuid,
+}
+
+/// The tags of `kind` `member` carries.
+pub async fn tags_of(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    member: MemberId,
+    kind: TagKind,
+) -> Result<Vec<TagId>, AppError> {
+    let rows: Vec<TagIdRow> = fetch_all(
+        conn,
+        "SELECT mt.tag_id FROM mem_member_tags mt JOIN mem_tags t \
+         ON t.tenant = mt.tenant AND t.id = mt.tag_id \
+         WHERE mt.tenant = $1 AND mt.member_id = $2 AND t.kind = $3 ORDER BY mt.tag_id",
+        [uuid(tenant.0), uuid(member.0), kind.number().into()],
+    )
+    .await?;
+    Ok(rows.into_iter().map(|r| TagId(r.tag_id)).collect())
 }

@@ -31,6 +31,7 @@ mod member_list;
 mod members;
 mod order_events;
 mod order_refunds;
+mod order_tags;
 mod paid_benefits;
 mod paid_membership;
 mod points_expiry;

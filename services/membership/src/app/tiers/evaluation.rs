@@ -32,8 +32,8 @@ use crate::{AppError, events, repo};
 /// Job kind of a member's tier evaluation.
 pub const EVALUATION_JOB: &str = "membership.tier_evaluation";
 
-/// The runner of tier evaluations and paid-membership benefit jobs, started by
-/// `Application::build` when jobs run.
+/// The runner of tier evaluations, paid-membership benefit jobs and the nightly RFM pass,
+/// started by `Application::build` when jobs run.
 pub fn runner(app: &Arc<App>) -> JobRunner {
     let queue = JobQueue::new(app.db.clone(), Arc::clone(&app.clock));
     let app = Arc::clone(app);
@@ -53,9 +53,16 @@ pub fn runner(app: &Arc<App>) -> JobRunner {
                 async move { app.run_paid_job(job).await }
             }
         })
-        .handle(crate::app::paid::benefits::PACK_JOB, move |job| {
+        .handle(crate::app::paid::benefits::PACK_JOB, {
             let app = Arc::clone(&app);
-            async move { app.run_paid_job(job).await }
+            move |job| {
+                let app = Arc::clone(&app);
+                async move { app.run_paid_job(job).await }
+            }
+        })
+        .handle(crate::app::tags::rfm_job::RFM_JOB, move |job| {
+            let app = Arc::clone(&app);
+            async move { app.run_rfm_job(job).await }
         })
 }
 
