@@ -150,6 +150,7 @@ async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<
             isolated!(txn, "tenant ledger seeded", |sp| identity::tenant_created(
                 app, &sp, e
             ));
+            isolated!(txn, "tenant tier seeded", |sp| identity::tenant_tier(app, &sp, e));
         }
         USER_PHONE_BOUND => {
             isolated!(txn, "phone bound points", |sp| identity::phone_bound(

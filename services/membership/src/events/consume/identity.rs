@@ -1,4 +1,5 @@
-//! Identity's events: TenantCreated seeds the ledger (`app::ledger::identity_events`),
+//! Identity's events: TenantCreated seeds the ledger (`app::ledger::identity_events`) and the
+//! entry tier (`app::tiers::seed`),
 //! UserPhoneBound credits the PHONE_BOUND rule, UserErased closes and erases the member
 //! (`app::members::erasure`), UsersMerged merges the two members (`app::ledger::merges`) and
 //! UsersMergeReversed splits them back (`app::ledger::merge_reversals`).
@@ -40,6 +41,22 @@ pub async fn tenant_created(
     };
     let seeded = app.seed_tenant_ledger(txn, &e.ctx("identity"), &d).await?;
     tracing::info!(tenant = %e.tenant, seeded, "tenant ledger seeded");
+    Ok(())
+}
+
+/// TenantCreated → the tenant's entry tier, unless it has tiers (`app::tiers::seed`).
+pub async fn tenant_tier(
+    app: &App,
+    txn: &DatabaseTransaction,
+    e: &Incoming,
+) -> Result<(), AppError> {
+    let Some(t) = e.decode::<ev::TenantCreated>() else {
+        return Ok(());
+    };
+    let seeded = app
+        .seed_default_tier(txn, &e.ctx("identity"), &t.name)
+        .await?;
+    tracing::info!(tenant = %e.tenant, seeded, "tenant tier seeded");
     Ok(())
 }
 
