@@ -75,7 +75,8 @@ impl From<SandboxError> for ControlError {
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
         let status = match &self.0 {
-            SandboxError::UnknownApp(_) => StatusCode::NOT_FOUND,
+            SandboxError::UnknownApp(_) | SandboxError::NotFound(_) => StatusCode::NOT_FOUND,
+            SandboxError::Conflict(_) => StatusCode::CONFLICT,
             SandboxError::InvalidControlRequest(_) => StatusCode::BAD_REQUEST,
             SandboxError::Bind { .. }
             | SandboxError::InvalidSettings(_)
@@ -94,6 +95,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/clock/advance", post(advance_clock))
         .route("/requests", get(list_requests).delete(clear_requests))
         .merge(crate::login::control::routes())
+        .nest("/pay", crate::pay::control::routes())
 }
 
 async fn register_app(

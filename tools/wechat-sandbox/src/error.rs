@@ -29,6 +29,12 @@ pub enum SandboxError {
     /// A control request was malformed (empty phone number, negative duration, …).
     #[error("invalid control request: {0}")]
     InvalidControlRequest(String),
+    /// A control request named something that does not exist (merchant, prepay id, refund).
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A control request conflicts with the current state (an expired prepay id, a paid order).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// The control client could not reach the sandbox or decode its answer.
     #[error("sandbox control request failed")]
     Client(#[from] reqwest::Error),

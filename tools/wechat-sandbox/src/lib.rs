@@ -7,7 +7,7 @@
 //! read back what the suite called.
 //!
 //! Each emulated WeChat product is one module contributing protocol routes and control routes
-//! (`login` today, `pay` later); the shared pieces (apps, clock, request log, wire format) live
+//! (`login`, `pay`); the shared pieces (apps, clock, request log, wire format) live
 //! beside them.
 
 pub mod client;
@@ -15,6 +15,7 @@ pub mod clock;
 pub mod control;
 pub mod error;
 pub mod login;
+pub mod pay;
 pub mod request_log;
 pub mod server;
 pub mod settings;

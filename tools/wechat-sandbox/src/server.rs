@@ -16,7 +16,7 @@ use crate::clock::SandboxClock;
 use crate::error::SandboxError;
 use crate::settings::SandboxSettings;
 use crate::state::AppState;
-use crate::{control, login, request_log};
+use crate::{control, login, pay, request_log};
 
 /// A bound, not yet running sandbox. Build it, read [`Sandbox::addr`], then run or spawn it.
 #[derive(Debug)]
@@ -60,7 +60,7 @@ impl Sandbox {
             source,
         })?;
         let clock = SandboxClock::new(clock);
-        let router = router(AppState::new(&settings, clock.clone()));
+        let router = router(AppState::new(&settings, clock.clone())?);
         Ok(Self {
             listener,
             addr,
@@ -170,10 +170,12 @@ impl Drop for SpawnedSandbox {
 fn router(state: AppState) -> Router {
     // Only protocol calls are recorded: the log answers "what did the suite call", and the
     // control calls are the test's own.
-    let protocol = login::routes().layer(middleware::from_fn_with_state(
-        state.clone(),
-        request_log::record,
-    ));
+    let protocol = login::routes()
+        .merge(pay::routes())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_log::record,
+        ));
     Router::new()
         .merge(protocol)
         .nest("/sandbox", control::routes())

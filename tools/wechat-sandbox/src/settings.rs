@@ -23,6 +23,9 @@ pub struct SandboxSettings {
     pub access_token_grace_secs: i64,
     /// Most recorded requests kept by the request log; older ones are dropped first.
     pub request_log_capacity: usize,
+    /// Real milliseconds per second of WeChat Pay's callback retry schedule (15 s, 15 s, 30 s,
+    /// 3 min …): 1000 is real time; tests use a few so a retry comes within milliseconds.
+    pub pay_retry_millis_per_sec: u64,
 }
 
 /// A mini-program known to the sandbox from the start.
@@ -43,6 +46,7 @@ impl Default for SandboxSettings {
             access_token_ttl_secs: 7200,
             access_token_grace_secs: 300,
             request_log_capacity: 10_000,
+            pay_retry_millis_per_sec: 1000,
         }
     }
 }
@@ -52,6 +56,7 @@ impl SandboxSettings {
     pub fn for_tests() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            pay_retry_millis_per_sec: 2,
             ..Self::default()
         }
     }

@@ -6,7 +6,9 @@ use chrono::Duration;
 
 use crate::apps::Apps;
 use crate::clock::SandboxClock;
+use crate::error::SandboxError;
 use crate::login::LoginState;
+use crate::pay::{PayState, PayTimings};
 use crate::random::Random;
 use crate::request_log::RequestLog;
 use crate::settings::SandboxSettings;
@@ -20,6 +22,7 @@ pub(crate) struct AppState {
     pub(crate) random: Arc<Random>,
     pub(crate) log: Arc<RequestLog>,
     pub(crate) login: Arc<LoginState>,
+    pub(crate) pay: Arc<PayState>,
     pub(crate) lifetimes: Lifetimes,
 }
 
@@ -32,23 +35,33 @@ pub(crate) struct Lifetimes {
 }
 
 impl AppState {
-    pub(crate) fn new(settings: &SandboxSettings, clock: SandboxClock) -> Self {
+    pub(crate) fn new(
+        settings: &SandboxSettings,
+        clock: SandboxClock,
+    ) -> Result<Self, SandboxError> {
         let apps = Apps::default();
         for app in &settings.apps {
             apps.register(app.appid.clone(), app.secret.clone());
         }
-        Self {
+        let pay = PayState::new(PayTimings {
+            prepay_ttl: Duration::hours(2),
+            order_ttl: Duration::days(7),
+            retry_millis_per_sec: settings.pay_retry_millis_per_sec,
+        })
+        .map_err(|e| SandboxError::InvalidSettings(format!("shipped test keys: {e}")))?;
+        Ok(Self {
             clock,
             apps: Arc::new(apps),
             random: Arc::new(Random::new()),
             log: Arc::new(RequestLog::new(settings.request_log_capacity)),
             login: Arc::new(LoginState::default()),
+            pay: Arc::new(pay),
             lifetimes: Lifetimes {
                 code: Duration::seconds(settings.code_ttl_secs),
                 access_token: Duration::seconds(settings.access_token_ttl_secs),
                 access_token_grace: Duration::seconds(settings.access_token_grace_secs),
             },
-        }
+        })
     }
 
     /// A fresh WeChat-style request id for an `errmsg`.
