@@ -20,6 +20,7 @@ mod m20251215_000060_paid_membership;
 mod m20261207_100000_coupon_jobs;
 mod m20261207_200001_paid_benefits;
 mod m20261207_200002_purchase_stats;
+mod m20261207_200003_merge_moves;
 
 /// The membership migrator.
 #[derive(Debug)]
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20261207_100000_coupon_jobs::Migration));
         all.push(Box::new(m20261207_200001_paid_benefits::Migration));
         all.push(Box::new(m20261207_200002_purchase_stats::Migration));
+        all.push(Box::new(m20261207_200003_merge_moves::Migration));
         all
     }
 }

@@ -29,6 +29,7 @@ mod isolation;
 mod ledger;
 mod member_list;
 mod members;
+mod merge_belongings;
 mod order_events;
 mod order_refunds;
 mod order_tags;

@@ -3,7 +3,9 @@
 //! gets back what the merge moved and the kept member still has of it — the points left on the
 //! lots the merge created (each keeping its expiry), its principal and bonus up to what is
 //! available, its growth — and is ACTIVE again; what the kept member spent or earned since
-//! stays with the kept member, as the contract says. One entry per asset, keyed
+//! stays with the kept member, as the contract says. So do its unused coupons, manual tags,
+//! commission and invitees that are still with the kept member (`merges/belongings.rs`). One
+//! entry per asset, keyed
 //! `unmerge:points:<merge>` and `unmerge:stored_value:<merge>`, the first of them the claim that
 //! makes a redelivery or a concurrent reversal apply once.
 
@@ -157,6 +159,9 @@ impl App {
         restored.status = MemberStatus::Active;
         restored.updated_at_ms = now_ms;
         repo::members::update(conn, t, &restored).await?;
+        let back =
+            super::merges::belongings::give_back(conn, ctx, merge_id, (gone, kept), now_ms).await?;
+        tracing::info!(?back, "merge reversed");
         Ok(true)
     }
 }

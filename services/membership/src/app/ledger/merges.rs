@@ -7,8 +7,9 @@
 //! CLOSED. Both balance rows are locked in member-id order (as transfers do); the entry keys
 //! and the CLOSED status make a redelivered or concurrent merge apply once.
 //!
-//! Not moved yet: points and stored value held by the merged member's open orders (they settle
-//! on that member), coupons, tags, commission and invitees, which their own modules own.
+//! Its unused coupons, manual tags, commission (entries and available balance) and invitees go
+//! to the kept member too (`merges/belongings.rs`, recorded for the reversal). Not moved: points
+//! and stored value held by the merged member's open orders (they settle on that member).
 
 use sea_orm::ConnectionTrait;
 use siyu_core::Ctx;
@@ -21,6 +22,8 @@ use crate::app::domain::{Account, EntryType, MemberStatus, Posting};
 use crate::app::tiers::Grow;
 use crate::{AppError, repo};
 
+pub mod belongings;
+
 /// What a merge did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Merged {
@@ -28,12 +31,14 @@ pub enum Merged {
     Nothing,
     /// The merged user's member now belongs to the kept user.
     Repointed,
-    /// The merged member's points, stored value and growth moved; it is closed.
+    /// The merged member's points, stored value, growth and belongings moved; it is closed.
     Combined {
         /// Points moved.
         points: i64,
         /// Stored value moved, fen.
         stored_value: i64,
+        /// Coupons, tags, invitees and commission moved.
+        belongings: belongings::Belongings,
     },
 }
 
@@ -164,9 +169,12 @@ impl App {
         closed.status = MemberStatus::Closed;
         closed.updated_at_ms = now_ms;
         repo::members::update(conn, ctx.tenant, &closed).await?;
+        let belongings =
+            belongings::move_over(conn, ctx, merge_id, (gone.id, kept.id), now_ms).await?;
         Ok(Merged::Combined {
             points,
             stored_value: principal + bonus,
+            belongings,
         })
     }
 }
