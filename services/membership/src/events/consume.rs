@@ -23,9 +23,12 @@ pub mod coupon_packs;
 pub mod identity;
 pub mod order_ledger;
 pub mod order_tags;
+pub mod share_links;
 
 /// The inbox consumer (and durable bus consumer) of orders' events.
 pub const CONSUMER: &str = "membership-orders";
+/// The inbox consumer (and durable bus consumer) of content's events.
+pub const CONTENT_CONSUMER: &str = "membership-content";
 /// The inbox consumer (and durable bus consumer) of identity's events.
 pub const IDENTITY_CONSUMER: &str = "membership-identity";
 
@@ -150,7 +153,9 @@ async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<
             isolated!(txn, "tenant ledger seeded", |sp| identity::tenant_created(
                 app, &sp, e
             ));
-            isolated!(txn, "tenant tier seeded", |sp| identity::tenant_tier(app, &sp, e));
+            isolated!(txn, "tenant tier seeded", |sp| identity::tenant_tier(
+                app, &sp, e
+            ));
         }
         USER_PHONE_BOUND => {
             isolated!(txn, "phone bound points", |sp| identity::phone_bound(
@@ -169,6 +174,11 @@ async fn dispatch(app: &App, txn: &DatabaseTransaction, e: &Incoming) -> Result<
         }
         USERS_MERGE_REVERSED => {
             isolated!(txn, "members split back", |sp| identity::merge_reversed(
+                app, &sp, e
+            ));
+        }
+        share_links::SHARE_LINK_CLICKED => {
+            isolated!(txn, "share link guide", |sp| share_links::clicked(
                 app, &sp, e
             ));
         }
@@ -219,16 +229,18 @@ pub async fn handle_for(
     Ok(())
 }
 
-/// Subscribes to orders' and identity's events and applies them until `stop` resolves.
+/// Subscribes to orders', identity's and content's events and applies them until `stop`
+/// resolves.
 pub async fn run(app: App, bus: Bus, stop: impl Future<Output = ()> + Send) {
     let (tx, rx) = tokio::sync::watch::channel(false);
     let orders = consume(&app, &bus, CONSUMER, "orders.>", rx.clone());
-    let identity = consume(&app, &bus, IDENTITY_CONSUMER, "identity.>", rx);
+    let identity = consume(&app, &bus, IDENTITY_CONSUMER, "identity.>", rx.clone());
+    let content = consume(&app, &bus, CONTENT_CONSUMER, "content.>", rx);
     let stopping = async move {
         stop.await;
         let _ = tx.send(true);
     };
-    tokio::join!(orders, identity, stopping);
+    tokio::join!(orders, identity, content, stopping);
 }
 
 /// One durable subscription's loop.

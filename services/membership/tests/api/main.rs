@@ -40,6 +40,7 @@ mod property;
 mod segments;
 mod segments_bad_input;
 mod segments_concurrency;
+mod share_links;
 mod stored_value;
 mod tenant_tier_seed;
 mod tier_evaluation;

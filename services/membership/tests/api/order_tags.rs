@@ -311,3 +311,46 @@ async fn the_nightly_pass_moves_recency_with_time_and_tags_members_who_never_ord
         0
     );
 }
+
+#[tokio::test]
+async fn other_kinds_unknown_members_and_garbage_tag_nobody() {
+    let (h, bus) = H::pg_with_bus().await;
+    let t = Tenant::new(&h).await;
+    let (member, _) = t.member(&h).await;
+    let mut top_up = ev::OrderPaid {
+        order: Some(snapshot(siyu_core::id::new(), &member, 50_000, 0)),
+        ..Default::default()
+    };
+    if let Some(o) = top_up.order.as_mut() {
+        o.kind = ev::OrderKind::StoredValueTopUp as i32;
+    }
+    let bodies = [
+        bus_events::envelope(
+            &t,
+            "orders",
+            &siyu_core::id::new_string(),
+            "OrderPaid",
+            top_up.encode_to_vec(),
+        ),
+        // A member of no tenant's, and one whose id is not an id.
+        paid(&t, siyu_core::id::new(), &siyu_core::id::new_string(), 9_900),
+        paid(&t, siyu_core::id::new(), "not-a-member-id", 9_900),
+        bus_events::envelope(
+            &t,
+            "orders",
+            &siyu_core::id::new_string(),
+            "OrderRefunded",
+            vec![0xff, 0xff, 0xff],
+        ),
+    ];
+    for body in &bodies {
+        bus_events::publish(&bus, "orders.order_paid", body).await;
+    }
+    bus_events::handled(&h, bus_events::ORDERS, 4).await;
+    assert!(codes(&h, &member).await.is_empty());
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM mem_tag_orders", vec![]).await,
+        0,
+        "nothing recorded"
+    );
+}
