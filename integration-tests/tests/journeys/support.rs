@@ -59,7 +59,11 @@ impl Configure for RealBackends {
             // journeys send hundreds of requests from one address and one token in seconds.
             s.set("HTTP_ADDR", "127.0.0.1:0")
                 .set("LIMITS__REQUEST_TIMEOUT_MS", 5_000)
+                .set("LIMITS__PER_IP__RATE", 6_000)
+                .set("LIMITS__PER_IP__PER_SECS", 60)
                 .set("LIMITS__PER_IP__BURST", 5_000)
+                .set("LIMITS__PER_USER__RATE", 6_000)
+                .set("LIMITS__PER_USER__PER_SECS", 60)
                 .set("LIMITS__PER_USER__BURST", 5_000);
             return Ok(s);
         }
