@@ -17,6 +17,7 @@ use super::domain::{GuideBinding, GuideSource, MemberId, UnbindReason};
 use crate::{AppError, events, repo};
 
 pub mod bind;
+pub mod policy;
 pub mod reads;
 pub mod reassign;
 

@@ -11,6 +11,7 @@ use crate::app::domain::{GuideSource, MemberId, UnbindReason};
 use crate::app::guides::bind::Bind;
 use crate::app::guides::reassign::{MAX_BOOK, Reassign};
 
+pub(super) mod policy;
 pub(super) mod reads;
 
 impl TryFrom<&pb::BindGuideRequest> for Bind {

@@ -80,6 +80,20 @@ impl MemberService for Handlers {
         guides::reads::members(self, request).await
     }
 
+    async fn get_guide_policy(
+        &self,
+        request: Request<pb::GetGuidePolicyRequest>,
+    ) -> R<pb::GetGuidePolicyResponse> {
+        guides::policy::get(self, request).await
+    }
+
+    async fn update_guide_policy(
+        &self,
+        request: Request<pb::UpdateGuidePolicyRequest>,
+    ) -> R<pb::UpdateGuidePolicyResponse> {
+        guides::policy::update(self, request).await
+    }
+
     async fn list_guide_binding_history(
         &self,
         request: Request<pb::ListGuideBindingHistoryRequest>,

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use prost::Message;
-use sea_orm::Value;
 use siyu_proto::events::v1 as ev;
 use siyu_proto::membership::v1 as pb;
 use siyu_store::{Bus, BusMessage};
@@ -72,12 +71,8 @@ async fn guide_of(h: &H, t: &Tenant, member: &str) -> Option<pb::GuideBinding> {
 async fn a_disabled_guides_members_go_to_the_stores_guides_or_back_to_the_store() {
     let (h, bus) = H::pg_with_bus().await;
     let t = Tenant::new(&h).await;
-    h.scalar(
-        "INSERT INTO mem_guide_policies (tenant, latest_scan_wins, succession, updated_at_ms) \
-         VALUES ($1, FALSE, 2, 0) RETURNING 0",
-        vec![Value::Uuid(Some(t.id.0))],
-    )
-    .await;
+    crate::guide_policy::set_guide_policy(&h, &t, None, Some(pb::GuideSuccession::StoreGuides))
+        .await;
     let (s1, s2, leaving, stays) = (id(), id(), id(), id());
     let mut book = Vec::new();
     for _ in 0..3 {

@@ -185,12 +185,7 @@ async fn consumer_scans_keep_a_guide_staff_replace_and_history_is_kept() {
     );
     assert_eq!(history[1].unbound_at, history[0].bound_at);
     // With the tenant's "latest scan wins" on, a scan replaces the guide.
-    h.scalar(
-        "INSERT INTO mem_guide_policies (tenant, latest_scan_wins, succession, updated_at_ms) \
-         VALUES ($1, TRUE, 1, 0) RETURNING 0",
-        vec![Value::Uuid(Some(t.id.0))],
-    )
-    .await;
+    crate::guide_policy::set_guide_policy(&h, &t, Some(true), None).await;
     let c = id();
     assert!(
         bind(&h, &consumer, bind_req("", &c, &store, QR))

@@ -19,6 +19,7 @@ mod coupons_checkout;
 mod distribution;
 mod distribution_bad_input;
 mod expiring;
+mod guide_policy;
 mod guide_succession;
 mod guides;
 mod harness;

@@ -38,6 +38,8 @@ pub struct GuidePolicy {
     pub latest_scan_wins: bool,
     /// What a disabled guide's members get.
     pub succession: Succession,
+    /// When the tenant last set it (ms); `None` while the default applies.
+    pub updated_at_ms: Option<i64>,
 }
 
 impl Default for GuidePolicy {
@@ -45,6 +47,7 @@ impl Default for GuidePolicy {
         Self {
             latest_scan_wins: false,
             succession: Succession::Store,
+            updated_at_ms: None,
         }
     }
 }

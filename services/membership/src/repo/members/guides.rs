@@ -46,6 +46,7 @@ const CHUNK: usize = 1_000;
 struct PolicyRow {
     latest_scan_wins: bool,
     succession: i16,
+    updated_at_ms: i64,
 }
 
 /// The tenant's guide policy (the default when it set none).
@@ -55,7 +56,8 @@ pub async fn policy(
 ) -> Result<GuidePolicy, AppError> {
     let row: Option<PolicyRow> = fetch_one(
         conn,
-        "SELECT latest_scan_wins, succession FROM mem_guide_policies WHERE tenant = $1",
+        "SELECT latest_scan_wins, succession, updated_at_ms FROM mem_guide_policies \
+         WHERE tenant = $1",
         [uuid(tenant.0)],
     )
     .await?;
@@ -64,8 +66,44 @@ pub async fn policy(
         Some(r) => Ok(GuidePolicy {
             latest_scan_wins: r.latest_scan_wins,
             succession: stored::<Succession>(r.succession)?,
+            updated_at_ms: Some(r.updated_at_ms),
         }),
     }
+}
+
+/// Sets the fields of the tenant's guide policy that `set` names (latest scan wins,
+/// succession) to `policy`'s values, stamped `now_ms`; a tenant without a row gets the default
+/// for the others. One statement, so two updates of different fields at once both land.
+pub async fn update_policy(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    policy: &GuidePolicy,
+    set: (bool, bool),
+    now_ms: i64,
+) -> Result<(), AppError> {
+    let base = GuidePolicy::default();
+    let (lsw, succession) = set;
+    execute(
+        conn,
+        "INSERT INTO mem_guide_policies (tenant, latest_scan_wins, succession, updated_at_ms) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (tenant) DO UPDATE SET \
+         latest_scan_wins = CASE WHEN $5 THEN excluded.latest_scan_wins \
+         ELSE mem_guide_policies.latest_scan_wins END, \
+         succession = CASE WHEN $6 THEN excluded.succession ELSE mem_guide_policies.succession END, \
+         updated_at_ms = excluded.updated_at_ms",
+        [
+            uuid(tenant.0),
+            (if lsw { policy } else { &base }).latest_scan_wins.into(),
+            Value::SmallInt(Some(
+                (if succession { policy } else { &base }).succession.number(),
+            )),
+            now_ms.into(),
+            lsw.into(),
+            succession.into(),
+        ],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Takes the guide's row in share mode (Postgres; SQLite's writer holds the database), creating
