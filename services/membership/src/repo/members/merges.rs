@@ -205,7 +205,8 @@ pub async fn move_commission_balance(
 /// ` AND id IN (…)` from placeholder `from` on, with its values; nothing without `only`.
 fn only_ids(from: usize, only: Option<&[Uuid]>) -> (String, Vec<sea_orm::Value>) {
     match only {
-        Some(ids) if ids.is_empty() => (" AND 1 = 0".into(), Vec::new()),
+        // An empty list matches nothing (and `IN ()` is no SQL).
+        Some([]) => (" AND 1 = 0".into(), Vec::new()),
         Some(ids) => (
             format!(" AND id IN ({})", placeholders(from, ids.len())),
             ids.iter().map(|i| uuid(*i)).collect(),
