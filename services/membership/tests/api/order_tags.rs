@@ -333,7 +333,12 @@ async fn other_kinds_unknown_members_and_garbage_tag_nobody() {
             top_up.encode_to_vec(),
         ),
         // A member of no tenant's, and one whose id is not an id.
-        paid(&t, siyu_core::id::new(), &siyu_core::id::new_string(), 9_900),
+        paid(
+            &t,
+            siyu_core::id::new(),
+            &siyu_core::id::new_string(),
+            9_900,
+        ),
         paid(&t, siyu_core::id::new(), "not-a-member-id", 9_900),
         bus_events::envelope(
             &t,
@@ -349,7 +354,8 @@ async fn other_kinds_unknown_members_and_garbage_tag_nobody() {
     bus_events::handled(&h, bus_events::ORDERS, 4).await;
     assert!(codes(&h, &member).await.is_empty());
     assert_eq!(
-        h.scalar("SELECT COUNT(*) FROM mem_tag_orders", vec![]).await,
+        h.scalar("SELECT COUNT(*) FROM mem_tag_orders", vec![])
+            .await,
         0,
         "nothing recorded"
     );
