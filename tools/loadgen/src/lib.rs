@@ -11,6 +11,7 @@ pub mod echo;
 pub mod histogram;
 pub mod hosted;
 pub mod membership;
+pub mod memory;
 pub mod options;
 pub mod platform;
 pub mod registry;

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::histogram::{LatencySummary, format_us};
+use crate::memory::Memory;
 use crate::options::ScenarioOptions;
 use crate::runner::{RunConfig, Stop};
 use crate::scenario::{Invariant, InvariantStatus, ScenarioSpec};
@@ -28,6 +29,8 @@ pub struct Measurement {
     pub invariant: Invariant,
     /// A few distinct error messages.
     pub error_samples: Vec<String>,
+    /// Resident memory at rest and at peak.
+    pub memory: Memory,
 }
 
 /// One scenario's result, as printed and as written to JSON.
@@ -61,6 +64,8 @@ pub struct Report {
     pub invariant: Invariant,
     /// A few distinct error messages.
     pub error_samples: Vec<String>,
+    /// Resident memory of the process (service and load generator when in-process), KiB.
+    pub memory: Memory,
 }
 
 /// A subject's throughput relative to its reference in the same run.
@@ -119,6 +124,7 @@ impl Report {
             latency: m.latency,
             invariant: m.invariant,
             error_samples: m.error_samples,
+            memory: m.memory,
         }
     }
 
@@ -210,6 +216,11 @@ pub fn print_report(r: &Report) {
         InvariantStatus::NotChecked => "not checked",
     };
     println!("   invariant   {verdict}: {}", r.invariant.detail);
+    println!(
+        "   memory      rss at rest {:.1} MiB, peak {:.1} MiB (this process)",
+        r.memory.rest_kib as f64 / 1024.0,
+        r.memory.peak_kib as f64 / 1024.0
+    );
     for sample in &r.error_samples {
         println!("   error       {sample}");
     }
@@ -251,6 +262,7 @@ mod tests {
             latency: LatencyHistogram::new().unwrap().summary(),
             invariant: Invariant::not_checked(""),
             error_samples: vec![],
+            memory: Memory::default(),
         }
     }
 

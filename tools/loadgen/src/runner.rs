@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 
 use crate::histogram::LatencyHistogram;
+use crate::memory::PeakSampler;
 use crate::options::ScenarioOptions;
 use crate::report::{Measurement, Report};
 use crate::scenario::{Outcome, Scenario, ScenarioSpec, SetupContext, Worker};
@@ -101,6 +102,7 @@ async fn measure_and_check(
         );
     }
 
+    let memory = PeakSampler::start();
     let start = Instant::now();
     let measure_from = start + config.warmup;
     let deadline = match config.stop {
@@ -142,6 +144,7 @@ async fn measure_and_check(
         }
     }
 
+    let memory = memory.finish();
     let outcome = Outcome {
         ok_total: ok + warmup_ok,
         errors_total: errors + warmup_errors,
@@ -158,6 +161,7 @@ async fn measure_and_check(
         latency: merged.summary(),
         invariant,
         error_samples,
+        memory,
     };
     Ok(Report::new(spec, options, config, measurement))
 }
