@@ -28,6 +28,7 @@ mod membership_coupons;
 mod membership_partner;
 mod membership_points;
 mod membership_referral;
+mod membership_staff;
 mod order_events;
 mod partner;
 mod staff;
