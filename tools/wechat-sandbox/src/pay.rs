@@ -111,7 +111,7 @@ impl PayState {
         let mut world = self.world();
         let choice = world
             .platform
-            .for_answer(caller.wechatpay_serial.as_deref());
+            .for_answer(caller.wechatpay_serial.as_deref(), clock.now());
         let probe = match world.merchants.get_mut(&caller.merchant.mchid) {
             Some(m) if m.probe_answers > 0 => {
                 m.probe_answers -= 1;

@@ -237,7 +237,7 @@ async fn rotate_certificate(
     let mut world = state.pay.world();
     world
         .platform
-        .rotate_certificate()
+        .rotate_certificate(state.clock.now())
         .map_err(|e| ControlError(SandboxError::Conflict(e)))?;
     Ok(Json(world.platform.view()))
 }

@@ -1,6 +1,7 @@
 //! WeChat Pay's side of the keys: platform certificates, the WeChat Pay public key, and the
 //! switch between them. All key material is the TEST-ONLY set shipped in `keys/`.
 
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use super::crypto::RsaSigner;
@@ -18,12 +19,14 @@ pub(crate) struct PlatformCert {
     pub(crate) serial_no: String,
     pub(crate) pem: &'static str,
     pub(crate) signer: RsaSigner,
+    /// When it starts signing: a new certificate is listed 24 hours before it takes over.
+    pub(crate) signs_from: DateTime<Utc>,
 }
 
 /// Which keys sign, following WeChat Pay's documented migration.
 #[derive(Debug)]
 pub(crate) struct PlatformKeys {
-    /// Listed certificates, oldest first; the last one signs.
+    /// Listed certificates, oldest first; the newest one whose time has come signs.
     pub(crate) certificates: Vec<PlatformCert>,
     /// Certificates a rotation can still switch to.
     spare: Vec<PlatformCert>,
@@ -72,11 +75,13 @@ impl PlatformKeys {
             serial_no: "5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into(),
             pem: include_str!("../../keys/platform_a.cert.pem"),
             signer: RsaSigner::from_pem(include_str!("../../keys/platform_a.key.pem"))?,
+            signs_from: DateTime::<Utc>::MIN_UTC,
         };
         let b = PlatformCert {
             serial_no: "6E2D1C0B9A8F7E6D5C4B3A29180F7E6D5C4B3A29".into(),
             pem: include_str!("../../keys/platform_b.cert.pem"),
             signer: RsaSigner::from_pem(include_str!("../../keys/platform_b.key.pem"))?,
+            signs_from: DateTime::<Utc>::MAX_UTC,
         };
         Ok(Self {
             certificates: vec![a],
@@ -89,12 +94,13 @@ impl PlatformKeys {
         })
     }
 
-    /// Lists the next certificate beside the current one and signs with it from now on.
-    pub(crate) fn rotate_certificate(&mut self) -> Result<String, String> {
+    /// Lists the next certificate beside the current one; it signs from `now + 24 h`.
+    pub(crate) fn rotate_certificate(&mut self, now: DateTime<Utc>) -> Result<String, String> {
         if self.spare.is_empty() {
             return Err("no spare test certificate left to rotate to".into());
         }
-        let next = self.spare.remove(0);
+        let mut next = self.spare.remove(0);
+        next.signs_from = now + Duration::hours(24);
         let serial = next.serial_no.clone();
         self.certificates.push(next);
         Ok(serial)
@@ -102,21 +108,25 @@ impl PlatformKeys {
 
     /// The key for an answer: the public key when certificates are withdrawn, or when it is
     /// issued and the request named it in `Wechatpay-Serial`; otherwise the newest certificate.
-    pub(crate) fn for_answer(&self, requested_serial: Option<&str>) -> SigningChoice {
+    pub(crate) fn for_answer(
+        &self,
+        requested_serial: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> SigningChoice {
         let asked_for_key = requested_serial.is_some_and(|s| s == PUBLIC_KEY_ID);
         if self.certificates_revoked || (self.public_key_enabled && asked_for_key) {
             return self.public_key_choice();
         }
-        self.newest_certificate()
+        self.newest_certificate(now)
     }
 
     /// The key for a callback: the public key once issued (the gradual switch is over in the
     /// sandbox at once), otherwise the newest certificate.
-    pub(crate) fn for_callback(&self) -> SigningChoice {
+    pub(crate) fn for_callback(&self, now: DateTime<Utc>) -> SigningChoice {
         if self.public_key_enabled || self.certificates_revoked {
             return self.public_key_choice();
         }
-        self.newest_certificate()
+        self.newest_certificate(now)
     }
 
     fn public_key_choice(&self) -> SigningChoice {
@@ -126,8 +136,8 @@ impl PlatformKeys {
         }
     }
 
-    fn newest_certificate(&self) -> SigningChoice {
-        match self.certificates.last() {
+    fn newest_certificate(&self, now: DateTime<Utc>) -> SigningChoice {
+        match self.certificates.iter().rev().find(|c| c.signs_from <= now) {
             Some(cert) => SigningChoice {
                 serial: cert.serial_no.clone(),
                 signer: cert.signer.clone(),

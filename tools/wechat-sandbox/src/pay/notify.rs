@@ -201,7 +201,7 @@ pub(crate) fn dispatch(state: &AppState, notification: Notification, options: De
 pub(crate) async fn deliver(state: &AppState, notification: &Notification, probe_first: bool) {
     let mut probe = probe_first;
     for round in 0..=RETRY_SCHEDULE_SECS.len() {
-        let choice = state.pay.world().platform.for_callback();
+        let choice = state.pay.world().platform.for_callback(state.clock.now());
         let signing = AnswerSigning {
             choice,
             timestamp: state.clock.now().timestamp(),

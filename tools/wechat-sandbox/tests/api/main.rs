@@ -11,6 +11,7 @@
 
 mod control;
 mod helpers;
+mod pay;
 mod phone;
 mod request_log;
 mod session;
