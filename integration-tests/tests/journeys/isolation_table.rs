@@ -1,5 +1,6 @@
 //! Tenancy through every catalog route that names a resource: the gateway's own route table
-//! drives the test, so a new route with a path parameter fails here until it has a row.
+//! drives the test, so a new route with a path parameter fails here until it has a row. The
+//! driver (`params`, `send`) serves membership's table too (`isolation_membership.rs`).
 
 use std::collections::BTreeMap;
 
@@ -66,6 +67,31 @@ fn body_for(path: &str, sku: &str) -> Value {
     }
 }
 
+/// The `{field}` parameters of a path template, in order.
+pub fn params(path: &str) -> Vec<&str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split('}').next())
+        .collect()
+}
+
+/// Sends `method path` with a bearer `token`, and `body` on POST (with a fresh
+/// Idempotency-Key) and PATCH.
+pub async fn send(
+    world: &World,
+    method: &Method,
+    path: &str,
+    token: &str,
+    body: &Value,
+) -> reqwest::Response {
+    match *method {
+        Method::GET => world.get(path, Some(token)).await,
+        Method::DELETE => world.delete(path, token).await,
+        Method::PATCH => world.patch_json(path, token, body).await,
+        _ => world.post_json(path, token, body).await,
+    }
+}
+
 #[tokio::test]
 async fn every_catalog_route_naming_a_resource_is_404_for_another_tenant() {
     let world = World::start().await;
@@ -94,12 +120,7 @@ async fn every_catalog_route_naming_a_resource_is_404_for_another_tenant() {
         .into_iter()
         .filter(|r| r.rpc.starts_with("siyu.catalog.v1."))
     {
-        let Some(param) = route
-            .path
-            .split('{')
-            .nth(1)
-            .and_then(|rest| rest.split('}').next())
-        else {
+        let Some(&param) = params(route.path).first() else {
             continue;
         };
         if not_here.contains(&param) {
@@ -115,29 +136,14 @@ async fn every_catalog_route_naming_a_resource_is_404_for_another_tenant() {
             // Partner routes naming a resource mirror an admin route already in this table.
             Access::Partner(_) => continue,
         };
-        let response = match route.method {
-            Method::GET => world.get(&path, Some(&token)).await,
-            Method::DELETE => world
-                .http
-                .delete(world.url(&path))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap(),
-            Method::PATCH => world
-                .http
-                .patch(world.url(&path))
-                .bearer_auth(&token)
-                .json(&body_for(route.path, &sku))
-                .send()
-                .await
-                .unwrap(),
-            _ => {
-                world
-                    .post_json(&path, &token, &body_for(route.path, &sku))
-                    .await
-            }
-        };
+        let response = send(
+            &world,
+            &route.method,
+            &path,
+            &token,
+            &body_for(route.path, &sku),
+        )
+        .await;
         let (status, body) = problem(response).await;
         assert_eq!(
             status, 404,

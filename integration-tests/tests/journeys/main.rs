@@ -15,12 +15,14 @@
 
 mod access;
 mod bad_input;
+mod bad_input_membership;
 mod catalog;
 mod consumer;
 mod hostile_text;
 mod identity_ids;
 mod isolation;
 mod isolation_identity;
+mod isolation_membership;
 mod isolation_table;
 mod member_fixtures;
 mod membership;
