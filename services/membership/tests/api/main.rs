@@ -18,6 +18,7 @@ mod coupons_bad_input;
 mod coupons_checkout;
 mod distribution;
 mod distribution_bad_input;
+mod events_without_effect;
 mod expiring;
 mod guide_policy;
 mod guide_succession;

@@ -360,3 +360,47 @@ async fn other_kinds_unknown_members_and_garbage_tag_nobody() {
         "nothing recorded"
     );
 }
+
+/// Hands `body` to the orders' consumer as a replica would.
+async fn handle(app: &siyu_membership::app::App, body: &[u8]) {
+    siyu_membership::events::consume::handle_for(app, bus_events::ORDERS, body, "m")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn purchase_tags_and_the_nightly_pass_on_sqlite() {
+    let h = H::sqlite().await;
+    let t = Tenant::new(&h).await;
+    let (member, _) = t.member(&h).await;
+    let (never, _) = t.member(&h).await;
+    let app = siyu_membership::app::App::new(h.db.db.clone(), std::sync::Arc::new(h.clock.clone()));
+    let first = siyu_core::id::new();
+    let body = paid(&t, first, &member, 12_050);
+    handle(&app, &body).await;
+    handle(&app, &body).await;
+    let second = siyu_core::id::new();
+    handle(&app, &refunded(&t, second, &member, 40_000, 10_000, false)).await;
+    handle(&app, &paid(&t, second, &member, 40_000)).await;
+    handle(&app, &paid(&t, second, &member, 40_000)).await;
+    until_codes(
+        &h,
+        &member,
+        &["purchase_repeat", "rfm_r_5", "rfm_f_2", "rfm_m_2"],
+    )
+    .await;
+    h.advance_days(31);
+    let pass = app.rfm_pass(&h.db.db, t.id).await.unwrap().unwrap();
+    assert_eq!(pass.buyers, 1);
+    assert!(
+        app.rfm_pass(&h.db.db, t.id).await.unwrap().is_none(),
+        "not due again"
+    );
+    until_codes(
+        &h,
+        &member,
+        &["purchase_repeat", "rfm_r_4", "rfm_f_2", "rfm_m_2"],
+    )
+    .await;
+    until_codes(&h, &never, &["purchase_none"]).await;
+}
