@@ -213,18 +213,6 @@ fn renumbered(sql: &str, by: usize) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::renumbered;
-
-    #[test]
-    fn placeholders_move_up_and_nothing_else_changes() {
-        assert_eq!(
-            renumbered("FROM t WHERE a = $1 AND b IN ($2, $10) AND c = '$'", 3),
-            "FROM t WHERE a = $4 AND b IN ($5, $13) AND c = '$'"
-        );
-    }
-}
 
 /// One page of members after the cursor `after` ((sort value, id) of the last row), `limit`
 /// rows at most, and the total of matches capped at [`TOTAL_CAP`].
@@ -263,4 +251,17 @@ pub async fn list(
         .map(Member::try_from)
         .collect::<Result<_, _>>()?;
     Ok((members, count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renumbered;
+
+    #[test]
+    fn placeholders_move_up_and_nothing_else_changes() {
+        assert_eq!(
+            renumbered("FROM t WHERE a = $1 AND b IN ($2, $10) AND c = '$'", 3),
+            "FROM t WHERE a = $4 AND b IN ($5, $13) AND c = '$'"
+        );
+    }
 }
