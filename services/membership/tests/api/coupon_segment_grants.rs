@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use futures::future::join_all;
+use sea_orm::ConnectionTrait;
 use siyu_membership::app::coupons::issue::segment::Step;
 use siyu_proto::membership::v1 as pb;
 use tonic::Code;
@@ -387,4 +388,53 @@ async fn segment_grants_refuse_what_they_cannot_start() {
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 8);
+}
+
+/// A measurement, not a check (`cargo nextest run -p siyu-membership --run-ignored only -E
+/// 'test(grant_speed)'`): a segment of 10,000 generated members granted one coupon each, 1,000
+/// members per transaction, against inserting the same coupons with one `INSERT … SELECT`.
+#[tokio::test]
+#[ignore = "a measurement"]
+async fn grant_speed() {
+    let h = H::pg().await;
+    let t = Tenant::new(&h).await;
+    let n = 10_000;
+    let now = h.scalar("SELECT 1750000000000", vec![]).await;
+    h.db.db
+        .execute_unprepared(&format!(
+            "INSERT INTO mem_members (tenant, id, user_id, card_number, status, birthday, \
+             attribution, tag_ids, attributes, growth_value, enrolled_at_ms, updated_at_ms) \
+             SELECT '{}', md5('m' || g)::uuid, md5('u' || g)::uuid, 'C' || g, 1, '', '{{}}', \
+             '[]', '{{}}', 0, {now}, {now} FROM generate_series(1, {n}) g",
+            t.id
+        ))
+        .await
+        .unwrap();
+    let seg = everyone(&h, &t).await;
+    let template = published(&h, &t, amount_off(0, 0)).await;
+    let g = start(&h, &t, request(&template, &seg, "speed")).await;
+    let id = Uuid::parse_str(&g.grant_id).unwrap();
+    let a = app(&h);
+    let began = std::time::Instant::now();
+    a.run_segment_grant(t.id, id, 1_000).await.unwrap();
+    let grant = began.elapsed();
+    assert_eq!(progress(&h, &t, &g.grant_id).await.issued_count, n);
+    let began = std::time::Instant::now();
+    h.db.db
+        .execute_unprepared(
+            "INSERT INTO mem_coupons (tenant, id, template_id, member_id, name, rule, status, \
+             valid_from_ms, valid_until_ms, source, issued_at_ms, funder, updated_at_ms) \
+             SELECT tenant, md5('c' || id::text)::uuid, template_id, member_id, name, rule, \
+             status, valid_from_ms, valid_until_ms, source, issued_at_ms, funder, updated_at_ms \
+             FROM mem_coupons",
+        )
+        .await
+        .unwrap();
+    let plain = began.elapsed();
+    eprintln!(
+        "segment grant of {n} members: {grant:?} ({:.0} members/s); plain INSERT … SELECT of \
+         {n} coupons: {plain:?} ({:.1}×)",
+        f64::from(n) / grant.as_secs_f64(),
+        grant.as_secs_f64() / plain.as_secs_f64()
+    );
 }
