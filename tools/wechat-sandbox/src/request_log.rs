@@ -39,6 +39,12 @@ pub struct RecordedRequest {
     pub body: Option<Value>,
     /// The `errcode` the sandbox answered; 0 for a success that carries no `errcode`.
     pub errcode: i64,
+    /// The HTTP status of the answer (WeChat Pay reports errors by status, login APIs by errcode).
+    #[serde(default)]
+    pub status: u16,
+    /// The WeChat Pay error `code` (e.g. `SIGN_ERROR`), absent for successes and login APIs.
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// A bounded, in-memory list of [`RecordedRequest`]s.
@@ -108,10 +114,15 @@ pub(crate) async fn record(
     let Ok(out) = to_bytes(body_out, MAX_BODY_BYTES).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let errcode = serde_json::from_slice::<Value>(&out)
-        .ok()
+    let answer = serde_json::from_slice::<Value>(&out).ok();
+    let errcode = answer
+        .as_ref()
         .and_then(|v| v.get("errcode").and_then(Value::as_i64))
         .unwrap_or(0);
+    let code = answer
+        .as_ref()
+        .and_then(|v| v.get("code").and_then(Value::as_str))
+        .map(str::to_owned);
     state.log.push(RecordedRequest {
         id: siyu_core::id::new_string(),
         at,
@@ -120,6 +131,8 @@ pub(crate) async fn record(
         query,
         body,
         errcode,
+        status: parts.status.as_u16(),
+        code,
     });
     Response::from_parts(parts, Body::from(out))
 }
@@ -147,6 +160,8 @@ mod tests {
             query: BTreeMap::new(),
             body: None,
             errcode: 0,
+            status: 200,
+            code: None,
         }
     }
 

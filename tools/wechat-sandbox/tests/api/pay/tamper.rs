@@ -331,4 +331,20 @@ async fn the_sandbox_refuses_bad_request_signatures_with_sign_error() {
         .await;
     assert_eq!(status, 200, "{answer}");
     assert!(answer["prepay_id"].is_string());
+    // The request log records WeChat Pay's status and code.
+    let log = t
+        .sandbox
+        .control()
+        .unwrap()
+        .requests(Some(path))
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|r| r.status == 401 && r.code.as_deref() == Some("SIGN_ERROR"))
+    );
+    assert_eq!(
+        log.last().map(|r| (r.status, r.code.clone())),
+        Some((200, None))
+    );
 }
