@@ -289,3 +289,51 @@ async fn the_first_paid_order_grants_the_first_order_pack_once() {
         1
     );
 }
+
+#[tokio::test]
+async fn first_order_packs_skip_payments_they_cannot_place() {
+    let h = H::pg().await;
+    let t = Tenant::new(&h).await;
+    let gift = published(&h, &t, amount_off(0, 0)).await;
+    pack(&h, &t, &gift, pb::CouponPackTrigger::FirstOrder).await;
+    let (m, _) = t.member(&h).await;
+    let other = Tenant::new(&h).await;
+    let app = app(&h);
+    // Malformed or foreign payments: handled (recorded in the inbox), never a pack, never an
+    // error that would make the bus redeliver them forever.
+    let order = || siyu_core::id::new();
+    let kind = ev::OrderKind::Goods;
+    let bodies = vec![
+        order_paid(&t, order(), order(), "not-a-member-id", kind),
+        order_paid(&t, order(), order(), "", kind),
+        order_paid(&t, order(), order(), &siyu_core::id::new_string(), kind),
+        // The member named in another tenant's event.
+        order_paid(&other, order(), order(), &m, kind),
+        // Not an OrderPaid payload at all.
+        crate::bus_events::envelope(
+            &t,
+            "orders",
+            &order().to_string(),
+            "OrderPaid",
+            vec![0xff; 7],
+        ),
+    ];
+    for b in &bodies {
+        siyu_membership::events::consume::handle(&app, b, &siyu_core::id::new_string())
+            .await
+            .unwrap();
+    }
+    assert_eq!(h.scalar("SELECT COUNT(*) FROM siyu_inbox", vec![]).await, 5);
+    assert_eq!(
+        h.scalar("SELECT COUNT(*) FROM mem_coupons", vec![]).await,
+        0
+    );
+    assert_eq!(
+        h.scalar(
+            "SELECT COUNT(*) FROM mem_coupon_grants WHERE grant_key LIKE 'first_order:%'",
+            vec![],
+        )
+        .await,
+        0
+    );
+}
