@@ -10,6 +10,12 @@ use crate::error::SandboxError;
 use crate::login::control::{
     ExpireAccessTokens, ExpiredAccessTokens, LoginCode, MintLoginCode, MintPhoneCode, PhoneCode,
 };
+use crate::pay::control::{
+    CashierAction, CompleteRefund, NotificationLog, RegisterMerchant, RegisteredMerchant,
+    SetRefundOutcome,
+};
+use crate::pay::keys::PlatformView;
+use crate::pay::notify::DeliveryView;
 use crate::request_log::RecordedRequest;
 
 /// A client for one sandbox's control API.
@@ -120,6 +126,94 @@ impl SandboxControl {
         let response = self
             .http
             .delete(format!("{}/sandbox/requests", self.base_url))
+            .send()
+            .await?;
+        refuse_errors(response).await.map(drop)
+    }
+
+    /// Registers a WeChat Pay merchant (the test key pair when no public key is given).
+    pub async fn register_merchant(
+        &self,
+        request: &RegisterMerchant,
+    ) -> Result<RegisteredMerchant, SandboxError> {
+        self.post("/sandbox/pay/merchants", request).await
+    }
+
+    /// The platform certificates and public key a merchant should trust.
+    pub async fn pay_platform(&self) -> Result<PlatformView, SandboxError> {
+        let response = self
+            .http
+            .get(format!("{}/sandbox/pay/platform", self.base_url))
+            .send()
+            .await?;
+        decode(response).await
+    }
+
+    /// The user pays `prepay_id`; returns the transaction as a query would.
+    pub async fn pay(&self, prepay_id: &str) -> Result<serde_json::Value, SandboxError> {
+        let action = CashierAction {
+            prepay_id: prepay_id.to_owned(),
+            ..CashierAction::default()
+        };
+        self.cashier("pay", &action).await
+    }
+
+    /// A cashier action (`pay`, `fail`, `abandon`) with delivery options.
+    pub async fn cashier(
+        &self,
+        action: &str,
+        request: &CashierAction,
+    ) -> Result<serde_json::Value, SandboxError> {
+        self.post(&format!("/sandbox/pay/transactions/{action}"), request)
+            .await
+    }
+
+    /// How later refunds of `mchid` end: `SUCCESS`, `ABNORMAL`, `CLOSED` or `HOLD`.
+    pub async fn set_refund_outcome(&self, mchid: &str, outcome: &str) -> Result<(), SandboxError> {
+        let body = SetRefundOutcome {
+            mchid: mchid.to_owned(),
+            outcome: outcome.to_owned(),
+        };
+        self.post_no_content("/sandbox/pay/refunds/outcome", &body)
+            .await
+    }
+
+    /// Settles a held refund with `status`, sending its callback.
+    pub async fn complete_refund(
+        &self,
+        mchid: &str,
+        out_refund_no: &str,
+        status: &str,
+    ) -> Result<serde_json::Value, SandboxError> {
+        let body = CompleteRefund {
+            mchid: mchid.to_owned(),
+            out_refund_no: out_refund_no.to_owned(),
+            status: status.to_owned(),
+        };
+        self.post("/sandbox/pay/refunds/complete", &body).await
+    }
+
+    /// The callbacks sent to `mchid` and what became of them.
+    pub async fn pay_notifications(&self, mchid: &str) -> Result<Vec<DeliveryView>, SandboxError> {
+        let response = self
+            .http
+            .get(format!("{}/sandbox/pay/notifications", self.base_url))
+            .query(&[("mchid", mchid)])
+            .send()
+            .await?;
+        let log: NotificationLog = decode(response).await?;
+        Ok(log.notifications)
+    }
+
+    async fn post_no_content<B: Serialize>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<(), SandboxError> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .json(body)
             .send()
             .await?;
         refuse_errors(response).await.map(drop)

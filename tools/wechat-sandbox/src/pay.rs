@@ -6,13 +6,13 @@
 
 pub mod control;
 pub mod keys;
+pub mod notify;
 
 mod auth;
 mod bill;
 mod certificates;
 mod crypto;
 mod merchants;
-mod notify;
 mod orders;
 mod refunds;
 mod transactions;

@@ -16,7 +16,7 @@ use siyu_wechatpay::model::{Amount, JsapiPrepayRequest, Payer};
 use siyu_wechatpay::notify::VerifiedNotification;
 use siyu_wechatpay::sign::{self, MerchantSigner};
 use siyu_wechatpay::{MerchantConfig, PlatformKeys, WechatPayClient, WechatPayError};
-use wechat_sandbox::pay::control::RegisteredMerchant;
+use wechat_sandbox::pay::control::{RegisterMerchant, RegisteredMerchant};
 use wechat_sandbox::pay::keys::PlatformView;
 use wechat_sandbox::{Sandbox, SandboxSettings, SpawnedSandbox};
 
@@ -55,13 +55,13 @@ impl PayTest {
             .unwrap()
             .spawn();
         let http = reqwest::Client::new();
-        let merchant: RegisteredMerchant = http
-            .post(format!("{}/sandbox/pay/merchants", sandbox.base_url()))
-            .json(&serde_json::json!({ "appids": [APPID] }))
-            .send()
-            .await
+        let merchant = sandbox
+            .control()
             .unwrap()
-            .json()
+            .register_merchant(&RegisterMerchant {
+                appids: vec![APPID.into()],
+                ..RegisterMerchant::default()
+            })
             .await
             .unwrap();
         let client = Self::client_for(
@@ -151,14 +151,12 @@ impl PayTest {
     }
 
     pub async fn pay(&self, prepay_id: &str) -> Value {
-        let (status, body) = self
-            .control(
-                "/transactions/pay",
-                serde_json::json!({ "prepay_id": prepay_id }),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        body
+        self.sandbox
+            .control()
+            .unwrap()
+            .pay(prepay_id)
+            .await
+            .unwrap()
     }
 
     pub async fn notifications(&self) -> Value {
