@@ -213,7 +213,6 @@ fn renumbered(sql: &str, by: usize) -> String {
     out
 }
 
-
 /// One page of members after the cursor `after` ((sort value, id) of the last row), `limit`
 /// rows at most, and the total of matches capped at [`TOTAL_CAP`].
 #[tracing::instrument(skip_all, fields(%tenant))]
