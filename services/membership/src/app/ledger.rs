@@ -208,11 +208,16 @@ pub async fn post(
     let delta = delta_of(&postings);
     let points_delta = delta.points_available;
     let sv_delta = delta.sv_principal + delta.sv_bonus;
-    repo::ledger::complete(conn, tenant, head, &postings, points_delta, sv_delta).await?;
-    let after =
-        repo::ledger::balances::apply(conn, tenant, head.member_id, &delta, head.created_at_ms)
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("entry {} would overdraw", head.key)))?;
+    let after = repo::ledger::complete_and_apply(
+        conn,
+        tenant,
+        head,
+        &postings,
+        (points_delta, sv_delta),
+        &delta,
+    )
+    .await?
+    .ok_or_else(|| AppError::Internal(format!("entry {} would overdraw", head.key)))?;
     let entry = JournalEntry {
         id: head.id,
         entry_type: head.entry_type,

@@ -3,13 +3,13 @@
 //! request with the same key waits on the unique index (Postgres) or the write lock (SQLite)
 //! and then finds the committed entry, so the same key never applies twice.
 
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Value};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
 use super::{execute, fetch_all, fetch_one, opt_uuid, placeholders, stored, uuid};
 use crate::AppError;
-use crate::app::domain::{Account, EntryType, JournalEntry, MemberId, Posting};
+use crate::app::domain::{Account, Balances, EntryType, JournalEntry, MemberId, Posting};
 
 pub mod balances;
 pub mod check_ins;
@@ -156,42 +156,51 @@ pub async fn claim(
     Ok(n == 1)
 }
 
-/// Writes the postings of a claimed entry and its net member deltas.
-pub async fn complete(
-    conn: &impl ConnectionTrait,
+/// The statements that complete a claimed entry: its net member deltas, then (when it has any)
+/// its postings; placeholders from `$first`, the postings' after the totals' when `chained`
+/// (one statement) or from `$1` (a statement of their own).
+fn completion(
     tenant: TenantId,
     head: &EntryHead,
     postings: &[Posting],
     points_delta: i64,
     sv_delta: i64,
-) -> Result<(), AppError> {
+    first: usize,
+    chained: bool,
+) -> Vec<(String, Vec<Value>)> {
     let assets = postings.iter().fold(0i16, |acc, p| {
         acc | match p.account.asset() {
             crate::app::domain::Asset::Points => 1,
             crate::app::domain::Asset::StoredValue => 2,
         }
     });
-    execute(
-        conn,
-        "UPDATE mem_entries SET points_delta = $3, sv_delta = $4, assets = $5 \
-         WHERE tenant = $1 AND id = $2",
-        [
-            uuid(tenant.0),
-            uuid(head.id),
+    let mut statements = vec![(
+        format!(
+            "UPDATE mem_entries SET points_delta = ${}, sv_delta = ${}, assets = ${} \
+             WHERE tenant = ${} AND id = ${}",
+            first,
+            first + 1,
+            first + 2,
+            first + 3,
+            first + 4
+        ),
+        vec![
             points_delta.into(),
             sv_delta.into(),
             Value::SmallInt(Some(assets)),
+            uuid(tenant.0),
+            uuid(head.id),
         ],
-    )
-    .await?;
+    )];
     if postings.is_empty() {
-        return Ok(());
+        return statements;
     }
+    // Chained into one statement the postings number on from the totals; alone, from $1.
+    let first = if chained { first + 5 } else { 1 };
     let mut rows = Vec::with_capacity(postings.len());
     let mut values: Vec<Value> = Vec::with_capacity(postings.len() * 9);
     for (seq, p) in postings.iter().enumerate() {
-        let i = values.len();
-        rows.push(format!("({})", placeholders(i + 1, 9)));
+        rows.push(format!("({})", placeholders(first + values.len(), 9)));
         values.extend([
             uuid(tenant.0),
             uuid(head.id),
@@ -204,12 +213,72 @@ pub async fn complete(
             head.created_at_ms.into(),
         ]);
     }
-    let sql = format!(
-        "INSERT INTO mem_postings (tenant, entry_id, seq, account, member_id, amount, lot_id, part, \
-         created_at_ms) VALUES {}",
-        rows.join(", ")
+    statements.push((
+        format!(
+            "INSERT INTO mem_postings (tenant, entry_id, seq, account, member_id, amount, lot_id, \
+             part, created_at_ms) VALUES {}",
+            rows.join(", ")
+        ),
+        values,
+    ));
+    statements
+}
+
+/// Writes the postings of a claimed entry and its net member deltas.
+pub async fn complete(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    head: &EntryHead,
+    postings: &[Posting],
+    points_delta: i64,
+    sv_delta: i64,
+) -> Result<(), AppError> {
+    for (sql, values) in completion(tenant, head, postings, points_delta, sv_delta, 1, false) {
+        execute(conn, &sql, values).await?;
+    }
+    Ok(())
+}
+
+/// [`complete`] and [`balances::apply`] of the entry's own member: on Postgres one statement
+/// (the entry's totals and postings as data-modifying CTEs of the balance UPDATE, one round
+/// trip instead of three), elsewhere one after another. `None` when a balance would go
+/// negative: the entry's writes may have happened then, so the caller must fail the
+/// transaction (it does: an overdraw under the member's lock is an internal error).
+pub async fn complete_and_apply(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    head: &EntryHead,
+    postings: &[Posting],
+    (points_delta, sv_delta): (i64, i64),
+    delta: &Balances,
+) -> Result<Option<Balances>, AppError> {
+    if conn.get_database_backend() != DbBackend::Postgres {
+        complete(conn, tenant, head, postings, points_delta, sv_delta).await?;
+        return balances::apply(conn, tenant, head.member_id, delta, head.created_at_ms).await;
+    }
+    let statements = completion(
+        tenant,
+        head,
+        postings,
+        points_delta,
+        sv_delta,
+        balances::APPLY_PARAMS + 1,
+        true,
     );
-    execute(conn, &sql, values).await.map(|_| ())
+    let (ctes, values): (Vec<String>, Vec<Vec<Value>>) = statements
+        .into_iter()
+        .enumerate()
+        .map(|(i, (sql, values))| (format!("w{i} AS ({sql})"), values))
+        .unzip();
+    balances::apply_with(
+        conn,
+        tenant,
+        head.member_id,
+        delta,
+        head.created_at_ms,
+        Some((format!("WITH {} ", ctes.join(", ")), values.concat())),
+    )
+    .await
 }
 
 /// The entry holding `key`, with its postings and the fingerprint of its request.

@@ -4,7 +4,7 @@
 //! conditional UPDATE that refuses to take any column below zero, and CHECK constraints back
 //! it up.
 
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use siyu_core::TenantId;
 
 use crate::AppError;
@@ -72,6 +72,10 @@ pub async fn get(
     Ok(row.map(Balances::from))
 }
 
+/// Placeholders [`apply`]'s statement takes (`$1…$10`); a prefix given to [`apply_with`]
+/// numbers its own from the next.
+pub const APPLY_PARAMS: usize = 10;
+
 /// Adds `delta` to the member's columns in one conditional statement; `None` when a column
 /// would go negative (nothing is written then).
 pub async fn apply(
@@ -81,8 +85,22 @@ pub async fn apply(
     delta: &Balances,
     now_ms: i64,
 ) -> Result<Option<Balances>, AppError> {
+    apply_with(conn, tenant, member, delta, now_ms, None).await
+}
+
+/// [`apply`] with `prefix` — a `WITH …` of data-modifying statements whose placeholders follow
+/// [`APPLY_PARAMS`], and their values — written before the UPDATE in the same statement.
+pub async fn apply_with(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    member: MemberId,
+    delta: &Balances,
+    now_ms: i64,
+    prefix: Option<(String, Vec<Value>)>,
+) -> Result<Option<Balances>, AppError> {
+    let (with, more) = prefix.unwrap_or_default();
     let sql = format!(
-        "UPDATE mem_balances SET points_available = points_available + $3, \
+        "{with}UPDATE mem_balances SET points_available = points_available + $3, \
          points_held = points_held + $4, sv_principal = sv_principal + $5, \
          sv_bonus = sv_bonus + $6, sv_held_principal = sv_held_principal + $7, \
          sv_held_bonus = sv_held_bonus + $8, points_earned_total = points_earned_total + $9, \
@@ -91,22 +109,19 @@ pub async fn apply(
          AND sv_bonus + $6 >= 0 AND sv_held_principal + $7 >= 0 AND sv_held_bonus + $8 >= 0 \
          RETURNING {COLUMNS}"
     );
-    let row: Option<BalanceRow> = fetch_one(
-        conn,
-        &sql,
-        [
-            uuid(tenant.0),
-            uuid(member.0),
-            delta.points_available.into(),
-            delta.points_held.into(),
-            delta.sv_principal.into(),
-            delta.sv_bonus.into(),
-            delta.sv_held_principal.into(),
-            delta.sv_held_bonus.into(),
-            delta.points_earned_total.into(),
-            now_ms.into(),
-        ],
-    )
-    .await?;
+    let mut values: Vec<Value> = vec![
+        uuid(tenant.0),
+        uuid(member.0),
+        delta.points_available.into(),
+        delta.points_held.into(),
+        delta.sv_principal.into(),
+        delta.sv_bonus.into(),
+        delta.sv_held_principal.into(),
+        delta.sv_held_bonus.into(),
+        delta.points_earned_total.into(),
+        now_ms.into(),
+    ];
+    values.extend(more);
+    let row: Option<BalanceRow> = fetch_one(conn, &sql, values).await?;
     Ok(row.map(Balances::from))
 }
