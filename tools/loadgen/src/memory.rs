@@ -45,14 +45,7 @@ impl PeakSampler {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (peak, stop) = (Arc::clone(&peak), Arc::clone(&stop));
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    if let Some(now) = rss_kib() {
-                        peak.fetch_max(now, Ordering::Relaxed);
-                    }
-                    std::thread::sleep(EVERY);
-                }
-            })
+            std::thread::spawn(move || sample(&peak, &stop))
         };
         Self {
             rest,
@@ -78,11 +71,26 @@ impl PeakSampler {
     }
 }
 
+/// The sampling loop, on a thread of its own: sleeping blocks no runtime worker.
+#[expect(
+    clippy::disallowed_methods,
+    reason = "a dedicated OS thread, not a runtime's"
+)]
+fn sample(peak: &AtomicU64, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        if let Some(now) = rss_kib() {
+            peak.fetch_max(now, Ordering::Relaxed);
+        }
+        std::thread::sleep(EVERY);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    #[expect(clippy::disallowed_methods, reason = "a plain test thread, no runtime")]
     fn reads_this_process_and_the_peak_is_at_least_the_rest() {
         let rest = rss_kib().expect("linux /proc");
         assert!(rest > 0);
