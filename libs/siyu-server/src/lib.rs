@@ -11,13 +11,15 @@
 //! - [`page`]: one way to read `page_size` / `page_token` and answer the next token;
 //! - [`error`]: [`ServiceError::describe`], one exhaustive match per service, rendered the same
 //!   way everywhere;
-//! - [`status`] builders and [`metadata`] readers.
+//! - [`status`] builders and [`metadata`] readers;
+//! - [`peer`]: calls to other services as a service, with a per-tenant service token.
 
 pub mod access;
 pub mod error;
 pub mod metadata;
 pub mod mutation;
 pub mod page;
+pub mod peer;
 pub mod screen;
 mod serve;
 pub mod shutdown;

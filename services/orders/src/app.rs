@@ -1,0 +1,38 @@
+//! Domain logic of orders and payments in plain Rust: no tonic, no sea-orm entity types.
+//!
+//! Who may call an RPC is the contract's business (the access layer admits or refuses each call
+//! before a handler runs); what stays here depends on the data (whose cart or order it is, the
+//! store a staff member acts on) and the business rules. Calls to catalog, membership and
+//! identity go through [`crate::peers::Peers`]; local effects run inside the transaction the
+//! handler's `Mutations::mutate` opened, so an order, its payment, its timeline, its outbox
+//! events and its idempotency record commit or roll back together.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+use siyu_core::Clock;
+
+use crate::peers::Peers;
+
+/// The app layer's handles: the database, the clock and the peers.
+#[derive(Debug, Clone)]
+pub struct App {
+    /// The orders database.
+    pub db: DatabaseConnection,
+    /// Source of "now".
+    pub clock: Arc<dyn Clock>,
+    /// Catalog, membership and identity over gRPC.
+    pub peers: Arc<Peers>,
+}
+
+impl App {
+    /// An app over `db` with `clock` and `peers`.
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, peers: Arc<Peers>) -> Self {
+        Self { db, clock, peers }
+    }
+
+    /// Now, in milliseconds since the epoch (how the schema stores compared timestamps).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+}

@@ -1,0 +1,66 @@
+//! [`AppError`]: everything orders refuses or fails with, named after the fact. What each one
+//! tells a caller (code, reason, details) is decided once, in `grpc/error.rs`.
+
+use std::collections::BTreeMap;
+
+use siyu_server::PageError;
+use siyu_store::StoreError;
+
+/// Every error of the service; mapped to `Status` once, in `grpc/error.rs`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Malformed input: (proto field path, description) per field.
+    #[error("invalid input")]
+    InvalidInput(Vec<(String, String)>),
+    /// A page size out of range or a page token this list did not issue.
+    #[error("bad page: {0}")]
+    BadPage(PageError),
+    /// A refusal of another service that the caller must see as is (INSUFFICIENT_STOCK,
+    /// COUPON_UNAVAILABLE, POINTS_INSUFFICIENT…): its code, reason and metadata pass through.
+    #[error("{service} refused: {reason}")]
+    Refused {
+        /// The service that refused (`catalog`, `membership`, `identity`).
+        service: &'static str,
+        /// The gRPC code it answered.
+        code: tonic::Code,
+        /// Its `ErrorInfo` reason.
+        reason: String,
+        /// Its `ErrorInfo` metadata.
+        meta: BTreeMap<String, String>,
+        /// Its field violations, if it refused the input.
+        fields: Vec<(String, String)>,
+    },
+    /// Another service could not be reached or failed (`CATALOG_UNAVAILABLE`…): retry.
+    #[error("{service} unavailable: {detail}")]
+    PeerUnavailable {
+        /// The service (`catalog`, `membership`, `identity`).
+        service: &'static str,
+        /// What went wrong, for the log.
+        detail: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A broken invariant or an unreadable stored value (logged, masked to the caller).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// One field violation.
+    pub fn invalid(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::InvalidInput(vec![(field.into(), description.into())])
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::Store(StoreError::from(err))
+    }
+}
+
+impl From<PageError> for AppError {
+    fn from(err: PageError) -> Self {
+        Self::BadPage(err)
+    }
+}

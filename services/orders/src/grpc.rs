@@ -1,0 +1,38 @@
+//! gRPC handlers, written on the shared handler kit (`siyu_server`): the access layer has
+//! admitted the caller by the RPC's contract before a handler runs; a handler decodes the
+//! request into domain input (field violations as [`AppError`]), calls the app (mutations
+//! through [`Mutations::mutate`]: one write transaction with the idempotency record of
+//! `x-idempotency-key`, the outbox relay woken after the commit) and converts the answer.
+//! Errors become `Status` once, in [`error`].
+//!
+//! One file per concept, named as in `app/` and `repo/`; the `*_service.rs` trait impls only
+//! dispatch to them. RPCs of the contract not built yet answer UNIMPLEMENTED (the generated
+//! default methods).
+
+use siyu_core::Ctx;
+use siyu_server::{Caller, Mutations};
+use tonic::{Request, Response, Status};
+
+use crate::AppError;
+use crate::app::App;
+
+pub mod error;
+
+/// What every handler returns.
+#[allow(dead_code)]
+type R<T> = Result<Response<T>, Status>;
+
+/// Shared state of the handlers.
+#[derive(Debug, Clone)]
+pub struct Handlers {
+    /// Domain logic.
+    pub app: App,
+    /// Write transactions with idempotency records and outbox wake-ups.
+    pub mutations: Mutations<AppError>,
+}
+
+/// The verified context of the call (an owned copy, for mutations' effects).
+#[allow(dead_code)]
+fn ctx<T>(request: &Request<T>) -> Result<Ctx, Status> {
+    Ok(Caller::of(request)?.ctx()?.clone())
+}

@@ -1,0 +1,55 @@
+//! What each [`AppError`] tells a caller: code, `ErrorInfo` reason and metadata, `BadRequest`
+//! field violations — one exhaustive match, no catch-all; `siyu_server` renders it the same way
+//! in every service (internal errors logged and masked).
+
+use siyu_server::{Described, ServiceError};
+use tonic::Code;
+
+use crate::AppError;
+
+impl ServiceError for AppError {
+    fn domain(&self) -> &'static str {
+        "orders.siyu"
+    }
+
+    fn describe(&self) -> Described {
+        use AppError as E;
+        match self {
+            E::InvalidInput(fields) => Described::invalid("INVALID_ARGUMENT", fields.clone()),
+            // The page request as a whole: callers resend the list call without a token.
+            E::BadPage(err) => Described::invalid(
+                "INVALID_ARGUMENT",
+                [(err.field().to_owned(), err.to_string())],
+            ),
+            // Another service's refusal is the caller's answer: same code, reason and details.
+            E::Refused {
+                code,
+                reason,
+                meta,
+                fields,
+                ..
+            } => {
+                let mut d = Described::new(*code, reason.clone());
+                for (k, v) in meta {
+                    d = d.meta(k.clone(), v);
+                }
+                for (f, why) in fields {
+                    d = d.field(f.clone(), why.clone());
+                }
+                d
+            }
+            E::PeerUnavailable { service, .. } => Described::new(
+                Code::Unavailable,
+                match *service {
+                    "catalog" => "CATALOG_UNAVAILABLE",
+                    "membership" => "MEMBERSHIP_UNAVAILABLE",
+                    _ => "IDENTITY_UNAVAILABLE",
+                },
+            ),
+            E::Store(err) => Described::store(err),
+            E::Internal(_) => Described::new(Code::Internal, "INTERNAL"),
+        }
+    }
+}
+
+siyu_server::status_from!(AppError);
