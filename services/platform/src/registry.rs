@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod identity;
 pub mod membership;
+pub mod orders;
 
 use std::net::SocketAddr;
 
@@ -30,6 +31,7 @@ pub static SERVICES: &[Service] = &[
     identity::SERVICE, // first: every other service verifies tokens against its JWKS
     catalog::SERVICE,
     membership::SERVICE,
+    orders::SERVICE, // calls identity, catalog and membership
 ];
 
 /// One service of the suite.

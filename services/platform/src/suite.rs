@@ -96,6 +96,7 @@ impl Suite {
             .spawn();
         let mut wiring = Wiring {
             sandbox_url: sandbox.base_url(),
+            service_credentials: Wiring::fresh_service_credentials(),
             ..Wiring::default()
         };
         let mut services: Vec<Running> = Vec::new();
@@ -222,6 +223,9 @@ async fn start_gateway(
 /// the JWKS.
 fn gateway_wiring(wiring: &Wiring) -> Overrides {
     let mut wired = Overrides::new().with("AUTH__JWKS_URL", &wiring.jwks_url);
+    if let Some(credential) = wiring.service_credential(GATEWAY) {
+        wired.set("SERVICE_TOKEN__CREDENTIAL", credential);
+    }
     for (name, url) in &wiring.services {
         wired.set(format!("UPSTREAMS__{}", name.to_ascii_uppercase()), url);
     }

@@ -6,7 +6,7 @@ use secrecy::ExposeSecret as _;
 use siyu_identity::settings::Settings;
 
 use super::{Launch, Migrations, Running, Service, ServicePorts};
-use crate::suite::{Overrides, loopback};
+use crate::suite::{Overrides, Wiring, loopback};
 
 /// The registry name.
 pub const NAME: &str = "identity";
@@ -26,7 +26,26 @@ pub const SERVICE: Service = Service {
 
 async fn start(launch: Launch<'_>) -> anyhow::Result<Running> {
     let wired = Overrides::new().with("WECHAT__API_BASE_URL", &launch.wiring.sandbox_url);
-    let settings: Settings = launch.settings(wired)?;
+    let mut settings: Settings = launch.settings(wired)?;
+    // The suite's service clients, beside any configured: identity accepts every entry of a
+    // name whose hash matches.
+    for (name, platform) in Wiring::SERVICE_CLIENTS {
+        if let Some(secret) = launch.wiring.service_credential(name) {
+            settings
+                .service_tokens
+                .clients
+                .push(siyu_identity::settings::ServiceClient {
+                    name: name.to_owned(),
+                    credential_sha256: sha256_hex(secret),
+                    scopes: if platform {
+                        vec!["psp.notify".to_owned()]
+                    } else {
+                        Vec::new()
+                    },
+                    platform,
+                });
+        }
+    }
     launch.migrate(&settings.database.url).await?;
     let app = siyu_identity::Application::build(settings)
         .await
@@ -48,4 +67,13 @@ async fn start(launch: Launch<'_>) -> anyhow::Result<Running> {
         siyu_identity::http::JWKS_PATH
     );
     Ok(Running::new(app.grpc_addr(), move || app.stop()).with_jwks(jwks))
+}
+
+/// Hex SHA-256 of `secret`, as identity's configuration holds service credentials.
+fn sha256_hex(secret: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -21,9 +21,35 @@ pub struct Wiring {
     /// gRPC URL of every service running so far, by registry name; the gateway gets each as
     /// `upstreams.<name>`.
     pub services: BTreeMap<String, String>,
+    /// A credential per service that calls others as a service (orders; the gateway for PSP
+    /// callbacks), made fresh by each start of the suite: identity is configured with their
+    /// hashes, each service with its own secret.
+    pub service_credentials: BTreeMap<String, String>,
 }
 
 impl Wiring {
+    /// The services that call others with a service token, and whether identity may issue
+    /// them a platform-tenant token (the gateway forwarding PSP callbacks).
+    pub const SERVICE_CLIENTS: [(&'static str, bool); 2] = [("orders", false), ("gateway", true)];
+
+    /// Fresh random credentials for [`Wiring::SERVICE_CLIENTS`].
+    pub fn fresh_service_credentials() -> BTreeMap<String, String> {
+        use rand::Rng as _;
+        Self::SERVICE_CLIENTS
+            .iter()
+            .map(|(name, _)| {
+                let bytes: [u8; 32] = rand::rng().random();
+                let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                ((*name).to_owned(), secret)
+            })
+            .collect()
+    }
+
+    /// The credential of `service`, if the suite made one.
+    pub fn service_credential(&self, service: &str) -> Option<&str> {
+        self.service_credentials.get(service).map(String::as_str)
+    }
+
     /// The gRPC URL of `service`, if it runs already.
     pub fn url(&self, service: &str) -> Option<&str> {
         self.services.get(service).map(String::as_str)
