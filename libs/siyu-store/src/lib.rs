@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod migrations;
 pub mod outbox;
 pub mod provision;
+pub mod sql;
 
 pub use bus::{Bus, BusConfig, BusMessage, ConsumerConfig, Delivery, Subscription};
 pub use cache::{Cache, RateDecision, RateLimit};
