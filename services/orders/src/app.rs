@@ -14,6 +14,9 @@ use siyu_core::Clock;
 
 use crate::peers::Peers;
 
+pub mod checkout;
+pub mod orders;
+
 /// The app layer's handles: the database, the clock and the peers.
 #[derive(Debug, Clone)]
 pub struct App {

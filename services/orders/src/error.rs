@@ -15,6 +15,15 @@ pub enum AppError {
     /// A page size out of range or a page token this list did not issue.
     #[error("bad page: {0}")]
     BadPage(PageError),
+    /// The checkout key was used for another request.
+    #[error("idempotency key reused")]
+    IdempotencyKeyReused,
+    /// The checkout of this key is running right now.
+    #[error("checkout in progress")]
+    CheckoutInProgress,
+    /// A checkout without an idempotency key.
+    #[error("idempotency key required")]
+    IdempotencyKeyRequired,
     /// A refusal of another service that the caller must see as is (INSUFFICIENT_STOCK,
     /// COUPON_UNAVAILABLE, POINTS_INSUFFICIENT…): its code, reason and metadata pass through.
     #[error("{service} refused: {reason}")]

@@ -10,6 +10,8 @@ pub(crate) use siyu_store::sql::{
 
 use crate::AppError;
 
+pub mod checkouts;
+
 /// A stored enum number as its domain type; an unknown number is corrupt data.
 pub(crate) fn stored<T: TryFrom<i16, Error = String>>(value: i16) -> Result<T, AppError> {
     T::try_from(value).map_err(AppError::Internal)

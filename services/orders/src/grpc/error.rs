@@ -21,6 +21,17 @@ impl ServiceError for AppError {
                 "INVALID_ARGUMENT",
                 [(err.field().to_owned(), err.to_string())],
             ),
+            E::IdempotencyKeyReused => Described::new(Code::AlreadyExists, "IDEMPOTENCY_KEY_REUSED")
+                .message("the idempotency key was used for a different request"),
+            E::CheckoutInProgress => Described::new(Code::Aborted, "CHECKOUT_IN_PROGRESS")
+                .message("a checkout with this key is running; retry shortly"),
+            E::IdempotencyKeyRequired => Described::invalid(
+                "IDEMPOTENCY_KEY_REQUIRED",
+                [(
+                    siyu_server::metadata::IDEMPOTENCY_KEY.to_owned(),
+                    "is required for checkout".to_owned(),
+                )],
+            ),
             // Another service's refusal is the caller's answer: same code, reason and details.
             E::Refused {
                 code,

@@ -1,0 +1,324 @@
+//! The saga's calls to catalog and membership: take (reserve stock, lock coupons, hold points
+//! and stored value) and give back. Every call is keyed by the order id at the peer and carries
+//! an idempotency key derived from it, so a retry or a recovery never takes anything twice and
+//! a release of something never taken is a no-op.
+
+use siyu_core::TenantId;
+use siyu_proto::catalog::v1 as catalog;
+use siyu_proto::catalog::v1::inventory_service_client::InventoryServiceClient;
+use siyu_proto::common::v1 as common;
+use siyu_proto::membership::v1 as membership;
+use siyu_proto::membership::v1::coupon_service_client::CouponServiceClient;
+use siyu_proto::membership::v1::ledger_service_client::LedgerServiceClient;
+use uuid::Uuid;
+
+use super::record::Taken;
+use crate::AppError;
+use crate::app::App;
+use crate::peers::refusal;
+
+/// One SKU line to reserve.
+#[derive(Debug, Clone)]
+pub struct StockLine {
+    /// The SKU.
+    pub sku_id: Uuid,
+    /// How many.
+    pub quantity: i32,
+}
+
+/// Where stock is taken from (catalog's allocation policy).
+#[derive(Debug, Clone)]
+pub enum StockFrom {
+    /// A pickup store's own stock.
+    PickupStore(Uuid),
+    /// A store's stock for same-city delivery.
+    Location(Uuid),
+    /// Parcel delivery: stores whose radius covers the address (when it has coordinates), then
+    /// warehouses.
+    Delivery {
+        /// The address's coordinates, when known.
+        at: Option<(f64, f64)>,
+    },
+}
+
+fn cny(fen: i64) -> common::Money {
+    common::Money {
+        minor_units: fen,
+        currency_code: "CNY".into(),
+    }
+}
+
+fn key(order_id: Uuid, step: &str) -> String {
+    format!("checkout:{order_id}:{step}")
+}
+
+impl App {
+    /// Reserves the order's stock (catalog `ReserveStock`), held `ttl_seconds`; answers the
+    /// location each SKU was allocated to.
+    pub async fn reserve_stock(
+        &self,
+        tenant: TenantId,
+        order_id: Uuid,
+        lines: &[StockLine],
+        from: &StockFrom,
+        ttl_seconds: i32,
+        revive: bool,
+    ) -> Result<Vec<(Uuid, String)>, AppError> {
+        let target = match from {
+            StockFrom::PickupStore(s) => Some(catalog::allocation_policy::Target::PickupStoreId(
+                s.to_string(),
+            )),
+            StockFrom::Location(l) => {
+                Some(catalog::allocation_policy::Target::LocationId(l.to_string()))
+            }
+            StockFrom::Delivery { .. } => None,
+        };
+        let delivery_location = match from {
+            StockFrom::Delivery { at: Some((lat, lng)) } => Some(common::GeoPoint {
+                latitude: *lat,
+                longitude: *lng,
+            }),
+            _ => None,
+        };
+        let message = catalog::ReserveStockRequest {
+            order_id: order_id.to_string(),
+            lines: lines
+                .iter()
+                .map(|l| catalog::ReservationLine {
+                    sku_id: l.sku_id.to_string(),
+                    quantity: l.quantity,
+                    location_id: String::new(),
+                })
+                .collect(),
+            allocation: Some(catalog::AllocationPolicy {
+                target,
+                delivery_location,
+                allow_warehouse: matches!(from, StockFrom::Delivery { .. }),
+            }),
+            ttl_seconds,
+            revive,
+        };
+        let request = self
+            .peers
+            .request(
+                "catalog",
+                tenant,
+                message,
+                Some(&key(order_id, if revive { "revive_stock" } else { "stock" })),
+            )
+            .await?;
+        let reply = InventoryServiceClient::new(self.peers.catalog.clone())
+            .reserve_stock(request)
+            .await
+            .map_err(|s| refusal("catalog", &s))?
+            .into_inner();
+        let lines = reply.reservation.map(|r| r.lines).unwrap_or_default();
+        Ok(lines
+            .into_iter()
+            .filter_map(|l| Some((l.sku_id.parse().ok()?, l.location_id)))
+            .collect())
+    }
+
+    /// Locks the coupons for the order (membership `LockCoupons`).
+    pub async fn lock_coupons(
+        &self,
+        tenant: TenantId,
+        member_id: Uuid,
+        coupon_ids: &[Uuid],
+        order_id: Uuid,
+        context: membership::OrderContext,
+        revive: bool,
+    ) -> Result<(), AppError> {
+        let message = membership::LockCouponsRequest {
+            member_id: member_id.to_string(),
+            coupon_ids: coupon_ids.iter().map(Uuid::to_string).collect(),
+            order_id: order_id.to_string(),
+            context: Some(context),
+            revive,
+        };
+        let request = self
+            .peers
+            .request(
+                "membership",
+                tenant,
+                message,
+                Some(&key(order_id, if revive { "revive_coupons" } else { "coupons" })),
+            )
+            .await?;
+        CouponServiceClient::new(self.peers.membership.clone())
+            .lock_coupons(request)
+            .await
+            .map_err(|s| refusal("membership", &s))?;
+        Ok(())
+    }
+
+    /// Holds the member's points for the order (membership `HoldPoints`).
+    pub async fn hold_points(
+        &self,
+        tenant: TenantId,
+        member_id: Uuid,
+        order_id: Uuid,
+        points: i64,
+        revive: bool,
+    ) -> Result<(), AppError> {
+        let message = membership::HoldPointsRequest {
+            member_id: member_id.to_string(),
+            order_id: order_id.to_string(),
+            points,
+            revive,
+        };
+        let request = self
+            .peers
+            .request(
+                "membership",
+                tenant,
+                message,
+                Some(&key(order_id, if revive { "revive_points" } else { "points" })),
+            )
+            .await?;
+        LedgerServiceClient::new(self.peers.membership.clone())
+            .hold_points(request)
+            .await
+            .map_err(|s| refusal("membership", &s))?;
+        Ok(())
+    }
+
+    /// Holds the member's stored value for the order (membership `HoldStoredValue`).
+    pub async fn hold_stored_value(
+        &self,
+        tenant: TenantId,
+        member_id: Uuid,
+        order_id: Uuid,
+        fen: i64,
+        revive: bool,
+    ) -> Result<(), AppError> {
+        let message = membership::HoldStoredValueRequest {
+            member_id: member_id.to_string(),
+            order_id: order_id.to_string(),
+            amount: Some(cny(fen)),
+            revive,
+        };
+        let request = self
+            .peers
+            .request(
+                "membership",
+                tenant,
+                message,
+                Some(&key(order_id, if revive { "revive_sv" } else { "stored_value" })),
+            )
+            .await?;
+        LedgerServiceClient::new(self.peers.membership.clone())
+            .hold_stored_value(request)
+            .await
+            .map_err(|s| refusal("membership", &s))?;
+        Ok(())
+    }
+
+    /// Gives back everything in `taken` for the order, newest first (stored value, points,
+    /// coupons, stock), each release idempotent at the peer. Stops at the first failure, which
+    /// the caller retries later (a release task).
+    pub async fn release_taken(
+        &self,
+        tenant: TenantId,
+        order_id: Uuid,
+        taken: Taken,
+        reason: &str,
+    ) -> Result<(), AppError> {
+        let order = order_id.to_string();
+        if taken.stored_value {
+            let request = self
+                .peers
+                .request(
+                    "membership",
+                    tenant,
+                    membership::ReleaseStoredValueRequest {
+                        order_id: order.clone(),
+                        reason: reason.into(),
+                    },
+                    Some(&key(order_id, "release_sv")),
+                )
+                .await?;
+            ignore_nothing_held(
+                LedgerServiceClient::new(self.peers.membership.clone())
+                    .release_stored_value(request)
+                    .await,
+                "membership",
+            )?;
+        }
+        if taken.points {
+            let request = self
+                .peers
+                .request(
+                    "membership",
+                    tenant,
+                    membership::ReleasePointsRequest {
+                        order_id: order.clone(),
+                        reason: reason.into(),
+                    },
+                    Some(&key(order_id, "release_points")),
+                )
+                .await?;
+            ignore_nothing_held(
+                LedgerServiceClient::new(self.peers.membership.clone())
+                    .release_points(request)
+                    .await,
+                "membership",
+            )?;
+        }
+        if taken.coupons {
+            let request = self
+                .peers
+                .request(
+                    "membership",
+                    tenant,
+                    membership::ReleaseCouponsRequest {
+                        order_id: order.clone(),
+                        reason: reason.into(),
+                    },
+                    Some(&key(order_id, "release_coupons")),
+                )
+                .await?;
+            ignore_nothing_held(
+                CouponServiceClient::new(self.peers.membership.clone())
+                    .release_coupons(request)
+                    .await,
+                "membership",
+            )?;
+        }
+        if taken.stock {
+            let request = self
+                .peers
+                .request(
+                    "catalog",
+                    tenant,
+                    catalog::ReleaseReservationRequest {
+                        order_id: order,
+                        reason: reason.into(),
+                    },
+                    Some(&key(order_id, "release_stock")),
+                )
+                .await?;
+            ignore_nothing_held(
+                InventoryServiceClient::new(self.peers.catalog.clone())
+                    .release_reservation(request)
+                    .await,
+                "catalog",
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A release answered NOT_FOUND (nothing was ever taken for the order: the saga recorded the
+/// step before calling and the call never arrived) is done; other refusals and failures are
+/// errors to retry.
+fn ignore_nothing_held<T>(
+    answer: Result<tonic::Response<T>, tonic::Status>,
+    service: &'static str,
+) -> Result<(), AppError> {
+    match answer {
+        Ok(_) => Ok(()),
+        Err(s) if s.code() == tonic::Code::NotFound => Ok(()),
+        Err(s) => Err(refusal(service, &s)),
+    }
+}

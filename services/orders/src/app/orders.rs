@@ -1,0 +1,3 @@
+//! Orders: the state machine ([`status`]).
+
+pub mod status;
