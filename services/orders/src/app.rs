@@ -14,8 +14,10 @@ use siyu_core::Clock;
 
 use crate::peers::Peers;
 
+pub mod carts;
 pub mod checkout;
 pub mod orders;
+pub mod settings;
 
 /// The app layer's handles: the database, the clock and the peers.
 #[derive(Debug, Clone)]

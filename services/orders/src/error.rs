@@ -47,6 +47,47 @@ pub enum AppError {
         /// What went wrong, for the log.
         detail: String,
     },
+    /// A cart RPC by a principal that is not a consumer.
+    #[error("not a consumer")]
+    NotAConsumer,
+    /// A line id that is not in the caller's cart.
+    #[error("cart line {0} not found")]
+    CartLineNotFound(uuid::Uuid),
+    /// Adding the SKU would make the cart hold more than `limit` lines.
+    #[error("cart line limit {limit} exceeded")]
+    CartLineLimitExceeded {
+        /// The limit.
+        limit: usize,
+    },
+    /// The line's resulting quantity would be above `limit`.
+    #[error("cart quantity limit {limit} exceeded")]
+    CartQuantityLimitExceeded {
+        /// The limit.
+        limit: i32,
+    },
+    /// Catalog does not know the SKU.
+    #[error("sku {0} not found")]
+    SkuNotFound(uuid::Uuid),
+    /// The SKU cannot be bought for the cart's store and channel (catalog's reason).
+    #[error("sku {sku_id} not sellable: {reason}")]
+    SkuNotSellable {
+        /// The SKU.
+        sku_id: uuid::Uuid,
+        /// Catalog's unsellable reason.
+        reason: String,
+    },
+    /// The store is unknown, disabled, or does not offer the mode.
+    #[error("store {0} unavailable")]
+    StoreUnavailable(uuid::Uuid),
+    /// The tenant turned the fulfilment mode off in its order settings.
+    #[error("fulfilment mode {0} disabled")]
+    FulfilmentModeDisabled(&'static str),
+    /// The address is beyond the same-city radius of the store.
+    #[error("address beyond {max_meters} m of the store")]
+    SameCityOutOfRange {
+        /// The radius, metres.
+        max_meters: i32,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

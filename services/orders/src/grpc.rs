@@ -16,6 +16,8 @@ use tonic::{Request, Response, Status};
 use crate::AppError;
 use crate::app::App;
 
+mod cart_service;
+mod carts;
 pub mod error;
 
 /// What every handler returns.

@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use siyu_auth::{JwksVerifier, VerifierSettings};
+use siyu_proto::orders::v1::cart_service_server::CartServiceServer;
 use siyu_core::Clock;
 use siyu_server::{GrpcServer, Mutations, ServingHandle};
 use siyu_store::{Bus, BusConfig, DbOptions, OutboxRelay};
@@ -134,9 +135,9 @@ impl Application {
             .await
             .context("grpc listener")?;
         let serving = GrpcServer::new(verifier, metrics.clone())
+            .add_service(CartServiceServer::new(handlers.clone()))
             .spawn(listener)
             .await?;
-        let _ = handlers;
         serving.set_ready(true).await;
         let readiness = Readiness::default();
         readiness.set_ready(true);

@@ -10,7 +10,9 @@ pub(crate) use siyu_store::sql::{
 
 use crate::AppError;
 
+pub mod carts;
 pub mod checkouts;
+pub mod settings;
 
 /// A stored enum number as its domain type; an unknown number is corrupt data.
 pub(crate) fn stored<T: TryFrom<i16, Error = String>>(value: i16) -> Result<T, AppError> {

@@ -57,6 +57,35 @@ impl ServiceError for AppError {
                     _ => "IDENTITY_UNAVAILABLE",
                 },
             ),
+            E::NotAConsumer => Described::new(Code::PermissionDenied, "NOT_A_CONSUMER"),
+            E::CartLineNotFound(id) => {
+                Described::new(Code::NotFound, "CART_LINE_NOT_FOUND").meta("line_id", id)
+            }
+            E::CartLineLimitExceeded { limit } => {
+                Described::new(Code::FailedPrecondition, "CART_LINE_LIMIT_EXCEEDED")
+                    .meta("limit", limit)
+            }
+            E::CartQuantityLimitExceeded { limit } => {
+                Described::new(Code::FailedPrecondition, "CART_QUANTITY_LIMIT_EXCEEDED")
+                    .meta("limit", limit)
+            }
+            E::SkuNotFound(id) => Described::new(Code::NotFound, "SKU_NOT_FOUND").meta("sku_id", id),
+            E::SkuNotSellable { sku_id, reason } => {
+                Described::new(Code::FailedPrecondition, "SKU_NOT_SELLABLE")
+                    .meta("sku_id", sku_id)
+                    .meta("unsellable_reason", reason)
+            }
+            E::StoreUnavailable(id) => {
+                Described::new(Code::FailedPrecondition, "STORE_UNAVAILABLE").meta("store_id", id)
+            }
+            E::FulfilmentModeDisabled(mode) => {
+                Described::new(Code::FailedPrecondition, "FULFILMENT_MODE_DISABLED")
+                    .meta("mode", mode)
+            }
+            E::SameCityOutOfRange { max_meters } => {
+                Described::new(Code::FailedPrecondition, "SAME_CITY_OUT_OF_RANGE")
+                    .meta("max_distance_meters", max_meters)
+            }
             E::Store(err) => Described::store(err),
             E::Internal(_) => Described::new(Code::Internal, "INTERNAL"),
         }
