@@ -17,6 +17,7 @@ use crate::peers::Peers;
 pub mod carts;
 pub mod checkout;
 pub mod orders;
+pub mod payments;
 pub mod settings;
 
 /// The app layer's handles: the database, the clock and the peers.
@@ -28,12 +29,31 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Catalog, membership and identity over gRPC.
     pub peers: Arc<Peers>,
+    /// The tenants' WeChat Pay merchants (credentials from identity).
+    pub merchants: Arc<payments::merchant::Merchants>,
 }
 
 impl App {
     /// An app over `db` with `clock` and `peers`.
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, peers: Arc<Peers>) -> Self {
-        Self { db, clock, peers }
+        let directory = Arc::new(payments::merchant::IdentityDirectory::new(peers.clone()));
+        let merchants = Arc::new(payments::merchant::Merchants::new(
+            directory,
+            crate::settings::WechatPaySettings::default(),
+            clock.clone(),
+        ));
+        Self {
+            db,
+            clock,
+            peers,
+            merchants,
+        }
+    }
+
+    /// The same app with `merchants` (configured endpoints, another credential source).
+    pub fn with_merchants(mut self, merchants: Arc<payments::merchant::Merchants>) -> Self {
+        self.merchants = merchants;
+        self
     }
 
     /// Now, in milliseconds since the epoch (how the schema stores compared timestamps).

@@ -88,6 +88,9 @@ pub enum AppError {
         /// The radius, metres.
         max_meters: i32,
     },
+    /// A payments refusal or failure (told to callers in `grpc/payments/error.rs`).
+    #[error(transparent)]
+    Payment(#[from] crate::app::payments::PaymentError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -19,6 +19,9 @@ use crate::app::App;
 mod cart_service;
 mod carts;
 pub mod error;
+mod payment_service;
+mod payments;
+mod wechat_pay_notify_service;
 
 /// What every handler returns.
 #[allow(dead_code)]

@@ -13,6 +13,8 @@ use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use siyu_auth::{JwksVerifier, VerifierSettings};
 use siyu_proto::orders::v1::cart_service_server::CartServiceServer;
+use siyu_proto::payments::v1::payment_service_server::PaymentServiceServer;
+use siyu_proto::payments::v1::wechat_pay_notify_service_server::WechatPayNotifyServiceServer;
 use siyu_core::Clock;
 use siyu_server::{GrpcServer, Mutations, ServingHandle};
 use siyu_store::{Bus, BusConfig, DbOptions, OutboxRelay};
@@ -37,6 +39,8 @@ pub struct Overrides {
     pub clock: Option<Arc<dyn Clock>>,
     /// A static JWKS instead of fetching `auth.jwks_url`.
     pub jwks: Option<serde_json::Value>,
+    /// Where WeChat Pay merchant credentials and payer openids come from (default: identity).
+    pub pay_directory: Option<Arc<dyn app::payments::merchant::PayDirectory>>,
 }
 
 impl std::fmt::Debug for Overrides {
@@ -44,6 +48,7 @@ impl std::fmt::Debug for Overrides {
         f.debug_struct("Overrides")
             .field("clock", &self.clock)
             .field("jwks", &self.jwks.is_some())
+            .field("pay_directory", &self.pay_directory)
             .finish()
     }
 }
@@ -114,7 +119,16 @@ impl Application {
         let metrics = Metrics::new("orders")?;
 
         let peers = Arc::new(peers::Peers::new(&settings.peers).context("peers")?);
-        let app = app::App::new(db.clone(), clock.clone(), peers);
+        let pay_directory = match overrides.pay_directory {
+            Some(directory) => directory,
+            None => Arc::new(app::payments::merchant::IdentityDirectory::new(peers.clone())),
+        };
+        let merchants = Arc::new(app::payments::merchant::Merchants::new(
+            pay_directory,
+            settings.wechatpay.clone(),
+            clock.clone(),
+        ));
+        let app = app::App::new(db.clone(), clock.clone(), peers).with_merchants(merchants);
         let relay = OutboxRelay::new(db.clone(), bus.clone(), clock.clone());
         let handlers = grpc::Handlers {
             app,
@@ -136,6 +150,8 @@ impl Application {
             .context("grpc listener")?;
         let serving = GrpcServer::new(verifier, metrics.clone())
             .add_service(CartServiceServer::new(handlers.clone()))
+            .add_service(PaymentServiceServer::new(handlers.clone()))
+            .add_service(WechatPayNotifyServiceServer::new(handlers.clone()))
             .spawn(listener)
             .await?;
         serving.set_ready(true).await;

@@ -12,6 +12,7 @@ use crate::AppError;
 
 pub mod carts;
 pub mod checkouts;
+pub mod payments;
 pub mod settings;
 
 /// A stored enum number as its domain type; an unknown number is corrupt data.

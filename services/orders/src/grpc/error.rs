@@ -86,6 +86,7 @@ impl ServiceError for AppError {
                 Described::new(Code::FailedPrecondition, "SAME_CITY_OUT_OF_RANGE")
                     .meta("max_distance_meters", max_meters)
             }
+            E::Payment(err) => super::payments::error::describe(err),
             E::Store(err) => Described::store(err),
             E::Internal(_) => Described::new(Code::Internal, "INTERNAL"),
         }
