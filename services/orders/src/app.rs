@@ -18,6 +18,7 @@ pub mod carts;
 pub mod checkout;
 pub mod orders;
 pub mod payments;
+pub mod pricing;
 pub mod settings;
 
 /// The app layer's handles: the database, the clock and the peers.
