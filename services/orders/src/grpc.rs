@@ -21,6 +21,7 @@ mod carts;
 pub mod error;
 mod payment_service;
 mod payments;
+pub mod pricing;
 mod wechat_pay_notify_service;
 
 /// What every handler returns.
