@@ -137,6 +137,10 @@ prop_compose! {
     ) -> PricingInput {
         for (n, l) in lines.iter_mut().enumerate() {
             l.sku_id = format!("s{n}");
+            // One flash sale per line, so each adjustment's shares can be found by its id.
+            if let Some(f) = &mut l.flash_sale {
+                f.flash_sale_id = format!("fs{n}");
+            }
         }
         for (n, c) in coupons.iter_mut().enumerate() {
             c.coupon_id = format!("c{n}");
