@@ -1,0 +1,11 @@
+//! Integration tests of siyu-orders through its gRPC contract.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    reason = "tests"
+)]
+
+mod pay_harness;
+mod payments;
