@@ -16,6 +16,7 @@ use crate::peers::Peers;
 
 pub mod carts;
 pub mod checkout;
+pub mod jobs;
 pub mod orders;
 pub mod payments;
 pub mod pricing;

@@ -24,6 +24,38 @@ pub enum AppError {
     /// A checkout without an idempotency key.
     #[error("idempotency key required")]
     IdempotencyKeyRequired,
+    /// No such order in the tenant (or not the caller's to see).
+    #[error("order not found")]
+    OrderNotFound,
+    /// Coupons, points, stored value or a plan asked for by someone who is not a member.
+    #[error("member required")]
+    MemberRequired,
+    /// A cart checkout with no selected, sellable line.
+    #[error("cart empty")]
+    CartEmpty,
+    /// Stored value asked for while the tenant has it off.
+    #[error("stored value disabled")]
+    StoredValueDisabled,
+    /// The fulfilment cannot serve the order (the quote's undeliverable reason).
+    #[error("undeliverable: {0}")]
+    Undeliverable(String),
+    /// The payable differs from what the consumer saw.
+    #[error("price changed: expected {expected}, now {current}")]
+    PriceChanged {
+        /// What the consumer saw, fen.
+        expected: i64,
+        /// What it is now, fen.
+        current: i64,
+    },
+    /// The order's status does not allow the change.
+    #[error("illegal transition from {from:?}")]
+    IllegalTransition {
+        /// The status it is in.
+        from: crate::app::orders::status::OrderStatus,
+    },
+    /// Closing the PSP attempt found the order paid: it is PAID and cannot be cancelled.
+    #[error("order already paid")]
+    OrderAlreadyPaid,
     /// A refusal of another service that the caller must see as is (INSUFFICIENT_STOCK,
     /// COUPON_UNAVAILABLE, POINTS_INSUFFICIENT…): its code, reason and metadata pass through.
     #[error("{service} refused: {reason}")]

@@ -18,7 +18,11 @@ use crate::app::App;
 
 mod cart_service;
 mod carts;
+mod checkout;
+mod checkout_service;
 pub mod error;
+mod order_service;
+pub mod orders;
 mod payment_service;
 mod payments;
 pub mod pricing;
@@ -41,4 +45,12 @@ pub struct Handlers {
 #[allow(dead_code)]
 fn ctx<T>(request: &Request<T>) -> Result<Ctx, Status> {
     Ok(Caller::of(request)?.ctx()?.clone())
+}
+
+/// The page of `list` a request asks for; a bad size or token is a violation on `page`.
+fn page_of<C: serde::de::DeserializeOwned>(
+    list: &siyu_server::Paging,
+    page: Option<&siyu_proto::common::v1::PageRequest>,
+) -> Result<siyu_core::PageRequest<C>, AppError> {
+    Ok(list.parse(page)?)
 }

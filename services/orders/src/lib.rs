@@ -13,6 +13,8 @@ use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use siyu_auth::{JwksVerifier, VerifierSettings};
 use siyu_proto::orders::v1::cart_service_server::CartServiceServer;
+use siyu_proto::orders::v1::checkout_service_server::CheckoutServiceServer;
+use siyu_proto::orders::v1::order_service_server::OrderServiceServer;
 use siyu_proto::payments::v1::payment_service_server::PaymentServiceServer;
 use siyu_proto::payments::v1::wechat_pay_notify_service_server::WechatPayNotifyServiceServer;
 use siyu_core::Clock;
@@ -24,6 +26,7 @@ use tokio::task::JoinHandle;
 
 pub mod app;
 mod error;
+pub mod events;
 pub mod grpc;
 pub mod peers;
 pub mod repo;
@@ -143,6 +146,20 @@ impl Application {
                 let _ = rx.wait_for(|s| *s).await;
             };
             tasks.push(tokio::spawn(relay.run(stopped)));
+            // Checkout recovery, the unpaid timeout and follow-up tasks: a leased pass.
+            let mut rx = stop_rx.clone();
+            let stopped = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            let lease = siyu_store::Lease::new(
+                db.clone(),
+                clock.clone(),
+                "orders.jobs",
+                &format!("orders-{}", siyu_core::id::new_string()),
+                Duration::from_secs(300),
+            );
+            let every = Duration::from_secs(settings.orders.jobs_interval_secs.max(1));
+            tasks.push(tokio::spawn(handlers.app.clone().run_jobs(lease, every, stopped)));
         }
 
         let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr)
@@ -150,6 +167,8 @@ impl Application {
             .context("grpc listener")?;
         let serving = GrpcServer::new(verifier, metrics.clone())
             .add_service(CartServiceServer::new(handlers.clone()))
+            .add_service(CheckoutServiceServer::new(handlers.clone()))
+            .add_service(OrderServiceServer::new(handlers.clone()))
             .add_service(PaymentServiceServer::new(handlers.clone()))
             .add_service(WechatPayNotifyServiceServer::new(handlers.clone()))
             .spawn(listener)

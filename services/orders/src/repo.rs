@@ -5,15 +5,17 @@
 
 pub(crate) use siyu_store::sql::{
     execute, fetch_all, fetch_one, for_update, from_json, is_unique_violation, opt_i64, opt_uuid,
-    placeholders, to_json, total, uuid,
+    placeholders, stmt, to_json, uuid,
 };
 
 use crate::AppError;
 
 pub mod carts;
 pub mod checkouts;
+pub mod orders;
 pub mod payments;
 pub mod settings;
+pub mod tasks;
 
 /// A stored enum number as its domain type; an unknown number is corrupt data.
 pub(crate) fn stored<T: TryFrom<i16, Error = String>>(value: i16) -> Result<T, AppError> {

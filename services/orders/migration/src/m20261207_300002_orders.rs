@@ -41,8 +41,9 @@ impl MigrationTrait for Migration {
                 )",
                 "CREATE INDEX ord_checkouts_running ON ord_checkouts (state, updated_at_ms)",
                 "CREATE UNIQUE INDEX ord_checkouts_order ON ord_checkouts (tenant, order_id)",
-                // detail: the rest of the Order as JSON (fulfilment, amounts, steps, coupon ids,
-                // attribution, buyer note, shipment, pickup, cancellation, tier code).
+                // detail: the priced snapshot (base64 of the contract's encoded Order: amounts,
+                // steps, fulfilment, attribution, coupon ids, note); cancellation: JSON, once
+                // cancelled.
                 "CREATE TABLE ord_orders (
                     tenant {uuid} NOT NULL,
                     id {uuid} NOT NULL,
@@ -64,6 +65,7 @@ impl MigrationTrait for Migration {
                     completed_at_ms BIGINT,
                     after_sale_deadline_ms BIGINT,
                     settled_at_ms BIGINT,
+                    cancellation TEXT,
                     detail TEXT NOT NULL,
                     version BIGINT NOT NULL DEFAULT 1,
                     created_at_ms BIGINT NOT NULL,
@@ -75,7 +77,7 @@ impl MigrationTrait for Migration {
                 "CREATE INDEX ord_orders_store ON ord_orders (tenant, store_id, created_at_ms, id)",
                 "CREATE INDEX ord_orders_deadline ON ord_orders (status, payment_deadline_ms)",
                 "CREATE INDEX ord_orders_pickup ON ord_orders (tenant, pickup_code)",
-                // priced: the PricedLine as JSON (amounts, allocations).
+                // priced: base64 of the contract's encoded PricedLine (amounts, allocations).
                 "CREATE TABLE ord_order_lines (
                     tenant {uuid} NOT NULL,
                     order_id {uuid} NOT NULL,

@@ -27,6 +27,9 @@ pub struct OrderSettings {
     /// Store pickup.
     #[serde(default = "PickupRule::offered")]
     pub pickup: PickupRule,
+    /// Seconds an order may stay unpaid (0: the default, 900).
+    #[serde(default, alias = "unpaid_timeout_seconds")]
+    pub unpaid_timeout_seconds: i32,
 }
 
 /// Parcel delivery (`DeliveryShippingRule`).
@@ -67,6 +70,7 @@ impl Default for OrderSettings {
             delivery: DeliveryRule::offered(),
             same_city: SameCityRule::offered(),
             pickup: PickupRule::offered(),
+            unpaid_timeout_seconds: 0,
         }
     }
 }
@@ -95,7 +99,19 @@ impl PickupRule {
     }
 }
 
+/// The unpaid timeout when the tenant set none (15 minutes).
+pub const DEFAULT_UNPAID_TIMEOUT_SECS: i32 = 900;
+
 impl OrderSettings {
+    /// Seconds an order may stay unpaid before it is cancelled.
+    pub fn unpaid_timeout_seconds(&self) -> i32 {
+        if self.unpaid_timeout_seconds > 0 {
+            self.unpaid_timeout_seconds
+        } else {
+            DEFAULT_UNPAID_TIMEOUT_SECS
+        }
+    }
+
     /// Settings from a stored JSON body; unreadable JSON is an internal error.
     pub fn from_json(body: &str) -> Result<Self, AppError> {
         serde_json::from_str(body)

@@ -124,7 +124,10 @@ fn address(a: &common::Address, needs_location: bool) -> Result<Address, AppErro
 }
 
 /// The fulfilment choice of SetCartFulfilment, checked field by field.
-fn fulfilment(choice: Option<&pb::FulfilmentChoice>, now_ms: i64) -> Result<Fulfilment, AppError> {
+pub(super) fn fulfilment(
+    choice: Option<&pb::FulfilmentChoice>,
+    now_ms: i64,
+) -> Result<Fulfilment, AppError> {
     let c = choice.ok_or_else(|| AppError::invalid("fulfilment", "required"))?;
     let mode = match pb::FulfilmentMode::try_from(c.mode) {
         Ok(pb::FulfilmentMode::Unspecified) => FulfilmentMode::Unspecified,

@@ -21,8 +21,10 @@ impl ServiceError for AppError {
                 "INVALID_ARGUMENT",
                 [(err.field().to_owned(), err.to_string())],
             ),
-            E::IdempotencyKeyReused => Described::new(Code::AlreadyExists, "IDEMPOTENCY_KEY_REUSED")
-                .message("the idempotency key was used for a different request"),
+            E::IdempotencyKeyReused => {
+                Described::new(Code::AlreadyExists, "IDEMPOTENCY_KEY_REUSED")
+                    .message("the idempotency key was used for a different request")
+            }
             E::CheckoutInProgress => Described::new(Code::Aborted, "CHECKOUT_IN_PROGRESS")
                 .message("a checkout with this key is running; retry shortly"),
             E::IdempotencyKeyRequired => Described::invalid(
@@ -32,6 +34,24 @@ impl ServiceError for AppError {
                     "is required for checkout".to_owned(),
                 )],
             ),
+            E::OrderNotFound => Described::new(Code::NotFound, "ORDER_NOT_FOUND"),
+            E::MemberRequired => Described::new(Code::FailedPrecondition, "MEMBER_REQUIRED"),
+            E::CartEmpty => Described::new(Code::FailedPrecondition, "CART_EMPTY"),
+            E::StoredValueDisabled => {
+                Described::new(Code::FailedPrecondition, "STORED_VALUE_DISABLED")
+            }
+            E::Undeliverable(reason) => Described::new(Code::FailedPrecondition, reason.clone()),
+            E::PriceChanged { expected, current } => {
+                Described::new(Code::FailedPrecondition, "PRICE_CHANGED")
+                    .meta("expected_payable", expected)
+                    .meta("current_payable", current)
+            }
+            E::IllegalTransition { from } => {
+                Described::new(Code::FailedPrecondition, "ILLEGAL_TRANSITION")
+                    .meta("order_status", status_name(*from))
+            }
+            E::OrderAlreadyPaid => Described::new(Code::FailedPrecondition, "ORDER_ALREADY_PAID")
+                .meta("order_status", "ORDER_STATUS_PAID"),
             // Another service's refusal is the caller's answer: same code, reason and details.
             E::Refused {
                 code,
@@ -69,7 +89,9 @@ impl ServiceError for AppError {
                 Described::new(Code::FailedPrecondition, "CART_QUANTITY_LIMIT_EXCEEDED")
                     .meta("limit", limit)
             }
-            E::SkuNotFound(id) => Described::new(Code::NotFound, "SKU_NOT_FOUND").meta("sku_id", id),
+            E::SkuNotFound(id) => {
+                Described::new(Code::NotFound, "SKU_NOT_FOUND").meta("sku_id", id)
+            }
             E::SkuNotSellable { sku_id, reason } => {
                 Described::new(Code::FailedPrecondition, "SKU_NOT_SELLABLE")
                     .meta("sku_id", sku_id)
@@ -94,3 +116,9 @@ impl ServiceError for AppError {
 }
 
 siyu_server::status_from!(AppError);
+
+/// The contract's name of a status, for error metadata.
+fn status_name(s: crate::app::orders::status::OrderStatus) -> &'static str {
+    siyu_proto::orders::v1::OrderStatus::try_from(i32::from(s.number()))
+        .map_or("ORDER_STATUS_UNSPECIFIED", |s| s.as_str_name())
+}

@@ -16,7 +16,10 @@ impl PaymentService for Handlers {
         payments::create(self, request).await
     }
 
-    async fn get_payment(&self, request: Request<pb::GetPaymentRequest>) -> R<pb::GetPaymentResponse> {
+    async fn get_payment(
+        &self,
+        request: Request<pb::GetPaymentRequest>,
+    ) -> R<pb::GetPaymentResponse> {
         payments::get(self, request).await
     }
 

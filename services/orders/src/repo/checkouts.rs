@@ -142,7 +142,12 @@ pub async fn set_taken(
         conn,
         "UPDATE ord_checkouts SET taken = $3, updated_at_ms = $4
          WHERE tenant = $1 AND order_id = $2 AND state = 1",
-        [uuid(tenant.0), uuid(order_id), to_json(&taken)?, now_ms.into()],
+        [
+            uuid(tenant.0),
+            uuid(order_id),
+            to_json(&taken)?,
+            now_ms.into(),
+        ],
     )
     .await?;
     Ok(())
@@ -205,4 +210,25 @@ pub async fn stale(
             ))
         })
         .collect()
+}
+
+#[derive(Debug, FromQueryResult)]
+struct TakenRow {
+    taken: String,
+}
+
+/// What the checkout of `order_id` recorded as taken (`None`: no checkout made the order).
+pub async fn taken_of_order(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    order_id: Uuid,
+) -> Result<Option<Taken>, AppError> {
+    let row: Option<TakenRow> = fetch_one(
+        conn,
+        "SELECT taken FROM ord_checkouts WHERE tenant = $1 AND order_id = $2",
+        [uuid(tenant.0), uuid(order_id)],
+    )
+    .await?;
+    row.map(|r| Ok(from_json::<Taken>("ord_checkouts", &r.taken)?))
+        .transpose()
 }

@@ -101,10 +101,11 @@ impl P {
         let db = TestDb::postgres::<Migrator>().await.unwrap();
         let start = chrono::DateTime::from_timestamp(START, 0).unwrap();
         let sandbox_clock = Arc::new(ManualClock::new(start));
-        let sandbox = Sandbox::build_with_clock(SandboxSettings::for_tests(), sandbox_clock.clone())
-            .await
-            .unwrap()
-            .spawn();
+        let sandbox =
+            Sandbox::build_with_clock(SandboxSettings::for_tests(), sandbox_clock.clone())
+                .await
+                .unwrap()
+                .spawn();
         let control = sandbox.control().unwrap();
         let merchant = control
             .register_merchant(&RegisterMerchant {
@@ -121,7 +122,11 @@ impl P {
             private_key_pem: merchant.private_key_pem.clone().unwrap(),
             apiv3_key: merchant.apiv3_key.clone(),
             public_key: None,
-            certificates: platform.certificates.iter().map(|c| c.pem.clone()).collect(),
+            certificates: platform
+                .certificates
+                .iter()
+                .map(|c| c.pem.clone())
+                .collect(),
         };
 
         let captured = Arc::new(Mutex::new(Vec::new()));
@@ -182,8 +187,7 @@ impl P {
 
     /// The gateway route forwards callbacks to orders (else it only captures, answering 503).
     pub fn forward_callbacks(&self, on: bool) {
-        *self.forward.lock().unwrap() =
-            on.then(|| (self.channel.clone(), self.gateway_token()));
+        *self.forward.lock().unwrap() = on.then(|| (self.channel.clone(), self.gateway_token()));
     }
 
     /// Waits until `n` callbacks were captured.
@@ -208,7 +212,13 @@ impl P {
         WechatPayNotifyServiceClient::new(self.channel.clone())
     }
 
-    pub fn token(&self, tenant: TenantId, kind: PrincipalKind, sub: &str, scopes: &[&str]) -> String {
+    pub fn token(
+        &self,
+        tenant: TenantId,
+        kind: PrincipalKind,
+        sub: &str,
+        scopes: &[&str],
+    ) -> String {
         token(&self.key, &self.clock, tenant, kind, sub, scopes)
     }
 

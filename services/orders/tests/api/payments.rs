@@ -54,7 +54,10 @@ async fn a_paid_prepay_makes_the_order_paid_once() {
         .decode(&params.pay_sign)
         .unwrap();
     verifying
-        .verify(message.as_bytes(), &Signature::try_from(raw.as_slice()).unwrap())
+        .verify(
+            message.as_bytes(),
+            &Signature::try_from(raw.as_slice()).unwrap(),
+        )
         .unwrap();
 
     p.control.pay(&payment.prepay_id).await.unwrap();
@@ -152,7 +155,10 @@ async fn refused_notifications_change_nothing() {
     let mut tampered = good.request();
     tampered.body[10] ^= 1;
     let s = refused(tampered, gateway.clone()).await;
-    assert_eq!((s.code(), reason(&s).as_str()), (tonic::Code::Unauthenticated, "PAYMENT_SIGNATURE_INVALID"));
+    assert_eq!(
+        (s.code(), reason(&s).as_str()),
+        (tonic::Code::Unauthenticated, "PAYMENT_SIGNATURE_INVALID")
+    );
 
     let mut probe = good.request();
     probe.wechatpay_signature = format!("WECHATPAY/SIGNTEST/{}", probe.wechatpay_signature);
@@ -167,17 +173,29 @@ async fn refused_notifications_change_nothing() {
     let mut stale = good.request();
     stale.wechatpay_timestamp = (super::pay_harness::START - 400).to_string();
     let s = refused(stale, gateway.clone()).await;
-    assert_eq!((s.code(), reason(&s).as_str()), (tonic::Code::Unauthenticated, "PAYMENT_NOTIFICATION_STALE"));
+    assert_eq!(
+        (s.code(), reason(&s).as_str()),
+        (tonic::Code::Unauthenticated, "PAYMENT_NOTIFICATION_STALE")
+    );
 
     let mut route = good.request();
     route.route_key = "UnknownRouteKey0000000000000000X".into();
     let s = refused(route, gateway.clone()).await;
-    assert_eq!((s.code(), reason(&s).as_str()), (tonic::Code::NotFound, "NOTIFY_ROUTE_UNKNOWN"));
+    assert_eq!(
+        (s.code(), reason(&s).as_str()),
+        (tonic::Code::NotFound, "NOTIFY_ROUTE_UNKNOWN")
+    );
 
     let mut missing = good.request();
     missing.wechatpay_nonce.clear();
     let s = refused(missing, gateway.clone()).await;
-    assert_eq!((s.code(), reason(&s).as_str()), (tonic::Code::InvalidArgument, "PAYMENT_NOTIFICATION_MALFORMED"));
+    assert_eq!(
+        (s.code(), reason(&s).as_str()),
+        (
+            tonic::Code::InvalidArgument,
+            "PAYMENT_NOTIFICATION_MALFORMED"
+        )
+    );
 
     let not_gateway = p.token(
         siyu_core::TenantId(Uuid::nil()),
@@ -189,7 +207,11 @@ async fn refused_notifications_change_nothing() {
     assert_eq!(s.code(), tonic::Code::PermissionDenied);
 
     assert_eq!(p.order_status(order).await, 1);
-    assert_eq!(p.scalar("SELECT COUNT(*) FROM pay_notifications", vec![]).await, 0);
+    assert_eq!(
+        p.scalar("SELECT COUNT(*) FROM pay_notifications", vec![])
+            .await,
+        0
+    );
 
     // The genuine one still applies.
     let ok = client
@@ -206,11 +228,8 @@ async fn an_amount_mismatch_is_flagged_without_effect() {
     let p = P::start().await;
     let (_, order, answer) = prepaid(&p, 500).await;
     let payment = answer.payment.unwrap();
-    p.exec(
-        "UPDATE pay_payments SET amount_fen = 600",
-        vec![],
-    )
-    .await;
+    p.exec("UPDATE pay_payments SET amount_fen = 600", vec![])
+        .await;
     p.control.pay(&payment.prepay_id).await.unwrap();
     let good = p.captured(1).await[0].clone();
     let answer = p
@@ -219,7 +238,10 @@ async fn an_amount_mismatch_is_flagged_without_effect() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(answer.outcome, pb::NotificationOutcome::AmountMismatch as i32);
+    assert_eq!(
+        answer.outcome,
+        pb::NotificationOutcome::AmountMismatch as i32
+    );
     assert_eq!(p.order_status(order).await, 1);
 }
 
@@ -241,7 +263,10 @@ async fn a_query_finds_the_success_and_close_stops_an_attempt() {
         .unwrap()
         .into_inner();
     assert!(queried.changed);
-    assert_eq!(queried.payment.unwrap().status, pb::PaymentStatus::Succeeded as i32);
+    assert_eq!(
+        queried.payment.unwrap().status,
+        pb::PaymentStatus::Succeeded as i32
+    );
     assert_eq!(p.order_status(order).await, 2);
 
     let (_, _, other) = prepaid(&p, 300).await;

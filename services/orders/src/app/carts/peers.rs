@@ -52,6 +52,8 @@ pub struct SkuPrice {
     pub sellable: bool,
     /// Catalog's reason when not sellable.
     pub unsellable_reason: String,
+    /// The SKU's category and its ancestors (coupon scope).
+    pub category_ids: Vec<String>,
 }
 
 /// A store as the cart's fulfilment needs it.
@@ -155,6 +157,7 @@ impl App {
                         list_price: money(p.list_price),
                         sellable: p.sellable,
                         unsellable_reason: p.unsellable_reason,
+                        category_ids: p.category_ids,
                     },
                 );
             }

@@ -68,13 +68,15 @@ impl App {
             StockFrom::PickupStore(s) => Some(catalog::allocation_policy::Target::PickupStoreId(
                 s.to_string(),
             )),
-            StockFrom::Location(l) => {
-                Some(catalog::allocation_policy::Target::LocationId(l.to_string()))
-            }
+            StockFrom::Location(l) => Some(catalog::allocation_policy::Target::LocationId(
+                l.to_string(),
+            )),
             StockFrom::Delivery { .. } => None,
         };
         let delivery_location = match from {
-            StockFrom::Delivery { at: Some((lat, lng)) } => Some(common::GeoPoint {
+            StockFrom::Delivery {
+                at: Some((lat, lng)),
+            } => Some(common::GeoPoint {
                 latitude: *lat,
                 longitude: *lng,
             }),
@@ -104,7 +106,10 @@ impl App {
                 "catalog",
                 tenant,
                 message,
-                Some(&key(order_id, if revive { "revive_stock" } else { "stock" })),
+                Some(&key(
+                    order_id,
+                    if revive { "revive_stock" } else { "stock" },
+                )),
             )
             .await?;
         let reply = InventoryServiceClient::new(self.peers.catalog.clone())
@@ -142,7 +147,10 @@ impl App {
                 "membership",
                 tenant,
                 message,
-                Some(&key(order_id, if revive { "revive_coupons" } else { "coupons" })),
+                Some(&key(
+                    order_id,
+                    if revive { "revive_coupons" } else { "coupons" },
+                )),
             )
             .await?;
         CouponServiceClient::new(self.peers.membership.clone())
@@ -173,7 +181,10 @@ impl App {
                 "membership",
                 tenant,
                 message,
-                Some(&key(order_id, if revive { "revive_points" } else { "points" })),
+                Some(&key(
+                    order_id,
+                    if revive { "revive_points" } else { "points" },
+                )),
             )
             .await?;
         LedgerServiceClient::new(self.peers.membership.clone())
@@ -204,7 +215,10 @@ impl App {
                 "membership",
                 tenant,
                 message,
-                Some(&key(order_id, if revive { "revive_sv" } else { "stored_value" })),
+                Some(&key(
+                    order_id,
+                    if revive { "revive_sv" } else { "stored_value" },
+                )),
             )
             .await?;
         LedgerServiceClient::new(self.peers.membership.clone())
@@ -305,6 +319,93 @@ impl App {
                 "catalog",
             )?;
         }
+        Ok(())
+    }
+}
+
+impl App {
+    /// Marks the order's locked coupons used (membership `UseCoupons`).
+    pub async fn use_coupons(&self, tenant: TenantId, order_id: Uuid) -> Result<(), AppError> {
+        let request = self
+            .peers
+            .request(
+                "membership",
+                tenant,
+                membership::UseCouponsRequest {
+                    order_id: order_id.to_string(),
+                },
+                Some(&key(order_id, "use_coupons")),
+            )
+            .await?;
+        CouponServiceClient::new(self.peers.membership.clone())
+            .use_coupons(request)
+            .await
+            .map_err(|s| refusal("membership", &s))?;
+        Ok(())
+    }
+
+    /// Captures the order's points hold (membership `CapturePoints`).
+    pub async fn capture_points(&self, tenant: TenantId, order_id: Uuid) -> Result<(), AppError> {
+        let request = self
+            .peers
+            .request(
+                "membership",
+                tenant,
+                membership::CapturePointsRequest {
+                    order_id: order_id.to_string(),
+                },
+                Some(&key(order_id, "capture_points")),
+            )
+            .await?;
+        LedgerServiceClient::new(self.peers.membership.clone())
+            .capture_points(request)
+            .await
+            .map_err(|s| refusal("membership", &s))?;
+        Ok(())
+    }
+
+    /// Captures the order's stored-value hold (membership `CaptureStoredValue`).
+    pub async fn capture_stored_value(
+        &self,
+        tenant: TenantId,
+        order_id: Uuid,
+    ) -> Result<(), AppError> {
+        let request = self
+            .peers
+            .request(
+                "membership",
+                tenant,
+                membership::CaptureStoredValueRequest {
+                    order_id: order_id.to_string(),
+                },
+                Some(&key(order_id, "capture_sv")),
+            )
+            .await?;
+        LedgerServiceClient::new(self.peers.membership.clone())
+            .capture_stored_value(request)
+            .await
+            .map_err(|s| refusal("membership", &s))?;
+        Ok(())
+    }
+
+    /// Confirms the order's reservation (catalog `ConfirmReservation`; catalog also confirms
+    /// on OrderPaid, and both are idempotent by the order id).
+    pub async fn confirm_stock(&self, tenant: TenantId, order_id: Uuid) -> Result<(), AppError> {
+        let request = self
+            .peers
+            .request(
+                "catalog",
+                tenant,
+                catalog::ConfirmReservationRequest {
+                    order_id: order_id.to_string(),
+                },
+                Some(&key(order_id, "confirm_stock")),
+            )
+            .await?;
+        InventoryServiceClient::new(self.peers.catalog.clone())
+            .confirm_reservation(request)
+            .await
+            .map_err(|s| refusal("catalog", &s))?;
         Ok(())
     }
 }

@@ -58,7 +58,10 @@ impl OrderStatus {
         matches!(
             (self, to),
             (S::PendingPayment, S::Paid | S::Cancelled)
-                | (S::Paid, S::Preparing | S::Shipped | S::ReadyForPickup | S::Completed)
+                | (
+                    S::Paid,
+                    S::Preparing | S::Shipped | S::ReadyForPickup | S::Completed
+                )
                 | (S::Paid | S::Preparing, S::Cancelled)
                 | (S::Preparing, S::Shipped | S::ReadyForPickup)
                 | (S::Shipped | S::ReadyForPickup, S::Completed)

@@ -100,13 +100,17 @@ pub async fn apply_payment(
         };
         attempts::succeed(conn, tenant, local.id, &success, now_ms).await?;
         if late.is_none() {
-            order_link::mark_paid(
+            crate::app::orders::paid::mark_paid(
                 conn,
                 tenant,
                 order.id,
-                local.id,
-                p.amount_fen,
-                paid_at_ms,
+                &crate::app::orders::paid::PaidBy {
+                    payment_id: local.id,
+                    provider: siyu_proto::events::v1::OrderPaymentProvider::WechatPay as i32,
+                    transaction_id: p.transaction_id.clone(),
+                    paid_fen: p.amount_fen,
+                    paid_at_ms,
+                },
                 now_ms,
             )
             .await?;

@@ -94,7 +94,10 @@ impl PayDirectory for IdentityDirectory {
                 app_id: String::new(),
                 wechat_pay: true,
             };
-            let request = self.peers.request("identity", tenant, message, None).await?;
+            let request = self
+                .peers
+                .request("identity", tenant, message, None)
+                .await?;
             let answer = TenantServiceClient::new(self.peers.identity.clone())
                 .get_app_credentials(request)
                 .await
@@ -128,7 +131,10 @@ impl PayDirectory for IdentityDirectory {
             let message = idpb::GetUserContactsRequest {
                 user_id: user_id.to_string(),
             };
-            let request = self.peers.request("identity", tenant, message, None).await?;
+            let request = self
+                .peers
+                .request("identity", tenant, message, None)
+                .await?;
             let contacts = UserServiceClient::new(self.peers.identity.clone())
                 .get_user_contacts(request)
                 .await
@@ -222,7 +228,8 @@ impl Merchants {
         creds: &MerchantCredentials,
         route_key: String,
     ) -> Result<Merchant, AppError> {
-        let missing = |e: siyu_wechatpay::WechatPayError| PaymentError::PayConfigMissing(e.to_string());
+        let missing =
+            |e: siyu_wechatpay::WechatPayError| PaymentError::PayConfigMissing(e.to_string());
         let mut keys = PlatformKeys::new();
         if let Some((id, pem)) = &creds.public_key {
             keys.add_public_key_pem(id, pem).map_err(missing)?;
@@ -237,7 +244,8 @@ impl Merchants {
             &creds.apiv3_key,
         )
         .with_base_url(&self.settings.api_base);
-        let client = WechatPayClient::with_clock(&config, keys, self.clock.clone()).map_err(missing)?;
+        let client =
+            WechatPayClient::with_clock(&config, keys, self.clock.clone()).map_err(missing)?;
         let notify_url = format!(
             "{}{NOTIFY_PATH}{route_key}",
             self.settings.notify_base.trim_end_matches('/')

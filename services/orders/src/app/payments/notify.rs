@@ -3,10 +3,10 @@
 //! route's tenant.
 
 use siyu_core::{Ctx, PrincipalKind};
+use siyu_wechatpay::WechatPayError;
 use siyu_wechatpay::error::SignatureError;
 use siyu_wechatpay::model::TradeState;
 use siyu_wechatpay::notify::VerifiedNotification;
-use siyu_wechatpay::WechatPayError;
 // The client verifies callbacks from an HTTP header map (the `http` crate, as tonic exports it).
 use tonic::codegen::http::{HeaderMap, HeaderName, HeaderValue};
 
@@ -122,7 +122,9 @@ fn header_map(raw: &RawNotification) -> Result<HeaderMap, PaymentError> {
             if name == "wechatpay-signature-type" {
                 continue;
             }
-            return Err(PaymentError::NotificationMalformed(format!("{name} missing")));
+            return Err(PaymentError::NotificationMalformed(format!(
+                "{name} missing"
+            )));
         }
         let value = HeaderValue::from_str(value)
             .map_err(|_| PaymentError::NotificationMalformed(format!("{name} unreadable")))?;

@@ -1,11 +1,8 @@
-//! What a payment reads of its order and how a payment success moves it: PENDING_PAYMENT →
-//! PAID with `paid_at_ms`, `paid_fen` and a PAID timeline entry, in the caller's transaction.
-//!
-//! The order side owns these transitions; until its own `mark_paid` is available this is the
-//! narrow version payments uses (same columns, same timeline kind).
+//! What a payment reads of its order (status, buyer, store) and who may see it; the order side
+//! owns the order's transitions (`app::orders::paid::mark_paid`).
 
 use sea_orm::ConnectionTrait;
-use siyu_core::{Ctx, PrincipalKind, TenantId};
+use siyu_core::{Ctx, TenantId};
 use uuid::Uuid;
 
 use super::PaymentError;
@@ -46,34 +43,7 @@ pub async fn visible_order(
     }
 }
 
-/// Whether `ctx` may see the order's payments.
+/// Whether `ctx` may see the order's payments: whoever may see the order.
 pub fn may_see(ctx: &Ctx, order: &OrderView) -> bool {
-    match ctx.principal.kind {
-        PrincipalKind::Consumer => ctx.principal.subject == order.user_id.to_string(),
-        PrincipalKind::Staff => staff_sees(ctx, order.store_id),
-        PrincipalKind::Partner | PrincipalKind::Service => true,
-    }
-}
-
-/// Staff see a store's payments with an admitted role on the tenant root (every store) or on
-/// the store itself. The store's full org path is not kept by orders, so a role on a region
-/// between the two does not count yet.
-pub fn staff_sees(ctx: &Ctx, store_id: Option<Uuid>) -> bool {
-    ctx.principal.grants.iter().any(|g| {
-        let admitted = ctx.admitted_roles.is_empty() || ctx.admitted_roles.contains(&g.role);
-        admitted && (g.org.0.len() == 1 || store_id.is_some_and(|s| g.org.unit() == Some(s)))
-    })
-}
-
-/// PENDING_PAYMENT → PAID for `payment_id`'s success; false when the order was not pending.
-pub async fn mark_paid(
-    conn: &impl ConnectionTrait,
-    tenant: TenantId,
-    order_id: Uuid,
-    payment_id: Uuid,
-    paid_fen: i64,
-    paid_at_ms: i64,
-    now_ms: i64,
-) -> Result<bool, AppError> {
-    repo::mark_paid(conn, tenant, order_id, payment_id, paid_fen, paid_at_ms, now_ms).await
+    crate::app::orders::may_see(ctx, order.user_id, order.store_id)
 }

@@ -72,7 +72,10 @@ impl App {
                 .prepay_expires_at_ms
                 .is_some_and(|at| at - PREPAY_MARGIN_MS > now_ms);
         if live {
-            let params = merchant.client.request_payment(&app_id, &attempt.prepay_id).into();
+            let params = merchant
+                .client
+                .request_payment(&app_id, &attempt.prepay_id)
+                .into();
             return Ok(Prepaid {
                 payment: attempt,
                 params,
@@ -168,7 +171,11 @@ impl App {
     }
 
     /// The order's open WeChat attempt, or a new CREATED one.
-    async fn open_attempt(&self, tenant: TenantId, order: &PrepayOrder) -> Result<Payment, AppError> {
+    async fn open_attempt(
+        &self,
+        tenant: TenantId,
+        order: &PrepayOrder,
+    ) -> Result<Payment, AppError> {
         for _ in 0..3 {
             let attempts = attempts::of_order(&self.db, tenant, order.order_id).await?;
             if let Some(open) = attempts
@@ -213,7 +220,10 @@ impl App {
                 Ok(()) => return Ok(payment),
                 // A concurrent request recorded this attempt number first: take it.
                 Err(AppError::Store(siyu_store::StoreError::Db(e)))
-                    if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {}
+                    if matches!(
+                        e.sql_err(),
+                        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                    ) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -25,7 +25,9 @@ impl App {
             None if ctx.principal.kind == PrincipalKind::Consumer => {
                 return Err(AppError::invalid("order_id", "required for consumers"));
             }
-            None if ctx.principal.kind == PrincipalKind::Staff && !order_link::staff_sees(ctx, None) => {
+            None if ctx.principal.kind == PrincipalKind::Staff
+                && !crate::app::orders::staff_sees(ctx, None) =>
+            {
                 return Err(AppError::invalid(
                     "order_id",
                     "required without a tenant-wide role",

@@ -17,7 +17,11 @@ use crate::repo::payments::attempts;
 impl App {
     /// QueryPayment: the PSP's word on the attempt, applied. Returns the payment after it and
     /// whether anything changed. Stored-value and NONE payments are returned as recorded.
-    pub async fn query_payment(&self, ctx: &Ctx, payment_id: Uuid) -> Result<(Payment, bool), AppError> {
+    pub async fn query_payment(
+        &self,
+        ctx: &Ctx,
+        payment_id: Uuid,
+    ) -> Result<(Payment, bool), AppError> {
         let payment = self.visible_payment(ctx, payment_id).await?;
         self.query_and_apply(ctx.tenant, payment).await
     }
@@ -93,7 +97,11 @@ impl App {
             return Ok((payment, false));
         }
         let merchant = self.merchants.get(&self.db, tenant).await?;
-        let t = match merchant.client.query_by_out_trade_no(&payment.out_trade_no).await {
+        let t = match merchant
+            .client
+            .query_by_out_trade_no(&payment.out_trade_no)
+            .await
+        {
             Ok(t) => t,
             Err(WechatPayError::Api(e)) if e.code == ApiCode::OrderNotExist => {
                 return Ok((payment, false));

@@ -18,8 +18,10 @@ pub fn describe(err: &PaymentError) -> Described {
         E::DeadlinePassed => Described::new(Code::FailedPrecondition, "PAYMENT_DEADLINE_PASSED"),
         E::NothingToPay => Described::new(Code::FailedPrecondition, "NOTHING_TO_PAY"),
         E::PayerOpenidUnknown => Described::new(Code::FailedPrecondition, "PAYER_OPENID_UNKNOWN"),
-        E::AlreadySucceeded => Described::new(Code::FailedPrecondition, "PAYMENT_ALREADY_SUCCEEDED")
-            .meta("payment_status", "PAYMENT_STATUS_SUCCEEDED"),
+        E::AlreadySucceeded => {
+            Described::new(Code::FailedPrecondition, "PAYMENT_ALREADY_SUCCEEDED")
+                .meta("payment_status", "PAYMENT_STATUS_SUCCEEDED")
+        }
         E::PayConfigMissing(_) => Described::new(Code::FailedPrecondition, "PAY_CONFIG_MISSING"),
         E::ProviderUnavailable(_) => {
             Described::new(Code::Unavailable, "PAYMENT_PROVIDER_UNAVAILABLE")

@@ -64,7 +64,9 @@ pub(in crate::grpc) async fn list(
         created_from_ms: opt_time("created_from", req.created_from.as_ref())?,
         created_to_ms: opt_time("created_to", req.created_to.as_ref())?,
     };
-    let page = PAYMENTS.parse::<Cursor>(req.page.as_ref()).map_err(AppError::from)?;
+    let page = PAYMENTS
+        .parse::<Cursor>(req.page.as_ref())
+        .map_err(AppError::from)?;
     let rows = h
         .app
         .list_payments(&ctx, &filter, page.after, page.fetch_limit())

@@ -85,7 +85,11 @@ fn rows(rows: Vec<PaymentRow>) -> Result<Vec<Payment>, AppError> {
 }
 
 /// Records a new attempt.
-pub async fn insert(conn: &impl ConnectionTrait, tenant: TenantId, p: &Payment) -> Result<(), AppError> {
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    p: &Payment,
+) -> Result<(), AppError> {
     execute(
         conn,
         "INSERT INTO pay_payments (tenant, id, order_id, order_no, attempt_no, provider, status,
@@ -204,7 +208,10 @@ pub async fn list(
         push(&mut sql, " OR (created_at_ms = $?", at.into());
         push(&mut sql, " AND id < $?))", uuid(id));
     }
-    for (column, set) in [("status", &filter.statuses), ("provider", &filter.providers)] {
+    for (column, set) in [
+        ("status", &filter.statuses),
+        ("provider", &filter.providers),
+    ] {
         if !set.is_empty() {
             let list = set
                 .iter()
@@ -217,7 +224,9 @@ pub async fn list(
     if filter.late_only {
         sql.push_str(" AND late_payment IS NOT NULL");
     }
-    sql.push_str(&format!(" ORDER BY created_at_ms DESC, id DESC LIMIT {limit}"));
+    sql.push_str(&format!(
+        " ORDER BY created_at_ms DESC, id DESC LIMIT {limit}"
+    ));
     rows(fetch_all(conn, &sql, values).await?)
 }
 

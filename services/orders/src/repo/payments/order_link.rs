@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{execute, fetch_one, for_update, uuid};
+use super::{fetch_one, for_update, uuid};
 use crate::AppError;
 
 /// What a payment needs to know of its order.
@@ -40,49 +40,4 @@ pub async fn get(
         for_update(conn, lock)
     );
     fetch_one(conn, &sql, vec![uuid(tenant.0), uuid(id)]).await
-}
-
-/// PENDING_PAYMENT (1) → PAID (2) with `paid_fen` and `paid_at_ms`, and a PAID (3) timeline
-/// entry by the PSP (actor 5) referencing the payment. False when the order was not pending.
-pub async fn mark_paid(
-    conn: &impl ConnectionTrait,
-    tenant: TenantId,
-    order_id: Uuid,
-    payment_id: Uuid,
-    paid_fen: i64,
-    paid_at_ms: i64,
-    now_ms: i64,
-) -> Result<bool, AppError> {
-    let changed = execute(
-        conn,
-        "UPDATE ord_orders SET status = 2, paid_fen = $3, paid_at_ms = $4, updated_at_ms = $5,
-            version = version + 1
-         WHERE tenant = $1 AND id = $2 AND status = 1",
-        vec![
-            uuid(tenant.0),
-            uuid(order_id),
-            paid_fen.into(),
-            paid_at_ms.into(),
-            now_ms.into(),
-        ],
-    )
-    .await?;
-    if changed == 0 {
-        return Ok(false);
-    }
-    execute(
-        conn,
-        "INSERT INTO ord_timeline (tenant, order_id, seq, kind, from_status, to_status,
-            actor_kind, actor_id, reference_id, note, occurred_at_ms)
-         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, 3, 1, 2, 5, '', $3, '', $4
-         FROM ord_timeline WHERE tenant = $1 AND order_id = $2",
-        vec![
-            uuid(tenant.0),
-            uuid(order_id),
-            payment_id.to_string().into(),
-            now_ms.into(),
-        ],
-    )
-    .await?;
-    Ok(true)
 }
