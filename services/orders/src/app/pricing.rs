@@ -371,7 +371,7 @@ fn settle(input: &PricingInput, goods: &[GoodsLine], base: &Base, applied: &[usi
     let points_adjustment = (points.deduction > 0 || points.used > 0).then(|| {
         let weights: Vec<Fen> = lines.iter().map(Work::net).collect();
         let fen = allocation::allocate(points.deduction, &weights);
-        let pts = allocation::allocate(points.used, &weights);
+        let pts = allocation::split(points.used, &weights);
         for ((line, f), p) in lines.iter_mut().zip(fen).zip(pts) {
             line.points_fen += f;
             line.points += p;

@@ -8,9 +8,16 @@ use super::Fen;
 /// `amount` must not exceed Σ weights, so that no share exceeds its weight; a larger amount is
 /// the caller's bug and is capped at Σ weights.
 pub fn allocate(amount: Fen, weights: &[Fen]) -> Vec<Fen> {
+    let total: Fen = weights.iter().map(|w| (*w).max(0)).sum();
+    split(amount.min(total), weights)
+}
+
+/// Splits `amount` units of anything (points, not money: it may exceed Σ weights) over
+/// `weights` by the same rule; the shares sum to `amount` exactly when some weight is > 0.
+pub fn split(amount: i64, weights: &[Fen]) -> Vec<i64> {
     let total: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
-    let amount = i128::from(amount.max(0)).min(total);
-    if amount == 0 {
+    let amount = i128::from(amount.max(0));
+    if amount == 0 || total == 0 {
         return vec![0; weights.len()];
     }
     let mut shares = Vec::with_capacity(weights.len());
@@ -30,7 +37,7 @@ pub fn allocate(amount: Fen, weights: &[Fen]) -> Vec<Fen> {
         shares[i] += 1;
         left -= 1;
     }
-    // Each share is at most its weight, an i64.
+    // Each share is at most the amount, an i64.
     shares
         .into_iter()
         .map(|s| Fen::try_from(s).unwrap_or(Fen::MAX))
@@ -49,6 +56,13 @@ mod tests {
             allocate(3000, &[12_000, 5_000, 3_050]),
             vec![1796, 748, 456]
         );
+    }
+
+    #[test]
+    fn points_may_exceed_the_amounts_they_pay_for() {
+        // 456 points for a line of 4.53 and one of 0: all on the first.
+        assert_eq!(split(456, &[453, 0]), vec![456, 0]);
+        assert_eq!(split(1000, &[300, 100]), vec![750, 250]);
     }
 
     #[test]
