@@ -248,7 +248,7 @@ impl P {
         self.exec(
             "INSERT INTO ord_orders (tenant, id, order_no, kind, user_id, status, after_sale_state,
                 payable_fen, payment_deadline_ms, detail, created_at_ms, updated_at_ms)
-             VALUES ($1, $2, $3, 1, $4, 1, 1, $5, $6, '{}', $7, $7)",
+             VALUES ($1, $2, $3, 1, $4, 1, 1, $5, $6, '', $7, $7)",
             vec![
                 Value::Uuid(Some(self.tenant.0)),
                 Value::Uuid(Some(id)),
