@@ -649,8 +649,8 @@ async fn concurrent_adds_sum_into_one_line_and_never_pass_100_lines() {
 
     // 109 other SKUs at once: the cart stops at 100 lines.
     let mut tasks = tokio::task::JoinSet::new();
-    for sku in skus[1..].iter().cloned() {
-        let (mut cart, token) = (cart.clone(), token.clone());
+    for sku in &skus[1..] {
+        let (mut cart, token, sku) = (cart.clone(), token.clone(), sku.clone());
         tasks.spawn(async move { add(&mut cart, &token, &sku, 1).await });
     }
     let (mut ok, mut limited) = (0, 0);
