@@ -197,12 +197,14 @@ impl App {
                 }
                 return Err(AppError::SkuNotFound(*sku));
             };
-            let (Some(list), Some(unit)) = (&p.list_price, &p.unit_price) else {
+            // A SKU without a list price (划线价) lists at its unit price.
+            let Some(unit) = &p.unit_price else {
                 return Err(AppError::PeerUnavailable {
                     service: "catalog",
                     detail: format!("no price for {sku}"),
                 });
             };
+            let list = p.list_price.as_ref().unwrap_or(unit);
             if !p.sellable {
                 if matches!(request.source, Source::Cart) {
                     continue;
@@ -223,8 +225,8 @@ impl App {
                 image_url: p.image_url.clone(),
                 category_ids: p.category_ids.clone(),
                 quantity: *quantity,
-                list_unit_price: list.minor_units,
-                unit_price: unit.minor_units.min(list.minor_units),
+                list_unit_price: list.minor_units.max(unit.minor_units),
+                unit_price: unit.minor_units,
                 flash_sale: None,
             });
         }
