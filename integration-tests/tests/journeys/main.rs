@@ -33,6 +33,7 @@ mod membership_referral;
 mod membership_staff;
 mod order_events;
 mod orders_cart;
+mod orders_checkout;
 mod partner;
 mod staff;
 mod support;
