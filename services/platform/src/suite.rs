@@ -99,6 +99,13 @@ impl Suite {
             service_credentials: Wiring::fresh_service_credentials(),
             ..Wiring::default()
         };
+        wiring.gateway_http = match gateway_addr(config, &wiring) {
+            Ok(addr) => Some(addr),
+            Err(err) => {
+                stop_services(Vec::new(), sandbox).await;
+                return Err(err);
+            }
+        };
         let mut services: Vec<Running> = Vec::new();
         let mut addrs = Vec::new();
         let mut started = Ok(());
@@ -208,8 +215,11 @@ async fn start_gateway(
     config: &dyn Configure,
     wiring: &Wiring,
 ) -> anyhow::Result<(siyu_gateway::Application, SocketAddr, SocketAddr)> {
-    let settings: siyu_gateway::Settings =
+    let mut settings: siyu_gateway::Settings =
         load_settings(GATEWAY, config, wiring, gateway_wiring(wiring))?;
+    if let Some(addr) = wiring.gateway_http {
+        settings.http_addr = addr;
+    }
     let ip = loopback(settings.http_addr).ip();
     let gateway = siyu_gateway::Application::build(settings)
         .await
@@ -217,6 +227,20 @@ async fn start_gateway(
     let http = SocketAddr::new(ip, gateway.http_port());
     let grpc = SocketAddr::new(ip, gateway.grpc_port());
     Ok((gateway, http, grpc))
+}
+
+/// Where the gateway's REST listener will be: its configured address, or — configured on port 0
+/// (tests) — a port free now, so the services started before it know the gateway's URL.
+fn gateway_addr(config: &dyn Configure, wiring: &Wiring) -> anyhow::Result<SocketAddr> {
+    let settings: siyu_gateway::Settings =
+        load_settings(GATEWAY, config, wiring, gateway_wiring(wiring))?;
+    let mut addr = settings.http_addr;
+    if addr.port() == 0 {
+        let probe = std::net::TcpListener::bind(SocketAddr::new(addr.ip(), 0))
+            .context("finding a port for the gateway")?;
+        addr.set_port(probe.local_addr()?.port());
+    }
+    Ok(addr)
 }
 
 /// What the gateway takes from the wiring: `upstreams.<name>` for every running service and

@@ -38,6 +38,10 @@ async fn start(launch: Launch<'_>) -> anyhow::Result<Running> {
             .with_context(|| format!("orders needs {peer}, which is not running"))?;
         wired.set(key, url);
     }
+    // WeChat Pay calls back through the gateway's raw notify route.
+    if let Some(gateway) = w.gateway_url() {
+        wired.set("WECHATPAY__NOTIFY_BASE", gateway);
+    }
     if let Some(credential) = w.service_credential(NAME) {
         wired.set("PEERS__CREDENTIAL", credential);
     }

@@ -25,6 +25,9 @@ pub struct Wiring {
     /// callbacks), made fresh by each start of the suite: identity is configured with their
     /// hashes, each service with its own secret.
     pub service_credentials: BTreeMap<String, String>,
+    /// Where the gateway's REST listener will be, decided before any service starts: services
+    /// that hand out URLs of the gateway (orders' WeChat Pay notify URL) need it first.
+    pub gateway_http: Option<std::net::SocketAddr>,
 }
 
 impl Wiring {
@@ -43,6 +46,12 @@ impl Wiring {
                 ((*name).to_owned(), secret)
             })
             .collect()
+    }
+
+    /// `http://<gateway REST>` as a client on this machine reaches it, once decided.
+    pub fn gateway_url(&self) -> Option<String> {
+        self.gateway_http
+            .map(|a| format!("http://{}", super::loopback(a)))
     }
 
     /// The credential of `service`, if the suite made one.
