@@ -15,7 +15,7 @@ use crate::support::{Tenant, World, assert_problem, json_ok};
 
 /// Parcel delivery bought in `store`'s storefront, to an address in Shanghai without
 /// coordinates (what wx.chooseAddress gives).
-fn delivery(store: &str) -> Value {
+pub fn delivery(store: &str) -> Value {
     json!({"mode": "FULFILMENT_MODE_DELIVERY", "storeId": store, "address": {
         "province": "上海市", "city": "上海市", "district": "静安区", "detail": "南京西路1号",
         "contactName": "王小明", "contactPhone": "13800138000"
@@ -23,7 +23,7 @@ fn delivery(store: &str) -> Value {
 }
 
 /// A store of the tenant (the storefront orders are placed in), created by `staff`.
-async fn shop(world: &World, tenant: &Tenant, staff: &str) -> String {
+pub async fn shop(world: &World, tenant: &Tenant, staff: &str) -> String {
     let unit = json!({
         "parentId": tenant.root, "type": "ORG_UNIT_TYPE_STORE", "name": "静安店", "code": "JA01",
         "store": {"address": {"city": "上海", "detail": "南京西路1号"},
@@ -36,7 +36,7 @@ async fn shop(world: &World, tenant: &Tenant, staff: &str) -> String {
 
 /// A quote input of `quantity` of `sku` delivered from `store`'s storefront, with extra fields
 /// merged in.
-fn input_at(store: &str, sku: &str, quantity: i32, extra: &Value) -> Value {
+pub fn input_at(store: &str, sku: &str, quantity: i32, extra: &Value) -> Value {
     let mut i = json!({
         "lines": {"lines": [{"skuId": sku, "quantity": quantity}]},
         "fulfilment": delivery(store),
@@ -48,7 +48,7 @@ fn input_at(store: &str, sku: &str, quantity: i32, extra: &Value) -> Value {
     i
 }
 
-async fn quote(world: &World, token: &str, input: &Value) -> Value {
+pub async fn quote(world: &World, token: &str, input: &Value) -> Value {
     json_ok(
         world
             .post_json("/api/v1/checkout/quote", token, &json!({ "input": input }))
@@ -59,7 +59,7 @@ async fn quote(world: &World, token: &str, input: &Value) -> Value {
 }
 
 /// Checks out `input` expecting `payable` fen under idempotency key `key`.
-async fn checkout(
+pub async fn checkout(
     world: &World,
     token: &str,
     key: &str,
@@ -73,7 +73,7 @@ async fn checkout(
 }
 
 /// Available stock of `sku` at `location`.
-async fn available(world: &World, staff: &str, sku: &str, location: &str) -> i64 {
+pub async fn available(world: &World, staff: &str, sku: &str, location: &str) -> i64 {
     let query = json!({"skuIds": [sku], "locationIds": [location]});
     let levels = json_ok(
         world
@@ -84,12 +84,12 @@ async fn available(world: &World, staff: &str, sku: &str, location: &str) -> i64
     levels["levels"][0]["available"].as_i64().unwrap()
 }
 
-fn fen(v: &Value) -> i64 {
+pub fn fen(v: &Value) -> i64 {
     v["minorUnits"].as_str().map_or(0, |s| s.parse().unwrap())
 }
 
 /// A member with 1,000 points and a claimed 满100减20 coupon; answers (token, member, coupon).
-async fn member_with_coupon_and_points(
+pub async fn member_with_coupon_and_points(
     world: &World,
     tenant: &Tenant,
     staff: &str,
