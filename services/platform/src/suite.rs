@@ -296,6 +296,7 @@ mod tests {
                 .into_iter()
                 .map(|(name, port)| (name.to_owned(), format!("http://127.0.0.1:{port}")))
                 .collect(),
+            ..Wiring::default()
         };
         let wired = gateway_wiring(&wiring);
         assert_eq!(
