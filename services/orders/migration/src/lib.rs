@@ -9,6 +9,7 @@ use sea_orm_migration::prelude::*;
 mod m20261207_300001_carts;
 mod m20261207_300002_orders;
 mod m20261207_300003_payments;
+mod m20261207_300004_after_sales;
 
 /// The orders migrator.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20261207_300001_carts::Migration));
         all.push(Box::new(m20261207_300002_orders::Migration));
         all.push(Box::new(m20261207_300003_payments::Migration));
+        all.push(Box::new(m20261207_300004_after_sales::Migration));
         all
     }
 }
