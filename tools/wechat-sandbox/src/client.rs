@@ -149,6 +149,20 @@ impl SandboxControl {
         decode(response).await
     }
 
+    /// Lets the WeChat Pay public key sign answers and callbacks (a merchant that trusts the
+    /// public key rather than platform certificates); returns the platform view.
+    pub async fn enable_pay_public_key(&self) -> Result<PlatformView, SandboxError> {
+        let response = self
+            .http
+            .post(format!(
+                "{}/sandbox/pay/platform/enable-public-key",
+                self.base_url
+            ))
+            .send()
+            .await?;
+        decode(response).await
+    }
+
     /// The user pays `prepay_id`; returns the transaction as a query would.
     pub async fn pay(&self, prepay_id: &str) -> Result<serde_json::Value, SandboxError> {
         let action = CashierAction {
