@@ -1,6 +1,7 @@
 //! The demo tenant, seeded through the services' own gRPC contracts (never their databases):
 //! a mini-program app in the sandbox, the tenant and its admin, the store tree, a guide, a
-//! partner client, locations, a catalog with stock, and a membership programme.
+//! partner client, locations, a catalog with stock, a membership programme, and a WeChat Pay
+//! merchant in the sandbox.
 //!
 //! Each step is recorded in [`SeedRecord`] once it succeeds; a step whose RPCs a service does
 //! not implement yet (`UNIMPLEMENTED`) stays pending and is tried again on the next start, so
@@ -13,6 +14,7 @@ pub mod catalog;
 pub mod data;
 pub mod identity;
 pub mod membership;
+pub mod orders;
 mod seeding;
 
 use std::collections::BTreeMap;

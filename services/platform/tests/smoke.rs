@@ -1,5 +1,6 @@
 //! Embedded mode end to end: `siyu dev` started in-process on SQLite files and `memory://`,
-//! the three logins through the gateway's HTTP API, and a restart that seeds nothing twice.
+//! the three logins through the gateway's HTTP API, a purchase paid at the sandbox's cashier,
+//! and a restart that seeds nothing twice.
 
 #![allow(
     clippy::unwrap_used,
@@ -177,6 +178,88 @@ async fn membership_journey(running: &dev::Dev) {
     assert_eq!(balances["balances"]["pointsAvailable"], "105", "{balances}");
 }
 
+/// What the "Try it" lines do: a consumer buys the example SKU — quote, checkout, the sandbox's
+/// cashier pays, and WeChat's callback through the gateway makes the order paid.
+async fn purchase_journey(running: &dev::Dev) {
+    let http = reqwest::Client::new();
+    let gw = running.suite().gateway_url();
+    let sandbox = running.suite().sandbox_url();
+    let record = running.record();
+    let app_id = &record.app.as_ref().unwrap().app_id;
+    let seeded = &record.services["orders"];
+    let (_, minted) = post(
+        &http,
+        &format!("{sandbox}/sandbox/login-codes"),
+        json!({"appid": app_id, "openid": "o_buyer"}),
+    )
+    .await;
+    let login = json!({"appId": app_id, "code": minted["code"]});
+    let (_, consumer) = post(&http, &format!("{gw}/api/v1/auth/wechat-login"), login).await;
+    let access = consumer["tokens"]["accessToken"].as_str().unwrap();
+    let input = json!({
+        "lines": {"lines": [{"skuId": seeded["example_sku_id"], "quantity": 1}]},
+        "channel": "CHANNEL_MINI_PROGRAM",
+        "fulfilment": {"mode": "FULFILMENT_MODE_DELIVERY", "storeId": seeded["example_store_id"],
+            "address": {"province": "上海市", "city": "上海市", "detail": "南京西路1号",
+                        "contactName": "王小明", "contactPhone": "13800138000"}}
+    });
+    let call = |path: &str, body: Value| {
+        http.post(format!("{gw}{path}"))
+            .bearer_auth(access)
+            .header("idempotency-key", siyu_core::id::new_string())
+            .json(&body)
+            .send()
+    };
+    let quote: Value = call("/api/v1/checkout/quote", json!({ "input": input }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let payable = quote["quote"]["amounts"]["payable"].clone();
+    assert!(payable["minorUnits"].is_string(), "{quote}");
+    let placed: Value = call(
+        "/api/v1/checkout",
+        json!({"input": input, "expectedPayable": payable}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        placed["nextAction"], "CHECKOUT_NEXT_ACTION_REQUEST_PAYMENT",
+        "{placed}"
+    );
+    let package = placed["wechatPayParams"]["package"].as_str().unwrap();
+    let prepay = package.strip_prefix("prepay_id=").unwrap();
+    let (status, paid) = post(
+        &http,
+        &format!("{sandbox}/sandbox/pay/transactions/pay"),
+        json!({ "prepay_id": prepay }),
+    )
+    .await;
+    assert_eq!(status, 200, "{paid}");
+    let order_id = placed["order"]["orderId"].as_str().unwrap();
+    let mut order = Value::Null;
+    for _ in 0..100 {
+        order = http
+            .get(format!("{gw}/api/v1/me/orders/{order_id}"))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if order["order"]["status"] == "ORDER_STATUS_PAID" {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the order was never paid: {order}");
+}
+
 #[tokio::test]
 async fn siyu_dev_seeds_once_and_the_three_logins_work_across_a_restart() {
     let data_dir = std::env::temp_dir().join(format!("siyu-smoke-{}", siyu_core::id::new_string()));
@@ -190,6 +273,7 @@ async fn siyu_dev_seeds_once_and_the_three_logins_work_across_a_restart() {
         "locations",
         "catalog",
         "membership",
+        "orders",
     ] {
         assert!(report.contains(&(done, Step::Done)), "{done}: {report:?}");
     }
@@ -199,6 +283,7 @@ async fn siyu_dev_seeds_once_and_the_three_logins_work_across_a_restart() {
     assert!(first.banner().contains("/api/v1/auth/wechat-login"));
     let user = three_logins(&first).await;
     membership_journey(&first).await;
+    purchase_journey(&first).await;
     let tenant = first.record().tenant.clone().unwrap();
     first.stop().await.unwrap();
 
@@ -222,6 +307,8 @@ async fn siyu_dev_seeds_once_and_the_three_logins_work_across_a_restart() {
         products.products
     );
     assert_eq!(three_logins(&second).await, user);
+    // The sandbox forgot the merchant with its memory; it is registered again, so paying works.
+    purchase_journey(&second).await;
     second.stop().await.unwrap();
     std::fs::remove_dir_all(&data_dir).unwrap();
 }

@@ -142,6 +142,10 @@ fn write_curls(
             "  # Partner: POST {gw}/oauth/token once identity has partner clients (not seeded yet)."
         )?,
     }
+    writeln!(
+        out,
+        "  SANDBOX={sandbox}   # the WeChat sandbox: login codes, the cashier"
+    )?;
     for seed in registry::SERVICES.iter().filter_map(|s| s.seed) {
         for line in seed.examples(record, gw) {
             writeln!(out, "{line}")?;

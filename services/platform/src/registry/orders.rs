@@ -20,7 +20,7 @@ pub const SERVICE: Service = Service {
     },
     migrations: Migrations::of::<siyu_orders_migration::Migrator>(),
     start: |launch| Box::pin(start(launch)),
-    seed: None,
+    seed: Some(&crate::seed::orders::OrdersSeed),
 };
 
 async fn start(launch: Launch<'_>) -> anyhow::Result<Running> {
