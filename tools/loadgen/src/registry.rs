@@ -5,8 +5,9 @@ use anyhow::bail;
 
 use crate::scenario::ScenarioSpec;
 use crate::scenarios::{
-    catalog_reserve, catalog_reserve_hot, coupon_claim_hot, gateway_hop, grpc_echo, ledger_earn,
-    pg_insert, product_detail_gateway, refresh_rotation, token_verify, wechat_login_gateway,
+    catalog_reserve, catalog_reserve_hot, checkout_gateway, coupon_claim_hot, gateway_hop,
+    grpc_echo, ledger_earn, pg_insert, pgbench_tpcb, product_detail_gateway, refresh_rotation,
+    token_verify, wechat_login_gateway,
 };
 
 /// All registered scenarios, references first.
@@ -14,6 +15,7 @@ pub fn all() -> &'static [ScenarioSpec] {
     const ALL: &[ScenarioSpec] = &[
         grpc_echo::SPEC,
         pg_insert::SPEC,
+        pgbench_tpcb::SPEC,
         token_verify::SPEC,
         catalog_reserve::SPEC,
         catalog_reserve_hot::SPEC,
@@ -23,6 +25,7 @@ pub fn all() -> &'static [ScenarioSpec] {
         refresh_rotation::SPEC,
         wechat_login_gateway::SPEC,
         product_detail_gateway::SPEC,
+        checkout_gateway::SPEC,
     ];
     ALL
 }
