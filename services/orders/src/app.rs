@@ -14,12 +14,14 @@ use siyu_core::Clock;
 
 use crate::peers::Peers;
 
+pub mod after_sales;
 pub mod carts;
 pub mod checkout;
 pub mod jobs;
 pub mod orders;
 pub mod payments;
 pub mod pricing;
+pub mod refunds;
 pub mod settings;
 
 /// The app layer's handles: the database, the clock and the peers.

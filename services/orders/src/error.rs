@@ -123,6 +123,9 @@ pub enum AppError {
     /// A payments refusal or failure (told to callers in `grpc/payments/error.rs`).
     #[error(transparent)]
     Payment(#[from] crate::app::payments::PaymentError),
+    /// An after-sales or refund refusal (told to callers in `grpc/after_sales/error.rs`).
+    #[error(transparent)]
+    AfterSale(#[from] crate::app::after_sales::AfterSaleError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

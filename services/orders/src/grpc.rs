@@ -16,6 +16,8 @@ use tonic::{Request, Response, Status};
 use crate::AppError;
 use crate::app::App;
 
+mod after_sale_service;
+mod after_sales;
 mod cart_service;
 mod carts;
 mod checkout;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use siyu_auth::{JwksVerifier, VerifierSettings};
+use siyu_proto::orders::v1::after_sale_service_server::AfterSaleServiceServer;
 use siyu_proto::orders::v1::cart_service_server::CartServiceServer;
 use siyu_proto::orders::v1::checkout_service_server::CheckoutServiceServer;
 use siyu_proto::orders::v1::order_service_server::OrderServiceServer;
@@ -171,6 +172,7 @@ impl Application {
             .add_service(OrderServiceServer::new(handlers.clone()))
             .add_service(PaymentServiceServer::new(handlers.clone()))
             .add_service(WechatPayNotifyServiceServer::new(handlers.clone()))
+            .add_service(AfterSaleServiceServer::new(handlers.clone()))
             .spawn(listener)
             .await?;
         serving.set_ready(true).await;

@@ -10,10 +10,12 @@ pub(crate) use siyu_store::sql::{
 
 use crate::AppError;
 
+pub mod after_sales;
 pub mod carts;
 pub mod checkouts;
 pub mod orders;
 pub mod payments;
+pub mod refunds;
 pub mod settings;
 pub mod tasks;
 

@@ -109,6 +109,7 @@ impl ServiceError for AppError {
                     .meta("max_distance_meters", max_meters)
             }
             E::Payment(err) => super::payments::error::describe(err),
+            E::AfterSale(err) => super::after_sales::error::describe(err),
             E::Store(err) => Described::store(err),
             E::Internal(_) => Described::new(Code::Internal, "INTERNAL"),
         }
