@@ -53,6 +53,27 @@ pub enum AppError {
         /// The status it is in.
         from: crate::app::orders::status::OrderStatus,
     },
+    /// A named store outside the staff's org subtree.
+    #[error("store {0} out of scope")]
+    StoreOutOfScope(uuid::Uuid),
+    /// An open after-sale case blocks the fulfilment step.
+    #[error("after-sale in progress")]
+    AfterSaleInProgress,
+    /// No open pickup order of the store has the code (or it names another order).
+    #[error("pickup code invalid")]
+    PickupCodeInvalid,
+    /// Staff cancelling a paid order: that is a full refund through after-sales, not built here.
+    #[error("paid order needs a refund to cancel")]
+    PaidCancelUnavailable {
+        /// The status it is in.
+        from: crate::app::orders::status::OrderStatus,
+    },
+    /// The order settings changed since `expected_version` was read.
+    #[error("settings version conflict: current {current}")]
+    SettingsVersionConflict {
+        /// The current version.
+        current: i64,
+    },
     /// Closing the PSP attempt found the order paid: it is PAID and cannot be cancelled.
     #[error("order already paid")]
     OrderAlreadyPaid,

@@ -16,6 +16,7 @@ use siyu_proto::orders::v1::after_sale_service_server::AfterSaleServiceServer;
 use siyu_proto::orders::v1::cart_service_server::CartServiceServer;
 use siyu_proto::orders::v1::checkout_service_server::CheckoutServiceServer;
 use siyu_proto::orders::v1::order_service_server::OrderServiceServer;
+use siyu_proto::orders::v1::order_settings_service_server::OrderSettingsServiceServer;
 use siyu_proto::payments::v1::payment_service_server::PaymentServiceServer;
 use siyu_proto::payments::v1::wechat_pay_notify_service_server::WechatPayNotifyServiceServer;
 use siyu_core::Clock;
@@ -170,6 +171,7 @@ impl Application {
             .add_service(CartServiceServer::new(handlers.clone()))
             .add_service(CheckoutServiceServer::new(handlers.clone()))
             .add_service(OrderServiceServer::new(handlers.clone()))
+            .add_service(OrderSettingsServiceServer::new(handlers.clone()))
             .add_service(PaymentServiceServer::new(handlers.clone()))
             .add_service(WechatPayNotifyServiceServer::new(handlers.clone()))
             .add_service(AfterSaleServiceServer::new(handlers.clone()))

@@ -10,6 +10,7 @@ mod m20261207_300001_carts;
 mod m20261207_300002_orders;
 mod m20261207_300003_payments;
 mod m20261207_300004_after_sales;
+mod m20261207_300005_fulfilment;
 
 /// The orders migrator.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20261207_300002_orders::Migration));
         all.push(Box::new(m20261207_300003_payments::Migration));
         all.push(Box::new(m20261207_300004_after_sales::Migration));
+        all.push(Box::new(m20261207_300005_fulfilment::Migration));
         all
     }
 }

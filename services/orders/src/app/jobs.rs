@@ -1,7 +1,8 @@
 //! Orders' background work, one pass every `jobs_interval_secs` under the lease `orders.jobs`
 //! (any replica may run it; the lease only saves duplicate scans — every step is safe to run
 //! twice): recover checkouts whose process died mid-saga, cancel orders not paid by their
-//! deadline, and run the follow-up tasks that are due.
+//! deadline, run the follow-up tasks that are due, complete shipped orders at their
+//! auto-completion time and settle completed orders whose after-sales window has closed.
 
 use std::time::Duration;
 
@@ -30,6 +31,10 @@ pub struct Pass {
     pub timed_out: usize,
     /// Follow-up tasks completed.
     pub tasks: usize,
+    /// Shipped orders completed automatically.
+    pub auto_completed: usize,
+    /// Completed orders settled.
+    pub settled: usize,
 }
 
 impl App {
@@ -39,7 +44,37 @@ impl App {
             recovered: self.recover_checkouts().await?,
             timed_out: self.cancel_overdue().await?,
             tasks: self.run_due_tasks().await?,
+            // Completion first: an order completed now settles in a later pass, after its window.
+            auto_completed: self.auto_complete_due().await?,
+            settled: self.settle_due().await?,
         })
+    }
+
+    /// Completes SHIPPED orders whose auto-completion time has come.
+    pub async fn auto_complete_due(&self) -> Result<usize, AppError> {
+        let due =
+            repo::orders::fulfilment::due_auto_complete(&self.db, self.now_ms(), BATCH).await?;
+        let mut n = 0;
+        for (tenant, order_id) in due {
+            match self.auto_complete(tenant, order_id).await {
+                Ok(done) => n += usize::from(done),
+                Err(e) => tracing::warn!(error = %e, order = %order_id, "auto-complete"),
+            }
+        }
+        Ok(n)
+    }
+
+    /// Settles completed orders whose after-sales window closed with no case open.
+    pub async fn settle_due(&self) -> Result<usize, AppError> {
+        let due = repo::orders::fulfilment::due_settlement(&self.db, self.now_ms(), BATCH).await?;
+        let mut n = 0;
+        for (tenant, order_id) in due {
+            match self.settle_completed(tenant, order_id).await {
+                Ok(done) => n += usize::from(done),
+                Err(e) => tracing::warn!(error = %e, order = %order_id, "settlement"),
+            }
+        }
+        Ok(n)
     }
 
     /// Gives back what dead checkouts took and marks them failed.
@@ -144,7 +179,8 @@ impl App {
                         Ok(true) => match self.run_jobs_pass().await {
                             Ok(p) if p != Pass::default() => tracing::info!(
                                 recovered = p.recovered, timed_out = p.timed_out,
-                                tasks = p.tasks, "orders jobs pass"),
+                                tasks = p.tasks, auto_completed = p.auto_completed,
+                                settled = p.settled, "orders jobs pass"),
                             Ok(_) => {}
                             Err(e) => tracing::warn!(error = %e, "orders jobs pass"),
                         },

@@ -5,6 +5,7 @@ use siyu_core::{Ctx, PrincipalKind};
 use uuid::Uuid;
 
 pub mod cancel;
+pub mod fulfilment;
 pub mod model;
 pub mod number;
 pub mod paid;

@@ -14,6 +14,7 @@ use siyu_store::OutgoingEvent;
 use siyu_store::outbox::{TraceContext, enqueue};
 
 use crate::AppError;
+use crate::app::orders::fulfilment::{Pickup, Shipment};
 use crate::app::orders::model::Order;
 
 /// Bus subject of OrderCreated.
@@ -22,6 +23,14 @@ pub const ORDER_CREATED: &str = "orders.order_created";
 pub const ORDER_PAID: &str = "orders.order_paid";
 /// Bus subject of OrderCancelled.
 pub const ORDER_CANCELLED: &str = "orders.order_cancelled";
+/// Bus subject of OrderShipped.
+pub const ORDER_SHIPPED: &str = "orders.order_shipped";
+/// Bus subject of OrderReadyForPickup.
+pub const ORDER_READY_FOR_PICKUP: &str = "orders.order_ready_for_pickup";
+/// Bus subject of OrderCompleted.
+pub const ORDER_COMPLETED: &str = "orders.order_completed";
+/// Bus subject of OrderSettled.
+pub const ORDER_SETTLED: &str = "orders.order_settled";
 
 fn cny(fen: i64) -> Option<Money> {
     Some(Money {
@@ -245,6 +254,119 @@ pub async fn order_cancelled(
         "siyu.events.v1.OrderCancelled",
         order,
         c.at_ms,
+        msg.encode_to_vec(),
+    )
+    .await
+}
+
+/// OrderShipped for an order just shipped (or its shipment corrected: `correction`).
+pub async fn order_shipped(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    order: &Order,
+    shipment: &Shipment,
+    correction: bool,
+) -> Result<(), AppError> {
+    let msg = ev::OrderShipped {
+        order: Some(snapshot(order)?),
+        carrier_code: shipment.carrier_code.clone(),
+        carrier_name: shipment.carrier_name.clone(),
+        tracking_no: shipment.tracking_no.clone(),
+        shipped_at: Some(timestamp_ms(shipment.shipped_at_ms)),
+        auto_complete_at: order.auto_complete_at_ms.map(timestamp_ms),
+        correction,
+    };
+    let type_name = "siyu.events.v1.OrderShipped";
+    let at = order.updated_at_ms;
+    write(
+        conn,
+        tenant,
+        ORDER_SHIPPED,
+        type_name,
+        order,
+        at,
+        msg.encode_to_vec(),
+    )
+    .await
+}
+
+/// OrderReadyForPickup for a pickup order just made ready with `code`.
+pub async fn order_ready_for_pickup(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    order: &Order,
+    code: &str,
+    pickup: &Pickup,
+) -> Result<(), AppError> {
+    let msg = ev::OrderReadyForPickup {
+        order: Some(snapshot(order)?),
+        pickup_store_id: order.store_id.map(|s| s.to_string()).unwrap_or_default(),
+        pickup_code: code.to_owned(),
+        ready_at: Some(timestamp_ms(pickup.ready_at_ms)),
+        hold_until: Some(timestamp_ms(pickup.hold_until_ms)),
+    };
+    let type_name = "siyu.events.v1.OrderReadyForPickup";
+    let at = pickup.ready_at_ms;
+    write(
+        conn,
+        tenant,
+        ORDER_READY_FOR_PICKUP,
+        type_name,
+        order,
+        at,
+        msg.encode_to_vec(),
+    )
+    .await
+}
+
+/// OrderCompleted for an order just completed (`completed_by` the event's enum number).
+pub async fn order_completed(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    order: &Order,
+    completed_by: i32,
+) -> Result<(), AppError> {
+    let at = order.completed_at_ms.unwrap_or(order.updated_at_ms);
+    let msg = ev::OrderCompleted {
+        order: Some(snapshot(order)?),
+        completed_by,
+        completed_at: Some(timestamp_ms(at)),
+        after_sale_deadline: order.after_sale_deadline_ms.map(timestamp_ms),
+    };
+    let type_name = "siyu.events.v1.OrderCompleted";
+    write(
+        conn,
+        tenant,
+        ORDER_COMPLETED,
+        type_name,
+        order,
+        at,
+        msg.encode_to_vec(),
+    )
+    .await
+}
+
+/// OrderSettled for an order just settled.
+pub async fn order_settled(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    order: &Order,
+) -> Result<(), AppError> {
+    let at = order.settled_at_ms.unwrap_or(order.updated_at_ms);
+    let msg = ev::OrderSettled {
+        order: Some(snapshot(order)?),
+        after_sale_deadline: order.after_sale_deadline_ms.map(timestamp_ms),
+        settled_at: Some(timestamp_ms(at)),
+        fully_refunded: order.paid_fen > 0 && order.refunded_fen >= order.paid_fen,
+    };
+    let type_name = "siyu.events.v1.OrderSettled";
+    write(
+        conn,
+        tenant,
+        ORDER_SETTLED,
+        type_name,
+        order,
+        at,
         msg.encode_to_vec(),
     )
     .await

@@ -50,6 +50,24 @@ impl ServiceError for AppError {
                 Described::new(Code::FailedPrecondition, "ILLEGAL_TRANSITION")
                     .meta("order_status", status_name(*from))
             }
+            E::StoreOutOfScope(id) => {
+                Described::new(Code::PermissionDenied, "STORE_OUT_OF_SCOPE").meta("store_id", id)
+            }
+            E::AfterSaleInProgress => {
+                Described::new(Code::FailedPrecondition, "AFTER_SALE_IN_PROGRESS")
+                    .message("an after-sale case of the order is open; resolve it first")
+            }
+            E::PickupCodeInvalid => Described::new(Code::NotFound, "PICKUP_CODE_INVALID"),
+            E::PaidCancelUnavailable { from } => {
+                Described::new(Code::FailedPrecondition, "FULL_REFUND_REQUIRED")
+                    .meta("order_status", status_name(*from))
+                    .message("a paid order is cancelled with a full refund through after-sales")
+            }
+            E::SettingsVersionConflict { current } => {
+                Described::new(Code::Aborted, "SETTINGS_VERSION_CONFLICT")
+                    .meta("current_version", current)
+                    .message("the settings changed; re-read and retry")
+            }
             E::OrderAlreadyPaid => Described::new(Code::FailedPrecondition, "ORDER_ALREADY_PAID")
                 .meta("order_status", "ORDER_STATUS_PAID"),
             // Another service's refusal is the caller's answer: same code, reason and details.

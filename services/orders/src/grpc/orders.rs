@@ -65,6 +65,7 @@ pub fn to_pb(order: &Order, with_timeline: bool) -> Result<pb::Order, AppError> 
             .pickup_code
             .clone_from(code);
     }
+    super::fulfilment::fulfilment_pb(order, &mut o);
     o.lines = order
         .lines
         .iter()
@@ -104,7 +105,7 @@ pub fn to_pb(order: &Order, with_timeline: bool) -> Result<pb::Order, AppError> 
     Ok(o)
 }
 
-fn order_id(value: &str) -> Result<Uuid, AppError> {
+pub(super) fn order_id(value: &str) -> Result<Uuid, AppError> {
     if value.is_empty() {
         return Err(AppError::invalid("order_id", "required"));
     }
@@ -130,7 +131,7 @@ pub(super) async fn get(
         crate::repo::orders::get(&h.app.db, ctx.tenant, id, false).await?,
     )?;
     Ok(Response::new(pb::GetOrderResponse {
-        order: Some(to_pb(&order, true)?),
+        order: Some(super::fulfilment::view(&ctx, &order, true)?),
     }))
 }
 
@@ -149,7 +150,7 @@ pub(super) async fn get_by_no(
         crate::repo::orders::get_by_no(&h.app.db, ctx.tenant, no).await?,
     )?;
     Ok(Response::new(pb::GetOrderByNoResponse {
-        order: Some(to_pb(&order, true)?),
+        order: Some(super::fulfilment::view(&ctx, &order, true)?),
     }))
 }
 

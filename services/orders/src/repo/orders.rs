@@ -1,5 +1,7 @@
 //! `ord_orders`, `ord_order_lines` and `ord_timeline`: orders, their lines and their timeline.
 
+pub mod fulfilment;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
@@ -17,7 +19,7 @@ use crate::repo::{
 const COLUMNS: &str = "id, order_no, kind, user_id, member_id, store_id, status, after_sale_state,
     payable_fen, paid_fen, refunded_fen, pickup_code, payment_deadline_ms, paid_at_ms,
     auto_complete_at_ms, completed_at_ms, after_sale_deadline_ms, settled_at_ms, cancellation, detail,
-    version, created_at_ms, updated_at_ms";
+    version, created_at_ms, updated_at_ms, shipment, pickup";
 
 #[derive(Debug, FromQueryResult)]
 struct OrderRow {
@@ -44,6 +46,8 @@ struct OrderRow {
     version: i64,
     created_at_ms: i64,
     updated_at_ms: i64,
+    shipment: Option<String>,
+    pickup: Option<String>,
 }
 
 fn bytes(column: &str, text: &str) -> Result<Vec<u8>, AppError> {
@@ -68,6 +72,18 @@ impl TryFrom<OrderRow> for Order {
             paid_fen: r.paid_fen,
             refunded_fen: r.refunded_fen,
             pickup_code: r.pickup_code,
+            fulfilment: crate::app::orders::fulfilment::Fulfilment {
+                shipment: r
+                    .shipment
+                    .as_deref()
+                    .map(|j| from_json("ord_orders.shipment", j))
+                    .transpose()?,
+                pickup: r
+                    .pickup
+                    .as_deref()
+                    .map(|j| from_json("ord_orders.pickup", j))
+                    .transpose()?,
+            },
             payment_deadline_ms: r.payment_deadline_ms,
             paid_at_ms: r.paid_at_ms,
             auto_complete_at_ms: r.auto_complete_at_ms,

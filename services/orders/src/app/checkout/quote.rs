@@ -429,19 +429,56 @@ fn check_fulfilment(f: &Fulfilment) -> Result<(), AppError> {
 
 /// The tenant's shipping and pickup rules as pricing reads them.
 fn shipping_settings(s: &crate::app::settings::OrderSettings) -> pricing::input::ShippingSettings {
-    pricing::input::ShippingSettings {
-        delivery: pricing::input::DeliveryRule {
+    use pricing::input as p;
+    p::ShippingSettings {
+        delivery: p::DeliveryRule {
             enabled: s.delivery.enabled,
-            ..pricing::input::DeliveryRule::default()
+            fee: s.delivery.fee,
+            free_threshold: s.delivery.free_threshold,
+            regions: s
+                .delivery
+                .regions
+                .iter()
+                .map(|r| p::RegionRule {
+                    province: r.province.clone(),
+                    fee: r.fee,
+                    free_threshold: r.free_threshold,
+                    not_deliverable: r.not_deliverable,
+                })
+                .collect(),
         },
-        same_city: pricing::input::SameCityRule {
+        same_city: p::SameCityRule {
             enabled: s.same_city.enabled,
-            max_distance_meters: s.same_city.max_distance_meters,
-            ..pricing::input::SameCityRule::default()
+            max_distance_meters: match s.same_city.max_distance_meters {
+                0 => i32::MAX,
+                m => m,
+            },
+            bands: if s.same_city.bands.is_empty() {
+                // No bands set: free up to the radius (a radius of 0 has no limit).
+                vec![p::DistanceBand {
+                    up_to_meters: match s.same_city.max_distance_meters {
+                        0 => i32::MAX,
+                        m => m,
+                    },
+                    fee: 0,
+                }]
+            } else {
+                s.same_city
+                    .bands
+                    .iter()
+                    .map(|b| p::DistanceBand {
+                        up_to_meters: b.up_to_meters,
+                        fee: b.fee,
+                    })
+                    .collect()
+            },
+            minimum_order: s.same_city.minimum_order,
+            free_threshold: s.same_city.free_threshold,
         },
-        pickup: pricing::input::PickupRule {
+        pickup: p::PickupRule {
             enabled: s.pickup.enabled,
-            ..pricing::input::PickupRule::default()
+            pickup_discount: s.pickup.pickup_discount,
+            pickup_discount_threshold: s.pickup.pickup_discount_threshold,
         },
     }
 }

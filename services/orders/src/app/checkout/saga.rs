@@ -307,6 +307,7 @@ impl App {
             paid_fen: 0,
             refunded_fen: 0,
             pickup_code: None,
+            fulfilment: Default::default(),
             payment_deadline_ms: Some(now + i64::from(timeout_secs) * 1000),
             paid_at_ms: None,
             auto_complete_at_ms: None,

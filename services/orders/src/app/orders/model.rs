@@ -80,8 +80,22 @@ pub mod timeline_kind {
     pub const PAYMENT_CREATED: i16 = 2;
     /// The order was paid.
     pub const PAID: i16 = 3;
+    /// Staff started preparing.
+    pub const PREPARING: i16 = 4;
+    /// Shipped.
+    pub const SHIPPED: i16 = 5;
+    /// Ready for pickup.
+    pub const READY_FOR_PICKUP: i16 = 6;
+    /// The pickup code was verified.
+    pub const PICKED_UP: i16 = 7;
+    /// Completed.
+    pub const COMPLETED: i16 = 8;
     /// The order was cancelled.
     pub const CANCELLED: i16 = 9;
+    /// Carrier or tracking number corrected.
+    pub const SHIPMENT_UPDATED: i16 = 18;
+    /// Settled.
+    pub const SETTLED: i16 = 19;
 }
 
 /// One entry of an order's timeline.
@@ -187,6 +201,8 @@ pub struct Order {
     pub refunded_fen: i64,
     /// The pickup code, once ready for pickup.
     pub pickup_code: Option<String>,
+    /// Shipment and pickup details, once shipped or ready.
+    pub fulfilment: super::fulfilment::Fulfilment,
     /// Pay by then, or it is cancelled.
     pub payment_deadline_ms: Option<i64>,
     /// When it was paid.
