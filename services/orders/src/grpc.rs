@@ -31,6 +31,8 @@ pub mod orders;
 mod payment_service;
 mod payments;
 pub mod pricing;
+mod refund_service;
+mod refunds;
 mod wechat_pay_notify_service;
 
 /// What every handler returns.

@@ -139,6 +139,9 @@ impl App {
             let result = match task.kind.as_str() {
                 RELEASE => self.release_order(tenant, task.order_id).await,
                 SETTLE_PAID => self.settle_paid(tenant, task.order_id).await,
+                k if k.starts_with(super::refunds::run::TASK_PREFIX) => {
+                    self.run_refund_task(tenant, task.order_id, k).await
+                }
                 other => Err(AppError::Internal(format!("unknown task {other}"))),
             };
             match result {

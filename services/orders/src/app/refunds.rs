@@ -1,6 +1,14 @@
 //! Refunds (`siyu.payments.v1.Refund`): created by the orders side only — an approved
 //! after-sale case — with one row per compensation step, so that each step runs exactly once
 //! whatever retries happen. The refund id is the business key of every step at the peers.
+//!
+//! - [`model`]: a refund and its steps as kept;
+//! - [`run`]: the `refund:<id>` task: the WeChat refund of the cash part and its polling;
+//! - [`inbox`]: the PSP's final word (callback or query) recorded and applied once;
+//! - [`compensate`]: the RPC steps at membership and catalog, each until it is DONE;
+//! - [`finish`]: the refund SUCCEEDED with the order, its lines, the case and the events, in one
+//!   transaction;
+//! - [`reads`]: GetRefund, ListRefunds, QueryRefund and RetryRefund.
 
 use sea_orm::ConnectionTrait;
 use siyu_core::TenantId;
@@ -11,6 +19,13 @@ use crate::app::after_sales::model::Case;
 use crate::app::orders::model::Order;
 use crate::app::payments::{PaymentStatus, Provider};
 use crate::repo;
+
+pub mod compensate;
+pub mod finish;
+pub mod inbox;
+pub mod model;
+pub mod reads;
+pub mod run;
 
 /// `RefundStatus` numbers.
 pub mod status {
@@ -30,6 +45,28 @@ pub mod psp {
     pub const NOT_APPLICABLE: i16 = 1;
     /// Not submitted yet.
     pub const NOT_SUBMITTED: i16 = 2;
+    /// Accepted, money on its way.
+    pub const PROCESSING: i16 = 3;
+    /// Money returned.
+    pub const SUCCESS: i16 = 4;
+    /// The PSP could not return the money.
+    pub const ABNORMAL: i16 = 5;
+    /// The PSP closed the refund.
+    pub const CLOSED: i16 = 6;
+}
+
+/// `CompensationStatus` numbers.
+pub mod step {
+    /// Waiting.
+    pub const PENDING: i16 = 1;
+    /// Failed transiently.
+    pub const RETRYING: i16 = 2;
+    /// Done.
+    pub const DONE: i16 = 3;
+    /// Not needed.
+    pub const SKIPPED: i16 = 4;
+    /// Refused by its owner: a person must act.
+    pub const FAILED: i16 = 5;
 }
 
 /// `CompensationKind` numbers in the order the steps run, with their mechanism (1 RPC, 2 event).
@@ -119,5 +156,7 @@ pub async fn create_for_case(
         created_at_ms: now_ms,
     };
     repo::refunds::insert(conn, tenant, &refund, &steps).await?;
+    // The task runs it after the commit (at once from the handler, else from the jobs pass).
+    repo::tasks::schedule(conn, tenant, order.id, &run::task_kind(refund.id), now_ms).await?;
     Ok(refund.id)
 }

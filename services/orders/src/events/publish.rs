@@ -32,7 +32,7 @@ pub const ORDER_COMPLETED: &str = "orders.order_completed";
 /// Bus subject of OrderSettled.
 pub const ORDER_SETTLED: &str = "orders.order_settled";
 
-fn cny(fen: i64) -> Option<Money> {
+pub(crate) fn cny(fen: i64) -> Option<Money> {
     Some(Money {
         minor_units: fen,
         currency_code: "CNY".into(),
@@ -120,7 +120,7 @@ pub fn snapshot(order: &Order) -> Result<ev::OrderSnapshot, AppError> {
 }
 
 /// Writes one event of `order` (`type_name` its proto name) to the outbox on `subject`.
-async fn write(
+pub(crate) async fn write(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     subject: &str,

@@ -265,8 +265,15 @@ pub(super) async fn request(
             })
         })
         .await?;
-    let _ = tenant;
+    kick(h, tenant, answer.get_ref().after_sale.as_ref());
     Ok(answer)
+}
+
+/// Runs the refund an answered case started (its task would, later).
+fn kick(h: &Handlers, tenant: siyu_core::TenantId, case: Option<&pb::AfterSale>) {
+    if let Some(refund) = case.and_then(|c| c.refund_id.parse().ok()) {
+        h.app.kick_refund(tenant, refund);
+    }
 }
 
 #[tracing::instrument(skip_all)]
@@ -363,6 +370,7 @@ macro_rules! mutate_case {
         let $ctx = ctx(&$request)?;
         let $id = id("after_sale_id", &$request.get_ref().after_sale_id)?;
         let $app = $h.app.clone();
+        let tenant = $ctx.tenant;
         $h.mutations
             .mutate(&$request, move |$txn| {
                 Box::pin(async move {
@@ -378,6 +386,7 @@ macro_rules! mutate_case {
                 })
             })
             .await
+            .inspect(|answer| kick($h, tenant, answer.get_ref().after_sale.as_ref()))
     }};
 }
 

@@ -280,6 +280,14 @@ impl App {
             now,
         )
         .await?;
+        crate::events::after_sales::after_sale_opened(
+            conn,
+            ctx.tenant,
+            order,
+            &case,
+            preview.auto_approved,
+        )
+        .await?;
         if preview.auto_approved {
             self.start_refund(
                 conn,

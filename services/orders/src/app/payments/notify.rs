@@ -15,6 +15,7 @@ use super::merchant::Merchant;
 use super::{Notification, NotificationKind, Outcome, PaymentError};
 use crate::AppError;
 use crate::app::App;
+use crate::app::refunds::inbox::{PspRefund, apply_refund};
 use crate::repo::payments::{inbox as inbox_repo, routes};
 
 /// The gateway's service name (`sub` of its service token).
@@ -66,9 +67,12 @@ impl App {
         .map_err(refusal)?;
         let now_ms = self.now_ms();
         let txn = siyu_store::db::begin_write(&self.db).await?;
-        let answer = apply(&txn, &merchant, &verified, now_ms).await?;
+        let (outcome, record, advanced) = apply(&txn, &merchant, &verified, now_ms).await?;
         txn.commit().await?;
-        Ok(answer)
+        if let Some(refund) = advanced {
+            self.kick_refund(merchant.tenant, refund);
+        }
+        Ok((outcome, record))
     }
 
     /// The merchant a route key names (NOTIFY_ROUTE_UNKNOWN when none, or when the tenant's
@@ -148,13 +152,13 @@ fn refusal(err: WechatPayError) -> AppError {
     err.into()
 }
 
-/// Applies a verified callback in `conn`'s transaction.
+/// Applies a verified callback in `conn`'s transaction; answers the refund it advanced, if any.
 async fn apply(
     conn: &impl sea_orm::ConnectionTrait,
     merchant: &Merchant,
     verified: &VerifiedNotification,
     now_ms: i64,
-) -> Result<(Outcome, Notification), AppError> {
+) -> Result<(Outcome, Notification, Option<uuid::Uuid>), AppError> {
     let envelope = &verified.envelope;
     if envelope.event_type.starts_with("TRANSACTION.") {
         let t = verified
@@ -178,17 +182,24 @@ async fn apply(
             bank_type: t.bank_type.clone().unwrap_or_default(),
             paid_at_ms: t.success_time.as_deref().and_then(parse_time),
         };
-        return inbox::apply_payment(conn, merchant.tenant, &p, now_ms).await;
+        let (outcome, record) = inbox::apply_payment(conn, merchant.tenant, &p, now_ms).await?;
+        return Ok((outcome, record, None));
     }
-    // Refund results and other events are recorded, not applied, by this version.
-    let (kind, key) = if envelope.event_type.starts_with("REFUND.") {
+    if envelope.event_type.starts_with("REFUND.") {
         let r = verified
             .refund()
             .map_err(|e| PaymentError::NotificationMalformed(e.to_string()))?;
-        (NotificationKind::Refund, r.refund_id)
-    } else {
-        (NotificationKind::Payment, format!("event:{}", envelope.id))
-    };
+        if r.refund_id.is_empty() {
+            return Err(PaymentError::NotificationMalformed("refund_id missing".into()).into());
+        }
+        let p = PspRefund::from_wechat(&r, &envelope.event_type, &envelope.id);
+        let applied = apply_refund(conn, merchant.tenant, &p, now_ms).await?;
+        if let Some(record) = applied.record {
+            return Ok((applied.outcome, record, applied.advanced));
+        }
+        // A callback says PROCESSING only by mistake: recorded as an event, no effect.
+    }
+    let (kind, key) = (NotificationKind::Payment, format!("event:{}", envelope.id));
     let record = Notification {
         id: siyu_core::id::new(),
         psp_notification_id: envelope.id.clone(),
@@ -212,7 +223,7 @@ async fn apply(
     } else {
         Outcome::Ignored
     };
-    Ok((outcome, stored))
+    Ok((outcome, stored, None))
 }
 
 /// The wire name of a trade state.
