@@ -7,5 +7,6 @@
     reason = "tests"
 )]
 
+mod fulfilment_jobs;
 mod pay_harness;
 mod payments;
