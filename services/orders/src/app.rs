@@ -35,6 +35,8 @@ pub struct App {
     pub peers: Arc<Peers>,
     /// The tenants' WeChat Pay merchants (credentials from identity).
     pub merchants: Arc<payments::merchant::Merchants>,
+    /// A checkout still running this long (ms) died with its process: the jobs recover it.
+    pub stale_checkout_ms: i64,
 }
 
 impl App {
@@ -51,7 +53,14 @@ impl App {
             clock,
             peers,
             merchants,
+            stale_checkout_ms: 120_000,
         }
+    }
+
+    /// The same app recovering checkouts running longer than `ms`.
+    pub fn with_stale_checkout_ms(mut self, ms: i64) -> Self {
+        self.stale_checkout_ms = ms;
+        self
     }
 
     /// The same app with `merchants` (configured endpoints, another credential source).

@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
 use siyu_auth::{JwksVerifier, VerifierSettings};
+use siyu_core::Clock;
 use siyu_proto::orders::v1::after_sale_service_server::AfterSaleServiceServer;
 use siyu_proto::orders::v1::cart_service_server::CartServiceServer;
 use siyu_proto::orders::v1::checkout_service_server::CheckoutServiceServer;
@@ -20,7 +21,6 @@ use siyu_proto::orders::v1::order_settings_service_server::OrderSettingsServiceS
 use siyu_proto::payments::v1::payment_service_server::PaymentServiceServer;
 use siyu_proto::payments::v1::refund_service_server::RefundServiceServer;
 use siyu_proto::payments::v1::wechat_pay_notify_service_server::WechatPayNotifyServiceServer;
-use siyu_core::Clock;
 use siyu_server::{GrpcServer, Mutations, ServingHandle};
 use siyu_store::{Bus, BusConfig, DbOptions, OutboxRelay};
 use siyu_telemetry::{AdminServer, Metrics, Readiness};
@@ -127,14 +127,20 @@ impl Application {
         let peers = Arc::new(peers::Peers::new(&settings.peers).context("peers")?);
         let pay_directory = match overrides.pay_directory {
             Some(directory) => directory,
-            None => Arc::new(app::payments::merchant::IdentityDirectory::new(peers.clone())),
+            None => Arc::new(app::payments::merchant::IdentityDirectory::new(
+                peers.clone(),
+            )),
         };
         let merchants = Arc::new(app::payments::merchant::Merchants::new(
             pay_directory,
             settings.wechatpay.clone(),
             clock.clone(),
         ));
-        let app = app::App::new(db.clone(), clock.clone(), peers).with_merchants(merchants);
+        let stale_ms =
+            i64::try_from(settings.orders.stale_checkout_secs.max(1) * 1000).unwrap_or(i64::MAX);
+        let app = app::App::new(db.clone(), clock.clone(), peers)
+            .with_merchants(merchants)
+            .with_stale_checkout_ms(stale_ms);
         let relay = OutboxRelay::new(db.clone(), bus.clone(), clock.clone());
         let handlers = grpc::Handlers {
             app,
@@ -162,7 +168,9 @@ impl Application {
                 Duration::from_secs(300),
             );
             let every = Duration::from_secs(settings.orders.jobs_interval_secs.max(1));
-            tasks.push(tokio::spawn(handlers.app.clone().run_jobs(lease, every, stopped)));
+            tasks.push(tokio::spawn(
+                handlers.app.clone().run_jobs(lease, every, stopped),
+            ));
         }
 
         let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr)

@@ -61,6 +61,9 @@ pub struct OrdersSettings {
     pub run_jobs: bool,
     /// Seconds between passes of the order jobs.
     pub jobs_interval_secs: u64,
+    /// Seconds after which a checkout still running is taken for dead (its process died) and
+    /// what it took is given back; far above a saga's length (each peer call times out first).
+    pub stale_checkout_secs: u64,
 }
 
 impl Default for OrdersSettings {
@@ -68,6 +71,7 @@ impl Default for OrdersSettings {
         Self {
             run_jobs: true,
             jobs_interval_secs: 5,
+            stale_checkout_secs: 120,
         }
     }
 }

@@ -6,5 +6,6 @@
 pub mod pay;
 pub mod quote;
 pub mod record;
+pub mod recovery;
 pub mod remote;
 pub mod saga;

@@ -14,11 +14,8 @@ use super::orders::model::{ActorKind, Cancellation, cancel_reason};
 use super::orders::paid::SETTLE_PAID;
 use crate::AppError;
 use crate::app::App;
-use crate::app::checkout::record::CheckoutState;
 use crate::repo;
 
-/// A running checkout untouched this long died with its process.
-const STALE_CHECKOUT_MS: i64 = 120_000;
 /// Rows per step and pass.
 const BATCH: i64 = 100;
 
@@ -41,7 +38,7 @@ impl App {
     /// One pass of every job.
     pub async fn run_jobs_pass(&self) -> Result<Pass, AppError> {
         Ok(Pass {
-            recovered: self.recover_checkouts().await?,
+            recovered: self.recover_stale_checkouts(self.stale_checkout_ms).await?,
             timed_out: self.cancel_overdue().await?,
             tasks: self.run_due_tasks().await?,
             // Completion first: an order completed now settles in a later pass, after its window.
@@ -72,36 +69,6 @@ impl App {
             match self.settle_completed(tenant, order_id).await {
                 Ok(done) => n += usize::from(done),
                 Err(e) => tracing::warn!(error = %e, order = %order_id, "settlement"),
-            }
-        }
-        Ok(n)
-    }
-
-    /// Gives back what dead checkouts took and marks them failed.
-    pub async fn recover_checkouts(&self) -> Result<usize, AppError> {
-        let stale =
-            repo::checkouts::stale(&self.db, self.now_ms() - STALE_CHECKOUT_MS, BATCH).await?;
-        let mut n = 0;
-        for (tenant, order_id, taken) in stale {
-            match self
-                .release_taken(tenant, order_id, taken, "CHECKOUT_FAILED")
-                .await
-            {
-                Ok(()) => {
-                    if repo::checkouts::finish(
-                        &self.db,
-                        tenant,
-                        order_id,
-                        CheckoutState::Failed,
-                        "RECOVERED",
-                        self.now_ms(),
-                    )
-                    .await?
-                    {
-                        n += 1;
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, order = %order_id, "checkout recovery"),
             }
         }
         Ok(n)
