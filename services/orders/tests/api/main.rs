@@ -10,3 +10,4 @@
 mod fulfilment_jobs;
 mod pay_harness;
 mod payments;
+mod refunds;

@@ -236,6 +236,33 @@ impl P {
         self.token(self.tenant, PrincipalKind::Consumer, &user.to_string(), &[])
     }
 
+    /// Staff of `tenant` holding `roles` at its root.
+    pub fn staff(&self, tenant: TenantId, roles: &[&str]) -> String {
+        let now = self.clock.now().timestamp();
+        self.key
+            .sign(&Claims {
+                sub: siyu_core::id::new_string(),
+                tenant,
+                kind: PrincipalKind::Staff,
+                roles: roles
+                    .iter()
+                    .map(|r| siyu_auth::RoleClaim {
+                        role: (*r).to_owned(),
+                        org: tenant.0.to_string(),
+                    })
+                    .collect(),
+                scopes: Vec::new(),
+                exp: now + 86_400,
+                nbf: None,
+                iat: now,
+                iss: "siyu-identity".into(),
+                aud: Audience::One("siyu".into()),
+                jti: siyu_core::id::new_string(),
+                client_id: None,
+            })
+            .unwrap()
+    }
+
     pub fn service(&self) -> String {
         self.token(self.tenant, PrincipalKind::Service, "jobs", &[])
     }

@@ -2,7 +2,9 @@
 //! WeChat refund of the cash part (out_refund_no = the refund number, so a resubmission is the
 //! same refund at WeChat), then polling while it is not final; once the cash is back (or there
 //! was none) the compensation steps and the refund's success. A callback that arrives first
-//! does the same through the inbox; every stage is safe to run twice.
+//! does the same through the inbox; every stage is safe to run twice. A submission WeChat
+//! refuses for now (FREQUENCY_LIMITED: one refund of a payment a minute, NOT_ENOUGH, a system
+//! error) is a failure of the task, retried with the jobs' backoff.
 
 use siyu_core::TenantId;
 use siyu_wechatpay::model::{RefundAmountRequest, RefundRequest};
