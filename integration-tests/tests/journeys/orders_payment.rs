@@ -19,7 +19,7 @@ use crate::support::{Tenant, World, json_ok};
 
 /// Registers a sandbox merchant for the tenant's mini-program and stores its WeChat Pay
 /// configuration in identity, as the tenant admin does in the console.
-async fn wechat_pay(world: &World, tenant: &Tenant, staff: &str) -> SandboxControl {
+pub async fn wechat_pay(world: &World, tenant: &Tenant, staff: &str) -> SandboxControl {
     let control = SandboxControl::new(world.sandbox.clone()).unwrap();
     let merchant = control
         .register_merchant(&RegisterMerchant {
@@ -51,7 +51,12 @@ async fn wechat_pay(world: &World, tenant: &Tenant, staff: &str) -> SandboxContr
 }
 
 /// Reads `path` as `token` until `done` holds (10 s at most); answers the last body.
-async fn until(world: &World, path: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub async fn until(
+    world: &World,
+    path: &str,
+    token: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let mut last = Value::Null;
     for _ in 0..100 {
         last = json_ok(world.get(path, Some(token)).await).await;
