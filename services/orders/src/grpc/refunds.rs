@@ -149,10 +149,10 @@ pub(super) async fn list(
         to_ms: opt_time("created_to", req.created_to.as_ref())?,
         ..RefundFilter::default()
     };
-    if let (Some(from), Some(to)) = (filter.from_ms, filter.to_ms) {
-        if from >= to {
-            return Err(AppError::invalid("created_to", "must be after created_from").into());
-        }
+    if let (Some(from), Some(to)) = (filter.from_ms, filter.to_ms)
+        && from >= to
+    {
+        return Err(AppError::invalid("created_to", "must be after created_from").into());
     }
     let stores = req
         .store_ids
@@ -192,10 +192,10 @@ pub(super) async fn list(
     // Staff see the refunds of orders of their stores only; the order decides.
     let mut visible = Vec::with_capacity(rows.len());
     for r in rows {
-        if let Some(o) = repo::orders::get(&h.app.db, ctx.tenant, r.order_id, false).await? {
-            if crate::app::orders::may_see(&ctx, o.user_id, o.store_id) {
-                visible.push(r);
-            }
+        if let Some(o) = repo::orders::get(&h.app.db, ctx.tenant, r.order_id, false).await?
+            && crate::app::orders::may_see(&ctx, o.user_id, o.store_id)
+        {
+            visible.push(r);
         }
     }
     let (rows, next) = LIST.finish(visible, &page, |r| (r.created_at_ms, r.id));
