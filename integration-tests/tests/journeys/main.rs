@@ -34,6 +34,7 @@ mod membership_staff;
 mod order_events;
 mod orders_cart;
 mod orders_checkout;
+mod orders_crash;
 mod orders_fulfilment;
 mod orders_payment;
 mod partner;

@@ -76,6 +76,11 @@ impl Configure for RealBackends {
             .set("BUS__URL", nats_url())
             .set("BUS__SUBJECT_PREFIX", &self.bus.subject_prefix)
             .set("BUS__STREAM", &self.bus.stream);
+        if service == "orders" {
+            // Dead checkouts recovered within seconds (a journey kills an orders process).
+            s.set("ORDERS__JOBS_INTERVAL_SECS", 1)
+                .set("ORDERS__STALE_CHECKOUT_SECS", 8);
+        }
         if service == identity::NAME {
             let key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
             // Cheap argon2: debug builds make the production cost take seconds.
@@ -110,6 +115,8 @@ pub struct World {
     pub sandbox: String,
     /// The bus the services share, for a journey to publish another service's events on.
     pub bus: siyu_store::BusConfig,
+    /// Each service's database URL, by registry name (a journey may start a second instance).
+    pub databases: BTreeMap<&'static str, String>,
     _dbs: Vec<TestDb>,
 }
 
@@ -154,6 +161,7 @@ impl World {
         let _ = std::fs::remove_dir_all(&config.identity_config);
         let world = Self {
             bus: config.bus.clone(),
+            databases: config.databases.clone(),
             gateway: suite.gateway_url(),
             sandbox: suite.sandbox_url(),
             suite,
