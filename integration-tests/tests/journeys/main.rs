@@ -37,6 +37,7 @@ mod orders_checkout;
 mod orders_crash;
 mod orders_fulfilment;
 mod orders_payment;
+mod orders_refund;
 mod partner;
 mod staff;
 mod support;
