@@ -1,5 +1,6 @@
-//! After-sales and refund events: AfterSaleOpened when a case is opened, OrderRefunded and
-//! AfterSaleClosed when its refund succeeded — written by the transactions that make them true.
+//! After-sales and refund events: AfterSaleOpened when a case is opened, OrderRefunded when its
+//! refund succeeded, AfterSaleClosed when it ends (refunded, rejected or withdrawn) — written by
+//! the transactions that make them true.
 
 use prost::Message;
 use sea_orm::ConnectionTrait;
@@ -188,13 +189,16 @@ pub async fn order_refunded(
     .await
 }
 
-/// AfterSaleClosed for a case its refund just closed.
-pub async fn after_sale_refunded(
+/// AfterSaleClosed for a case that just ended: REFUNDED with its `refund`, or rejected or
+/// withdrawn (`outcome` an `AfterSaleOutcome`).
+#[allow(clippy::too_many_arguments)]
+pub async fn after_sale_closed(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
     order: &Order,
     case: &Case,
-    refund: &Refund,
+    outcome: ev::AfterSaleOutcome,
+    refund: Option<&Refund>,
     open_case_count: i32,
     at_ms: i64,
 ) -> Result<(), AppError> {
@@ -206,10 +210,10 @@ pub async fn after_sale_refunded(
         user_id: order.user_id.to_string(),
         member_id: opt_id(order.member_id),
         store_id: opt_id(order.store_id),
-        outcome: ev::AfterSaleOutcome::Refunded as i32,
-        refund_id: refund.id.to_string(),
-        refund_amount: cny(refund.cash_fen + refund.stored_value_fen),
-        refund_points: refund.points,
+        outcome: outcome as i32,
+        refund_id: opt_id(refund.map(|r| r.id)),
+        refund_amount: refund.and_then(|r| cny(r.cash_fen + r.stored_value_fen)),
+        refund_points: refund.map_or(0, |r| r.points),
         open_case_count,
         closed_at: Some(timestamp_ms(at_ms)),
     };

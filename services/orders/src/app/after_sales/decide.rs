@@ -198,6 +198,23 @@ impl App {
             timeline_kind::CANCELLED
         };
         timeline(conn, ctx, &order, kind, actor, &case, now).await?;
+        let outcome = if reject {
+            siyu_proto::events::v1::AfterSaleOutcome::Rejected
+        } else {
+            siyu_proto::events::v1::AfterSaleOutcome::Cancelled
+        };
+        let open = repo::after_sales::open_count(conn, ctx.tenant, order.id).await?;
+        crate::events::after_sales::after_sale_closed(
+            conn,
+            ctx.tenant,
+            &order,
+            &case,
+            outcome,
+            None,
+            i32::try_from(open).unwrap_or(i32::MAX),
+            now,
+        )
+        .await?;
         Ok(case)
     }
 

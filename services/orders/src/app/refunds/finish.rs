@@ -141,12 +141,13 @@ impl App {
         .await?;
         if let Some(case) = &case {
             let open = repo::after_sales::open_count(&txn, tenant, order.id).await?;
-            crate::events::after_sales::after_sale_refunded(
+            crate::events::after_sales::after_sale_closed(
                 &txn,
                 tenant,
                 &after,
                 case,
-                &refund,
+                siyu_proto::events::v1::AfterSaleOutcome::Refunded,
+                Some(&refund),
                 i32::try_from(open).unwrap_or(i32::MAX),
                 now,
             )
