@@ -47,8 +47,10 @@ impl ServiceError for AppError {
                     .meta("current_payable", current)
             }
             E::IllegalTransition { from } => {
+                // `from_status` as order.proto names it; `order_status` as earlier clients read it.
                 Described::new(Code::FailedPrecondition, "ILLEGAL_TRANSITION")
                     .meta("order_status", status_name(*from))
+                    .meta("from_status", status_name(*from))
             }
             E::StoreOutOfScope(id) => {
                 Described::new(Code::PermissionDenied, "STORE_OUT_OF_SCOPE").meta("store_id", id)
