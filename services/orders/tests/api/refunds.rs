@@ -462,3 +462,117 @@ async fn refund_service_refuses_bad_input() {
         bad(s, "INVALID_ARGUMENT", at);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_refund_needs_attention_until_retried() {
+    let p = P::start().await;
+    p.forward_callbacks(true);
+    let s = shipped(&p).await;
+    let case = cases(&p)
+        .request_after_sale(with(one_unit(&s), &p.consumer(s.user)))
+        .await
+        .unwrap()
+        .into_inner()
+        .after_sale
+        .unwrap();
+    // WeChat accepts the refund and keeps it PROCESSING.
+    p.control
+        .set_refund_outcome(&p.merchant.mchid, "HOLD")
+        .await
+        .unwrap();
+    let partner = p.token(
+        p.tenant,
+        PrincipalKind::Partner,
+        "partner-1",
+        &["aftersales.write"],
+    );
+    let approved = cases(&p)
+        .approve_after_sale(with(
+            opb::ApproveAfterSaleRequest {
+                after_sale_id: case.after_sale_id.clone(),
+                ..opb::ApproveAfterSaleRequest::default()
+            },
+            &partner,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .after_sale
+        .unwrap();
+    let id: Uuid = approved.refund_id.parse().unwrap();
+    let refund_status = |column: &'static str| {
+        let p = &p;
+        async move {
+            p.scalar(
+                &format!("SELECT {column} FROM pay_refunds WHERE id = $1"),
+                vec![Value::Uuid(Some(id))],
+            )
+            .await
+        }
+    };
+    wait(|| async { refund_status("psp_status").await == 3 }).await;
+    let staff = p.staff(p.tenant, &["customer_service"]);
+    let queried = refunds(&p)
+        .query_refund(with(
+            pb::QueryRefundRequest {
+                refund_id: id.to_string(),
+            },
+            &staff,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let refund = queried.refund.unwrap();
+    assert_eq!(refund.status, pb::RefundStatus::Processing as i32);
+    assert_eq!(refund.psp_status, pb::PspRefundStatus::Processing as i32);
+    assert!(!queried.changed);
+
+    // WeChat closes it: the refund needs a person, the case says why, nothing was refunded.
+    p.control
+        .complete_refund(&p.merchant.mchid, &refund.refund_no, "CLOSED")
+        .await
+        .unwrap();
+    wait(|| async { refund_status("status").await == 4 }).await;
+    assert_eq!(refund_status("psp_status").await, 6);
+    let issue = p
+        .scalar(
+            "SELECT COUNT(*) FROM ord_after_sales WHERE id = $1 AND refund_issue = 'PSP_REFUND_CLOSED'",
+            vec![Value::Uuid(Some(case.after_sale_id.parse::<Uuid>().unwrap()))],
+        )
+        .await;
+    assert_eq!(issue, 1);
+    assert_eq!(line_counters(&p, s.line).await, (0, 1, 0));
+
+    // RetryRefund resubmits it under its number; WeChat answers CLOSED again and the refund
+    // is back to NEEDS_ATTENTION, its units still held by the case.
+    let mut retry = with(
+        pb::RetryRefundRequest {
+            refund_id: id.to_string(),
+            note: "商户平台已处理".into(),
+        },
+        &staff,
+    );
+    retry.metadata_mut().insert(
+        "x-idempotency-key",
+        siyu_core::id::new_string().parse().unwrap(),
+    );
+    let retried = refunds(&p)
+        .retry_refund(retry)
+        .await
+        .unwrap()
+        .into_inner()
+        .refund
+        .unwrap();
+    assert_eq!(retried.status, pb::RefundStatus::Processing as i32);
+    assert_eq!(retried.psp_status, pb::PspRefundStatus::NotSubmitted as i32);
+    wait(|| async { refund_status("status").await == 4 }).await;
+    assert_eq!(refund_status("psp_status").await, 6);
+    assert_eq!(line_counters(&p, s.line).await, (0, 1, 0));
+    let refunded = p
+        .scalar(
+            "SELECT refunded_fen FROM ord_orders WHERE id = $1",
+            vec![Value::Uuid(Some(s.order))],
+        )
+        .await;
+    assert_eq!(refunded, 0);
+}

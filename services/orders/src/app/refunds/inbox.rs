@@ -143,7 +143,16 @@ pub async fn apply_refund(
         last_received_at_ms: now_ms,
     };
     let stored = inbox_repo::record(conn, tenant, &record).await?;
-    if stored.delivery_count > 1 {
+    let duplicate = stored.delivery_count > 1;
+    // A failure seen again after RetryRefund (a CLOSED refund resubmitted under its number
+    // answers CLOSED once more) puts the refund back to NEEDS_ATTENTION: that effect only sets
+    // a state, and `set_psp` never undoes a success.
+    let again = duplicate
+        && p.status != "SUCCESS"
+        && local
+            .as_ref()
+            .is_some_and(|r| r.status == status::PROCESSING);
+    if duplicate && !again {
         return Ok(Applied {
             outcome: Outcome::Duplicate,
             record: Some(stored),
@@ -176,7 +185,11 @@ pub async fn apply_refund(
         }
     }
     Ok(Applied {
-        outcome,
+        outcome: if duplicate {
+            Outcome::Duplicate
+        } else {
+            outcome
+        },
         record: Some(stored),
         advanced,
     })
