@@ -91,7 +91,12 @@ pub fn refusal(service: &'static str, status: &Status) -> AppError {
                             .collect::<BTreeMap<_, _>>(),
                     )
                 })
-                .unwrap_or_else(|| (format!("{:?}", status.code()).to_uppercase(), BTreeMap::new()));
+                .unwrap_or_else(|| {
+                    (
+                        format!("{:?}", status.code()).to_uppercase(),
+                        BTreeMap::new(),
+                    )
+                });
             let fields = details
                 .bad_request()
                 .map(|b| {
