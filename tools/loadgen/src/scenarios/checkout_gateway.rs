@@ -177,7 +177,7 @@ impl Scenario for CheckoutGateway {
         let store = store(fixture, &http).await?;
         let mut tokens = Vec::with_capacity(ctx.concurrency);
         for i in 0..ctx.concurrency {
-            tokens.push(member(fixture, &http, &format!("lg-buyer-{i}"), 1_000_000).await?);
+            tokens.push(member(fixture, &http, &format!("lg-buyer-{i}"), 90_000).await?);
         }
         self.state = Some(Arc::new(State {
             http,
