@@ -7,9 +7,10 @@
 //! for a token in the consumer's tenant, never across tenants.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
-use siyu_core::TenantId;
+use siyu_core::{Clock, TenantId};
 use siyu_proto::identity::v1 as identity;
 use siyu_proto::identity::v1::token_service_client::TokenServiceClient;
 use tokio::sync::Mutex;
@@ -41,16 +42,24 @@ pub struct ServiceTokens {
     identity: Channel,
     service: String,
     credential: String,
+    clock: Arc<dyn Clock>,
     cached: Mutex<HashMap<TenantId, (String, Instant)>>,
 }
 
 impl ServiceTokens {
-    /// Tokens for `service` with `credential`, issued by identity at `identity`.
-    pub fn new(identity: Channel, service: impl Into<String>, credential: impl Into<String>) -> Self {
+    /// Tokens for `service` with `credential`, issued by identity at `identity`; `clock` reads
+    /// how long an issued token has left.
+    pub fn new(
+        identity: Channel,
+        service: impl Into<String>,
+        credential: impl Into<String>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             identity,
             service: service.into(),
             credential: credential.into(),
+            clock,
             cached: Mutex::new(HashMap::new()),
         }
     }
@@ -79,7 +88,7 @@ impl ServiceTokens {
         let lifetime = reply
             .expire_time
             .and_then(|t| {
-                let left = t.seconds - chrono::Utc::now().timestamp();
+                let left = t.seconds - self.clock.now().timestamp();
                 u64::try_from(left).ok().map(Duration::from_secs)
             })
             .unwrap_or(FALLBACK_LIFETIME);

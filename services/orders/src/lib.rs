@@ -124,7 +124,7 @@ impl Application {
         });
         let metrics = Metrics::new("orders")?;
 
-        let peers = Arc::new(peers::Peers::new(&settings.peers).context("peers")?);
+        let peers = Arc::new(peers::Peers::new(&settings.peers, clock.clone()).context("peers")?);
         let pay_directory = match overrides.pay_directory {
             Some(directory) => directory,
             None => Arc::new(app::payments::merchant::IdentityDirectory::new(

@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use siyu_core::TenantId;
+use std::sync::Arc;
+
+use siyu_core::{Clock, TenantId};
 use siyu_server::peer::{ServiceTokens, channel};
 use tonic::transport::Channel;
 use tonic::{Code, Status};
@@ -30,11 +32,11 @@ pub struct Peers {
 }
 
 impl Peers {
-    /// Lazily connected channels to the peers in `settings`.
+    /// Lazily connected channels to the peers in `settings`; `clock` times service tokens.
     ///
     /// # Errors
     /// A URL that is not a URI.
-    pub fn new(settings: &PeerSettings) -> anyhow::Result<Self> {
+    pub fn new(settings: &PeerSettings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         use secrecy::ExposeSecret as _;
         let timeout = Duration::from_secs(settings.timeout_secs.max(1));
         let identity = channel(&settings.identity_url, timeout)?;
@@ -43,6 +45,7 @@ impl Peers {
                 identity.clone(),
                 settings.service_name.clone(),
                 settings.credential.expose_secret().to_owned(),
+                clock,
             ),
             identity,
             catalog: channel(&settings.catalog_url, timeout)?,

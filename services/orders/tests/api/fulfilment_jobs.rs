@@ -28,7 +28,8 @@ impl J {
     async fn start() -> Self {
         let db = TestDb::postgres::<Migrator>().await.unwrap();
         let clock = ManualClock::new(chrono::DateTime::from_timestamp(START, 0).unwrap());
-        let peers = Arc::new(Peers::new(&PeerSettings::default()).unwrap());
+        let peers =
+            Arc::new(Peers::new(&PeerSettings::default(), Arc::new(clock.clone())).unwrap());
         let app = App::new(db.db.clone(), Arc::new(clock.clone()), peers);
         Self {
             db,
