@@ -68,7 +68,12 @@ pub async fn checkout(
 ) -> reqwest::Response {
     let body = json!({"input": input, "expectedPayable": cny(payable)});
     world
-        .post("/api/v1/checkout", Some(token), Some(key), &body.to_string())
+        .post(
+            "/api/v1/checkout",
+            Some(token),
+            Some(key),
+            &body.to_string(),
+        )
         .await
 }
 
@@ -77,7 +82,12 @@ pub async fn available(world: &World, staff: &str, sku: &str, location: &str) ->
     let query = json!({"skuIds": [sku], "locationIds": [location]});
     let levels = json_ok(
         world
-            .post("/admin/v1/stock/levels", Some(staff), None, &query.to_string())
+            .post(
+                "/admin/v1/stock/levels",
+                Some(staff),
+                None,
+                &query.to_string(),
+            )
             .await,
     )
     .await;
@@ -97,12 +107,17 @@ pub async fn member_with_coupon_and_points(
 ) -> (String, String, String) {
     let me = enrol(world, tenant, openid).await;
     let path = format!("/admin/v1/members/{}/adjustments", me.member_id);
-    let gift = json!({"points": "1000", "reason": "开业礼", "idempotencyKey": format!("gift-{openid}")});
+    let gift =
+        json!({"points": "1000", "reason": "开业礼", "idempotencyKey": format!("gift-{openid}")});
     json_ok(world.post_json(&path, staff, &gift).await).await;
     let template = published_template(world, staff, 100, 5).await;
     let claimed = json_ok(
         world
-            .post_json("/api/v1/me/coupons", &me.token, &json!({"templateId": template}))
+            .post_json(
+                "/api/v1/me/coupons",
+                &me.token,
+                &json!({"templateId": template}),
+            )
             .await,
     )
     .await;
@@ -122,7 +137,11 @@ async fn a_member_checks_out_with_a_coupon_and_points_and_the_order_holds_them()
         member_with_coupon_and_points(&world, &tenant, &staff, "buyer-1").await;
 
     // 2 × 99.00 = 198.00; 满100减20 → 178.00; 500 points at the default rate.
-    let want = input(&sku, 2, &json!({"couponIds": [coupon], "pointsToUse": "500"}));
+    let want = input(
+        &sku,
+        2,
+        &json!({"couponIds": [coupon], "pointsToUse": "500"}),
+    );
     let q = quote(&world, &token, &want).await;
     assert_eq!(fen(&q["amounts"]["goodsListTotal"]), 19_800, "{q}");
     assert_eq!(fen(&q["amounts"]["couponDiscount"]), 2_000, "{q}");
@@ -149,7 +168,11 @@ async fn a_member_checks_out_with_a_coupon_and_points_and_the_order_holds_them()
     let lines = order["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["locationId"], warehouse.as_str(), "{placed}");
-    assert_eq!(fen(&lines[0]["priced"]["couponDiscount"]), 2_000, "{placed}");
+    assert_eq!(
+        fen(&lines[0]["priced"]["couponDiscount"]),
+        2_000,
+        "{placed}"
+    );
 
     // What the order holds: 2 units reserved, the coupon locked, the points held.
     assert_eq!(available(&world, &staff, &sku, &warehouse).await, 5);
@@ -192,7 +215,8 @@ async fn a_failed_step_gives_back_stock_coupon_and_points() {
         member_with_coupon_and_points(&world, &tenant, &staff, "buyer-2").await;
     // Stored value on, but the member has none: the stored-value hold, the last step before
     // the order, fails after stock, coupon and points were taken.
-    let policy = json!({"policy": {"storedValueEnabled": true}, "updateMask": "storedValueEnabled"});
+    let policy =
+        json!({"policy": {"storedValueEnabled": true}, "updateMask": "storedValueEnabled"});
     json_ok(
         world
             .patch_json("/admin/v1/ledger-policy", &staff, &policy)
@@ -236,14 +260,24 @@ async fn a_failed_step_gives_back_stock_coupon_and_points() {
     let many = input(&sku, 8, &json!({}));
     let q = quote(&world, &token, &many).await;
     assert_problem(
-        checkout(&world, &token, "buy-4", &many, fen(&q["amounts"]["payable"])).await,
+        checkout(
+            &world,
+            &token,
+            "buy-4",
+            &many,
+            fen(&q["amounts"]["payable"]),
+        )
+        .await,
         422,
         "INSUFFICIENT_STOCK",
     )
     .await;
     assert_eq!(available(&world, &staff, &sku, &warehouse).await, 7);
     let mine = json_ok(world.get("/api/v1/me/orders", Some(&token)).await).await;
-    assert!(mine["orders"].as_array().is_none_or(Vec::is_empty), "{mine}");
+    assert!(
+        mine["orders"].as_array().is_none_or(Vec::is_empty),
+        "{mine}"
+    );
     world.stop().await;
 }
 
@@ -329,15 +363,35 @@ async fn bad_checkout_input_is_refused_with_its_reason() {
     let visitor = visitor["accessToken"].as_str().unwrap().to_owned();
     let unknown = siyu_core::id::new_string();
     let cases: Vec<(Value, u16, &str)> = vec![
-        (json!({"channel": "CHANNEL_MINI_PROGRAM"}), 400, "INVALID_ARGUMENT"),
+        (
+            json!({"channel": "CHANNEL_MINI_PROGRAM"}),
+            400,
+            "INVALID_ARGUMENT",
+        ),
         (input(&sku, 0, &json!({})), 400, "INVALID_ARGUMENT"),
         (input(&sku, 1000, &json!({})), 400, "INVALID_ARGUMENT"),
-        (input(&sku, 1_000_000_000, &json!({})), 400, "INVALID_ARGUMENT"),
+        (
+            input(&sku, 1_000_000_000, &json!({})),
+            400,
+            "INVALID_ARGUMENT",
+        ),
         (input("not-a-sku", 1, &json!({})), 400, "INVALID_ARGUMENT"),
         (input(&unknown, 1, &json!({})), 404, "SKU_NOT_FOUND"),
-        (input(&sku, 1, &json!({"channel": "CHANNEL_UNSPECIFIED"})), 400, "INVALID_ARGUMENT"),
-        (input(&sku, 1, &json!({"pointsToUse": "-1"})), 400, "INVALID_ARGUMENT"),
-        (input(&sku, 1, &json!({"pointsToUse": "100"})), 422, "MEMBER_REQUIRED"),
+        (
+            input(&sku, 1, &json!({"channel": "CHANNEL_UNSPECIFIED"})),
+            400,
+            "INVALID_ARGUMENT",
+        ),
+        (
+            input(&sku, 1, &json!({"pointsToUse": "-1"})),
+            400,
+            "INVALID_ARGUMENT",
+        ),
+        (
+            input(&sku, 1, &json!({"pointsToUse": "100"})),
+            422,
+            "MEMBER_REQUIRED",
+        ),
         (
             json!({"lines": {"lines": [{"skuId": sku, "quantity": 1}]}, "channel": "CHANNEL_MINI_PROGRAM"}),
             400,
@@ -352,7 +406,11 @@ async fn bad_checkout_input_is_refused_with_its_reason() {
     for (input, status, reason) in &cases {
         assert_problem(
             world
-                .post_json("/api/v1/checkout/quote", &visitor, &json!({ "input": input }))
+                .post_json(
+                    "/api/v1/checkout/quote",
+                    &visitor,
+                    &json!({ "input": input }),
+                )
                 .await,
             *status,
             reason,
@@ -404,7 +462,9 @@ async fn an_order_is_nobody_elses_to_read() {
     let stranger = enrol(&world, &other, "buyer-4").await;
     for token in [&neighbour.token, &stranger.token] {
         assert_problem(
-            world.get(&format!("/api/v1/me/orders/{id}"), Some(token)).await,
+            world
+                .get(&format!("/api/v1/me/orders/{id}"), Some(token))
+                .await,
             404,
             "ORDER_NOT_FOUND",
         )
@@ -418,19 +478,31 @@ async fn an_order_is_nobody_elses_to_read() {
         )
         .await;
         let list = json_ok(world.get("/api/v1/me/orders", Some(token)).await).await;
-        assert!(list["orders"].as_array().is_none_or(Vec::is_empty), "{list}");
+        assert!(
+            list["orders"].as_array().is_none_or(Vec::is_empty),
+            "{list}"
+        );
     }
     // Staff of the tenant see it; staff of another tenant do not.
     let theirs = world.staff_login(&other).await;
-    json_ok(world.get(&format!("/admin/v1/orders/{id}"), Some(&staff)).await).await;
+    json_ok(
+        world
+            .get(&format!("/admin/v1/orders/{id}"), Some(&staff))
+            .await,
+    )
+    .await;
     assert_problem(
-        world.get(&format!("/admin/v1/orders/{id}"), Some(&theirs)).await,
+        world
+            .get(&format!("/admin/v1/orders/{id}"), Some(&theirs))
+            .await,
         404,
         "ORDER_NOT_FOUND",
     )
     .await;
     assert_problem(
-        world.get("/api/v1/me/orders/not-an-id", Some(&me.token)).await,
+        world
+            .get("/api/v1/me/orders/not-an-id", Some(&me.token))
+            .await,
         400,
         "INVALID_ARGUMENT",
     )

@@ -31,7 +31,10 @@ pub async fn wechat_pay(world: &World, tenant: &Tenant, staff: &str) -> SandboxC
     // The merchant verifies with the WeChat Pay public key (微信支付公钥), so WeChat signs its
     // answers and callbacks with it.
     let enabled = reqwest::Client::new()
-        .post(format!("{}/sandbox/pay/platform/enable-public-key", world.sandbox))
+        .post(format!(
+            "{}/sandbox/pay/platform/enable-public-key",
+            world.sandbox
+        ))
         .send()
         .await
         .unwrap();
@@ -46,17 +49,17 @@ pub async fn wechat_pay(world: &World, tenant: &Tenant, staff: &str) -> SandboxC
         "wechatpayPublicKeyId": platform.public_key_id,
         "wechatpayPublicKeyPem": platform.public_key_pem,
     }});
-    json_ok(world.post_json("/admin/v1/wechat-pay", staff, &config).await).await;
+    json_ok(
+        world
+            .post_json("/admin/v1/wechat-pay", staff, &config)
+            .await,
+    )
+    .await;
     control
 }
 
 /// Reads `path` as `token` until `done` holds (10 s at most); answers the last body.
-pub async fn until(
-    world: &World,
-    path: &str,
-    token: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
+pub async fn until(world: &World, path: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value {
     let mut last = Value::Null;
     for _ in 0..100 {
         last = json_ok(world.get(path, Some(token)).await).await;
@@ -79,7 +82,12 @@ async fn a_member_pays_with_wechat_pay_and_the_order_is_paid_once() {
     // 消费积分: 1 point per yuan paid, credited at payment.
     let rule = json!({"rule": {"name": "消费送积分", "trigger": "EARNING_TRIGGER_ORDER_PAID",
                                "enabled": true, "pointsPerYuan": 1}});
-    json_ok(world.post_json("/admin/v1/earning-rules", &staff, &rule).await).await;
+    json_ok(
+        world
+            .post_json("/admin/v1/earning-rules", &staff, &rule)
+            .await,
+    )
+    .await;
     let (token, member, coupon) =
         member_with_coupon_and_points(&world, &tenant, &staff, "payer-1").await;
 
@@ -92,7 +100,10 @@ async fn a_member_pays_with_wechat_pay_and_the_order_is_paid_once() {
     let q = quote(&world, &token, &want).await;
     let payable = fen(&q["amounts"]["payable"]);
     let placed = json_ok(checkout(&world, &token, "pay-1", &want, payable).await).await;
-    assert_eq!(placed["nextAction"], "CHECKOUT_NEXT_ACTION_REQUEST_PAYMENT", "{placed}");
+    assert_eq!(
+        placed["nextAction"], "CHECKOUT_NEXT_ACTION_REQUEST_PAYMENT",
+        "{placed}"
+    );
     let params = &placed["wechatPayParams"];
     assert_eq!(params["appId"], tenant.app_id.as_str(), "{placed}");
     assert_eq!(params["signType"], "RSA");
@@ -156,13 +167,19 @@ async fn a_member_pays_with_wechat_pay_and_the_order_is_paid_once() {
     let payment = json_ok(
         world
             .get(
-                &format!("/api/v1/me/payments/{}", placed["paymentId"].as_str().unwrap()),
+                &format!(
+                    "/api/v1/me/payments/{}",
+                    placed["paymentId"].as_str().unwrap()
+                ),
                 Some(&token),
             )
             .await,
     )
     .await;
-    assert_eq!(payment["payment"]["status"], "PAYMENT_STATUS_SUCCEEDED", "{payment}");
+    assert_eq!(
+        payment["payment"]["status"], "PAYMENT_STATUS_SUCCEEDED",
+        "{payment}"
+    );
     world.stop().await;
 }
 
@@ -217,12 +234,18 @@ async fn a_member_cancels_an_unpaid_order_and_everything_comes_back() {
     let payment = json_ok(
         world
             .get(
-                &format!("/api/v1/me/payments/{}", placed["paymentId"].as_str().unwrap()),
+                &format!(
+                    "/api/v1/me/payments/{}",
+                    placed["paymentId"].as_str().unwrap()
+                ),
                 Some(&token),
             )
             .await,
     )
     .await;
-    assert_eq!(payment["payment"]["status"], "PAYMENT_STATUS_CLOSED", "{payment}");
+    assert_eq!(
+        payment["payment"]["status"], "PAYMENT_STATUS_CLOSED",
+        "{payment}"
+    );
     world.stop().await;
 }

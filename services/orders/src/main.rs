@@ -7,10 +7,7 @@ use siyu_orders::{Application, settings::Settings};
 use siyu_telemetry::TelemetrySettings;
 
 #[derive(Parser)]
-#[command(
-    name = "siyu-orders",
-    about = "Siyu orders and payments service"
-)]
+#[command(name = "siyu-orders", about = "Siyu orders and payments service")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -656,6 +656,10 @@ fn goods_quote(input: &PricingInput, goods: &[GoodsLine]) -> Result<Quote, Prici
     })
 }
 
+/// Where a coupon option ranks: (0 applied, 1 usable, 2 unusable; position among the applied;
+/// the larger estimate first; membership's order).
+type RankKey = (u8, usize, std::cmp::Reverse<Fen>, usize);
+
 /// Every coupon of the member, best first: the applied ones in application order, then the
 /// usable ones by what they would give alone, then the others; ties as membership listed them.
 fn options(
@@ -668,7 +672,7 @@ fn options(
         .iter()
         .map(|(i, _)| &input.coupons[*i].rule)
         .collect();
-    let mut ranked: Vec<((u8, usize, std::cmp::Reverse<Fen>, usize), CouponOption)> = input
+    let mut ranked: Vec<(RankKey, CouponOption)> = input
         .coupons
         .iter()
         .enumerate()
@@ -709,7 +713,7 @@ fn options(
             (key, option)
         })
         .collect();
-    ranked.sort_by(|a, b| a.0.cmp(&b.0));
+    ranked.sort_by_key(|r| r.0);
     ranked.into_iter().map(|(_, o)| o).collect()
 }
 

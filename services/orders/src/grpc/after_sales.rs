@@ -334,10 +334,10 @@ pub(super) async fn list(
         filter.created_from_ms = req.created_from.as_ref().map(siyu_proto::time::millis);
         filter.created_to_ms = req.created_to.as_ref().map(siyu_proto::time::millis);
         filter.needs_attention = req.needs_attention;
-        if let (Some(from), Some(to)) = (filter.created_from_ms, filter.created_to_ms) {
-            if from >= to {
-                return Err(AppError::invalid("created_to", "must be after created_from").into());
-            }
+        if let (Some(from), Some(to)) = (filter.created_from_ms, filter.created_to_ms)
+            && from >= to
+        {
+            return Err(AppError::invalid("created_to", "must be after created_from").into());
         }
     }
     let page = super::page_of::<(i64, Uuid)>(&LIST, req.page.as_ref())?;

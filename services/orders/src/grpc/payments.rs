@@ -2,7 +2,7 @@
 //! wire forms ([`convert`]); what a [`PaymentError`](crate::app::payments::PaymentError) tells a
 //! caller is in [`error`].
 
+pub mod attempts;
 pub mod convert;
 pub mod error;
 pub mod notify;
-pub mod payments;

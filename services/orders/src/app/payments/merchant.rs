@@ -108,7 +108,7 @@ impl PayDirectory for IdentityDirectory {
             })?;
             let public_key = (!c.wechatpay_public_key_id.is_empty()
                 && !c.wechatpay_public_key_pem.is_empty())
-            .then(|| (c.wechatpay_public_key_id, c.wechatpay_public_key_pem));
+            .then_some((c.wechatpay_public_key_id, c.wechatpay_public_key_pem));
             Ok(MerchantCredentials {
                 mch_id: c.mch_id,
                 app_id: c.app_id,

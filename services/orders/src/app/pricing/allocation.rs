@@ -29,7 +29,7 @@ pub fn split(amount: i64, weights: &[Fen]) -> Vec<i64> {
     }
     let mut left = amount - shares.iter().sum::<i128>();
     // Largest remainder first; the stable sort keeps the earlier line first on ties.
-    remainders.sort_by(|a, b| b.0.cmp(&a.0));
+    remainders.sort_by_key(|r| std::cmp::Reverse(r.0));
     for (remainder, i) in remainders {
         if left == 0 || remainder == 0 {
             break;
