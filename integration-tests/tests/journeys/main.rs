@@ -36,6 +36,7 @@ mod orders_cart;
 mod orders_checkout;
 mod orders_crash;
 mod orders_fulfilment;
+mod orders_isolation;
 mod orders_payment;
 mod orders_refund;
 mod partner;
