@@ -10,6 +10,7 @@ use siyu_proto::common::v1 as common;
 use siyu_proto::membership::v1 as membership;
 use siyu_proto::membership::v1::coupon_service_client::CouponServiceClient;
 use siyu_proto::membership::v1::ledger_service_client::LedgerServiceClient;
+use tonic::transport::Channel;
 use uuid::Uuid;
 
 use super::record::Taken;
@@ -47,6 +48,10 @@ fn cny(fen: i64) -> common::Money {
         currency_code: "CNY".into(),
     }
 }
+
+/// The peers the saga calls.
+const CATALOG: &str = "catalog";
+const MEMBERSHIP: &str = "membership";
 
 fn key(order_id: Uuid, step: &str) -> String {
     format!("checkout:{order_id}:{step}")
@@ -100,23 +105,17 @@ impl App {
             ttl_seconds,
             revive,
         };
-        let request = self
-            .peers
-            .request(
-                "catalog",
+        let step = if revive { "revive_stock" } else { "stock" };
+        let reply = self
+            .call(
+                CATALOG,
                 tenant,
+                order_id,
+                step,
                 message,
-                Some(&key(
-                    order_id,
-                    if revive { "revive_stock" } else { "stock" },
-                )),
+                |ch, r| async move { InventoryServiceClient::new(ch).reserve_stock(r).await },
             )
             .await?;
-        let reply = InventoryServiceClient::new(self.peers.catalog.clone())
-            .reserve_stock(request)
-            .await
-            .map_err(|s| refusal("catalog", &s))?
-            .into_inner();
         let lines = reply.reservation.map(|r| r.lines).unwrap_or_default();
         Ok(lines
             .into_iter()
@@ -141,22 +140,16 @@ impl App {
             context: Some(context),
             revive,
         };
-        let request = self
-            .peers
-            .request(
-                "membership",
-                tenant,
-                message,
-                Some(&key(
-                    order_id,
-                    if revive { "revive_coupons" } else { "coupons" },
-                )),
-            )
-            .await?;
-        CouponServiceClient::new(self.peers.membership.clone())
-            .lock_coupons(request)
-            .await
-            .map_err(|s| refusal("membership", &s))?;
+        let step = if revive { "revive_coupons" } else { "coupons" };
+        self.call(
+            MEMBERSHIP,
+            tenant,
+            order_id,
+            step,
+            message,
+            |ch, r| async move { CouponServiceClient::new(ch).lock_coupons(r).await },
+        )
+        .await?;
         Ok(())
     }
 
@@ -175,22 +168,16 @@ impl App {
             points,
             revive,
         };
-        let request = self
-            .peers
-            .request(
-                "membership",
-                tenant,
-                message,
-                Some(&key(
-                    order_id,
-                    if revive { "revive_points" } else { "points" },
-                )),
-            )
-            .await?;
-        LedgerServiceClient::new(self.peers.membership.clone())
-            .hold_points(request)
-            .await
-            .map_err(|s| refusal("membership", &s))?;
+        let step = if revive { "revive_points" } else { "points" };
+        self.call(
+            MEMBERSHIP,
+            tenant,
+            order_id,
+            step,
+            message,
+            |ch, r| async move { LedgerServiceClient::new(ch).hold_points(r).await },
+        )
+        .await?;
         Ok(())
     }
 
@@ -209,22 +196,16 @@ impl App {
             amount: Some(cny(fen)),
             revive,
         };
-        let request = self
-            .peers
-            .request(
-                "membership",
-                tenant,
-                message,
-                Some(&key(
-                    order_id,
-                    if revive { "revive_sv" } else { "stored_value" },
-                )),
-            )
-            .await?;
-        LedgerServiceClient::new(self.peers.membership.clone())
-            .hold_stored_value(request)
-            .await
-            .map_err(|s| refusal("membership", &s))?;
+        let step = if revive { "revive_sv" } else { "stored_value" };
+        self.call(
+            MEMBERSHIP,
+            tenant,
+            order_id,
+            step,
+            message,
+            |ch, r| async move { LedgerServiceClient::new(ch).hold_stored_value(r).await },
+        )
+        .await?;
         Ok(())
     }
 
@@ -238,129 +219,99 @@ impl App {
         taken: Taken,
         reason: &str,
     ) -> Result<(), AppError> {
-        let order = order_id.to_string();
+        let (order, reason) = (order_id.to_string(), reason.to_owned());
         if taken.stored_value {
-            let request = self
-                .peers
-                .request(
-                    "membership",
-                    tenant,
-                    membership::ReleaseStoredValueRequest {
-                        order_id: order.clone(),
-                        reason: reason.into(),
-                    },
-                    Some(&key(order_id, "release_sv")),
-                )
+            let message = membership::ReleaseStoredValueRequest {
+                order_id: order.clone(),
+                reason: reason.clone(),
+            };
+            let answer = self
+                .send(MEMBERSHIP, tenant, order_id, "release_sv", message, |ch, r| async move {
+                    LedgerServiceClient::new(ch).release_stored_value(r).await
+                })
                 .await?;
-            ignore_nothing_held(
-                LedgerServiceClient::new(self.peers.membership.clone())
-                    .release_stored_value(request)
-                    .await,
-                "membership",
-            )?;
+            ignore_nothing_held(answer, MEMBERSHIP)?;
         }
         if taken.points {
-            let request = self
-                .peers
-                .request(
-                    "membership",
+            let message = membership::ReleasePointsRequest {
+                order_id: order.clone(),
+                reason: reason.clone(),
+            };
+            let answer = self
+                .send(
+                    MEMBERSHIP,
                     tenant,
-                    membership::ReleasePointsRequest {
-                        order_id: order.clone(),
-                        reason: reason.into(),
-                    },
-                    Some(&key(order_id, "release_points")),
+                    order_id,
+                    "release_points",
+                    message,
+                    |ch, r| async move { LedgerServiceClient::new(ch).release_points(r).await },
                 )
                 .await?;
-            ignore_nothing_held(
-                LedgerServiceClient::new(self.peers.membership.clone())
-                    .release_points(request)
-                    .await,
-                "membership",
-            )?;
+            ignore_nothing_held(answer, MEMBERSHIP)?;
         }
         if taken.coupons {
-            let request = self
-                .peers
-                .request(
-                    "membership",
+            let message = membership::ReleaseCouponsRequest {
+                order_id: order.clone(),
+                reason: reason.clone(),
+            };
+            let answer = self
+                .send(
+                    MEMBERSHIP,
                     tenant,
-                    membership::ReleaseCouponsRequest {
-                        order_id: order.clone(),
-                        reason: reason.into(),
-                    },
-                    Some(&key(order_id, "release_coupons")),
+                    order_id,
+                    "release_coupons",
+                    message,
+                    |ch, r| async move { CouponServiceClient::new(ch).release_coupons(r).await },
                 )
                 .await?;
-            ignore_nothing_held(
-                CouponServiceClient::new(self.peers.membership.clone())
-                    .release_coupons(request)
-                    .await,
-                "membership",
-            )?;
+            ignore_nothing_held(answer, MEMBERSHIP)?;
         }
         if taken.stock {
-            let request = self
-                .peers
-                .request(
-                    "catalog",
-                    tenant,
-                    catalog::ReleaseReservationRequest {
-                        order_id: order,
-                        reason: reason.into(),
-                    },
-                    Some(&key(order_id, "release_stock")),
-                )
+            let message = catalog::ReleaseReservationRequest {
+                order_id: order,
+                reason,
+            };
+            let answer = self
+                .send(CATALOG, tenant, order_id, "release_stock", message, |ch, r| async move {
+                    InventoryServiceClient::new(ch).release_reservation(r).await
+                })
                 .await?;
-            ignore_nothing_held(
-                InventoryServiceClient::new(self.peers.catalog.clone())
-                    .release_reservation(request)
-                    .await,
-                "catalog",
-            )?;
+            ignore_nothing_held(answer, CATALOG)?;
         }
         Ok(())
     }
-}
 
-impl App {
     /// Marks the order's locked coupons used (membership `UseCoupons`).
     pub async fn use_coupons(&self, tenant: TenantId, order_id: Uuid) -> Result<(), AppError> {
-        let request = self
-            .peers
-            .request(
-                "membership",
-                tenant,
-                membership::UseCouponsRequest {
-                    order_id: order_id.to_string(),
-                },
-                Some(&key(order_id, "use_coupons")),
-            )
-            .await?;
-        CouponServiceClient::new(self.peers.membership.clone())
-            .use_coupons(request)
-            .await
-            .map_err(|s| refusal("membership", &s))?;
+        let message = membership::UseCouponsRequest {
+            order_id: order_id.to_string(),
+        };
+        self.call(
+            MEMBERSHIP,
+            tenant,
+            order_id,
+            "use_coupons",
+            message,
+            |ch, r| async move { CouponServiceClient::new(ch).use_coupons(r).await },
+        )
+        .await?;
         Ok(())
     }
 
     /// Captures the order's points hold (membership `CapturePoints`).
     pub async fn capture_points(&self, tenant: TenantId, order_id: Uuid) -> Result<(), AppError> {
-        let request = self
-            .peers
-            .request(
-                "membership",
-                tenant,
-                membership::CapturePointsRequest {
-                    order_id: order_id.to_string(),
-                },
-                Some(&key(order_id, "capture_points")),
-            )
-            .await?;
-        LedgerServiceClient::new(self.peers.membership.clone())
-            .capture_points(request)
-            .await
-            .map_err(|s| refusal("membership", &s))?;
+        let message = membership::CapturePointsRequest {
+            order_id: order_id.to_string(),
+        };
+        self.call(
+            MEMBERSHIP,
+            tenant,
+            order_id,
+            "capture_points",
+            message,
+            |ch, r| async move { LedgerServiceClient::new(ch).capture_points(r).await },
+        )
+        .await?;
         Ok(())
     }
 
@@ -370,43 +321,82 @@ impl App {
         tenant: TenantId,
         order_id: Uuid,
     ) -> Result<(), AppError> {
-        let request = self
-            .peers
-            .request(
-                "membership",
-                tenant,
-                membership::CaptureStoredValueRequest {
-                    order_id: order_id.to_string(),
-                },
-                Some(&key(order_id, "capture_sv")),
-            )
-            .await?;
-        LedgerServiceClient::new(self.peers.membership.clone())
-            .capture_stored_value(request)
-            .await
-            .map_err(|s| refusal("membership", &s))?;
+        let message = membership::CaptureStoredValueRequest {
+            order_id: order_id.to_string(),
+        };
+        self.call(
+            MEMBERSHIP,
+            tenant,
+            order_id,
+            "capture_sv",
+            message,
+            |ch, r| async move { LedgerServiceClient::new(ch).capture_stored_value(r).await },
+        )
+        .await?;
         Ok(())
     }
 
     /// Confirms the order's reservation (catalog `ConfirmReservation`; catalog also confirms
     /// on OrderPaid, and both are idempotent by the order id).
     pub async fn confirm_stock(&self, tenant: TenantId, order_id: Uuid) -> Result<(), AppError> {
+        let message = catalog::ConfirmReservationRequest {
+            order_id: order_id.to_string(),
+        };
+        self.call(
+            CATALOG,
+            tenant,
+            order_id,
+            "confirm_stock",
+            message,
+            |ch, r| async move { InventoryServiceClient::new(ch).confirm_reservation(r).await },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// `message` to `service` as orders in `tenant`, keyed by `step` of the order; the peer's
+    /// answer as it came (a refusal is the caller's to judge).
+    async fn send<T, R, Fut>(
+        &self,
+        service: &'static str,
+        tenant: TenantId,
+        order_id: Uuid,
+        step: &str,
+        message: T,
+        rpc: impl FnOnce(Channel, tonic::Request<T>) -> Fut,
+    ) -> Result<Result<tonic::Response<R>, tonic::Status>, AppError>
+    where
+        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+    {
         let request = self
             .peers
-            .request(
-                "catalog",
-                tenant,
-                catalog::ConfirmReservationRequest {
-                    order_id: order_id.to_string(),
-                },
-                Some(&key(order_id, "confirm_stock")),
-            )
+            .request(service, tenant, message, Some(&key(order_id, step)))
             .await?;
-        InventoryServiceClient::new(self.peers.catalog.clone())
-            .confirm_reservation(request)
-            .await
-            .map_err(|s| refusal("catalog", &s))?;
-        Ok(())
+        let channel = if service == CATALOG {
+            self.peers.catalog.clone()
+        } else {
+            self.peers.membership.clone()
+        };
+        Ok(rpc(channel, request).await)
+    }
+
+    /// As [`App::send`], with the peer's refusal passed through as the caller's error.
+    async fn call<T, R, Fut>(
+        &self,
+        service: &'static str,
+        tenant: TenantId,
+        order_id: Uuid,
+        step: &str,
+        message: T,
+        rpc: impl FnOnce(Channel, tonic::Request<T>) -> Fut,
+    ) -> Result<R, AppError>
+    where
+        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+    {
+        self.send(service, tenant, order_id, step, message, rpc)
+            .await?
+            .map(tonic::Response::into_inner)
+            .map_err(|s| refusal(service, &s))
     }
 }
 
