@@ -32,6 +32,7 @@ mod membership_points;
 mod membership_referral;
 mod membership_staff;
 mod order_events;
+mod orders_after_sale_input;
 mod orders_cart;
 mod orders_checkout;
 mod orders_crash;
