@@ -343,8 +343,14 @@ impl App {
     ) -> Result<(CartView, Uuid), AppError> {
         let user = consumer(ctx)?;
         let now = self.now_ms();
+        // Priced before the cart row is locked: catalog's answer takes a network round trip,
+        // and concurrent adds to one cart wait on that lock (prices are indicative; a line
+        // another add wrote meanwhile is priced by the next read).
+        let seen = repo::carts::get(conn, ctx.tenant, user, false)
+            .await?
+            .unwrap_or_else(|| StoredCart::empty(user));
+        let prices = self.priced(ctx.tenant, &seen, tier, Some(sku)).await;
         let cart = repo::carts::lock_or_create(conn, ctx.tenant, user, now).await?;
-        let prices = self.priced(ctx.tenant, &cart, tier, Some(sku)).await;
         if let Some(prices) = &prices {
             match prices.get(&sku) {
                 None => return Err(AppError::SkuNotFound(sku)),
