@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use sha2::{Digest as _, Sha256};
+
 use crate::error::WechatPayError;
 
 /// One parsed bill: detail rows and the summary row, keyed by the (Chinese) column names.
@@ -57,8 +59,38 @@ impl BillRow {
     }
 }
 
+impl TradeBill {
+    /// A yuan column of the summary row converted to fen.
+    pub fn summary_fen(&self, column: &str) -> Result<i64, WechatPayError> {
+        let value = self
+            .summary
+            .get(column)
+            .ok_or_else(|| WechatPayError::Malformed(format!("no summary column {column}")))?;
+        yuan_to_fen(value)
+    }
+
+    /// The summary's fee total (`手续费总金额`, 5 decimals) in units of 0.00001 yuan.
+    pub fn fee_total_units(&self) -> Result<i64, WechatPayError> {
+        let value = self
+            .summary
+            .get("手续费总金额")
+            .ok_or_else(|| WechatPayError::Malformed("no summary column 手续费总金额".into()))?;
+        decimal_units(value, 5)
+    }
+}
+
+/// The SHA-256 of a downloaded bill file, hex (what an import records of the file).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
 /// `"12.34"` → 1234. Bill amounts have at most 2 decimals (fees have 5 and are not fen).
 pub fn yuan_to_fen(yuan: &str) -> Result<i64, WechatPayError> {
+    decimal_units(yuan, 2)
+}
+
+/// A decimal with at most `places` decimals in units of 10^-places (`"0.00600"`, 5 → 600).
+pub fn decimal_units(yuan: &str, places: usize) -> Result<i64, WechatPayError> {
     let bad = || WechatPayError::Malformed(format!("not a yuan amount: {yuan}"));
     let (negative, digits) = match yuan.trim().strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -66,7 +98,7 @@ pub fn yuan_to_fen(yuan: &str) -> Result<i64, WechatPayError> {
     };
     let (whole, frac) = digits.split_once('.').unwrap_or((digits, ""));
     if whole.is_empty()
-        || frac.len() > 2
+        || frac.len() > places
         || !whole
             .bytes()
             .chain(frac.bytes())
@@ -75,9 +107,12 @@ pub fn yuan_to_fen(yuan: &str) -> Result<i64, WechatPayError> {
         return Err(bad());
     }
     let whole: i64 = whole.parse().map_err(|_| bad())?;
-    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    let frac: i64 = format!("{frac:0<places$}").parse().map_err(|_| bad())?;
+    let scale = 10_i64
+        .checked_pow(u32::try_from(places).map_err(|_| bad())?)
+        .ok_or_else(bad)?;
     let fen = whole
-        .checked_mul(100)
+        .checked_mul(scale)
         .and_then(|w| w.checked_add(frac))
         .ok_or_else(bad)?;
     Ok(if negative { -fen } else { fen })
@@ -142,6 +177,9 @@ mod tests {
         assert!(yuan_to_fen("0.00001").is_err());
         assert!(yuan_to_fen("1e3").is_err());
         assert!(yuan_to_fen("").is_err());
+        assert_eq!(decimal_units("0.00600", 5).unwrap(), 600);
+        assert_eq!(decimal_units("-0.00006", 5).unwrap(), -6);
+        assert!(decimal_units("0.000001", 5).is_err());
     }
 
     #[test]
