@@ -11,6 +11,7 @@ mod m20261207_300002_orders;
 mod m20261207_300003_payments;
 mod m20261207_300004_after_sales;
 mod m20261207_300005_fulfilment;
+mod m20261207_300006_reconciliation;
 
 /// The orders migrator.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20261207_300003_payments::Migration));
         all.push(Box::new(m20261207_300004_after_sales::Migration));
         all.push(Box::new(m20261207_300005_fulfilment::Migration));
+        all.push(Box::new(m20261207_300006_reconciliation::Migration));
         all
     }
 }
