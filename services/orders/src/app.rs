@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod orders;
 pub mod payments;
 pub mod pricing;
+pub mod reconciliation;
 pub mod refunds;
 pub mod settings;
 

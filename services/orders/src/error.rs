@@ -147,6 +147,9 @@ pub enum AppError {
     /// An after-sales or refund refusal (told to callers in `grpc/after_sales/error.rs`).
     #[error(transparent)]
     AfterSale(#[from] crate::app::after_sales::AfterSaleError),
+    /// A reconciliation refusal (told to callers in `grpc/reconciliation/error.rs`).
+    #[error(transparent)]
+    Reconciliation(#[from] crate::app::reconciliation::ReconciliationError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

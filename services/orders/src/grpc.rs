@@ -31,6 +31,8 @@ pub mod orders;
 mod payment_service;
 mod payments;
 pub mod pricing;
+mod reconciliation;
+mod reconciliation_service;
 mod refund_service;
 mod refunds;
 mod wechat_pay_notify_service;

@@ -19,6 +19,7 @@ use siyu_proto::orders::v1::checkout_service_server::CheckoutServiceServer;
 use siyu_proto::orders::v1::order_service_server::OrderServiceServer;
 use siyu_proto::orders::v1::order_settings_service_server::OrderSettingsServiceServer;
 use siyu_proto::payments::v1::payment_service_server::PaymentServiceServer;
+use siyu_proto::payments::v1::reconciliation_service_server::ReconciliationServiceServer;
 use siyu_proto::payments::v1::refund_service_server::RefundServiceServer;
 use siyu_proto::payments::v1::wechat_pay_notify_service_server::WechatPayNotifyServiceServer;
 use siyu_server::{GrpcServer, Mutations, ServingHandle};
@@ -185,6 +186,7 @@ impl Application {
             .add_service(WechatPayNotifyServiceServer::new(handlers.clone()))
             .add_service(AfterSaleServiceServer::new(handlers.clone()))
             .add_service(RefundServiceServer::new(handlers.clone()))
+            .add_service(ReconciliationServiceServer::new(handlers.clone()))
             .spawn(listener)
             .await?;
         serving.set_ready(true).await;

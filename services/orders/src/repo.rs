@@ -15,6 +15,7 @@ pub mod carts;
 pub mod checkouts;
 pub mod orders;
 pub mod payments;
+pub mod reconciliation;
 pub mod refunds;
 pub mod settings;
 pub mod tasks;

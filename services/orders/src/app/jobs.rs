@@ -2,7 +2,8 @@
 //! (any replica may run it; the lease only saves duplicate scans — every step is safe to run
 //! twice): recover checkouts whose process died mid-saga, cancel orders not paid by their
 //! deadline, run the follow-up tasks that are due, complete shipped orders at their
-//! auto-completion time and settle completed orders whose after-sales window has closed.
+//! auto-completion time, settle completed orders whose after-sales window has closed, and
+//! import and match the PSP's daily bill (`reconciliation::daily`).
 
 use std::time::Duration;
 
@@ -32,6 +33,8 @@ pub struct Pass {
     pub auto_completed: usize,
     /// Completed orders settled.
     pub settled: usize,
+    /// Bill downloads and reconciliation runs finished.
+    pub reconciled: usize,
 }
 
 impl App {
@@ -44,6 +47,7 @@ impl App {
             // Completion first: an order completed now settles in a later pass, after its window.
             auto_completed: self.auto_complete_due().await?,
             settled: self.settle_due().await?,
+            reconciled: self.reconcile_due().await?,
         })
     }
 
@@ -150,7 +154,8 @@ impl App {
                             Ok(p) if p != Pass::default() => tracing::info!(
                                 recovered = p.recovered, timed_out = p.timed_out,
                                 tasks = p.tasks, auto_completed = p.auto_completed,
-                                settled = p.settled, "orders jobs pass"),
+                                settled = p.settled, reconciled = p.reconciled,
+                                "orders jobs pass"),
                             Ok(_) => {}
                             Err(e) => tracing::warn!(error = %e, "orders jobs pass"),
                         },

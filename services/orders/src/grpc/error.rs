@@ -130,6 +130,7 @@ impl ServiceError for AppError {
             }
             E::Payment(err) => super::payments::error::describe(err),
             E::AfterSale(err) => super::after_sales::error::describe(err),
+            E::Reconciliation(err) => super::reconciliation::error::describe(err),
             E::Store(err) => Described::store(err),
             E::Internal(_) => Described::new(Code::Internal, "INTERNAL"),
         }
