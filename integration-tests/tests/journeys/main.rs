@@ -39,6 +39,7 @@ mod orders_crash;
 mod orders_fulfilment;
 mod orders_isolation;
 mod orders_payment;
+mod orders_plans;
 mod orders_refund;
 mod partner;
 mod staff;

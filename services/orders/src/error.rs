@@ -36,6 +36,15 @@ pub enum AppError {
     /// Stored value asked for while the tenant has it off.
     #[error("stored value disabled")]
     StoredValueDisabled,
+    /// No top-up plan with the id in the tenant.
+    #[error("top-up plan not found")]
+    TopUpPlanNotFound,
+    /// No paid plan with the id in the tenant.
+    #[error("paid plan not found")]
+    PaidPlanNotFound,
+    /// The plan exists but cannot be bought now (off sale or outside its window).
+    #[error("plan not on sale")]
+    PlanNotOnSale,
     /// The fulfilment cannot serve the order (the quote's undeliverable reason).
     #[error("undeliverable: {0}")]
     Undeliverable(String),

@@ -1,5 +1,6 @@
 //! Orders: the model ([`model`]), the state machine ([`status`]), order numbers ([`number`]),
-//! and who may see an order ([`may_see`]).
+//! payment ([`paid`]), top-ups and paid plans applied ([`purchase`]) and who may see an order
+//! ([`may_see`]).
 
 use siyu_core::{Ctx, PrincipalKind};
 use uuid::Uuid;
@@ -9,6 +10,7 @@ pub mod fulfilment;
 pub mod model;
 pub mod number;
 pub mod paid;
+pub mod purchase;
 pub mod status;
 
 /// Whether `ctx` may see an order of `user_id` fulfilled by `store_id`: a consumer their own;

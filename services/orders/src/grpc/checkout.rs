@@ -13,6 +13,7 @@ use crate::AppError;
 use crate::app::checkout::pay::NextAction;
 use crate::app::checkout::quote::{MAX_LINES, Priced, QuoteRequest, Source, distinct_skus};
 use crate::app::checkout::saga::{Attribution, CheckoutRequest, Snapshot};
+use crate::app::orders::model::OrderKind;
 
 /// Most coupons one order applies.
 const MAX_COUPONS: usize = 10;
@@ -20,7 +21,13 @@ const MAX_COUPONS: usize = 10;
 fn input(i: Option<&pb::QuoteInput>, now_ms: i64) -> Result<QuoteRequest, Status> {
     let i = i.ok_or_else(|| AppError::invalid("input", "required"))?;
     let source = match &i.source {
-        None => return Err(AppError::invalid("input.source", "cart or lines is required").into()),
+        None => {
+            return Err(AppError::invalid(
+                "input.source",
+                "one of cart, lines, top_up or paid_membership is required",
+            )
+            .into());
+        }
         Some(PbSource::Cart(_)) => Source::Cart,
         Some(PbSource::Lines(d)) => {
             if d.lines.is_empty() || d.lines.len() > MAX_LINES {
@@ -49,12 +56,17 @@ fn input(i: Option<&pb::QuoteInput>, now_ms: i64) -> Result<QuoteRequest, Status
             }
             Source::Lines(lines)
         }
-        Some(PbSource::TopUp(_) | PbSource::PaidMembership(_)) => {
-            return Err(Status::unimplemented(
-                "top-up and paid-plan orders are not sold through checkout yet",
-            ));
-        }
+        Some(PbSource::TopUp(t)) => Source::TopUp {
+            plan_id: plan_id("input.top_up.plan_id", &t.plan_id)?,
+        },
+        Some(PbSource::PaidMembership(p)) => Source::PaidPlan {
+            plan_id: plan_id("input.paid_membership.plan_id", &p.plan_id)?,
+            auto_renew: p.auto_renew,
+        },
     };
+    if !matches!(source, Source::Cart | Source::Lines(_)) {
+        only_goods(i)?;
+    }
     if i.channel == common::Channel::Unspecified as i32
         || common::Channel::try_from(i.channel).is_err()
     {
@@ -99,6 +111,37 @@ fn input(i: Option<&pb::QuoteInput>, now_ms: i64) -> Result<QuoteRequest, Status
         points: i.points_to_use,
         stored_value_fen,
     })
+}
+
+/// A plan id: required, and an id.
+fn plan_id(field: &str, v: &str) -> Result<Uuid, AppError> {
+    if v.is_empty() {
+        return Err(AppError::invalid(field, "required"));
+    }
+    Uuid::parse_str(v).map_err(|_| AppError::invalid(field, "must be a plan id"))
+}
+
+/// A top-up or paid plan is bought as it is: the goods-only fields must be unset.
+fn only_goods(i: &pb::QuoteInput) -> Result<(), AppError> {
+    let set = [
+        ("input.fulfilment", i.fulfilment.is_some()),
+        ("input.coupon_ids", !i.coupon_ids.is_empty()),
+        ("input.auto_select_coupons", i.auto_select_coupons),
+        ("input.points_to_use", i.points_to_use != 0),
+        (
+            "input.stored_value_to_use",
+            i.stored_value_to_use
+                .as_ref()
+                .is_some_and(|m| m.minor_units != 0),
+        ),
+    ];
+    match set.iter().find(|(_, is_set)| *is_set) {
+        Some((field, _)) => Err(AppError::invalid(
+            *field,
+            "must be unset for a top-up or paid plan",
+        )),
+        None => Ok(()),
+    }
 }
 
 #[tracing::instrument(skip_all)]
@@ -152,7 +195,9 @@ fn encode(priced: &Priced, a: &Attribution, note: &str) -> Snapshot {
     let quote = pb::Quote::from(&priced.quote);
     let order = pb::Order {
         tier_code: priced.buyer.tier_code.clone(),
-        fulfilment: Some(pb::FulfilmentChoice::from(&priced.fulfilment)),
+        // Top-ups and paid plans are not fulfilled.
+        fulfilment: (priced.kind == OrderKind::Goods)
+            .then(|| pb::FulfilmentChoice::from(&priced.fulfilment)),
         amounts: quote.amounts.clone(),
         steps: quote.steps.clone(),
         coupon_ids: quote.applied_coupon_ids.clone(),

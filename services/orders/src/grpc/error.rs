@@ -40,6 +40,9 @@ impl ServiceError for AppError {
             E::StoredValueDisabled => {
                 Described::new(Code::FailedPrecondition, "STORED_VALUE_DISABLED")
             }
+            E::TopUpPlanNotFound => Described::new(Code::NotFound, "TOP_UP_PLAN_NOT_FOUND"),
+            E::PaidPlanNotFound => Described::new(Code::NotFound, "PAID_PLAN_NOT_FOUND"),
+            E::PlanNotOnSale => Described::new(Code::FailedPrecondition, "PLAN_NOT_ON_SALE"),
             E::Undeliverable(reason) => Described::new(Code::FailedPrecondition, reason.clone()),
             E::PriceChanged { expected, current } => {
                 Described::new(Code::FailedPrecondition, "PRICE_CHANGED")

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::AppError;
 use crate::app::App;
 use crate::app::carts::{self, Fulfilment, FulfilmentMode};
+use crate::app::orders::model::OrderKind;
 use crate::app::pricing::{self, PricingInput};
 use crate::peers::refusal;
 
@@ -27,6 +28,29 @@ pub enum Source {
     Cart,
     /// Explicit (SKU, quantity) lines, each SKU once.
     Lines(Vec<(Uuid, i32)>),
+    /// A stored-value top-up plan (储值充值): a STORED_VALUE_TOP_UP order.
+    TopUp {
+        /// Membership's top-up plan id.
+        plan_id: Uuid,
+    },
+    /// A paid-membership plan (付费会员): a PAID_MEMBERSHIP order.
+    PaidPlan {
+        /// Membership's paid plan id.
+        plan_id: Uuid,
+        /// Whether the member opts into auto-renew (passed on at activation).
+        auto_renew: bool,
+    },
+}
+
+impl Source {
+    /// The kind of order the source makes.
+    pub fn kind(&self) -> OrderKind {
+        match self {
+            Self::Cart | Self::Lines(_) => OrderKind::Goods,
+            Self::TopUp { .. } => OrderKind::StoredValueTopUp,
+            Self::PaidPlan { .. } => OrderKind::PaidMembership,
+        }
+    }
 }
 
 /// A quote request, decoded.
@@ -66,6 +90,8 @@ pub struct Buyer {
 /// A priced request: the quote and everything checkout takes from it.
 #[derive(Debug, Clone)]
 pub struct Priced {
+    /// What the order sells.
+    pub kind: OrderKind,
     /// The buyer.
     pub buyer: Buyer,
     /// The fulfilment priced.
@@ -129,6 +155,9 @@ impl App {
         let user_id = carts::consumer(ctx)?;
         let tenant = ctx.tenant;
         let buyer = self.buyer(tenant, user_id).await?;
+        if request.source.kind() != OrderKind::Goods {
+            return self.price_plan(tenant, &request.source, buyer).await;
+        }
         let wants_member = !request.coupon_ids.is_empty()
             || request.auto_select_coupons
             || request.points > 0
@@ -176,6 +205,9 @@ impl App {
                     selected.iter().map(|l| l.id).collect(),
                     fulfilment,
                 )
+            }
+            Source::TopUp { .. } | Source::PaidPlan { .. } => {
+                return Err(AppError::Internal("a plan priced as goods".into()));
             }
         };
         check_fulfilment(&fulfilment)?;
@@ -270,6 +302,7 @@ impl App {
         }
         let quote = pricing::price(&input).map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(Priced {
+            kind: OrderKind::Goods,
             buyer,
             fulfilment,
             input,
@@ -353,7 +386,10 @@ impl App {
     }
 
     /// The tenant's ledger policy (membership).
-    async fn ledger_policy(&self, tenant: TenantId) -> Result<membership::LedgerPolicy, AppError> {
+    pub(super) async fn ledger_policy(
+        &self,
+        tenant: TenantId,
+    ) -> Result<membership::LedgerPolicy, AppError> {
         let request = self
             .peers
             .request(

@@ -57,6 +57,10 @@ pub struct Taken {
     /// A stored-value hold (membership).
     #[serde(default)]
     pub stored_value: bool,
+    /// Not a hold: a paid plan bought with auto-renew on, which membership is told at
+    /// activation. Kept here because the record is what the paid order's follow-up reads.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub plan_auto_renew: bool,
 }
 
 impl Taken {

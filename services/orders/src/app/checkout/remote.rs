@@ -10,6 +10,7 @@ use siyu_proto::common::v1 as common;
 use siyu_proto::membership::v1 as membership;
 use siyu_proto::membership::v1::coupon_service_client::CouponServiceClient;
 use siyu_proto::membership::v1::ledger_service_client::LedgerServiceClient;
+use siyu_proto::membership::v1::paid_membership_service_client::PaidMembershipServiceClient;
 use tonic::transport::Channel;
 use uuid::Uuid;
 
@@ -25,6 +26,23 @@ pub struct StockLine {
     pub sku_id: Uuid,
     /// How many.
     pub quantity: i32,
+}
+
+/// A paid top-up or paid-plan order as membership applies it.
+#[derive(Debug, Clone)]
+pub struct Purchase {
+    /// The order (membership's business key).
+    pub order_id: Uuid,
+    /// The buying member.
+    pub member_id: Uuid,
+    /// The top-up or paid plan bought.
+    pub plan_id: String,
+    /// Cash paid, fen.
+    pub paid_fen: i64,
+    /// When it was paid.
+    pub paid_at_ms: i64,
+    /// Paid plans: whether the member opted into auto-renew.
+    pub auto_renew: bool,
 }
 
 /// Where stock is taken from (catalog's allocation policy).
@@ -349,6 +367,63 @@ impl App {
             "confirm_stock",
             message,
             |ch, r| async move { InventoryServiceClient::new(ch).confirm_reservation(r).await },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Credits the paid top-up order's stored value (membership `TopUpStoredValue`, keyed by
+    /// the order: a repeat answers the same entry).
+    pub async fn top_up_stored_value(
+        &self,
+        tenant: TenantId,
+        purchase: &Purchase,
+    ) -> Result<(), AppError> {
+        let message = membership::TopUpStoredValueRequest {
+            member_id: purchase.member_id.to_string(),
+            order_id: purchase.order_id.to_string(),
+            plan_id: purchase.plan_id.clone(),
+            amount_paid: Some(cny(purchase.paid_fen)),
+            paid_at: Some(siyu_proto::time::timestamp_ms(purchase.paid_at_ms)),
+        };
+        self.call(
+            MEMBERSHIP,
+            tenant,
+            purchase.order_id,
+            "top_up",
+            message,
+            |ch, r| async move { LedgerServiceClient::new(ch).top_up_stored_value(r).await },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Activates the period the paid-plan order bought (membership `ActivatePaidMembership`,
+    /// keyed by the order: a repeat answers the same period).
+    pub async fn activate_paid_plan(
+        &self,
+        tenant: TenantId,
+        purchase: &Purchase,
+    ) -> Result<(), AppError> {
+        let message = membership::ActivatePaidMembershipRequest {
+            member_id: purchase.member_id.to_string(),
+            plan_id: purchase.plan_id.clone(),
+            order_id: purchase.order_id.to_string(),
+            amount_paid: Some(cny(purchase.paid_fen)),
+            paid_at: Some(siyu_proto::time::timestamp_ms(purchase.paid_at_ms)),
+            auto_renew: purchase.auto_renew,
+        };
+        self.call(
+            MEMBERSHIP,
+            tenant,
+            purchase.order_id,
+            "activate_plan",
+            message,
+            |ch, r| async move {
+                PaidMembershipServiceClient::new(ch)
+                    .activate_paid_membership(r)
+                    .await
+            },
         )
         .await?;
         Ok(())

@@ -9,7 +9,7 @@ use siyu_core::Ctx;
 use uuid::Uuid;
 
 use super::pay::NextAction;
-use super::quote::{Priced, QuoteRequest};
+use super::quote::{Priced, QuoteRequest, Source};
 use super::record::{CheckoutRecord, CheckoutState, Claim, Taken};
 use super::remote::{StockFrom, StockLine};
 use crate::AppError;
@@ -208,42 +208,21 @@ impl App {
             .await
             .map_err(fail(taken))?;
         let timeout_secs = settings.unpaid_timeout_seconds();
-        // Stock: recorded first, so a crash between the call and the record cannot leak it.
-        taken.stock = true;
-        self.record_taken(tenant, order_id, taken).await?;
-        let stock_lines: Vec<StockLine> = quote
-            .lines
-            .iter()
-            .filter_map(|l| {
-                Some(StockLine {
-                    sku_id: l.sku_id.parse().ok()?,
-                    quantity: l.quantity,
-                })
-            })
-            .collect();
-        let from = match (priced.fulfilment.mode, priced.fulfilment.store_id) {
-            (FulfilmentMode::StorePickup, Some(store)) => StockFrom::PickupStore(store),
-            (FulfilmentMode::SameCity, Some(store)) => StockFrom::Location(store),
-            _ => StockFrom::Delivery {
-                at: priced
-                    .fulfilment
-                    .address
-                    .as_ref()
-                    .and_then(|a| a.location)
-                    .map(|g| (g.latitude, g.longitude)),
-            },
+        let locations = if priced.kind == OrderKind::Goods {
+            self.take_stock(tenant, order_id, &priced, timeout_secs, &mut taken)
+                .await?
+        } else {
+            // A plan takes nothing; what activation needs besides the order is kept with it.
+            taken.plan_auto_renew = matches!(
+                request.quote.source,
+                Source::PaidPlan {
+                    auto_renew: true,
+                    ..
+                }
+            );
+            self.record_taken(tenant, order_id, taken).await?;
+            Vec::new()
         };
-        let locations = self
-            .reserve_stock(
-                tenant,
-                order_id,
-                &stock_lines,
-                &from,
-                timeout_secs + 300,
-                false,
-            )
-            .await
-            .map_err(|e| (store_unavailable(e, priced.fulfilment.store_id), taken))?;
         let member = priced.buyer.member_id;
         if !quote.applied_coupon_ids.is_empty() {
             let member = member.ok_or((AppError::MemberRequired, taken))?;
@@ -297,7 +276,7 @@ impl App {
         let mut order = Order {
             id: order_id,
             order_no: String::new(),
-            kind: OrderKind::Goods,
+            kind: priced.kind,
             user_id: record.user_id,
             member_id: member,
             store_id: priced.fulfilment.store_id,
@@ -360,6 +339,53 @@ impl App {
             .await
             .map_err(fail(taken))?;
         Ok(order)
+    }
+
+    /// Step 6: the goods' stock reserved, recorded first so that a crash between the call and
+    /// the record cannot leak it; answers the location each SKU was allocated to.
+    async fn take_stock(
+        &self,
+        tenant: siyu_core::TenantId,
+        order_id: Uuid,
+        priced: &Priced,
+        timeout_secs: i32,
+        taken: &mut Taken,
+    ) -> Result<Vec<(Uuid, String)>, (AppError, Taken)> {
+        taken.stock = true;
+        self.record_taken(tenant, order_id, *taken).await?;
+        let quote = &priced.quote;
+        let stock_lines: Vec<StockLine> = quote
+            .lines
+            .iter()
+            .filter_map(|l| {
+                Some(StockLine {
+                    sku_id: l.sku_id.parse().ok()?,
+                    quantity: l.quantity,
+                })
+            })
+            .collect();
+        let from = match (priced.fulfilment.mode, priced.fulfilment.store_id) {
+            (FulfilmentMode::StorePickup, Some(store)) => StockFrom::PickupStore(store),
+            (FulfilmentMode::SameCity, Some(store)) => StockFrom::Location(store),
+            _ => StockFrom::Delivery {
+                at: priced
+                    .fulfilment
+                    .address
+                    .as_ref()
+                    .and_then(|a| a.location)
+                    .map(|g| (g.latitude, g.longitude)),
+            },
+        };
+        self.reserve_stock(
+            tenant,
+            order_id,
+            &stock_lines,
+            &from,
+            timeout_secs + 300,
+            false,
+        )
+        .await
+        .map_err(|e| (store_unavailable(e, priced.fulfilment.store_id), *taken))
     }
 
     async fn record_taken(

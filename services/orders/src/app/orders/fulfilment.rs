@@ -79,6 +79,8 @@ pub enum CompletedBy {
     PickupVerified,
     /// Automatically at `auto_complete_at`.
     Auto,
+    /// A top-up or paid plan, once membership applied it.
+    PurchaseApplied,
 }
 
 impl CompletedBy {
@@ -89,6 +91,7 @@ impl CompletedBy {
             Self::Staff => 2,
             Self::PickupVerified => 3,
             Self::Auto => 4,
+            Self::PurchaseApplied => 5,
         }
     }
 }
@@ -479,6 +482,34 @@ impl App {
         .await?;
         txn.commit().await?;
         Ok(true)
+    }
+
+    /// Completes the PAID non-goods order `order_id` once membership applied what it bought
+    /// (its own transaction); a completed order is answered as is.
+    pub async fn complete_purchase(
+        &self,
+        tenant: TenantId,
+        order_id: Uuid,
+    ) -> Result<Order, AppError> {
+        let txn = siyu_store::db::begin_write(&self.db).await?;
+        let order = repo::orders::get(&txn, tenant, order_id, true)
+            .await?
+            .ok_or(AppError::OrderNotFound)?;
+        if order.status == OrderStatus::Completed {
+            return Ok(order);
+        }
+        let done = self
+            .complete(
+                &txn,
+                tenant,
+                order,
+                &Actor::system(),
+                CompletedBy::PurchaseApplied,
+                None,
+            )
+            .await?;
+        txn.commit().await?;
+        Ok(done)
     }
 
     /// Settles the completed order `order_id` whose after-sales window has closed with no case

@@ -9,7 +9,7 @@ use sea_orm::ConnectionTrait;
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::model::{ActorKind, TimelineEntry, timeline_kind};
+use super::model::{ActorKind, OrderKind, TimelineEntry, timeline_kind};
 use super::status::OrderStatus;
 use crate::AppError;
 use crate::app::App;
@@ -83,9 +83,17 @@ pub async fn mark_paid(
 }
 
 impl App {
-    /// The `settle_paid` task: uses the order's coupons, captures its points and stored value
-    /// and confirms its reservation, then marks the task done.
+    /// The `settle_paid` task: goods use the order's coupons, capture its points and stored
+    /// value and confirm its reservation; a top-up or paid plan is applied at membership and
+    /// completed (see [`super::purchase`]). Then the task is done.
     pub async fn settle_paid(&self, tenant: TenantId, order_id: Uuid) -> Result<(), AppError> {
+        let order = repo::orders::get(&self.db, tenant, order_id, false)
+            .await?
+            .ok_or(AppError::OrderNotFound)?;
+        if order.kind != OrderKind::Goods {
+            self.apply_purchase(tenant, &order).await?;
+            return repo::tasks::done(&self.db, tenant, order_id, SETTLE_PAID, self.now_ms()).await;
+        }
         let taken = repo::checkouts::taken_of_order(&self.db, tenant, order_id)
             .await?
             .unwrap_or_default();
