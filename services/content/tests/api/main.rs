@@ -1,0 +1,14 @@
+//! Integration tests of siyu-content through its gRPC contract, on Postgres and SQLite.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    reason = "tests"
+)]
+
+mod bad_input;
+mod harness;
+mod lifecycle;
+mod pages;
+mod scheduling;
