@@ -8,6 +8,7 @@
 //! list and are not entries.
 
 pub mod catalog;
+pub mod content;
 pub mod identity;
 pub mod membership;
 pub mod orders;
@@ -32,6 +33,7 @@ pub static SERVICES: &[Service] = &[
     catalog::SERVICE,
     membership::SERVICE,
     orders::SERVICE, // calls identity, catalog and membership
+    content::SERVICE,
 ];
 
 /// One service of the suite.

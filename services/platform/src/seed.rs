@@ -11,6 +11,7 @@
 //! order ([`crate::registry::SERVICES`]).
 
 pub mod catalog;
+pub mod content;
 pub mod data;
 pub mod identity;
 pub mod membership;
