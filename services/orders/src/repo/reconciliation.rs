@@ -140,6 +140,26 @@ pub async fn get(
     row.map(BillImport::try_from).transpose()
 }
 
+/// Locks the import's row until the transaction ends: a run reads one consistent set of rows
+/// while a replacing download waits (and the other way round).
+pub async fn lock(conn: &impl ConnectionTrait, tenant: TenantId, id: Uuid) -> Result<(), AppError> {
+    #[derive(FromQueryResult)]
+    struct R {
+        #[allow(dead_code, reason = "only the lock matters")]
+        id: Uuid,
+    }
+    let _: Option<R> = fetch_one(
+        conn,
+        &format!(
+            "SELECT id FROM pay_bill_imports WHERE tenant = $1 AND id = $2{}",
+            crate::repo::for_update(conn)
+        ),
+        [uuid(tenant.0), uuid(id)],
+    )
+    .await?;
+    Ok(())
+}
+
 /// The import of a day.
 pub async fn of_day(
     conn: &impl ConnectionTrait,

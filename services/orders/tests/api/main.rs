@@ -10,4 +10,6 @@
 mod fulfilment_jobs;
 mod pay_harness;
 mod payments;
+mod reconciliation;
+mod reconciliation_input;
 mod refunds;

@@ -96,6 +96,7 @@ impl App {
             return Ok(false);
         }
         let day = run.bill_date;
+        repo::lock(&txn, tenant, run.bill_import_id).await?;
         let lines = repo::lines(&txn, tenant, run.bill_import_id).await?;
         let neighbour = |d: NaiveDate| {
             let txn = &txn;
