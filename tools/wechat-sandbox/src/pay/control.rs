@@ -138,6 +138,25 @@ pub struct PayFilter {
     pub bill_type: Option<String>,
 }
 
+/// Body of `POST /sandbox/pay/trades`: a payment WeChat collected that the merchant's own
+/// system never recorded (another till, a record lost), so it shows only in the bill.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RecordTrade {
+    /// The merchant id.
+    pub mchid: String,
+    /// The app the payer paid in.
+    pub appid: String,
+    /// The merchant order number.
+    pub out_trade_no: String,
+    /// The amount, fen (> 0).
+    pub total: i64,
+    /// The payer's openid.
+    #[serde(default)]
+    pub openid: String,
+    /// When WeChat received the money (its bill day follows, Asia/Shanghai).
+    pub success_time: chrono::DateTime<chrono::Utc>,
+}
+
 /// Answer of `GET /sandbox/pay/notifications`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NotificationLog {
@@ -165,6 +184,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/notifications/release", post(release))
         .route("/notifications/resend", post(resend))
         .route("/bills", get(bill))
+        .route("/trades", post(record_trade))
 }
 
 fn invalid(message: impl Into<String>) -> ControlError {
@@ -439,6 +459,55 @@ async fn resend(
         .ok_or_else(|| not_found(format!("unknown notification {}", request.id)))?;
     notify::dispatch(&state, notification, request.delivery);
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Records a SUCCESS trade with no prepay and no callback (the merchant never knew of it); it
+/// is queryable and in the bill of its day like any payment. Answers the transaction.
+async fn record_trade(
+    State(state): State<AppState>,
+    Json(request): Json<RecordTrade>,
+) -> Result<Json<Value>, ControlError> {
+    if request.total <= 0 || request.out_trade_no.is_empty() {
+        return Err(invalid("total must be > 0 and out_trade_no set"));
+    }
+    let transaction_id = format!("4200{}", super::transactions::digits(&state, 24));
+    let mut world = state.pay.world();
+    if !world.merchants.contains_key(&request.mchid) {
+        return Err(not_found(format!("unknown merchant {}", request.mchid)));
+    }
+    let key = (request.mchid.clone(), request.out_trade_no.clone());
+    if world.orders.contains_key(&key) {
+        return Err(ControlError(SandboxError::Conflict(format!(
+            "out_trade_no {} exists",
+            request.out_trade_no
+        ))));
+    }
+    let at = request.success_time;
+    let order = super::orders::Order {
+        mchid: request.mchid.clone(),
+        appid: request.appid.clone(),
+        out_trade_no: request.out_trade_no.clone(),
+        description: "outside the merchant system".into(),
+        notify_url: String::new(),
+        attach: None,
+        total: request.total,
+        openid: request.openid.clone(),
+        fingerprint: Value::Null,
+        time_expire: at,
+        state: super::orders::TradeState::Success,
+        transaction_id: Some(transaction_id.clone()),
+        success_time: Some(at),
+        prepay_id: String::new(),
+        prepay_issued_at: at,
+        refunded: 0,
+        refund_count: 0,
+        last_refund_at: None,
+        failed_attempts: 0,
+    };
+    let answer = order.transaction_json(state.clock.now());
+    world.orders.insert(key.clone(), order);
+    world.transactions.insert(transaction_id, key);
+    Ok(Json(answer))
 }
 
 async fn bill(
