@@ -176,7 +176,7 @@ impl Seed for ContentSeed {
         vec![
             "  # The home page, as a shopper sees it before logging in:".to_owned(),
             format!(
-                "  curl -s '{gateway}/api/v1/pages/home?appId={}'",
+                "  curl -s {gateway}/api/v1/pages/home -H 'x-siyu-app-id: {}'",
                 app.app_id
             ),
         ]
