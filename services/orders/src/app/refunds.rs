@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::AppError;
 use crate::app::after_sales::model::Case;
-use crate::app::orders::model::Order;
+use crate::app::orders::model::{Order, OrderKind};
 use crate::app::payments::{PaymentStatus, Provider};
 use crate::repo;
 
@@ -88,6 +88,7 @@ pub async fn create_for_case(
     tenant: TenantId,
     order: &Order,
     case: &Case,
+    id: Uuid,
     now_ms: i64,
 ) -> Result<Uuid, AppError> {
     let cash = case.cash_fen();
@@ -110,8 +111,11 @@ pub async fn create_for_case(
         .is_some_and(|t| t.coupons);
     let sv = case.stored_value_fen();
     let step_status = |kind: i16| -> (i16, i64, i64) {
-        // CompensationStatus: 1 pending, 4 skipped.
+        // CompensationStatus: 1 pending, 3 done, 4 skipped.
         match kind {
+            // Reversed at approval, before this refund was recorded.
+            7 if order.kind == OrderKind::StoredValueTopUp => (3, cash, 0),
+            8 if order.kind == OrderKind::PaidMembership => (1, 0, 0),
             1 if sv > 0 => (1, sv, 0),
             2 if case.refund_points > 0 => (1, 0, case.refund_points),
             3 if case.full_refund && coupons => (1, 0, 0),
@@ -128,7 +132,7 @@ pub async fn create_for_case(
         })
         .collect();
     let refund = repo::refunds::NewRefund {
-        id: siyu_core::id::new(),
+        id,
         refund_no: crate::app::orders::number::order_no(
             chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default(),
         ),

@@ -11,7 +11,7 @@ use super::model::{Case, Decision, Kind, Parcel, Status};
 use super::open::{before_shipment, order_state, timeline, timeline_kind};
 use crate::AppError;
 use crate::app::App;
-use crate::app::orders::model::{ActorKind, Order};
+use crate::app::orders::model::{ActorKind, Order, OrderKind};
 use crate::repo;
 
 /// A decision's input.
@@ -300,8 +300,17 @@ impl App {
             });
         }
         case.extra.restock = restock;
-        let refund_id =
-            crate::app::refunds::create_for_case(conn, tenant, order, case, now).await?;
+        let refund_id = if order.kind == OrderKind::Goods {
+            siyu_core::id::new()
+        } else {
+            super::purchase::refund_id_of_case(case.id)
+        };
+        if order.kind == OrderKind::StoredValueTopUp {
+            // Before any money moves; a refusal leaves the case REQUESTED.
+            self.reverse_top_up(tenant, order, refund_id, case.cash_fen())
+                .await?;
+        }
+        crate::app::refunds::create_for_case(conn, tenant, order, case, refund_id, now).await?;
         case.status = Status::Refunding;
         case.refund_id = Some(refund_id);
         case.updated_at_ms = now;

@@ -43,6 +43,12 @@ pub enum AfterSaleError {
     /// The case's status does not allow the change (the AfterSaleStatus number).
     #[error("illegal transition from case status {0}")]
     IllegalTransition(i16),
+    /// A top-up whose stored value the member no longer holds in full.
+    #[error("top-up already spent: {reversible_fen} fen reversible")]
+    TopUpAlreadySpent {
+        /// Principal that can still be taken back, fen.
+        reversible_fen: i64,
+    },
     /// RetryRefund of a refund that does not need attention.
     #[error("refund not retryable")]
     RefundNotRetryable,

@@ -164,11 +164,10 @@ impl App {
         {
             return Err(AfterSaleError::WindowClosed.into());
         }
-        // Non-goods orders need the reversal at membership before any money moves, which
-        // this version does not run yet: they are refused rather than refunded half-way.
-        if order.kind != OrderKind::Goods
-            || (ask.kind == Kind::ReturnAndRefund
-                && !matches!(order.status, OrderStatus::Shipped | OrderStatus::Completed))
+        // Nothing of a top-up or paid plan comes back by parcel; goods only once shipped.
+        let goods = order.kind == OrderKind::Goods;
+        if ask.kind == Kind::ReturnAndRefund
+            && !(goods && matches!(order.status, OrderStatus::Shipped | OrderStatus::Completed))
         {
             return Err(AfterSaleError::KindNotAllowed.into());
         }
@@ -184,7 +183,8 @@ impl App {
             before_shipment(order.status),
             ask.requested_fen,
         )?;
-        let auto_approved = ask.kind == Kind::RefundOnly && before_shipment(order.status);
+        // Taking back a top-up or a plan is staff's decision.
+        let auto_approved = goods && ask.kind == Kind::RefundOnly && before_shipment(order.status);
         Ok(Preview {
             computed,
             auto_approved,
@@ -203,6 +203,10 @@ impl App {
     ) -> Result<Case, AppError> {
         let preview = self.preview_after_sale(conn, ctx, ask, true).await?;
         let order = &preview.order;
+        if order.kind == OrderKind::StoredValueTopUp {
+            self.check_top_up_held(ctx.tenant, order, preview.computed.refund_fen)
+                .await?;
+        }
         let now = self.now_ms();
         let (opened_by_kind, opened_by_id) = match ctx.principal.kind {
             PrincipalKind::Consumer => (ActorKind::Member, String::new()),

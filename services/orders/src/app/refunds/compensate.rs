@@ -1,5 +1,6 @@
-//! The RPC compensation steps of a refund whose cash is back: stored value and points to the
-//! member, coupons on a full refund, goods to stock. Each call is keyed at the peer by
+//! The RPC compensation steps of a refund: a paid plan's period revoked before the cash moves;
+//! once the cash is back, stored value and points to the member, coupons on a full refund,
+//! goods to stock. Each call is keyed at the peer by
 //! (order_id, refund_id) with an idempotency key of the refund and the step, and the step's row
 //! records it DONE only once the owner confirmed: a retry after a crash repeats a call the peer
 //! answers as before, never a second effect. The event steps (earned points and commission,
@@ -12,6 +13,7 @@ use siyu_proto::common::v1::Money;
 use siyu_proto::membership::v1 as membership;
 use siyu_proto::membership::v1::coupon_service_client::CouponServiceClient;
 use siyu_proto::membership::v1::ledger_service_client::LedgerServiceClient;
+use siyu_proto::membership::v1::paid_membership_service_client::PaidMembershipServiceClient;
 
 use super::model::{Refund, Step};
 use super::{status, step};
@@ -26,6 +28,7 @@ mod kind {
     pub const RESTORE_POINTS: i16 = 2;
     pub const RESTORE_COUPONS: i16 = 3;
     pub const RESTOCK: i16 = 4;
+    pub const REVOKE_PAID_MEMBERSHIP: i16 = 8;
 }
 
 impl App {
@@ -33,8 +36,31 @@ impl App {
     /// refused by its owner (the step FAILED, the refund NEEDS_ATTENTION); a peer that cannot be
     /// reached leaves the step RETRYING and is the error.
     pub async fn compensate(&self, tenant: TenantId, refund: &Refund) -> Result<bool, AppError> {
+        self.run_steps(tenant, refund, |_| true).await
+    }
+
+    /// What a paid-plan order bought taken back before its cash moves (the period revoked);
+    /// answers as [`App::compensate`]. Nothing to do for other orders.
+    pub async fn take_back_purchase(
+        &self,
+        tenant: TenantId,
+        refund: &Refund,
+    ) -> Result<bool, AppError> {
+        self.run_steps(tenant, refund, |kind| kind == kind::REVOKE_PAID_MEMBERSHIP)
+            .await
+    }
+
+    /// Runs the open RPC steps of the kinds `which` admits, in order.
+    async fn run_steps(
+        &self,
+        tenant: TenantId,
+        refund: &Refund,
+        which: impl Fn(i16) -> bool,
+    ) -> Result<bool, AppError> {
         let open = |s: &&Step| {
-            s.mechanism == 1 && matches!(s.status, step::PENDING | step::RETRYING | step::FAILED)
+            s.mechanism == 1
+                && which(s.kind)
+                && matches!(s.status, step::PENDING | step::RETRYING | step::FAILED)
         };
         for s in refund.steps.iter().filter(open) {
             let result = self.compensation_call(tenant, refund, s).await;
@@ -180,7 +206,22 @@ impl App {
                     .await
                     .map_err(|e| refusal("catalog", &e))?;
             }
-            // Non-goods steps: never pending for the orders refunds are made for today.
+            kind::REVOKE_PAID_MEMBERSHIP => {
+                let message = membership::RevokePaidMembershipRequest {
+                    order_id,
+                    refund_id,
+                    reason: "ORDER_REFUNDED".into(),
+                };
+                let request = self
+                    .peers
+                    .request("membership", tenant, message, Some(&key))
+                    .await?;
+                PaidMembershipServiceClient::new(self.peers.membership.clone())
+                    .revoke_paid_membership(request)
+                    .await
+                    .map_err(|e| refusal("membership", &e))?;
+            }
+            // REVERSE_TOP_UP runs at approval and is recorded done with the refund.
             other => {
                 return Err(AppError::Internal(format!(
                     "compensation kind {other} not run by this version"

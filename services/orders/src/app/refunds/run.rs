@@ -86,6 +86,13 @@ impl App {
         if matches!(refund.status, status::SUCCEEDED | status::NEEDS_ATTENTION) {
             return Ok(Progress::Settled);
         }
+        if refund.psp_status == psp::NOT_SUBMITTED {
+            // What a plan bought goes before its money.
+            if !self.take_back_purchase(tenant, &refund).await? {
+                return Ok(Progress::Settled);
+            }
+            refund = self.refund(tenant, id).await?;
+        }
         match refund.psp_status {
             psp::NOT_SUBMITTED => {
                 self.submit_refund(tenant, &refund).await?;

@@ -41,6 +41,10 @@ pub fn describe(err: &AfterSaleError) -> Described {
             Described::new(Code::FailedPrecondition, "ILLEGAL_TRANSITION")
                 .meta("after_sale_status", name)
         }
+        E::TopUpAlreadySpent { reversible_fen } => {
+            Described::new(Code::FailedPrecondition, "TOP_UP_ALREADY_SPENT")
+                .meta("reversible_amount", reversible_fen)
+        }
         E::RefundNotRetryable => Described::new(Code::FailedPrecondition, "REFUND_NOT_RETRYABLE"),
     }
 }
