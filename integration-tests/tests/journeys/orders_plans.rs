@@ -42,6 +42,43 @@ async fn pay_and_complete(
         .clone()
 }
 
+/// The member asks for the plan order's money back (its one line, refund only).
+async fn ask_refund(world: &World, token: &str, order: &Value, extra: &Value) -> reqwest::Response {
+    let mut ask = json!({
+        "orderId": order["orderId"],
+        "kind": "AFTER_SALE_KIND_REFUND_ONLY",
+        "lines": [{"orderLineId": order["lines"][0]["lineId"], "quantity": 1}],
+        "reason": "AFTER_SALE_REASON_CHANGED_MIND",
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        ask[k] = v.clone();
+    }
+    world.post_json("/api/v1/me/after-sales", token, &ask).await
+}
+
+/// Staff approve the case; answers the response.
+async fn approve(world: &World, staff: &str, case: &str) -> reqwest::Response {
+    let path = format!("/admin/v1/after-sales/{case}/approve");
+    world
+        .post_json(&path, staff, &json!({"note": "同意"}))
+        .await
+}
+
+/// The refund's compensation steps as (kind, status).
+fn steps(refund: &Value) -> Vec<(String, String)> {
+    refund["compensation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["kind"].as_str().unwrap().to_owned(),
+                s["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 fn timeline(order: &Value) -> Vec<String> {
     order["timeline"]
         .as_array()
@@ -111,6 +148,58 @@ async fn a_top_up_order_credits_principal_and_bonus_once_paid() {
         balance["storedValueAvailable"]["minorUnits"], "55000",
         "{balance}"
     );
+
+    // Parcels are for goods; a refund of the top-up waits for staff, who take the stored value
+    // back (principal and bonus) before WeChat returns the cash.
+    assert_problem(
+        ask_refund(
+            &world,
+            &me.token,
+            &order,
+            &json!({"kind": "AFTER_SALE_KIND_RETURN_AND_REFUND"}),
+        )
+        .await,
+        422,
+        "AFTER_SALE_KIND_NOT_ALLOWED",
+    )
+    .await;
+    let opened = json_ok(ask_refund(&world, &me.token, &order, &json!({})).await).await;
+    let case = &opened["afterSale"];
+    assert_eq!(case["status"], "AFTER_SALE_STATUS_REQUESTED", "{opened}");
+    let case_id = case["afterSaleId"].as_str().unwrap().to_owned();
+    // Eight approvals at once: one refund, the stored value taken back once.
+    let approvals = futures::future::join_all(
+        (0..8).map(|_| async { json_ok(approve(&world, &staff, &case_id).await).await }),
+    )
+    .await;
+    let refund_id = approvals[0]["afterSale"]["refundId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for a in &approvals {
+        assert_eq!(a["afterSale"]["refundId"], refund_id.as_str(), "{a}");
+    }
+    let refund = until(
+        &world,
+        &format!("/api/v1/me/refunds/{refund_id}"),
+        &me.token,
+        |b| b["refund"]["status"] == "REFUND_STATUS_SUCCEEDED",
+    )
+    .await;
+    assert_eq!(fen(&refund["refund"]["cashAmount"]), 50_000, "{refund}");
+    assert!(
+        steps(&refund["refund"]).contains(&(
+            "COMPENSATION_KIND_REVERSE_TOP_UP".into(),
+            "COMPENSATION_STATUS_DONE".into()
+        )),
+        "{refund}"
+    );
+    let balance = balances(&world, &staff, &me.member_id).await;
+    assert_eq!(
+        balance["storedValueAvailable"]["minorUnits"],
+        Value::Null,
+        "principal and bonus taken back: {balance}"
+    );
 }
 
 #[tokio::test]
@@ -150,6 +239,122 @@ async fn a_paid_plan_order_activates_the_period_at_the_first_period_price() {
     // The next period is at the full price: the member has had paid membership.
     let q = quote(&world, &me.token, &want).await;
     assert_eq!(fen(&q["amounts"]["payable"]), 1_900, "{q}");
+
+    // Refunded part of the way into the month: the whole period is revoked before the cash.
+    let opened = json_ok(
+        ask_refund(
+            &world,
+            &me.token,
+            &order,
+            &json!({"requestedAmount": cny(500)}),
+        )
+        .await,
+    )
+    .await;
+    let case_id = opened["afterSale"]["afterSaleId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let approved = json_ok(approve(&world, &staff, &case_id).await).await;
+    let refund_id = approved["afterSale"]["refundId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refund = until(
+        &world,
+        &format!("/api/v1/me/refunds/{refund_id}"),
+        &me.token,
+        |b| b["refund"]["status"] == "REFUND_STATUS_SUCCEEDED",
+    )
+    .await;
+    assert_eq!(fen(&refund["refund"]["cashAmount"]), 500, "{refund}");
+    assert!(
+        steps(&refund["refund"]).contains(&(
+            "COMPENSATION_KIND_REVOKE_PAID_MEMBERSHIP".into(),
+            "COMPENSATION_STATUS_DONE".into()
+        )),
+        "{refund}"
+    );
+    let mine = json_ok(
+        world
+            .get("/api/v1/me/paid-membership", Some(&me.token))
+            .await,
+    )
+    .await;
+    assert_eq!(mine["membership"]["active"], Value::Null, "revoked: {mine}");
+}
+
+#[tokio::test]
+async fn a_spent_top_up_is_not_refunded() {
+    let world = World::start().await;
+    let tenant = world.tenant("brand-a").await;
+    let staff = world.staff_login(&tenant).await;
+    let cashier = wechat_pay(&world, &tenant, &staff).await;
+    let on = json!({"policy": {"storedValueEnabled": true}, "updateMask": "storedValueEnabled"});
+    json_ok(
+        world
+            .patch_json("/admin/v1/ledger-policy", &staff, &on)
+            .await,
+    )
+    .await;
+    let plan = json!({"plan": {
+        "name": "充100", "payAmount": cny(10_000), "bonusAmount": cny(0), "onSale": true
+    }});
+    let created = json_ok(
+        world
+            .post_json("/admin/v1/top-up-plans", &staff, &plan)
+            .await,
+    )
+    .await;
+    let plan_id = created["plan"]["planId"].as_str().unwrap().to_owned();
+    let me = enrol(&world, &tenant, "top-up-spent").await;
+    let want = plan_input("topUp", &json!({ "planId": plan_id }));
+    let placed = json_ok(checkout(&world, &me.token, "spent-1", &want, 10_000).await).await;
+    let order = pay_and_complete(&world, &cashier, &me.token, &placed).await;
+    // Asked while the principal is held; then ¥60 of it is spent before staff decide.
+    let opened = json_ok(ask_refund(&world, &me.token, &order, &json!({})).await).await;
+    let case_id = opened["afterSale"]["afterSaleId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let spend = json!({"storedValue": cny(-6_000), "principal": true,
+                       "reason": "门店消费", "idempotencyKey": "spend-1"});
+    let path = format!("/admin/v1/members/{}/adjustments", me.member_id);
+    let spent = world.post_json(&path, &staff, &spend).await;
+    assert!(
+        spent.status().is_success(),
+        "{}",
+        spent.text().await.unwrap()
+    );
+    let body = assert_problem(
+        approve(&world, &staff, &case_id).await,
+        422,
+        "TOP_UP_ALREADY_SPENT",
+    )
+    .await;
+    let path = format!("/admin/v1/after-sales/{case_id}");
+    let case = json_ok(world.get(&path, Some(&staff)).await).await;
+    assert_eq!(
+        case["afterSale"]["status"], "AFTER_SALE_STATUS_REQUESTED",
+        "nothing moved: {case} after {body}"
+    );
+    // A new ask above what is left is refused at once.
+    json_ok(
+        world
+            .post_json(
+                &format!("/api/v1/me/after-sales/{case_id}/cancel"),
+                &me.token,
+                &json!({}),
+            )
+            .await,
+    )
+    .await;
+    assert_problem(
+        ask_refund(&world, &me.token, &order, &json!({})).await,
+        422,
+        "TOP_UP_ALREADY_SPENT",
+    )
+    .await;
 }
 
 #[tokio::test]
