@@ -40,6 +40,7 @@ mod orders_fulfilment;
 mod orders_isolation;
 mod orders_payment;
 mod orders_plans;
+mod orders_reconciliation;
 mod orders_refund;
 mod partner;
 mod staff;
