@@ -337,10 +337,11 @@ impl App {
         id: Uuid,
         version: i32,
     ) -> Result<(Version, bool), AppError> {
-        let content = self
-            .get_content(ctx, id)
-            .await
-            .map_err(|_| AppError::ContentVersionNotFound { version })?;
+        // The contract names one reason for this read: an unknown item is an unknown version.
+        let content = self.get_content(ctx, id).await.map_err(|e| match e {
+            AppError::ContentNotFound { .. } => AppError::ContentVersionNotFound { version },
+            other => other,
+        })?;
         let v = repo::contents::version(&self.db, ctx.tenant, id, version)
             .await?
             .ok_or(AppError::ContentVersionNotFound { version })?;
