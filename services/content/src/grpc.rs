@@ -9,8 +9,10 @@
 //! to them. The other five services of the package are registered with the generated default
 //! methods, which answer UNIMPLEMENTED (`unbuilt.rs`).
 
+use std::sync::Arc;
+
 use siyu_core::Ctx;
-use siyu_server::{Caller, Mutations};
+use siyu_server::{Caller, GuestTenants, Mutations};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
@@ -29,12 +31,24 @@ mod unbuilt;
 type R<T> = Result<Response<T>, Status>;
 
 /// Shared state of the handlers.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Handlers {
     /// Domain logic.
     pub app: App,
     /// Write transactions with idempotency records and outbox wake-ups.
     pub mutations: Mutations<AppError>,
+    /// Resolves the `app_id` a consumer read names when the call carries neither a token nor
+    /// `x-siyu-app-id` (the same resolver the access layer uses for guests).
+    pub guests: Option<Arc<dyn GuestTenants>>,
+}
+
+impl std::fmt::Debug for Handlers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handlers")
+            .field("app", &self.app)
+            .field("guests", &self.guests.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The verified context of the call (an owned copy, for mutations' effects).

@@ -143,6 +143,7 @@ impl Application {
         let handlers = grpc::Handlers {
             app,
             mutations: Mutations::new(db.clone(), clock.clone()).with_outbox(relay.waker()),
+            guests: guests.clone(),
         };
 
         let (stop, stop_rx) = watch::channel(false);

@@ -17,8 +17,15 @@ use crate::app::pages::PublishedFilter;
 /// The consumer list: 20 by default, at most 100.
 const PUBLISHED: Paging = Paging::new("published_contents", 20, 100);
 
-fn tenant<T>(request: &Request<T>) -> Result<TenantId, Status> {
-    Caller::of(request)?.require_tenant()
+/// The tenant of a consumer read: the token's, the guest's app (`x-siyu-app-id`), or else the
+/// app the request names in `app_id`.
+async fn tenant<T>(h: &Handlers, request: &Request<T>, app_id: &str) -> Result<TenantId, Status> {
+    let caller = Caller::of(request)?;
+    match (caller.tenant(), &h.guests) {
+        (Some(tenant), _) => Ok(tenant),
+        (None, Some(guests)) if !app_id.is_empty() => guests.tenant_of(app_id).await,
+        (None, _) => caller.require_tenant(),
+    }
 }
 
 #[tracing::instrument(skip_all)]
@@ -26,8 +33,8 @@ pub(super) async fn get_page(
     h: &Handlers,
     request: Request<pb::GetPageRequest>,
 ) -> R<pb::GetPageResponse> {
-    let tenant = tenant(&request)?;
     let req = request.get_ref();
+    let tenant = tenant(h, &request, &req.app_id).await?;
     if !convert::is_key(&req.page, 32) || req.page.contains('.') {
         return Err(AppError::invalid("page", "1 to 32 of a-z, 0-9, '_', '-'").into());
     }
@@ -50,8 +57,8 @@ pub(super) async fn get_published(
     h: &Handlers,
     request: Request<pb::GetPublishedContentRequest>,
 ) -> R<pb::GetPublishedContentResponse> {
-    let tenant = tenant(&request)?;
     let req = request.get_ref();
+    let tenant = tenant(h, &request, &req.app_id).await?;
     let content_id = id("content_id", &req.content_id)?;
     let store = opt_id("store_id", &req.store_id)?;
     let item = h.app.get_published(tenant, content_id, store).await?;
@@ -65,8 +72,8 @@ pub(super) async fn list_published(
     h: &Handlers,
     request: Request<pb::ListPublishedContentsRequest>,
 ) -> R<pb::ListPublishedContentsResponse> {
-    let tenant = tenant(&request)?;
     let req = request.get_ref();
+    let tenant = tenant(h, &request, &req.app_id).await?;
     if req.tag.chars().count() > 16 {
         return Err(AppError::invalid("tag", "at most 16 characters").into());
     }

@@ -92,6 +92,18 @@ async fn the_home_page_shows_live_items_for_the_store(h: H) {
         .map(|i| i.content_id.as_str())
         .collect();
     assert_eq!(feed_items, vec![a1.content_id.as_str()]);
+    // The app may also be named in the request itself.
+    let by_field = h
+        .client()
+        .get_page(tonic::Request::new(pb::GetPageRequest {
+            page: "home".into(),
+            app_id: app.clone(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(by_field, page);
 
     // A consumer browsing the store also sees the store's placement.
     let page = h
