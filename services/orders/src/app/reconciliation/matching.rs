@@ -370,3 +370,139 @@ fn compare(i: &Input<'_>, run: &mut Run) -> Vec<Mismatch> {
     run.psp_refund_total_fen = psp_refund;
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run() -> Run {
+        Run {
+            id: Uuid::nil(),
+            provider: 1,
+            bill_date: NaiveDate::from_ymd_opt(2026, 12, 7).unwrap_or_default(),
+            bill_import_id: Uuid::nil(),
+            status: run_status::RUNNING,
+            matched_count: 0,
+            mismatch_count: 0,
+            auto_resolved_count: 0,
+            local_payment_total_fen: 0,
+            psp_payment_total_fen: 0,
+            local_refund_total_fen: 0,
+            psp_refund_total_fen: 0,
+            error_reason: String::new(),
+            started_by_staff_id: String::new(),
+            started_at_ms: 0,
+            finished_at_ms: None,
+        }
+    }
+
+    fn line(no: &str, fen: i64) -> BillLine {
+        BillLine {
+            line_no: 1,
+            subject: subject::PAYMENT,
+            traded_at: String::new(),
+            out_trade_no: no.into(),
+            transaction_id: format!("4200{no}"),
+            out_refund_no: String::new(),
+            refund_id: String::new(),
+            trade_state: "SUCCESS".into(),
+            refund_status: String::new(),
+            amount_fen: fen,
+        }
+    }
+
+    fn paid(no: &str, fen: i64, at_ms: i64, status: i16) -> LocalPayment {
+        LocalPayment {
+            id: Uuid::nil(),
+            order_id: Uuid::nil(),
+            out_trade_no: no.into(),
+            status,
+            amount_fen: fen,
+            psp_transaction_id: format!("4200{no}"),
+            paid_at_ms: Some(at_ms),
+        }
+    }
+
+    fn kinds(found: &[Mismatch]) -> Vec<(String, i16)> {
+        let mut k: Vec<_> = found
+            .iter()
+            .map(|m| (m.match_key.clone(), m.kind))
+            .collect();
+        k.sort();
+        k
+    }
+
+    #[test]
+    fn each_difference_is_its_kind_and_equal_rows_match() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap_or_default();
+        let start = day_start_ms(day);
+        let noon = start + DAY_MS / 2;
+        let lines = [
+            line("A", 100),
+            line("B", 200),
+            line("C", 300),
+            line("D", 400),
+        ];
+        let locals = vec![
+            paid("A", 100, noon, 3),
+            paid("B", 201, noon, 3),
+            paid("C", 300, noon, 2),
+            paid("E", 500, noon, 3),
+        ];
+        let input = Input {
+            day,
+            start,
+            lines: &lines,
+            before: None,
+            payments: locals.clone(),
+            refunds: Vec::new(),
+            paid: locals.into_iter().filter(|p| p.status == 3).collect(),
+            refunded: Vec::new(),
+        };
+        let mut r = run();
+        let found = compare(&input, &mut r);
+        assert_eq!(
+            kinds(&found),
+            vec![
+                ("P:B".into(), kind::AMOUNT_DIFFERS),
+                ("P:C".into(), kind::STATUS_DIFFERS),
+                ("P:D".into(), kind::MISSING_LOCALLY),
+                ("P:E".into(), kind::MISSING_AT_PSP),
+            ]
+        );
+        assert_eq!(r.matched_count, 1);
+        assert_eq!(
+            (r.local_payment_total_fen, r.psp_payment_total_fen),
+            (801, 1000)
+        );
+    }
+
+    #[test]
+    fn the_last_minutes_of_a_day_belong_to_the_next_days_run() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap_or_default();
+        let start = day_start_ms(day);
+        // Paid at 23:55 on the 7th and at 23:55 on the 6th, in no bill of the 7th.
+        let late = paid("LATE", 100, start + DAY_MS - 300_000, 3);
+        let early = paid("EARLY", 100, start - 300_000, 3);
+        let input = |before: Option<&'static [BillLine]>| Input {
+            day,
+            start,
+            lines: &[],
+            before,
+            payments: Vec::new(),
+            refunds: Vec::new(),
+            paid: vec![late.clone(), early.clone()],
+            refunded: Vec::new(),
+        };
+        // The 7th's run leaves the 7th's last minutes to the 8th's run, and reports the 6th's
+        // last minutes when the 6th's bill lacks them too.
+        let found = compare(&input(Some(&[])), &mut run());
+        assert_eq!(
+            kinds(&found),
+            vec![("P:EARLY".into(), kind::MISSING_AT_PSP)]
+        );
+        // In the 6th's bill: nothing to report.
+        let in_sixth: &'static [BillLine] = Box::leak(Box::new([line("EARLY", 100)]));
+        assert!(compare(&input(Some(in_sixth)), &mut run()).is_empty());
+    }
+}
