@@ -125,6 +125,27 @@ pub async fn restart(
     Ok(n == 1)
 }
 
+/// Starts a FAILED import over when WeChat was unreachable and the failure is older than
+/// `before_ms`; true for the one caller that did.
+pub async fn retry_unavailable(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: Uuid,
+    before_ms: i64,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let n = execute(
+        conn,
+        "UPDATE pay_bill_imports SET status = 1, error_reason = '', claim = '',
+             claimed_at_ms = NULL, retry_at_ms = NULL, updated_at_ms = $4
+         WHERE tenant = $1 AND id = $2 AND status = 4
+           AND error_reason = 'PAYMENT_PROVIDER_UNAVAILABLE' AND updated_at_ms < $3",
+        [uuid(tenant.0), uuid(id), before_ms.into(), now_ms.into()],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
 /// The import `id`.
 pub async fn get(
     conn: &impl ConnectionTrait,

@@ -959,4 +959,20 @@ async fn two_job_passes_import_and_match_yesterday_once() {
         .await,
         2
     );
+    // WeChat unreachable at the last try: asked again an hour later, by one of two passes.
+    let two_hours_ago = p.clock.now().timestamp_millis() - 7_200_000;
+    p.exec(
+        "UPDATE pay_bill_imports SET status = 4, error_reason = 'PAYMENT_PROVIDER_UNAVAILABLE',
+             updated_at_ms = $1",
+        vec![two_hours_ago.into()],
+    )
+    .await;
+    let (a, b) = tokio::join!(one.reconcile_due(), two.reconcile_due());
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(
+        count(&p, "SELECT COUNT(*) FROM pay_bill_imports WHERE status = 2").await,
+        1
+    );
+    assert_eq!(count(&p, "SELECT COUNT(*) FROM pay_bill_rows").await, 2);
 }

@@ -1,6 +1,7 @@
 //! The jobs pass's reconciliation step: after 10:30 Asia/Shanghai, yesterday's bill of every
 //! tenant with a WeChat Pay merchant is imported and then matched once; downloads and runs
-//! left behind by a dead process are taken over, and bills not ready yet are asked for again.
+//! left behind by a dead process are taken over, and bills not ready yet (or that WeChat failed
+//! to give) are asked for again.
 //! Every step is claimed in the database, so two passes at once do each thing once.
 
 use chrono::{Duration, NaiveTime};
@@ -12,6 +13,8 @@ use crate::repo::reconciliation::{self as repo, runs};
 
 /// Items per step and pass.
 const BATCH: i64 = 100;
+/// How long a bill that WeChat failed to give waits before the daily step asks again.
+const HOUR_MS: i64 = 3_600_000;
 
 impl App {
     /// One reconciliation step; answers how many downloads and runs it finished.
@@ -39,7 +42,17 @@ impl App {
                         }
                     }
                 };
-                if import.status == import_status::DOWNLOADING
+                // WeChat unreachable at the last try: yesterday's bill is asked for again hourly.
+                let retry = import.status == import_status::FAILED
+                    && repo::retry_unavailable(
+                        &self.db,
+                        tenant,
+                        import.id,
+                        now_ms - HOUR_MS,
+                        now_ms,
+                    )
+                    .await?;
+                if (import.status == import_status::DOWNLOADING || retry)
                     && self.download_bill(tenant, import.id).await?
                 {
                     n += 1;
