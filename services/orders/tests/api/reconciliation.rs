@@ -380,6 +380,39 @@ async fn a_day_matches_then_each_mismatch_is_found_closed_and_resolved() {
         .into_inner()
         .mismatches;
     assert_eq!(found.len(), 6);
+    let filtered = |kinds: Vec<i32>, trade: &str| {
+        let mut client = rec(&p);
+        let request = with(
+            pb::ListMismatchesRequest {
+                kinds,
+                out_trade_no: trade.into(),
+                bill_date_from: DAY.into(),
+                bill_date_to: DAY.into(),
+                ..pb::ListMismatchesRequest::default()
+            },
+            &staff,
+        );
+        async move {
+            client
+                .list_mismatches(request)
+                .await
+                .unwrap()
+                .into_inner()
+                .mismatches
+        }
+    };
+    let missing = filtered(
+        vec![
+            pb::MismatchKind::MissingLocally as i32,
+            pb::MismatchKind::MissingAtPsp as i32,
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(missing.len(), 4);
+    let of_b = filtered(Vec::new(), &b.out_trade_no).await;
+    assert_eq!(of_b.len(), 1);
+    assert_eq!(of_b[0].kind, pb::MismatchKind::StatusDiffers as i32);
     let one = |kind: pb::MismatchKind, subject: pb::MismatchSubject, trade: &str| {
         let hits: Vec<&pb::Mismatch> = found
             .iter()
@@ -744,6 +777,37 @@ async fn concurrent_imports_and_runs_of_a_day_make_one_each() {
     assert_eq!(
         count(&p, "SELECT COUNT(*) FROM pay_reconciliation_runs").await,
         1
+    );
+
+    // A start under an idempotency key answers its first run when retried.
+    let keyed = || {
+        let mut r = with(
+            pb::RunReconciliationRequest {
+                provider: WECHAT,
+                bill_date: DAY.into(),
+            },
+            &staff,
+        );
+        r.metadata_mut()
+            .insert("x-idempotency-key", "run-7".parse().unwrap());
+        r
+    };
+    let first_keyed = rec(&p)
+        .run_reconciliation(keyed())
+        .await
+        .unwrap()
+        .into_inner();
+    let first_keyed = first_keyed.run.unwrap().run_id;
+    finished(&p, &first_keyed, &staff).await;
+    let retried = rec(&p)
+        .run_reconciliation(keyed())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retried.run.unwrap().run_id, first_keyed);
+    assert_eq!(
+        count(&p, "SELECT COUNT(*) FROM pay_reconciliation_runs").await,
+        2
     );
 
     // The same import again is the import as it is; `replace` downloads it again.
