@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::AppError;
 use crate::app::reconciliation::{BillImport, import_status};
-use crate::repo::{execute, fetch_all, fetch_one, opt_i64, uuid};
+use crate::repo::{execute, fetch_all, fetch_one, opt_i64, placeholders, uuid};
 
 pub mod local;
 pub mod mismatches;
@@ -24,6 +24,9 @@ pub(crate) fn parse_day(s: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map_err(|e| AppError::Internal(format!("day {s}: {e}")))
 }
+
+/// Bill rows per INSERT (12 values each, well under every backend's parameter limit).
+const ROWS_PER_INSERT: usize = 200;
 
 const COLUMNS: &str = "id, provider, bill_date, merchant_id, status, payment_row_count, \
     refund_row_count, payment_total_fen, refund_total_fen, fee_total, file_sha256, error_reason, \
@@ -386,14 +389,13 @@ pub async fn finish_imported(
         [uuid(tenant.0), uuid(id)],
     )
     .await?;
-    for l in lines {
-        execute(
-            conn,
-            "INSERT INTO pay_bill_rows (tenant, bill_import_id, line_no, subject, traded_at,
-                 out_trade_no, transaction_id, out_refund_no, refund_id, trade_state,
-                 refund_status, amount_fen)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            [
+    // Many rows per statement: a busy merchant's day is tens of thousands of lines.
+    for chunk in lines.chunks(ROWS_PER_INSERT) {
+        let mut values = Vec::with_capacity(chunk.len() * 12);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for l in chunk {
+            tuples.push(format!("({})", placeholders(values.len() + 1, 12)));
+            values.extend([
                 uuid(tenant.0),
                 uuid(id),
                 l.line_no.into(),
@@ -406,7 +408,18 @@ pub async fn finish_imported(
                 l.trade_state.clone().into(),
                 l.refund_status.clone().into(),
                 l.amount_fen.into(),
-            ],
+            ]);
+        }
+        execute(
+            conn,
+            &format!(
+                "INSERT INTO pay_bill_rows (tenant, bill_import_id, line_no, subject, traded_at,
+                     out_trade_no, transaction_id, out_refund_no, refund_id, trade_state,
+                     refund_status, amount_fen)
+                 VALUES {}",
+                tuples.join(", ")
+            ),
+            values,
         )
         .await?;
     }

@@ -1040,3 +1040,52 @@ async fn two_job_passes_import_and_match_yesterday_once() {
     );
     assert_eq!(count(&p, "SELECT COUNT(*) FROM pay_bill_rows").await, 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_bill_is_stored_whole_and_in_order() {
+    use siyu_orders::repo::reconciliation as repo;
+    let db = siyu_testkit::TestDb::postgres::<siyu_orders_migration::Migrator>()
+        .await
+        .unwrap();
+    let tenant = siyu_core::TenantId(siyu_core::id::new());
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+    let import = repo::request(&db.db, tenant, 1, day, "1900000001", 1)
+        .await
+        .unwrap();
+    assert!(
+        repo::claim(&db.db, tenant, import.id, "me", 2, 0)
+            .await
+            .unwrap()
+    );
+    let lines: Vec<repo::BillLine> = (1..=450)
+        .map(|n| repo::BillLine {
+            line_no: n,
+            subject: 1,
+            traded_at: "2026-12-07 12:00:00".into(),
+            out_trade_no: format!("SY{n:06}"),
+            transaction_id: format!("4200{n:024}"),
+            out_refund_no: String::new(),
+            refund_id: String::new(),
+            trade_state: "SUCCESS".into(),
+            refund_status: String::new(),
+            amount_fen: i64::from(n),
+        })
+        .collect();
+    let done = repo::Imported {
+        payment_rows: 450,
+        ..repo::Imported::default()
+    };
+    // Someone else's claim cannot finish it.
+    assert!(
+        !repo::finish_imported(&db.db, tenant, import.id, "other", &lines, &done, 3)
+            .await
+            .unwrap()
+    );
+    assert!(
+        repo::finish_imported(&db.db, tenant, import.id, "me", &lines, &done, 3)
+            .await
+            .unwrap()
+    );
+    let stored = repo::lines(&db.db, tenant, import.id).await.unwrap();
+    assert_eq!(stored, lines);
+}
