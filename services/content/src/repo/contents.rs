@@ -202,14 +202,36 @@ pub async fn get(
     id: Uuid,
     lock: bool,
 ) -> Result<Option<Content>, AppError> {
-    let lock = if lock { for_update(conn) } else { "" };
+    if lock {
+        // The item row alone is locked, then read with its version: a lock taken through the
+        // join would, after waiting for another writer, re-check the join against the old
+        // version row and lose the item (Postgres re-evaluates only the locked row).
+        let locked: Option<IdRow> = fetch_one(
+            conn,
+            &format!(
+                "SELECT id FROM cnt_contents WHERE tenant = $1 AND id = $2{}",
+                for_update(conn)
+            ),
+            [uuid(tenant.0), uuid(id)],
+        )
+        .await?;
+        if locked.is_none() {
+            return Ok(None);
+        }
+    }
     let row: Option<ContentRow> = fetch_one(
         conn,
-        &format!("{SELECT} WHERE c.tenant = $1 AND c.id = $2{lock}"),
+        &format!("{SELECT} WHERE c.tenant = $1 AND c.id = $2"),
         [uuid(tenant.0), uuid(id)],
     )
     .await?;
     row.map(ContentRow::into_content).transpose()
+}
+
+#[derive(Debug, FromQueryResult)]
+struct IdRow {
+    #[allow(dead_code, reason = "the row's presence is what counts")]
+    id: Uuid,
 }
 
 /// The items of `ids` that exist in the tenant.

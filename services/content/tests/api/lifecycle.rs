@@ -2,6 +2,7 @@
 //! republish; versions and restore; staff scope and tenant isolation; idempotent retries.
 
 use prost_types::FieldMask;
+use sea_orm::ConnectionTrait as _;
 use siyu_core::PrincipalKind;
 use siyu_proto::content::v1 as pb;
 use tonic::Code;
@@ -437,3 +438,77 @@ async fn a_retried_create_returns_the_first_reply(h: H) {
     );
 }
 both!(idempotent_create, a_retried_create_returns_the_first_reply);
+
+async fn concurrent_edits_of_one_etag_keep_one(h: H) {
+    let t = Tenant::new(&h);
+    let c = h.article(&t.admin, "原文", &[]).await;
+    let edits = (0..6).map(|i| {
+        let mut client = h.client();
+        let mut item = article(&format!("改稿 {i}"), &[]);
+        item.content_id.clone_from(&c.content_id);
+        item.etag.clone_from(&c.etag);
+        let token = t.admin.clone();
+        tokio::spawn(async move {
+            client
+                .update_content(with(
+                    pb::UpdateContentRequest {
+                        content: Some(item),
+                        update_mask: Some(FieldMask {
+                            paths: vec!["article.title".into()],
+                        }),
+                        note: String::new(),
+                    },
+                    &token,
+                ))
+                .await
+        })
+    });
+    let results = futures::future::join_all(edits).await;
+    let mut won = 0;
+    for r in results {
+        match r.unwrap() {
+            Ok(_) => won += 1,
+            Err(s) => assert_eq!(
+                code_reason(&s),
+                (Code::Aborted, "CONCURRENT_MODIFICATION".into())
+            ),
+        }
+    }
+    assert_eq!(won, 1);
+    let versions = h.scalar("SELECT COUNT(*) FROM cnt_versions", vec![]).await;
+    assert_eq!(versions, 2, "version 1 and the one edit that won");
+}
+both!(concurrent_edits, concurrent_edits_of_one_etag_keep_one);
+
+async fn content_published_carries_the_live_version(h: H) {
+    use prost::Message;
+    let t = Tenant::new(&h);
+    let c = h.article(&t.admin, "上新", &["新品"]).await;
+    h.publish(&t.admin, &c.content_id).await;
+    let b = h.db.db.get_database_backend();
+    let row =
+        h.db.db
+            .query_one_raw(sea_orm::Statement::from_string(
+                b,
+                "SELECT payload FROM siyu_outbox WHERE subject = 'content.content_published'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+    let payload: Vec<u8> = row.try_get_by_index(0).unwrap();
+    let envelope = siyu_proto::events::v1::EventEnvelope::decode(payload.as_slice()).unwrap();
+    assert_eq!(envelope.r#type, "siyu.events.v1.ContentPublished");
+    assert_eq!(envelope.subject_id, c.content_id);
+    assert_eq!(envelope.tenant_id, t.id.to_string());
+    let event = siyu_proto::events::v1::ContentPublished::decode(
+        envelope.payload.unwrap().value.as_slice(),
+    )
+    .unwrap();
+    assert_eq!(
+        (event.kind.as_str(), event.version, event.title.as_str()),
+        ("article", 1, "上新")
+    );
+    assert_eq!(event.tags, vec!["新品".to_owned()]);
+    assert!(event.first_publication);
+}
+both!(published_event, content_published_carries_the_live_version);
