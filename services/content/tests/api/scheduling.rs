@@ -142,3 +142,33 @@ both!(
     unschedule_and_expiry,
     an_unscheduled_item_is_not_published_and_expiry_archives
 );
+
+async fn concurrent_publishes_write_one_event(h: H) {
+    let t = Tenant::new(&h);
+    let c = h.article(&t.admin, "同时发布", &[]).await;
+    let calls = (0..6).map(|_| {
+        let mut client = h.client();
+        let token = t.admin.clone();
+        let id = c.content_id.clone();
+        tokio::spawn(async move {
+            client
+                .publish_content(with(
+                    pb::PublishContentRequest {
+                        content_id: id,
+                        ..Default::default()
+                    },
+                    &token,
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .content
+                .unwrap()
+        })
+    });
+    for done in futures::future::join_all(calls).await {
+        assert_eq!(done.unwrap().published_version, 1);
+    }
+    assert_eq!(h.published_events().await, 1);
+}
+both!(concurrent_publishes, concurrent_publishes_write_one_event);
