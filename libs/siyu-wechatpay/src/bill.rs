@@ -118,6 +118,18 @@ pub fn decimal_units(yuan: &str, places: usize) -> Result<i64, WechatPayError> {
     Ok(if negative { -fen } else { fen })
 }
 
+/// The values of a data or summary line. Every value starts with a backtick, so a value is
+/// split at `,` + backtick: a comma inside a value (a product name) stays in it.
+fn values_of(line: &str) -> Vec<String> {
+    match line.strip_prefix('`') {
+        Some(rest) => rest.split(",`").map(str::to_owned).collect(),
+        None => line
+            .split(',')
+            .map(|v| v.strip_prefix('`').unwrap_or(v).to_owned())
+            .collect(),
+    }
+}
+
 /// Parses a bill file (UTF-8, optional BOM, LF or CRLF).
 pub fn parse(text: &str) -> Result<TradeBill, WechatPayError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -139,10 +151,7 @@ pub fn parse(text: &str) -> Result<TradeBill, WechatPayError> {
             summary_columns = Some(line.split(',').map(str::to_owned).collect());
             continue;
         }
-        let values: Vec<String> = line
-            .split(',')
-            .map(|v| v.strip_prefix('`').unwrap_or(v).to_owned())
-            .collect();
+        let values = values_of(line);
         match &summary_columns {
             Some(names) => {
                 bill.summary = names.iter().cloned().zip(values).collect();
@@ -197,6 +206,19 @@ mod tests {
         assert_eq!(row.trade_state(), Some("SUCCESS"));
         assert_eq!(row.fen("订单金额").unwrap(), 1);
         assert_eq!(bill.summary["总交易单数"], "1");
+    }
+
+    #[test]
+    fn a_comma_inside_a_value_stays_in_it() {
+        let text = "交易时间,商户订单号,商品名称,订单金额\r\n\
+`2026-12-07 10:00:00,`SY1,`T恤, 白色,`12.30\r\n\
+总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额\r\n\
+`1,`12.30,`0.00,`0.00,`0.07380,`12.30,`0.00\r\n";
+        let bill = parse(text).unwrap();
+        assert_eq!(bill.rows[0].get("商品名称"), Some("T恤, 白色"));
+        assert_eq!(bill.rows[0].fen("订单金额").unwrap(), 1230);
+        assert_eq!(bill.summary_fen("应结订单总金额").unwrap(), 1230);
+        assert_eq!(bill.fee_total_units().unwrap(), 7380);
     }
 
     #[test]
