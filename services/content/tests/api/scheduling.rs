@@ -172,3 +172,31 @@ async fn concurrent_publishes_write_one_event(h: H) {
     assert_eq!(h.published_events().await, 1);
 }
 both!(concurrent_publishes, concurrent_publishes_write_one_event);
+
+async fn a_publish_time_in_the_past_publishes_now(h: H) {
+    let t = Tenant::new(&h);
+    let c = h.article(&t.admin, "补发", &[]).await;
+    let live = h
+        .client()
+        .publish_content(with(
+            pb::PublishContentRequest {
+                content_id: c.content_id.clone(),
+                version: 0,
+                publish_time: Some(prost_types::Timestamp {
+                    seconds: START - 86_400,
+                    nanos: 0,
+                }),
+            },
+            &t.admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .content
+        .unwrap();
+    assert_eq!(live.status, pb::ContentStatus::Published as i32);
+    assert_eq!(live.scheduled_publish_time, None);
+    assert_eq!(live.publish_time.unwrap().seconds, START);
+    assert_eq!(h.published_events().await, 1);
+}
+both!(past_publish_time, a_publish_time_in_the_past_publishes_now);
