@@ -469,13 +469,24 @@ async fn a_day_matches_then_each_mismatch_is_found_closed_and_resolved() {
         resolution: pb::MismatchResolution::Accepted as i32,
         note: note.into(),
     };
-    let resolved = rec(&p)
-        .resolve_mismatch(with(resolve("a test payment"), &staff))
-        .await
-        .unwrap()
-        .into_inner()
-        .mismatch
-        .unwrap();
+    // Eight staff at once: one resolution, seven refusals.
+    let mut calls = Vec::new();
+    for _ in 0..8 {
+        let mut client = rec(&p);
+        let request = with(resolve("a test payment"), &staff);
+        calls.push(tokio::spawn(async move {
+            client.resolve_mismatch(request).await
+        }));
+    }
+    let mut won = Vec::new();
+    for call in calls {
+        match call.await.unwrap() {
+            Ok(answer) => won.push(answer.into_inner().mismatch.unwrap()),
+            Err(status) => assert_eq!(reason(&status), "MISMATCH_ALREADY_RESOLVED"),
+        }
+    }
+    assert_eq!(won.len(), 1);
+    let resolved = won.remove(0);
     assert_eq!(resolved.resolution, pb::MismatchResolution::Accepted as i32);
     assert_eq!(resolved.resolution_note, "a test payment");
     assert!(!resolved.resolved_by_staff_id.is_empty());
