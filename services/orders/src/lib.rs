@@ -62,6 +62,7 @@ impl std::fmt::Debug for Overrides {
 
 /// A running orders service.
 pub struct Application {
+    app: app::App,
     serving: ServingHandle,
     admin: AdminServer,
     stop: watch::Sender<bool>,
@@ -194,11 +195,17 @@ impl Application {
         readiness.set_ready(true);
         let admin = AdminServer::start(settings.server.admin_addr, metrics, readiness).await?;
         Ok(Self {
+            app: handlers.app.clone(),
             serving,
             admin,
             stop,
             tasks,
         })
+    }
+
+    /// The service's application layer (tests and embedded mode drive its jobs directly).
+    pub fn app(&self) -> &app::App {
+        &self.app
     }
 
     /// Where gRPC listens.

@@ -113,6 +113,9 @@ impl App {
                 k if k.starts_with(super::refunds::run::TASK_PREFIX) => {
                     self.run_refund_task(tenant, task.order_id, k).await
                 }
+                k if k.starts_with(super::payments::late::TASK_PREFIX) => {
+                    self.run_late_payment_task(tenant, task.order_id, k).await
+                }
                 other => Err(AppError::Internal(format!("unknown task {other}"))),
             };
             match result {

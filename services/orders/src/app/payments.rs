@@ -6,6 +6,7 @@
 //! - [`prepay`]: a WeChat attempt's JSAPI prepay and the signed `wx.requestPayment` parameters;
 //! - [`notify`]: verified callbacks → the inbox → payment success;
 //! - [`inbox`]: the one path by which a PSP success is applied (notification or query);
+//! - [`late`]: a success for an order no longer waiting for it, revived or refunded;
 //! - [`order_link`]: what a payment reads of and changes on its order;
 //! - [`records`]: reads (one payment, lists, the inbox) and the caller rules on them;
 //! - [`status`]: asking WeChat (query) and closing an attempt.
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 pub mod error;
 pub mod inbox;
+pub mod late;
 pub mod merchant;
 pub mod notify;
 pub mod order_link;

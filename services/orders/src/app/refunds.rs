@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::AppError;
 use crate::app::after_sales::model::Case;
 use crate::app::orders::model::{Order, OrderKind};
-use crate::app::payments::{PaymentStatus, Provider};
+use crate::app::payments::{LateResolution, Payment, PaymentStatus, Provider};
 use crate::repo;
 
 pub mod compensate;
@@ -81,6 +81,46 @@ pub const STEPS: [(i16, i16); 8] = [
     (6, 2),
 ];
 
+/// Records the full refund of `payment`, a late or second success that is not the order's
+/// (`reason` a `RefundReason` number: LATE_PAYMENT or DUPLICATE_PAYMENT), and schedules its
+/// task; answers its id. Only the cash moves: nothing of the order is given back or counted.
+pub async fn create_for_payment(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    order: &Order,
+    payment: &Payment,
+    reason: i16,
+    now_ms: i64,
+) -> Result<Uuid, AppError> {
+    // Every step skipped: the order never had this money's goods, points or commission.
+    let steps: Vec<_> = STEPS
+        .iter()
+        .map(|(kind, mechanism)| (*kind, *mechanism, step::SKIPPED, 0, 0))
+        .collect();
+    let refund = repo::refunds::NewRefund {
+        id: siyu_core::id::new(),
+        refund_no: crate::app::orders::number::order_no(
+            chrono::DateTime::from_timestamp_millis(now_ms).unwrap_or_default(),
+        ),
+        order_id: order.id,
+        order_no: order.order_no.clone(),
+        after_sale_id: None,
+        payment_id: Some(payment.id),
+        reason,
+        cash_fen: payment.amount_fen,
+        shipping_fen: 0,
+        stored_value_fen: 0,
+        points: 0,
+        full_refund: false,
+        psp_status: psp::NOT_SUBMITTED,
+        initiated_by: "system".to_owned(),
+        created_at_ms: now_ms,
+    };
+    repo::refunds::insert(conn, tenant, &refund, &steps).await?;
+    repo::tasks::schedule(conn, tenant, order.id, &run::task_kind(refund.id), now_ms).await?;
+    Ok(refund.id)
+}
+
 /// Records the refund of an approved case (PENDING; its PSP part and steps run after the
 /// commit) and answers its id.
 pub async fn create_for_case(
@@ -96,9 +136,12 @@ pub async fn create_for_case(
         .await?
         .into_iter()
         .find(|p| {
+            // The payment that paid the order: the first, or a late one that revived it.
             p.provider == Provider::WechatPay
                 && p.status == PaymentStatus::Succeeded
-                && p.late_payment.is_none()
+                && p.late_payment
+                    .as_ref()
+                    .is_none_or(|l| l.resolution == LateResolution::Revived)
         });
     if cash > 0 && payment.is_none() {
         return Err(AppError::Internal(format!(

@@ -173,7 +173,11 @@ pub async fn order_refunded(
         },
         full_refund: refund.full_refund,
         restock,
-        late_payment: false,
+        late_payment: matches!(
+            refund.reason,
+            crate::app::payments::late::refund_reason::LATE_PAYMENT
+                | crate::app::payments::late::refund_reason::DUPLICATE_PAYMENT
+        ),
         refunded_at: Some(timestamp_ms(at_ms)),
     };
     let type_name = "siyu.events.v1.OrderRefunded";

@@ -444,6 +444,36 @@ pub async fn set_paid(
     Ok(n == 1)
 }
 
+/// A cancelled order paid after all (a late payment revived it): CANCELLED → PAID with what
+/// was collected, the cancellation cleared (the timeline keeps it); false when it was not
+/// cancelled.
+pub async fn revive(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: Uuid,
+    paid_fen: i64,
+    paid_at_ms: i64,
+    now_ms: i64,
+) -> Result<bool, AppError> {
+    let n = execute(
+        conn,
+        "UPDATE ord_orders SET status = $3, paid_fen = $4, paid_at_ms = $5, updated_at_ms = $6,
+             cancellation = NULL, version = version + 1
+         WHERE tenant = $1 AND id = $2 AND status = $7",
+        [
+            uuid(tenant.0),
+            uuid(id),
+            OrderStatus::Paid.number().into(),
+            paid_fen.into(),
+            paid_at_ms.into(),
+            now_ms.into(),
+            OrderStatus::Cancelled.number().into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
 /// Cancels the order if it is still in `from`, recording `c`; answers false when it was not.
 pub async fn cancel(
     conn: &impl ConnectionTrait,

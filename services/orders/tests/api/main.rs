@@ -8,6 +8,7 @@
 )]
 
 mod fulfilment_jobs;
+mod late_payments;
 mod pay_harness;
 mod payments;
 mod reconciliation;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::pay_harness::{P, reason, with};
 
-async fn prepaid(p: &P, fen: i64) -> (Uuid, Uuid, pb::CreatePaymentResponse) {
+pub(crate) async fn prepaid(p: &P, fen: i64) -> (Uuid, Uuid, pb::CreatePaymentResponse) {
     let user = siyu_core::id::new();
     let (order, _) = p.order(user, fen).await;
     let answer = p

@@ -1,7 +1,9 @@
 //! The saga's calls to catalog and membership: take (reserve stock, lock coupons, hold points
 //! and stored value) and give back. Every call is keyed by the order id at the peer and carries
 //! an idempotency key derived from it, so a retry or a recovery never takes anything twice and
-//! a release of something never taken is a no-op.
+//! a release of something never taken is a no-op. A late payment's revival takes the same
+//! things again with `revive` set to that payment's id: the peers' revive flag is set and the
+//! keys are the revival's own, so a revival and its give-back never replay checkout's answers.
 
 use siyu_core::TenantId;
 use siyu_proto::catalog::v1 as catalog;
@@ -85,7 +87,7 @@ impl App {
         lines: &[StockLine],
         from: &StockFrom,
         ttl_seconds: i32,
-        revive: bool,
+        revive: Option<Uuid>,
     ) -> Result<Vec<(Uuid, String)>, AppError> {
         let target = match from {
             StockFrom::PickupStore(s) => Some(catalog::allocation_policy::Target::PickupStoreId(
@@ -121,15 +123,15 @@ impl App {
                 allow_warehouse: matches!(from, StockFrom::Delivery { .. }),
             }),
             ttl_seconds,
-            revive,
+            revive: revive.is_some(),
         };
-        let step = if revive { "revive_stock" } else { "stock" };
+        let step = revive.map_or_else(|| "stock".to_owned(), |late| format!("revive_stock:{late}"));
         let reply = self
             .call(
                 CATALOG,
                 tenant,
                 order_id,
-                step,
+                &step,
                 message,
                 |ch, r| async move { InventoryServiceClient::new(ch).reserve_stock(r).await },
             )
@@ -149,21 +151,24 @@ impl App {
         coupon_ids: &[Uuid],
         order_id: Uuid,
         context: membership::OrderContext,
-        revive: bool,
+        revive: Option<Uuid>,
     ) -> Result<(), AppError> {
         let message = membership::LockCouponsRequest {
             member_id: member_id.to_string(),
             coupon_ids: coupon_ids.iter().map(Uuid::to_string).collect(),
             order_id: order_id.to_string(),
             context: Some(context),
-            revive,
+            revive: revive.is_some(),
         };
-        let step = if revive { "revive_coupons" } else { "coupons" };
+        let step = revive.map_or_else(
+            || "coupons".to_owned(),
+            |late| format!("revive_coupons:{late}"),
+        );
         self.call(
             MEMBERSHIP,
             tenant,
             order_id,
-            step,
+            &step,
             message,
             |ch, r| async move { CouponServiceClient::new(ch).lock_coupons(r).await },
         )
@@ -178,20 +183,23 @@ impl App {
         member_id: Uuid,
         order_id: Uuid,
         points: i64,
-        revive: bool,
+        revive: Option<Uuid>,
     ) -> Result<(), AppError> {
         let message = membership::HoldPointsRequest {
             member_id: member_id.to_string(),
             order_id: order_id.to_string(),
             points,
-            revive,
+            revive: revive.is_some(),
         };
-        let step = if revive { "revive_points" } else { "points" };
+        let step = revive.map_or_else(
+            || "points".to_owned(),
+            |late| format!("revive_points:{late}"),
+        );
         self.call(
             MEMBERSHIP,
             tenant,
             order_id,
-            step,
+            &step,
             message,
             |ch, r| async move { LedgerServiceClient::new(ch).hold_points(r).await },
         )
@@ -206,20 +214,23 @@ impl App {
         member_id: Uuid,
         order_id: Uuid,
         fen: i64,
-        revive: bool,
+        revive: Option<Uuid>,
     ) -> Result<(), AppError> {
         let message = membership::HoldStoredValueRequest {
             member_id: member_id.to_string(),
             order_id: order_id.to_string(),
             amount: Some(cny(fen)),
-            revive,
+            revive: revive.is_some(),
         };
-        let step = if revive { "revive_sv" } else { "stored_value" };
+        let step = revive.map_or_else(
+            || "stored_value".to_owned(),
+            |late| format!("revive_sv:{late}"),
+        );
         self.call(
             MEMBERSHIP,
             tenant,
             order_id,
-            step,
+            &step,
             message,
             |ch, r| async move { LedgerServiceClient::new(ch).hold_stored_value(r).await },
         )
@@ -236,15 +247,20 @@ impl App {
         order_id: Uuid,
         taken: Taken,
         reason: &str,
+        revived_by: Option<Uuid>,
     ) -> Result<(), AppError> {
         let (order, reason) = (order_id.to_string(), reason.to_owned());
+        // What a late payment's revival took again is given back under keys of its own.
+        let step = |name: &str| {
+            revived_by.map_or_else(|| name.to_owned(), |late| format!("{name}:{late}"))
+        };
         if taken.stored_value {
             let message = membership::ReleaseStoredValueRequest {
                 order_id: order.clone(),
                 reason: reason.clone(),
             };
             let answer = self
-                .send(MEMBERSHIP, tenant, order_id, "release_sv", message, |ch, r| async move {
+                .send(MEMBERSHIP, tenant, order_id, &step("release_sv"), message, |ch, r| async move {
                     LedgerServiceClient::new(ch).release_stored_value(r).await
                 })
                 .await?;
@@ -260,7 +276,7 @@ impl App {
                     MEMBERSHIP,
                     tenant,
                     order_id,
-                    "release_points",
+                    &step("release_points"),
                     message,
                     |ch, r| async move { LedgerServiceClient::new(ch).release_points(r).await },
                 )
@@ -277,7 +293,7 @@ impl App {
                     MEMBERSHIP,
                     tenant,
                     order_id,
-                    "release_coupons",
+                    &step("release_coupons"),
                     message,
                     |ch, r| async move { CouponServiceClient::new(ch).release_coupons(r).await },
                 )
@@ -290,7 +306,7 @@ impl App {
                 reason,
             };
             let answer = self
-                .send(CATALOG, tenant, order_id, "release_stock", message, |ch, r| async move {
+                .send(CATALOG, tenant, order_id, &step("release_stock"), message, |ch, r| async move {
                     InventoryServiceClient::new(ch).release_reservation(r).await
                 })
                 .await?;

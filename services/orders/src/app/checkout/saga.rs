@@ -128,7 +128,7 @@ impl App {
                 // Give back what was taken; a release that fails is retried by the recovery,
                 // which finds the record still running (it is marked failed only once clean).
                 match self
-                    .release_taken(tenant, record.order_id, taken, "CHECKOUT_FAILED")
+                    .release_taken(tenant, record.order_id, taken, "CHECKOUT_FAILED", None)
                     .await
                 {
                     Ok(()) => {
@@ -238,7 +238,7 @@ impl App {
             };
             let context =
                 super::quote::order_context(lines, &priced.fulfilment, request.quote.channel);
-            self.lock_coupons(tenant, member, &ids, order_id, context, false)
+            self.lock_coupons(tenant, member, &ids, order_id, context, None)
                 .await
                 .map_err(fail(taken))?;
         }
@@ -246,7 +246,7 @@ impl App {
             let member = member.ok_or((AppError::MemberRequired, taken))?;
             taken.points = true;
             self.record_taken(tenant, order_id, taken).await?;
-            self.hold_points(tenant, member, order_id, quote.points.used, false)
+            self.hold_points(tenant, member, order_id, quote.points.used, None)
                 .await
                 .map_err(fail(taken))?;
         }
@@ -259,7 +259,7 @@ impl App {
                 member,
                 order_id,
                 quote.amounts.stored_value_amount,
-                false,
+                None,
             )
             .await
             .map_err(fail(taken))?;
@@ -382,7 +382,7 @@ impl App {
             &stock_lines,
             &from,
             timeout_secs + 300,
-            false,
+            None,
         )
         .await
         .map_err(|e| (store_unavailable(e, priced.fulfilment.store_id), *taken))

@@ -127,7 +127,7 @@ impl App {
         let taken = repo::checkouts::taken_of_order(&self.db, tenant, order_id)
             .await?
             .unwrap_or_default();
-        self.release_taken(tenant, order_id, taken, "ORDER_CANCELLED")
+        self.release_taken(tenant, order_id, taken, "ORDER_CANCELLED", None)
             .await?;
         repo::tasks::done(&self.db, tenant, order_id, RELEASE, self.now_ms()).await
     }

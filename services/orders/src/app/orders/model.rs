@@ -92,6 +92,10 @@ pub mod timeline_kind {
     pub const COMPLETED: i16 = 8;
     /// The order was cancelled.
     pub const CANCELLED: i16 = 9;
+    /// A late payment revived the cancelled order.
+    pub const REVIVED: i16 = 10;
+    /// A late payment was refunded; the order stays cancelled.
+    pub const LATE_PAYMENT_REFUNDED: i16 = 11;
     /// Carrier or tracking number corrected.
     pub const SHIPMENT_UPDATED: i16 = 18;
     /// Settled.

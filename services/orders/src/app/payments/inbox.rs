@@ -121,6 +121,15 @@ pub async fn apply_payment(
                 order_status = order.status,
                 "payment succeeded for an order no longer waiting for it"
             );
+            // Revived or refunded by the jobs pass, never lost.
+            crate::repo::tasks::schedule(
+                conn,
+                tenant,
+                order.id,
+                &super::late::task_kind(local.id),
+                now_ms,
+            )
+            .await?;
         }
     }
     Ok((outcome, stored))

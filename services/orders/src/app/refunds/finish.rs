@@ -14,8 +14,9 @@ use crate::app::App;
 use crate::app::after_sales::decide::settled_state;
 use crate::app::after_sales::model::Status as CaseStatus;
 use crate::app::after_sales::open::{order_state, timeline_kind};
-use crate::app::orders::model::{ActorKind, TimelineEntry};
+use crate::app::orders::model::{ActorKind, Order, TimelineEntry, timeline_kind as order_kind};
 use crate::app::orders::status::OrderStatus;
+use crate::app::payments::late;
 use crate::repo;
 
 /// `TimelineEntryKind` CLOSED.
@@ -56,8 +57,21 @@ impl App {
             now,
         )
         .await?;
-        for s in refund.steps.iter().filter(|s| s.mechanism == 2) {
+        for s in refund
+            .steps
+            .iter()
+            .filter(|s| s.mechanism == 2 && s.status == step::PENDING)
+        {
             repo::refunds::set_step(&txn, tenant, id, s.kind, step::DONE, "", now).await?;
+        }
+        if matches!(
+            refund.reason,
+            late::refund_reason::LATE_PAYMENT | late::refund_reason::DUPLICATE_PAYMENT
+        ) {
+            // Money that was never the order's: its amounts and after-sales stay as they are.
+            return self
+                .finish_payment_refund(txn, tenant, &order, id, now)
+                .await;
         }
         let mut case = match refund.after_sale_id {
             Some(case_id) => repo::after_sales::get(&txn, tenant, case_id, true).await?,
@@ -153,6 +167,41 @@ impl App {
             )
             .await?;
         }
+        repo::tasks::done(&txn, tenant, order.id, &super::run::task_kind(id), now).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The rest of a late or duplicate payment's refund: a LATE_PAYMENT_REFUNDED entry and
+    /// OrderRefunded (`late_payment`) in the refund's transaction.
+    async fn finish_payment_refund(
+        &self,
+        txn: sea_orm::DatabaseTransaction,
+        tenant: TenantId,
+        order: &Order,
+        id: Uuid,
+        now: i64,
+    ) -> Result<(), AppError> {
+        repo::orders::append_timeline(
+            &txn,
+            tenant,
+            order.id,
+            &TimelineEntry {
+                kind: order_kind::LATE_PAYMENT_REFUNDED,
+                from: order.status,
+                to: order.status,
+                actor: ActorKind::System,
+                actor_id: String::new(),
+                reference_id: id.to_string(),
+                note: String::new(),
+                occurred_at_ms: now,
+            },
+        )
+        .await?;
+        let refund = repo::refunds::get(&txn, tenant, id, false)
+            .await?
+            .ok_or(crate::app::after_sales::AfterSaleError::RefundNotFound)?;
+        crate::events::after_sales::order_refunded(&txn, tenant, order, &refund, None, now).await?;
         repo::tasks::done(&txn, tenant, order.id, &super::run::task_kind(id), now).await?;
         txn.commit().await?;
         Ok(())

@@ -297,6 +297,26 @@ pub struct Success<'a> {
     pub late: Option<&'a LatePayment>,
 }
 
+/// Records where the payment's late success is now.
+pub async fn set_late(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    id: Uuid,
+    late: &LatePayment,
+    now_ms: i64,
+) -> Result<(), AppError> {
+    let late = serde_json::to_string(late)
+        .map_err(|e| AppError::Internal(format!("late payment: {e}")))?;
+    execute(
+        conn,
+        "UPDATE pay_payments SET late_payment = $3, updated_at_ms = $4
+         WHERE tenant = $1 AND id = $2",
+        vec![uuid(tenant.0), uuid(id), late.into(), now_ms.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// The payment SUCCEEDED (from any non-final status; CLOSED too: the PSP close raced the payer).
 pub async fn succeed(
     conn: &impl ConnectionTrait,
