@@ -40,6 +40,7 @@ mod orders_checkout;
 mod orders_crash;
 mod orders_fulfilment;
 mod orders_isolation;
+mod orders_late_payment;
 mod orders_payment;
 mod orders_plans;
 mod orders_reconciliation;

@@ -91,7 +91,10 @@ pub async fn available(world: &World, staff: &str, sku: &str, location: &str) ->
             .await,
     )
     .await;
-    levels["levels"][0]["available"].as_i64().unwrap()
+    // proto3 JSON leaves a zero out.
+    let level = &levels["levels"][0];
+    assert!(level.is_object(), "{levels}");
+    level["available"].as_i64().unwrap_or(0)
 }
 
 pub fn fen(v: &Value) -> i64 {
