@@ -135,6 +135,15 @@ impl Application {
         let metrics = Metrics::new("catalog")?;
 
         let app = app::App::new(db.clone(), clock.clone());
+        // The storefront read model of products written before it existed.
+        let txn = siyu_store::db::begin_write(&db).await?;
+        let filled = app::storefront::read_model::backfill(&txn, clock.now().timestamp_millis())
+            .await
+            .context("storefront backfill")?;
+        txn.commit().await?;
+        if filled > 0 {
+            tracing::info!(filled, "storefront read model backfilled");
+        }
         let relay = OutboxRelay::new(db.clone(), bus.clone(), clock.clone());
         let handlers = grpc::Handlers {
             app: app.clone(),

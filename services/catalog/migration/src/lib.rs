@@ -13,6 +13,7 @@ mod m20250701_000003_reservations;
 mod m20250702_000001_catalog;
 mod m20250703_000001_stock_syncs;
 mod m20250704_000001_transfers;
+mod m20250705_000001_storefront;
 
 /// The catalog migrator.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20250702_000001_catalog::Migration));
         all.push(Box::new(m20250703_000001_stock_syncs::Migration));
         all.push(Box::new(m20250704_000001_transfers::Migration));
+        all.push(Box::new(m20250705_000001_storefront::Migration));
         all
     }
 }

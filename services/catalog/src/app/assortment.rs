@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::domain::StoreMode;
 use super::prices::pricing::store_carries;
 use super::prices::{require_skus, require_stores};
+use super::storefront::read_model;
 use super::{App, locations, org_scope};
 use crate::{AppError, repo};
 
@@ -63,6 +64,9 @@ impl App {
             a.stores.dedup();
             repo::assortment::set(conn, ctx.tenant, a.sku_id, a.online, a.mode, &a.stores).await?;
         }
+        let skus: Vec<Uuid> = items.iter().map(|a| a.sku_id).collect();
+        let products = read_model::products_of_skus(conn, ctx.tenant, &skus).await?;
+        read_model::refresh(conn, ctx.tenant, &products, self.now_ms()).await?;
         Ok(items)
     }
 
@@ -84,6 +88,7 @@ impl App {
         let found = require_skus(conn, ctx.tenant, &skus).await?;
         let listed = repo::assortment::listed(conn, ctx.tenant, store, &skus).await?;
         let mut changed = 0;
+        let products: Vec<Uuid> = found.iter().map(|s| s.product_id).collect();
         for s in found {
             let is_listed = listed.contains(&s.id);
             if store_carries(s.store_mode, is_listed) == carries {
@@ -120,6 +125,9 @@ impl App {
                     .await?;
                 }
             }
+        }
+        if changed > 0 {
+            read_model::refresh(conn, ctx.tenant, &products, self.now_ms()).await?;
         }
         Ok(changed)
     }

@@ -6,7 +6,7 @@ use siyu_core::{Ctx, TenantId};
 use uuid::Uuid;
 
 use super::App;
-use super::domain::{Category, MAX_CATEGORY_DEPTH};
+use super::domain::{Category, MAX_CATEGORY_DEPTH, path_string};
 use super::storefront::Shopper;
 use crate::{AppError, repo};
 
@@ -125,6 +125,7 @@ impl App {
         c.path = path;
         c.sort_order = sort_order;
         repo::categories::move_subtree(conn, ctx.tenant, &c, &old, self.now_ms()).await?;
+        repo::storefront::read_model::recategorize(conn, ctx.tenant, &path_string(&old)).await?;
         Ok(c)
     }
 

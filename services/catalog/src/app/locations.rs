@@ -174,6 +174,11 @@ impl App {
         org_scope::require_on(ctx, &l)?;
         l.updated_at_ms = self.now_ms();
         repo::locations::insert(conn, ctx.tenant, &l).await?;
+        if l.kind == LocationKind::Store {
+            // A new store is a new scope of every product's storefront rows.
+            super::storefront::read_model::rebuild_tenant(conn, ctx.tenant, l.updated_at_ms)
+                .await?;
+        }
         Ok(l)
     }
 

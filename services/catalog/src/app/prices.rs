@@ -8,7 +8,7 @@ use siyu_core::{Ctx, PrincipalKind, TenantId};
 use uuid::Uuid;
 
 use super::domain::{LocationKind, Product, Sku, StorePrice, TierPrice};
-use super::storefront::Shopper;
+use super::storefront::{Shopper, read_model};
 use super::{App, org_scope, products, skus};
 use crate::repo::skus::SkuKey;
 use crate::{AppError, repo};
@@ -186,6 +186,7 @@ impl App {
         products::check_prices("", &s)?;
         repo::skus::update(conn, ctx.tenant, &s, self.now_ms()).await?;
         repo::products::refresh_min_price(conn, ctx.tenant, s.product_id).await?;
+        read_model::refresh(conn, ctx.tenant, &[s.product_id], self.now_ms()).await?;
         Ok(s)
     }
 
@@ -201,7 +202,11 @@ impl App {
         let mut skus: Vec<Uuid> = prices.iter().map(|p| p.sku_id).collect();
         skus.sort();
         skus.dedup();
-        require_skus(conn, ctx.tenant, &skus).await?;
+        let products: Vec<Uuid> = require_skus(conn, ctx.tenant, &skus)
+            .await?
+            .iter()
+            .map(|s| s.product_id)
+            .collect();
         let stores: Vec<Uuid> = prices.iter().map(|p| p.store_id).collect();
         require_stores(conn, ctx.tenant, &stores).await?;
         require_on_stores(conn, ctx, &stores).await?;
@@ -213,6 +218,7 @@ impl App {
             }
             repo::prices::upsert(conn, ctx.tenant, &p, now).await?;
         }
+        read_model::refresh(conn, ctx.tenant, &products, now).await?;
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }
 
@@ -228,11 +234,15 @@ impl App {
         let stores: Vec<Uuid> = keys.iter().map(|k| k.1).collect();
         require_on_stores(conn, ctx, &stores).await?;
         let mut n = 0;
+        let mut skus = Vec::new();
         for (sku, store) in keys {
             if repo::prices::delete(conn, ctx.tenant, sku, store).await? {
                 n += 1;
+                skus.push(sku);
             }
         }
+        let products = read_model::products_of_skus(conn, ctx.tenant, &skus).await?;
+        read_model::refresh(conn, ctx.tenant, &products, self.now_ms()).await?;
         Ok(n)
     }
 

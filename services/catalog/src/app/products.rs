@@ -55,7 +55,8 @@ impl App {
             s.title = sku_title(&p.title, &s.specs);
             repo::skus::insert(conn, tenant, s, first_index + i, now).await?;
         }
-        repo::products::refresh_min_price(conn, tenant, p.id).await
+        repo::products::refresh_min_price(conn, tenant, p.id).await?;
+        super::storefront::read_model::refresh(conn, tenant, &[p.id], now).await
     }
 
     /// CreateProduct: DRAFT with its SKUs.
@@ -139,6 +140,7 @@ impl App {
             }
             repo::skus::retitle(conn, ctx.tenant, &p.skus).await?;
         }
+        super::storefront::read_model::refresh(conn, ctx.tenant, &[p.id], p.updated_at_ms).await?;
         Ok(p)
     }
 

@@ -102,6 +102,8 @@ impl App {
         check_prices("sku", &s)?;
         repo::skus::update(conn, ctx.tenant, &s, self.now_ms()).await?;
         repo::products::refresh_min_price(conn, ctx.tenant, s.product_id).await?;
+        super::storefront::read_model::refresh(conn, ctx.tenant, &[s.product_id], self.now_ms())
+            .await?;
         Ok(s)
     }
 

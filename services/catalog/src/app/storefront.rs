@@ -19,6 +19,7 @@ use crate::{AppError, repo};
 
 pub mod detail;
 pub mod nearby;
+pub mod read_model;
 pub mod search;
 mod shopper;
 

@@ -112,9 +112,41 @@ pub async fn add_on_hand(
     );
     let mut v = key(tenant, sku, loc).to_vec();
     v.extend([qty.into(), now_ms.into()]);
-    one(conn, &sql, v)
+    let level = one(conn, &sql, v)
         .await?
-        .ok_or_else(|| AppError::Internal("upsert returned no row".into()))
+        .ok_or_else(|| AppError::Internal("upsert returned no row".into()))?;
+    shelf(conn, tenant, &level, qty).await?;
+    Ok(level)
+}
+
+/// Keeps the storefront read model's `in_stock` in the same transaction: recomputed only when
+/// the pair's availability crossed zero (`delta` = how much available changed), so most stock
+/// changes cost no extra statement.
+async fn shelf(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    level: &StockLevel,
+    delta: i32,
+) -> Result<(), AppError> {
+    let after = level.available();
+    if (after > 0) != (after.saturating_sub(delta) > 0) {
+        super::storefront::read_model::stock_changed(conn, tenant, level.sku_id, level.location_id)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The same after a conditional change that may not have matched.
+async fn shelf_some(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    level: Option<StockLevel>,
+    delta: i32,
+) -> Result<Option<StockLevel>, AppError> {
+    if let Some(l) = &level {
+        shelf(conn, tenant, l, delta).await?;
+    }
+    Ok(level)
 }
 
 /// reserved += qty if available ≥ qty; `None` when short (or never stocked).
@@ -127,7 +159,7 @@ pub async fn try_reserve(
     qty: i32,
     now_ms: i64,
 ) -> Result<Option<StockLevel>, AppError> {
-    conditional(
+    let level = conditional(
         conn,
         [tenant.0, sku, loc],
         "reserved = reserved + $4",
@@ -135,7 +167,8 @@ pub async fn try_reserve(
         qty,
         now_ms,
     )
-    .await
+    .await?;
+    shelf_some(conn, tenant, level, -qty).await
 }
 
 /// on_hand −= qty and reserved −= qty (a confirmed sale); `None` if fewer are reserved.
@@ -169,7 +202,7 @@ pub async fn unreserve(
     qty: i32,
     now_ms: i64,
 ) -> Result<Option<StockLevel>, AppError> {
-    conditional(
+    let level = conditional(
         conn,
         [tenant.0, sku, loc],
         "reserved = reserved - $4",
@@ -177,7 +210,8 @@ pub async fn unreserve(
         qty,
         now_ms,
     )
-    .await
+    .await?;
+    shelf_some(conn, tenant, level, qty).await
 }
 
 /// in_transit += qty at a transfer's destination (shipped), creating the row when needed.
@@ -222,7 +256,8 @@ pub async fn arrive(
     );
     let mut v = key(tenant, sku, loc).to_vec();
     v.extend([shipped.into(), now_ms.into(), received.into()]);
-    one(conn, &sql, v).await
+    let level = one(conn, &sql, v).await?;
+    shelf_some(conn, tenant, level, received).await
 }
 
 /// The row, created empty if missing, locked for the rest of the transaction on Postgres
@@ -268,9 +303,12 @@ pub async fn set_on_hand(
     );
     let mut v = key(tenant, sku, loc).to_vec();
     v.extend([on_hand.into(), now_ms.into()]);
-    one(conn, &sql, v)
+    let level = one(conn, &sql, v)
         .await?
-        .ok_or_else(|| AppError::Internal("stock row vanished".into()))
+        .ok_or_else(|| AppError::Internal("stock row vanished".into()))?;
+    // The previous on_hand is the caller's: recompute unconditionally (adjust and sync only).
+    super::storefront::read_model::stock_changed(conn, tenant, sku, loc).await?;
+    Ok(level)
 }
 
 /// Flips the low-stock alert flag; `true` when this call changed it (so one caller publishes).

@@ -17,5 +17,6 @@ mod locations;
 mod pricing;
 mod reservations;
 mod storefront;
+mod storefront_cost;
 mod sync;
 mod transfers;

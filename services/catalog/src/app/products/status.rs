@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::load;
 use crate::app::App;
 use crate::app::domain::{Product, ProductStatus};
+use crate::app::storefront::read_model;
 use crate::events::publish;
 use crate::{AppError, repo};
 
@@ -43,6 +44,7 @@ impl App {
         p.updated_at_ms = now;
         repo::products::update(conn, ctx.tenant, &p).await?;
         publish::product_published(conn, ctx.tenant, &p, first, self.clock.now()).await?;
+        read_model::refresh(conn, ctx.tenant, &[p.id], now).await?;
         Ok(p)
     }
 
@@ -63,6 +65,7 @@ impl App {
         p.updated_at_ms = self.now_ms();
         repo::products::update(conn, ctx.tenant, &p).await?;
         publish::product_unpublished(conn, ctx.tenant, &p, reason, self.clock.now()).await?;
+        read_model::refresh(conn, ctx.tenant, &[p.id], p.updated_at_ms).await?;
         Ok(p)
     }
 
@@ -78,6 +81,7 @@ impl App {
         if p.status != ProductStatus::Draft || p.first_on_sale_at_ms.is_some() {
             return Err(AppError::ProductNotDraft);
         }
-        repo::products::delete(conn, ctx.tenant, id).await
+        repo::products::delete(conn, ctx.tenant, id).await?;
+        read_model::refresh(conn, ctx.tenant, &[id], self.now_ms()).await
     }
 }

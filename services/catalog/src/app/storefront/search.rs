@@ -17,12 +17,14 @@ use sea_orm::ConnectionTrait;
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::{Priced, Shop, Shopper, Sources, availability, price_products, sources, sum_at};
+use super::{
+    Priced, Shop, Shopper, Sources, availability, price_products, read_model, sources, sum_at,
+};
 use crate::app::App;
 use crate::app::domain::{Product, path_string};
 use crate::app::prices::pricing::Channel;
 pub use crate::repo::storefront::Hit;
-use crate::repo::storefront::{Filter, Order};
+use crate::repo::storefront::{Filter, Order, ShelfFilter};
 use crate::{AppError, repo};
 
 /// Streamed batches per page before returning a short page.
@@ -152,6 +154,9 @@ impl App {
             Some(s) if !q.in_stock_for_delivery => vec![s],
             _ => src.delivery.clone(),
         };
+        if shelved(q) {
+            return self.shelved_page(tenant, q, category_path, &shown).await;
+        }
         let filter = Filter {
             text: q.text.clone(),
             category_path,
@@ -176,6 +181,76 @@ impl App {
             next,
             estimated_total,
         })
+    }
+
+    /// The read-model path: SQL decides the page exactly (filters, price range, order, keyset)
+    /// and only the page's products are loaded and priced for their cards.
+    async fn shelved_page(
+        &self,
+        tenant: TenantId,
+        q: &Search,
+        category_path: Option<String>,
+        shown: &[Uuid],
+    ) -> Result<SearchPage, AppError> {
+        if q.shop.store.is_some() {
+            self.reprice_due(tenant).await?;
+        }
+        let filter = ShelfFilter {
+            text: q.text.clone(),
+            category_path,
+            scope: read_model::scope_of(q.shop.store),
+            channel: read_model::channel_code(q.shop.channel),
+            in_stock: q.in_stock_at_store,
+            min_unit: q.min_price,
+            max_unit: q.max_price,
+        };
+        let order = match q.sort {
+            Sort::Relevance if q.text.is_some() => Order::Relevance,
+            Sort::Relevance | Sort::Sales => Order::Sales,
+            Sort::Newest => Order::Newest,
+            Sort::PriceAsc => Order::MinSalePriceAsc,
+            Sort::PriceDesc => Order::MinSalePriceDesc,
+        };
+        let estimated_total = if q.after.is_none() {
+            repo::storefront::shelf_count(&self.db, tenant, &filter, TOTAL_CAP).await?
+        } else {
+            0
+        };
+        let mut hits = repo::storefront::shelf_page(
+            &self.db,
+            tenant,
+            &filter,
+            order,
+            q.after,
+            q.size as u64 + 1,
+        )
+        .await?;
+        let more = hits.len() > q.size;
+        hits.truncate(q.size);
+        let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
+        let mut cards = self.cards(&self.db, tenant, q, &ids, shown).await?;
+        let items = hits.iter().filter_map(|h| cards.remove(&h.id)).collect();
+        Ok(SearchPage {
+            items,
+            next: hits.last().copied().filter(|_| more),
+            estimated_total,
+        })
+    }
+
+    /// Store overrides that started or ended since their products' rows were written make
+    /// those rows stale: recompute them first (1 indexed query when none is due).
+    async fn reprice_due(&self, tenant: TenantId) -> Result<(), AppError> {
+        let now = self.now_ms();
+        if repo::storefront::read_model::due(&self.db, tenant, now, 1)
+            .await?
+            .is_empty()
+        {
+            return Ok(());
+        }
+        let txn = siyu_store::db::begin_write(&self.db).await?;
+        read_model::reprice_due(&txn, tenant, now).await?;
+        txn.commit().await?;
+        Ok(())
     }
 
     async fn cards(
@@ -286,6 +361,12 @@ impl App {
         let next = cards.last().map(key).filter(|_| more);
         Ok((cards, next))
     }
+}
+
+/// Whether the read model answers `q` exactly: it stores prices for a shopper without a member
+/// tier and stock per store (delivery sources depend on the point, so that filter is not kept).
+fn shelved(q: &Search) -> bool {
+    q.shop.tier_code.is_none() && !q.in_stock_for_delivery
 }
 
 fn in_range(q: &Search, unit: i64) -> bool {
