@@ -45,6 +45,7 @@ mod orders_payment;
 mod orders_plans;
 mod orders_reconciliation;
 mod orders_refund;
+mod orders_staff_cancel;
 mod partner;
 mod staff;
 mod support;

@@ -479,20 +479,6 @@ async fn a_delivery_order_is_prepared_shipped_corrected_and_received() {
         cancelled["order"]["cancellation"]["actorKind"],
         "ACTOR_KIND_STAFF"
     );
-    // A paid order is cancelled only with a full refund, through after-sales.
-    assert_problem(
-        world
-            .post_json(
-                &order_path("cancel"),
-                &staff,
-                &json!({"reason": "CANCEL_REASON_OUT_OF_STOCK"}),
-            )
-            .await,
-        422,
-        "FULL_REFUND_REQUIRED",
-    )
-    .await;
-
     // Another tenant's staff find nothing.
     let theirs = world.staff_login(&other).await;
     assert_problem(

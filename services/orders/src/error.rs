@@ -71,12 +71,6 @@ pub enum AppError {
     /// No open pickup order of the store has the code (or it names another order).
     #[error("pickup code invalid")]
     PickupCodeInvalid,
-    /// Staff cancelling a paid order: that is a full refund through after-sales, not built here.
-    #[error("paid order needs a refund to cancel")]
-    PaidCancelUnavailable {
-        /// The status it is in.
-        from: crate::app::orders::status::OrderStatus,
-    },
     /// The order settings changed since `expected_version` was read.
     #[error("settings version conflict: current {current}")]
     SettingsVersionConflict {

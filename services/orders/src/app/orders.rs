@@ -6,6 +6,7 @@ use siyu_core::{Ctx, PrincipalKind};
 use uuid::Uuid;
 
 pub mod cancel;
+pub mod cancel_paid;
 pub mod fulfilment;
 pub mod model;
 pub mod number;

@@ -183,8 +183,12 @@ pub async fn create_for_case(
         order_no: order.order_no.clone(),
         after_sale_id: Some(case.id),
         payment_id: payment.map(|p| p.id),
-        // RefundReason AFTER_SALE.
-        reason: 1,
+        // RefundReason STAFF_CANCEL for the system case of a staff cancellation, else AFTER_SALE.
+        reason: if case.reason == crate::app::orders::cancel_paid::CANCELLED_BY_STAFF {
+            2
+        } else {
+            1
+        },
         cash_fen: cash,
         shipping_fen: case.shipping_refund_fen,
         stored_value_fen: sv,

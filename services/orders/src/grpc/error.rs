@@ -63,11 +63,6 @@ impl ServiceError for AppError {
                     .message("an after-sale case of the order is open; resolve it first")
             }
             E::PickupCodeInvalid => Described::new(Code::NotFound, "PICKUP_CODE_INVALID"),
-            E::PaidCancelUnavailable { from } => {
-                Described::new(Code::FailedPrecondition, "FULL_REFUND_REQUIRED")
-                    .meta("order_status", status_name(*from))
-                    .message("a paid order is cancelled with a full refund through after-sales")
-            }
             E::SettingsVersionConflict { current } => {
                 Described::new(Code::Aborted, "SETTINGS_VERSION_CONFLICT")
                     .meta("current_version", current)

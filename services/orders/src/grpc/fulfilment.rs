@@ -409,14 +409,11 @@ pub(super) async fn staff_cancel(
         .await?
         .filter(|o| crate::app::orders::may_see(&ctx, o.user_id, o.store_id))
         .ok_or(AppError::OrderNotFound)?;
-    match order.status {
-        OrderStatus::PendingPayment | OrderStatus::Cancelled => {}
-        // Cancelling a paid order refunds it in full through a system after-sale case.
-        s @ (OrderStatus::Paid | OrderStatus::Preparing | OrderStatus::ReadyForPickup) => {
-            return Err(AppError::PaidCancelUnavailable { from: s }.into());
-        }
+    let paid = match order.status {
+        OrderStatus::PendingPayment | OrderStatus::Cancelled => false,
+        OrderStatus::Paid | OrderStatus::Preparing | OrderStatus::ReadyForPickup => true,
         from => return Err(AppError::IllegalTransition { from }.into()),
-    }
+    };
     let actor = Actor::of(&ctx);
     let cancellation = Cancellation {
         reason: i16::try_from(reason as i32).unwrap_or_default(),
@@ -427,6 +424,32 @@ pub(super) async fn staff_cancel(
         refund_id: String::new(),
     };
     let app = h.app.clone();
+    if paid {
+        // A full refund through a system after-sale case, in one transaction; its refund runs
+        // after the commit.
+        let tenant = ctx.tenant;
+        let answer = h
+            .mutations
+            .mutate(&request, move |txn| {
+                Box::pin(async move {
+                    let order = app.cancel_paid(txn, &ctx, id, cancellation).await?;
+                    Ok(pb::StaffCancelOrderResponse {
+                        order: Some(view(&ctx, &order, true)?),
+                    })
+                })
+            })
+            .await?;
+        let refund = answer
+            .get_ref()
+            .order
+            .as_ref()
+            .and_then(|o| o.cancellation.as_ref())
+            .and_then(|c| c.refund_id.parse().ok());
+        if let Some(refund) = refund {
+            h.app.kick_refund(tenant, refund);
+        }
+        return Ok(answer);
+    }
     // cancel_unpaid closes the PSP attempts before its own transaction, so it runs outside
     // `mutate`; cancelling a cancelled order answers it unchanged, which makes a retry safe.
     let cancelled = app.cancel_unpaid(ctx.tenant, id, cancellation).await?;
