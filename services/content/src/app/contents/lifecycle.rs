@@ -27,6 +27,12 @@ pub fn publish(
     now: i64,
 ) -> Published {
     if let Some(at) = at.filter(|at| *at > now) {
+        // An archived item stays hidden until its time: nothing of it is live meanwhile (a
+        // schedule on a published item keeps its live version instead).
+        if c.status == Status::Archived {
+            c.published_version = 0;
+            c.live = None;
+        }
         c.status = Status::Scheduled;
         c.scheduled_version = Some(version);
         c.scheduled_at_ms = Some(at);
@@ -176,6 +182,23 @@ mod tests {
             publish(&mut c, 1, snapshot("v1"), None, 60),
             Published::Live { first: false }
         );
+    }
+
+    #[test]
+    fn an_archived_item_scheduled_again_stays_hidden_until_its_time() {
+        let mut c = draft();
+        publish(&mut c, 1, snapshot("v1"), None, 10);
+        archive(&mut c);
+        assert_eq!(
+            publish(&mut c, 1, snapshot("v1"), Some(100), 20),
+            Published::Scheduled
+        );
+        assert!(!visible(&c, 30));
+        assert_eq!(
+            publish(&mut c, 1, snapshot("v1"), None, 100),
+            Published::Live { first: false }
+        );
+        assert!(visible(&c, 100));
     }
 
     #[test]
