@@ -2,4 +2,5 @@
 //! ([`publish`]), published by the relay.
 
 pub mod after_sales;
+pub mod consume;
 pub mod publish;

@@ -173,6 +173,16 @@ impl Application {
             tasks.push(tokio::spawn(
                 handlers.app.clone().run_jobs(lease, every, stopped),
             ));
+            // Identity's merges and erasures, catalog's expired reservations: durable consumers.
+            let mut rx = stop_rx.clone();
+            let stopped = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            tasks.push(tokio::spawn(events::consume::run(
+                handlers.app.clone(),
+                bus.clone(),
+                stopped,
+            )));
         }
 
         let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr)

@@ -13,6 +13,8 @@ use crate::AppError;
 pub mod after_sales;
 pub mod carts;
 pub mod checkouts;
+pub mod erasure;
+pub mod merges;
 pub mod orders;
 pub mod payments;
 pub mod reconciliation;

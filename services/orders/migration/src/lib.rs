@@ -12,6 +12,7 @@ mod m20261207_300003_payments;
 mod m20261207_300004_after_sales;
 mod m20261207_300005_fulfilment;
 mod m20261207_300006_reconciliation;
+mod m20261208_300007_consumed_events;
 
 /// The orders migrator.
 #[derive(Debug)]
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
         all.push(Box::new(m20261207_300004_after_sales::Migration));
         all.push(Box::new(m20261207_300005_fulfilment::Migration));
         all.push(Box::new(m20261207_300006_reconciliation::Migration));
+        all.push(Box::new(m20261208_300007_consumed_events::Migration));
         all
     }
 }

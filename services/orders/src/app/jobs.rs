@@ -3,7 +3,8 @@
 //! twice): recover checkouts whose process died mid-saga, cancel orders not paid by their
 //! deadline, run the follow-up tasks that are due, complete shipped orders at their
 //! auto-completion time, settle completed orders whose after-sales window has closed, and
-//! import and match the PSP's daily bill (`reconciliation::daily`).
+//! import and match the PSP's daily bill (`reconciliation::daily`), and strip erased users'
+//! orders that passed their retention (`events::consume::erasure`).
 
 use std::time::Duration;
 
@@ -35,6 +36,8 @@ pub struct Pass {
     pub settled: usize,
     /// Bill downloads and reconciliation runs finished.
     pub reconciled: usize,
+    /// Orders of erased users stripped of addresses and names, past their retention.
+    pub erased_stripped: usize,
 }
 
 impl App {
@@ -48,6 +51,7 @@ impl App {
             auto_completed: self.auto_complete_due().await?,
             settled: self.settle_due().await?,
             reconciled: self.reconcile_due().await?,
+            erased_stripped: self.strip_erased_due().await?,
         })
     }
 
@@ -110,6 +114,9 @@ impl App {
             let result = match task.kind.as_str() {
                 RELEASE => self.release_order(tenant, task.order_id).await,
                 SETTLE_PAID => self.settle_paid(tenant, task.order_id).await,
+                crate::events::consume::catalog::TASK => {
+                    self.cancel_expired_reservation(tenant, task.order_id).await
+                }
                 k if k.starts_with(super::refunds::run::TASK_PREFIX) => {
                     self.run_refund_task(tenant, task.order_id, k).await
                 }
@@ -158,6 +165,7 @@ impl App {
                                 recovered = p.recovered, timed_out = p.timed_out,
                                 tasks = p.tasks, auto_completed = p.auto_completed,
                                 settled = p.settled, reconciled = p.reconciled,
+                                erased_stripped = p.erased_stripped,
                                 "orders jobs pass"),
                             Ok(_) => {}
                             Err(e) => tracing::warn!(error = %e, "orders jobs pass"),
