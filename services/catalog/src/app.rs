@@ -32,16 +32,30 @@ pub const MAX_QUANTITY: i32 = 1_000_000;
 /// The app layer's handles: the database and the clock.
 #[derive(Debug, Clone)]
 pub struct App {
-    /// The catalog database.
+    /// The catalog database (every write, and reads that feed one).
     pub db: DatabaseConnection,
+    /// Read-only storefront queries. The same pool on Postgres; on SQLite (one writer
+    /// connection) a separate pool of readers over the WAL file, so storefront reads run on
+    /// several cores and never wait behind a write transaction.
+    pub reads: DatabaseConnection,
     /// Source of "now".
     pub clock: Arc<dyn Clock>,
 }
 
 impl App {
-    /// An app over `db` with `clock`.
+    /// An app over `db` with `clock`; reads share `db`.
     pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
-        Self { db, clock }
+        Self {
+            reads: db.clone(),
+            db,
+            clock,
+        }
+    }
+
+    /// The same app reading storefront pages through `reads`.
+    #[must_use]
+    pub fn with_reads(self, reads: DatabaseConnection) -> Self {
+        Self { reads, ..self }
     }
 
     /// Now, in milliseconds since the epoch (how the schema stores compared timestamps).

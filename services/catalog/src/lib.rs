@@ -134,7 +134,22 @@ impl Application {
         });
         let metrics = Metrics::new("catalog")?;
 
-        let app = app::App::new(db.clone(), clock.clone());
+        let mut app = app::App::new(db.clone(), clock.clone());
+        if backend == siyu_store::Backend::Sqlite && !url.contains(":memory:") {
+            // SQLite: writes stay on the single connection above (BEGIN IMMEDIATE serialises
+            // them, so stock reservations keep their no-oversell guarantee); storefront reads
+            // get their own pool of WAL readers, sized by `database.max_connections`.
+            let reads = siyu_store::db::connect(
+                url,
+                &DbOptions {
+                    max_connections: Some(settings.database.max_connections.max(1)),
+                    ..options.clone()
+                },
+            )
+            .await
+            .context("database readers")?;
+            app = app.with_reads(reads);
+        }
         // The storefront read model of products written before it existed.
         let txn = siyu_store::db::begin_write(&db).await?;
         let filled = app::storefront::read_model::backfill(&txn, clock.now().timestamp_millis())

@@ -18,5 +18,6 @@ mod pricing;
 mod reservations;
 mod storefront;
 mod storefront_cost;
+mod storefront_model;
 mod sync;
 mod transfers;

@@ -44,11 +44,11 @@ impl App {
         shop: Shop,
     ) -> Result<Detail, AppError> {
         let (tenant, shop) = (shopper.tenant, shopper.shop(shop));
-        let src = sources(&self.db, tenant, &shop).await?;
-        let mut priced = price_products(&self.db, tenant, &[id], &shop, self.now_ms()).await?;
+        let src = sources(&self.reads, tenant, &shop).await?;
+        let mut priced = price_products(&self.reads, tenant, &[id], &shop, self.now_ms()).await?;
         let p = priced.remove(&id).ok_or(AppError::ProductNotFound)?;
         let skus: Vec<Uuid> = p.skus.iter().map(|s| s.sku.id).collect();
-        let stock = availability(&self.db, tenant, &skus, &src.all()).await?;
+        let stock = availability(&self.reads, tenant, &skus, &src.all()).await?;
         let store: Vec<Uuid> = src.store.into_iter().collect();
         let mut product = p.product;
         product.skus = p.skus.iter().map(|s| s.sku.clone()).collect();

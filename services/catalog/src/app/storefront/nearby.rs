@@ -59,7 +59,7 @@ impl App {
         q: &Nearby,
     ) -> Result<(Vec<NearStore>, Option<NearbyCursor>), AppError> {
         let tenant = shopper.tenant;
-        let mut near: Vec<(NearbyCursor, Location)> = repo::locations::active(&self.db, tenant)
+        let mut near: Vec<(NearbyCursor, Location)> = repo::locations::active(&self.reads, tenant)
             .await?
             .into_iter()
             .filter(|l| l.kind == LocationKind::Store && (q.sku.is_none() || l.pickup_enabled))
@@ -75,7 +75,7 @@ impl App {
         let stock = match q.sku {
             Some(sku) => {
                 let ids: Vec<Uuid> = near.iter().map(|(c, _)| c.id).collect();
-                availability(&self.db, tenant, &[sku], &ids).await?
+                availability(&self.reads, tenant, &[sku], &ids).await?
             }
             None => Default::default(),
         };

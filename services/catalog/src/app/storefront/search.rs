@@ -142,13 +142,13 @@ impl App {
             return Ok(empty);
         }
         let category_path = match q.category {
-            Some(c) => match repo::categories::get(&self.db, tenant, c).await? {
+            Some(c) => match repo::categories::get(&self.reads, tenant, c).await? {
                 Some(c) if !c.hidden => Some(path_string(&c.path)),
                 _ => return Ok(empty),
             },
             None => None,
         };
-        let src = sources(&self.db, tenant, &q.shop).await?;
+        let src = sources(&self.reads, tenant, &q.shop).await?;
         // Availability shown on cards: delivery when asked for (or no store), else the store.
         let shown: Vec<Uuid> = match src.store {
             Some(s) if !q.in_stock_for_delivery => vec![s],
@@ -166,7 +166,7 @@ impl App {
             max_sale_price: q.max_price.filter(|_| !q.shop.may_discount()),
         };
         let estimated_total = if q.after.is_none() {
-            repo::storefront::count(&self.db, tenant, &filter, TOTAL_CAP).await?
+            repo::storefront::count(&self.reads, tenant, &filter, TOTAL_CAP).await?
         } else {
             0
         };
@@ -212,12 +212,12 @@ impl App {
             Sort::PriceDesc => Order::MinSalePriceDesc,
         };
         let estimated_total = if q.after.is_none() {
-            repo::storefront::shelf_count(&self.db, tenant, &filter, TOTAL_CAP).await?
+            repo::storefront::shelf_count(&self.reads, tenant, &filter, TOTAL_CAP).await?
         } else {
             0
         };
         let mut hits = repo::storefront::shelf_page(
-            &self.db,
+            &self.reads,
             tenant,
             &filter,
             order,
@@ -228,7 +228,7 @@ impl App {
         let more = hits.len() > q.size;
         hits.truncate(q.size);
         let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-        let mut cards = self.cards(&self.db, tenant, q, &ids, shown).await?;
+        let mut cards = self.cards(&self.reads, tenant, q, &ids, shown).await?;
         let items = hits.iter().filter_map(|h| cards.remove(&h.id)).collect();
         Ok(SearchPage {
             items,
@@ -241,7 +241,7 @@ impl App {
     /// those rows stale: recompute them first (1 indexed query when none is due).
     async fn reprice_due(&self, tenant: TenantId) -> Result<(), AppError> {
         let now = self.now_ms();
-        if repo::storefront::read_model::due(&self.db, tenant, now, 1)
+        if repo::storefront::read_model::due(&self.reads, tenant, now, 1)
             .await?
             .is_empty()
         {
@@ -291,10 +291,10 @@ impl App {
         let mut out = Vec::new();
         for round in 0..MAX_ROUNDS {
             let hits =
-                repo::storefront::search(&self.db, tenant, filter, order, after, batch).await?;
+                repo::storefront::search(&self.reads, tenant, filter, order, after, batch).await?;
             let full = hits.len() as u64 == batch;
             let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
-            let mut cards = self.cards(&self.db, tenant, q, &ids, shown).await?;
+            let mut cards = self.cards(&self.reads, tenant, q, &ids, shown).await?;
             for (i, h) in hits.iter().enumerate() {
                 after = Some(*h);
                 if let Some(c) = cards.remove(&h.id) {
@@ -328,11 +328,11 @@ impl App {
         } else {
             Order::MinSalePriceAsc
         };
-        let hits =
-            repo::storefront::search(&self.db, tenant, filter, order, None, PRICE_WINDOW).await?;
+        let hits = repo::storefront::search(&self.reads, tenant, filter, order, None, PRICE_WINDOW)
+            .await?;
         let ids: Vec<Uuid> = hits.iter().map(|h| h.id).collect();
         let mut cards: Vec<Summary> = self
-            .cards(&self.db, tenant, q, &ids, shown)
+            .cards(&self.reads, tenant, q, &ids, shown)
             .await?
             .into_values()
             .collect();
