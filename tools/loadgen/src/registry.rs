@@ -6,8 +6,8 @@ use anyhow::bail;
 use crate::scenario::ScenarioSpec;
 use crate::scenarios::{
     catalog_reserve, catalog_reserve_hot, checkout_gateway, coupon_claim_hot, gateway_hop,
-    grpc_echo, ledger_earn, pg_insert, pgbench_tpcb, product_detail_gateway, refresh_rotation,
-    token_verify, wechat_login_gateway,
+    grpc_echo, ledger_earn, pg_insert, pgbench_tpcb, product_detail_gateway, quote_gateway,
+    refresh_rotation, token_verify, wechat_login_gateway,
 };
 
 /// All registered scenarios, references first.
@@ -26,6 +26,7 @@ pub fn all() -> &'static [ScenarioSpec] {
         wechat_login_gateway::SPEC,
         product_detail_gateway::SPEC,
         checkout_gateway::SPEC,
+        quote_gateway::SPEC,
     ];
     ALL
 }

@@ -10,6 +10,7 @@ pub mod ledger_earn;
 pub mod pg_insert;
 pub mod pgbench_tpcb;
 pub mod product_detail_gateway;
+pub mod quote_gateway;
 pub mod refresh_rotation;
 pub mod token_verify;
 pub mod wechat_login_gateway;

@@ -58,8 +58,8 @@ struct CheckoutGateway {
 struct State {
     http: reqwest::Client,
     gateway: String,
-    store: String,
-    skus: Vec<String>,
+    /// The quote input of each seeded SKU.
+    input: Vec<Value>,
     /// One member's access token per worker.
     tokens: Vec<String>,
     next: AtomicUsize,
@@ -84,7 +84,7 @@ fn build(options: &ScenarioOptions) -> anyhow::Result<Box<dyn Scenario>> {
 }
 
 /// A POST through the gateway with a fresh Idempotency-Key; the JSON body of a 200.
-async fn post(
+pub(crate) async fn post(
     http: &reqwest::Client,
     url: &str,
     token: &str,
@@ -164,27 +164,64 @@ async fn member(
     Ok(token)
 }
 
+/// A shop ready to sell: the suite started, `products` seeded with stock, WeChat Pay
+/// configured, a store, and one member with points per worker.
+pub(crate) struct Shop {
+    pub http: reqwest::Client,
+    pub store: String,
+    pub skus: Vec<String>,
+    pub tokens: Vec<String>,
+}
+
+impl Shop {
+    /// Sets the shop up in `fixture` for `workers` buyers.
+    pub(crate) async fn open(
+        fixture: &PlatformFixture,
+        products: usize,
+        workers: usize,
+    ) -> anyhow::Result<Self> {
+        let seeded = fixture.seed_catalog(products, UNITS).await?;
+        let http = reqwest::Client::builder().tcp_nodelay(true).build()?;
+        fixture.gateway_ready(&http).await?;
+        wechat_pay(fixture, &http).await?;
+        let store = store(fixture, &http).await?;
+        let mut tokens = Vec::with_capacity(workers);
+        for i in 0..workers {
+            tokens.push(member(fixture, &http, &format!("lg-buyer-{i}"), 90_000).await?);
+        }
+        Ok(Self {
+            http,
+            store,
+            skus: seeded.skus,
+            tokens,
+        })
+    }
+
+    /// The quote input of one unit of `sku` delivered from the shop, paying 100 points.
+    pub(crate) fn input(&self, sku: &str) -> Value {
+        json!({
+            "lines": {"lines": [{"skuId": sku, "quantity": 1}]},
+            "channel": "CHANNEL_MINI_PROGRAM",
+            "pointsToUse": POINTS_PER_ORDER.to_string(),
+            "fulfilment": {"mode": "FULFILMENT_MODE_DELIVERY", "storeId": self.store,
+                "address": {"province": "上海市", "city": "上海市", "detail": "南京西路1号",
+                            "contactName": "王小明", "contactPhone": "13800138000"}}
+        })
+    }
+}
+
 #[async_trait]
 impl Scenario for CheckoutGateway {
     async fn setup(&mut self, ctx: &SetupContext) -> anyhow::Result<()> {
         let fixture = self
             .fixture
             .insert(PlatformFixture::start(&self.options, ctx.concurrency).await?);
-        let seeded = fixture.seed_catalog(self.products, UNITS).await?;
-        let http = reqwest::Client::builder().tcp_nodelay(true).build()?;
-        fixture.gateway_ready(&http).await?;
-        wechat_pay(fixture, &http).await?;
-        let store = store(fixture, &http).await?;
-        let mut tokens = Vec::with_capacity(ctx.concurrency);
-        for i in 0..ctx.concurrency {
-            tokens.push(member(fixture, &http, &format!("lg-buyer-{i}"), 90_000).await?);
-        }
+        let shop = Shop::open(fixture, self.products, ctx.concurrency).await?;
         self.state = Some(Arc::new(State {
-            http,
+            http: shop.http.clone(),
             gateway: fixture.gateway_url.clone(),
-            store,
-            skus: seeded.skus,
-            tokens,
+            input: shop.skus.iter().map(|s| shop.input(s)).collect(),
+            tokens: shop.tokens,
             next: AtomicUsize::new(0),
             orders: Mutex::new(HashSet::new()),
             verified: AtomicU64::new(0),
@@ -244,18 +281,10 @@ impl Scenario for CheckoutGateway {
 impl Worker for CheckoutWorker {
     async fn op(&mut self) -> anyhow::Result<()> {
         let state = &self.state;
-        let n = state.next.fetch_add(1, Ordering::Relaxed) % state.skus.len();
-        let Some(sku) = state.skus.get(n) else {
+        let n = state.next.fetch_add(1, Ordering::Relaxed) % state.input.len();
+        let Some(input) = state.input.get(n) else {
             bail!("sku index out of range")
         };
-        let input = json!({
-            "lines": {"lines": [{"skuId": sku, "quantity": 1}]},
-            "channel": "CHANNEL_MINI_PROGRAM",
-            "pointsToUse": POINTS_PER_ORDER.to_string(),
-            "fulfilment": {"mode": "FULFILMENT_MODE_DELIVERY", "storeId": state.store,
-                "address": {"province": "上海市", "city": "上海市", "detail": "南京西路1号",
-                            "contactName": "王小明", "contactPhone": "13800138000"}}
-        });
         let gw = &state.gateway;
         let quote = post(
             &state.http,
