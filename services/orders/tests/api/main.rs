@@ -7,6 +7,7 @@
     reason = "tests"
 )]
 
+mod events_consumed;
 mod fulfilment_jobs;
 mod late_payments;
 mod pay_harness;
