@@ -50,28 +50,20 @@ impl H {
         Self::start(TestDb::sqlite::<Migrator>().await.unwrap()).await
     }
 
+    /// Postgres with the background jobs running every second.
+    pub async fn pg_with_jobs() -> Self {
+        Self::start_with(TestDb::postgres::<Migrator>().await.unwrap(), true).await
+    }
+
     async fn start(db: TestDb) -> Self {
+        Self::start_with(db, false).await
+    }
+
+    async fn start_with(db: TestDb, jobs: bool) -> Self {
         let key = SigningKey::ed25519_from_seed("k1", &[7u8; 32]).unwrap();
-        let mut s = Settings {
-            database: siyu_config::DatabaseSettings::new(db.url()),
-            ..Settings::default()
-        };
-        s.database.max_connections = 20;
-        s.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
-        s.server.admin_addr = "127.0.0.1:0".parse().unwrap();
-        s.content.run_jobs = false;
         let clock = ManualClock::new(chrono::DateTime::from_timestamp(START, 0).unwrap());
         let apps = Apps::default();
-        let app = Application::build_with(
-            s,
-            Overrides {
-                clock: Some(Arc::new(clock.clone())),
-                jwks: Some(SigningKey::jwks([&key])),
-                guests: Some(Arc::new(apps.clone())),
-            },
-        )
-        .await
-        .unwrap();
+        let app = Self::replica(&db, &clock, &key, &apps, jobs).await;
         let channel = Channel::from_shared(format!("http://{}", app.grpc_addr()))
             .unwrap()
             .connect()
@@ -85,6 +77,40 @@ impl H {
             channel,
             apps,
         }
+    }
+
+    /// One instance of the service on `db` (several share a database as replicas do).
+    async fn replica(
+        db: &TestDb,
+        clock: &ManualClock,
+        key: &SigningKey,
+        apps: &Apps,
+        jobs: bool,
+    ) -> Application {
+        let mut s = Settings {
+            database: siyu_config::DatabaseSettings::new(db.url()),
+            ..Settings::default()
+        };
+        s.database.max_connections = 20;
+        s.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
+        s.server.admin_addr = "127.0.0.1:0".parse().unwrap();
+        s.content.run_jobs = jobs;
+        s.content.jobs_interval_secs = 1;
+        Application::build_with(
+            s,
+            Overrides {
+                clock: Some(Arc::new(clock.clone())),
+                jwks: Some(SigningKey::jwks([key])),
+                guests: Some(Arc::new(apps.clone())),
+            },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A second instance with its jobs running, on the same database and clock.
+    pub async fn second_replica(&self) -> Application {
+        Self::replica(&self.db, &self.clock, &self.key, &self.apps, true).await
     }
 
     /// A mini-program app of `tenant` that guests can name.

@@ -200,3 +200,36 @@ async fn a_publish_time_in_the_past_publishes_now(h: H) {
     assert_eq!(h.published_events().await, 1);
 }
 both!(past_publish_time, a_publish_time_in_the_past_publishes_now);
+
+#[tokio::test]
+async fn two_replicas_running_their_jobs_publish_once() {
+    let h = H::pg_with_jobs().await;
+    let second = h.second_replica().await;
+    let t = Tenant::new(&h);
+    let c = h.article(&t.admin, "两个副本", &[]).await;
+    schedule(&h, &t, &c.content_id, START + 30).await;
+    h.clock.advance(chrono::Duration::seconds(31));
+    siyu_testkit::wait_until(Duration::from_secs(20), || async {
+        h.published_events().await == 1
+    })
+    .await
+    .unwrap();
+    // A further pass (of either replica, or a third runner) adds nothing.
+    assert_eq!(h.app_layer().run_jobs_pass().await.unwrap().published, 0);
+    assert_eq!(h.published_events().await, 1);
+    let item = h
+        .client()
+        .get_content(with(
+            pb::GetContentRequest {
+                content_id: c.content_id.clone(),
+            },
+            &t.admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .content
+        .unwrap();
+    assert_eq!(item.status, pb::ContentStatus::Published as i32);
+    second.stop().await.unwrap();
+}
