@@ -372,3 +372,156 @@ async fn sqlite_reads_run_beside_serialised_reservations() {
     crate::harness::assert_invariants(&h).await;
     assert_model_matches_sources(&h, &w).await;
 }
+
+/// A store price valid for an hour: its row carries the window's end, and once the clock has
+/// passed it the next search at the store reprices the product back to the sale price.
+#[tokio::test]
+async fn a_store_price_window_ending_reprices_the_read_model() {
+    let h = H::pg().await;
+    let w = World::new(&h).await;
+    let consumer = h.token(w.t.id, PrincipalKind::Consumer, &[], &[]);
+    let (store, product) = (w.stores[0], w.products[0]);
+    let now = h.clock.now();
+    PriceServiceClient::new(h.channel.clone())
+        .set_store_prices(with(
+            pb::SetStorePricesRequest {
+                prices: vec![pb::StorePrice {
+                    sku_id: w.skus[0].to_string(),
+                    store_id: store.to_string(),
+                    price: cny(10),
+                    valid_from: None,
+                    valid_until: Some(prost_types::Timestamp {
+                        seconds: now.timestamp() + 3_600,
+                        nanos: 0,
+                    }),
+                }],
+            },
+            &w.t.admin,
+        ))
+        .await
+        .unwrap();
+    let cheapest = |h: &H| {
+        let (mut shop, consumer) = (
+            StorefrontServiceClient::new(h.channel.clone()),
+            consumer.clone(),
+        );
+        async move {
+            let r = shop
+                .search_products(with(
+                    pb::SearchProductsRequest {
+                        store_id: store.to_string(),
+                        sort: pb::ProductSort::PriceAsc as i32,
+                        ..Default::default()
+                    },
+                    &consumer,
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            let p = &r.products[0];
+            (
+                p.product_id.clone(),
+                p.min_unit_price.as_ref().unwrap().minor_units,
+            )
+        }
+    };
+    assert_eq!(cheapest(&h).await, (product.to_string(), 10));
+    h.clock.advance(chrono::Duration::seconds(3_601));
+    // Product 0's cheapest SKU is back at its sale price, 1,000 fen: still the cheapest.
+    assert_eq!(cheapest(&h).await, (product.to_string(), 1_000));
+    assert_model_matches_sources(&h, &w).await;
+}
+
+/// Writes that are not prices or stock: a store opened after the products, a retitled
+/// product and a moved category all leave the model equal to the source tables, and the
+/// new title is searchable at the new store.
+#[tokio::test]
+async fn new_stores_titles_and_category_moves_reach_the_read_model() {
+    let h = H::pg().await;
+    let w = World::new(&h).await;
+    let consumer = h.token(w.t.id, PrincipalKind::Consumer, &[], &[]);
+    let late_store = w.t.store(&h, 31.4).await;
+    let mut catalog = h.catalog();
+    catalog
+        .update_product(with(
+            pb::UpdateProductRequest {
+                product: Some(pb::Product {
+                    product_id: w.products[1].to_string(),
+                    title: "玫瑰口红".into(),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["title".into()],
+                }),
+            },
+            &w.t.admin,
+        ))
+        .await
+        .unwrap();
+    let parent = h.category(&w.t.admin, "新品", "").await;
+    let moved = catalog
+        .get_product(with(
+            pb::GetProductRequest {
+                product_id: w.products[2].to_string(),
+            },
+            &w.t.admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .product
+        .unwrap()
+        .category_id;
+    catalog
+        .move_category(with(
+            pb::MoveCategoryRequest {
+                category_id: moved,
+                new_parent_id: parent.category_id.clone(),
+                sort_order: 0,
+            },
+            &w.t.admin,
+        ))
+        .await
+        .unwrap();
+    assert_model_matches_sources(&h, &w).await;
+    let mut shop = StorefrontServiceClient::new(h.channel.clone());
+    let found = shop
+        .search_products(with(
+            pb::SearchProductsRequest {
+                query: "口红".into(),
+                store_id: late_store.to_string(),
+                ..Default::default()
+            },
+            &consumer,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        found
+            .products
+            .iter()
+            .map(|p| p.title.as_str())
+            .collect::<Vec<_>>(),
+        vec!["玫瑰口红"]
+    );
+    let browsed = shop
+        .search_products(with(
+            pb::SearchProductsRequest {
+                category_id: parent.category_id,
+                ..Default::default()
+            },
+            &consumer,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        browsed
+            .products
+            .iter()
+            .map(|p| p.product_id.clone())
+            .collect::<Vec<_>>(),
+        vec![w.products[2].to_string()]
+    );
+}
