@@ -663,3 +663,335 @@ async fn an_expired_reservation_cancels_the_unpaid_order_once_and_leaves_a_paid_
     let c: serde_json::Value = serde_json::from_str(&cancellation).unwrap();
     assert_eq!(c["reason"], 2);
 }
+
+fn field(s: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    s.get_details_bad_request()
+        .and_then(|b| b.field_violations.first().map(|v| v.field.clone()))
+        .unwrap_or_default()
+}
+
+/// Identity's export and erasure check, with a service token of the user's tenant: the user's
+/// orders and cases (all, and the blocking statuses only), payments and refunds per order; a
+/// malformed user id is refused by field, and a cart read without a user is refused.
+#[tokio::test]
+async fn identity_export_and_erasure_queries_answer_a_service() {
+    use siyu_proto::orders::v1::after_sale_service_client::AfterSaleServiceClient;
+    use siyu_proto::orders::v1::cart_service_client::CartServiceClient;
+    use siyu_proto::orders::v1::order_service_client::OrderServiceClient;
+    use siyu_proto::payments::v1 as pay;
+    use siyu_proto::payments::v1::refund_service_client::RefundServiceClient;
+
+    use crate::pay_harness::{P, reason, with};
+
+    let p = P::start().await;
+    let user = siyu_core::id::new();
+    let (pending, _) = p.order(user, 1000).await;
+    let (done, _) = p.order(user, 500).await;
+    p.exec(
+        "UPDATE ord_orders SET status = 6 WHERE id = $1",
+        vec![Value::Uuid(Some(done))],
+    )
+    .await;
+    let (_, _) = p.order(siyu_core::id::new(), 700).await;
+    let case = siyu_core::id::new();
+    p.exec(
+        "INSERT INTO ord_after_sales (tenant, id, after_sale_no, order_id, user_id, kind,
+            status, reason, refund_fen, opened_by_kind, created_at_ms, updated_at_ms)
+         VALUES ($1, $2, $3, $4, $5, 1, 1, 1, 100, 1, 0, 0)",
+        vec![
+            Value::Uuid(Some(p.tenant.0)),
+            Value::Uuid(Some(case)),
+            format!("AS{}", &case.simple().to_string()[..20]).into(),
+            Value::Uuid(Some(done)),
+            Value::Uuid(Some(user)),
+        ],
+    )
+    .await;
+    p.payments()
+        .create_payment(with(
+            pay::CreatePaymentRequest {
+                order_id: pending.to_string(),
+                app_id: String::new(),
+            },
+            &p.consumer(user),
+        ))
+        .await
+        .unwrap();
+    let service = p.service();
+    let mut orders = OrderServiceClient::new(p.channel.clone());
+    let mut cases = AfterSaleServiceClient::new(p.channel.clone());
+
+    let all = orders
+        .list_store_orders(with(
+            pb::ListStoreOrdersRequest {
+                user_id: user.to_string(),
+                ..Default::default()
+            },
+            &service,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .orders;
+    let mut ids: Vec<String> = all.iter().map(|o| o.order_id.clone()).collect();
+    ids.sort();
+    let mut want = vec![pending.to_string(), done.to_string()];
+    want.sort();
+    assert_eq!(ids, want);
+
+    let blocking = orders
+        .list_store_orders(with(
+            pb::ListStoreOrdersRequest {
+                user_id: user.to_string(),
+                statuses: vec![1, 2, 3, 4, 5],
+                ..Default::default()
+            },
+            &service,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .orders;
+    assert_eq!(
+        blocking
+            .iter()
+            .map(|o| o.order_id.clone())
+            .collect::<Vec<_>>(),
+        vec![pending.to_string()]
+    );
+
+    let open_cases = cases
+        .list_after_sales(with(
+            pb::ListAfterSalesRequest {
+                user_id: user.to_string(),
+                statuses: vec![1, 2, 3, 4],
+                ..Default::default()
+            },
+            &service,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .after_sales;
+    assert_eq!(
+        open_cases
+            .iter()
+            .map(|c| c.after_sale_id.clone())
+            .collect::<Vec<_>>(),
+        vec![case.to_string()]
+    );
+    let others = cases
+        .list_after_sales(with(
+            pb::ListAfterSalesRequest {
+                user_id: siyu_core::id::new_string(),
+                ..Default::default()
+            },
+            &service,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .after_sales;
+    assert!(others.is_empty());
+
+    let payments = p
+        .payments()
+        .list_payments(with(
+            pay::ListPaymentsRequest {
+                order_id: pending.to_string(),
+                ..Default::default()
+            },
+            &service,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .payments;
+    assert_eq!(payments.len(), 1);
+    let refunds = RefundServiceClient::new(p.channel.clone())
+        .list_refunds(with(
+            pay::ListRefundsRequest {
+                order_id: done.to_string(),
+                ..Default::default()
+            },
+            &service,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .refunds;
+    assert!(refunds.is_empty());
+
+    // Bad input: the field and reason.
+    let s = orders
+        .list_store_orders(with(
+            pb::ListStoreOrdersRequest {
+                user_id: "not-a-user".into(),
+                ..Default::default()
+            },
+            &service,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (s.code(), reason(&s).as_str(), field(&s).as_str()),
+        (tonic::Code::InvalidArgument, "INVALID_ARGUMENT", "user_id")
+    );
+    let s = cases
+        .list_after_sales(with(
+            pb::ListAfterSalesRequest {
+                user_id: "not-a-user".into(),
+                ..Default::default()
+            },
+            &service,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (s.code(), reason(&s).as_str(), field(&s).as_str()),
+        (tonic::Code::InvalidArgument, "INVALID_ARGUMENT", "user_id")
+    );
+    let s = CartServiceClient::new(p.channel.clone())
+        .get_cart(with(pb::GetCartRequest::default(), &service))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (s.code(), reason(&s).as_str(), field(&s).as_str()),
+        (tonic::Code::InvalidArgument, "INVALID_ARGUMENT", "user_id")
+    );
+}
+
+/// Orders running its consumers on the real NATS bus (per-test subjects and stream).
+async fn on_bus() -> (E, siyu_orders::Application, siyu_store::Bus) {
+    use siyu_auth::SigningKey;
+    use siyu_orders::settings::Settings;
+    use siyu_orders::{Application, Overrides};
+
+    let (bus, config) = siyu_testkit::test_bus().await.unwrap();
+    let e = E::start().await;
+    let mut s = Settings {
+        database: siyu_config::DatabaseSettings::new(e.db.url()),
+        ..Settings::default()
+    };
+    s.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
+    s.server.admin_addr = "127.0.0.1:0".parse().unwrap();
+    s.orders.run_jobs = true;
+    s.orders.jobs_interval_secs = 3600;
+    s.bus.url = siyu_testkit::env::nats_url().into();
+    s.bus.subject_prefix = config.subject_prefix;
+    s.bus.stream = config.stream;
+    let key = SigningKey::ed25519_from_seed("k1", &[7u8; 32]).unwrap();
+    let app = Application::build_with(
+        s,
+        Overrides {
+            clock: Some(Arc::new(e.clock.clone())),
+            jwks: Some(SigningKey::jwks([&key])),
+            pay_directory: None,
+        },
+    )
+    .await
+    .unwrap();
+    (e, app, bus)
+}
+
+/// Publishes `body` on `subject` under a fresh bus message id (a redelivery, to the inbox).
+async fn publish(bus: &siyu_store::Bus, subject: &str, body: &[u8]) {
+    bus.publish(siyu_store::BusMessage {
+        id: siyu_core::id::new_string(),
+        subject: subject.into(),
+        headers: Default::default(),
+        payload: body.to_vec(),
+    })
+    .await
+    .unwrap();
+}
+
+/// Waits (up to 20 s) until `consumer` has recorded `n` distinct events.
+async fn handled(e: &E, consumer: &str, n: i64) {
+    let sql = format!("SELECT COUNT(*) FROM siyu_inbox WHERE consumer = '{consumer}'");
+    siyu_testkit::wait_until(std::time::Duration::from_secs(20), || async {
+        e.count(&sql, vec![]).await >= n
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{n} events were never handled by {consumer}"));
+}
+
+#[tokio::test]
+async fn on_the_bus_events_delivered_twice_and_out_of_order_apply_once() {
+    let (e, app, bus) = on_bus().await;
+    let moved = pair(&e).await;
+    let undone = pair(&e).await;
+    let erased_user = siyu_core::id::new();
+    e.cart(erased_user, "{}", &[(siyu_core::id::new(), 1)])
+        .await;
+    let unpaid = e.order(siyu_core::id::new(), 1, e.now(), false).await;
+
+    // A merge delivered twice; another merge's reversal before the merge, each twice.
+    let m1 = merged(
+        e.tenant,
+        siyu_core::id::new(),
+        siyu_core::id::new(),
+        moved.kept,
+        moved.gone,
+    );
+    let merge2 = siyu_core::id::new();
+    let r2 = reversed(
+        e.tenant,
+        siyu_core::id::new(),
+        merge2,
+        undone.kept,
+        undone.gone,
+    );
+    let m2 = merged(
+        e.tenant,
+        siyu_core::id::new(),
+        merge2,
+        undone.kept,
+        undone.gone,
+    );
+    let gone = erased(e.tenant, siyu_core::id::new(), erased_user);
+    for (subject, body) in [
+        ("identity.users_merged", &m1),
+        ("identity.users_merge_reversed", &r2),
+        ("identity.user_erased", &gone),
+        ("identity.users_merged", &m1),
+        ("identity.users_merge_reversed", &r2),
+        ("identity.users_merged", &m2),
+        ("identity.user_erased", &gone),
+        ("identity.users_merged", &m2),
+    ] {
+        publish(&bus, subject, body).await;
+    }
+    let x = expired(e.tenant, siyu_core::id::new(), unpaid);
+    publish(&bus, "catalog.reservation_expired", &x).await;
+    publish(&bus, "catalog.reservation_expired", &x).await;
+    handled(&e, IDENTITY_CONSUMER, 4).await;
+    handled(&e, CATALOG_CONSUMER, 1).await;
+    // Give the redeliveries time to arrive (and change nothing).
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    assert_eq!(e.owned("ord_orders", moved.kept).await.len(), 3);
+    assert!(e.owned("ord_orders", moved.gone).await.is_empty());
+    assert_original(&e, &undone).await;
+    assert!(!e.has_cart(erased_user).await);
+    siyu_testkit::wait_until(std::time::Duration::from_secs(20), || async {
+        e.count(
+            "SELECT CAST(status AS BIGINT) FROM ord_orders WHERE id = $1",
+            vec![Value::Uuid(Some(unpaid))],
+        )
+        .await
+            == 7
+    })
+    .await
+    .expect("the unpaid order was never cancelled");
+    assert_eq!(
+        e.count(
+            "SELECT COUNT(*) FROM ord_timeline WHERE order_id = $1",
+            vec![Value::Uuid(Some(unpaid))],
+        )
+        .await,
+        1
+    );
+    app.stop().await.unwrap();
+}
