@@ -406,6 +406,37 @@ async fn a_pickup_order_is_made_ready_and_its_code_verified_once_by_the_store() 
     );
     assert!(read["order"]["afterSaleDeadline"].is_string(), "{read}");
     assert!(read["order"]["pickup"]["pickedUpAt"].is_string(), "{read}");
+
+    // Guessing codes at the counter: ten the store never issued, then every scan of that
+    // clerk is refused for ten minutes; the double scans above counted as no guess.
+    let guesser = store_staff(
+        &world,
+        &tenant,
+        &staff,
+        "clerk-2",
+        &store,
+        idpb::StaffRole::StoreManager,
+    )
+    .await;
+    let guesses = (0..10).map(|n| format!("9{n:07}")).filter(|g| *g != code);
+    for guess in guesses.take(10) {
+        let body = json!({"storeId": store, "pickupCode": guess});
+        assert_problem(
+            world.post_json(verify, &guesser, &body).await,
+            404,
+            "PICKUP_CODE_INVALID",
+        )
+        .await;
+    }
+    let body = json!({"storeId": store, "pickupCode": code, "orderId": id});
+    assert_problem(
+        world.post_json(verify, &guesser, &body).await,
+        429,
+        "PICKUP_CODE_ATTEMPTS_EXCEEDED",
+    )
+    .await;
+    // The first clerk scans on.
+    json_ok(world.post_json(verify, &clerk, &body).await).await;
     world.stop().await;
 }
 

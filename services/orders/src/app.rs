@@ -38,6 +38,9 @@ pub struct App {
     pub merchants: Arc<payments::merchant::Merchants>,
     /// A checkout still running this long (ms) died with its process: the jobs recover it.
     pub stale_checkout_ms: i64,
+    /// The shared cache the per-caller limits count in (payment queries, wrong pickup codes);
+    /// none: not limited (an app built bare, in tests).
+    pub limits: Option<siyu_store::Cache>,
 }
 
 impl App {
@@ -55,7 +58,14 @@ impl App {
             peers,
             merchants,
             stale_checkout_ms: 120_000,
+            limits: None,
         }
+    }
+
+    /// The same app counting its limits in `cache`.
+    pub fn with_limits(mut self, cache: siyu_store::Cache) -> Self {
+        self.limits = Some(cache);
+        self
     }
 
     /// The same app recovering checkouts running longer than `ms`.

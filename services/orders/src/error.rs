@@ -71,6 +71,9 @@ pub enum AppError {
     /// No open pickup order of the store has the code (or it names another order).
     #[error("pickup code invalid")]
     PickupCodeInvalid,
+    /// Ten wrong pickup codes by this staff at this store in ten minutes.
+    #[error("pickup code attempts exceeded")]
+    PickupCodeAttemptsExceeded,
     /// The order settings changed since `expected_version` was read.
     #[error("settings version conflict: current {current}")]
     SettingsVersionConflict {

@@ -140,9 +140,17 @@ impl Application {
         ));
         let stale_ms =
             i64::try_from(settings.orders.stale_checkout_secs.max(1) * 1000).unwrap_or(i64::MAX);
+        let limits = siyu_store::Cache::connect(
+            settings.cache.url.expose_secret(),
+            &settings.cache.key_prefix,
+            clock.clone(),
+        )
+        .await
+        .context("cache")?;
         let app = app::App::new(db.clone(), clock.clone(), peers)
             .with_merchants(merchants)
-            .with_stale_checkout_ms(stale_ms);
+            .with_stale_checkout_ms(stale_ms)
+            .with_limits(limits);
         let relay = OutboxRelay::new(db.clone(), bus.clone(), clock.clone());
         let handlers = grpc::Handlers {
             app,

@@ -63,6 +63,10 @@ impl ServiceError for AppError {
                     .message("an after-sale case of the order is open; resolve it first")
             }
             E::PickupCodeInvalid => Described::new(Code::NotFound, "PICKUP_CODE_INVALID"),
+            E::PickupCodeAttemptsExceeded => {
+                Described::new(Code::ResourceExhausted, "PICKUP_CODE_ATTEMPTS_EXCEEDED")
+                    .message("ten wrong codes in ten minutes; wait before trying again")
+            }
             E::SettingsVersionConflict { current } => {
                 Described::new(Code::Aborted, "SETTINGS_VERSION_CONFLICT")
                     .meta("current_version", current)

@@ -286,3 +286,27 @@ async fn a_query_finds_the_success_and_close_stops_an_attempt() {
         .unwrap();
     assert_eq!(closed.status, pb::PaymentStatus::Closed as i32);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_queries_a_payment_at_most_every_five_seconds() {
+    let p = P::start().await;
+    let (user, _, answer) = prepaid(&p, 800).await;
+    let id = answer.payment.unwrap().payment_id;
+    let query = |token: String| {
+        let mut payments = p.payments();
+        let id = id.clone();
+        async move {
+            payments
+                .query_payment(with(pb::QueryPaymentRequest { payment_id: id }, &token))
+                .await
+        }
+    };
+    query(p.consumer(user)).await.unwrap();
+    let refused = query(p.consumer(user)).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
+    assert_eq!(reason(&refused), "QUERY_RATE_LIMITED");
+    // Services (the jobs, identity) are not limited.
+    query(p.service()).await.unwrap();
+    p.clock.advance(chrono::Duration::seconds(5));
+    query(p.consumer(user)).await.unwrap();
+}

@@ -96,6 +96,9 @@ impl CompletedBy {
     }
 }
 
+/// Wrong pickup codes one caller may try at one store in ten minutes.
+const PICKUP_MISSES: i64 = 10;
+
 /// Who acts, as the timeline records it (staff and partner ids; none for member and system).
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -381,8 +384,40 @@ impl App {
     /// Verifies `code` at `store_id` and completes its order (READY_FOR_PICKUP → COMPLETED).
     /// Answers the order and whether it had been verified already (a double scan of a code
     /// whose order is named in `order_id`). Unknown codes, codes of another store, and a code
-    /// of another order than `order_id` are PICKUP_CODE_INVALID.
+    /// of another order than `order_id` are PICKUP_CODE_INVALID; after ten codes the store
+    /// never issued, by one caller in ten minutes, every code is PICKUP_CODE_ATTEMPTS_EXCEEDED
+    /// until the window ends (eight digits are not to be guessed at a counter; a double scan
+    /// of a real code is no guess).
     pub async fn verify_pickup(
+        &self,
+        conn: &impl ConnectionTrait,
+        ctx: &Ctx,
+        store_id: Uuid,
+        code: &str,
+        order_id: Option<Uuid>,
+    ) -> Result<(Order, bool), AppError> {
+        let Some(limits) = &self.limits else {
+            return self.verify_code(conn, ctx, store_id, code, order_id).await;
+        };
+        let key = format!(
+            "pickup_misses:{}:{store_id}:{}",
+            ctx.tenant, ctx.principal.subject
+        );
+        let window = Some(std::time::Duration::from_secs(600));
+        let limited = |e: siyu_store::StoreError| AppError::Internal(format!("limits: {e}"));
+        if limits.incr(&key, 0, window).await.map_err(limited)? >= PICKUP_MISSES {
+            return Err(AppError::PickupCodeAttemptsExceeded);
+        }
+        let answer = self.verify_code(conn, ctx, store_id, code, order_id).await;
+        if matches!(answer, Err(AppError::PickupCodeInvalid))
+            && !store::pickup_code_known(conn, ctx.tenant, store_id, code).await?
+        {
+            limits.incr(&key, 1, window).await.map_err(limited)?;
+        }
+        answer
+    }
+
+    async fn verify_code(
         &self,
         conn: &impl ConnectionTrait,
         ctx: &Ctx,

@@ -23,6 +23,24 @@ impl App {
         payment_id: Uuid,
     ) -> Result<(Payment, bool), AppError> {
         let payment = self.visible_payment(ctx, payment_id).await?;
+        if ctx.principal.kind == siyu_core::PrincipalKind::Consumer
+            && let Some(limits) = &self.limits
+        {
+            // A page polling after wx.requestPayment must not turn into a stream of PSP calls.
+            let once = siyu_store::RateLimit {
+                rate: 1,
+                per: std::time::Duration::from_secs(5),
+                burst: 1,
+            };
+            let key = format!("query:{}:{payment_id}", ctx.tenant);
+            let decision = limits
+                .rate_limit(&key, once)
+                .await
+                .map_err(|e| AppError::Internal(format!("limits: {e}")))?;
+            if !decision.allowed {
+                return Err(PaymentError::QueryRateLimited.into());
+            }
+        }
         self.query_and_apply(ctx.tenant, payment).await
     }
 

@@ -176,6 +176,24 @@ pub async fn by_open_pickup_code(
     Ok(Some(order))
 }
 
+/// Whether any order of `store` ever had pickup code `code` (a wrong scan of a real code —
+/// one already used, or of another order — is no guess).
+pub async fn pickup_code_known(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    store: Uuid,
+    code: &str,
+) -> Result<bool, AppError> {
+    let n = siyu_store::sql::total(
+        conn,
+        "SELECT COUNT(*) AS n FROM ord_orders WHERE tenant = $1 AND store_id = $2
+         AND pickup_code = $3",
+        [uuid(tenant.0), uuid(store), code.into()],
+    )
+    .await?;
+    Ok(n > 0)
+}
+
 #[derive(Debug, FromQueryResult)]
 struct DueRow {
     tenant: Uuid,
