@@ -525,3 +525,55 @@ async fn new_stores_titles_and_category_moves_reach_the_read_model() {
         vec![w.products[2].to_string()]
     );
 }
+
+/// Eight concurrent store-price changes, each on another SKU of one product (no write of
+/// the product row itself): every one succeeds and the model reflects all of them, because
+/// refreshes of one product are serialised by its row lock.
+#[tokio::test]
+async fn concurrent_price_changes_of_one_product_all_reach_the_read_model() {
+    let h = H::pg().await;
+    let mut w = World::new(&h).await;
+    let colours = ["红", "橙", "黄", "绿", "青", "蓝", "紫", "白"];
+    let skus: Vec<(&str, i64)> = colours.iter().map(|c| (*c, 5_000)).collect();
+    let p = h.product(&w.t.admin, "八色口红", &skus).await;
+    publish(&h, &w.t.admin, &p.product_id, true).await;
+    let product: Uuid = p.product_id.parse().unwrap();
+    w.products.push(product);
+    let store = w.stores[0];
+    let mut tasks = Vec::new();
+    for (i, s) in p.skus.iter().enumerate() {
+        let (mut prices, admin, sku) = (
+            PriceServiceClient::new(h.channel.clone()),
+            w.t.admin.clone(),
+            s.sku_id.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            prices
+                .set_store_prices(with(
+                    pb::SetStorePricesRequest {
+                        prices: vec![pb::StorePrice {
+                            sku_id: sku,
+                            store_id: store.to_string(),
+                            price: cny(1_000 + 100 * i64::try_from(i).unwrap()),
+                            valid_from: None,
+                            valid_until: None,
+                        }],
+                    },
+                    &admin,
+                ))
+                .await
+                .map(|_| ())
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    assert_model_matches_sources(&h, &w).await;
+    let at_store = rows_of(&h.db.db, w.t.id, product)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.scope == store && r.channel == read_model::ONLINE)
+        .unwrap();
+    assert_eq!((at_store.unit_min, at_store.unit_max), (1_000, 1_700));
+}

@@ -182,7 +182,8 @@ pub async fn compute(
 }
 
 /// Recomputes the rows of `products` in the caller's transaction: the one function every
-/// write of a product, SKU, price or assortment calls. 6 reads + 2 deletes + the inserts.
+/// write of a product, SKU, price or assortment calls. 1 lock + 6 reads + 3 deletes + the
+/// inserts.
 pub async fn refresh(
     conn: &impl ConnectionTrait,
     tenant: TenantId,
@@ -195,6 +196,7 @@ pub async fn refresh(
     if ids.is_empty() {
         return Ok(());
     }
+    repo::lock_products(conn, tenant, &ids).await?;
     let (rows, skus) = compute(conn, tenant, &ids, now_ms).await?;
     repo::replace(conn, tenant, &ids, &rows, &skus).await
 }

@@ -9,7 +9,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use siyu_core::TenantId;
 use uuid::Uuid;
 
-use super::super::{Id, execute, fetch_all, placeholders, uuid};
+use super::super::{Id, execute, fetch_all, for_update, placeholders, uuid};
 use crate::AppError;
 use crate::app::domain::StorePrice;
 
@@ -87,6 +87,26 @@ struct TenantProductRow {
 fn list(from: usize, ids: &[Uuid], v: &mut Vec<Value>) -> String {
     v.extend(ids.iter().map(|i| uuid(*i)));
     placeholders(from, ids.len())
+}
+
+/// Locks the product rows of `products` (sorted ids: one lock order) for the rest of the
+/// transaction on Postgres, so two writers refreshing the same product run one after the
+/// other and the second computes from what the first committed (without it, each would
+/// compute from a snapshot missing the other's write, and both would insert the same keys).
+/// SQLite's single writer already serialises them.
+pub async fn lock_products(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    products: &[Uuid],
+) -> Result<(), AppError> {
+    let mut v = vec![uuid(tenant.0)];
+    let sql = format!(
+        "SELECT id FROM cat_products WHERE tenant = $1 AND id IN ({}) ORDER BY id{}",
+        list(2, products, &mut v),
+        for_update(conn)
+    );
+    let _: Vec<Id> = fetch_all(conn, &sql, v).await?;
+    Ok(())
 }
 
 /// Every store of the tenant, whatever its status (a closed store keeps its assortment).
