@@ -16,6 +16,7 @@ pub mod contents;
 pub mod jobs;
 pub mod org_scope;
 pub mod pages;
+pub mod shares;
 pub mod slots;
 
 /// The app layer's handles: the database and the clock.

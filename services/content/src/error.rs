@@ -69,6 +69,24 @@ pub enum AppError {
         /// The placed item.
         content_id: Uuid,
     },
+    /// No such share link in the tenant (or not one of the caller's).
+    #[error("share link not found")]
+    ShareLinkNotFound,
+    /// No live link has the scene code (unknown or disabled).
+    #[error("scene code not found")]
+    SceneCodeNotFound,
+    /// The scene code's link is past its expiry.
+    #[error("scene code expired")]
+    SceneCodeExpired,
+    /// A share link names no source (or not the one its kind needs).
+    #[error("share source required at {field}")]
+    SourceRequired {
+        /// The proto field path.
+        field: String,
+    },
+    /// The caller's role does not allow this (a guide naming another guide).
+    #[error("permission denied")]
+    PermissionDenied,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -24,6 +24,8 @@ mod contents;
 pub mod convert;
 pub mod error;
 mod pages;
+mod share_service;
+mod shares;
 mod slots;
 mod unbuilt;
 

@@ -1,10 +1,11 @@
 //! Siyu content service: articles and banners with versions and scheduled publishing, page
-//! slots per store, and the consumer reads (`siyu.content.v1`). Share links, templates,
-//! subscriptions, notifications and campaigns are registered and answer UNIMPLEMENTED.
+//! slots per store, the consumer reads, and share links with scene codes, engagements and the
+//! funnel (`siyu.content.v1`). Templates, subscriptions, notifications and campaigns are
+//! registered and answer UNIMPLEMENTED.
 //!
 //! [`Application::build`] connects the database and the bus, builds the token verifier and the
-//! guests' app resolver (identity), spawns the outbox relay and the scheduler, and serves gRPC
-//! on `settings.server.grpc_addr` (port 0 in tests).
+//! guests' app resolver (identity), spawns the outbox relay, the scheduler and the orders-event
+//! consumer, and serves gRPC on `settings.server.grpc_addr` (port 0 in tests).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -171,6 +172,16 @@ impl Application {
             tasks.push(tokio::spawn(
                 handlers.app.clone().run_jobs(lease, every, stopped),
             ));
+            // Orders' events for the funnel (attributed orders and refunds).
+            let mut rx = stop_rx.clone();
+            let stopped = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            tasks.push(tokio::spawn(events::consume::run(
+                handlers.app.clone(),
+                bus.clone(),
+                stopped,
+            )));
         }
 
         let listener = tokio::net::TcpListener::bind(settings.server.grpc_addr)

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::AppError;
 
 pub mod contents;
+pub mod shares;
 pub mod slots;
 
 /// A stored enum number as its domain type; an unknown number is corrupt data.

@@ -8,6 +8,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261208_500001_contents;
 mod m20261208_500002_slots;
+mod m20261208_500003_shares;
 
 /// The content migrator.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         let mut all = siyu_store::migrations::all();
         all.push(Box::new(m20261208_500001_contents::Migration));
         all.push(Box::new(m20261208_500002_slots::Migration));
+        all.push(Box::new(m20261208_500003_shares::Migration));
         all
     }
 }

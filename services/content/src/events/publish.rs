@@ -12,6 +12,8 @@ use siyu_store::outbox::{TraceContext, enqueue};
 
 use crate::AppError;
 use crate::app::contents::model::Content;
+use crate::app::shares::ShareLink;
+use crate::app::shares::engagements::Viewer;
 
 /// Bus subject of ContentPublished.
 pub const CONTENT_PUBLISHED: &str = "content.content_published";
@@ -90,6 +92,57 @@ pub async fn content_published(
         CONTENT_PUBLISHED,
         "siyu.events.v1.ContentPublished",
         content.id.to_string(),
+        at_ms,
+        event.encode_to_vec(),
+    )
+    .await
+}
+
+/// The Attribution a launch of `link` carries (into events, login, enrolment and checkout).
+pub fn attribution(link: &ShareLink) -> siyu_proto::common::v1::Attribution {
+    siyu_proto::common::v1::Attribution {
+        channel: link.channel,
+        scene_code: link.scene_code.clone(),
+        store_id: link.sources.store_id.clone(),
+        guide_id: link.sources.guide_id.clone(),
+        campaign_id: link.sources.campaign_id.clone(),
+        referrer_user_id: link.sharer_user_id.clone(),
+        content_id: link.sources.content_id.clone(),
+        share_link_id: link.id.to_string(),
+    }
+}
+
+/// Bus subject of ShareLinkClicked.
+pub const SHARE_LINK_CLICKED: &str = "content.share_link_clicked";
+
+/// ShareLinkClicked for `link`, opened by `viewer` at `at_ms`; `subject_id` is the link's id.
+pub async fn share_link_clicked(
+    conn: &impl ConnectionTrait,
+    tenant: TenantId,
+    link: &ShareLink,
+    viewer: &Viewer,
+    wechat_scene: i32,
+    at_ms: i64,
+) -> Result<(), AppError> {
+    let (user_id, device_id) = match viewer {
+        Viewer::User(u) => (u.clone(), String::new()),
+        Viewer::Device(d) => (String::new(), d.clone()),
+    };
+    let event = ev::ShareLinkClicked {
+        share_link_id: link.id.to_string(),
+        scene_code: link.scene_code.clone(),
+        user_id,
+        device_id,
+        attribution: Some(attribution(link)),
+        wechat_scene,
+        clicked_at: Some(timestamp_ms(at_ms)),
+    };
+    write(
+        conn,
+        tenant,
+        SHARE_LINK_CLICKED,
+        "siyu.events.v1.ShareLinkClicked",
+        link.id.to_string(),
         at_ms,
         event.encode_to_vec(),
     )

@@ -61,6 +61,14 @@ impl ServiceError for AppError {
                 )],
             )
             .meta("content_id", content_id),
+            E::ShareLinkNotFound => Described::new(Code::NotFound, "SHARE_LINK_NOT_FOUND"),
+            E::SceneCodeNotFound => Described::new(Code::NotFound, "SCENE_CODE_NOT_FOUND"),
+            E::SceneCodeExpired => Described::new(Code::FailedPrecondition, "SCENE_CODE_EXPIRED"),
+            E::SourceRequired { field } => Described::invalid(
+                "SOURCE_REQUIRED",
+                [(field.clone(), "name what the link promotes".to_owned())],
+            ),
+            E::PermissionDenied => Described::new(Code::PermissionDenied, "PERMISSION_DENIED"),
             E::Store(err) => Described::store(err),
             E::Internal(_) => Described::new(Code::Internal, "INTERNAL"),
         }

@@ -3,14 +3,10 @@
 
 use siyu_proto::content::v1::campaign_service_server::CampaignService;
 use siyu_proto::content::v1::notification_service_server::NotificationService;
-use siyu_proto::content::v1::share_service_server::ShareService;
 use siyu_proto::content::v1::subscription_service_server::SubscriptionService;
 use siyu_proto::content::v1::template_service_server::TemplateService;
 
 use super::Handlers;
-
-#[tonic::async_trait]
-impl ShareService for Handlers {}
 
 #[tonic::async_trait]
 impl TemplateService for Handlers {}
