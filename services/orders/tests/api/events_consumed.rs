@@ -119,7 +119,14 @@ pub fn snapshot() -> String {
 
 impl E {
     pub async fn start() -> Self {
-        let db = TestDb::postgres::<Migrator>().await.unwrap();
+        Self::on(TestDb::postgres::<Migrator>().await.unwrap())
+    }
+
+    pub async fn sqlite() -> Self {
+        Self::on(TestDb::sqlite::<Migrator>().await.unwrap())
+    }
+
+    fn on(db: TestDb) -> Self {
         let clock = ManualClock::new(chrono::DateTime::from_timestamp(START, 0).unwrap());
         let peers =
             Arc::new(Peers::new(&PeerSettings::default(), Arc::new(clock.clone())).unwrap());
@@ -361,8 +368,16 @@ async fn assert_original(e: &E, p: &Pair) {
 
 #[tokio::test]
 async fn a_merge_moves_orders_cases_and_cart_once_and_its_reversal_gives_back_exactly_that() {
-    let e = E::start().await;
-    let p = pair(&e).await;
+    merge_and_reverse(&E::start().await).await;
+}
+
+#[tokio::test]
+async fn on_sqlite_a_merge_and_its_reversal_move_exactly_what_they_should() {
+    merge_and_reverse(&E::sqlite().await).await;
+}
+
+async fn merge_and_reverse(e: &E) {
+    let p = pair(e).await;
     let merge = siyu_core::id::new();
     let event = siyu_core::id::new();
     let body = merged(e.tenant, event, merge, p.kept, p.gone);
