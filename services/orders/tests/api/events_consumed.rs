@@ -173,7 +173,7 @@ impl E {
     /// An order of `user` in `status`, last changed `updated_at`, settled when `settled`.
     pub async fn order(&self, user: Uuid, status: i16, updated_at: i64, settled: bool) -> Uuid {
         let id = siyu_core::id::new();
-        let no = format!("SY{}", &id.simple().to_string()[..20]);
+        let no = format!("SY{}", &id.simple().to_string()[12..]);
         self.exec(
             "INSERT INTO ord_orders (tenant, id, order_no, kind, user_id, status, after_sale_state,
                 payable_fen, payment_deadline_ms, settled_at_ms, detail, created_at_ms,
@@ -204,7 +204,7 @@ impl E {
             vec![
                 Value::Uuid(Some(self.tenant.0)),
                 Value::Uuid(Some(id)),
-                format!("AS{}", &id.simple().to_string()[..20]).into(),
+                format!("AS{}", &id.simple().to_string()[12..]).into(),
                 Value::Uuid(Some(order)),
                 Value::Uuid(Some(user)),
                 self.now().into(),
@@ -717,7 +717,7 @@ async fn identity_export_and_erasure_queries_answer_a_service() {
         vec![
             Value::Uuid(Some(p.tenant.0)),
             Value::Uuid(Some(case)),
-            format!("AS{}", &case.simple().to_string()[..20]).into(),
+            format!("AS{}", &case.simple().to_string()[12..]).into(),
             Value::Uuid(Some(done)),
             Value::Uuid(Some(user)),
         ],
@@ -1009,4 +1009,37 @@ async fn on_the_bus_events_delivered_twice_and_out_of_order_apply_once() {
         1
     );
     app.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn eight_concurrent_strip_passes_strip_each_order_once() {
+    let e = Arc::new(E::start().await);
+    let user = siyu_core::id::new();
+    let now = e.now();
+    let mut orders = Vec::new();
+    for _ in 0..5 {
+        orders.push(e.order(user, 8, now - 30 * DAY_MS, false).await);
+    }
+    e.deliver(
+        IDENTITY_CONSUMER,
+        &erased(e.tenant, siyu_core::id::new(), user),
+    )
+    .await;
+    e.clock.advance(chrono::Duration::days(3 * 365));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let e = e.clone();
+        tasks.push(tokio::spawn(async move {
+            e.app.strip_erased_due().await.unwrap()
+        }));
+    }
+    let mut stripped = 0;
+    for t in tasks {
+        stripped += t.await.unwrap();
+    }
+    assert_eq!(stripped, 5);
+    for order in orders {
+        let s = e.snapshot_of(order).await;
+        assert!(s.fulfilment.unwrap().address.unwrap().detail.is_empty());
+    }
 }
