@@ -3,7 +3,10 @@
 //! stores with stock) plus 20,000 read-model rows that sort last, for a first and a second page
 //! of 20, a keyword search and a product detail.
 
-#![allow(clippy::print_stdout, reason = "the measured costs are the test's report")]
+#![allow(
+    clippy::print_stdout,
+    reason = "the measured costs are the test's report"
+)]
 
 use sea_orm::ConnectionTrait;
 use siyu_core::PrincipalKind;
