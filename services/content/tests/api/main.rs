@@ -12,3 +12,4 @@ mod harness;
 mod lifecycle;
 mod pages;
 mod scheduling;
+mod share_links;
