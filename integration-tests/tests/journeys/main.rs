@@ -39,6 +39,7 @@ mod orders_cart;
 mod orders_checkout;
 mod orders_crash;
 mod orders_fulfilment;
+mod orders_identity_events;
 mod orders_isolation;
 mod orders_late_payment;
 mod orders_payment;
