@@ -12,4 +12,5 @@ mod harness;
 mod lifecycle;
 mod pages;
 mod scheduling;
+mod share_bad_input;
 mod share_links;
