@@ -237,7 +237,7 @@ async fn a_merge_shows_the_merged_orders_to_the_kept_user_and_its_reversal_gives
 }
 
 #[tokio::test]
-async fn an_erased_user_loses_the_cart_and_is_blocked_by_open_orders_in_the_erasure_check() {
+async fn an_erased_user_loses_the_cart_and_the_erasure_check_finds_open_orders() {
     let world = World::start().await;
     let tenant = world.tenant("brand-erase").await;
     let admin = world.staff_login(&tenant).await;
