@@ -13,4 +13,5 @@ mod lifecycle;
 mod pages;
 mod scheduling;
 mod share_bad_input;
+mod share_concurrency;
 mod share_links;
