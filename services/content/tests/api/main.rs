@@ -14,4 +14,5 @@ mod pages;
 mod scheduling;
 mod share_bad_input;
 mod share_concurrency;
+mod share_events;
 mod share_links;
