@@ -63,11 +63,19 @@ impl App {
         let due = repo::erasure::due(&self.db, None, now - RETENTION_MS, BATCH).await?;
         let mut n = 0;
         for (tenant, order) in due {
-            let txn = siyu_store::db::begin_write(&self.db).await?;
-            let done = strip(&txn, tenant, order, now).await?;
-            txn.commit().await?;
-            n += usize::from(done);
+            // One order failing (an unreadable snapshot) does not hold up the others.
+            match self.strip_one(tenant, order, now).await {
+                Ok(done) => n += usize::from(done),
+                Err(e) => tracing::warn!(error = %e, %order, "erased user's order not stripped"),
+            }
         }
         Ok(n)
+    }
+
+    async fn strip_one(&self, tenant: TenantId, order: Uuid, now: i64) -> Result<bool, AppError> {
+        let txn = siyu_store::db::begin_write(&self.db).await?;
+        let done = strip(&txn, tenant, order, now).await?;
+        txn.commit().await?;
+        Ok(done)
     }
 }
