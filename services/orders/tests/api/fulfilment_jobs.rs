@@ -75,7 +75,7 @@ impl J {
         after_sale_deadline: Option<i64>,
     ) -> Uuid {
         let id = siyu_core::id::new();
-        let no = format!("SY{}", &id.simple().to_string()[..20]);
+        let no = format!("SY{}", &id.simple().to_string()[12..]);
         let now = self.now();
         self.exec(
             "INSERT INTO ord_orders (tenant, id, order_no, kind, user_id, status, after_sale_state,

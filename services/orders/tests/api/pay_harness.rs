@@ -270,7 +270,7 @@ impl P {
     /// A PENDING_PAYMENT order of `user` payable `fen`, deadline 15 minutes on.
     pub async fn order(&self, user: Uuid, fen: i64) -> (Uuid, String) {
         let id = siyu_core::id::new();
-        let no = format!("SY{}", &id.simple().to_string()[..20]);
+        let no = format!("SY{}", &id.simple().to_string()[12..]);
         let now = self.clock.now().timestamp_millis();
         self.exec(
             "INSERT INTO ord_orders (tenant, id, order_no, kind, user_id, status, after_sale_state,
