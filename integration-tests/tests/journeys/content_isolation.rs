@@ -1,7 +1,7 @@
 //! Tenancy through every content route that names a resource, driven by the gateway's route
-//! table: tenant A owns a published article and a home-page slot; tenant B's consumer, staff
-//! (holding every role) and partner (`content.read`) name A's ids on every route and get the
-//! not-found answer of the id's kind. Routes of the content services not built yet answer 501
+//! table: tenant A owns a published article, a home-page slot and a share link; tenant B's
+//! consumer, staff (holding every role) and partner (`content.read`) name A's ids on every route
+//! and get the not-found answer of the id's kind. Routes of the content services not built yet answer 501
 //! and are listed, and the list is checked too.
 
 use std::collections::BTreeSet;
@@ -23,18 +23,16 @@ const ALL_ROLES: [idpb::StaffRole; 6] = [
     idpb::StaffRole::CustomerService,
 ];
 
-/// Routes naming a resource whose service is not built yet (they answer 501): share links,
-/// scene codes, templates, a user's subscriptions and preferences, notifications, campaigns.
-const NOT_BUILT: [&str; 22] = [
+/// Routes naming a resource whose service is not built yet (they answer 501): templates, a
+/// user's subscriptions and preferences, notifications, campaigns.
+const NOT_BUILT: [&str; 18] = [
     "GET /admin/v1/campaigns/{campaign_id}",
     "GET /admin/v1/campaigns/{campaign_id}/stats",
     "GET /admin/v1/message-templates/{template_id}",
     "GET /admin/v1/message-templates/{template_id}/versions",
     "GET /admin/v1/notifications/{notification_id}",
-    "GET /admin/v1/share-links/{share_link_id}",
     "GET /admin/v1/users/{user_id}/notification-preferences",
     "GET /admin/v1/users/{user_id}/subscribe-quotas",
-    "GET /api/v1/me/share-links/{share_link_id}",
     "PATCH /admin/v1/campaigns/{campaign.campaign_id}",
     "PATCH /admin/v1/message-templates/{template.template_id}",
     "PATCH /admin/v1/users/{preferences.user_id}/notification-preferences",
@@ -46,8 +44,6 @@ const NOT_BUILT: [&str; 22] = [
     "POST /admin/v1/message-templates/{template_id}/archive",
     "POST /admin/v1/message-templates/{template_id}/preview",
     "POST /admin/v1/notifications/{notification_id}/cancel",
-    "POST /admin/v1/share-links/{share_link_id}/disable",
-    "POST /api/v1/scene-codes/{scene_code}/resolve",
 ];
 
 /// The not-found reason of a route, by the id it names first (and its RPC).
@@ -58,6 +54,8 @@ fn not_found(rpc: &str, param: &str) -> &'static str {
     match param {
         "content_id" | "content.content_id" => "CONTENT_NOT_FOUND",
         "slot_id" | "slot.slot_id" => "SLOT_NOT_FOUND",
+        "share_link_id" => "SHARE_LINK_NOT_FOUND",
+        "scene_code" => "SCENE_CODE_NOT_FOUND",
         other => panic!("no not-found reason for {{{other}}}"),
     }
 }
@@ -117,6 +115,22 @@ async fn every_content_route_naming_a_resource_is_not_found_for_another_tenant()
     )
     .await;
     let slot_id = slot["slot"]["slotId"].as_str().unwrap().to_owned();
+    let link = json_ok(
+        world
+            .post_json(
+                "/admin/v1/share-links",
+                &staff_a,
+                &json!({"sourceKind": "SHARE_SOURCE_KIND_CONTENT", "contentId": content_id,
+                        "pagePath": "pages/article/detail"}),
+            )
+            .await,
+    )
+    .await;
+    let link_id = link["shareLink"]["shareLinkId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scene_code = link["shareLink"]["sceneCode"].as_str().unwrap().to_owned();
     json_ok(
         world
             .post_json(
@@ -133,7 +147,8 @@ async fn every_content_route_naming_a_resource_is_not_found_for_another_tenant()
             "slot_id" | "slot.slot_id" => slot_id.clone(),
             "version" => "1".into(),
             "page" => "home".into(),
-            "scene_code" => "abc123".into(),
+            "share_link_id" => link_id.clone(),
+            "scene_code" => scene_code.clone(),
             _ => siyu_core::id::new_string(),
         }
     };
@@ -187,7 +202,11 @@ async fn every_content_route_naming_a_resource_is_not_found_for_another_tenant()
         // Lists and the page: B's own (empty) answer, nothing of A.
         let Some(&first) = names.first().filter(|p| **p != "page") else {
             let text = answer.to_string();
-            if status != 200 || text.contains(&content_id) || text.contains(&slot_id) {
+            if status != 200
+                || text.contains(&content_id)
+                || text.contains(&slot_id)
+                || text.contains(&link_id)
+            {
                 wrong.push(format!(
                     "{what} answered {status} {answer} (expected nothing of A)"
                 ));

@@ -20,6 +20,7 @@ mod catalog;
 mod consumer;
 mod content_isolation;
 mod content_journey;
+mod content_share;
 mod hostile_text;
 mod identity_ids;
 mod isolation;
