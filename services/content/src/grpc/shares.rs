@@ -389,14 +389,15 @@ pub(super) async fn funnel(
 ) -> R<pb::GetFunnelReportResponse> {
     let ctx = ctx(&request)?;
     let req = request.get_ref();
+    // Unset: per content item, the funnel's first question.
     let dimension = match pb::FunnelDimension::try_from(req.dimension) {
-        Ok(pb::FunnelDimension::Content) => Dimension::Content,
+        Ok(pb::FunnelDimension::Content | pb::FunnelDimension::Unspecified) => Dimension::Content,
         Ok(pb::FunnelDimension::Guide) => Dimension::Guide,
         Ok(pb::FunnelDimension::Store) => Dimension::Store,
         Ok(pb::FunnelDimension::ShareLink) => Dimension::ShareLink,
         Ok(pb::FunnelDimension::Campaign) => Dimension::Campaign,
         Ok(pb::FunnelDimension::Day) => Dimension::Day,
-        _ => {
+        Err(_) => {
             return Err(AppError::invalid(
                 "dimension",
                 "CONTENT, GUIDE, STORE, SHARE_LINK, CAMPAIGN or DAY",

@@ -359,7 +359,13 @@ async fn share_rpcs_refuse_bad_input(h: H) {
     };
     let start = crate::harness::START;
     for (req, want) in [
-        (pb::GetFunnelReportRequest::default(), invalid("dimension")),
+        (
+            pb::GetFunnelReportRequest {
+                dimension: 99,
+                ..Default::default()
+            },
+            invalid("dimension"),
+        ),
         (
             pb::GetFunnelReportRequest {
                 dimension: pb::FunnelDimension::Content.into(),
