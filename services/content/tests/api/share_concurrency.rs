@@ -194,6 +194,22 @@ async fn another_tenant_sees_nothing(h: H) {
     assert_eq!(report.total.unwrap().orders, 0);
     let mine = funnel(&h, &t.admin, pb::FunnelDimension::Content).await;
     assert_eq!(mine.rows[0].orders, 1);
+    // A store manager sees their stores' numbers only: not the HQ order, not another store's.
+    let managers = funnel(&h, &t.manager, pb::FunnelDimension::Content).await;
+    assert!(managers.rows.is_empty(), "{managers:?}");
+    let elsewhere = shares(&h)
+        .get_funnel_report(with(
+            pb::GetFunnelReportRequest {
+                store_ids: vec![uuid::Uuid::nil().to_string()],
+                ..Default::default()
+            },
+            &t.manager,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(elsewhere.rows.is_empty());
+    assert_eq!(elsewhere.total.unwrap().orders, 0);
 }
 
 both!(another_tenant_sees_nothing, another_tenant_sees_nothing);

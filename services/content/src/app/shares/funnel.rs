@@ -162,8 +162,10 @@ impl App {
                     .filter(|s| mine.contains(s))
                     .collect()
             };
+            // None of the stores asked for is theirs: nothing to report (an empty filter
+            // would mean every store).
             if q.store_ids.is_empty() {
-                q.store_ids = vec![String::new()];
+                return Ok((Vec::new(), FunnelRow::default()));
             }
         }
         let mut rows = repo::shares::funnel::rows(&self.db, ctx.tenant, &q, true).await?;
